@@ -1,0 +1,75 @@
+# loadgen: explicit sources, warnings as errors, sanitizer builds.
+CC      ?= cc
+PKGS    := librabbitmq libevent libevent_pthreads yaml-0.1 jansson zlib
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
+           $(shell pkg-config --cflags $(PKGS))
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+PYTEST  := /usr/bin/python3 -m pytest
+
+SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/cmd_broker.c \
+       loadgen/cmd_bench.c
+# Pure modules, also linked into the C unit tests.
+LIBSRC := loadgen/util.c loadgen/units.c
+TESTSRC := tests/unit/unit.c tests/unit/test_units.c
+
+OBJ      := $(SRC:%.c=obj/%.o)
+TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
+
+.PHONY: all run test unit asan clean format deps
+
+all: bin/loadgen bin/unit-tests
+
+bin/loadgen: $(OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/unit-tests: $(TESTOBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+obj/%.o: %.c $(wildcard include/*.h) tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+deps:
+	scripts/install-deps
+
+# The README's two commands.
+run: deps all
+	bin/loadgen bench --duration 20s --rate 5000 --producers 2 --consumers 2 --confirm 128 \
+	    --persistent --durable --json reports/last-run.json
+
+test: deps all unit
+	$(PYTEST) -q tests
+
+unit: bin/unit-tests
+	bin/unit-tests
+
+# ASan+UBSan build in its own tree; runs the unit tests and the pytest suite
+# against the instrumented binary.
+asan:
+	$(MAKE) OBJDIR=obj-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    BIN=bin/asan asan-build
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 bin/asan/unit-tests
+	LOADGEN_BIN=$(CURDIR)/bin/asan/loadgen ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests
+
+asan-build: $(BIN)/loadgen $(BIN)/unit-tests
+
+$(BIN)/loadgen: $(SRC:%.c=$(OBJDIR)/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/unit-tests: $(TESTSRC:%.c=$(OBJDIR)/%.o) $(LIBSRC:%.c=$(OBJDIR)/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJDIR)/%.o: %.c $(wildcard include/*.h) tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+format:
+	clang-format -i loadgen/*.c include/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf obj obj-asan bin

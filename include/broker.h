@@ -1,0 +1,70 @@
+/* broker: a private RabbitMQ node that loadgen starts, owns and ends by pid.
+ *
+ * The node runs Debian's /usr/lib/rabbitmq/bin/rabbitmq-server directly (no
+ * systemd, no su wrappers) with a private HOME, cookie, data and log dirs, a
+ * unique node name, its own epmd and free loopback ports. Every call returns
+ * 0 or -1; on -1, b->err holds a one-line reason (and the log tail when a
+ * start fails). Nothing is ever killed by name: only the pids recorded here.
+ */
+#ifndef LOADGEN_BROKER_H
+#define LOADGEN_BROKER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define BROKER_DEFAULT_SERVER "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+enum broker_state { BROKER_STOPPED, BROKER_RUNNING, BROKER_PAUSED };
+
+struct broker_opts {
+    const char *dir;        /* data dir; NULL = a new temp dir, removed on stop */
+    const char *server;     /* rabbitmq-server script; NULL = BROKER_DEFAULT_SERVER */
+    int amqp_port;          /* 0 = pick a free one */
+    int start_timeout_ms;   /* 0 = 90000 */
+    bool detach;            /* outlive this process (`loadgen broker start`) */
+};
+
+struct broker {
+    char dir[512];
+    char server[512];
+    char nodename[96];
+    char uri[128];
+    int amqp_port, dist_port, epmd_port;
+    pid_t pid;       /* the beam.smp process (exec'd in place of the script) */
+    pid_t epmd_pid;  /* our private epmd */
+    bool is_child;   /* beam is our child (waitpid), not adopted from a state file */
+    bool epmd_child; /* likewise for epmd */
+    bool owns_dir;   /* remove dir when stopped for good */
+    bool detach;
+    int start_timeout_ms;
+    enum broker_state state;
+    char err[2048];
+};
+
+/* Starts a node and waits until it accepts an AMQP login. The node is
+ * registered for broker_cleanup_all() unless opts->detach. */
+int broker_start(struct broker *b, const struct broker_opts *opts);
+/* Graceful stop (SIGTERM, wait up to 30 s, then SIGKILL); also ends epmd.
+ * keep_dir: keep the data so broker_restart() can start it again. */
+int broker_stop(struct broker *b, bool keep_dir);
+/* SIGKILL of the beam process only (a crash); epmd and data stay. */
+int broker_kill(struct broker *b);
+/* Starts the node again on the same data dir, name and ports; waits for it. */
+int broker_restart(struct broker *b);
+/* SIGSTOP / SIGCONT of the beam process. */
+int broker_pause(struct broker *b);
+int broker_resume(struct broker *b);
+/* Refreshes b->state from the pids (a reaped or vanished beam is STOPPED). */
+enum broker_state broker_status(struct broker *b);
+const char *broker_state_name(enum broker_state s);
+
+/* State file <dir>/broker.json, so `loadgen broker stop --dir` can find a
+ * node started by another process. */
+int broker_save(const struct broker *b);
+int broker_load(struct broker *b, const char *dir);
+
+/* Ends every registered (owned, not detached) node at once with SIGKILL.
+ * Async-signal-safe: usable from a signal handler and atexit. */
+void broker_cleanup_all(void);
+
+#endif

@@ -1,0 +1,32 @@
+/* util: the one clock, allocation wrappers and diagnostics shared by every module. */
+#ifndef LOADGEN_UTIL_H
+#define LOADGEN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NS_PER_US 1000ULL
+#define NS_PER_MS 1000000ULL
+#define NS_PER_SEC 1000000000ULL
+
+/* Monotonic nanoseconds (CLOCK_MONOTONIC): every duration and latency. */
+uint64_t clock_ns(void);
+/* Wall-clock nanoseconds since the epoch (CLOCK_REALTIME): labels only. */
+uint64_t clock_realtime_ns(void);
+
+/* Allocation that never returns NULL: out-of-memory aborts with a message. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* "loadgen: <message>\n" on stderr. */
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, only when verbose logging was turned on with log_set_verbose(1). */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_set_verbose(int on);
+
+/* snprintf into a fixed buffer; truncation is silent by design (messages). */
+void str_copy(char *dst, size_t cap, const char *src);
+
+#endif

@@ -1,0 +1,614 @@
+#include "broker.h"
+#include "util.h"
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EPMD_PATH "/usr/bin/epmd"
+#define STOP_GRACE_MS 30000
+#define MAX_OWNED 16
+
+/* Owned nodes for broker_cleanup_all(): plain pids so a signal handler can
+ * read them without locks. A slot holds 0 when free. */
+static volatile sig_atomic_t owned_pid[MAX_OWNED], owned_epmd[MAX_OWNED];
+static int node_seq;
+
+static void own(const struct broker *b)
+{
+    for (int i = 0; i < MAX_OWNED; i++) {
+        if (owned_pid[i] == b->pid || owned_pid[i] == 0) {
+            owned_epmd[i] = b->epmd_pid;
+            owned_pid[i] = b->pid;
+            return;
+        }
+    }
+}
+
+static void disown_pid(pid_t pid)
+{
+    for (int i = 0; i < MAX_OWNED; i++)
+        if (owned_pid[i] == pid) owned_pid[i] = 0;
+}
+
+static void disown_epmd(pid_t pid)
+{
+    for (int i = 0; i < MAX_OWNED; i++)
+        if (owned_epmd[i] == pid) owned_epmd[i] = 0;
+}
+
+void broker_cleanup_all(void)
+{
+    for (int i = 0; i < MAX_OWNED; i++) {
+        pid_t p = owned_pid[i], e = owned_epmd[i];
+        if (p > 0) {
+            kill(p, SIGKILL);
+            kill(-p, SIGKILL); /* its own process group: erl_child_setup & co */
+        }
+        if (e > 0) kill(e, SIGKILL);
+        owned_pid[i] = owned_epmd[i] = 0;
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static bool port_in_use(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool used = bind(fd, (struct sockaddr *)&a, sizeof a) != 0;
+    close(fd);
+    return used;
+}
+
+static bool port_listening(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return -1;
+    size_t n = strlen(text);
+    int rc = write(fd, text, n) == (ssize_t)n ? 0 : -1;
+    if (fchmod(fd, mode) != 0) rc = -1;
+    close(fd);
+    return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* True while pid exists; reaps it when it is our child. */
+static bool alive(pid_t pid, bool child)
+{
+    if (pid <= 0) return false;
+    if (child) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD)) return false;
+        return true;
+    }
+    return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static bool wait_gone(pid_t pid, bool child, int timeout_ms)
+{
+    for (int waited = 0; alive(pid, child); waited += 20) {
+        if (waited >= timeout_ms) return false;
+        sleep_ms(20);
+    }
+    return true;
+}
+
+/* Appends the last lines of the node's logs to b->err: why a start failed. */
+static void append_log_tail(struct broker *b)
+{
+    const char *names[] = {"log/console.log", "log/node.log"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", b->dir, names[i]);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        long from = size > 600 ? size - 600 : 0;
+        fseek(f, from, SEEK_SET);
+        char buf[601];
+        size_t n = fread(buf, 1, 600, f);
+        buf[n] = 0;
+        fclose(f);
+        if (!n) continue;
+        size_t len = strlen(b->err);
+        snprintf(b->err + len, sizeof b->err - len, "\n--- tail of %s ---\n%s", path, buf);
+    }
+}
+
+static int prepare_dir(struct broker *b)
+{
+    char path[600], conf[512];
+    const char *subdirs[] = {"home", "mnesia", "log"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", b->dir, subdirs[i]);
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) goto fail;
+    }
+    /* Distribution needs a cookie; the node and any CLI share this HOME. */
+    snprintf(path, sizeof path, "%s/home/.erlang.cookie", b->dir);
+    char cookie[40];
+    snprintf(cookie, sizeof cookie, "LOADGEN%08lX%08lX", (unsigned long)getpid(),
+             (unsigned long)(clock_ns() & 0xffffffff));
+    if (access(path, F_OK) != 0 && write_file(path, cookie, 0400) != 0) goto fail;
+    snprintf(path, sizeof path, "%s/enabled_plugins", b->dir);
+    if (write_file(path, "[].\n", 0644) != 0) goto fail;
+    snprintf(path, sizeof path, "%s/rabbitmq-env.conf", b->dir);
+    if (write_file(path, "", 0644) != 0) goto fail;
+    snprintf(path, sizeof path, "%s/rabbitmq.conf", b->dir);
+    snprintf(conf, sizeof conf,
+             "listeners.tcp.1 = 127.0.0.1:%d\n"
+             "loopback_users = none\n"
+             "log.console = false\n"
+             "log.file.level = info\n",
+             b->amqp_port);
+    if (write_file(path, conf, 0644) != 0) goto fail;
+    return 0;
+fail:
+    snprintf(b->err, sizeof b->err, "cannot prepare broker dir %s: %s", b->dir, strerror(errno));
+    return -1;
+}
+
+/* In the child: own process group so a terminal's Ctrl-C reaches loadgen
+ * only (which then stops the node itself); die with loadgen unless detached. */
+static void child_setup(const struct broker *b, const char *log)
+{
+    if (b->detach)
+        setsid();
+    else {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    }
+    int in = open("/dev/null", O_RDONLY);
+    int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0644) : open("/dev/null", O_WRONLY);
+    if (in >= 0) dup2(in, 0);
+    if (out >= 0) {
+        dup2(out, 1);
+        dup2(out, 2);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+}
+
+static int start_epmd(struct broker *b)
+{
+    if (b->epmd_pid > 0 && alive(b->epmd_pid, b->epmd_child)) return 0;
+    char port[16];
+    snprintf(port, sizeof port, "%d", b->epmd_port);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(b->err, sizeof b->err, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        child_setup(b, NULL);
+        setenv("ERL_EPMD_PORT", port, 1);
+        execl(EPMD_PATH, "epmd", "-port", port, (char *)NULL);
+        _exit(127);
+    }
+    b->epmd_pid = pid;
+    b->epmd_child = true;
+    for (int waited = 0; !port_listening(b->epmd_port); waited += 20) {
+        if (!alive(pid, true) || waited > 10000) {
+            snprintf(b->err, sizeof b->err, "epmd (%s) did not start on port %d", EPMD_PATH,
+                     b->epmd_port);
+            b->epmd_pid = 0;
+            return -1;
+        }
+        sleep_ms(20);
+    }
+    return 0;
+}
+
+static void set_env(const struct broker *b)
+{
+    char v[700];
+#define ENV(name, ...)                                                                             \
+    do {                                                                                           \
+        snprintf(v, sizeof v, __VA_ARGS__);                                                        \
+        setenv(name, v, 1);                                                                        \
+    } while (0)
+    ENV("HOME", "%s/home", b->dir);
+    ENV("RABBITMQ_NODENAME", "%s", b->nodename);
+    ENV("RABBITMQ_USE_LONGNAME", "false");
+    ENV("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
+    ENV("RABBITMQ_NODE_PORT", "%d", b->amqp_port);
+    ENV("RABBITMQ_DIST_PORT", "%d", b->dist_port);
+    ENV("ERL_EPMD_PORT", "%d", b->epmd_port);
+    ENV("RABBITMQ_MNESIA_BASE", "%s/mnesia", b->dir);
+    ENV("RABBITMQ_LOG_BASE", "%s/log", b->dir);
+    ENV("RABBITMQ_LOGS", "%s/log/node.log", b->dir);
+    ENV("RABBITMQ_ENABLED_PLUGINS_FILE", "%s/enabled_plugins", b->dir);
+    ENV("RABBITMQ_CONFIG_FILE", "%s/rabbitmq.conf", b->dir);
+    ENV("RABBITMQ_ADVANCED_CONFIG_FILE", "%s/advanced.config", b->dir);
+    ENV("RABBITMQ_CONF_ENV_FILE", "%s/rabbitmq-env.conf", b->dir);
+    ENV("RABBITMQ_PID_FILE", "%s/beam.pid", b->dir);
+    ENV("ERL_CRASH_DUMP", "%s/log/erl_crash.dump", b->dir);
+    /* ALLOW_INPUT makes the script exec erl in place, so our child pid is
+     * beam.smp itself; -noinput then keeps the shell off stdin. Our own epmd
+     * is already up, so the VM must not spawn a daemon one we could not own. */
+    ENV("RABBITMQ_ALLOW_INPUT", "1");
+    ENV("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-noinput -start_epmd false");
+#undef ENV
+}
+
+/* One AMQP login: the node is ready when its listener accepts guest. */
+static bool amqp_ready(int port)
+{
+    amqp_connection_state_t conn = amqp_new_connection();
+    amqp_socket_t *s = amqp_tcp_socket_new(conn);
+    struct timeval tv = {1, 0};
+    bool ok = false;
+    if (s && amqp_socket_open_noblock(s, "127.0.0.1", port, &tv) == AMQP_STATUS_OK) {
+        amqp_set_handshake_timeout(conn, &tv);
+        amqp_set_rpc_timeout(conn, &tv);
+        amqp_rpc_reply_t r =
+            amqp_login(conn, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest");
+        ok = r.reply_type == AMQP_RESPONSE_NORMAL;
+        if (ok) amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
+    }
+    amqp_destroy_connection(conn);
+    return ok;
+}
+
+static int spawn_node(struct broker *b)
+{
+    if (start_epmd(b)) return -1;
+    if (port_in_use(b->amqp_port)) {
+        snprintf(b->err, sizeof b->err, "AMQP port %d on 127.0.0.1 is already in use",
+                 b->amqp_port);
+        return -1;
+    }
+    if (access(b->server, X_OK) != 0) {
+        snprintf(b->err, sizeof b->err, "cannot execute RabbitMQ server %s: %s", b->server,
+                 strerror(errno));
+        return -1;
+    }
+    char log[600];
+    snprintf(log, sizeof log, "%s/log/console.log", b->dir);
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        snprintf(b->err, sizeof b->err, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(b->err, sizeof b->err, "fork: %s", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        child_setup(b, log);
+        set_env(b);
+        execl(b->server, b->server, (char *)NULL);
+        int e = errno; /* reaches the parent only if exec failed (CLOEXEC) */
+        if (write(pfd[1], &e, sizeof e) < 0) _exit(126);
+        _exit(127);
+    }
+    close(pfd[1]);
+    int e = 0;
+    ssize_t n = read(pfd[0], &e, sizeof e);
+    close(pfd[0]);
+    if (n == (ssize_t)sizeof e) {
+        waitpid(pid, NULL, 0);
+        snprintf(b->err, sizeof b->err, "cannot execute RabbitMQ server %s: %s", b->server,
+                 strerror(e));
+        return -1;
+    }
+    b->pid = pid;
+    b->is_child = true;
+    b->state = BROKER_RUNNING;
+    if (!b->detach) own(b);
+
+    uint64_t deadline = clock_ns() + (uint64_t)b->start_timeout_ms * NS_PER_MS;
+    while (!amqp_ready(b->amqp_port)) {
+        if (!alive(pid, true)) {
+            snprintf(b->err, sizeof b->err, "RabbitMQ node %s exited during start", b->nodename);
+            append_log_tail(b);
+            disown_pid(pid);
+            b->pid = 0;
+            return -1;
+        }
+        if (clock_ns() > deadline) {
+            snprintf(b->err, sizeof b->err,
+                     "RabbitMQ node %s did not accept AMQP on port %d within %d ms", b->nodename,
+                     b->amqp_port, b->start_timeout_ms);
+            append_log_tail(b);
+            kill(pid, SIGKILL);
+            wait_gone(pid, true, 5000);
+            disown_pid(pid);
+            b->pid = 0;
+            return -1;
+        }
+        sleep_ms(100);
+    }
+    b->state = BROKER_RUNNING;
+    return 0;
+}
+
+int broker_start(struct broker *b, const struct broker_opts *o)
+{
+    memset(b, 0, sizeof *b);
+    b->detach = o->detach;
+    b->start_timeout_ms = o->start_timeout_ms > 0 ? o->start_timeout_ms : 90000;
+    str_copy(b->server, sizeof b->server, o->server ? o->server : BROKER_DEFAULT_SERVER);
+    if (o->dir) {
+        if (mkdir(o->dir, 0700) != 0 && errno != EEXIST) {
+            snprintf(b->err, sizeof b->err, "cannot create broker dir %s: %s", o->dir,
+                     strerror(errno));
+            return -1;
+        }
+        char *real = realpath(o->dir, NULL);
+        str_copy(b->dir, sizeof b->dir, real ? real : o->dir);
+        free(real);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(b->dir, sizeof b->dir, "%s/loadgen-broker-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(b->dir)) {
+            snprintf(b->err, sizeof b->err, "cannot create temp dir: %s", strerror(errno));
+            return -1;
+        }
+        b->owns_dir = true;
+    }
+    b->amqp_port = o->amqp_port > 0 ? o->amqp_port : free_port();
+    b->dist_port = free_port();
+    b->epmd_port = free_port();
+    if (b->amqp_port <= 0 || b->dist_port <= 0 || b->epmd_port <= 0) {
+        snprintf(b->err, sizeof b->err, "cannot find free loopback ports");
+        goto fail;
+    }
+    snprintf(b->nodename, sizeof b->nodename, "loadgen-%ld-%d@localhost", (long)getpid(),
+             ++node_seq);
+    snprintf(b->uri, sizeof b->uri, "amqp://guest:guest@127.0.0.1:%d/%%2f", b->amqp_port);
+    if (prepare_dir(b)) goto fail;
+    if (spawn_node(b)) goto fail;
+    broker_save(b);
+    return 0;
+fail:
+    if (b->epmd_pid > 0) {
+        kill(b->epmd_pid, SIGKILL);
+        wait_gone(b->epmd_pid, true, 2000);
+        b->epmd_pid = 0;
+    }
+    if (b->owns_dir) rm_tree(b->dir);
+    return -1;
+}
+
+static void end_group(pid_t pid)
+{
+    /* Helpers beam started (erl_child_setup, inet_gethost) are in its group. */
+    if (pid > 0) kill(-pid, SIGKILL);
+}
+
+static int stop_beam(struct broker *b, int sig, int grace_ms)
+{
+    if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
+        end_group(b->pid);
+        disown_pid(b->pid);
+        b->pid = 0;
+        b->state = BROKER_STOPPED;
+        return 0;
+    }
+    if (b->state == BROKER_PAUSED) kill(b->pid, SIGCONT);
+    kill(b->pid, sig);
+    if (!wait_gone(b->pid, b->is_child, grace_ms)) {
+        kill(b->pid, SIGKILL);
+        if (!wait_gone(b->pid, b->is_child, 10000)) {
+            snprintf(b->err, sizeof b->err, "node %s (pid %ld) did not die after SIGKILL",
+                     b->nodename, (long)b->pid);
+            return -1;
+        }
+    }
+    end_group(b->pid);
+    disown_pid(b->pid);
+    b->pid = 0;
+    b->state = BROKER_STOPPED;
+    return 0;
+}
+
+int broker_stop(struct broker *b, bool keep_dir)
+{
+    int rc = stop_beam(b, SIGTERM, STOP_GRACE_MS);
+    if (b->epmd_pid > 0) {
+        kill(b->epmd_pid, SIGTERM);
+        if (!wait_gone(b->epmd_pid, b->epmd_child, 3000)) kill(b->epmd_pid, SIGKILL);
+        wait_gone(b->epmd_pid, b->epmd_child, 3000);
+        disown_epmd(b->epmd_pid);
+        b->epmd_pid = 0;
+    }
+    if (rc == 0 && !keep_dir && b->owns_dir) rm_tree(b->dir);
+    else broker_save(b);
+    return rc;
+}
+
+int broker_kill(struct broker *b)
+{
+    if (b->pid <= 0) {
+        snprintf(b->err, sizeof b->err, "node %s is not running", b->nodename);
+        return -1;
+    }
+    int rc = stop_beam(b, SIGKILL, 10000);
+    broker_save(b);
+    return rc;
+}
+
+int broker_restart(struct broker *b)
+{
+    if (b->pid > 0 && stop_beam(b, SIGTERM, STOP_GRACE_MS)) return -1;
+    if (spawn_node(b)) return -1;
+    broker_save(b);
+    return 0;
+}
+
+static int signal_beam(struct broker *b, int sig, enum broker_state to)
+{
+    if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
+        snprintf(b->err, sizeof b->err, "node %s is not running", b->nodename);
+        return -1;
+    }
+    if (kill(b->pid, sig) != 0) {
+        snprintf(b->err, sizeof b->err, "signal to pid %ld: %s", (long)b->pid, strerror(errno));
+        return -1;
+    }
+    b->state = to;
+    broker_save(b);
+    return 0;
+}
+
+int broker_pause(struct broker *b)
+{
+    return signal_beam(b, SIGSTOP, BROKER_PAUSED);
+}
+
+int broker_resume(struct broker *b)
+{
+    return signal_beam(b, SIGCONT, BROKER_RUNNING);
+}
+
+enum broker_state broker_status(struct broker *b)
+{
+    if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
+        b->state = BROKER_STOPPED;
+        return b->state;
+    }
+    /* Another process may have paused it: ask /proc, the source of truth. */
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)b->pid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        char *p = strrchr(buf, ')');
+        if (p && p[1] == ' ') b->state = (p[2] == 'T') ? BROKER_PAUSED : BROKER_RUNNING;
+    }
+    return b->state;
+}
+
+const char *broker_state_name(enum broker_state s)
+{
+    switch (s) {
+    case BROKER_RUNNING: return "running";
+    case BROKER_PAUSED: return "paused";
+    default: return "stopped";
+    }
+}
+
+int broker_save(const struct broker *b)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/broker.json", b->dir);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:b, s:s}", "dir", b->dir,
+                          "server", b->server, "nodename", b->nodename, "uri", b->uri,
+                          "amqp_port", b->amqp_port, "dist_port", b->dist_port, "epmd_port",
+                          b->epmd_port, "pid", (json_int_t)b->pid, "epmd_pid",
+                          (json_int_t)b->epmd_pid, "owns_dir", b->owns_dir, "state",
+                          broker_state_name(b->state));
+    if (!j) return -1;
+    int rc = json_dump_file(j, path, JSON_INDENT(2));
+    json_decref(j);
+    return rc;
+}
+
+int broker_load(struct broker *b, const char *dir)
+{
+    memset(b, 0, sizeof *b);
+    char path[600];
+    snprintf(path, sizeof path, "%s/broker.json", dir);
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    if (!j) {
+        snprintf(b->err, sizeof b->err, "no broker state in %s: %s", path, jerr.text);
+        return -1;
+    }
+    const char *d = "", *server = "", *name = "", *uri = "", *state = "";
+    json_int_t pid = 0, epmd = 0;
+    int owns = 0;
+    if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s?b, s?s}",
+                       "dir", &d, "server", &server, "nodename", &name, "uri", &uri, "amqp_port",
+                       &b->amqp_port, "dist_port", &b->dist_port, "epmd_port", &b->epmd_port,
+                       "pid", &pid, "epmd_pid", &epmd, "owns_dir", &owns, "state", &state)) {
+        snprintf(b->err, sizeof b->err, "bad broker state in %s: %s", path, jerr.text);
+        json_decref(j);
+        return -1;
+    }
+    str_copy(b->dir, sizeof b->dir, d);
+    str_copy(b->server, sizeof b->server, server);
+    str_copy(b->nodename, sizeof b->nodename, name);
+    str_copy(b->uri, sizeof b->uri, uri);
+    b->pid = (pid_t)pid;
+    b->epmd_pid = (pid_t)epmd;
+    b->owns_dir = owns;
+    b->detach = true; /* a node adopted from a file keeps outliving us */
+    b->start_timeout_ms = 90000;
+    json_decref(j);
+    broker_status(b);
+    return 0;
+}

@@ -1,0 +1,129 @@
+/* `loadgen broker ...`: the embedded node by hand, for users and tests. */
+#include "broker.h"
+#include "cli.h"
+#include "units.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: loadgen broker <action> [options]\n"
+          "\n"
+          "actions:\n"
+          "  start    start a detached node, print its AMQP URI (state kept in --dir)\n"
+          "  run      start a node in the foreground until Ctrl-C, then stop it\n"
+          "  stop     graceful stop (SIGTERM), then SIGKILL after 30 s\n"
+          "  kill     SIGKILL the node's beam process (data kept)\n"
+          "  restart  start the node again on the same data, name and ports\n"
+          "  pause    SIGSTOP the node          resume   SIGCONT it\n"
+          "  status   print running/paused/stopped and the URI\n"
+          "\n"
+          "options:\n"
+          "  --dir DIR        data dir and state file (required except for start/run)\n"
+          "  --port N         AMQP port on 127.0.0.1 (default: a free one)\n"
+          "  --server PATH    rabbitmq-server script (default " BROKER_DEFAULT_SERVER ")\n"
+          "  --timeout DUR    start timeout (default 90s)\n",
+          f);
+}
+
+int cmd_broker(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"dir", required_argument, NULL, 'd'},    {"port", required_argument, NULL, 'p'},
+        {"server", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    if (argc < 2 || argv[1][0] == '-') {
+        usage(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    const char *action = argv[1];
+    struct broker_opts o = {0};
+    uint64_t v;
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.dir = optarg; break;
+        case 's': o.server = optarg; break;
+        case 'p':
+            if (units_count(optarg, &v) || v == 0 || v > 65535) {
+                log_err("--port: '%s' is not a port number (1-65535)", optarg);
+                return EXIT_USAGE;
+            }
+            o.amqp_port = (int)v;
+            break;
+        case 't':
+            if (units_duration(optarg, &v) || v < NS_PER_SEC) {
+                log_err("--timeout: '%s' is not a duration of at least 1s", optarg);
+                return EXIT_USAGE;
+            }
+            o.start_timeout_ms = (int)(v / NS_PER_MS);
+            break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        log_err("broker %s: unexpected argument '%s'", action, argv[optind]);
+        return EXIT_USAGE;
+    }
+
+    struct broker b;
+    if (strcmp(action, "start") == 0 || strcmp(action, "run") == 0) {
+        bool fg = strcmp(action, "run") == 0;
+        o.detach = !fg;
+        if (broker_start(&b, &o)) {
+            log_err("broker start failed: %s", b.err);
+            return EXIT_BROKER;
+        }
+        printf("%s\n", b.uri);
+        fprintf(stderr, "loadgen: node %s (pid %ld) up; data in %s\n", b.nodename, (long)b.pid,
+                b.dir);
+        fflush(stdout);
+        if (!fg) return EXIT_OK;
+        while (!cli_stop && broker_status(&b) != BROKER_STOPPED) {
+            struct timespec ts = {0, 200000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (broker_stop(&b, false)) {
+            log_err("broker stop: %s", b.err);
+            return EXIT_BROKER;
+        }
+        return EXIT_OK;
+    }
+
+    if (!o.dir) {
+        log_err("broker %s needs --dir DIR (the dir given to `loadgen broker start`)", action);
+        return EXIT_USAGE;
+    }
+    if (broker_load(&b, o.dir)) {
+        log_err("%s", b.err);
+        return EXIT_BROKER;
+    }
+    int rc;
+    if (strcmp(action, "stop") == 0) rc = broker_stop(&b, true);
+    else if (strcmp(action, "kill") == 0) rc = broker_kill(&b);
+    else if (strcmp(action, "restart") == 0) rc = broker_restart(&b);
+    else if (strcmp(action, "pause") == 0) rc = broker_pause(&b);
+    else if (strcmp(action, "resume") == 0) rc = broker_resume(&b);
+    else if (strcmp(action, "status") == 0) {
+        printf("%s %s pid=%ld\n", broker_state_name(broker_status(&b)), b.uri, (long)b.pid);
+        return b.state == BROKER_STOPPED ? EXIT_FAILED : EXIT_OK;
+    } else {
+        log_err("broker: unknown action '%s'", action);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (rc) {
+        log_err("broker %s: %s", action, b.err);
+        return EXIT_BROKER;
+    }
+    if (strcmp(action, "restart") == 0) printf("%s\n", b.uri);
+    return EXIT_OK;
+}

@@ -1,0 +1,28 @@
+#include "unit.h"
+#include "units.h"
+#include "util.h"
+
+void test_units(void)
+{
+    uint64_t v;
+    CHECK(units_duration("500ms", &v) == 0 && v == 500 * NS_PER_MS);
+    CHECK(units_duration("2s", &v) == 0 && v == 2 * NS_PER_SEC);
+    CHECK(units_duration("1.5s", &v) == 0 && v == 1500 * NS_PER_MS);
+    CHECK(units_duration("250us", &v) == 0 && v == 250 * NS_PER_US);
+    CHECK(units_duration("1m", &v) == 0 && v == 60 * NS_PER_SEC);
+    CHECK(units_duration("3", &v) == 0 && v == 3 * NS_PER_SEC);
+    CHECK(units_duration("abc", &v) == -1);
+    CHECK(units_duration("5x", &v) == -1);
+    CHECK(units_duration("", &v) == -1);
+    CHECK(units_duration("-1s", &v) == -1);
+    CHECK(units_count("10k", &v) == 0 && v == 10000);
+    CHECK(units_count("1.5k", &v) == 0 && v == 1500);
+    CHECK(units_count("2M", &v) == 0 && v == 2000000);
+    CHECK(units_count("1.5", &v) == -1);
+    CHECK(units_count("12abc", &v) == -1);
+    CHECK(units_size("4KiB", &v) == 0 && v == 4096);
+    CHECK(units_size("1MiB", &v) == 0 && v == 1048576);
+    CHECK(units_size("4k", &v) == 0 && v == 4000);
+    CHECK(units_size("16", &v) == 0 && v == 16);
+    CHECK(units_size("1.5B", &v) == -1);
+}

@@ -1,0 +1,21 @@
+#include "unit.h"
+
+int unit_failures, unit_checks;
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} suites[] = {
+    {"units", test_units},
+};
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        int before = unit_failures;
+        suites[i].fn();
+        printf("%-12s %s\n", suites[i].name, unit_failures == before ? "ok" : "FAILED");
+    }
+    printf("%d passed, %d failed\n", unit_checks - unit_failures, unit_failures);
+    return unit_failures ? 1 : 0;
+}

@@ -1,0 +1,31 @@
+/* unit: a tiny test harness for pure modules. */
+#ifndef LOADGEN_UNIT_H
+#define LOADGEN_UNIT_H
+
+#include <stdio.h>
+
+extern int unit_failures, unit_checks;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        unit_checks++;                                                                             \
+        if (!(cond)) {                                                                             \
+            unit_failures++;                                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_EQ_U64(a, b)                                                                         \
+    do {                                                                                           \
+        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);             \
+        unit_checks++;                                                                             \
+        if (a_ != b_) {                                                                            \
+            unit_failures++;                                                                       \
+            fprintf(stderr, "%s:%d: %s == %llu, expected %llu\n", __FILE__, __LINE__, #a, a_, b_); \
+        }                                                                                          \
+    } while (0)
+
+/* Each test file defines one suite function, listed in unit.c. */
+void test_units(void);
+
+#endif
