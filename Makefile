@@ -10,8 +10,8 @@ PYTEST  := /usr/bin/python3 -m pytest
 SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/cmd_broker.c \
        loadgen/cmd_bench.c
 # Pure modules, also linked into the C unit tests.
-LIBSRC := loadgen/util.c loadgen/units.c
-TESTSRC := tests/unit/unit.c tests/unit/test_units.c
+LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c
+TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c
 
 OBJ      := $(SRC:%.c=obj/%.o)
 TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)

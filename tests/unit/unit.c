@@ -7,6 +7,7 @@ static const struct {
     void (*fn)(void);
 } suites[] = {
     {"units", test_units},
+    {"hist", test_hist},
 };
 
 int main(void)
