@@ -8,10 +8,12 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 PYTEST  := /usr/bin/python3 -m pytest
 
 SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/cmd_broker.c \
-       loadgen/cmd_bench.c
+       loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c loadgen/config.c loadgen/amqpc.c \
+       loadgen/stats.c loadgen/conn.c loadgen/producer.c loadgen/consumer.c loadgen/worker.c \
+       loadgen/topology.c loadgen/reporter.c loadgen/bench.c
 # Pure modules, also linked into the C unit tests.
-LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c
-TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c
+LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c
+TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c
 
 OBJ      := $(SRC:%.c=obj/%.o)
 TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)

@@ -8,6 +8,7 @@ static const struct {
 } suites[] = {
     {"units", test_units},
     {"hist", test_hist},
+    {"msg", test_msg},
 };
 
 int main(void)

@@ -1,0 +1,86 @@
+/* config: the bench configuration. One struct, defaults in config_init(),
+ * typed unit-aware parsing, cross-field checks, and a JSON echo. */
+#ifndef LOADGEN_CONFIG_H
+#define LOADGEN_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_STEPS 64
+#define CONFIG_MAX_ARGS 32
+
+/* A piecewise schedule: value for duration, then the next ("1000:10s,5k:10s").
+ * The last step holds until the end. */
+struct config_schedule {
+    int n;
+    uint64_t value[CONFIG_MAX_STEPS];
+    uint64_t dur_ns[CONFIG_MAX_STEPS]; /* 0 on the last step: forever */
+};
+
+struct config_arg {
+    char *key;
+    char *str;     /* string value, or NULL when typed */
+    long long num; /* integer value when is_int */
+    bool is_int, is_bool;
+};
+
+enum queue_type { QUEUE_CLASSIC, QUEUE_QUORUM, QUEUE_STREAM };
+
+struct config {
+    char *uri;                 /* NULL: start the embedded broker */
+    char *broker_dir;          /* embedded broker's data dir (NULL: temp) */
+    int threads;
+    int producers, consumers;
+    int channels_per_conn;
+    struct config_schedule rate;  /* total msg/s over all producers; 0 = unlimited */
+    struct config_schedule size;  /* payload bytes after the 48-byte header */
+    int confirm;                  /* max unconfirmed per producer; 0 = no confirms */
+    bool persistent, mandatory;
+    int prefetch;                 /* 0 = unlimited */
+    int multi_ack;                /* ack every N deliveries with multiple=true */
+    bool auto_ack;
+    uint64_t consumer_delay_ns;
+    char *queue;                  /* name, or pattern base with queues > 1 */
+    int queues;
+    enum queue_type queue_type;
+    struct config_arg queue_args[CONFIG_MAX_ARGS];
+    int n_queue_args;
+    bool durable, predeclared, keep_queues;
+    char *exchange, *exchange_type, *routing_key;
+    char *stream_offset;
+    uint64_t duration_ns, warmup_ns, drain_timeout_ns;
+    uint64_t messages;            /* total to publish; 0 = until duration */
+    uint64_t heartbeat_s, connect_timeout_ns;
+    bool realtime_clock, uncorrected, quiet;
+    char *json_path, *hgrm_prefix, *hlog_path;
+};
+
+void config_init(struct config *c);
+void config_free(struct config *c);
+
+/* Parses `loadgen bench` argv. Returns 0, 1 for --help (printed), or -1
+ * after printing a message that names the option. */
+int config_parse_args(struct config *c, int argc, char **argv);
+void config_usage(FILE *f);
+/* Cross-field checks; -1 with a message on stderr. */
+int config_validate(struct config *c);
+
+/* Parses a schedule "V" or "V:DUR,V:DUR,..." with units_count for values
+ * (sizes: units_size). Returns 0 or -1. */
+int config_parse_schedule(const char *s, bool sizes, struct config_schedule *out);
+/* Value of a schedule at t ns since the start. */
+uint64_t config_schedule_at(const struct config_schedule *s, uint64_t t_ns);
+/* Parses "key=value" with typed value (integer, true/false, else string). */
+int config_parse_arg(const char *kv, struct config_arg *out);
+
+/* Queue name i (0-based) for this config. Writes into buf. */
+const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap);
+const char *config_queue_type_name(enum queue_type t);
+
+/* The effective configuration, credentials redacted from the URI. */
+json_t *config_to_json(const struct config *c);
+/* "amqp://user:***@host:port/vhost". Writes into buf. */
+const char *config_redact_uri(const char *uri, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,14 @@
+/* topology: declares (and afterwards deletes) the exchange, queues and
+ * bindings of a bench config over one blocking setup connection. */
+#ifndef LOADGEN_TOPOLOGY_H
+#define LOADGEN_TOPOLOGY_H
+
+#include "amqpc.h"
+#include "config.h"
+
+/* Returns 0, or -1 with a message naming the object and the broker's reason. */
+int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap);
+/* Deletes the queues (and a non-default exchange) declared above; best effort. */
+void topology_delete(amqp_connection_state_t c, const struct config *cfg);
+
+#endif

@@ -1,0 +1,185 @@
+/* worker: one thread, one event_base, many AMQP connections. Shared nothing:
+ * its connections, agents, counters and histograms are touched only by this
+ * thread. The bench reads a few relaxed atomics (snapshot) and receives one
+ * struct interval per second through the reporter queue. */
+#ifndef LOADGEN_WORKER_H
+#define LOADGEN_WORKER_H
+
+#include "amqpc.h"
+#include "config.h"
+#include "msg.h"
+#include "stats.h"
+
+#include <amqp.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum bench_phase { PHASE_RUN, PHASE_DRAIN, PHASE_STOP };
+
+/* What bench and all workers share, read-only after start except the phase. */
+struct run_ctx {
+    const struct config *cfg;
+    struct amqpc_target target;
+    uint32_t run_id;
+    uint64_t start_ns;        /* CLOCK_MONOTONIC start of publishing */
+    _Atomic int phase;        /* enum bench_phase */
+    struct reporter *rep;
+    pthread_barrier_t ready, go; /* workers connected / bench says go */
+};
+
+/* Unconfirmed publish, kept until acked or nacked. */
+struct inflight {
+    uint64_t tag, seq, intended_ns, sent_ns;
+    uint32_t attempt;
+    bool done;
+};
+
+/* Per (queue, producer) sequence tracking on the consumer side. */
+struct seq_track {
+    uint64_t highest, unique;
+    uint64_t *bits; /* bit s set when sequence s was seen */
+    uint64_t nbits;
+};
+
+struct agent;
+struct conn;
+struct worker;
+
+struct pending_ack { /* a delivery in simulated processing (--consumer-delay) */
+    uint64_t done_ns, tag, intended_ns, sent_ns;
+    bool realtime;
+};
+
+struct agent {
+    bool producer;
+    int id;              /* global producer or consumer index */
+    int channel;
+    int queue_idx;
+    char queue[256];
+    char routing_key[256];
+    struct conn *conn;
+    /* producer */
+    uint64_t seq, limit;              /* next sequence; publish up to limit */
+    uint64_t next_intended_ns;
+    uint64_t next_tag;
+    struct inflight *ring;            /* capacity cfg->confirm */
+    uint64_t ring_head, ring_count;
+    unsigned char *body;              /* header + payload buffer */
+    uint64_t body_cap, payload_len;
+    uint32_t payload_crc;
+    struct event *ev_send;
+    bool done;
+    /* consumer */
+    uint64_t unacked, last_tag;
+    uint64_t busy_until_ns;
+    struct pending_ack *pend;
+    uint64_t pend_head, pend_count, pend_cap;
+    struct event *ev_complete;
+    uint64_t last_delivery_ns;
+};
+
+/* Content in progress on one channel (deliver/return + header + bodies). */
+struct chan_rx {
+    bool active, is_return;
+    uint64_t tag;
+    bool redelivered;
+    uint64_t body_size;
+    struct msg_decoder dec;
+};
+
+struct conn {
+    struct worker *w;
+    int index;
+    amqp_connection_state_t amqp;
+    int fd;
+    bool up;
+    struct event *ev_read, *ev_timer, *ev_reconnect;
+    struct agent **agents; /* by channel - 1 */
+    struct chan_rx *rx;    /* by channel - 1 */
+    int nagents;
+    uint64_t backoff_ns;
+    uint64_t bytes_since_check;
+    int sndbuf;
+    char last_error[256];
+};
+
+struct interval {
+    int worker;
+    uint64_t index;           /* second since start */
+    bool final;
+    double length_s;             /* 1.0, or less for a final partial second */
+    uint64_t counters[ST_COUNT]; /* cumulative at the interval end */
+    struct stats_hists hists;    /* this interval only */
+    struct interval *next;
+};
+
+struct worker {
+    int id;
+    pthread_t thread;
+    struct run_ctx *run;
+    const struct config *cfg;
+    struct event_base *base;
+    struct conn *conns;
+    int nconns;
+    struct agent *agents;
+    int nagents;
+    uint64_t counters[ST_COUNT];
+    struct stats_hists hists;
+    struct event *ev_tick, *ev_interval;
+    uint64_t interval_index;
+    bool flushed_at_stop;
+    struct seq_track **track; /* [queue][producer], lazily allocated */
+    int nproducers_total;
+    /* read by bench without locks */
+    _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed;
+    _Atomic int snap_producers_done, snap_up;
+    int nproducers;
+    char setup_error[512];
+};
+
+/* Assigns agents to connections and connections to workers (round-robin). */
+struct worker *worker_create_all(struct run_ctx *run, int *nworkers);
+/* Starts the thread: it connects its connections (blocking), waits at
+ * run->ready, then at run->go; it runs only if the phase is still RUN. A
+ * connect failure leaves a message in w->setup_error. */
+int worker_start(struct worker *w);
+void worker_join(struct worker *w);
+void worker_destroy_all(struct worker *ws, int n);
+
+/* conn.c: the event-loop side of one AMQP connection. */
+int conn_up(struct conn *c, char *err, size_t cap);
+void conn_fail(struct conn *c, enum stats_counter category, const char *why);
+void conn_down(struct conn *c, bool graceful);
+void conn_on_read(evutil_socket_t fd, short what, void *arg);
+void conn_on_timer(evutil_socket_t fd, short what, void *arg);
+void conn_on_reconnect(evutil_socket_t fd, short what, void *arg);
+bool conn_can_write(struct conn *c);
+
+/* producer.c / consumer.c */
+void producer_init(struct agent *a, struct worker *w);
+int producer_setup(struct agent *a, char *err, size_t cap);
+void producer_pump(evutil_socket_t fd, short what, void *arg);
+void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack);
+void producer_lost_connection(struct agent *a);
+void producer_free(struct agent *a);
+uint64_t producer_inflight(const struct agent *a);
+
+void consumer_init(struct agent *a, struct worker *w);
+int consumer_setup(struct agent *a, char *err, size_t cap);
+void consumer_on_message(struct agent *a, struct chan_rx *rx);
+void consumer_flush_acks(struct agent *a);
+void consumer_lost_connection(struct agent *a);
+void consumer_on_complete(evutil_socket_t fd, short what, void *arg);
+void consumer_free(struct agent *a);
+
+/* bench.c: hands one interval to the reporter thread (takes ownership). */
+void reporter_post(struct reporter *r, struct interval *iv);
+
+/* Sequence tracking shared by a worker's consumers. */
+void worker_track(struct worker *w, int queue, uint32_t producer, uint64_t seq, bool redelivered,
+                  uint32_t attempt);
+
+#endif

@@ -1,0 +1,111 @@
+#include "amqpc.h"
+#include "util.h"
+
+#include <amqp_tcp_socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int amqpc_parse_uri(const char *uri, struct amqpc_target *t, char *err, size_t cap)
+{
+    char *copy = xstrdup(uri);
+    struct amqp_connection_info info;
+    memset(t, 0, sizeof *t);
+    if (amqp_parse_url(copy, &info) != AMQP_STATUS_OK) {
+        snprintf(err, cap, "'%s' is not an AMQP URI", uri);
+        free(copy);
+        return -1;
+    }
+    if (info.ssl) {
+        snprintf(err, cap, "amqps:// (TLS) is not supported yet");
+        free(copy);
+        return -1;
+    }
+    str_copy(t->host, sizeof t->host, info.host);
+    t->port = info.port;
+    str_copy(t->user, sizeof t->user, info.user);
+    str_copy(t->pass, sizeof t->pass, info.password);
+    str_copy(t->vhost, sizeof t->vhost, info.vhost);
+    snprintf(t->uri_redacted, sizeof t->uri_redacted, "amqp://%s@%s:%d/%s", t->user, t->host,
+             t->port, t->vhost);
+    free(copy);
+    return 0;
+}
+
+void amqpc_reply_text(amqp_rpc_reply_t r, char *buf, size_t cap)
+{
+    switch (r.reply_type) {
+    case AMQP_RESPONSE_NORMAL: snprintf(buf, cap, "ok"); break;
+    case AMQP_RESPONSE_NONE: snprintf(buf, cap, "missing RPC reply"); break;
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+        snprintf(buf, cap, "%s", amqp_error_string2(r.library_error));
+        break;
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+        if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+            amqp_connection_close_t *m = r.reply.decoded;
+            snprintf(buf, cap, "server closed the connection: %u %.*s", m->reply_code,
+                     (int)m->reply_text.len, (char *)m->reply_text.bytes);
+        } else if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+            amqp_channel_close_t *m = r.reply.decoded;
+            snprintf(buf, cap, "server closed the channel: %u %.*s", m->reply_code,
+                     (int)m->reply_text.len, (char *)m->reply_text.bytes);
+        } else {
+            snprintf(buf, cap, "unexpected server method 0x%08X", r.reply.id);
+        }
+        break;
+    }
+}
+
+int amqpc_check(amqp_connection_state_t c, const char *context, char *err, size_t cap)
+{
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(c);
+    if (r.reply_type == AMQP_RESPONSE_NORMAL) return 0;
+    char why[256];
+    amqpc_reply_text(r, why, sizeof why);
+    snprintf(err, cap, "%s: %s", context, why);
+    return -1;
+}
+
+int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int heartbeat_s,
+               uint64_t timeout_ns, const char *conn_name, char *err, size_t cap)
+{
+    amqp_connection_state_t c = amqp_new_connection();
+    amqp_socket_t *s = amqp_tcp_socket_new(c);
+    struct timeval tv = {(time_t)(timeout_ns / NS_PER_SEC),
+                         (suseconds_t)(timeout_ns % NS_PER_SEC / 1000)};
+    if (!s) {
+        snprintf(err, cap, "cannot create socket");
+        goto fail;
+    }
+    int st = amqp_socket_open_noblock(s, t->host, t->port, &tv);
+    if (st != AMQP_STATUS_OK) {
+        snprintf(err, cap, "cannot connect to %s: %s", t->uri_redacted, amqp_error_string2(st));
+        goto fail;
+    }
+    amqp_set_handshake_timeout(c, &tv);
+    amqp_set_rpc_timeout(c, &tv);
+    amqp_table_entry_t prop = {amqp_cstring_bytes("connection_name"),
+                               {.kind = AMQP_FIELD_KIND_UTF8,
+                                .value.bytes = amqp_cstring_bytes(conn_name)}};
+    amqp_table_t props = {1, &prop};
+    amqp_rpc_reply_t r = amqp_login_with_properties(c, t->vhost, 0, 131072, heartbeat_s, &props,
+                                                    AMQP_SASL_METHOD_PLAIN, t->user, t->pass);
+    if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+        char why[256];
+        amqpc_reply_text(r, why, sizeof why);
+        snprintf(err, cap, "cannot log in to %s: %s", t->uri_redacted, why);
+        goto fail;
+    }
+    *out = c;
+    return 0;
+fail:
+    amqp_destroy_connection(c);
+    return -1;
+}
+
+void amqpc_close(amqp_connection_state_t c)
+{
+    if (!c) return;
+    amqp_connection_close(c, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(c);
+}

@@ -1,0 +1,365 @@
+/* `loadgen bench`: set up, run the workers, drain, report. */
+#include "amqpc.h"
+#include "broker.h"
+#include "cli.h"
+#include "config.h"
+#include "hdrfmt.h"
+#include "reporter.h"
+#include "topology.h"
+#include "util.h"
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POLL_NS (100 * NS_PER_MS)
+#define IDLE_DRAIN_NS (2 * NS_PER_SEC)
+
+struct seq_summary {
+    uint64_t unique, gaps, cross_duplicates;
+};
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC)};
+    nanosleep(&ts, NULL);
+}
+
+/* Unions every worker's sequence bitmaps per (queue, producer): messages
+ * seen by several threads count once; holes below the highest are gaps. */
+static struct seq_summary merge_sequences(struct worker *ws, int n, const struct config *cfg)
+{
+    struct seq_summary s = {0};
+    for (int q = 0; q < cfg->queues; q++) {
+        for (int p = 0; p < cfg->producers; p++) {
+            uint64_t highest = 0, nbits = 0, sum_unique = 0;
+            for (int t = 0; t < n; t++) {
+                if (!ws[t].track[q]) continue;
+                struct seq_track *tr = &ws[t].track[q][p];
+                if (tr->highest > highest) highest = tr->highest;
+                if (tr->nbits > nbits) nbits = tr->nbits;
+                sum_unique += tr->unique;
+            }
+            if (!highest) continue;
+            uint64_t uni = 0;
+            for (uint64_t wd = 0; wd < nbits / 64; wd++) {
+                uint64_t v = 0;
+                for (int t = 0; t < n; t++) {
+                    if (!ws[t].track[q]) continue;
+                    struct seq_track *tr = &ws[t].track[q][p];
+                    if (wd < tr->nbits / 64) v |= tr->bits[wd];
+                }
+                uni += (uint64_t)__builtin_popcountll(v);
+            }
+            s.unique += uni;
+            s.cross_duplicates += sum_unique - uni;
+            s.gaps += highest - uni;
+        }
+    }
+    return s;
+}
+
+static json_t *latency_json(const struct hist *h)
+{
+    static const double ps[] = {50, 75, 90, 95, 99, 99.9, 99.99};
+    static const char *names[] = {"p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99"};
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer(h->total_count));
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        json_object_set_new(o, names[i], json_real((double)hist_value_at_percentile(h, ps[i]) / 1e6));
+    json_object_set_new(o, "max", json_real((double)hist_max(h) / 1e6));
+    json_object_set_new(o, "mean", json_real(hist_mean(h) / 1e6));
+    json_object_set_new(o, "unit", json_string("ms"));
+    return o;
+}
+
+static void write_hgrm(const char *prefix, const struct stats_hists *h)
+{
+    for (int k = 0; k < SH_COUNT; k++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s-%s.hgrm", prefix, stats_hist_names[k]);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            log_err("cannot write %s", path);
+            continue;
+        }
+        hdrfmt_percentiles(f, h->h[k], 5, 1e6);
+        fclose(f);
+    }
+}
+
+static void print_summary(const struct reporter *r, const struct seq_summary *sq, double secs,
+                          const struct config *cfg)
+{
+    const uint64_t *t = r->totals;
+    double m = r->measured_s > 0 ? r->measured_s : 1;
+    printf("\n%-14s %12s %12s\n", "", "total", "msg/s");
+    const int rows[] = {ST_PUBLISHED, ST_CONFIRMED, ST_NACKED, ST_RETURNED, ST_CONSUMED};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        printf("%-14s %12llu %12.0f\n", stats_counter_names[rows[i]], (unsigned long long)t[rows[i]],
+               (double)r->measured_delta[rows[i]] / m);
+    printf("\nlatency (ms)      p50      p90      p99    p99.9      max    count\n");
+    for (int k = 0; k < SH_COUNT; k++) {
+        const struct hist *h = r->measured.h[k];
+        printf("%-14s %8.3f %8.3f %8.3f %8.3f %8.3f %8lld\n", stats_hist_names[k],
+               (double)hist_value_at_percentile(h, 50) / 1e6,
+               (double)hist_value_at_percentile(h, 90) / 1e6,
+               (double)hist_value_at_percentile(h, 99) / 1e6,
+               (double)hist_value_at_percentile(h, 99.9) / 1e6, (double)hist_max(h) / 1e6,
+               (long long)h->total_count);
+    }
+    printf("\nunique %llu  duplicates %llu  gaps %llu  out-of-order %llu  redelivered %llu  "
+           "indeterminate %llu\n",
+           (unsigned long long)sq->unique,
+           (unsigned long long)(t[ST_DUPLICATES] + sq->cross_duplicates),
+           (unsigned long long)sq->gaps, (unsigned long long)t[ST_OUT_OF_ORDER],
+           (unsigned long long)t[ST_REDELIVERED], (unsigned long long)t[ST_INDETERMINATE]);
+    uint64_t bad = t[ST_BAD_FOREIGN] + t[ST_BAD_TRUNCATED] + t[ST_BAD_VERSION] +
+                   t[ST_BAD_CHECKSUM] + t[ST_STALE_RUN];
+    printf("errors: connect %llu  connection %llu  heartbeat %llu  channel %llu  publish %llu  "
+           "reconnects %llu  undecodable %llu\n",
+           (unsigned long long)t[ST_ERR_CONNECT], (unsigned long long)t[ST_ERR_CONNECTION],
+           (unsigned long long)t[ST_ERR_HEARTBEAT], (unsigned long long)t[ST_ERR_CHANNEL],
+           (unsigned long long)t[ST_ERR_PUBLISH], (unsigned long long)t[ST_RECONNECTS],
+           (unsigned long long)bad);
+    printf("ran %.1fs (%s latency from the %s send time)\n", secs,
+           cfg->uncorrected ? "uncorrected" : "corrected", cfg->uncorrected ? "actual" : "intended");
+}
+
+static json_t *result_json(const struct config *cfg, const struct reporter *r,
+                           const struct seq_summary *sq, double secs, bool interrupted,
+                           const char *broker_version)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "schema_version", json_integer(1));
+    json_object_set_new(j, "tool", json_pack("{s:s, s:s}", "name", "loadgen", "version", LOADGEN_VERSION));
+    json_object_set_new(j, "config", config_to_json(cfg));
+    json_object_set_new(j, "broker", json_pack("{s:s, s:s}", "mode", cfg->uri ? "external" : "embedded",
+                                               "version", broker_version));
+    json_object_set_new(j, "interrupted", json_boolean(interrupted));
+    json_object_set_new(j, "duration_s", json_real(secs));
+    json_object_set_new(j, "measured_s", json_real(r->measured_s));
+    json_t *tot = json_object(), *rates = json_object(), *errs = json_object();
+    for (int k = 0; k < ST_COUNT; k++) {
+        json_object_set_new(tot, stats_counter_names[k], json_integer((json_int_t)r->totals[k]));
+        if (k >= ST_ERR_CONNECT)
+            json_object_set_new(errs, stats_counter_names[k], json_integer((json_int_t)r->totals[k]));
+    }
+    json_object_set_new(tot, "unique", json_integer((json_int_t)sq->unique));
+    json_object_set_new(tot, "gaps", json_integer((json_int_t)sq->gaps));
+    json_object_set_new(tot, "duplicates_total",
+                        json_integer((json_int_t)(r->totals[ST_DUPLICATES] + sq->cross_duplicates)));
+    double m = r->measured_s > 0 ? r->measured_s : 1;
+    const int rated[] = {ST_PUBLISHED, ST_CONFIRMED, ST_CONSUMED};
+    for (size_t i = 0; i < 3; i++)
+        json_object_set_new(rates, stats_counter_names[rated[i]],
+                            json_real((double)r->measured_delta[rated[i]] / m));
+    json_object_set_new(j, "totals", tot);
+    json_object_set_new(j, "rates", rates);
+    json_object_set_new(j, "errors", errs);
+    json_t *lat = json_object();
+    for (int k = 0; k < SH_COUNT; k++)
+        json_object_set_new(lat, stats_hist_names[k], latency_json(r->measured.h[k]));
+    json_object_set_new(j, "latency", lat);
+    json_object_set_new(j, "series", reporter_series_json(r));
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    json_object_set_new(j, "process", json_pack("{s:f, s:f, s:I}", "user_cpu_s",
+        (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6, "sys_cpu_s",
+        (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, "max_rss_kb",
+        (json_int_t)ru.ru_maxrss));
+    return j;
+}
+
+static void server_version(amqp_connection_state_t c, char *buf, size_t cap)
+{
+    str_copy(buf, cap, "unknown");
+    amqp_table_t *props = amqp_get_server_properties(c);
+    for (int i = 0; props && i < props->num_entries; i++) {
+        amqp_table_entry_t *e = &props->entries[i];
+        if (e->key.len == 7 && !memcmp(e->key.bytes, "version", 7) &&
+            e->value.kind == AMQP_FIELD_KIND_UTF8)
+            snprintf(buf, cap, "%.*s", (int)e->value.value.bytes.len, (char *)e->value.value.bytes.bytes);
+    }
+}
+
+/* Chooses the next phase from the workers' snapshots. */
+static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t now,
+                      uint64_t *drain_since, uint64_t *last_consumed, uint64_t *last_change)
+{
+    const struct config *cfg = run->cfg;
+    int phase = atomic_load(&run->phase);
+    uint64_t published = 0, consumed = 0, inflight = 0;
+    int done = 0;
+    for (int t = 0; t < n; t++) {
+        published += atomic_load_explicit(&ws[t].snap_published, memory_order_relaxed);
+        consumed += atomic_load_explicit(&ws[t].snap_consumed, memory_order_relaxed);
+        inflight += atomic_load_explicit(&ws[t].snap_inflight, memory_order_relaxed);
+        done += atomic_load_explicit(&ws[t].snap_producers_done, memory_order_relaxed);
+    }
+    if (consumed != *last_consumed) {
+        *last_consumed = consumed;
+        *last_change = now;
+    }
+    if (phase == PHASE_RUN) {
+        bool time_up = !cfg->messages && now - run->start_ns >= cfg->duration_ns;
+        bool all_sent = cfg->messages && cfg->producers && done >= cfg->producers;
+        if (cfg->messages && !cfg->producers && now - run->start_ns >= cfg->duration_ns) time_up = true;
+        if (time_up || all_sent) {
+            *drain_since = now;
+            *last_change = now;
+            return PHASE_DRAIN;
+        }
+        return PHASE_RUN;
+    }
+    if (phase == PHASE_DRAIN) {
+        if (now - *drain_since >= cfg->drain_timeout_ns) return PHASE_STOP;
+        if (inflight) return PHASE_DRAIN;
+        if (!cfg->consumers || !cfg->producers) return PHASE_STOP;
+        /* Default exchange: one delivery per message, so we know when all came. */
+        if (!cfg->exchange[0] && consumed >= published) return PHASE_STOP;
+        if (now - *last_change >= IDLE_DRAIN_NS) return PHASE_STOP;
+        return PHASE_DRAIN;
+    }
+    return PHASE_STOP;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    struct config cfg;
+    config_init(&cfg);
+    int rc = config_parse_args(&cfg, argc, argv);
+    if (rc) {
+        config_free(&cfg);
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (config_validate(&cfg)) {
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    int exit_code = EXIT_OK;
+    struct broker broker;
+    bool have_broker = false;
+    amqp_connection_state_t setup = NULL;
+    struct worker *ws = NULL;
+    int nworkers = 0;
+    FILE *hlog = NULL;
+    struct run_ctx run;
+    struct reporter rep;
+    bool rep_inited = false;
+    memset(&run, 0, sizeof run);
+    char err[1024], version[64];
+
+    if (!cfg.uri) {
+        struct broker_opts bo = {.dir = cfg.broker_dir};
+        fprintf(stderr, "loadgen: starting embedded RabbitMQ node...\n");
+        if (broker_start(&broker, &bo)) {
+            log_err("embedded broker failed to start: %s", broker.err);
+            config_free(&cfg);
+            return EXIT_BROKER;
+        }
+        have_broker = true;
+        fprintf(stderr, "loadgen: embedded node %s at %s\n", broker.nodename, broker.uri);
+    }
+    const char *uri = cfg.uri ? cfg.uri : broker.uri;
+    if (amqpc_parse_uri(uri, &run.target, err, sizeof err)) {
+        log_err("--uri: %s", err);
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+    if (amqpc_open(&setup, &run.target, 0, cfg.connect_timeout_ns, "loadgen-setup", err, sizeof err)) {
+        log_err("broker unreachable: %s", err);
+        exit_code = EXIT_BROKER;
+        goto out;
+    }
+    server_version(setup, version, sizeof version);
+    if (!cfg.predeclared && topology_declare(setup, &cfg, err, sizeof err)) {
+        log_err("setup failed on %s: %s", run.target.uri_redacted, err);
+        exit_code = EXIT_BROKER;
+        goto out;
+    }
+    if (cfg.hlog_path && !(hlog = fopen(cfg.hlog_path, "w"))) {
+        log_err("--hlog: cannot write %s", cfg.hlog_path);
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+
+    run.cfg = &cfg;
+    run.run_id = (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
+    run.rep = &rep;
+    ws = worker_create_all(&run, &nworkers);
+    double epoch = (double)clock_realtime_ns() / 1e9;
+    reporter_init(&rep, nworkers, &cfg, hlog, epoch);
+    rep_inited = true;
+    pthread_barrier_init(&run.ready, NULL, (unsigned)nworkers + 1);
+    pthread_barrier_init(&run.go, NULL, (unsigned)nworkers + 1);
+    for (int t = 0; t < nworkers; t++) worker_start(&ws[t]);
+    pthread_barrier_wait(&run.ready);
+    for (int t = 0; t < nworkers; t++) {
+        if (ws[t].setup_error[0]) {
+            log_err("setup failed: %s", ws[t].setup_error);
+            exit_code = EXIT_BROKER;
+            atomic_store(&run.phase, PHASE_STOP);
+            break;
+        }
+    }
+    run.start_ns = clock_ns();
+    epoch = (double)clock_realtime_ns() / 1e9;
+    pthread_barrier_wait(&run.go);
+    if (exit_code != EXIT_OK) {
+        for (int t = 0; t < nworkers; t++) worker_join(&ws[t]);
+        goto out;
+    }
+    fprintf(stderr, "loadgen: %d producers, %d consumers on %d threads against %s (RabbitMQ %s)\n",
+            cfg.producers, cfg.consumers, nworkers, run.target.uri_redacted, version);
+
+    uint64_t drain_since = 0, last_consumed = 0, last_change = clock_ns();
+    bool interrupted = false;
+    while (atomic_load(&run.phase) != PHASE_STOP) {
+        sleep_ns(POLL_NS);
+        reporter_process(&rep);
+        if (cli_stop) {
+            interrupted = true;
+            atomic_store(&run.phase, PHASE_STOP);
+            break;
+        }
+        int next = next_phase(&run, ws, nworkers, clock_ns(), &drain_since, &last_consumed, &last_change);
+        if (next == PHASE_DRAIN && atomic_load(&run.phase) == PHASE_RUN)
+            rep.publish_end_ns = clock_ns() - run.start_ns;
+        atomic_store(&run.phase, next);
+    }
+    for (int t = 0; t < nworkers; t++) worker_join(&ws[t]);
+    reporter_process(&rep);
+    double secs = (double)(clock_ns() - run.start_ns) / 1e9;
+
+    struct seq_summary sq = merge_sequences(ws, nworkers, &cfg);
+    print_summary(&rep, &sq, secs, &cfg);
+    if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);
+    if (cfg.json_path) {
+        json_t *j = result_json(&cfg, &rep, &sq, secs, interrupted, version);
+        if (json_dump_file(j, cfg.json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+            log_err("--json: cannot write %s", cfg.json_path);
+        json_decref(j);
+    }
+    if (interrupted) exit_code = EXIT_INTERRUPTED;
+
+out:
+    if (setup) {
+        if (!cfg.predeclared && !cfg.keep_queues && exit_code != EXIT_BROKER)
+            topology_delete(setup, &cfg);
+        amqpc_close(setup);
+    }
+    if (ws) {
+        pthread_barrier_destroy(&run.ready);
+        pthread_barrier_destroy(&run.go);
+        worker_destroy_all(ws, nworkers);
+    }
+    if (rep_inited) reporter_free(&rep);
+    if (hlog) fclose(hlog);
+    if (have_broker && broker_stop(&broker, false)) log_err("embedded broker stop: %s", broker.err);
+    config_free(&cfg);
+    return exit_code;
+}

@@ -1,0 +1,467 @@
+#include "config.h"
+#include "units.h"
+#include "util.h"
+
+#include <amqp.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void config_init(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->threads = 2;
+    c->producers = 1;
+    c->consumers = 1;
+    c->channels_per_conn = 1;
+    c->rate.n = 1; /* unlimited */
+    c->size.n = 1;
+    c->size.value[0] = 16;
+    c->confirm = 128;
+    c->prefetch = 128;
+    c->multi_ack = 1;
+    c->queue = xstrdup("loadgen");
+    c->queues = 1;
+    c->queue_type = QUEUE_CLASSIC;
+    c->exchange = xstrdup("");
+    c->exchange_type = xstrdup("direct");
+    c->stream_offset = xstrdup("next");
+    c->duration_ns = 10 * NS_PER_SEC;
+    c->drain_timeout_ns = 15 * NS_PER_SEC;
+    c->heartbeat_s = 10;
+    c->connect_timeout_ns = 5 * NS_PER_SEC;
+}
+
+void config_free(struct config *c)
+{
+    free(c->uri), free(c->broker_dir), free(c->queue), free(c->exchange);
+    free(c->exchange_type), free(c->routing_key), free(c->stream_offset);
+    free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path);
+    for (int i = 0; i < c->n_queue_args; i++) free(c->queue_args[i].key), free(c->queue_args[i].str);
+    memset(c, 0, sizeof *c);
+}
+
+int config_parse_schedule(const char *s, bool sizes, struct config_schedule *out)
+{
+    memset(out, 0, sizeof *out);
+    char *copy = xstrdup(s), *save = NULL;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (out->n == CONFIG_MAX_STEPS) goto bad;
+        char *colon = strchr(tok, ':');
+        if (colon) *colon = 0;
+        uint64_t v, d = 0;
+        if ((sizes ? units_size(tok, &v) : units_count(tok, &v)) != 0) goto bad;
+        if (colon && (units_duration(colon + 1, &d) || d == 0)) goto bad;
+        out->value[out->n] = v;
+        out->dur_ns[out->n] = d;
+        out->n++;
+    }
+    if (out->n == 0) goto bad;
+    out->dur_ns[out->n - 1] = 0;
+    free(copy);
+    return rc;
+bad:
+    free(copy);
+    return -1;
+}
+
+uint64_t config_schedule_at(const struct config_schedule *s, uint64_t t)
+{
+    for (int i = 0; i < s->n; i++) {
+        if (s->dur_ns[i] == 0 || t < s->dur_ns[i]) return s->value[i];
+        t -= s->dur_ns[i];
+    }
+    return s->value[s->n - 1];
+}
+
+int config_parse_arg(const char *kv, struct config_arg *a)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) return -1;
+    memset(a, 0, sizeof *a);
+    a->key = strndup(kv, (size_t)(eq - kv));
+    const char *v = eq + 1;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (*v && !*end && !errno) {
+        a->is_int = true;
+        a->num = n;
+    } else if (!strcmp(v, "true") || !strcmp(v, "false")) {
+        a->is_bool = true;
+        a->num = !strcmp(v, "true");
+    } else {
+        a->str = xstrdup(v);
+    }
+    return 0;
+}
+
+const char *config_queue_type_name(enum queue_type t)
+{
+    return t == QUEUE_QUORUM ? "quorum" : t == QUEUE_STREAM ? "stream" : "classic";
+}
+
+const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap)
+{
+    if (c->queues <= 1) snprintf(buf, cap, "%s", c->queue);
+    else snprintf(buf, cap, "%s-%d", c->queue, i + 1);
+    return buf;
+}
+
+const char *config_redact_uri(const char *uri, char *buf, size_t cap)
+{
+    if (!uri) {
+        snprintf(buf, cap, "embedded");
+        return buf;
+    }
+    const char *scheme = strstr(uri, "://");
+    const char *at = strrchr(uri, '@');
+    if (!scheme || !at || at < scheme) {
+        snprintf(buf, cap, "%s", uri);
+        return buf;
+    }
+    const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+    if (!colon) colon = at;
+    snprintf(buf, cap, "%.*s:***%s", (int)(colon - uri), uri, at);
+    return buf;
+}
+
+void config_usage(FILE *f)
+{
+    fputs(
+        "usage: loadgen bench [options]\n"
+        "\n"
+        "Target (default: a private RabbitMQ node started and stopped by loadgen)\n"
+        "  --uri URI                 amqp://user:pass@host:port/vhost of an existing broker\n"
+        "  --broker-dir DIR          data dir for the embedded node\n"
+        "Load\n"
+        "  -x, --producers N         producers (default 1)\n"
+        "  -y, --consumers N         consumers (default 1)\n"
+        "  -t, --threads N           worker threads, each its own event loop (default 2)\n"
+        "  --channels-per-connection N  producers/consumers sharing one connection (default 1)\n"
+        "  -r, --rate SCHEDULE       total msg/s over all producers, 0 = unlimited;\n"
+        "                            a schedule steps: 1000:10s,5k:10s (default 0)\n"
+        "  -s, --size SCHEDULE       payload bytes after the 48-byte header (default 16)\n"
+        "  -c, --confirm N           publisher confirms, max N unconfirmed per producer (128)\n"
+        "  --no-confirm              no publisher confirms\n"
+        "  --persistent --mandatory  delivery mode 2; mandatory flag (returns counted)\n"
+        "  -q, --prefetch N          consumer prefetch, 0 = unlimited (default 128)\n"
+        "  --multi-ack N             ack every N deliveries (multiple=true) (default 1)\n"
+        "  -a, --auto-ack            no consumer acks\n"
+        "  --consumer-delay DUR      simulated processing time per message\n"
+        "Topology\n"
+        "  -u, --queue NAME          queue name (default loadgen); with --queues N: NAME-1..N\n"
+        "  --queues N                number of queues (default 1)\n"
+        "  --queue-type T            classic|quorum|stream (default classic)\n"
+        "  --queue-arg K=V           queue argument, repeatable (ints and booleans typed)\n"
+        "  --durable                 durable queues (quorum and stream always are)\n"
+        "  -e, --exchange NAME       publish through this exchange (default: the default one)\n"
+        "  --exchange-type T         direct|fanout|topic|headers (default direct)\n"
+        "  -k, --routing-key KEY     routing key (default: the queue name)\n"
+        "  --predeclared             use existing queues/exchange; declare nothing\n"
+        "  --keep-queues             do not delete the queues loadgen declared\n"
+        "  --stream-offset OFF       x-stream-offset for stream consumers (default next)\n"
+        "Limits\n"
+        "  -z, --duration DUR        publishing time (default 10s)\n"
+        "  -C, --messages N          total messages to publish (then stop)\n"
+        "  --warmup DUR              excluded from latency results (default 0)\n"
+        "  --drain-timeout DUR       max wait for confirms and deliveries at the end (15s)\n"
+        "  --heartbeat SECONDS       AMQP heartbeat (default 10)\n"
+        "  --connect-timeout DUR     (default 5s)\n"
+        "Output\n"
+        "  --json FILE               full result as JSON\n"
+        "  --hgrm PREFIX             percentile files PREFIX-e2e.hgrm, PREFIX-confirm.hgrm ...\n"
+        "  --hlog FILE               HdrHistogram interval log (tagged per metric)\n"
+        "  --uncorrected             headline latency from the actual send time\n"
+        "  --clock realtime          stamp CLOCK_REALTIME (producer and consumer on two hosts)\n"
+        "  --quiet                   no per-second progress lines\n",
+        f);
+}
+
+static int bad(const char *opt, const char *val, const char *what)
+{
+    log_err("--%s: '%s' is not %s", opt, val, what);
+    return -1;
+}
+
+static int int_opt(const char *opt, const char *val, long long min, long long max, int *out)
+{
+    uint64_t v;
+    if (units_count(val, &v) || (long long)v < min || (long long)v > max) {
+        char what[96];
+        snprintf(what, sizeof what, "a whole number from %lld to %lld", min, max);
+        return bad(opt, val, what);
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int dur_opt(const char *opt, const char *val, uint64_t *out)
+{
+    if (units_duration(val, out)) return bad(opt, val, "a duration (e.g. 500ms, 30s, 2m)");
+    return 0;
+}
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = xstrdup(v);
+}
+
+enum {
+    O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
+    O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
+    O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC,
+};
+
+int config_parse_args(struct config *c, int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"uri", required_argument, NULL, O_URI},
+        {"broker-dir", required_argument, NULL, O_BDIR},
+        {"producers", required_argument, NULL, 'x'},
+        {"consumers", required_argument, NULL, 'y'},
+        {"threads", required_argument, NULL, 't'},
+        {"channels-per-connection", required_argument, NULL, O_CPC},
+        {"rate", required_argument, NULL, 'r'},
+        {"size", required_argument, NULL, 's'},
+        {"confirm", required_argument, NULL, 'c'},
+        {"no-confirm", no_argument, NULL, O_NO_CONFIRM},
+        {"persistent", no_argument, NULL, O_PERSISTENT},
+        {"mandatory", no_argument, NULL, O_MANDATORY},
+        {"prefetch", required_argument, NULL, 'q'},
+        {"multi-ack", required_argument, NULL, O_MULTI_ACK},
+        {"auto-ack", no_argument, NULL, 'a'},
+        {"consumer-delay", required_argument, NULL, O_CDELAY},
+        {"queue", required_argument, NULL, 'u'},
+        {"queues", required_argument, NULL, O_QUEUES},
+        {"queue-type", required_argument, NULL, O_QTYPE},
+        {"queue-arg", required_argument, NULL, O_QARG},
+        {"durable", no_argument, NULL, O_DURABLE},
+        {"exchange", required_argument, NULL, 'e'},
+        {"exchange-type", required_argument, NULL, O_XTYPE},
+        {"routing-key", required_argument, NULL, 'k'},
+        {"predeclared", no_argument, NULL, O_PREDECL},
+        {"keep-queues", no_argument, NULL, O_KEEP},
+        {"stream-offset", required_argument, NULL, O_SOFF},
+        {"duration", required_argument, NULL, 'z'},
+        {"messages", required_argument, NULL, 'C'},
+        {"warmup", required_argument, NULL, O_WARMUP},
+        {"drain-timeout", required_argument, NULL, O_DRAIN},
+        {"heartbeat", required_argument, NULL, O_HB},
+        {"connect-timeout", required_argument, NULL, O_CTO},
+        {"json", required_argument, NULL, O_JSON},
+        {"hgrm", required_argument, NULL, O_HGRM},
+        {"hlog", required_argument, NULL, O_HLOG},
+        {"uncorrected", no_argument, NULL, O_UNCORR},
+        {"clock", required_argument, NULL, O_CLOCK},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch, idx;
+    uint64_t v;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":x:y:t:r:s:c:q:au:e:k:z:C:h", o, &idx)) != -1) {
+        const char *name = idx >= 0 && ch >= 256 ? o[idx].name : NULL;
+        for (int i = 0; !name && o[i].name; i++)
+            if (o[i].val == ch) name = o[i].name;
+        idx = -1;
+        switch (ch) {
+        case O_URI: set_str(&c->uri, optarg); break;
+        case O_BDIR: set_str(&c->broker_dir, optarg); break;
+        case 'x': if (int_opt(name, optarg, 0, 100000, &c->producers)) return -1; break;
+        case 'y': if (int_opt(name, optarg, 0, 100000, &c->consumers)) return -1; break;
+        case 't': if (int_opt(name, optarg, 1, 256, &c->threads)) return -1; break;
+        case O_CPC: if (int_opt(name, optarg, 1, 2047, &c->channels_per_conn)) return -1; break;
+        case 'r':
+            if (config_parse_schedule(optarg, false, &c->rate))
+                return bad(name, optarg, "a rate (e.g. 1000, 10k, or 1000:10s,5k:10s)");
+            break;
+        case 's':
+            if (config_parse_schedule(optarg, true, &c->size))
+                return bad(name, optarg, "a size (e.g. 16, 4KiB, or 16:10s,4KiB:10s)");
+            break;
+        case 'c': if (int_opt(name, optarg, 0, 1000000, &c->confirm)) return -1; break;
+        case O_NO_CONFIRM: c->confirm = 0; break;
+        case O_PERSISTENT: c->persistent = true; break;
+        case O_MANDATORY: c->mandatory = true; break;
+        case 'q': if (int_opt(name, optarg, 0, 65535, &c->prefetch)) return -1; break;
+        case O_MULTI_ACK: if (int_opt(name, optarg, 1, 65535, &c->multi_ack)) return -1; break;
+        case 'a': c->auto_ack = true; break;
+        case O_CDELAY: if (dur_opt(name, optarg, &c->consumer_delay_ns)) return -1; break;
+        case 'u': set_str(&c->queue, optarg); break;
+        case O_QUEUES: if (int_opt(name, optarg, 1, 100000, &c->queues)) return -1; break;
+        case O_QTYPE:
+            if (!strcmp(optarg, "classic")) c->queue_type = QUEUE_CLASSIC;
+            else if (!strcmp(optarg, "quorum")) c->queue_type = QUEUE_QUORUM;
+            else if (!strcmp(optarg, "stream")) c->queue_type = QUEUE_STREAM;
+            else return bad(name, optarg, "a queue type (classic, quorum or stream)");
+            break;
+        case O_QARG:
+            if (c->n_queue_args == CONFIG_MAX_ARGS) return bad(name, optarg, "allowed: too many");
+            if (config_parse_arg(optarg, &c->queue_args[c->n_queue_args]))
+                return bad(name, optarg, "KEY=VALUE");
+            c->n_queue_args++;
+            break;
+        case O_DURABLE: c->durable = true; break;
+        case 'e': set_str(&c->exchange, optarg); break;
+        case O_XTYPE:
+            if (strcmp(optarg, "direct") && strcmp(optarg, "fanout") && strcmp(optarg, "topic") &&
+                strcmp(optarg, "headers"))
+                return bad(name, optarg, "an exchange type (direct, fanout, topic or headers)");
+            set_str(&c->exchange_type, optarg);
+            break;
+        case 'k': set_str(&c->routing_key, optarg); break;
+        case O_PREDECL: c->predeclared = true; break;
+        case O_KEEP: c->keep_queues = true; break;
+        case O_SOFF: set_str(&c->stream_offset, optarg); break;
+        case 'z': if (dur_opt(name, optarg, &c->duration_ns)) return -1; break;
+        case 'C':
+            if (units_count(optarg, &v)) return bad(name, optarg, "a count (e.g. 1000, 10k)");
+            c->messages = v;
+            break;
+        case O_WARMUP: if (dur_opt(name, optarg, &c->warmup_ns)) return -1; break;
+        case O_DRAIN: if (dur_opt(name, optarg, &c->drain_timeout_ns)) return -1; break;
+        case O_HB:
+            if (units_count(optarg, &v) || v > 3600)
+                return bad(name, optarg, "a heartbeat in whole seconds (0-3600)");
+            c->heartbeat_s = v;
+            break;
+        case O_CTO: if (dur_opt(name, optarg, &c->connect_timeout_ns)) return -1; break;
+        case O_JSON: set_str(&c->json_path, optarg); break;
+        case O_HGRM: set_str(&c->hgrm_prefix, optarg); break;
+        case O_HLOG: set_str(&c->hlog_path, optarg); break;
+        case O_UNCORR: c->uncorrected = true; break;
+        case O_CLOCK:
+            if (!strcmp(optarg, "realtime")) c->realtime_clock = true;
+            else if (!strcmp(optarg, "monotonic")) c->realtime_clock = false;
+            else return bad(name, optarg, "a clock (monotonic or realtime)");
+            break;
+        case O_QUIET: c->quiet = true; break;
+        case 'h': config_usage(stdout); return 1;
+        case ':':
+            log_err("option %s needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            log_err("unknown option '%s' (see loadgen bench --help)", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        log_err("unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+int config_validate(struct config *c)
+{
+    if (c->producers == 0 && c->consumers == 0) {
+        log_err("nothing to do: --producers and --consumers are both 0");
+        return -1;
+    }
+    if (c->uri) {
+        char *copy = xstrdup(c->uri);
+        struct amqp_connection_info info;
+        int rc = amqp_parse_url(copy, &info);
+        free(copy);
+        if (rc != AMQP_STATUS_OK) {
+            log_err("--uri: '%s' is not an AMQP URI (amqp://user:pass@host:port/vhost)", c->uri);
+            return -1;
+        }
+    }
+    if (c->queue_type != QUEUE_CLASSIC) c->durable = true;
+    if (c->queue_type == QUEUE_STREAM && c->prefetch == 0) {
+        log_err("--queue-type stream needs a --prefetch above 0 (streams require consumer QoS)");
+        return -1;
+    }
+    if (c->queue_type == QUEUE_STREAM && c->auto_ack) {
+        log_err("--queue-type stream does not support --auto-ack");
+        return -1;
+    }
+    if (c->consumer_delay_ns && c->prefetch == 0 && !c->auto_ack) {
+        log_err("--consumer-delay needs a --prefetch above 0 (it bounds the messages in work)");
+        return -1;
+    }
+    if (c->prefetch && c->multi_ack > c->prefetch && !c->auto_ack) {
+        log_err("--multi-ack %d exceeds --prefetch %d: the broker would stop delivering before "
+                "an ack is sent", c->multi_ack, c->prefetch);
+        return -1;
+    }
+    if (c->warmup_ns >= c->duration_ns && !c->messages) {
+        log_err("--warmup must be shorter than --duration");
+        return -1;
+    }
+    for (int i = 0; i < c->size.n; i++)
+        if (c->size.value[i] > 128u << 20) {
+            log_err("--size: %llu bytes is above the 128 MiB limit",
+                    (unsigned long long)c->size.value[i]);
+            return -1;
+        }
+    if (c->producers && c->messages && c->messages < (uint64_t)c->producers) {
+        log_err("--messages %llu is fewer than --producers %d",
+                (unsigned long long)c->messages, c->producers);
+        return -1;
+    }
+    int agents = c->producers + c->consumers;
+    if (c->threads > agents) c->threads = agents;
+    return 0;
+}
+
+static json_t *schedule_json(const struct config_schedule *s)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < s->n; i++)
+        json_array_append_new(a, json_pack("{s:I, s:f}", "value", (json_int_t)s->value[i],
+                                           "seconds", (double)s->dur_ns[i] / 1e9));
+    return a;
+}
+
+json_t *config_to_json(const struct config *c)
+{
+    char uri[256];
+    json_t *args = json_object();
+    for (int i = 0; i < c->n_queue_args; i++) {
+        const struct config_arg *a = &c->queue_args[i];
+        json_object_set_new(args, a->key,
+                            a->is_int    ? json_integer(a->num)
+                            : a->is_bool ? json_boolean(a->num)
+                                         : json_string(a->str));
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "uri", json_string(config_redact_uri(c->uri, uri, sizeof uri)));
+    json_object_set_new(j, "threads", json_integer(c->threads));
+    json_object_set_new(j, "producers", json_integer(c->producers));
+    json_object_set_new(j, "consumers", json_integer(c->consumers));
+    json_object_set_new(j, "channels_per_connection", json_integer(c->channels_per_conn));
+    json_object_set_new(j, "rate", schedule_json(&c->rate));
+    json_object_set_new(j, "size", schedule_json(&c->size));
+    json_object_set_new(j, "confirm", json_integer(c->confirm));
+    json_object_set_new(j, "persistent", json_boolean(c->persistent));
+    json_object_set_new(j, "mandatory", json_boolean(c->mandatory));
+    json_object_set_new(j, "prefetch", json_integer(c->prefetch));
+    json_object_set_new(j, "multi_ack", json_integer(c->multi_ack));
+    json_object_set_new(j, "auto_ack", json_boolean(c->auto_ack));
+    json_object_set_new(j, "consumer_delay_ms", json_real((double)c->consumer_delay_ns / 1e6));
+    json_object_set_new(j, "queue", json_string(c->queue));
+    json_object_set_new(j, "queues", json_integer(c->queues));
+    json_object_set_new(j, "queue_type", json_string(config_queue_type_name(c->queue_type)));
+    json_object_set_new(j, "queue_args", args);
+    json_object_set_new(j, "durable", json_boolean(c->durable));
+    json_object_set_new(j, "exchange", json_string(c->exchange));
+    json_object_set_new(j, "exchange_type", json_string(c->exchange_type));
+    json_object_set_new(j, "routing_key", c->routing_key ? json_string(c->routing_key) : json_null());
+    json_object_set_new(j, "predeclared", json_boolean(c->predeclared));
+    json_object_set_new(j, "duration_s", json_real((double)c->duration_ns / 1e9));
+    json_object_set_new(j, "messages", json_integer((json_int_t)c->messages));
+    json_object_set_new(j, "warmup_s", json_real((double)c->warmup_ns / 1e9));
+    json_object_set_new(j, "heartbeat_s", json_integer((json_int_t)c->heartbeat_s));
+    json_object_set_new(j, "clock", json_string(c->realtime_clock ? "realtime" : "monotonic"));
+    return j;
+}

@@ -1,0 +1,265 @@
+/* The event-loop side of an AMQP connection: rabbitmq-c is a blocking
+ * library, so we poll its socket with libevent and pull frames with a zero
+ * timeout, draining what rabbitmq-c already buffered before going back to
+ * the loop (a readable-event never fires for bytes already in its buffer). */
+#include "util.h"
+#include "worker.h"
+
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#define READ_BATCH 2048            /* frames per callback before yielding */
+#define TIMER_NS (250 * NS_PER_MS) /* heartbeat service and ack flush */
+#define BACKOFF_MIN_NS (100 * NS_PER_MS)
+#define BACKOFF_MAX_NS (5 * NS_PER_SEC)
+
+static struct timeval tv_of(uint64_t ns)
+{
+    struct timeval tv = {(time_t)(ns / NS_PER_SEC), (suseconds_t)(ns % NS_PER_SEC / 1000)};
+    return tv;
+}
+
+int conn_up(struct conn *c, char *err, size_t cap)
+{
+    struct worker *w = c->w;
+    const struct config *cfg = w->cfg;
+    char name[64];
+    snprintf(name, sizeof name, "loadgen-w%d-c%d", w->id, c->index);
+    if (amqpc_open(&c->amqp, &w->run->target, (int)cfg->heartbeat_s, cfg->connect_timeout_ns, name,
+                   err, cap))
+        return -1;
+    for (int i = 0; i < c->nagents; i++) {
+        struct agent *a = c->agents[i];
+        amqp_channel_open(c->amqp, (amqp_channel_t)a->channel);
+        if (amqpc_check(c->amqp, "channel.open", err, cap)) goto fail;
+        if ((a->producer ? producer_setup(a, err, cap) : consumer_setup(a, err, cap))) goto fail;
+    }
+    c->fd = amqp_get_sockfd(c->amqp);
+    socklen_t len = sizeof c->sndbuf;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &c->sndbuf, &len) != 0) c->sndbuf = 65536;
+    memset(c->rx, 0, (size_t)c->nagents * sizeof *c->rx);
+    c->ev_read = event_new(w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
+    event_add(c->ev_read, NULL);
+    struct timeval tv = tv_of(TIMER_NS);
+    event_add(c->ev_timer, &tv);
+    c->up = true;
+    c->backoff_ns = 0;
+    for (int i = 0; i < c->nagents; i++)
+        if (c->agents[i]->producer) event_active(c->agents[i]->ev_send, EV_TIMEOUT, 0);
+    return 0;
+fail:
+    amqp_destroy_connection(c->amqp);
+    c->amqp = NULL;
+    return -1;
+}
+
+/* Tear down the socket and events; producers and consumers forget what was
+ * in flight (it is indeterminate now). */
+void conn_down(struct conn *c, bool graceful)
+{
+    if (c->ev_read) {
+        event_free(c->ev_read);
+        c->ev_read = NULL;
+    }
+    for (int i = 0; i < c->nagents; i++) {
+        struct agent *a = c->agents[i];
+        if (a->producer) producer_lost_connection(a);
+        else {
+            if (graceful && c->up) consumer_flush_acks(a);
+            consumer_lost_connection(a);
+        }
+    }
+    if (c->amqp) {
+        if (graceful && c->up) amqpc_close(c->amqp);
+        else amqp_destroy_connection(c->amqp);
+        c->amqp = NULL;
+    }
+    c->up = false;
+    event_del(c->ev_timer);
+}
+
+void conn_fail(struct conn *c, enum stats_counter category, const char *why)
+{
+    struct worker *w = c->w;
+    w->counters[category]++;
+    str_copy(c->last_error, sizeof c->last_error, why);
+    log_info("worker %d conn %d: %s", w->id, c->index, why);
+    conn_down(c, false);
+    if (atomic_load_explicit(&w->run->phase, memory_order_relaxed) == PHASE_STOP) return;
+    /* Exponential backoff with jitter, so a broker restart is not met by a
+     * synchronized thundering herd. */
+    c->backoff_ns = c->backoff_ns ? c->backoff_ns * 2 : BACKOFF_MIN_NS;
+    if (c->backoff_ns > BACKOFF_MAX_NS) c->backoff_ns = BACKOFF_MAX_NS;
+    uint64_t delay = c->backoff_ns / 2 + (uint64_t)rand() % (c->backoff_ns / 2 + 1);
+    struct timeval tv = tv_of(delay);
+    event_add(c->ev_reconnect, &tv);
+}
+
+void conn_on_reconnect(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct conn *c = arg;
+    if (atomic_load_explicit(&c->w->run->phase, memory_order_relaxed) == PHASE_STOP) return;
+    char err[512];
+    if (conn_up(c, err, sizeof err) == 0) {
+        c->w->counters[ST_RECONNECTS]++;
+        return;
+    }
+    conn_fail(c, ST_ERR_CONNECT, err);
+}
+
+static void server_close(struct conn *c, amqp_frame_t *f)
+{
+    char why[300];
+    if (f->payload.method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+        amqp_connection_close_t *m = f->payload.method.decoded;
+        snprintf(why, sizeof why, "server closed the connection: %u %.*s", m->reply_code,
+                 (int)m->reply_text.len, (char *)m->reply_text.bytes);
+        amqp_connection_close_ok_t ok = {0};
+        amqp_send_method(c->amqp, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+        conn_fail(c, ST_ERR_CONNECTION, why);
+    } else {
+        amqp_channel_close_t *m = f->payload.method.decoded;
+        snprintf(why, sizeof why, "server closed channel %u: %u %.*s", f->channel, m->reply_code,
+                 (int)m->reply_text.len, (char *)m->reply_text.bytes);
+        /* A closed channel loses its producer or consumer: start over. */
+        conn_fail(c, ST_ERR_CHANNEL, why);
+    }
+}
+
+/* Returns false when the connection failed (c may be down). */
+static bool dispatch(struct conn *c, amqp_frame_t *f)
+{
+    if (f->channel == 0) {
+        if (f->frame_type == AMQP_FRAME_METHOD && f->payload.method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+            server_close(c, f);
+            return false;
+        }
+        return true; /* connection.blocked/unblocked: counted by the broker, not us */
+    }
+    int idx = f->channel - 1;
+    if (idx >= c->nagents) return true;
+    struct agent *a = c->agents[idx];
+    struct chan_rx *rx = &c->rx[idx];
+    switch (f->frame_type) {
+    case AMQP_FRAME_METHOD:
+        switch (f->payload.method.id) {
+        case AMQP_BASIC_ACK_METHOD: {
+            amqp_basic_ack_t *m = f->payload.method.decoded;
+            if (a->producer) producer_on_ack(a, m->delivery_tag, m->multiple, false);
+            break;
+        }
+        case AMQP_BASIC_NACK_METHOD: {
+            amqp_basic_nack_t *m = f->payload.method.decoded;
+            if (a->producer) producer_on_ack(a, m->delivery_tag, m->multiple, true);
+            break;
+        }
+        case AMQP_BASIC_RETURN_METHOD:
+            c->w->counters[ST_RETURNED]++;
+            memset(rx, 0, sizeof *rx);
+            rx->active = rx->is_return = true;
+            break;
+        case AMQP_BASIC_DELIVER_METHOD: {
+            amqp_basic_deliver_t *m = f->payload.method.decoded;
+            memset(rx, 0, sizeof *rx);
+            rx->active = true;
+            rx->tag = m->delivery_tag;
+            rx->redelivered = m->redelivered;
+            break;
+        }
+        case AMQP_CHANNEL_CLOSE_METHOD:
+            server_close(c, f);
+            return false;
+        case AMQP_BASIC_CANCEL_METHOD:
+            conn_fail(c, ST_ERR_CHANNEL, "broker cancelled the consumer (queue deleted?)");
+            return false;
+        default: break;
+        }
+        break;
+    case AMQP_FRAME_HEADER:
+        if (!rx->active) break;
+        rx->body_size = f->payload.properties.body_size;
+        msg_decoder_begin(&rx->dec, rx->body_size);
+        if (rx->body_size == 0) {
+            if (!rx->is_return) consumer_on_message(a, rx);
+            rx->active = false;
+        }
+        break;
+    case AMQP_FRAME_BODY:
+        if (!rx->active) break;
+        msg_decoder_feed(&rx->dec, f->payload.body_fragment.bytes, f->payload.body_fragment.len);
+        if (rx->dec.seen >= rx->body_size) {
+            if (!rx->is_return) consumer_on_message(a, rx);
+            rx->active = false;
+        }
+        break;
+    default: break;
+    }
+    return true;
+}
+
+static enum stats_counter category_of(int status)
+{
+    return status == AMQP_STATUS_HEARTBEAT_TIMEOUT ? ST_ERR_HEARTBEAT : ST_ERR_CONNECTION;
+}
+
+/* Pulls every frame available without blocking. Returns false if c failed. */
+static bool pump_frames(struct conn *c)
+{
+    struct timeval zero = {0, 0};
+    for (int n = 0; n < READ_BATCH; n++) {
+        amqp_frame_t f;
+        int st = amqp_simple_wait_frame_noblock(c->amqp, &f, &zero);
+        if (st == AMQP_STATUS_TIMEOUT) {
+            amqp_maybe_release_buffers(c->amqp);
+            return true;
+        }
+        if (st != AMQP_STATUS_OK) {
+            char why[200];
+            snprintf(why, sizeof why, "connection lost: %s", amqp_error_string2(st));
+            conn_fail(c, category_of(st), why);
+            return false;
+        }
+        if (!dispatch(c, &f) || !c->up) return false;
+    }
+    amqp_maybe_release_buffers(c->amqp);
+    /* Yield to other connections; come back for what is still buffered. */
+    if (c->ev_read && (amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp)))
+        event_active(c->ev_read, EV_READ, 0);
+    return true;
+}
+
+void conn_on_read(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct conn *c = arg;
+    if (c->up) pump_frames(c);
+}
+
+/* Every 250 ms: rabbitmq-c sends and checks heartbeats only inside its
+ * calls, so an idle connection needs one; also flushes pending acks. */
+void conn_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct conn *c = arg;
+    if (!c->up) return;
+    if (!pump_frames(c)) return;
+    for (int i = 0; i < c->nagents && c->up; i++)
+        if (!c->agents[i]->producer) consumer_flush_acks(c->agents[i]);
+}
+
+/* rabbitmq-c writes block without a deadline; we only write while the
+ * kernel send queue is well below the buffer, so a write never blocks the
+ * loop when the broker stops reading (flow control, pause, blackhole). */
+bool conn_can_write(struct conn *c)
+{
+    if (c->bytes_since_check < (uint64_t)c->sndbuf / 16) return true;
+    int queued = 0;
+    if (ioctl(c->fd, SIOCOUTQ, &queued) != 0) return true;
+    c->bytes_since_check = 0;
+    return queued < c->sndbuf / 4;
+}

@@ -1,0 +1,159 @@
+/* Consumer: decodes each delivery as its frames arrive, records latency at
+ * ack time, tracks sequences per (queue, producer). --consumer-delay models a
+ * single-threaded handler: deliveries queue behind one another without
+ * blocking the event loop, and the prefetch bounds how many wait. */
+#include "util.h"
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void consumer_init(struct agent *a, struct worker *w)
+{
+    a->ev_complete = event_new(w->base, -1, 0, consumer_on_complete, a);
+}
+
+void consumer_free(struct agent *a)
+{
+    if (a->ev_complete) event_free(a->ev_complete);
+    free(a->pend);
+}
+
+int consumer_setup(struct agent *a, char *err, size_t cap)
+{
+    struct conn *c = a->conn;
+    const struct config *cfg = c->w->cfg;
+    amqp_channel_t ch = (amqp_channel_t)a->channel;
+    a->unacked = 0;
+    if (cfg->prefetch) {
+        amqp_basic_qos(c->amqp, ch, 0, (uint16_t)cfg->prefetch, 0);
+        if (amqpc_check(c->amqp, "basic.qos", err, cap)) return -1;
+    }
+    amqp_table_entry_t e;
+    amqp_table_t args = {0, NULL};
+    if (cfg->queue_type == QUEUE_STREAM) {
+        char *end;
+        long long off = strtoll(cfg->stream_offset, &end, 10);
+        e.key = amqp_cstring_bytes("x-stream-offset");
+        if (*end == 0) {
+            e.value.kind = AMQP_FIELD_KIND_I64;
+            e.value.value.i64 = off;
+        } else {
+            e.value.kind = AMQP_FIELD_KIND_UTF8;
+            e.value.value.bytes = amqp_cstring_bytes(cfg->stream_offset);
+        }
+        args = (amqp_table_t){1, &e};
+    }
+    amqp_basic_consume(c->amqp, ch, amqp_cstring_bytes(a->queue), amqp_empty_bytes, 0,
+                       cfg->auto_ack, 0, args);
+    char what[300];
+    snprintf(what, sizeof what, "basic.consume on queue '%s'", a->queue);
+    return amqpc_check(c->amqp, what, err, cap);
+}
+
+static void ack(struct agent *a, uint64_t tag)
+{
+    const struct config *cfg = a->conn->w->cfg;
+    if (cfg->auto_ack) return;
+    a->unacked++;
+    a->last_tag = tag;
+    if (a->unacked < (uint64_t)cfg->multi_ack) return;
+    int st = amqp_basic_ack(a->conn->amqp, (amqp_channel_t)a->channel, tag, cfg->multi_ack > 1);
+    a->unacked = 0;
+    if (st != AMQP_STATUS_OK) conn_fail(a->conn, ST_ERR_CONNECTION, "ack failed");
+}
+
+void consumer_flush_acks(struct agent *a)
+{
+    if (!a->unacked || !a->conn->up) return;
+    a->unacked = 0;
+    if (amqp_basic_ack(a->conn->amqp, (amqp_channel_t)a->channel, a->last_tag, 1) != AMQP_STATUS_OK)
+        conn_fail(a->conn, ST_ERR_CONNECTION, "ack failed");
+}
+
+void consumer_lost_connection(struct agent *a)
+{
+    /* Unacked deliveries go back to the queue; the broker redelivers them. */
+    a->unacked = 0;
+    a->pend_head = a->pend_count = 0;
+    a->busy_until_ns = 0;
+    if (a->ev_complete) event_del(a->ev_complete);
+}
+
+static void record(struct worker *w, uint64_t intended, uint64_t sent, bool realtime, uint64_t now)
+{
+    if (realtime) now = clock_realtime_ns();
+    w->counters[ST_CONSUMED]++;
+    hist_record(w->hists.h[SH_E2E], (int64_t)(now - intended));
+    hist_record(w->hists.h[SH_E2E_UNCORRECTED], (int64_t)(now - sent));
+}
+
+static void arm(struct agent *a, uint64_t now)
+{
+    if (!a->pend_count) return;
+    uint64_t at = a->pend[a->pend_head].done_ns, d = at > now ? at - now : 0;
+    struct timeval tv = {(time_t)(d / NS_PER_SEC), (suseconds_t)(d % NS_PER_SEC / 1000)};
+    event_add(a->ev_complete, &tv);
+}
+
+void consumer_on_complete(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct agent *a = arg;
+    struct worker *w = a->conn->w;
+    uint64_t now = clock_ns();
+    while (a->pend_count && a->pend[a->pend_head].done_ns <= now && a->conn->up) {
+        struct pending_ack *p = &a->pend[a->pend_head];
+        a->pend_head = (a->pend_head + 1) % a->pend_cap;
+        a->pend_count--;
+        record(w, p->intended_ns, p->sent_ns, p->realtime, now);
+        ack(a, p->tag);
+    }
+    if (a->conn->up) arm(a, now);
+}
+
+static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, uint64_t now)
+{
+    if (a->pend_count == a->pend_cap) {
+        uint64_t ncap = a->pend_cap ? a->pend_cap * 2 : 64;
+        struct pending_ack *n = xcalloc(ncap, sizeof *n);
+        for (uint64_t i = 0; i < a->pend_count; i++) n[i] = a->pend[(a->pend_head + i) % a->pend_cap];
+        free(a->pend);
+        a->pend = n;
+        a->pend_cap = ncap;
+        a->pend_head = 0;
+    }
+    uint64_t start = a->busy_until_ns > now ? a->busy_until_ns : now;
+    a->busy_until_ns = start + a->conn->w->cfg->consumer_delay_ns;
+    a->pend[(a->pend_head + a->pend_count) % a->pend_cap] =
+        (struct pending_ack){.done_ns = a->busy_until_ns, .tag = tag, .intended_ns = h->intended_ns,
+                             .sent_ns = h->sent_ns, .realtime = h->flags & MSG_FLAG_REALTIME};
+    if (++a->pend_count == 1) arm(a, now);
+}
+
+void consumer_on_message(struct agent *a, struct chan_rx *rx)
+{
+    struct worker *w = a->conn->w;
+    uint64_t now = clock_ns();
+    a->last_delivery_ns = now;
+    if (rx->redelivered) w->counters[ST_REDELIVERED]++;
+    struct msg_header h;
+    enum msg_status st = msg_decoder_finish(&rx->dec, &h);
+    if (st != MSG_OK || h.run_id != w->run->run_id) {
+        /* Counted, never trusted: acked so it does not come back. */
+        w->counters[st == MSG_FOREIGN         ? ST_BAD_FOREIGN
+                    : st == MSG_TRUNCATED     ? ST_BAD_TRUNCATED
+                    : st == MSG_BAD_VERSION   ? ST_BAD_VERSION
+                    : st == MSG_BAD_CHECKSUM  ? ST_BAD_CHECKSUM
+                                              : ST_STALE_RUN]++;
+        ack(a, rx->tag);
+        return;
+    }
+    worker_track(w, a->queue_idx, h.producer, h.seq, rx->redelivered, h.attempt);
+    if (w->cfg->consumer_delay_ns) {
+        defer(a, rx->tag, &h, now);
+        return;
+    }
+    record(w, h.intended_ns, h.sent_ns, h.flags & MSG_FLAG_REALTIME, now);
+    ack(a, rx->tag);
+}

@@ -1,0 +1,93 @@
+#include "msg.h"
+
+#include <string.h>
+#include <zlib.h>
+
+#define MAGIC0 'L'
+#define MAGIC1 'G'
+#define CRC_OFF 44
+
+static void put32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+static void put64(unsigned char *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+static uint32_t get32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint64_t get64(const unsigned char *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+
+const char *msg_status_name(enum msg_status s)
+{
+    switch (s) {
+    case MSG_OK: return "ok";
+    case MSG_TRUNCATED: return "truncated";
+    case MSG_FOREIGN: return "foreign";
+    case MSG_BAD_VERSION: return "bad_version";
+    case MSG_BAD_CHECKSUM: return "bad_checksum";
+    }
+    return "unknown";
+}
+
+void msg_encode(unsigned char *b, const struct msg_header *h, uint32_t payload_crc)
+{
+    b[0] = MAGIC0, b[1] = MAGIC1, b[2] = MSG_VERSION, b[3] = h->flags;
+    put32(b + 4, h->producer);
+    put64(b + 8, h->seq);
+    put32(b + 16, h->attempt);
+    put32(b + 20, h->payload_len);
+    put64(b + 24, h->intended_ns);
+    put64(b + 32, h->sent_ns);
+    put32(b + 40, h->run_id);
+    uint32_t crc = (uint32_t)crc32(0, b, CRC_OFF);
+    crc = (uint32_t)crc32_combine(crc, payload_crc, (z_off_t)h->payload_len);
+    put32(b + CRC_OFF, crc);
+}
+
+void msg_decoder_begin(struct msg_decoder *d, uint64_t body_len)
+{
+    d->body_len = body_len;
+    d->seen = 0;
+    d->crc = 0;
+}
+
+void msg_decoder_feed(struct msg_decoder *d, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    if (d->seen < MSG_HEADER_LEN) {
+        size_t take = MSG_HEADER_LEN - d->seen;
+        if (take > len) take = len;
+        memcpy(d->hdr + d->seen, p, take);
+        d->seen += take;
+        p += take;
+        len -= take;
+        if (d->seen == MSG_HEADER_LEN) d->crc = (uint32_t)crc32(0, d->hdr, CRC_OFF);
+    }
+    if (len) {
+        d->crc = (uint32_t)crc32(d->crc, p, (uInt)len);
+        d->seen += len;
+    }
+}
+
+enum msg_status msg_decoder_finish(struct msg_decoder *d, struct msg_header *h)
+{
+    if (d->seen < 2 || d->hdr[0] != MAGIC0 || d->hdr[1] != MAGIC1) return MSG_FOREIGN;
+    if (d->seen < MSG_HEADER_LEN) return MSG_TRUNCATED;
+    if (d->hdr[2] != MSG_VERSION) return MSG_BAD_VERSION;
+    const unsigned char *b = d->hdr;
+    uint32_t payload_len = get32(b + 20);
+    if ((uint64_t)payload_len + MSG_HEADER_LEN != d->seen) return MSG_TRUNCATED;
+    if (get32(b + CRC_OFF) != d->crc) return MSG_BAD_CHECKSUM;
+    h->flags = b[3];
+    h->producer = get32(b + 4);
+    h->seq = get64(b + 8);
+    h->attempt = get32(b + 16);
+    h->payload_len = payload_len;
+    h->intended_ns = get64(b + 24);
+    h->sent_ns = get64(b + 32);
+    h->run_id = get32(b + 40);
+    return MSG_OK;
+}
+
+enum msg_status msg_decode(const void *body, size_t len, struct msg_header *h)
+{
+    struct msg_decoder d;
+    msg_decoder_begin(&d, len);
+    msg_decoder_feed(&d, body, len);
+    return msg_decoder_finish(&d, h);
+}

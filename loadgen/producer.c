@@ -1,0 +1,198 @@
+/* Open-loop producer: each message has an intended send time from the rate
+ * schedule (wrk2 style); a stall (confirm window full, socket full, broker
+ * blocked) delays sending but not the intended times, so latency measured
+ * from them shows the stall. Catch-up goes in bounded batches. */
+#include "util.h"
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define SEND_BATCH 128
+#define BLOCKED_RETRY_NS (1 * NS_PER_MS)
+
+static void schedule(struct agent *a, uint64_t delay_ns)
+{
+    struct timeval tv = {(time_t)(delay_ns / NS_PER_SEC), (suseconds_t)(delay_ns % NS_PER_SEC / 1000)};
+    event_add(a->ev_send, &tv);
+}
+
+static void set_payload(struct agent *a, uint64_t len)
+{
+    if (len + MSG_HEADER_LEN > a->body_cap) {
+        a->body_cap = len + MSG_HEADER_LEN;
+        a->body = xrealloc(a->body, a->body_cap);
+    }
+    /* Incompressible-ish filler; the crc is computed once per size. */
+    for (uint64_t i = 0; i < len; i++)
+        a->body[MSG_HEADER_LEN + i] = (unsigned char)((i * 2654435761u) >> 13);
+    a->payload_len = len;
+    a->payload_crc = (uint32_t)crc32(0, a->body + MSG_HEADER_LEN, (uInt)len);
+}
+
+void producer_init(struct agent *a, struct worker *w)
+{
+    const struct config *cfg = w->cfg;
+    a->seq = 1;
+    a->next_tag = 1;
+    if (cfg->confirm) a->ring = xcalloc((size_t)cfg->confirm, sizeof *a->ring);
+    set_payload(a, config_schedule_at(&cfg->size, 0));
+    a->ev_send = event_new(w->base, -1, 0, producer_pump, a);
+}
+
+void producer_free(struct agent *a)
+{
+    if (a->ev_send) event_free(a->ev_send);
+    free(a->ring);
+    free(a->body);
+}
+
+int producer_setup(struct agent *a, char *err, size_t cap)
+{
+    struct conn *c = a->conn;
+    a->next_tag = 1;
+    a->ring_head = a->ring_count = 0;
+    if (!c->w->cfg->confirm) return 0;
+    amqp_confirm_select(c->amqp, (amqp_channel_t)a->channel);
+    return amqpc_check(c->amqp, "confirm.select", err, cap);
+}
+
+uint64_t producer_inflight(const struct agent *a)
+{
+    return a->ring_count;
+}
+
+void producer_lost_connection(struct agent *a)
+{
+    /* No confirm will come for these: their outcome is unknown. */
+    a->conn->w->counters[ST_INDETERMINATE] += a->ring_count;
+    a->ring_head = a->ring_count = 0;
+    event_del(a->ev_send);
+}
+
+static int publish(struct agent *a, uint64_t intended, uint64_t now)
+{
+    struct conn *c = a->conn;
+    struct worker *w = c->w;
+    const struct config *cfg = w->cfg;
+    uint64_t want = config_schedule_at(&cfg->size, now - w->run->start_ns);
+    if (want != a->payload_len) set_payload(a, want);
+    struct msg_header h = {.producer = (uint32_t)a->id, .seq = a->seq, .attempt = 1,
+                           .payload_len = (uint32_t)a->payload_len, .intended_ns = intended,
+                           .sent_ns = now, .run_id = w->run->run_id};
+    if (cfg->realtime_clock) {
+        uint64_t rt = clock_realtime_ns();
+        h.flags = MSG_FLAG_REALTIME;
+        h.intended_ns = rt - (now - intended);
+        h.sent_ns = rt;
+    }
+    msg_encode(a->body, &h, a->payload_crc);
+    amqp_basic_properties_t props = {._flags = AMQP_BASIC_DELIVERY_MODE_FLAG,
+                                     .delivery_mode = cfg->persistent ? 2 : 1};
+    amqp_bytes_t body = {MSG_HEADER_LEN + a->payload_len, a->body};
+    int st = amqp_basic_publish(c->amqp, (amqp_channel_t)a->channel, amqp_cstring_bytes(cfg->exchange),
+                                amqp_cstring_bytes(a->routing_key), cfg->mandatory, 0, &props, body);
+    if (st != AMQP_STATUS_OK) {
+        char why[200];
+        snprintf(why, sizeof why, "publish failed: %s", amqp_error_string2(st));
+        conn_fail(c, ST_ERR_PUBLISH, why);
+        return -1;
+    }
+    w->counters[ST_PUBLISHED]++;
+    c->bytes_since_check += body.len + 32;
+    if (cfg->confirm) {
+        struct inflight *e = &a->ring[(a->ring_head + a->ring_count) % (uint64_t)cfg->confirm];
+        *e = (struct inflight){.tag = a->next_tag, .seq = a->seq, .intended_ns = intended,
+                               .sent_ns = now, .attempt = 1};
+        a->ring_count++;
+    }
+    a->next_tag++;
+    a->seq++;
+    return 0;
+}
+
+static void finish(struct agent *a)
+{
+    if (a->done) return;
+    a->done = true;
+    a->conn->w->nproducers++;
+}
+
+void producer_pump(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct agent *a = arg;
+    struct conn *c = a->conn;
+    struct worker *w = c->w;
+    const struct config *cfg = w->cfg;
+    if (!c->up || a->done) return;
+    uint64_t start = w->run->start_ns;
+    uint64_t now = clock_ns();
+    for (int n = 0; n < SEND_BATCH; n++) {
+        if (atomic_load_explicit(&w->run->phase, memory_order_relaxed) != PHASE_RUN ||
+            a->seq > a->limit || (now - start >= cfg->duration_ns && !cfg->messages)) {
+            finish(a);
+            return;
+        }
+        if (cfg->confirm && a->ring_count >= (uint64_t)cfg->confirm) return; /* acks re-pump */
+        if (!conn_can_write(c)) {
+            schedule(a, BLOCKED_RETRY_NS);
+            return;
+        }
+        uint64_t intended = now;
+        uint64_t rate = config_schedule_at(&cfg->rate, a->next_intended_ns - start);
+        if (rate) {
+            if (a->next_intended_ns > now) {
+                schedule(a, a->next_intended_ns - now);
+                return;
+            }
+            intended = a->next_intended_ns;
+            a->next_intended_ns += NS_PER_SEC * (uint64_t)cfg->producers / rate;
+        }
+        if (publish(a, intended, now)) return;
+        if ((n & 7) == 7) now = clock_ns();
+    }
+    event_active(a->ev_send, EV_TIMEOUT, 0); /* yield to the loop, then go on */
+}
+
+static void complete(struct agent *a, struct inflight *e, bool nack, uint64_t now)
+{
+    struct worker *w = a->conn->w;
+    if (nack) {
+        w->counters[ST_NACKED]++;
+        return;
+    }
+    w->counters[ST_CONFIRMED]++;
+    hist_record(w->hists.h[SH_CONFIRM], (int64_t)(now - e->intended_ns));
+    hist_record(w->hists.h[SH_CONFIRM_UNCORRECTED], (int64_t)(now - e->sent_ns));
+}
+
+void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack)
+{
+    const struct config *cfg = a->conn->w->cfg;
+    if (!cfg->confirm || !a->ring_count) return;
+    uint64_t cap = (uint64_t)cfg->confirm, now = clock_ns();
+    bool was_full = a->ring_count >= cap;
+    struct inflight *head = &a->ring[a->ring_head];
+    if (tag < head->tag) return; /* stale or duplicate */
+    if (multiple) {
+        while (a->ring_count && a->ring[a->ring_head].tag <= tag) {
+            struct inflight *e = &a->ring[a->ring_head];
+            if (!e->done) complete(a, e, nack, now);
+            a->ring_head = (a->ring_head + 1) % cap;
+            a->ring_count--;
+        }
+    } else {
+        uint64_t off = tag - head->tag;
+        if (off >= a->ring_count) return;
+        struct inflight *e = &a->ring[(a->ring_head + off) % cap];
+        if (!e->done) complete(a, e, nack, now);
+        e->done = true;
+        while (a->ring_count && a->ring[a->ring_head].done) {
+            a->ring_head = (a->ring_head + 1) % cap;
+            a->ring_count--;
+        }
+    }
+    if (was_full && a->ring_count < cap && !a->done) event_active(a->ev_send, EV_TIMEOUT, 0);
+}

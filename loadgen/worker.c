@@ -1,0 +1,274 @@
+#include "worker.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TICK_NS (100 * NS_PER_MS)
+
+static void on_tick(evutil_socket_t fd, short what, void *arg);
+static void on_interval(evutil_socket_t fd, short what, void *arg);
+
+/* Connections: producers and consumers never share one (like PerfTest), and
+ * producer and consumer connections alternate so round-robin over threads
+ * spreads both kinds. */
+struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
+{
+    const struct config *cfg = run->cfg;
+    int cpc = cfg->channels_per_conn;
+    int pconns = (cfg->producers + cpc - 1) / cpc, cconns = (cfg->consumers + cpc - 1) / cpc;
+    int nconns = pconns + cconns, T = cfg->threads;
+    struct worker *ws = xcalloc((size_t)T, sizeof *ws);
+    /* order[k] = connection k's (is_producer, index among its kind) */
+    int *kind = xcalloc((size_t)nconns, sizeof *kind), *idx = xcalloc((size_t)nconns, sizeof *idx);
+    for (int k = 0, p = 0, c = 0; k < nconns; k++) {
+        bool take_p = p < pconns && (c >= cconns || p <= c);
+        kind[k] = take_p;
+        idx[k] = take_p ? p++ : c++;
+    }
+    for (int t = 0; t < T; t++) {
+        struct worker *w = &ws[t];
+        w->id = t;
+        w->run = run;
+        w->cfg = cfg;
+        /* timerfd-precise timers: epoll's millisecond rounding would add
+         * up to 1 ms of send lag to every scheduled publish. */
+        struct event_config *ec = event_config_new();
+        event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+        w->base = event_base_new_with_config(ec);
+        event_config_free(ec);
+        w->nproducers_total = cfg->producers;
+        w->track = xcalloc((size_t)cfg->queues, sizeof *w->track);
+        stats_hists_init(&w->hists);
+        for (int k = t; k < nconns; k += T) {
+            w->nconns++;
+            int first = idx[k] * cpc, total = kind[k] ? cfg->producers : cfg->consumers;
+            w->nagents += (first + cpc <= total) ? cpc : total - first;
+        }
+        w->conns = xcalloc((size_t)w->nconns, sizeof *w->conns);
+        w->agents = xcalloc((size_t)w->nagents, sizeof *w->agents);
+        int ci = 0, ai = 0;
+        for (int k = t; k < nconns; k += T, ci++) {
+            struct conn *c = &w->conns[ci];
+            c->w = w;
+            c->index = k;
+            int first = idx[k] * cpc, total = kind[k] ? cfg->producers : cfg->consumers;
+            int n = (first + cpc <= total) ? cpc : total - first;
+            c->agents = xcalloc((size_t)n, sizeof *c->agents);
+            c->rx = xcalloc((size_t)n, sizeof *c->rx);
+            c->nagents = n;
+            c->ev_timer = event_new(w->base, -1, EV_PERSIST, conn_on_timer, c);
+            c->ev_reconnect = event_new(w->base, -1, 0, conn_on_reconnect, c);
+            for (int j = 0; j < n; j++) {
+                struct agent *a = &w->agents[ai++];
+                a->producer = kind[k];
+                a->id = first + j;
+                a->channel = j + 1;
+                a->conn = c;
+                a->queue_idx = a->id % cfg->queues;
+                config_queue_name(cfg, a->queue_idx, a->queue, sizeof a->queue);
+                str_copy(a->routing_key, sizeof a->routing_key,
+                         cfg->routing_key ? cfg->routing_key : a->queue);
+                c->agents[j] = a;
+                if (a->producer) {
+                    producer_init(a, w);
+                    a->limit = UINT64_MAX;
+                    if (cfg->messages) {
+                        uint64_t P = (uint64_t)cfg->producers;
+                        a->limit = cfg->messages / P + ((uint64_t)a->id < cfg->messages % P);
+                    }
+                } else {
+                    consumer_init(a, w);
+                }
+            }
+        }
+        w->ev_tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
+        w->ev_interval = event_new(w->base, -1, 0, on_interval, w);
+    }
+    free(kind);
+    free(idx);
+    *nworkers = T;
+    return ws;
+}
+
+static int worker_connect(struct worker *w)
+{
+    for (int i = 0; i < w->nconns; i++) {
+        char err[512];
+        if (conn_up(&w->conns[i], err, sizeof err)) {
+            str_copy(w->setup_error, sizeof w->setup_error, err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static uint64_t inflight(struct worker *w)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < w->nagents; i++)
+        if (w->agents[i].producer) n += producer_inflight(&w->agents[i]);
+    return n;
+}
+
+static void snapshot(struct worker *w)
+{
+    int up = 0;
+    for (int i = 0; i < w->nconns; i++) up += w->conns[i].up;
+    atomic_store_explicit(&w->snap_published, w->counters[ST_PUBLISHED], memory_order_relaxed);
+    atomic_store_explicit(&w->snap_confirmed, w->counters[ST_CONFIRMED], memory_order_relaxed);
+    atomic_store_explicit(&w->snap_consumed, w->counters[ST_CONSUMED], memory_order_relaxed);
+    atomic_store_explicit(&w->snap_inflight, inflight(w), memory_order_relaxed);
+    atomic_store_explicit(&w->snap_producers_done, w->nproducers, memory_order_relaxed);
+    atomic_store_explicit(&w->snap_up, up, memory_order_release);
+}
+
+static void post(struct worker *w, bool final)
+{
+    struct interval *iv = xcalloc(1, sizeof *iv);
+    iv->worker = w->id;
+    iv->index = w->interval_index++;
+    iv->final = final;
+    iv->length_s = 1.0;
+    if (final) {
+        uint64_t now = clock_ns(), from = w->run->start_ns + iv->index * NS_PER_SEC;
+        iv->length_s = now > from ? (double)(now - from) / 1e9 : 0.0;
+    }
+    memcpy(iv->counters, w->counters, sizeof iv->counters);
+    iv->hists = w->hists; /* hand over; start fresh ones */
+    stats_hists_init(&w->hists);
+    reporter_post(w->run->rep, iv);
+}
+
+/* Fires at each whole second since the start, so intervals hold exactly
+ * one second of events. */
+static void arm_interval(struct worker *w)
+{
+    uint64_t at = w->run->start_ns + (w->interval_index + 1) * NS_PER_SEC, now = clock_ns();
+    uint64_t d = at > now ? at - now : 0;
+    struct timeval tv = {(time_t)(d / NS_PER_SEC), (suseconds_t)(d % NS_PER_SEC / 1000)};
+    event_add(w->ev_interval, &tv);
+}
+
+static void on_interval(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct worker *w = arg;
+    uint64_t now = clock_ns();
+    while (now >= w->run->start_ns + (w->interval_index + 1) * NS_PER_SEC) post(w, false);
+    arm_interval(w);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct worker *w = arg;
+    uint64_t now = clock_ns();
+    int phase = atomic_load_explicit(&w->run->phase, memory_order_relaxed);
+    if (phase != PHASE_RUN) {
+        for (int i = 0; i < w->nagents; i++) {
+            struct agent *a = &w->agents[i];
+            if (a->producer && !a->done) {
+                a->done = true;
+                w->nproducers++;
+                event_del(a->ev_send);
+            }
+        }
+    }
+    snapshot(w);
+    if (phase == PHASE_STOP) {
+        event_del(w->ev_interval);
+        while (now >= w->run->start_ns + (w->interval_index + 1) * NS_PER_SEC) post(w, false);
+        for (int i = 0; i < w->nconns; i++) conn_down(&w->conns[i], true);
+        snapshot(w);
+        post(w, true);
+        event_base_loopbreak(w->base);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    worker_connect(w);
+    pthread_barrier_wait(&w->run->ready);
+    pthread_barrier_wait(&w->run->go);
+    if (atomic_load(&w->run->phase) == PHASE_STOP) return NULL;
+    for (int i = 0; i < w->nagents; i++) {
+        struct agent *a = &w->agents[i];
+        if (a->producer) {
+            a->next_intended_ns = w->run->start_ns;
+            if (a->conn->up) event_active(a->ev_send, EV_TIMEOUT, 0);
+        }
+    }
+    struct timeval tv = {0, TICK_NS / 1000};
+    event_add(w->ev_tick, &tv);
+    arm_interval(w);
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+    return pthread_create(&w->thread, NULL, worker_main, w);
+}
+
+void worker_join(struct worker *w)
+{
+    pthread_join(w->thread, NULL);
+}
+
+void worker_track(struct worker *w, int queue, uint32_t producer, uint64_t seq, bool redelivered,
+                  uint32_t attempt)
+{
+    if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return;
+    if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
+    struct seq_track *t = &w->track[queue][producer];
+    if (seq >= t->nbits) {
+        uint64_t nbits = t->nbits ? t->nbits : 4096;
+        while (nbits <= seq) nbits *= 2;
+        t->bits = xrealloc(t->bits, nbits / 8);
+        memset((char *)t->bits + t->nbits / 8, 0, (nbits - t->nbits) / 8);
+        t->nbits = nbits;
+    }
+    uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
+    if (*word & bit) {
+        w->counters[ST_DUPLICATES]++;
+    } else {
+        *word |= bit;
+        t->unique++;
+        if (seq < t->highest && !redelivered && attempt == 1) w->counters[ST_OUT_OF_ORDER]++;
+    }
+    if (seq > t->highest) t->highest = seq;
+}
+
+void worker_destroy_all(struct worker *ws, int n)
+{
+    for (int t = 0; t < n; t++) {
+        struct worker *w = &ws[t];
+        for (int i = 0; i < w->nconns; i++) {
+            struct conn *c = &w->conns[i];
+            if (c->up || c->amqp) conn_down(c, false);
+            event_free(c->ev_timer);
+            event_free(c->ev_reconnect);
+            free(c->agents);
+            free(c->rx);
+        }
+        for (int i = 0; i < w->nagents; i++) {
+            if (w->agents[i].producer) producer_free(&w->agents[i]);
+            else consumer_free(&w->agents[i]);
+        }
+        for (int q = 0; q < w->cfg->queues; q++) {
+            if (!w->track[q]) continue;
+            for (int p = 0; p < w->nproducers_total; p++) free(w->track[q][p].bits);
+            free(w->track[q]);
+        }
+        free(w->track);
+        free(w->conns);
+        free(w->agents);
+        event_free(w->ev_tick);
+        event_free(w->ev_interval);
+        stats_hists_free(&w->hists);
+        event_base_free(w->base);
+    }
+    free(ws);
+}
