@@ -10,7 +10,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/cmd_broker.c \
        loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c loadgen/config.c loadgen/amqpc.c \
        loadgen/stats.c loadgen/conn.c loadgen/producer.c loadgen/consumer.c loadgen/worker.c \
-       loadgen/topology.c loadgen/reporter.c loadgen/bench.c
+       loadgen/topology.c loadgen/reporter.c loadgen/bench.c loadgen/wire.c
 # Pure modules, also linked into the C unit tests.
 LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c
 TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "msg.h"
 #include "stats.h"
+#include "wire.h"
 
 #include <amqp.h>
 #include <event2/event.h>
@@ -96,7 +97,11 @@ struct conn {
     amqp_connection_state_t amqp;
     int fd;
     bool up;
-    struct event *ev_read, *ev_timer, *ev_reconnect;
+    struct event *ev_read, *ev_write, *ev_timer, *ev_reconnect;
+    struct wire_buf out;     /* our encoded publishes and acks */
+    bool write_blocked;      /* out has bytes the kernel would not take yet */
+    uint32_t frame_max;
+    uint64_t last_rx_ns;     /* last frame from the broker: our dead-peer check */
     struct agent **agents; /* by channel - 1 */
     struct chan_rx *rx;    /* by channel - 1 */
     int nagents;
@@ -157,6 +162,8 @@ void conn_on_read(evutil_socket_t fd, short what, void *arg);
 void conn_on_timer(evutil_socket_t fd, short what, void *arg);
 void conn_on_reconnect(evutil_socket_t fd, short what, void *arg);
 bool conn_can_write(struct conn *c);
+/* Sends out; on a partial write waits for EV_WRITE. -1 if c failed. */
+int conn_flush(struct conn *c);
 
 /* producer.c / consumer.c */
 void producer_init(struct agent *a, struct worker *w);

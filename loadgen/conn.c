@@ -5,7 +5,10 @@
 #include "util.h"
 #include "worker.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,8 @@ static struct timeval tv_of(uint64_t ns)
     return tv;
 }
 
+static void conn_on_writable(evutil_socket_t fd, short what, void *arg);
+
 int conn_up(struct conn *c, char *err, size_t cap)
 {
     struct worker *w = c->w;
@@ -39,6 +44,12 @@ int conn_up(struct conn *c, char *err, size_t cap)
         if ((a->producer ? producer_setup(a, err, cap) : consumer_setup(a, err, cap))) goto fail;
     }
     c->fd = amqp_get_sockfd(c->amqp);
+    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    c->frame_max = (uint32_t)amqp_get_frame_max(c->amqp);
+    c->out.off = c->out.len = 0;
+    c->write_blocked = false;
+    c->last_rx_ns = clock_ns();
+    c->ev_write = event_new(w->base, c->fd, EV_WRITE, conn_on_writable, c);
     socklen_t len = sizeof c->sndbuf;
     if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &c->sndbuf, &len) != 0) c->sndbuf = 65536;
     memset(c->rx, 0, (size_t)c->nagents * sizeof *c->rx);
@@ -65,6 +76,10 @@ void conn_down(struct conn *c, bool graceful)
         event_free(c->ev_read);
         c->ev_read = NULL;
     }
+    if (c->ev_write) {
+        event_free(c->ev_write);
+        c->ev_write = NULL;
+    }
     for (int i = 0; i < c->nagents; i++) {
         struct agent *a = c->agents[i];
         if (a->producer) producer_lost_connection(a);
@@ -73,6 +88,14 @@ void conn_down(struct conn *c, bool graceful)
             consumer_lost_connection(a);
         }
     }
+    if (graceful && c->up) {
+        /* Our buffered acks must reach the broker before the close. */
+        for (int i = 0; i < 20 && wire_flush(&c->out, c->fd) == 1; i++) {
+            struct pollfd pfd = {c->fd, POLLOUT, 0};
+            poll(&pfd, 1, 50);
+        }
+    }
+    c->out.off = c->out.len = 0;
     if (c->amqp) {
         if (graceful && c->up) amqpc_close(c->amqp);
         else amqp_destroy_connection(c->amqp);
@@ -207,30 +230,60 @@ static enum stats_counter category_of(int status)
     return status == AMQP_STATUS_HEARTBEAT_TIMEOUT ? ST_ERR_HEARTBEAT : ST_ERR_CONNECTION;
 }
 
-/* Pulls every frame available without blocking. Returns false if c failed. */
+/* Pulls the frames available without blocking. The first call reads the
+ * socket; after that only what rabbitmq-c already buffered, since one more
+ * call on an empty buffer costs a recv and a poll for nothing. Reads wait
+ * while our own writes are pending, so rabbitmq-c's heartbeat writes can
+ * never land inside a half-written frame of ours. Returns false if c failed. */
 static bool pump_frames(struct conn *c)
 {
+    if (c->write_blocked) return true;
     struct timeval zero = {0, 0};
-    for (int n = 0; n < READ_BATCH; n++) {
+    int n = 0;
+    for (; n < READ_BATCH; n++) {
+        if (n > 0 && !amqp_frames_enqueued(c->amqp) && !amqp_data_in_buffer(c->amqp)) break;
         amqp_frame_t f;
         int st = amqp_simple_wait_frame_noblock(c->amqp, &f, &zero);
-        if (st == AMQP_STATUS_TIMEOUT) {
-            amqp_maybe_release_buffers(c->amqp);
-            return true;
-        }
+        if (st == AMQP_STATUS_TIMEOUT) break;
         if (st != AMQP_STATUS_OK) {
             char why[200];
             snprintf(why, sizeof why, "connection lost: %s", amqp_error_string2(st));
             conn_fail(c, category_of(st), why);
             return false;
         }
+        c->last_rx_ns = clock_ns();
         if (!dispatch(c, &f) || !c->up) return false;
     }
     amqp_maybe_release_buffers(c->amqp);
+    if (conn_flush(c)) return false; /* acks queued while dispatching */
     /* Yield to other connections; come back for what is still buffered. */
-    if (c->ev_read && (amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp)))
-        event_active(c->ev_read, EV_READ, 0);
+    if (n == READ_BATCH && c->ev_read) event_active(c->ev_read, EV_READ, 0);
     return true;
+}
+
+int conn_flush(struct conn *c)
+{
+    if (!c->up || !wire_pending(&c->out)) return 0;
+    int rc = wire_flush(&c->out, c->fd);
+    if (rc < 0) {
+        char why[200];
+        snprintf(why, sizeof why, "connection lost: write: %s", strerror(errno));
+        conn_fail(c, ST_ERR_CONNECTION, why);
+        return -1;
+    }
+    c->write_blocked = rc == 1;
+    if (rc == 1) event_add(c->ev_write, NULL);
+    return 0;
+}
+
+static void conn_on_writable(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct conn *c = arg;
+    if (conn_flush(c) || c->write_blocked) return;
+    for (int i = 0; i < c->nagents; i++)
+        if (c->agents[i]->producer) event_active(c->agents[i]->ev_send, EV_TIMEOUT, 0);
+    pump_frames(c);
 }
 
 void conn_on_read(evutil_socket_t fd, short what, void *arg)
@@ -247,6 +300,13 @@ void conn_on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     struct conn *c = arg;
     if (!c->up) return;
+    /* Our own dead-peer check: it also covers the time reads wait for a
+     * blocked write, when rabbitmq-c is not called and cannot check. */
+    uint64_t hb = c->w->cfg->heartbeat_s * NS_PER_SEC;
+    if (hb && clock_ns() - c->last_rx_ns > 2 * hb) {
+        conn_fail(c, ST_ERR_HEARTBEAT, "connection lost: no data from the broker for two heartbeats");
+        return;
+    }
     if (!pump_frames(c)) return;
     for (int i = 0; i < c->nagents && c->up; i++)
         if (!c->agents[i]->producer) consumer_flush_acks(c->agents[i]);
@@ -257,6 +317,8 @@ void conn_on_timer(evutil_socket_t fd, short what, void *arg)
  * loop when the broker stops reading (flow control, pause, blackhole). */
 bool conn_can_write(struct conn *c)
 {
+    if (c->write_blocked) return false;
+    if (wire_pending(&c->out) > (size_t)c->sndbuf / 4) return false;
     if (c->bytes_since_check < (uint64_t)c->sndbuf / 16) return true;
     int queued = 0;
     if (ioctl(c->fd, SIOCOUTQ, &queued) != 0) return true;

@@ -58,17 +58,16 @@ static void ack(struct agent *a, uint64_t tag)
     a->unacked++;
     a->last_tag = tag;
     if (a->unacked < (uint64_t)cfg->multi_ack) return;
-    int st = amqp_basic_ack(a->conn->amqp, (amqp_channel_t)a->channel, tag, cfg->multi_ack > 1);
+    wire_ack(&a->conn->out, (uint16_t)a->channel, tag, cfg->multi_ack > 1);
     a->unacked = 0;
-    if (st != AMQP_STATUS_OK) conn_fail(a->conn, ST_ERR_CONNECTION, "ack failed");
 }
 
 void consumer_flush_acks(struct agent *a)
 {
     if (!a->unacked || !a->conn->up) return;
     a->unacked = 0;
-    if (amqp_basic_ack(a->conn->amqp, (amqp_channel_t)a->channel, a->last_tag, 1) != AMQP_STATUS_OK)
-        conn_fail(a->conn, ST_ERR_CONNECTION, "ack failed");
+    wire_ack(&a->conn->out, (uint16_t)a->channel, a->last_tag, true);
+    conn_flush(a->conn);
 }
 
 void consumer_lost_connection(struct agent *a)
@@ -109,7 +108,7 @@ void consumer_on_complete(evutil_socket_t fd, short what, void *arg)
         record(w, p->intended_ns, p->sent_ns, p->realtime, now);
         ack(a, p->tag);
     }
-    if (a->conn->up) arm(a, now);
+    if (a->conn->up && !conn_flush(a->conn) && a->conn->up) arm(a, now);
 }
 
 static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, uint64_t now)

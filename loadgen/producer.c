@@ -71,7 +71,7 @@ void producer_lost_connection(struct agent *a)
     event_del(a->ev_send);
 }
 
-static int publish(struct agent *a, uint64_t intended, uint64_t now)
+static void publish(struct agent *a, uint64_t intended, uint64_t now)
 {
     struct conn *c = a->conn;
     struct worker *w = c->w;
@@ -88,19 +88,11 @@ static int publish(struct agent *a, uint64_t intended, uint64_t now)
         h.sent_ns = rt;
     }
     msg_encode(a->body, &h, a->payload_crc);
-    amqp_basic_properties_t props = {._flags = AMQP_BASIC_DELIVERY_MODE_FLAG,
-                                     .delivery_mode = cfg->persistent ? 2 : 1};
-    amqp_bytes_t body = {MSG_HEADER_LEN + a->payload_len, a->body};
-    int st = amqp_basic_publish(c->amqp, (amqp_channel_t)a->channel, amqp_cstring_bytes(cfg->exchange),
-                                amqp_cstring_bytes(a->routing_key), cfg->mandatory, 0, &props, body);
-    if (st != AMQP_STATUS_OK) {
-        char why[200];
-        snprintf(why, sizeof why, "publish failed: %s", amqp_error_string2(st));
-        conn_fail(c, ST_ERR_PUBLISH, why);
-        return -1;
-    }
+    size_t len = MSG_HEADER_LEN + a->payload_len;
+    wire_publish(&c->out, (uint16_t)a->channel, cfg->exchange, a->routing_key, cfg->mandatory,
+                 cfg->persistent ? 2 : 1, a->body, len, c->frame_max);
     w->counters[ST_PUBLISHED]++;
-    c->bytes_since_check += body.len + 32;
+    c->bytes_since_check += len + 32;
     if (cfg->confirm) {
         struct inflight *e = &a->ring[(a->ring_head + a->ring_count) % (uint64_t)cfg->confirm];
         *e = (struct inflight){.tag = a->next_tag, .seq = a->seq, .intended_ns = intended,
@@ -109,7 +101,6 @@ static int publish(struct agent *a, uint64_t intended, uint64_t now)
     }
     a->next_tag++;
     a->seq++;
-    return 0;
 }
 
 static void finish(struct agent *a)
@@ -119,10 +110,19 @@ static void finish(struct agent *a)
     a->conn->w->nproducers++;
 }
 
+static void pump(struct agent *a);
+
+/* Publishes go to the connection's buffer; one write sends the batch. */
 void producer_pump(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct agent *a = arg;
+    pump(a);
+    if (a->conn->up) conn_flush(a->conn);
+}
+
+static void pump(struct agent *a)
+{
     struct conn *c = a->conn;
     struct worker *w = c->w;
     const struct config *cfg = w->cfg;
@@ -150,7 +150,7 @@ void producer_pump(evutil_socket_t fd, short what, void *arg)
             intended = a->next_intended_ns;
             a->next_intended_ns += NS_PER_SEC * (uint64_t)cfg->producers / rate;
         }
-        if (publish(a, intended, now)) return;
+        publish(a, intended, now);
         if ((n & 7) == 7) now = clock_ns();
     }
     event_active(a->ev_send, EV_TIMEOUT, 0); /* yield to the loop, then go on */

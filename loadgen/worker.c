@@ -252,6 +252,7 @@ void worker_destroy_all(struct worker *ws, int n)
             event_free(c->ev_reconnect);
             free(c->agents);
             free(c->rx);
+            wire_free(&c->out);
         }
         for (int i = 0; i < w->nagents; i++) {
             if (w->agents[i].producer) producer_free(&w->agents[i]);

@@ -1,0 +1,32 @@
+/* wire: AMQP 0-9-1 frames for the hot path (basic.publish + content,
+ * basic.ack) encoded straight into a connection's output buffer, so a batch
+ * of messages costs one write() instead of rabbitmq-c's three send()s per
+ * publish. Setup, reads and heartbeats stay with rabbitmq-c. */
+#ifndef LOADGEN_WIRE_H
+#define LOADGEN_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct wire_buf {
+    unsigned char *data;
+    size_t len, off, cap; /* bytes [off, len) are waiting to be written */
+};
+
+void wire_publish(struct wire_buf *b, uint16_t channel, const char *exchange, const char *routing_key,
+                  bool mandatory, uint8_t delivery_mode, const void *body, size_t body_len,
+                  uint32_t frame_max);
+void wire_ack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool multiple);
+
+static inline size_t wire_pending(const struct wire_buf *b)
+{
+    return b->len - b->off;
+}
+
+/* Writes what it can to a non-blocking fd. Returns 0 when all was written,
+ * 1 when some remains (EAGAIN), -1 on a socket error (errno set). */
+int wire_flush(struct wire_buf *b, int fd);
+void wire_free(struct wire_buf *b);
+
+#endif

@@ -1,0 +1,135 @@
+#include "wire.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define FRAME_METHOD 1
+#define FRAME_HEADER 2
+#define FRAME_BODY 3
+#define FRAME_END 0xCE
+#define CLASS_BASIC 60
+#define BASIC_PUBLISH 40
+#define BASIC_ACK 80
+#define FLAG_DELIVERY_MODE 0x1000
+
+static unsigned char *reserve(struct wire_buf *b, size_t n)
+{
+    if (b->off == b->len) b->off = b->len = 0;
+    if (b->len + n > b->cap) {
+        if (b->off) { /* compact before growing */
+            memmove(b->data, b->data + b->off, b->len - b->off);
+            b->len -= b->off;
+            b->off = 0;
+        }
+        if (b->len + n > b->cap) {
+            size_t cap = b->cap ? b->cap : 16384;
+            while (cap < b->len + n) cap *= 2;
+            b->data = xrealloc(b->data, cap);
+            b->cap = cap;
+        }
+    }
+    unsigned char *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
+static unsigned char *put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)(v >> 8), p[1] = (unsigned char)v;
+    return p + 2;
+}
+
+static unsigned char *put32(unsigned char *p, uint32_t v)
+{
+    return put16(put16(p, (uint16_t)(v >> 16)), (uint16_t)v);
+}
+
+static unsigned char *put64(unsigned char *p, uint64_t v)
+{
+    return put32(put32(p, (uint32_t)(v >> 32)), (uint32_t)v);
+}
+
+static unsigned char *frame_start(unsigned char *p, uint8_t type, uint16_t ch, uint32_t size)
+{
+    *p++ = type;
+    return put32(put16(p, ch), size);
+}
+
+static unsigned char *shortstr(unsigned char *p, const char *s, size_t n)
+{
+    *p++ = (unsigned char)n;
+    memcpy(p, s, n);
+    return p + n;
+}
+
+void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const char *rkey,
+                  bool mandatory, uint8_t delivery_mode, const void *body, size_t body_len,
+                  uint32_t frame_max)
+{
+    size_t xl = strlen(exchange), kl = strlen(rkey);
+    if (xl > 255) xl = 255;
+    if (kl > 255) kl = 255;
+    size_t chunk = frame_max > 8 ? frame_max - 8 : 131064;
+    size_t nbody = (body_len + chunk - 1) / chunk;
+    uint32_t msize = (uint32_t)(4 + 2 + 1 + xl + 1 + kl + 1), hsize = 2 + 2 + 8 + 2 + 1;
+    unsigned char *p = reserve(b, 8 + msize + 8 + hsize + nbody * 8 + body_len);
+    p = frame_start(p, FRAME_METHOD, ch, msize);
+    p = put16(put16(p, CLASS_BASIC), BASIC_PUBLISH);
+    p = put16(p, 0); /* reserved-1 (ticket) */
+    p = shortstr(p, exchange, xl);
+    p = shortstr(p, rkey, kl);
+    *p++ = mandatory ? 1 : 0;
+    *p++ = FRAME_END;
+    p = frame_start(p, FRAME_HEADER, ch, hsize);
+    p = put16(put16(p, CLASS_BASIC), 0);
+    p = put64(p, body_len);
+    p = put16(p, FLAG_DELIVERY_MODE);
+    *p++ = delivery_mode;
+    *p++ = FRAME_END;
+    const unsigned char *src = body;
+    for (size_t left = body_len; left;) {
+        size_t n = left < chunk ? left : chunk;
+        p = frame_start(p, FRAME_BODY, ch, (uint32_t)n);
+        memcpy(p, src, n);
+        p += n;
+        *p++ = FRAME_END;
+        src += n;
+        left -= n;
+    }
+}
+
+void wire_ack(struct wire_buf *b, uint16_t ch, uint64_t tag, bool multiple)
+{
+    unsigned char *p = reserve(b, 8 + 13);
+    p = frame_start(p, FRAME_METHOD, ch, 13);
+    p = put16(put16(p, CLASS_BASIC), BASIC_ACK);
+    p = put64(p, tag);
+    *p++ = multiple ? 1 : 0;
+    *p = FRAME_END;
+}
+
+int wire_flush(struct wire_buf *b, int fd)
+{
+    while (b->off < b->len) {
+        ssize_t n = send(fd, b->data + b->off, b->len - b->off, MSG_NOSIGNAL);
+        if (n > 0) {
+            b->off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 1;
+        return -1;
+    }
+    b->off = b->len = 0;
+    return 0;
+}
+
+void wire_free(struct wire_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
