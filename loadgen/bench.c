@@ -262,7 +262,8 @@ int cmd_bench(int argc, char **argv)
             return EXIT_BROKER;
         }
         have_broker = true;
-        fprintf(stderr, "loadgen: embedded node %s at %s\n", broker.nodename, broker.uri);
+        fprintf(stderr, "loadgen: embedded node %s (pid %ld) at %s\n", broker.nodename,
+                (long)broker.pid, broker.uri);
     }
     const char *uri = cfg.uri ? cfg.uri : broker.uri;
     if (amqpc_parse_uri(uri, &run.target, err, sizeof err)) {

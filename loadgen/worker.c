@@ -196,7 +196,14 @@ static void *worker_main(void *arg)
     for (int i = 0; i < w->nagents; i++) {
         struct agent *a = &w->agents[i];
         if (a->producer) {
-            a->next_intended_ns = w->run->start_ns;
+            /* Spread producers evenly over one send interval, so a thousand
+             * producers at 1 msg/s are not a thousand-message burst. */
+            uint64_t rate = config_schedule_at(&w->cfg->rate, 0), phase = 0;
+            if (rate) {
+                uint64_t every = NS_PER_SEC * (uint64_t)w->cfg->producers / rate;
+                phase = every * (uint64_t)a->id / (uint64_t)w->cfg->producers;
+            }
+            a->next_intended_ns = w->run->start_ns + phase;
             if (a->conn->up) event_active(a->ev_send, EV_TIMEOUT, 0);
         }
     }

@@ -1,0 +1,182 @@
+"""loadgen bench against a real RabbitMQ: counts, rates, latency, errors."""
+import json
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pika
+import pytest
+
+from conftest import LOADGEN, amqp_params, pid_alive, queue_count, run_loadgen
+
+
+def bench(uri, *args, timeout=120, tmp=None, expect=0):
+    out = (tmp / "r.json") if tmp else None
+    cmd = ["bench", "--uri", uri, "--quiet", *args]
+    if out:
+        cmd += ["--json", out]
+    r = run_loadgen(*cmd, timeout=timeout)
+    assert r.returncode == expect, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
+    return (json.loads(out.read_text()) if out else None), r
+
+
+def test_counts_match_and_broker_agrees(broker, tmp_path):
+    j, _ = bench(broker.uri, "--messages", "20000", "--producers", "2", "--consumers", "2",
+                 "--queue", "counts", "--keep-queues", tmp=tmp_path)
+    t = j["totals"]
+    assert t["published"] == t["confirmed"] == t["consumed"] == 20000
+    assert t["unique"] == 20000 and t["gaps"] == 0 and t["duplicates_total"] == 0
+    assert t["nacked"] == t["returned"] == t["indeterminate"] == 0
+    assert sum(j["errors"].values()) == 0
+    # The broker's own count: nothing left behind in the queue.
+    assert queue_count(broker.uri, "counts") == 0
+    lat = j["latency"]
+    assert lat["e2e"]["count"] == 20000 and lat["confirm"]["count"] == 20000
+    assert 0 < lat["e2e"]["p50"] <= lat["e2e"]["p99"] <= lat["e2e"]["max"]
+
+
+def test_rate_accuracy(broker, tmp_path):
+    j, _ = bench(broker.uri, "--rate", "2000", "--duration", "6s", tmp=tmp_path)
+    full = [p for p in j["series"] if p["length"] == 1.0][:6]
+    assert len(full) >= 5
+    for p in full:
+        assert abs(p["published"] - 2000) <= 60, full
+    assert j["totals"]["published"] == 12000
+
+
+def test_rate_schedule_steps(broker, tmp_path):
+    j, _ = bench(broker.uri, "--rate", "500:2s,1500:2s", "--duration", "4s", tmp=tmp_path)
+    s = [p["published"] for p in j["series"]][:4]
+    assert abs(s[0] - 500) <= 15 and abs(s[1] - 500) <= 15
+    assert abs(s[2] - 1500) <= 45 and abs(s[3] - 1500) <= 45
+
+
+def test_consumer_delay_shows_in_latency(broker, tmp_path):
+    j, _ = bench(broker.uri, "--rate", "20", "--duration", "3s", "--consumer-delay", "30ms",
+                 "--prefetch", "10", tmp=tmp_path)
+    assert j["totals"]["consumed"] == 60
+    assert j["latency"]["e2e"]["p50"] >= 30.0
+    assert j["latency"]["confirm"]["p50"] < 30.0  # the broker confirms without waiting
+
+
+def test_outputs_hgrm_hlog_and_redacted_config(broker, tmp_path):
+    uri = broker.uri.replace("guest:guest", "guest:guest")  # has a password to redact
+    j, _ = bench(uri, "--messages", "3000", "--rate", "1000", "--hgrm", tmp_path / "lat",
+                 "--hlog", tmp_path / "lat.hlog", tmp=tmp_path)
+    assert ":***@" in j["config"]["uri"] and "guest:guest" not in json.dumps(j)
+    hgrm = (tmp_path / "lat-e2e.hgrm").read_text()
+    assert "Value     Percentile TotalCount 1/(1-Percentile)" in hgrm
+    assert re.search(r"#\[Max     =\s+[\d.]+, Total count    =\s+3000\]", hgrm)
+    log = (tmp_path / "lat.hlog").read_text().splitlines()
+    assert log[0] == "#[Histogram log format version 1.3]"
+    rows = [l for l in log if l.startswith("Tag=e2e,")]
+    assert len(rows) >= 3 and all(",HISTF" in r for r in rows)
+
+
+def test_multiple_queues_and_quorum(broker, tmp_path):
+    j, _ = bench(broker.uri, "--messages", "3000", "--producers", "3", "--consumers", "3",
+                 "--queues", "3", "--queue", "multi", "--queue-type", "quorum", tmp=tmp_path)
+    t = j["totals"]
+    assert t["published"] == t["confirmed"] == t["consumed"] == 3000
+    assert j["config"]["queue_type"] == "quorum"
+
+
+def test_foreign_and_corrupt_messages_are_counted_not_trusted(broker, tmp_path):
+    conn = pika.BlockingConnection(amqp_params(broker.uri))
+    ch = conn.channel()
+    ch.queue_declare("dirty")
+    ch.basic_publish("", "dirty", b"hello, not a loadgen message")
+    ch.basic_publish("", "dirty", b"LG\x01\x00" + b"\x00" * 10)  # truncated header
+    ch.basic_publish("", "dirty", b"LG\x01\x00" + b"\xff" * 60)  # garbage after the magic
+    conn.close()
+    j, _ = bench(broker.uri, "--producers", "0", "--consumers", "1", "--queue", "dirty",
+                 "--predeclared", "--duration", "2s", tmp=tmp_path)
+    t = j["totals"]
+    assert t["consumed"] == 0
+    assert t["bad_foreign"] == 1 and t["bad_truncated"] == 2
+    assert queue_count(broker.uri, "dirty") == 0
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--rate", "abc"], "--rate"),
+    (["--size", "4XB"], "--size"),
+    (["--duration", "soon"], "--duration"),
+    (["--queue-type", "lazy"], "--queue-type"),
+    (["--producers", "-1"], "--producers"),
+    (["--frobnicate"], "--frobnicate"),
+    (["--multi-ack", "500", "--prefetch", "10"], "--multi-ack"),
+    (["--uri", "http://example"], "--uri"),
+])
+def test_bad_options_exit_2(args, needle):
+    r = run_loadgen("bench", *args)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr
+
+
+def test_unreachable_broker_exits_3():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now: connection refused
+    t0 = time.monotonic()
+    r = run_loadgen("bench", "--uri", f"amqp://guest:secret@127.0.0.1:{port}/", "--duration", "1s")
+    assert r.returncode == 3
+    assert f"127.0.0.1:{port}" in r.stderr and "secret" not in r.stderr
+    assert time.monotonic() - t0 < 5
+
+
+def test_silent_broker_exits_3_within_connect_timeout():
+    # A listener that never speaks AMQP: the handshake must time out, not hang.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    port = s.getsockname()[1]
+    try:
+        t0 = time.monotonic()
+        r = run_loadgen("bench", "--uri", f"amqp://guest:guest@127.0.0.1:{port}/",
+                        "--connect-timeout", "2s", "--duration", "1s", timeout=30)
+        elapsed = time.monotonic() - t0
+        assert r.returncode == 3, r.stderr
+        assert f"127.0.0.1:{port}" in r.stderr
+        assert elapsed < 8
+    finally:
+        s.close()
+
+
+def _embedded_pid(stderr_line):
+    m = re.search(r"embedded node \S+ \(pid (\d+)\)", stderr_line)
+    return int(m.group(1)) if m else None
+
+
+def test_embedded_broker_run_and_cleanup(tmp_path):
+    out = tmp_path / "r.json"
+    p = subprocess.Popen([LOADGEN, "bench", "--messages", "2000", "--quiet", "--json", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = p.communicate(timeout=120)
+    assert p.returncode == 0, stderr
+    pid = _embedded_pid(stderr)
+    assert pid and not pid_alive(pid)
+    j = json.loads(out.read_text())
+    assert j["broker"]["mode"] == "embedded" and j["totals"]["consumed"] == 2000
+
+
+def test_ctrl_c_writes_report_and_leaves_no_broker(tmp_path):
+    out = tmp_path / "r.json"
+    p = subprocess.Popen([LOADGEN, "bench", "--duration", "60s", "--rate", "500", "--json", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pid = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = p.stderr.readline()
+        pid = pid or _embedded_pid(line)
+        if line.startswith("[   2s]"):
+            break
+    assert pid, "no embedded broker pid seen"
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=60)
+    assert p.returncode == 130
+    assert not pid_alive(pid)
+    j = json.loads(out.read_text())
+    assert j["interrupted"] is True and j["totals"]["published"] >= 500
