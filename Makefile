@@ -18,7 +18,7 @@ TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c test
 OBJ      := $(SRC:%.c=obj/%.o)
 TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
 
-.PHONY: all run test unit asan clean format deps
+.PHONY: all run test unit asan asan-build bench clean format deps
 
 all: bin/loadgen bin/unit-tests
 
@@ -40,7 +40,8 @@ deps:
 # The README's two commands.
 run: deps all
 	bin/loadgen bench --duration 20s --rate 5000 --producers 2 --consumers 2 --confirm 128 \
-	    --persistent --durable --json reports/last-run.json
+	    --persistent --durable --json reports/last-run.json --hgrm reports/last-run \
+	    --hlog reports/last-run.hlog
 
 test: deps all unit
 	$(PYTEST) -q tests
@@ -69,6 +70,9 @@ $(BIN)/unit-tests: $(TESTSRC:%.c=$(OBJDIR)/%.o) $(LIBSRC:%.c=$(OBJDIR)/%.o)
 $(OBJDIR)/%.o: %.c $(wildcard include/*.h) tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+bench: all
+	bench/run-bench
 
 format:
 	clang-format -i loadgen/*.c include/*.h tests/unit/*.c tests/unit/*.h

@@ -16,7 +16,16 @@
 #include <sys/socket.h>
 
 #define READ_BATCH 2048            /* frames per callback before yielding */
-#define TIMER_NS (250 * NS_PER_MS) /* heartbeat service and ack flush */
+/* Service timer: heartbeats (rabbitmq-c sends them only inside its calls),
+ * our dead-peer check, and pending multi-acks. A quarter heartbeat is often
+ * enough; it matters with thousands of idle connections. */
+static uint64_t timer_ns(const struct config *cfg)
+{
+    uint64_t t = cfg->heartbeat_s ? cfg->heartbeat_s * NS_PER_SEC / 4 : NS_PER_SEC;
+    if (t > NS_PER_SEC) t = NS_PER_SEC;
+    if (cfg->multi_ack > 1 && t > 250 * NS_PER_MS) t = 250 * NS_PER_MS;
+    return t;
+}
 #define BACKOFF_MIN_NS (100 * NS_PER_MS)
 #define BACKOFF_MAX_NS (5 * NS_PER_SEC)
 
@@ -55,7 +64,7 @@ int conn_up(struct conn *c, char *err, size_t cap)
     memset(c->rx, 0, (size_t)c->nagents * sizeof *c->rx);
     c->ev_read = event_new(w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
     event_add(c->ev_read, NULL);
-    struct timeval tv = tv_of(TIMER_NS);
+    struct timeval tv = tv_of(timer_ns(cfg));
     event_add(c->ev_timer, &tv);
     c->up = true;
     c->backoff_ns = 0;
@@ -293,8 +302,6 @@ void conn_on_read(evutil_socket_t fd, short what, void *arg)
     if (c->up) pump_frames(c);
 }
 
-/* Every 250 ms: rabbitmq-c sends and checks heartbeats only inside its
- * calls, so an idle connection needs one; also flushes pending acks. */
 void conn_on_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
