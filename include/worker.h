@@ -80,6 +80,7 @@ struct agent {
     uint64_t pend_head, pend_count, pend_cap;
     struct event *ev_complete;
     uint64_t last_delivery_ns;
+    uint64_t *highest; /* per producer: ordering is judged per consumer */
 };
 
 /* Content in progress on one channel (deliver/return + header + bodies). */
@@ -186,7 +187,7 @@ void consumer_free(struct agent *a);
 void reporter_post(struct reporter *r, struct interval *iv);
 
 /* Sequence tracking shared by a worker's consumers. */
-void worker_track(struct worker *w, int queue, uint32_t producer, uint64_t seq, bool redelivered,
-                  uint32_t attempt);
+void worker_track(struct worker *w, struct agent *consumer, uint32_t producer, uint64_t seq,
+                  bool redelivered, uint32_t attempt);
 
 #endif

@@ -17,6 +17,7 @@ void consumer_free(struct agent *a)
 {
     if (a->ev_complete) event_free(a->ev_complete);
     free(a->pend);
+    free(a->highest);
 }
 
 int consumer_setup(struct agent *a, char *err, size_t cap)
@@ -148,7 +149,7 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
         ack(a, rx->tag);
         return;
     }
-    worker_track(w, a->queue_idx, h.producer, h.seq, rx->redelivered, h.attempt);
+    worker_track(w, a, h.producer, h.seq, rx->redelivered, h.attempt);
     if (w->cfg->consumer_delay_ns) {
         defer(a, rx->tag, &h, now);
         return;

@@ -224,10 +224,14 @@ void worker_join(struct worker *w)
     pthread_join(w->thread, NULL);
 }
 
-void worker_track(struct worker *w, int queue, uint32_t producer, uint64_t seq, bool redelivered,
-                  uint32_t attempt)
+void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq,
+                  bool redelivered, uint32_t attempt)
 {
+    int queue = a->queue_idx;
     if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return;
+    if (!a->highest) a->highest = xcalloc((size_t)w->nproducers_total, sizeof *a->highest);
+    if (seq < a->highest[producer] && !redelivered && attempt == 1) w->counters[ST_OUT_OF_ORDER]++;
+    if (seq > a->highest[producer]) a->highest[producer] = seq;
     if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
     struct seq_track *t = &w->track[queue][producer];
     if (seq >= t->nbits) {
@@ -243,7 +247,6 @@ void worker_track(struct worker *w, int queue, uint32_t producer, uint64_t seq, 
     } else {
         *word |= bit;
         t->unique++;
-        if (seq < t->highest && !redelivered && attempt == 1) w->counters[ST_OUT_OF_ORDER]++;
     }
     if (seq > t->highest) t->highest = seq;
 }

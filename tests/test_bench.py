@@ -28,6 +28,7 @@ def test_counts_match_and_broker_agrees(broker, tmp_path):
     t = j["totals"]
     assert t["published"] == t["confirmed"] == t["consumed"] == 20000
     assert t["unique"] == 20000 and t["gaps"] == 0 and t["duplicates_total"] == 0
+    assert t["out_of_order"] == 0  # two competing consumers: each sees its share in order
     assert t["nacked"] == t["returned"] == t["indeterminate"] == 0
     assert sum(j["errors"].values()) == 0
     # The broker's own count: nothing left behind in the queue.
