@@ -1,8 +1,8 @@
 # loadgen: explicit sources, warnings as errors, sanitizer builds.
 CC      ?= cc
 PKGS    := librabbitmq libevent libevent_pthreads yaml-0.1 jansson zlib
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
+OPT     ?= -O2 -g
+CFLAGS  := $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
            $(shell pkg-config --cflags $(PKGS))
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 PYTEST  := /usr/bin/python3 -m pytest
@@ -52,7 +52,7 @@ unit: bin/unit-tests
 # ASan+UBSan build in its own tree; runs the unit tests and the pytest suite
 # against the instrumented binary.
 asan:
-	$(MAKE) OBJDIR=obj-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	$(MAKE) OBJDIR=obj-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    BIN=bin/asan asan-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 bin/asan/unit-tests
 	LOADGEN_BIN=$(CURDIR)/bin/asan/loadgen ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests
