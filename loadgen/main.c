@@ -40,6 +40,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  bench    drive producers and consumers against a broker, measure latency\n"
           "  broker   start/stop/kill/restart/pause/resume/status a private RabbitMQ node\n"
+          "  proxy    TCP fault proxy with toxics and a Toxiproxy-compatible HTTP API\n"
           "  version  print the version\n"
           "\n"
           "`loadgen <command> --help` describes each command's options.\n",
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
     cli_install_signals();
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "broker") == 0) return cmd_broker(argc - 1, argv + 1);
+    if (strcmp(cmd, "proxy") == 0) return cmd_proxy(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("loadgen %s\n", LOADGEN_VERSION);
         return EXIT_OK;

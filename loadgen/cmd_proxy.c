@@ -1,0 +1,127 @@
+/* `loadgen proxy`: the fault proxy standalone, a Toxiproxy replacement. */
+#include "cli.h"
+#include "proxy.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: loadgen proxy [--name N] --listen HOST:PORT --upstream HOST:PORT [--api HOST:PORT]\n"
+          "       loadgen proxy --config proxies.json [--api HOST:PORT]\n"
+          "       loadgen proxy [--api HOST:PORT]       (API only; default 127.0.0.1:8474)\n"
+          "\n"
+          "Forwards TCP connections through toxics (latency, bandwidth, slow_close, timeout,\n"
+          "reset_peer, slicer, limit_data) managed over a Toxiproxy-compatible HTTP API.\n"
+          "--config: a JSON array of {\"name\", \"listen\", \"upstream\", \"enabled\"}.\n"
+          "Runs until Ctrl-C.\n",
+          f);
+}
+
+static int load_config(struct proxy_server *s, const char *path)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j) {
+        log_err("%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return -1;
+    }
+    if (!json_is_array(j)) {
+        log_err("%s: expected a JSON array of proxies", path);
+        json_decref(j);
+        return -1;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(j, i, p) {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        const char *listen = json_string_value(json_object_get(p, "listen"));
+        const char *up = json_string_value(json_object_get(p, "upstream"));
+        json_t *en = json_object_get(p, "enabled");
+        char err[512];
+        if (!name || !listen || !up) {
+            log_err("%s: proxy #%zu needs name, listen and upstream", path, i + 1);
+            json_decref(j);
+            return -1;
+        }
+        if (proxy_create(s, name, listen, up, en ? json_is_true(en) : true, err, sizeof err)) {
+            log_err("%s: proxy %s: %s", path, name, err);
+            json_decref(j);
+            return -1;
+        }
+        fprintf(stderr, "loadgen: proxy %s %s -> %s\n", name, listen, up);
+    }
+    json_decref(j);
+    return 0;
+}
+
+int cmd_proxy(int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"name", required_argument, NULL, 'n'},   {"listen", required_argument, NULL, 'l'},
+        {"upstream", required_argument, NULL, 'u'}, {"api", required_argument, NULL, 'a'},
+        {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *name = "proxy", *listen = NULL, *upstream = NULL, *api = NULL, *config = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
+        switch (ch) {
+        case 'n': name = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'u': upstream = optarg; break;
+        case 'a': api = optarg; break;
+        case 'c': config = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc || (!listen != !upstream)) {
+        if (optind < argc) log_err("proxy: unexpected argument '%s'", argv[optind]);
+        else log_err("proxy: --listen and --upstream go together");
+        return EXIT_USAGE;
+    }
+    if (!listen && !config && !api) api = "127.0.0.1:8474";
+    struct proxy_server *s = proxy_server_new();
+    if (!s) {
+        log_err("proxy: cannot start the event loop");
+        return EXIT_FAILED;
+    }
+    char err[512];
+    int rc = EXIT_OK;
+    if (listen) {
+        if (proxy_create(s, name, listen, upstream, true, err, sizeof err)) {
+            log_err("proxy %s: %s", name, err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        char addr[128];
+        proxy_listen_addr(s, name, addr, sizeof addr);
+        printf("%s\n", addr);
+        fprintf(stderr, "loadgen: proxy %s %s -> %s\n", name, addr, upstream);
+    }
+    if (config && load_config(s, config)) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (api) {
+        if (proxy_api_start(s, api, err, sizeof err)) {
+            log_err("proxy: %s", err);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        fprintf(stderr, "loadgen: proxy API on http://%s\n", api);
+    }
+    fflush(stdout);
+    while (!cli_stop) {
+        struct timespec ts = {0, 100000000L};
+        nanosleep(&ts, NULL);
+    }
+out:
+    proxy_server_free(s);
+    return rc;
+}

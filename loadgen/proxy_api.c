@@ -1,0 +1,242 @@
+/* Toxiproxy-shaped HTTP API on evhttp, served by the proxy thread:
+ *   GET/POST /proxies, GET/POST/DELETE /proxies/{name},
+ *   GET/POST /proxies/{name}/toxics, GET/POST/DELETE /proxies/{name}/toxics/{toxic},
+ *   POST /reset, GET /version. Errors: {"error": text, "status": code}. */
+#include "cli.h"
+#include "proxy_int.h"
+#include "util.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *proxy_toxic_set_json(struct proxy_server *s, const char *proxy, const char *toxic,
+                             json_t *spec, char *err, size_t cap);
+
+static void reply(struct evhttp_request *req, int code, json_t *body)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (body) {
+        char *text = json_dumps(body, JSON_COMPACT);
+        evbuffer_add_printf(b, "%s\n", text);
+        free(text);
+        json_decref(body);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+    }
+    evhttp_send_reply(req, code, code < 300 ? "OK" : "Error", b);
+    evbuffer_free(b);
+}
+
+static void error(struct evhttp_request *req, int code, const char *msg)
+{
+    reply(req, code, json_pack("{s:s, s:i}", "error", msg, "status", code));
+}
+
+static int code_for(const char *err)
+{
+    if (!strncmp(err, "no proxy", 8) || !strncmp(err, "no toxic", 8)) return 404;
+    if (strstr(err, "already exists")) return 409;
+    return 400;
+}
+
+static json_t *body_json(struct evhttp_request *req, char *err, size_t cap)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t n = evbuffer_get_length(in);
+    if (n > 1 << 20) {
+        snprintf(err, cap, "body too large");
+        return NULL;
+    }
+    char *text = xmalloc(n + 1);
+    evbuffer_copyout(in, text, n);
+    text[n] = 0;
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    free(text);
+    if (!j) snprintf(err, cap, "bad JSON: %s (line %d, column %d)", je.text, je.line, je.column);
+    else if (!json_is_object(j)) {
+        snprintf(err, cap, "bad JSON: expected an object");
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+static void proxies(struct proxy_server *s, struct evhttp_request *req, int method)
+{
+    char err[512];
+    if (method == EVHTTP_REQ_GET) {
+        reply(req, 200, proxy_all_json(s));
+        return;
+    }
+    if (method != EVHTTP_REQ_POST) {
+        error(req, 405, "method not allowed");
+        return;
+    }
+    json_t *j = body_json(req, err, sizeof err);
+    if (!j) {
+        error(req, 400, err);
+        return;
+    }
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *listen = json_string_value(json_object_get(j, "listen"));
+    const char *upstream = json_string_value(json_object_get(j, "upstream"));
+    json_t *en = json_object_get(j, "enabled");
+    if (!name || !listen || !upstream) {
+        error(req, 400, "a proxy needs string fields name, listen and upstream");
+    } else if (proxy_create(s, name, listen, upstream, en ? json_is_true(en) : true, err, sizeof err)) {
+        error(req, code_for(err), err);
+    } else {
+        reply(req, 201, proxy_json(s, name));
+    }
+    json_decref(j);
+}
+
+static void one_proxy(struct proxy_server *s, struct evhttp_request *req, int method, const char *name)
+{
+    char err[512];
+    json_t *cur = proxy_json(s, name);
+    if (!cur) {
+        error(req, 404, "no such proxy");
+        return;
+    }
+    if (method == EVHTTP_REQ_GET) {
+        reply(req, 200, cur);
+        return;
+    }
+    json_decref(cur);
+    if (method == EVHTTP_REQ_DELETE) {
+        proxy_delete(s, name, err, sizeof err);
+        reply(req, 204, NULL);
+        return;
+    }
+    if (method != EVHTTP_REQ_POST) {
+        error(req, 405, "method not allowed");
+        return;
+    }
+    json_t *j = body_json(req, err, sizeof err);
+    if (!j) {
+        error(req, 400, err);
+        return;
+    }
+    json_t *en = json_object_get(j, "enabled");
+    if (json_object_get(j, "listen") || json_object_get(j, "upstream")) {
+        error(req, 400, "changing listen or upstream is not supported: delete and create the proxy");
+    } else if (en && !json_is_boolean(en)) {
+        error(req, 400, "enabled must be true or false");
+    } else if (en && proxy_set_enabled(s, name, json_is_true(en), err, sizeof err)) {
+        error(req, code_for(err), err);
+    } else {
+        reply(req, 200, proxy_json(s, name));
+    }
+    json_decref(j);
+}
+
+static void toxics(struct proxy_server *s, struct evhttp_request *req, int method, const char *proxy,
+                   const char *toxic)
+{
+    char err[512];
+    json_t *cur = toxic ? proxy_toxic_json(s, proxy, toxic) : proxy_toxics_json(s, proxy);
+    if (!cur && !toxic) {
+        error(req, 404, "no such proxy");
+        return;
+    }
+    if (!cur) {
+        error(req, 404, "no such toxic");
+        return;
+    }
+    if (method == EVHTTP_REQ_GET) {
+        reply(req, 200, cur);
+        return;
+    }
+    json_decref(cur);
+    if (method == EVHTTP_REQ_DELETE && toxic) {
+        proxy_toxic_remove(s, proxy, toxic, err, sizeof err);
+        reply(req, 204, NULL);
+        return;
+    }
+    if (method != EVHTTP_REQ_POST) {
+        error(req, 405, "method not allowed");
+        return;
+    }
+    json_t *j = body_json(req, err, sizeof err);
+    if (!j) {
+        error(req, 400, err);
+        return;
+    }
+    json_t *out = proxy_toxic_set_json(s, proxy, toxic, j, err, sizeof err);
+    if (out) reply(req, 200, out);
+    else error(req, code_for(err), err);
+    json_decref(j);
+}
+
+static void handle(struct evhttp_request *req, void *arg)
+{
+    struct proxy_server *s = arg;
+    int method = evhttp_request_get_command(req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    char *seg[5] = {0}, *copy = xstrdup(path ? path : "/"), *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(copy, "/", &save); t && n < 5; t = strtok_r(NULL, "/", &save)) {
+        char *dec = evhttp_uridecode(t, 0, NULL);
+        seg[n++] = dec;
+    }
+    if (n == 1 && !strcmp(seg[0], "version") && method == EVHTTP_REQ_GET)
+        reply(req, 200, json_pack("{s:s}", "version", "loadgen-proxy " LOADGEN_VERSION));
+    else if (n == 1 && !strcmp(seg[0], "reset") && method == EVHTTP_REQ_POST) {
+        proxy_reset(s);
+        reply(req, 204, NULL);
+    } else if (n == 1 && !strcmp(seg[0], "proxies"))
+        proxies(s, req, method);
+    else if (n == 2 && !strcmp(seg[0], "proxies"))
+        one_proxy(s, req, method, seg[1]);
+    else if ((n == 3 || n == 4) && !strcmp(seg[0], "proxies") && !strcmp(seg[2], "toxics"))
+        toxics(s, req, method, seg[1], n == 4 ? seg[3] : NULL);
+    else
+        error(req, 404, "no such endpoint");
+    for (int i = 0; i < n; i++) free(seg[i]);
+    free(copy);
+}
+
+struct api_op {
+    const char *addr;
+    char *err;
+    size_t cap;
+    int rc;
+};
+
+static void api_fn(struct proxy_server *s, void *arg)
+{
+    struct api_op *o = arg;
+    char host[128];
+    const char *colon = strrchr(o->addr, ':');
+    long port = colon ? strtol(colon + 1, NULL, 10) : -1;
+    if (!colon || port <= 0 || port > 65535 || (size_t)(colon - o->addr) >= sizeof host) {
+        snprintf(o->err, o->cap, "bad API address %s (host:port)", o->addr);
+        o->rc = -1;
+        return;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - o->addr), o->addr);
+    if (!s->http) {
+        s->http = evhttp_new(s->base);
+        evhttp_set_gencb(s->http, handle, s);
+        evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+    }
+    if (!evhttp_bind_socket_with_handle(s->http, host, (uint16_t)port)) {
+        snprintf(o->err, o->cap, "cannot serve the API on %s (in use?)", o->addr);
+        o->rc = -1;
+        return;
+    }
+    o->rc = 0;
+}
+
+int proxy_api_start(struct proxy_server *s, const char *addr, char *err, size_t cap)
+{
+    struct api_op o = {addr, err, cap, -1};
+    proxy_run(s, api_fn, &o);
+    return o.rc;
+}
