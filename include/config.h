@@ -54,6 +54,10 @@ struct config {
     uint64_t heartbeat_s, connect_timeout_ns;
     bool realtime_clock, uncorrected, quiet;
     char *json_path, *hgrm_prefix, *hlog_path;
+    bool via_proxy;               /* route the load through an in-process fault proxy */
+    char *proxy_api;              /* serve its HTTP API here */
+    char *proxy_toxics[CONFIG_MAX_ARGS]; /* toxic JSON specs applied from the start */
+    int n_proxy_toxics;
 };
 
 void config_init(struct config *c);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "hdrfmt.h"
+#include "proxy.h"
 #include "reporter.h"
 #include "topology.h"
 #include "util.h"
@@ -250,6 +251,7 @@ int cmd_bench(int argc, char **argv)
     struct run_ctx run;
     struct reporter rep;
     bool rep_inited = false;
+    struct proxy_server *proxy = NULL;
     memset(&run, 0, sizeof run);
     char err[1024], version[64];
 
@@ -281,6 +283,40 @@ int cmd_bench(int argc, char **argv)
         log_err("setup failed on %s: %s", run.target.uri_redacted, err);
         exit_code = EXIT_BROKER;
         goto out;
+    }
+    if (cfg.via_proxy) {
+        /* Setup went direct; the load goes through the proxy. */
+        char up[300], addr[128];
+        snprintf(up, sizeof up, "%s:%d", strcmp(run.target.host, "localhost") ? run.target.host : "127.0.0.1",
+                 run.target.port);
+        proxy = proxy_server_new();
+        if (!proxy || proxy_create(proxy, "amqp", "127.0.0.1:0", up, true, err, sizeof err)) {
+            log_err("--via-proxy: %s", proxy ? err : "cannot start the proxy");
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        for (int i = 0; i < cfg.n_proxy_toxics; i++) {
+            json_t *spec = json_loads(cfg.proxy_toxics[i], 0, NULL);
+            int bad = proxy_toxic_set(proxy, "amqp", spec, false, err, sizeof err);
+            json_decref(spec);
+            if (bad) {
+                log_err("--proxy-toxic %s: %s", cfg.proxy_toxics[i], err);
+                exit_code = EXIT_USAGE;
+                goto out;
+            }
+        }
+        if (cfg.proxy_api && proxy_api_start(proxy, cfg.proxy_api, err, sizeof err)) {
+            log_err("--proxy-api: %s", err);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        proxy_listen_addr(proxy, "amqp", addr, sizeof addr);
+        char *colon = strrchr(addr, ':');
+        *colon = 0;
+        str_copy(run.target.host, sizeof run.target.host, addr);
+        run.target.port = atoi(colon + 1);
+        fprintf(stderr, "loadgen: load goes through proxy %s:%d%s%s\n", addr, run.target.port,
+                cfg.proxy_api ? ", API on http://" : "", cfg.proxy_api ? cfg.proxy_api : "");
     }
     if (cfg.hlog_path && !(hlog = fopen(cfg.hlog_path, "w"))) {
         log_err("--hlog: cannot write %s", cfg.hlog_path);
@@ -359,6 +395,7 @@ out:
         worker_destroy_all(ws, nworkers);
     }
     if (rep_inited) reporter_free(&rep);
+    proxy_server_free(proxy);
     if (hlog) fclose(hlog);
     if (have_broker && broker_stop(&broker, false)) log_err("embedded broker stop: %s", broker.err);
     config_free(&cfg);

@@ -39,7 +39,8 @@ void config_free(struct config *c)
 {
     free(c->uri), free(c->broker_dir), free(c->queue), free(c->exchange);
     free(c->exchange_type), free(c->routing_key), free(c->stream_offset);
-    free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path);
+    free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path), free(c->proxy_api);
+    for (int i = 0; i < c->n_proxy_toxics; i++) free(c->proxy_toxics[i]);
     for (int i = 0; i < c->n_queue_args; i++) free(c->queue_args[i].key), free(c->queue_args[i].str);
     memset(c, 0, sizeof *c);
 }
@@ -178,7 +179,12 @@ void config_usage(FILE *f)
         "  --hlog FILE               HdrHistogram interval log (tagged per metric)\n"
         "  --uncorrected             headline latency from the actual send time\n"
         "  --clock realtime          stamp CLOCK_REALTIME (producer and consumer on two hosts)\n"
-        "  --quiet                   no per-second progress lines\n",
+        "  --quiet                   no per-second progress lines\n"
+        "Faults\n"
+        "  --via-proxy               route producers and consumers through a fault proxy\n"
+        "  --proxy-api HOST:PORT     serve its Toxiproxy-style HTTP API (proxy name: amqp)\n"
+        "  --proxy-toxic JSON        toxic from the start, e.g. '{\"type\":\"latency\",\n"
+        "                            \"attributes\":{\"latency\":50}}' (repeatable)\n",
         f);
 }
 
@@ -215,7 +221,8 @@ static void set_str(char **dst, const char *v)
 enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
-    O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC,
+    O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
+    O_PTOX,
 };
 
 int config_parse_args(struct config *c, int argc, char **argv)
@@ -260,6 +267,9 @@ int config_parse_args(struct config *c, int argc, char **argv)
         {"uncorrected", no_argument, NULL, O_UNCORR},
         {"clock", required_argument, NULL, O_CLOCK},
         {"quiet", no_argument, NULL, O_QUIET},
+        {"via-proxy", no_argument, NULL, O_VIA},
+        {"proxy-api", required_argument, NULL, O_PAPI},
+        {"proxy-toxic", required_argument, NULL, O_PTOX},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -344,6 +354,22 @@ int config_parse_args(struct config *c, int argc, char **argv)
             else return bad(name, optarg, "a clock (monotonic or realtime)");
             break;
         case O_QUIET: c->quiet = true; break;
+        case O_VIA: c->via_proxy = true; break;
+        case O_PAPI:
+            set_str(&c->proxy_api, optarg);
+            c->via_proxy = true;
+            break;
+        case O_PTOX: {
+            json_error_t je;
+            json_t *j = json_loads(optarg, 0, &je);
+            bool ok = j && json_is_object(j);
+            json_decref(j);
+            if (!ok) return bad(name, optarg, "a toxic as a JSON object");
+            if (c->n_proxy_toxics == CONFIG_MAX_ARGS) return bad(name, optarg, "allowed: too many");
+            c->proxy_toxics[c->n_proxy_toxics++] = xstrdup(optarg);
+            c->via_proxy = true;
+            break;
+        }
         case 'h': config_usage(stdout); return 1;
         case ':':
             log_err("option %s needs a value", argv[optind - 1]);
@@ -463,5 +489,10 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "warmup_s", json_real((double)c->warmup_ns / 1e9));
     json_object_set_new(j, "heartbeat_s", json_integer((json_int_t)c->heartbeat_s));
     json_object_set_new(j, "clock", json_string(c->realtime_clock ? "realtime" : "monotonic"));
+    json_object_set_new(j, "via_proxy", json_boolean(c->via_proxy));
+    json_t *tox = json_array();
+    for (int i = 0; i < c->n_proxy_toxics; i++)
+        json_array_append_new(tox, json_loads(c->proxy_toxics[i], 0, NULL));
+    json_object_set_new(j, "proxy_toxics", tox);
     return j;
 }

@@ -1,0 +1,351 @@
+"""The fault proxy: real sockets, real toxics, AMQP through it to a real broker."""
+import json
+import socket
+import socketserver
+import subprocess
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import LOADGEN, run_loadgen
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Echo(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+class EchoHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        try:
+            while True:
+                data = self.request.recv(65536)
+                if not data:
+                    return
+                if self.server.sink:
+                    self.server.received += len(data)
+                else:
+                    self.request.sendall(data)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def echo():
+    srv = Echo(("127.0.0.1", 0), EchoHandler)
+    srv.sink = False
+    srv.received = 0
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+class Proxy:
+    """A standalone `loadgen proxy` process with its HTTP API."""
+
+    def __init__(self, upstream_port):
+        self.api = f"127.0.0.1:{free_port()}"
+        self.p = subprocess.Popen([LOADGEN, "proxy", "--name", "p", "--listen", "127.0.0.1:0",
+                                   "--upstream", f"127.0.0.1:{upstream_port}", "--api", self.api],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addr = self.p.stdout.readline().strip()
+        assert self.addr, self.p.stderr.read()
+        self.port = int(self.addr.rsplit(":", 1)[1])
+        for _ in range(50):  # the API comes up right after the first line
+            try:
+                self.call("GET", "/version")
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
+        req = urllib.request.Request(f"http://{self.api}{path}", data=data, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                text = r.read().decode()
+                return r.status, (json.loads(text) if text.strip() else None)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read().decode() or "null")
+
+    def toxic(self, **spec):
+        code, body = self.call("POST", "/proxies/p/toxics", spec)
+        assert code == 200, body
+        return body
+
+    def close(self):
+        self.p.send_signal(2)
+        try:
+            assert self.p.wait(timeout=10) == 0
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+
+
+@pytest.fixture
+def proxy(echo):
+    p = Proxy(echo.server_address[1])
+    yield p
+    p.close()
+
+
+def connect(p, timeout=5):
+    s = socket.create_connection(("127.0.0.1", p.port), timeout=timeout)
+    return s
+
+
+def roundtrip(s, n=16):
+    t0 = time.monotonic()
+    s.sendall(b"x" * n)
+    got = b""
+    while len(got) < n:
+        chunk = s.recv(65536)
+        assert chunk, "closed"
+        got += chunk
+    return time.monotonic() - t0
+
+
+def test_plain_forwarding_and_stats(proxy):
+    s = connect(proxy)
+    assert roundtrip(s, 100000) < 2
+    s.close()
+    code, body = proxy.call("GET", "/proxies/p")
+    assert code == 200 and body["stats"]["bytes_up"] == 100000 and body["stats"]["bytes_down"] == 100000
+
+
+def test_latency_downstream(proxy):
+    s = connect(proxy)
+    roundtrip(s)
+    proxy.toxic(type="latency", stream="downstream", attributes={"latency": 100})
+    rtts = [roundtrip(s) for _ in range(3)]  # applies to a live connection
+    assert all(r >= 0.1 for r in rtts) and all(r < 0.5 for r in rtts), rtts
+    code, _ = proxy.call("DELETE", "/proxies/p/toxics/latency_downstream")
+    assert code == 204
+    assert roundtrip(s) < 0.05
+
+
+def test_bandwidth(proxy, echo):
+    echo.sink = True
+    proxy.toxic(type="bandwidth", stream="upstream", attributes={"rate": 100})
+    s = connect(proxy)
+    payload = b"y" * (300 * 1024)
+    t0 = time.monotonic()
+    s.sendall(payload)
+    while echo.received < len(payload) and time.monotonic() - t0 < 20:
+        time.sleep(0.02)
+    elapsed = time.monotonic() - t0
+    assert echo.received == len(payload)
+    rate = len(payload) / 1024 / elapsed
+    assert 85 <= rate <= 115, f"{rate:.1f} KB/s"
+
+
+def test_timeout_blackholes_then_heals(proxy):
+    s = connect(proxy)
+    proxy.toxic(type="timeout", stream="upstream", attributes={"timeout": 0})
+    s.settimeout(0.5)
+    with pytest.raises(socket.timeout):
+        roundtrip(s)
+    proxy.call("DELETE", "/proxies/p/toxics/timeout_upstream")
+    s2 = connect(proxy)  # after the toxic: data flows again
+    assert roundtrip(s2) < 0.5
+
+
+def test_timeout_closes_after_timeout(proxy):
+    proxy.toxic(type="timeout", stream="downstream", attributes={"timeout": 300})
+    s = connect(proxy)
+    s.sendall(b"hello")
+    t0 = time.monotonic()
+    s.settimeout(3)
+    assert s.recv(100) == b""  # closed, nothing passed
+    assert 0.25 <= time.monotonic() - t0 < 2
+
+
+def test_reset_peer(proxy):
+    proxy.toxic(type="reset_peer", stream="downstream", attributes={"timeout": 200})
+    s = connect(proxy)
+    time.sleep(0.5)
+    with pytest.raises(ConnectionResetError):
+        s.sendall(b"x")
+        s.recv(10)
+        s.recv(10)
+
+
+def test_limit_data(proxy):
+    proxy.toxic(type="limit_data", stream="downstream", attributes={"bytes": 100})
+    s = connect(proxy)
+    s.sendall(b"z" * 1000)
+    got = b""
+    s.settimeout(3)
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    assert len(got) == 100
+
+
+def test_slicer_keeps_data_intact(proxy):
+    proxy.toxic(type="slicer", stream="downstream",
+                attributes={"average_size": 10, "size_variation": 5, "delay": 100})
+    s = connect(proxy)
+    data = bytes(range(256)) * 40
+    s.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        got += s.recv(65536)
+    assert got == data
+
+
+def test_slow_close(proxy, echo):
+    proxy.toxic(type="slow_close", stream="upstream", attributes={"delay": 400})
+    s = connect(proxy)
+    roundtrip(s)
+    t0 = time.monotonic()
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(3)
+    assert s.recv(10) == b""
+    assert time.monotonic() - t0 >= 0.35
+
+
+def test_down_refuses_then_up(proxy):
+    s = connect(proxy)
+    code, body = proxy.call("POST", "/proxies/p", {"enabled": False})
+    assert code == 200 and body["enabled"] is False
+    s.settimeout(2)
+    assert s.recv(10) == b""  # existing connections closed
+    with pytest.raises(ConnectionRefusedError):
+        connect(proxy)
+    proxy.call("POST", "/proxies/p", {"enabled": True})
+    assert roundtrip(connect(proxy)) < 0.5
+
+
+def test_toxicity_half(proxy):
+    proxy.toxic(type="timeout", stream="downstream", toxicity=0.5, attributes={"timeout": 0})
+    affected = 0
+    n = 120
+    for _ in range(n):
+        s = connect(proxy)
+        s.settimeout(0.3)
+        try:
+            roundtrip(s)
+        except socket.timeout:
+            affected += 1
+        s.close()
+    assert 0.3 * n <= affected <= 0.7 * n, affected
+
+
+def curl(*args):
+    r = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", *args], capture_output=True, text=True,
+                       timeout=10)
+    body, code = r.stdout.rsplit("\n", 1)
+    return int(code), (json.loads(body) if body.strip() else None)
+
+
+def test_http_api_with_curl(echo):
+    p = Proxy(echo.server_address[1])
+    base = f"http://{p.api}"
+    try:
+        lp = free_port()
+        code, body = curl("-XPOST", f"{base}/proxies", "-d",
+                          json.dumps({"name": "extra", "listen": f"127.0.0.1:{lp}",
+                                      "upstream": f"127.0.0.1:{echo.server_address[1]}"}))
+        assert code == 201 and body["listen"] == f"127.0.0.1:{lp}" and body["enabled"]
+        assert curl("-XPOST", f"{base}/proxies", "-d", json.dumps(
+            {"name": "extra", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:1"}))[0] == 409
+        code, t = curl("-XPOST", f"{base}/proxies/extra/toxics", "-d",
+                       '{"name":"slow","type":"latency","stream":"upstream","attributes":{"latency":20,"jitter":5}}')
+        assert code == 200 and t["name"] == "slow" and t["attributes"] == {"latency": 20, "jitter": 5}
+        code, t = curl("-XPOST", f"{base}/proxies/extra/toxics/slow", "-d", '{"attributes":{"latency":30}}')
+        assert code == 200 and t["attributes"]["latency"] == 30 and t["attributes"]["jitter"] == 5
+        code, lst = curl(f"{base}/proxies/extra/toxics")
+        assert code == 200 and [x["name"] for x in lst] == ["slow"]
+        code, allp = curl(f"{base}/proxies")
+        assert set(allp) == {"p", "extra"}
+        assert curl("-XPOST", f"{base}/proxies/extra/toxics", "-d", "{not json")[0] == 400
+        assert curl("-XPOST", f"{base}/proxies/extra/toxics", "-d", '{"type":"gremlin"}')[0] == 400
+        assert curl("-XPOST", f"{base}/proxies/extra/toxics", "-d",
+                    '{"type":"latency","attributes":{"latency":-5}}')[0] == 400
+        assert curl("-XPOST", f"{base}/proxies/extra/toxics", "-d",
+                    '{"type":"latency","attributes":{"wobble":1}}')[0] == 400
+        assert curl(f"{base}/proxies/nope")[0] == 404
+        assert curl(f"{base}/proxies/extra/toxics/nope")[0] == 404
+        assert curl("-XDELETE", f"{base}/proxies/extra/toxics/slow")[0] == 204
+        curl("-XPOST", f"{base}/proxies/p/toxics", "-d", '{"type":"timeout"}')
+        curl("-XPOST", f"{base}/proxies/p", "-d", '{"enabled":false}')
+        assert curl("-XPOST", f"{base}/reset")[0] == 204
+        code, allp = curl(f"{base}/proxies")
+        assert allp["p"]["enabled"] and allp["p"]["toxics"] == []
+        assert curl("-XDELETE", f"{base}/proxies/extra")[0] == 204
+        assert curl(f"{base}/proxies/extra")[0] == 404
+        assert curl(f"{base}/version")[0] == 200
+    finally:
+        p.close()
+
+
+def test_amqp_latency_through_proxy(broker, tmp_path):
+    out = tmp_path / "r.json"
+    r = run_loadgen("bench", "--uri", broker.uri, "--quiet", "--rate", "100", "--duration", "3s",
+                    "--proxy-toxic", '{"type":"latency","stream":"downstream","attributes":{"latency":100}}',
+                    "--json", out)
+    assert r.returncode == 0, r.stderr
+    j = json.loads(out.read_text())
+    assert j["config"]["via_proxy"] is True
+    assert j["totals"]["consumed"] == 300
+    assert 100 <= j["latency"]["e2e"]["p50"] < 200
+    assert 100 <= j["latency"]["confirm"]["p50"] < 200
+
+
+def test_amqp_blackhole_detected_and_recovered(broker, tmp_path):
+    """timeout 0 on a live AMQP connection: dead within ~2 heartbeats, back after removal."""
+    out = tmp_path / "r.json"
+    api = f"127.0.0.1:{free_port()}"
+    p = subprocess.Popen([LOADGEN, "bench", "--uri", broker.uri, "--quiet", "--rate", "200",
+                          "--duration", "16s", "--heartbeat", "2", "--connect-timeout", "2s",
+                          "--proxy-api", api, "--json", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def call(method, path, body=None):
+            req = urllib.request.Request(f"http://{api}{path}", method=method,
+                                         data=json.dumps(body).encode() if body else None)
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status
+        for _ in range(100):
+            try:
+                call("GET", "/version")
+                break
+            except OSError:
+                time.sleep(0.1)
+        time.sleep(3)
+        t_hole = time.monotonic()
+        assert call("POST", "/proxies/amqp/toxics",
+                    {"name": "hole", "type": "timeout", "stream": "downstream",
+                     "attributes": {"timeout": 0}}) == 200
+        time.sleep(6)
+        assert call("DELETE", "/proxies/amqp/toxics/hole") == 204
+        p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0
+    j = json.loads(out.read_text())
+    e = j["errors"]
+    assert e["heartbeat_timeouts"] >= 1, e
+    assert e["reconnects"] >= 1, e
+    # Detected within ~2 heartbeats (4 s) of the blackhole: the first second
+    # with an error is at most 3 + 4 + 1 s into the run.
+    first_err = next(p["t"] for p in j["series"] if p["heartbeat_timeouts"] or p["connection_errors"])
+    assert first_err <= 3 + 4 + 1.5
+    # And the load flows again after the toxic is gone.
+    assert sum(p["consumed"] for p in j["series"][-4:]) > 0
