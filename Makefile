@@ -6,6 +6,7 @@ CFLAGS  := $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
            $(shell pkg-config --cflags $(PKGS))
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 PYTEST  := /usr/bin/python3 -m pytest
+Q       := $(if $(V),,@)
 
 SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/cmd_broker.c \
        loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c loadgen/config.c loadgen/amqpc.c \
@@ -36,7 +37,8 @@ bin/unit-tests: $(TESTOBJ)
 
 obj/%.o: %.c $(wildcard include/*.h) tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 deps:
 	scripts/install-deps
@@ -73,7 +75,8 @@ $(BIN)/unit-tests: $(TESTSRC:%.c=$(OBJDIR)/%.o) $(LIBSRC:%.c=$(OBJDIR)/%.o)
 
 $(OBJDIR)/%.o: %.c $(wildcard include/*.h) tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 bench: all
 	bench/run-bench

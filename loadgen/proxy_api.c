@@ -65,6 +65,32 @@ static json_t *body_json(struct evhttp_request *req, char *err, size_t cap)
     return j;
 }
 
+enum verb { V_DONE, V_DELETE, V_POST };
+
+/* The shape every resource shares: GET shows cur; DELETE (where allowed)
+ * and POST (with its parsed body) go back to the caller; the rest is
+ * answered here. Takes ownership of cur. */
+static enum verb verb_of(struct evhttp_request *req, int method, json_t *cur, bool can_delete,
+                         json_t **body)
+{
+    char err[512];
+    if (method == EVHTTP_REQ_GET) {
+        reply(req, 200, cur);
+        return V_DONE;
+    }
+    json_decref(cur);
+    if (method == EVHTTP_REQ_DELETE && can_delete) return V_DELETE;
+    if (method != EVHTTP_REQ_POST) {
+        error(req, 405, "method not allowed");
+        return V_DONE;
+    }
+    if (!(*body = body_json(req, err, sizeof err))) {
+        error(req, 400, err);
+        return V_DONE;
+    }
+    return V_POST;
+}
+
 static void proxies(struct proxy_server *s, struct evhttp_request *req, int method)
 {
     char err[512];
@@ -103,24 +129,14 @@ static void one_proxy(struct proxy_server *s, struct evhttp_request *req, int me
         error(req, 404, "no such proxy");
         return;
     }
-    if (method == EVHTTP_REQ_GET) {
-        reply(req, 200, cur);
-        return;
-    }
-    json_decref(cur);
-    if (method == EVHTTP_REQ_DELETE) {
+    json_t *j = NULL;
+    switch (verb_of(req, method, cur, true, &j)) {
+    case V_DONE: return;
+    case V_DELETE:
         proxy_delete(s, name, err, sizeof err);
         reply(req, 204, NULL);
         return;
-    }
-    if (method != EVHTTP_REQ_POST) {
-        error(req, 405, "method not allowed");
-        return;
-    }
-    json_t *j = body_json(req, err, sizeof err);
-    if (!j) {
-        error(req, 400, err);
-        return;
+    case V_POST: break;
     }
     json_t *en = json_object_get(j, "enabled");
     if (json_object_get(j, "listen") || json_object_get(j, "upstream")) {
@@ -148,24 +164,14 @@ static void toxics(struct proxy_server *s, struct evhttp_request *req, int metho
         error(req, 404, "no such toxic");
         return;
     }
-    if (method == EVHTTP_REQ_GET) {
-        reply(req, 200, cur);
-        return;
-    }
-    json_decref(cur);
-    if (method == EVHTTP_REQ_DELETE && toxic) {
+    json_t *j = NULL;
+    switch (verb_of(req, method, cur, toxic != NULL, &j)) {
+    case V_DONE: return;
+    case V_DELETE:
         proxy_toxic_remove(s, proxy, toxic, err, sizeof err);
         reply(req, 204, NULL);
         return;
-    }
-    if (method != EVHTTP_REQ_POST) {
-        error(req, 405, "method not allowed");
-        return;
-    }
-    json_t *j = body_json(req, err, sizeof err);
-    if (!j) {
-        error(req, 400, err);
-        return;
+    case V_POST: break;
     }
     json_t *out = proxy_toxic_set_json(s, proxy, toxic, j, err, sizeof err);
     if (out) reply(req, 200, out);
