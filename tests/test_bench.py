@@ -181,3 +181,10 @@ def test_ctrl_c_writes_report_and_leaves_no_broker(tmp_path):
     assert not pid_alive(pid)
     j = json.loads(out.read_text())
     assert j["interrupted"] is True and j["totals"]["published"] >= 500
+
+
+def test_stream_queue(broker, tmp_path):
+    j, _ = bench(broker.uri, "--rate", "500", "--duration", "2s", "--queue-type", "stream",
+                 "--queue", "stream-q", tmp=tmp_path)
+    t = j["totals"]
+    assert t["published"] == t["confirmed"] == t["consumed"] == 1000
