@@ -37,6 +37,7 @@ struct config {
     struct config_schedule size;  /* payload bytes after the 48-byte header */
     int confirm;                  /* max unconfirmed per producer; 0 = no confirms */
     bool persistent, mandatory;
+    bool no_republish;            /* naive client: drop what was unconfirmed at a loss */
     int prefetch;                 /* 0 = unlimited */
     int multi_ack;                /* ack every N deliveries with multiple=true */
     bool auto_ack;

@@ -68,6 +68,10 @@ struct agent {
     uint64_t next_tag;
     struct inflight *ring;            /* capacity cfg->confirm */
     uint64_t ring_head, ring_count;
+    struct inflight *retry;           /* unconfirmed at a connection loss, or nacked */
+    uint64_t retry_head, retry_count, retry_cap;
+    uint64_t *confirmed;              /* bit s: sequence s was confirmed */
+    uint64_t confirmed_nbits;
     unsigned char *body;              /* header + payload buffer */
     uint64_t body_cap, payload_len;
     uint32_t payload_crc;

@@ -21,7 +21,41 @@
 
 struct seq_summary {
     uint64_t unique, gaps, cross_duplicates;
+    bool have_lost;          /* computable: each message routes to exactly one queue */
+    uint64_t lost, recovered; /* confirmed, never consumed / consumed, never confirmed */
 };
+
+static uint64_t consumed_word(struct worker *ws, int n, int q, int p, uint64_t wd)
+{
+    uint64_t v = 0;
+    for (int t = 0; t < n; t++) {
+        if (!ws[t].track[q]) continue;
+        struct seq_track *tr = &ws[t].track[q][p];
+        if (wd < tr->nbits / 64) v |= tr->bits[wd];
+    }
+    return v;
+}
+
+/* Durability, Jepsen's total-queue way: every confirmed message must come
+ * out of its queue; what came out unconfirmed was recovered. */
+static void durability(struct worker *ws, int n, const struct config *cfg, struct seq_summary *s)
+{
+    s->have_lost = !cfg->exchange[0] && cfg->confirm && cfg->consumers;
+    if (!s->have_lost) return;
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < ws[t].nagents; i++) {
+            struct agent *a = &ws[t].agents[i];
+            if (!a->producer) continue;
+            uint64_t words = a->seq / 64 + 1;
+            for (uint64_t wd = 0; wd < words; wd++) {
+                uint64_t conf = wd < a->confirmed_nbits / 64 ? a->confirmed[wd] : 0;
+                uint64_t cons = consumed_word(ws, n, a->queue_idx, a->id, wd);
+                s->lost += (uint64_t)__builtin_popcountll(conf & ~cons);
+                s->recovered += (uint64_t)__builtin_popcountll(cons & ~conf);
+            }
+        }
+    }
+}
 
 static void sleep_ns(uint64_t ns)
 {
@@ -46,20 +80,14 @@ static struct seq_summary merge_sequences(struct worker *ws, int n, const struct
             }
             if (!highest) continue;
             uint64_t uni = 0;
-            for (uint64_t wd = 0; wd < nbits / 64; wd++) {
-                uint64_t v = 0;
-                for (int t = 0; t < n; t++) {
-                    if (!ws[t].track[q]) continue;
-                    struct seq_track *tr = &ws[t].track[q][p];
-                    if (wd < tr->nbits / 64) v |= tr->bits[wd];
-                }
-                uni += (uint64_t)__builtin_popcountll(v);
-            }
+            for (uint64_t wd = 0; wd < nbits / 64; wd++)
+                uni += (uint64_t)__builtin_popcountll(consumed_word(ws, n, q, p, wd));
             s.unique += uni;
             s.cross_duplicates += sum_unique - uni;
             s.gaps += highest - uni;
         }
     }
+    durability(ws, n, cfg, &s);
     return s;
 }
 
@@ -113,11 +141,15 @@ static void print_summary(const struct reporter *r, const struct seq_summary *sq
                (long long)h->total_count);
     }
     printf("\nunique %llu  duplicates %llu  gaps %llu  out-of-order %llu  redelivered %llu  "
-           "indeterminate %llu\n",
+           "indeterminate %llu  republished %llu\n",
            (unsigned long long)sq->unique,
            (unsigned long long)(t[ST_DUPLICATES] + sq->cross_duplicates),
            (unsigned long long)sq->gaps, (unsigned long long)t[ST_OUT_OF_ORDER],
-           (unsigned long long)t[ST_REDELIVERED], (unsigned long long)t[ST_INDETERMINATE]);
+           (unsigned long long)t[ST_REDELIVERED], (unsigned long long)t[ST_INDETERMINATE],
+           (unsigned long long)t[ST_REPUBLISHED]);
+    if (sq->have_lost)
+        printf("lost (confirmed, never consumed) %llu  recovered (consumed, never confirmed) %llu\n",
+               (unsigned long long)sq->lost, (unsigned long long)sq->recovered);
     uint64_t bad = t[ST_BAD_FOREIGN] + t[ST_BAD_TRUNCATED] + t[ST_BAD_VERSION] +
                    t[ST_BAD_CHECKSUM] + t[ST_STALE_RUN];
     printf("errors: connect %llu  connection %llu  heartbeat %llu  channel %llu  publish %llu  "
@@ -151,8 +183,14 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     }
     json_object_set_new(tot, "unique", json_integer((json_int_t)sq->unique));
     json_object_set_new(tot, "gaps", json_integer((json_int_t)sq->gaps));
-    json_object_set_new(tot, "duplicates_total",
-                        json_integer((json_int_t)(r->totals[ST_DUPLICATES] + sq->cross_duplicates)));
+    uint64_t dups = r->totals[ST_DUPLICATES] + sq->cross_duplicates;
+    json_object_set_new(tot, "duplicates_total", json_integer((json_int_t)dups));
+    json_object_set_new(tot, "duplicates_unexplained",
+                        json_integer((json_int_t)(dups > r->totals[ST_DUP_EXPLAINED]
+                                                      ? dups - r->totals[ST_DUP_EXPLAINED] : 0)));
+    json_object_set_new(tot, "lost", sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
+    json_object_set_new(tot, "recovered",
+                        sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
     double m = r->measured_s > 0 ? r->measured_s : 1;
     const int rated[] = {ST_PUBLISHED, ST_CONFIRMED, ST_CONSUMED};
     for (size_t i = 0; i < 3; i++)
@@ -194,14 +232,18 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     const struct config *cfg = run->cfg;
     int phase = atomic_load(&run->phase);
     uint64_t published = 0, consumed = 0, inflight = 0;
-    int done = 0;
+    int done = 0, up = 0, conns = 0;
     for (int t = 0; t < n; t++) {
         published += atomic_load_explicit(&ws[t].snap_published, memory_order_relaxed);
         consumed += atomic_load_explicit(&ws[t].snap_consumed, memory_order_relaxed);
         inflight += atomic_load_explicit(&ws[t].snap_inflight, memory_order_relaxed);
         done += atomic_load_explicit(&ws[t].snap_producers_done, memory_order_relaxed);
+        up += atomic_load_explicit(&ws[t].snap_up, memory_order_acquire);
+        conns += ws[t].nconns;
     }
-    if (consumed != *last_consumed) {
+    /* Idle time counts only while every connection is up: a consumer still
+     * reconnecting after a fault has not finished draining. */
+    if (consumed != *last_consumed || up < conns) {
         *last_consumed = consumed;
         *last_change = now;
     }

@@ -150,6 +150,8 @@ void config_usage(FILE *f)
         "  -c, --confirm N           publisher confirms, max N unconfirmed per producer (128)\n"
         "  --no-confirm              no publisher confirms\n"
         "  --persistent --mandatory  delivery mode 2; mandatory flag (returns counted)\n"
+        "  --no-republish            do not republish unconfirmed or nacked messages after a\n"
+        "                            connection loss (a naive client)\n"
         "  -q, --prefetch N          consumer prefetch, 0 = unlimited (default 128)\n"
         "  --multi-ack N             ack every N deliveries (multiple=true) (default 1)\n"
         "  -a, --auto-ack            no consumer acks\n"
@@ -222,7 +224,7 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX,
+    O_PTOX, O_NOREPUB,
 };
 
 int config_parse_args(struct config *c, int argc, char **argv)
@@ -240,6 +242,7 @@ int config_parse_args(struct config *c, int argc, char **argv)
         {"no-confirm", no_argument, NULL, O_NO_CONFIRM},
         {"persistent", no_argument, NULL, O_PERSISTENT},
         {"mandatory", no_argument, NULL, O_MANDATORY},
+        {"no-republish", no_argument, NULL, O_NOREPUB},
         {"prefetch", required_argument, NULL, 'q'},
         {"multi-ack", required_argument, NULL, O_MULTI_ACK},
         {"auto-ack", no_argument, NULL, 'a'},
@@ -301,6 +304,7 @@ int config_parse_args(struct config *c, int argc, char **argv)
         case O_NO_CONFIRM: c->confirm = 0; break;
         case O_PERSISTENT: c->persistent = true; break;
         case O_MANDATORY: c->mandatory = true; break;
+        case O_NOREPUB: c->no_republish = true; break;
         case 'q': if (int_opt(name, optarg, 0, 65535, &c->prefetch)) return -1; break;
         case O_MULTI_ACK: if (int_opt(name, optarg, 1, 65535, &c->multi_ack)) return -1; break;
         case 'a': c->auto_ack = true; break;
@@ -471,6 +475,7 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "confirm", json_integer(c->confirm));
     json_object_set_new(j, "persistent", json_boolean(c->persistent));
     json_object_set_new(j, "mandatory", json_boolean(c->mandatory));
+    json_object_set_new(j, "republish", json_boolean(!c->no_republish));
     json_object_set_new(j, "prefetch", json_integer(c->prefetch));
     json_object_set_new(j, "multi_ack", json_integer(c->multi_ack));
     json_object_set_new(j, "auto_ack", json_boolean(c->auto_ack));

@@ -1,7 +1,12 @@
 /* Open-loop producer: each message has an intended send time from the rate
  * schedule (wrk2 style); a stall (confirm window full, socket full, broker
  * blocked) delays sending but not the intended times, so latency measured
- * from them shows the stall. Catch-up goes in bounded batches. */
+ * from them shows the stall. Catch-up goes in bounded batches.
+ *
+ * A retrying client: what was unconfirmed when the connection died, and
+ * what the broker nacked, has an unknown fate; it is republished first after
+ * the reconnect, same sequence, attempt + 1, same intended time (so the
+ * outage shows in its latency). --no-republish models a naive client. */
 #include "util.h"
 #include "worker.h"
 
@@ -45,7 +50,9 @@ void producer_free(struct agent *a)
 {
     if (a->ev_send) event_free(a->ev_send);
     free(a->ring);
+    free(a->retry);
     free(a->body);
+    free(a->confirmed);
 }
 
 int producer_setup(struct agent *a, char *err, size_t cap)
@@ -60,25 +67,44 @@ int producer_setup(struct agent *a, char *err, size_t cap)
 
 uint64_t producer_inflight(const struct agent *a)
 {
-    return a->ring_count;
+    return a->ring_count + a->retry_count;
+}
+
+static void retry_push(struct agent *a, const struct inflight *e)
+{
+    if (a->retry_count == a->retry_cap) {
+        uint64_t cap = a->retry_cap ? a->retry_cap * 2 : 64;
+        struct inflight *n = xcalloc(cap, sizeof *n);
+        for (uint64_t i = 0; i < a->retry_count; i++) n[i] = a->retry[(a->retry_head + i) % a->retry_cap];
+        free(a->retry);
+        a->retry = n;
+        a->retry_cap = cap;
+        a->retry_head = 0;
+    }
+    a->retry[(a->retry_head + a->retry_count++) % a->retry_cap] = *e;
 }
 
 void producer_lost_connection(struct agent *a)
 {
+    const struct config *cfg = a->conn->w->cfg;
     /* No confirm will come for these: their outcome is unknown. */
     a->conn->w->counters[ST_INDETERMINATE] += a->ring_count;
+    for (uint64_t i = 0; i < a->ring_count && !cfg->no_republish; i++) {
+        struct inflight *e = &a->ring[(a->ring_head + i) % (uint64_t)cfg->confirm];
+        if (!e->done) retry_push(a, e);
+    }
     a->ring_head = a->ring_count = 0;
     event_del(a->ev_send);
 }
 
-static void publish(struct agent *a, uint64_t intended, uint64_t now)
+static void publish(struct agent *a, uint64_t seq, uint32_t attempt, uint64_t intended, uint64_t now)
 {
     struct conn *c = a->conn;
     struct worker *w = c->w;
     const struct config *cfg = w->cfg;
     uint64_t want = config_schedule_at(&cfg->size, now - w->run->start_ns);
     if (want != a->payload_len) set_payload(a, want);
-    struct msg_header h = {.producer = (uint32_t)a->id, .seq = a->seq, .attempt = 1,
+    struct msg_header h = {.producer = (uint32_t)a->id, .seq = seq, .attempt = attempt,
                            .payload_len = (uint32_t)a->payload_len, .intended_ns = intended,
                            .sent_ns = now, .run_id = w->run->run_id};
     if (cfg->realtime_clock) {
@@ -91,16 +117,15 @@ static void publish(struct agent *a, uint64_t intended, uint64_t now)
     size_t len = MSG_HEADER_LEN + a->payload_len;
     wire_publish(&c->out, (uint16_t)a->channel, cfg->exchange, a->routing_key, cfg->mandatory,
                  cfg->persistent ? 2 : 1, a->body, len, c->frame_max);
-    w->counters[ST_PUBLISHED]++;
+    w->counters[attempt > 1 ? ST_REPUBLISHED : ST_PUBLISHED]++;
     c->bytes_since_check += len + 32;
     if (cfg->confirm) {
         struct inflight *e = &a->ring[(a->ring_head + a->ring_count) % (uint64_t)cfg->confirm];
-        *e = (struct inflight){.tag = a->next_tag, .seq = a->seq, .intended_ns = intended,
-                               .sent_ns = now, .attempt = 1};
+        *e = (struct inflight){.tag = a->next_tag, .seq = seq, .intended_ns = intended,
+                               .sent_ns = now, .attempt = attempt};
         a->ring_count++;
     }
     a->next_tag++;
-    a->seq++;
 }
 
 static void finish(struct agent *a)
@@ -126,19 +151,27 @@ static void pump(struct agent *a)
     struct conn *c = a->conn;
     struct worker *w = c->w;
     const struct config *cfg = w->cfg;
-    if (!c->up || a->done) return;
+    if (!c->up) return;
     uint64_t start = w->run->start_ns;
     uint64_t now = clock_ns();
     for (int n = 0; n < SEND_BATCH; n++) {
-        if (atomic_load_explicit(&w->run->phase, memory_order_relaxed) != PHASE_RUN ||
-            a->seq > a->limit || (now - start >= cfg->duration_ns && !cfg->messages)) {
+        bool retry = a->retry_count > 0;
+        if (!retry && !a->done &&
+            (atomic_load_explicit(&w->run->phase, memory_order_relaxed) != PHASE_RUN ||
+             a->seq > a->limit || (now - start >= cfg->duration_ns && !cfg->messages)))
             finish(a);
-            return;
-        }
+        if (!retry && a->done) return; /* retries go on while draining */
         if (cfg->confirm && a->ring_count >= (uint64_t)cfg->confirm) return; /* acks re-pump */
         if (!conn_can_write(c)) {
             schedule(a, BLOCKED_RETRY_NS);
             return;
+        }
+        if (retry) {
+            struct inflight e = a->retry[a->retry_head];
+            a->retry_head = (a->retry_head + 1) % a->retry_cap;
+            a->retry_count--;
+            publish(a, e.seq, e.attempt + 1, e.intended_ns, now);
+            continue;
         }
         uint64_t intended = now;
         uint64_t rate = config_schedule_at(&cfg->rate, a->next_intended_ns - start);
@@ -150,10 +183,22 @@ static void pump(struct agent *a)
             intended = a->next_intended_ns;
             a->next_intended_ns += NS_PER_SEC * (uint64_t)cfg->producers / rate;
         }
-        publish(a, intended, now);
+        publish(a, a->seq++, 1, intended, now);
         if ((n & 7) == 7) now = clock_ns();
     }
     event_active(a->ev_send, EV_TIMEOUT, 0); /* yield to the loop, then go on */
+}
+
+static void mark_confirmed(struct agent *a, uint64_t seq)
+{
+    if (seq >= a->confirmed_nbits) {
+        uint64_t nbits = a->confirmed_nbits ? a->confirmed_nbits : 4096;
+        while (nbits <= seq) nbits *= 2;
+        a->confirmed = xrealloc(a->confirmed, nbits / 8);
+        memset((char *)a->confirmed + a->confirmed_nbits / 8, 0, (nbits - a->confirmed_nbits) / 8);
+        a->confirmed_nbits = nbits;
+    }
+    a->confirmed[seq >> 6] |= 1ULL << (seq & 63);
 }
 
 static void complete(struct agent *a, struct inflight *e, bool nack, uint64_t now)
@@ -161,9 +206,11 @@ static void complete(struct agent *a, struct inflight *e, bool nack, uint64_t no
     struct worker *w = a->conn->w;
     if (nack) {
         w->counters[ST_NACKED]++;
+        if (!w->cfg->no_republish) retry_push(a, e);
         return;
     }
     w->counters[ST_CONFIRMED]++;
+    mark_confirmed(a, e->seq);
     hist_record(w->hists.h[SH_CONFIRM], (int64_t)(now - e->intended_ns));
     hist_record(w->hists.h[SH_CONFIRM_UNCORRECTED], (int64_t)(now - e->sent_ns));
 }
@@ -194,5 +241,5 @@ void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack)
             a->ring_count--;
         }
     }
-    if (was_full && a->ring_count < cap && !a->done) event_active(a->ev_send, EV_TIMEOUT, 0);
+    if ((was_full && a->ring_count < cap) || a->retry_count) event_active(a->ev_send, EV_TIMEOUT, 0);
 }

@@ -171,7 +171,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
             if (a->producer && !a->done) {
                 a->done = true;
                 w->nproducers++;
-                event_del(a->ev_send);
+                if (a->retry_count) event_active(a->ev_send, EV_TIMEOUT, 0);
+                else event_del(a->ev_send);
             }
         }
     }
@@ -244,6 +245,9 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
     uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
     if (*word & bit) {
         w->counters[ST_DUPLICATES]++;
+        /* A copy explained by the broker (redelivered flag) or by the producer
+         * (a republish after an unknown outcome). */
+        if (redelivered || attempt > 1) w->counters[ST_DUP_EXPLAINED]++;
     } else {
         *word |= bit;
         t->unique++;
