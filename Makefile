@@ -15,7 +15,7 @@ SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/cm
        loadgen/proxy.c loadgen/proxy_ops.c loadgen/proxy_api.c loadgen/cmd_proxy.c loadgen/toxic.c \
        loadgen/toxic_latency.c loadgen/toxic_bandwidth.c loadgen/toxic_slow_close.c \
        loadgen/toxic_timeout.c loadgen/toxic_reset_peer.c loadgen/toxic_slicer.c \
-       loadgen/toxic_limit_data.c
+       loadgen/toxic_limit_data.c loadgen/scenario.c loadgen/run.c
 # Pure modules, also linked into the C unit tests.
 LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c
 TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c

@@ -24,5 +24,6 @@ void cli_install_signals(void);
 int cmd_broker(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

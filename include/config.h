@@ -68,6 +68,9 @@ void config_free(struct config *c);
  * after printing a message that names the option. */
 int config_parse_args(struct config *c, int argc, char **argv);
 void config_usage(FILE *f);
+/* Sets one option by its long name (a scenario's load key): "rate", "1000".
+ * Flags take "true"/"false". Returns 0, or -1 with the reason in err. */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t cap);
 /* Cross-field checks; -1 with a message on stderr. */
 int config_validate(struct config *c);
 

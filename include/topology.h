@@ -8,6 +8,10 @@
 
 /* Returns 0, or -1 with a message naming the object and the broker's reason. */
 int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap);
+/* Declares one queue as the config wants it (a consumer's topology recovery
+ * after a reconnect: a non-durable queue lost in a crash comes back empty). */
+int topology_declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,
+                           const char *name, char *err, size_t cap);
 /* Deletes the queues (and a non-default exchange) declared above; best effort. */
 void topology_delete(amqp_connection_state_t c, const struct config *cfg);
 

@@ -50,8 +50,9 @@ struct conn;
 struct worker;
 
 struct pending_ack { /* a delivery in simulated processing (--consumer-delay) */
-    uint64_t done_ns, tag, intended_ns, sent_ns;
-    bool realtime;
+    uint64_t done_ns, tag;
+    struct msg_header h;
+    bool redelivered;
 };
 
 struct agent {

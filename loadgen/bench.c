@@ -1,5 +1,6 @@
 /* `loadgen bench`: set up, run the workers, drain, report. */
 #include "amqpc.h"
+#include "bench.h"
 #include "broker.h"
 #include "cli.h"
 #include "config.h"
@@ -275,14 +276,23 @@ int cmd_bench(int argc, char **argv)
     struct config cfg;
     config_init(&cfg);
     int rc = config_parse_args(&cfg, argc, argv);
-    if (rc) {
+    if (rc || config_validate(&cfg)) {
         config_free(&cfg);
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (config_validate(&cfg)) {
-        config_free(&cfg);
-        return EXIT_USAGE;
-    }
+    json_t *result = NULL;
+    int exit_code = bench_execute(&cfg, NULL, &result);
+    if (result && cfg.json_path &&
+        json_dump_file(result, cfg.json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+        log_err("--json: cannot write %s", cfg.json_path);
+    json_decref(result);
+    config_free(&cfg);
+    return exit_code;
+}
+
+int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, json_t **result)
+{
+    struct config cfg = *cfgp; /* shallow: the caller owns the strings */
     int exit_code = EXIT_OK;
     struct broker broker;
     bool have_broker = false;
@@ -302,7 +312,6 @@ int cmd_bench(int argc, char **argv)
         fprintf(stderr, "loadgen: starting embedded RabbitMQ node...\n");
         if (broker_start(&broker, &bo)) {
             log_err("embedded broker failed to start: %s", broker.err);
-            config_free(&cfg);
             return EXIT_BROKER;
         }
         have_broker = true;
@@ -395,6 +404,10 @@ int cmd_bench(int argc, char **argv)
     fprintf(stderr, "loadgen: %d producers, %d consumers on %d threads against %s (RabbitMQ %s)\n",
             cfg.producers, cfg.consumers, nworkers, run.target.uri_redacted, version);
 
+    if (hooks && hooks->started) {
+        struct bench_env env = {have_broker ? &broker : NULL, proxy, run.start_ns};
+        hooks->started(hooks->ctx, &env);
+    }
     uint64_t drain_since = 0, last_consumed = 0, last_change = clock_ns();
     bool interrupted = false;
     while (atomic_load(&run.phase) != PHASE_STOP) {
@@ -411,18 +424,14 @@ int cmd_bench(int argc, char **argv)
         atomic_store(&run.phase, next);
     }
     for (int t = 0; t < nworkers; t++) worker_join(&ws[t]);
+    if (hooks && hooks->stopped) hooks->stopped(hooks->ctx);
     reporter_process(&rep);
     double secs = (double)(clock_ns() - run.start_ns) / 1e9;
 
     struct seq_summary sq = merge_sequences(ws, nworkers, &cfg);
     print_summary(&rep, &sq, secs, &cfg);
     if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);
-    if (cfg.json_path) {
-        json_t *j = result_json(&cfg, &rep, &sq, secs, interrupted, version);
-        if (json_dump_file(j, cfg.json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
-            log_err("--json: cannot write %s", cfg.json_path);
-        json_decref(j);
-    }
+    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version);
     if (interrupted) exit_code = EXIT_INTERRUPTED;
 
 out:
@@ -440,6 +449,5 @@ out:
     proxy_server_free(proxy);
     if (hlog) fclose(hlog);
     if (have_broker && broker_stop(&broker, false)) log_err("embedded broker stop: %s", broker.err);
-    config_free(&cfg);
     return exit_code;
 }

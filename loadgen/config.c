@@ -190,9 +190,15 @@ void config_usage(FILE *f)
         f);
 }
 
+/* Where parse errors go: stderr for the command line, or a buffer when a
+ * scenario file sets a value and reports its own file:line:column. */
+static char *sink;
+static size_t sink_cap;
+
 static int bad(const char *opt, const char *val, const char *what)
 {
-    log_err("--%s: '%s' is not %s", opt, val, what);
+    if (sink) snprintf(sink, sink_cap, "'%s' is not %s", val, what);
+    else log_err("--%s: '%s' is not %s", opt, val, what);
     return -1;
 }
 
@@ -227,58 +233,59 @@ enum {
     O_PTOX, O_NOREPUB,
 };
 
+static const struct option o[] = {
+    {"uri", required_argument, NULL, O_URI},
+    {"broker-dir", required_argument, NULL, O_BDIR},
+    {"producers", required_argument, NULL, 'x'},
+    {"consumers", required_argument, NULL, 'y'},
+    {"threads", required_argument, NULL, 't'},
+    {"channels-per-connection", required_argument, NULL, O_CPC},
+    {"rate", required_argument, NULL, 'r'},
+    {"size", required_argument, NULL, 's'},
+    {"confirm", required_argument, NULL, 'c'},
+    {"no-confirm", no_argument, NULL, O_NO_CONFIRM},
+    {"persistent", no_argument, NULL, O_PERSISTENT},
+    {"mandatory", no_argument, NULL, O_MANDATORY},
+    {"no-republish", no_argument, NULL, O_NOREPUB},
+    {"prefetch", required_argument, NULL, 'q'},
+    {"multi-ack", required_argument, NULL, O_MULTI_ACK},
+    {"auto-ack", no_argument, NULL, 'a'},
+    {"consumer-delay", required_argument, NULL, O_CDELAY},
+    {"queue", required_argument, NULL, 'u'},
+    {"queues", required_argument, NULL, O_QUEUES},
+    {"queue-type", required_argument, NULL, O_QTYPE},
+    {"queue-arg", required_argument, NULL, O_QARG},
+    {"durable", no_argument, NULL, O_DURABLE},
+    {"exchange", required_argument, NULL, 'e'},
+    {"exchange-type", required_argument, NULL, O_XTYPE},
+    {"routing-key", required_argument, NULL, 'k'},
+    {"predeclared", no_argument, NULL, O_PREDECL},
+    {"keep-queues", no_argument, NULL, O_KEEP},
+    {"stream-offset", required_argument, NULL, O_SOFF},
+    {"duration", required_argument, NULL, 'z'},
+    {"messages", required_argument, NULL, 'C'},
+    {"warmup", required_argument, NULL, O_WARMUP},
+    {"drain-timeout", required_argument, NULL, O_DRAIN},
+    {"heartbeat", required_argument, NULL, O_HB},
+    {"connect-timeout", required_argument, NULL, O_CTO},
+    {"json", required_argument, NULL, O_JSON},
+    {"hgrm", required_argument, NULL, O_HGRM},
+    {"hlog", required_argument, NULL, O_HLOG},
+    {"uncorrected", no_argument, NULL, O_UNCORR},
+    {"clock", required_argument, NULL, O_CLOCK},
+    {"quiet", no_argument, NULL, O_QUIET},
+    {"via-proxy", no_argument, NULL, O_VIA},
+    {"proxy-api", required_argument, NULL, O_PAPI},
+    {"proxy-toxic", required_argument, NULL, O_PTOX},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 int config_parse_args(struct config *c, int argc, char **argv)
 {
-    static const struct option o[] = {
-        {"uri", required_argument, NULL, O_URI},
-        {"broker-dir", required_argument, NULL, O_BDIR},
-        {"producers", required_argument, NULL, 'x'},
-        {"consumers", required_argument, NULL, 'y'},
-        {"threads", required_argument, NULL, 't'},
-        {"channels-per-connection", required_argument, NULL, O_CPC},
-        {"rate", required_argument, NULL, 'r'},
-        {"size", required_argument, NULL, 's'},
-        {"confirm", required_argument, NULL, 'c'},
-        {"no-confirm", no_argument, NULL, O_NO_CONFIRM},
-        {"persistent", no_argument, NULL, O_PERSISTENT},
-        {"mandatory", no_argument, NULL, O_MANDATORY},
-        {"no-republish", no_argument, NULL, O_NOREPUB},
-        {"prefetch", required_argument, NULL, 'q'},
-        {"multi-ack", required_argument, NULL, O_MULTI_ACK},
-        {"auto-ack", no_argument, NULL, 'a'},
-        {"consumer-delay", required_argument, NULL, O_CDELAY},
-        {"queue", required_argument, NULL, 'u'},
-        {"queues", required_argument, NULL, O_QUEUES},
-        {"queue-type", required_argument, NULL, O_QTYPE},
-        {"queue-arg", required_argument, NULL, O_QARG},
-        {"durable", no_argument, NULL, O_DURABLE},
-        {"exchange", required_argument, NULL, 'e'},
-        {"exchange-type", required_argument, NULL, O_XTYPE},
-        {"routing-key", required_argument, NULL, 'k'},
-        {"predeclared", no_argument, NULL, O_PREDECL},
-        {"keep-queues", no_argument, NULL, O_KEEP},
-        {"stream-offset", required_argument, NULL, O_SOFF},
-        {"duration", required_argument, NULL, 'z'},
-        {"messages", required_argument, NULL, 'C'},
-        {"warmup", required_argument, NULL, O_WARMUP},
-        {"drain-timeout", required_argument, NULL, O_DRAIN},
-        {"heartbeat", required_argument, NULL, O_HB},
-        {"connect-timeout", required_argument, NULL, O_CTO},
-        {"json", required_argument, NULL, O_JSON},
-        {"hgrm", required_argument, NULL, O_HGRM},
-        {"hlog", required_argument, NULL, O_HLOG},
-        {"uncorrected", no_argument, NULL, O_UNCORR},
-        {"clock", required_argument, NULL, O_CLOCK},
-        {"quiet", no_argument, NULL, O_QUIET},
-        {"via-proxy", no_argument, NULL, O_VIA},
-        {"proxy-api", required_argument, NULL, O_PAPI},
-        {"proxy-toxic", required_argument, NULL, O_PTOX},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int ch, idx;
     uint64_t v;
-    optind = 1;
+    optind = 0; /* glibc: full reinitialization, argv may be a new array */
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":x:y:t:r:s:c:q:au:e:k:z:C:h", o, &idx)) != -1) {
         const char *name = idx >= 0 && ch >= 256 ? o[idx].name : NULL;
@@ -376,10 +383,12 @@ int config_parse_args(struct config *c, int argc, char **argv)
         }
         case 'h': config_usage(stdout); return 1;
         case ':':
-            log_err("option %s needs a value", argv[optind - 1]);
+            if (sink) snprintf(sink, sink_cap, "needs a value");
+            else log_err("option %s needs a value", argv[optind - 1]);
             return -1;
         default:
-            log_err("unknown option '%s' (see loadgen bench --help)", argv[optind - 1]);
+            if (sink) snprintf(sink, sink_cap, "unknown key");
+            else log_err("unknown option '%s' (see loadgen bench --help)", argv[optind - 1]);
             return -1;
         }
     }
@@ -388,6 +397,35 @@ int config_parse_args(struct config *c, int argc, char **argv)
         return -1;
     }
     return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t cap)
+{
+    const struct option *opt = NULL;
+    for (const struct option *x = o; x->name; x++)
+        if (!strcmp(x->name, key) && strcmp(key, "help")) opt = x;
+    if (!opt) {
+        snprintf(err, cap, "unknown key");
+        return -1;
+    }
+    char flag[300];
+    snprintf(flag, sizeof flag, "--%s", key);
+    char *argv[4] = {"loadgen", flag, (char *)value, NULL};
+    int argc = 3;
+    if (opt->has_arg == no_argument) {
+        if (!strcmp(value, "false")) return 0; /* every flag defaults to off */
+        if (strcmp(value, "true")) {
+            snprintf(err, cap, "'%s' is not true or false", value);
+            return -1;
+        }
+        argc = 2;
+        argv[2] = NULL;
+    }
+    sink = err;
+    sink_cap = cap;
+    int rc = config_parse_args(c, argc, argv);
+    sink = NULL;
+    return rc ? -1 : 0;
 }
 
 int config_validate(struct config *c)

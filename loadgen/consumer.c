@@ -2,6 +2,7 @@
  * ack time, tracks sequences per (queue, producer). --consumer-delay models a
  * single-threaded handler: deliveries queue behind one another without
  * blocking the event loop, and the prefetch bounds how many wait. */
+#include "topology.h"
 #include "util.h"
 #include "worker.h"
 
@@ -26,6 +27,8 @@ int consumer_setup(struct agent *a, char *err, size_t cap)
     const struct config *cfg = c->w->cfg;
     amqp_channel_t ch = (amqp_channel_t)a->channel;
     a->unacked = 0;
+    if (!cfg->predeclared && topology_declare_queue(c->amqp, a->channel, cfg, a->queue, err, cap))
+        return -1;
     if (cfg->prefetch) {
         amqp_basic_qos(c->amqp, ch, 0, (uint16_t)cfg->prefetch, 0);
         if (amqpc_check(c->amqp, "basic.qos", err, cap)) return -1;
@@ -80,9 +83,14 @@ void consumer_lost_connection(struct agent *a)
     if (a->ev_complete) event_del(a->ev_complete);
 }
 
-static void record(struct worker *w, uint64_t intended, uint64_t sent, bool realtime, uint64_t now)
+/* A message counts as consumed once processed and acked (or, with
+ * auto-ack, processed): one dropped from a crashed handler's queue is not. */
+static void record(struct agent *a, const struct msg_header *h, bool redelivered, uint64_t now)
 {
-    if (realtime) now = clock_realtime_ns();
+    struct worker *w = a->conn->w;
+    worker_track(w, a, h->producer, h->seq, redelivered, h->attempt);
+    uint64_t intended = h->intended_ns, sent = h->sent_ns;
+    if (h->flags & MSG_FLAG_REALTIME) now = clock_realtime_ns();
     w->counters[ST_CONSUMED]++;
     hist_record(w->hists.h[SH_E2E], (int64_t)(now - intended));
     hist_record(w->hists.h[SH_E2E_UNCORRECTED], (int64_t)(now - sent));
@@ -100,19 +108,19 @@ void consumer_on_complete(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct agent *a = arg;
-    struct worker *w = a->conn->w;
     uint64_t now = clock_ns();
     while (a->pend_count && a->pend[a->pend_head].done_ns <= now && a->conn->up) {
         struct pending_ack *p = &a->pend[a->pend_head];
         a->pend_head = (a->pend_head + 1) % a->pend_cap;
         a->pend_count--;
-        record(w, p->intended_ns, p->sent_ns, p->realtime, now);
+        record(a, &p->h, p->redelivered, now);
         ack(a, p->tag);
     }
     if (a->conn->up && !conn_flush(a->conn) && a->conn->up) arm(a, now);
 }
 
-static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, uint64_t now)
+static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, bool redelivered,
+                  uint64_t now)
 {
     if (a->pend_count == a->pend_cap) {
         uint64_t ncap = a->pend_cap ? a->pend_cap * 2 : 64;
@@ -126,8 +134,8 @@ static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, uin
     uint64_t start = a->busy_until_ns > now ? a->busy_until_ns : now;
     a->busy_until_ns = start + a->conn->w->cfg->consumer_delay_ns;
     a->pend[(a->pend_head + a->pend_count) % a->pend_cap] =
-        (struct pending_ack){.done_ns = a->busy_until_ns, .tag = tag, .intended_ns = h->intended_ns,
-                             .sent_ns = h->sent_ns, .realtime = h->flags & MSG_FLAG_REALTIME};
+        (struct pending_ack){.done_ns = a->busy_until_ns, .tag = tag, .h = *h,
+                             .redelivered = redelivered};
     if (++a->pend_count == 1) arm(a, now);
 }
 
@@ -149,11 +157,10 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
         ack(a, rx->tag);
         return;
     }
-    worker_track(w, a, h.producer, h.seq, rx->redelivered, h.attempt);
     if (w->cfg->consumer_delay_ns) {
-        defer(a, rx->tag, &h, now);
+        defer(a, rx->tag, &h, rx->redelivered, now);
         return;
     }
-    record(w, h.intended_ns, h.sent_ns, h.flags & MSG_FLAG_REALTIME, now);
+    record(a, &h, rx->redelivered, now);
     ack(a, rx->tag);
 }

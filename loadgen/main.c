@@ -39,6 +39,7 @@ static void usage(FILE *f)
           "\n"
           "commands:\n"
           "  bench    drive producers and consumers against a broker, measure latency\n"
+          "  run      run a scenario: load + faults on a timeline + guarantee checks\n"
           "  broker   start/stop/kill/restart/pause/resume/status a private RabbitMQ node\n"
           "  proxy    TCP fault proxy with toxics and a Toxiproxy-compatible HTTP API\n"
           "  version  print the version\n"
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "broker") == 0) return cmd_broker(argc - 1, argv + 1);
     if (strcmp(cmd, "proxy") == 0) return cmd_proxy(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("loadgen %s\n", LOADGEN_VERSION);
         return EXIT_OK;

@@ -30,6 +30,17 @@ static amqp_table_t queue_args(const struct config *cfg, amqp_table_entry_t *e)
     return (amqp_table_t){n, e};
 }
 
+int topology_declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,
+                           const char *name, char *err, size_t cap)
+{
+    char what[400];
+    amqp_table_entry_t e[CONFIG_MAX_ARGS + 1];
+    amqp_queue_declare(c, (amqp_channel_t)channel, amqp_cstring_bytes(name), 0, cfg->durable, 0, 0,
+                       queue_args(cfg, e));
+    snprintf(what, sizeof what, "declare queue '%s'", name);
+    return amqpc_check(c, what, err, cap);
+}
+
 int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap)
 {
     char what[400], name[256];

@@ -1,0 +1,32 @@
+/* bench: one load run end to end (broker, topology, workers, drain, result),
+ * shared by `loadgen bench` and `loadgen run`. */
+#ifndef LOADGEN_BENCH_H
+#define LOADGEN_BENCH_H
+
+#include "config.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct broker;
+struct proxy_server;
+
+/* What a hook may act on during the run. broker is NULL for --uri runs;
+ * proxy is NULL unless cfg->via_proxy. */
+struct bench_env {
+    struct broker *broker;
+    struct proxy_server *proxy;
+    uint64_t start_ns;   /* CLOCK_MONOTONIC start of publishing */
+};
+
+struct bench_hooks {
+    void *ctx;
+    void (*started)(void *ctx, const struct bench_env *env); /* publishing begins */
+    void (*stopped)(void *ctx);                              /* workers are done */
+};
+
+/* Runs cfg (already validated). Returns an exit code (cli.h); *result gets
+ * the result JSON (caller owns) whenever the run got as far as starting. */
+int bench_execute(const struct config *cfg, const struct bench_hooks *hooks, json_t **result);
+
+#endif

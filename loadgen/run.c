@@ -1,0 +1,384 @@
+/* `loadgen run scenario.yaml`: the load of bench, faults on a timeline, a
+ * heal and drain, then the gates: exit 0 when all hold, 1 when any fails. */
+#include "bench.h"
+#include "broker.h"
+#include "cli.h"
+#include "proxy.h"
+#include "scenario.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct step { /* a fault, or the revert of one with `for` */
+    uint64_t at_ns;
+    int fault;
+    bool revert;
+};
+
+struct timeline {
+    struct scenario *sc;
+    struct bench_env env;
+    pthread_t thread;
+    bool running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool release;         /* set by the stopped hook: the thread may end */
+    json_t *log;          /* what was injected, when, with what outcome */
+    uint64_t *injected_ns; /* per fault: actual injection time since start (UINT64_MAX: failed) */
+};
+
+static void sleep_until(uint64_t at)
+{
+    for (uint64_t now; (now = clock_ns()) < at && !cli_stop;) {
+        uint64_t d = at - now > 100 * NS_PER_MS ? 100 * NS_PER_MS : at - now;
+        struct timespec ts = {0, (long)d};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int run_exec(const char *cmd, uint64_t timeout_ns, char *err, size_t cap)
+{
+    pid_t pid = fork();
+    if (pid < 0) return snprintf(err, cap, "fork failed"), -1;
+    if (pid == 0) {
+        setpgid(0, 0);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    uint64_t deadline = clock_ns() + timeout_ns;
+    int st;
+    while (waitpid(pid, &st, WNOHANG) == 0) {
+        if (clock_ns() > deadline) {
+            kill(-pid, SIGKILL); /* the group we made: the command and its children */
+            waitpid(pid, &st, 0);
+            snprintf(err, cap, "timed out after %.1fs", (double)timeout_ns / 1e9);
+            return -1;
+        }
+        struct timespec ts = {0, 20000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        snprintf(err, cap, "exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        return -1;
+    }
+    return 0;
+}
+
+static int apply(struct timeline *tl, const struct fault *f, bool revert, char *err, size_t cap)
+{
+    struct broker *b = tl->env.broker;
+    struct proxy_server *p = tl->env.proxy;
+    enum fault_action a = f->action;
+    if (revert) { /* the opposite action */
+        static const enum fault_action undo[FA_COUNT] = {
+            [FA_KILL] = FA_START, [FA_STOP] = FA_START, [FA_PAUSE] = FA_RESUME,
+            [FA_TOXIC] = FA_UNTOXIC, [FA_DOWN] = FA_UP, [FA_START] = FA_COUNT,
+            [FA_RESTART] = FA_COUNT, [FA_RESUME] = FA_COUNT, [FA_UNTOXIC] = FA_COUNT,
+            [FA_UP] = FA_COUNT, [FA_DISCONNECT] = FA_COUNT, [FA_EXEC] = FA_COUNT, [FA_WAIT] = FA_COUNT};
+        a = undo[a];
+        if (a == FA_COUNT) return 0;
+    }
+    int rc = 0;
+    switch (a) {
+    case FA_KILL: rc = broker_kill(b); break;
+    case FA_STOP: rc = broker_stop(b, true); break;
+    case FA_START:
+    case FA_RESTART:
+        rc = (a == FA_START && broker_status(b) != BROKER_STOPPED) ? 0 : broker_restart(b);
+        break;
+    case FA_PAUSE: rc = broker_pause(b); break;
+    case FA_RESUME: rc = broker_status(b) == BROKER_PAUSED ? broker_resume(b) : 0; break;
+    case FA_TOXIC: {
+        json_t *spec = json_loads(f->toxic_json, 0, NULL);
+        rc = proxy_toxic_set(p, "amqp", spec, false, err, cap);
+        json_decref(spec);
+        return rc;
+    }
+    case FA_UNTOXIC: return proxy_toxic_remove(p, "amqp", f->toxic_name, err, cap);
+    case FA_DOWN: return proxy_set_enabled(p, "amqp", false, err, cap);
+    case FA_UP: return proxy_set_enabled(p, "amqp", true, err, cap);
+    case FA_DISCONNECT:
+        rc = proxy_set_enabled(p, "amqp", false, err, cap);
+        return rc ? rc : proxy_set_enabled(p, "amqp", true, err, cap);
+    case FA_EXEC: return run_exec(f->command, f->timeout_ns, err, cap);
+    case FA_WAIT: {
+        uint64_t deadline = clock_ns() + f->timeout_ns;
+        while (b && broker_status(b) != BROKER_RUNNING && clock_ns() < deadline) sleep_until(clock_ns() + 100 * NS_PER_MS);
+        if (b && broker_status(b) != BROKER_RUNNING) return snprintf(err, cap, "broker not up"), -1;
+        return 0;
+    }
+    case FA_COUNT: return 0;
+    }
+    if (rc && b) str_copy(err, cap, b->err);
+    return rc;
+}
+
+static int step_cmp(const void *x, const void *y)
+{
+    const struct step *a = x, *b = y;
+    return (a->at_ns > b->at_ns) - (a->at_ns < b->at_ns);
+}
+
+/* Everything back to healthy before the drain: broker running, proxy up and
+ * clean. */
+static void heal(struct timeline *tl)
+{
+    char err[512];
+    struct broker *b = tl->env.broker;
+    if (b) {
+        enum broker_state st = broker_status(b);
+        if (st == BROKER_PAUSED) broker_resume(b);
+        else if (st == BROKER_STOPPED && broker_restart(b)) log_err("heal: broker restart: %s", b->err);
+    }
+    if (tl->env.proxy) {
+        proxy_reset(tl->env.proxy);
+        (void)err;
+    }
+}
+
+static void *timeline_main(void *arg)
+{
+    struct timeline *tl = arg;
+    struct scenario *sc = tl->sc;
+    struct step *steps = xcalloc((size_t)sc->nfaults * 2 + 1, sizeof *steps);
+    int n = 0;
+    for (int i = 0; i < sc->nfaults; i++) {
+        steps[n++] = (struct step){sc->faults[i].at_ns, i, false};
+        if (sc->faults[i].for_ns) steps[n++] = (struct step){sc->faults[i].at_ns + sc->faults[i].for_ns, i, true};
+    }
+    qsort(steps, (size_t)n, sizeof *steps, step_cmp);
+    for (int i = 0; i < n && !cli_stop; i++) {
+        const struct fault *f = &sc->faults[steps[i].fault];
+        sleep_until(tl->env.start_ns + steps[i].at_ns);
+        if (cli_stop) break;
+        uint64_t t0 = clock_ns() - tl->env.start_ns;
+        char err[512] = "";
+        int rc = apply(tl, f, steps[i].revert, err, sizeof err);
+        uint64_t t1 = clock_ns() - tl->env.start_ns;
+        if (!steps[i].revert) tl->injected_ns[steps[i].fault] = rc ? UINT64_MAX : t0;
+        fprintf(stderr, "loadgen: [%6.2fs] %s%s%s%s\n", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
+                fault_action_name(f->action), rc ? " FAILED: " : "", rc ? err : "");
+        pthread_mutex_lock(&tl->mu);
+        json_array_append_new(tl->log, json_pack("{s:i, s:s, s:b, s:f, s:f, s:f, s:b, s:s}", "fault",
+                                                 steps[i].fault, "action", fault_action_name(f->action),
+                                                 "revert", steps[i].revert, "planned_s",
+                                                 (double)steps[i].at_ns / 1e9, "started_s", (double)t0 / 1e9,
+                                                 "finished_s", (double)t1 / 1e9, "ok", rc == 0, "error", err));
+        pthread_mutex_unlock(&tl->mu);
+    }
+    free(steps);
+    sleep_until(tl->env.start_ns + sc->cfg.duration_ns);
+    heal(tl);
+    /* A broker this thread (re)started dies with it (PDEATHSIG follows the
+     * forking thread): stay until the run is over. */
+    pthread_mutex_lock(&tl->mu);
+    while (!tl->release) pthread_cond_wait(&tl->cv, &tl->mu);
+    pthread_mutex_unlock(&tl->mu);
+    return NULL;
+}
+
+static void on_started(void *ctx, const struct bench_env *env)
+{
+    struct timeline *tl = ctx;
+    tl->env = *env;
+    tl->running = pthread_create(&tl->thread, NULL, timeline_main, tl) == 0;
+}
+
+static void on_stopped(void *ctx)
+{
+    struct timeline *tl = ctx;
+    pthread_mutex_lock(&tl->mu);
+    tl->release = true;
+    pthread_cond_broadcast(&tl->cv);
+    pthread_mutex_unlock(&tl->mu);
+}
+
+static double num(json_t *o, const char *a, const char *b)
+{
+    json_t *v = json_object_get(o, a);
+    if (b) v = json_object_get(v, b);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Seconds from each injected fault to the first second with confirms (when
+ * confirming) and deliveries again; the worst one. */
+static double recovery_s(json_t *result, struct timeline *tl, const struct config *cfg)
+{
+    json_t *series = json_object_get(result, "series");
+    double worst = 0;
+    for (int i = 0; i < tl->sc->nfaults; i++) {
+        if (tl->injected_ns[i] == UINT64_MAX || tl->sc->faults[i].action == FA_EXEC ||
+            tl->sc->faults[i].action == FA_WAIT)
+            continue;
+        double at = (double)tl->injected_ns[i] / 1e9, found = INFINITY;
+        size_t k;
+        json_t *pt;
+        json_array_foreach(series, k, pt) {
+            double t = num(pt, "t", NULL), len = num(pt, "length", NULL);
+            if (t + len <= at) continue;
+            bool ok = num(pt, "consumed", NULL) > 0 || !cfg->consumers;
+            if (cfg->confirm && cfg->producers) ok = ok && num(pt, "confirmed", NULL) > 0;
+            /* the fault's own second counts only if it had no outage in it */
+            if (ok && t >= at) {
+                found = t + len - at;
+                break;
+            }
+        }
+        if (found > worst) worst = found;
+    }
+    return worst;
+}
+
+static const char *group_of(enum gate_kind g)
+{
+    switch (g) {
+    case G_LOST: return "durability";
+    case G_INDETERMINATE: case G_RECOVERY: return "retry";
+    case G_ORDER_VIOLATIONS: return "ordering";
+    case G_DUPLICATES: case G_UNEXPLAINED_DUPLICATES: case G_UNEXPECTED: return "idempotency";
+    default: return "performance";
+    }
+}
+
+static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
+{
+    json_t *tot = json_object_get(result, "totals");
+    json_t *gates = json_array();
+    bool all = true;
+    printf("\n%-12s %-24s %14s %14s  %s\n", "guarantee", "gate", "limit", "actual", "verdict");
+    for (int i = 0; i < sc->ngates; i++) {
+        const struct gate *g = &sc->gates[i];
+        double v = NAN;
+        switch (g->kind) {
+        case G_LOST: v = num(tot, "lost", NULL); break;
+        case G_UNEXPECTED:
+            v = num(tot, "bad_foreign", NULL) + num(tot, "bad_truncated", NULL) +
+                num(tot, "bad_version", NULL) + num(tot, "bad_checksum", NULL);
+            break;
+        case G_DUPLICATES: v = num(tot, "duplicates_total", NULL); break;
+        case G_UNEXPLAINED_DUPLICATES: v = num(tot, "duplicates_unexplained", NULL); break;
+        case G_ORDER_VIOLATIONS: v = num(tot, "out_of_order", NULL); break;
+        case G_INDETERMINATE: v = num(tot, "indeterminate", NULL); break;
+        case G_CONSUMED: v = num(tot, "unique", NULL); break;
+        case G_RECOVERY: v = recovery_s(result, tl, &sc->cfg) * 1000; break;
+        case G_E2E_P50: v = num(json_object_get(result, "latency"), "e2e", "p50"); break;
+        case G_E2E_P99: v = num(json_object_get(result, "latency"), "e2e", "p99"); break;
+        case G_CONFIRM_P99: v = num(json_object_get(result, "latency"), "confirm", "p99"); break;
+        case G_THROUGHPUT: v = num(json_object_get(result, "rates"), "consumed", NULL); break;
+        case G_COUNT: break;
+        }
+        bool pass = !isnan(v) && (!g->has_min || v >= g->min) && (!g->has_max || v <= g->max);
+        all = all && pass;
+        char limit[64] = "", actual[64];
+        const char *unit = g->kind == G_RECOVERY || g->kind == G_E2E_P50 || g->kind == G_E2E_P99 ||
+                                   g->kind == G_CONFIRM_P99 ? "ms" : g->kind == G_THROUGHPUT ? "/s" : "";
+        if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min, unit);
+        if (g->has_max) snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s",
+                                 g->has_min ? " " : "", g->max, unit);
+        if (isnan(v)) snprintf(actual, sizeof actual, "n/a");
+        else if (isinf(v)) snprintf(actual, sizeof actual, "never");
+        else snprintf(actual, sizeof actual, "%.*f%s", unit[0] == 'm' ? 1 : 0, v, unit);
+        printf("%-12s %-24s %14s %14s  %s\n", group_of(g->kind), gate_name(g->kind), limit, actual,
+               pass ? "PASS" : "FAIL");
+        json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "guarantee", group_of(g->kind), "gate",
+                              gate_name(g->kind), "pass", pass, "unit", unit);
+        json_object_set_new(o, "actual", isnan(v) || isinf(v) ? json_null() : json_real(v));
+        json_object_set_new(o, "min", g->has_min ? json_real(g->min) : json_null());
+        json_object_set_new(o, "max", g->has_max ? json_real(g->max) : json_null());
+        json_array_append_new(gates, o);
+    }
+    printf("verdict: %s\n", all ? "PASS" : "FAIL");
+    json_object_set_new(result, "verdict", json_pack("{s:b, s:o}", "pass", all, "gates", gates));
+    return all;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option o[] = {
+        {"json", required_argument, NULL, 'j'}, {"uri", required_argument, NULL, 'u'},
+        {"check", no_argument, NULL, 'c'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *json_path = NULL, *uri = NULL;
+    bool check_only = false;
+    int ch;
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
+        switch (ch) {
+        case 'j': json_path = optarg; break;
+        case 'u': uri = optarg; break;
+        case 'c': check_only = true; break;
+        case 'h':
+            puts("usage: loadgen run SCENARIO.yaml [--json FILE] [--uri URI] [--check]\n"
+                 "Runs the scenario's load with its faults, drains, checks its gates.\n"
+                 "--check: validate the file only. Exit 0 all gates hold, 1 a gate failed,\n"
+                 "2 bad scenario file, 3 broker failure. Format: docs/scenarios.md");
+            return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        log_err("run: give exactly one scenario file (loadgen run --help)");
+        return EXIT_USAGE;
+    }
+    const char *path = argv[optind]; /* loading re-runs getopt: optind changes */
+    struct scenario sc;
+    if (scenario_load(path, &sc)) {
+        scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    if (uri) {
+        for (int i = 0; i < sc.nfaults; i++)
+            if (fault_needs_broker(sc.faults[i].action)) {
+                log_err("%s: fault %s needs the embedded broker; it cannot run with --uri",
+                        path, fault_action_name(sc.faults[i].action));
+                scenario_free(&sc);
+                return EXIT_USAGE;
+            }
+        free(sc.cfg.uri);
+        sc.cfg.uri = xstrdup(uri);
+    }
+    if (check_only) {
+        printf("%s: ok (%d faults, %d gates)\n", path, sc.nfaults, sc.ngates);
+        scenario_free(&sc);
+        return EXIT_OK;
+    }
+    sc.cfg.via_proxy = true; /* proxy faults need the load to go through it */
+    fprintf(stderr, "loadgen: scenario %s: %s\n", sc.name, sc.description ? sc.description : "");
+    struct timeline tl = {.sc = &sc, .log = json_array()};
+    tl.injected_ns = xcalloc((size_t)sc.nfaults + 1, sizeof *tl.injected_ns);
+    for (int i = 0; i < sc.nfaults; i++) tl.injected_ns[i] = UINT64_MAX;
+    pthread_mutex_init(&tl.mu, NULL);
+    pthread_cond_init(&tl.cv, NULL);
+    struct bench_hooks hooks = {&tl, on_started, on_stopped};
+    json_t *result = NULL;
+    int rc = bench_execute(&sc.cfg, &hooks, &result);
+    on_stopped(&tl);
+    if (tl.running) pthread_join(tl.thread, NULL);
+    if (result) {
+        json_object_set_new(result, "scenario", json_pack("{s:s, s:s, s:s}", "name", sc.name, "file",
+                                                          sc.path, "description",
+                                                          sc.description ? sc.description : ""));
+        json_object_set(result, "faults", tl.log);
+        bool pass = evaluate(&sc, result, &tl);
+        if (rc == EXIT_OK && !pass) rc = EXIT_FAILED;
+        if (json_path && json_dump_file(result, json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+            log_err("--json: cannot write %s", json_path);
+    }
+    json_decref(result);
+    json_decref(tl.log);
+    free(tl.injected_ns);
+    pthread_mutex_destroy(&tl.mu);
+    pthread_cond_destroy(&tl.cv);
+    scenario_free(&sc);
+    return rc;
+}

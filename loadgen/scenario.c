@@ -1,0 +1,382 @@
+#include "scenario.h"
+#include "units.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+static const char *const action_names[FA_COUNT] = {
+    "kill", "stop", "start", "restart", "pause", "resume", "toxic", "untoxic", "down", "up",
+    "disconnect", "exec", "wait",
+};
+
+static const char *const gate_names[G_COUNT] = {
+    "lost", "unexpected", "duplicates", "unexplained_duplicates", "order_violations", "recovery",
+    "e2e_p50", "e2e_p99", "confirm_p99", "throughput", "consumed", "indeterminate",
+};
+
+const char *fault_action_name(enum fault_action a) { return action_names[a]; }
+const char *gate_name(enum gate_kind g) { return gate_names[g]; }
+bool fault_needs_broker(enum fault_action a) { return a <= FA_RESUME; }
+
+struct ctx {
+    const char *path;
+    yaml_document_t *doc;
+    struct scenario *sc;
+    int errors;
+};
+
+static void err_at(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void err_at(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s:%zu:%zu: %s: ", x->path, n ? n->start_mark.line + 1 : 1,
+            n ? n->start_mark.column + 1 : 1, field);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    x->errors++;
+}
+
+static yaml_node_t *node(struct ctx *x, int id)
+{
+    return yaml_document_get_node(x->doc, id);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A scalar, or an error naming the field. */
+static const char *want_scalar(struct ctx *x, yaml_node_t *n, const char *field)
+{
+    const char *s = scalar(n);
+    if (!s) err_at(x, n, field, "expected a value, not a %s", n && n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+    return s;
+}
+
+static int want_duration(struct ctx *x, yaml_node_t *n, const char *field, uint64_t *out)
+{
+    const char *s = want_scalar(x, n, field);
+    if (!s) return -1;
+    if (units_duration(s, out)) {
+        err_at(x, n, field, "'%s' is not a duration (e.g. 500ms, 10s, 1m)", s);
+        return -1;
+    }
+    return 0;
+}
+
+/* YAML subtree -> JSON (for toxic specs). Scalars that parse as numbers or
+ * booleans become those; the rest strings. */
+static json_t *to_json(struct ctx *x, yaml_node_t *n, int depth)
+{
+    if (!n || depth > 16) return json_null();
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *s = scalar(n);
+        char *end;
+        errno = 0;
+        double d = strtod(s, &end);
+        if (*s && !*end && !errno && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+            return d == (double)(long long)d ? json_integer((long long)d) : json_real(d);
+        if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (!strcmp(s, "true") || !strcmp(s, "false")))
+            return json_boolean(!strcmp(s, "true"));
+        return json_string(s);
+    }
+    if (n->type == YAML_SEQUENCE_NODE) {
+        json_t *a = json_array();
+        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
+            json_array_append_new(a, to_json(x, node(x, *i), depth + 1));
+        return a;
+    }
+    json_t *o = json_object();
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = scalar(node(x, p->key));
+        if (k) json_object_set_new(o, k, to_json(x, node(x, p->value), depth + 1));
+    }
+    return o;
+}
+
+#define FOREACH_PAIR(n, p) for (yaml_node_pair_t *p = (n)->data.mapping.pairs.start; p < (n)->data.mapping.pairs.top; p++)
+
+static bool is_map(struct ctx *x, yaml_node_t *n, const char *field)
+{
+    if (n && n->type == YAML_MAPPING_NODE) return true;
+    err_at(x, n, field, "expected a mapping (key: value lines)");
+    return false;
+}
+
+/* load: and topology: keys are bench options (underscores for dashes). */
+static void set_option(struct ctx *x, const char *section, const char *key, yaml_node_t *v)
+{
+    char field[160], opt[128], err[300];
+    snprintf(field, sizeof field, "%s.%s", section, key);
+    snprintf(opt, sizeof opt, "%s", key);
+    for (char *c = opt; *c; c++)
+        if (*c == '_') *c = '-';
+    if (!strcmp(opt, "args") || !strcmp(opt, "queue-args")) {
+        if (!is_map(x, v, field)) return;
+        FOREACH_PAIR(v, p) {
+            const char *k = scalar(node(x, p->key)), *val = want_scalar(x, node(x, p->value), field);
+            if (!k || !val) continue;
+            char kv[512];
+            snprintf(kv, sizeof kv, "%s=%s", k, val);
+            if (config_set(&x->sc->cfg, "queue-arg", kv, err, sizeof err))
+                err_at(x, node(x, p->value), field, "%s", err);
+        }
+        return;
+    }
+    if (!strcmp(opt, "uri") || !strcmp(opt, "json") || !strcmp(opt, "proxy-api")) {
+        err_at(x, v, field, "not allowed here (give it on the command line)");
+        return;
+    }
+    const char *val = want_scalar(x, v, field);
+    if (val && config_set(&x->sc->cfg, opt, val, err, sizeof err)) err_at(x, v, field, "%s", err);
+}
+
+static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
+{
+    char field[64];
+    snprintf(field, sizeof field, "faults[%d]", idx);
+    if (!is_map(x, n, field)) return;
+    struct scenario *sc = x->sc;
+    struct fault f = {.line = (int)n->start_mark.line + 1, .action = FA_COUNT};
+    bool have_at = false;
+    yaml_node_t *toxic = NULL;
+    FOREACH_PAIR(n, p) {
+        const char *k = scalar(node(x, p->key));
+        yaml_node_t *v = node(x, p->value);
+        char sub[96];
+        snprintf(sub, sizeof sub, "%s.%s", field, k ? k : "?");
+        if (!k) err_at(x, node(x, p->key), field, "keys must be plain words");
+        else if (!strcmp(k, "at")) have_at = want_duration(x, v, sub, &f.at_ns) == 0;
+        else if (!strcmp(k, "for")) want_duration(x, v, sub, &f.for_ns);
+        else if (!strcmp(k, "timeout")) want_duration(x, v, sub, &f.timeout_ns);
+        else if (!strcmp(k, "action")) {
+            const char *a = want_scalar(x, v, sub);
+            for (int i = 0; a && i < FA_COUNT; i++)
+                if (!strcmp(a, action_names[i])) f.action = (enum fault_action)i;
+            if (a && f.action == FA_COUNT)
+                err_at(x, v, sub, "unknown action '%s' (kill, stop, start, restart, pause, resume, "
+                                  "toxic, untoxic, down, up, disconnect, exec, wait)", a);
+        } else if (!strcmp(k, "toxic")) {
+            if (is_map(x, v, sub)) toxic = v;
+        } else if (!strcmp(k, "name")) {
+            const char *s = want_scalar(x, v, sub);
+            if (s) f.toxic_name = xstrdup(s);
+        } else if (!strcmp(k, "command")) {
+            const char *s = want_scalar(x, v, sub);
+            if (s) f.command = xstrdup(s);
+        } else
+            err_at(x, node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout)");
+    }
+    if (!have_at) err_at(x, n, field, "needs 'at: <time since start>'");
+    if (f.action == FA_COUNT) {
+        if (!x->errors) err_at(x, n, field, "needs 'action'");
+    } else if (f.action == FA_TOXIC && !toxic) {
+        err_at(x, n, field, "action toxic needs 'toxic: {type: ..., attributes: {...}}'");
+    } else if (f.action == FA_UNTOXIC && !f.toxic_name) {
+        err_at(x, n, field, "action untoxic needs 'name: <toxic name>'");
+    } else if (f.action == FA_EXEC && !f.command) {
+        err_at(x, n, field, "action exec needs 'command: <shell command>'");
+    }
+    if (toxic) {
+        json_t *j = to_json(x, toxic, 0);
+        if (!json_object_get(j, "name")) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "fault%d", idx);
+            json_object_set_new(j, "name", json_string(f.toxic_name ? f.toxic_name : nm));
+        }
+        free(f.toxic_name);
+        f.toxic_name = xstrdup(json_string_value(json_object_get(j, "name")));
+        f.toxic_json = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+    }
+    if (!f.timeout_ns) f.timeout_ns = 60 * NS_PER_SEC;
+    if (have_at && sc->cfg.duration_ns && f.at_ns > sc->cfg.duration_ns && !sc->cfg.messages)
+        err_at(x, n, field, "at %.3fs is beyond the run (load.duration %.3fs)", (double)f.at_ns / 1e9,
+               (double)sc->cfg.duration_ns / 1e9);
+    sc->faults = xrealloc(sc->faults, (size_t)(sc->nfaults + 1) * sizeof *sc->faults);
+    sc->faults[sc->nfaults++] = f;
+}
+
+static int gate_value(struct ctx *x, enum gate_kind g, yaml_node_t *v, const char *field, double *out)
+{
+    const char *s = want_scalar(x, v, field);
+    if (!s) return -1;
+    uint64_t u;
+    if (g == G_RECOVERY || g == G_E2E_P50 || g == G_E2E_P99 || g == G_CONFIRM_P99) {
+        if (units_duration(s, &u)) {
+            err_at(x, v, field, "'%s' is not a duration (e.g. 200ms, 15s)", s);
+            return -1;
+        }
+        *out = (double)u / 1e6;
+        return 0;
+    }
+    if (units_count(s, &u)) {
+        err_at(x, v, field, "'%s' is not a whole number", s);
+        return -1;
+    }
+    *out = (double)u;
+    return 0;
+}
+
+static void parse_expect(struct ctx *x, yaml_node_t *n)
+{
+    if (!is_map(x, n, "expect")) return;
+    FOREACH_PAIR(n, p) {
+        const char *k = scalar(node(x, p->key));
+        yaml_node_t *v = node(x, p->value);
+        char field[96];
+        snprintf(field, sizeof field, "expect.%s", k ? k : "?");
+        int g = -1;
+        for (int i = 0; k && i < G_COUNT; i++)
+            if (!strcmp(k, gate_names[i])) g = i;
+        if (g < 0) {
+            err_at(x, node(x, p->key), field, "unknown gate (lost, unexpected, duplicates, "
+                   "unexplained_duplicates, order_violations, recovery, e2e_p50, e2e_p99, "
+                   "confirm_p99, throughput, consumed, indeterminate)");
+            continue;
+        }
+        if (x->sc->ngates == SCENARIO_MAX_GATES) {
+            err_at(x, v, field, "too many gates");
+            continue;
+        }
+        struct gate gt = {.kind = (enum gate_kind)g};
+        if (v->type == YAML_MAPPING_NODE) {
+            FOREACH_PAIR(v, q) {
+                const char *b = scalar(node(x, q->key));
+                char sub[128];
+                snprintf(sub, sizeof sub, "%s.%s", field, b ? b : "?");
+                if (b && !strcmp(b, "min")) gt.has_min = !gate_value(x, gt.kind, node(x, q->value), sub, &gt.min);
+                else if (b && !strcmp(b, "max")) gt.has_max = !gate_value(x, gt.kind, node(x, q->value), sub, &gt.max);
+                else err_at(x, node(x, q->key), sub, "expected min or max");
+            }
+        } else {
+            /* A bare value: the most allowed (a floor for throughput/consumed). */
+            bool floor = gt.kind == G_THROUGHPUT || gt.kind == G_CONSUMED;
+            double d;
+            if (!gate_value(x, gt.kind, v, field, &d)) {
+                if (floor) gt.has_min = true, gt.min = d;
+                else gt.has_max = true, gt.max = d;
+            }
+        }
+        x->sc->gates[x->sc->ngates++] = gt;
+    }
+}
+
+static void parse_top(struct ctx *x, yaml_node_t *root)
+{
+    struct scenario *sc = x->sc;
+    if (!root || root->type != YAML_MAPPING_NODE) {
+        err_at(x, root, "(top)", "a scenario is a mapping with name, load, faults and expect");
+        return;
+    }
+    yaml_node_t *faults = NULL, *expect = NULL;
+    /* load and topology first: faults are checked against the duration. */
+    FOREACH_PAIR(root, p) {
+        const char *k = scalar(node(x, p->key));
+        yaml_node_t *v = node(x, p->value);
+        if (!k) {
+            err_at(x, node(x, p->key), "(top)", "keys must be plain words");
+        } else if (!strcmp(k, "load") || !strcmp(k, "topology")) {
+            if (!is_map(x, v, k)) continue;
+            FOREACH_PAIR(v, q) {
+                const char *key = scalar(node(x, q->key));
+                if (key) set_option(x, k, key, node(x, q->value));
+            }
+        } else if (!strcmp(k, "name") || !strcmp(k, "description")) {
+            const char *s = want_scalar(x, v, k);
+            if (s) *(k[0] == 'n' ? &sc->name : &sc->description) = xstrdup(s);
+        } else if (!strcmp(k, "broker")) {
+            if (!is_map(x, v, k)) continue;
+            FOREACH_PAIR(v, q) {
+                const char *key = scalar(node(x, q->key));
+                const char *s = want_scalar(x, node(x, q->value), "broker");
+                if (key && s && !strcmp(key, "uri")) {
+                    free(sc->cfg.uri);
+                    sc->cfg.uri = xstrdup(s);
+                } else if (key && strcmp(key, "embedded"))
+                    err_at(x, node(x, q->key), "broker", "unknown key '%s' (uri, embedded)", key);
+            }
+        } else if (!strcmp(k, "faults")) {
+            faults = v;
+        } else if (!strcmp(k, "expect")) {
+            expect = v;
+        } else {
+            err_at(x, node(x, p->key), k, "unknown key (name, description, broker, topology, load, "
+                                          "faults, expect)");
+        }
+    }
+    if (faults) {
+        if (faults->type != YAML_SEQUENCE_NODE) err_at(x, faults, "faults", "expected a list of steps");
+        else {
+            int i = 0;
+            for (yaml_node_item_t *it = faults->data.sequence.items.start; it < faults->data.sequence.items.top; it++)
+                parse_fault(x, node(x, *it), i++);
+        }
+    }
+    if (expect) parse_expect(x, expect);
+    if (!sc->name) err_at(x, root, "name", "a scenario needs a name");
+    for (int i = 0; sc->cfg.uri && i < sc->nfaults; i++)
+        if (fault_needs_broker(sc->faults[i].action)) {
+            fprintf(stderr, "%s:%d:1: faults[%d].action: %s needs the embedded broker (remove broker.uri, "
+                            "or use exec)\n", x->path, sc->faults[i].line, i,
+                    action_names[sc->faults[i].action]);
+            x->errors++;
+        }
+}
+
+int scenario_load(const char *path, struct scenario *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    config_init(&sc->cfg);
+    sc->cfg.drain_timeout_ns = 60 * NS_PER_SEC;
+    sc->path = xstrdup(path);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+        return -1;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        fprintf(stderr, "%s:%zu:%zu: YAML: %s%s%s\n", path, parser.problem_mark.line + 1,
+                parser.problem_mark.column + 1, parser.problem ? parser.problem : "syntax error",
+                parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return -1;
+    }
+    struct ctx x = {path, &doc, sc, 0};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root) err_at(&x, NULL, "(top)", "the file is empty");
+    else parse_top(&x, root);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    if (!x.errors && config_validate(&sc->cfg)) x.errors++;
+    return x.errors ? -1 : 0;
+}
+
+void scenario_free(struct scenario *sc)
+{
+    for (int i = 0; i < sc->nfaults; i++) {
+        free(sc->faults[i].toxic_json);
+        free(sc->faults[i].toxic_name);
+        free(sc->faults[i].command);
+    }
+    free(sc->faults);
+    free(sc->path), free(sc->name), free(sc->description);
+    config_free(&sc->cfg);
+    memset(sc, 0, sizeof *sc);
+}
