@@ -114,7 +114,8 @@ static bool is_map(struct ctx *x, yaml_node_t *n, const char *field)
 }
 
 /* load: and topology: keys are bench options (underscores for dashes). */
-static void set_option(struct ctx *x, const char *section, const char *key, yaml_node_t *v)
+static void set_option(struct ctx *x, const char *section, const char *key, yaml_node_t *kn,
+                       yaml_node_t *v)
 {
     char field[160], opt[128], err[300];
     snprintf(field, sizeof field, "%s.%s", section, key);
@@ -138,7 +139,8 @@ static void set_option(struct ctx *x, const char *section, const char *key, yaml
         return;
     }
     const char *val = want_scalar(x, v, field);
-    if (val && config_set(&x->sc->cfg, opt, val, err, sizeof err)) err_at(x, v, field, "%s", err);
+    if (val && config_set(&x->sc->cfg, opt, val, err, sizeof err))
+        err_at(x, strcmp(err, "unknown key") ? v : kn, field, "%s", err);
 }
 
 static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
@@ -290,7 +292,7 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
             if (!is_map(x, v, k)) continue;
             FOREACH_PAIR(v, q) {
                 const char *key = scalar(node(x, q->key));
-                if (key) set_option(x, k, key, node(x, q->value));
+                if (key) set_option(x, k, key, node(x, q->key), node(x, q->value));
             }
         } else if (!strcmp(k, "name") || !strcmp(k, "description")) {
             const char *s = want_scalar(x, v, k);
