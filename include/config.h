@@ -41,6 +41,7 @@ struct config {
     int prefetch;                 /* 0 = unlimited */
     int multi_ack;                /* ack every N deliveries with multiple=true */
     bool auto_ack;
+    bool idempotent;              /* consumers dedup by message id (an inbox) */
     uint64_t consumer_delay_ns;
     char *queue;                  /* name, or pattern base with queues > 1 */
     int queues;

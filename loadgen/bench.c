@@ -189,6 +189,8 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     json_object_set_new(tot, "duplicates_unexplained",
                         json_integer((json_int_t)(dups > r->totals[ST_DUP_EXPLAINED]
                                                       ? dups - r->totals[ST_DUP_EXPLAINED] : 0)));
+    uint64_t eff = r->totals[ST_EFFECTS];
+    json_object_set_new(tot, "duplicate_effects", json_integer((json_int_t)(eff > sq->unique ? eff - sq->unique : 0)));
     json_object_set_new(tot, "lost", sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
     json_object_set_new(tot, "recovered",
                         sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());

@@ -156,6 +156,7 @@ void config_usage(FILE *f)
         "  --multi-ack N             ack every N deliveries (multiple=true) (default 1)\n"
         "  -a, --auto-ack            no consumer acks\n"
         "  --consumer-delay DUR      simulated processing time per message\n"
+        "  --idempotent              consumers apply each message id once (dedup inbox)\n"
         "Topology\n"
         "  -u, --queue NAME          queue name (default loadgen); with --queues N: NAME-1..N\n"
         "  --queues N                number of queues (default 1)\n"
@@ -230,7 +231,7 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX, O_NOREPUB,
+    O_PTOX, O_NOREPUB, O_IDEMP,
 };
 
 static const struct option o[] = {
@@ -250,6 +251,7 @@ static const struct option o[] = {
     {"prefetch", required_argument, NULL, 'q'},
     {"multi-ack", required_argument, NULL, O_MULTI_ACK},
     {"auto-ack", no_argument, NULL, 'a'},
+    {"idempotent", no_argument, NULL, O_IDEMP},
     {"consumer-delay", required_argument, NULL, O_CDELAY},
     {"queue", required_argument, NULL, 'u'},
     {"queues", required_argument, NULL, O_QUEUES},
@@ -315,6 +317,7 @@ int config_parse_args(struct config *c, int argc, char **argv)
         case 'q': if (int_opt(name, optarg, 0, 65535, &c->prefetch)) return -1; break;
         case O_MULTI_ACK: if (int_opt(name, optarg, 1, 65535, &c->multi_ack)) return -1; break;
         case 'a': c->auto_ack = true; break;
+        case O_IDEMP: c->idempotent = true; break;
         case O_CDELAY: if (dur_opt(name, optarg, &c->consumer_delay_ns)) return -1; break;
         case 'u': set_str(&c->queue, optarg); break;
         case O_QUEUES: if (int_opt(name, optarg, 1, 100000, &c->queues)) return -1; break;
@@ -517,6 +520,7 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "prefetch", json_integer(c->prefetch));
     json_object_set_new(j, "multi_ack", json_integer(c->multi_ack));
     json_object_set_new(j, "auto_ack", json_boolean(c->auto_ack));
+    json_object_set_new(j, "idempotent", json_boolean(c->idempotent));
     json_object_set_new(j, "consumer_delay_ms", json_real((double)c->consumer_delay_ns / 1e6));
     json_object_set_new(j, "queue", json_string(c->queue));
     json_object_set_new(j, "queues", json_integer(c->queues));

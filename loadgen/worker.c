@@ -243,6 +243,8 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
         t->nbits = nbits;
     }
     uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
+    /* The effect of handling it: once per id with a dedup inbox, else every copy. */
+    if (!(*word & bit) || !w->cfg->idempotent) w->counters[ST_EFFECTS]++;
     if (*word & bit) {
         w->counters[ST_DUPLICATES]++;
         /* A copy explained by the broker (redelivered flag) or by the producer

@@ -19,7 +19,8 @@ def run(name, tmp_path):
     return r, j, gates
 
 
-SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", "restart-ordering"]
+SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", "restart-ordering",
+        "idempotent-redelivery"]
 
 
 @pytest.mark.slow
@@ -36,6 +37,8 @@ def test_safe_scenarios_pass(name, tmp_path):
         assert j["errors"]["reconnects"] >= 2  # both clients really lost the broker
     if name == "restart-ordering":
         assert t["out_of_order"] == 0
+    if name == "idempotent-redelivery":
+        assert t["redelivered"] > 0 and t["duplicate_effects"] == 0  # redeliveries happened
 
 
 @pytest.mark.slow
@@ -45,6 +48,7 @@ def test_safe_scenarios_pass(name, tmp_path):
     ("unsafe-autoack-disconnect", "lost"),
     ("unsafe-no-republish", "consumed"),
     ("latency-spike", "e2e_p99"),
+    ("unsafe-no-dedup-redelivery", "duplicate_effects"),
 ])
 def test_unsafe_scenarios_are_caught(name, gate, tmp_path):
     r, j, gates = run(name, tmp_path)
@@ -58,13 +62,15 @@ def test_unsafe_scenarios_are_caught(name, gate, tmp_path):
     if name == "unsafe-no-republish":
         assert j["totals"]["lost"] == 0 and j["totals"]["republished"] == 0
         assert j["totals"]["unique"] < 6000 and j["totals"]["indeterminate"] > 0
+    if name == "unsafe-no-dedup-redelivery":
+        assert j["totals"]["duplicate_effects"] > 0 and j["totals"]["duplicates_unexplained"] == 0
     if name == "latency-spike":
         assert gates["e2e_p99"]["actual"] >= 200
 
 
 def test_all_shipped_scenarios_validate():
     files = sorted(SCEN.glob("*.yaml"))
-    assert len(files) >= 9
+    assert len(files) >= 11
     for f in files:
         r = run_loadgen("run", "--check", f)
         assert r.returncode == 0, f"{f}: {r.stderr}"
