@@ -179,7 +179,7 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     json_t *tot = json_object(), *rates = json_object(), *errs = json_object();
     for (int k = 0; k < ST_COUNT; k++) {
         json_object_set_new(tot, stats_counter_names[k], json_integer((json_int_t)r->totals[k]));
-        if (k >= ST_ERR_CONNECT)
+        if (k >= ST_ERR_CONNECT && k <= ST_RECONNECTS)
             json_object_set_new(errs, stats_counter_names[k], json_integer((json_int_t)r->totals[k]));
     }
     json_object_set_new(tot, "unique", json_integer((json_int_t)sq->unique));
