@@ -26,6 +26,10 @@ void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_set_verbose(int on);
 
+/* Grows a bitmap (zero-filled, doubling from 4096 bits) so bit `need` exists.
+ * Sequence sets: one bit per message keeps millions of ids in a few MiB. */
+void bits_reserve(uint64_t **bits, uint64_t *nbits, uint64_t need);
+
 /* snprintf into a fixed buffer; truncation is silent by design (messages). */
 void str_copy(char *dst, size_t cap, const char *src);
 

@@ -191,13 +191,7 @@ static void pump(struct agent *a)
 
 static void mark_confirmed(struct agent *a, uint64_t seq)
 {
-    if (seq >= a->confirmed_nbits) {
-        uint64_t nbits = a->confirmed_nbits ? a->confirmed_nbits : 4096;
-        while (nbits <= seq) nbits *= 2;
-        a->confirmed = xrealloc(a->confirmed, nbits / 8);
-        memset((char *)a->confirmed + a->confirmed_nbits / 8, 0, (nbits - a->confirmed_nbits) / 8);
-        a->confirmed_nbits = nbits;
-    }
+    bits_reserve(&a->confirmed, &a->confirmed_nbits, seq);
     a->confirmed[seq >> 6] |= 1ULL << (seq & 63);
 }
 

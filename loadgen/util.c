@@ -57,6 +57,16 @@ char *xstrdup(const char *s)
     return p;
 }
 
+void bits_reserve(uint64_t **bits, uint64_t *nbits, uint64_t need)
+{
+    if (need < *nbits) return;
+    uint64_t n = *nbits ? *nbits : 4096;
+    while (n <= need) n *= 2;
+    *bits = xrealloc(*bits, n / 8);
+    memset((char *)*bits + *nbits / 8, 0, (n - *nbits) / 8);
+    *nbits = n;
+}
+
 void log_set_verbose(int on)
 {
     verbose = on;

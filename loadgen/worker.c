@@ -235,13 +235,7 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
     if (seq > a->highest[producer]) a->highest[producer] = seq;
     if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
     struct seq_track *t = &w->track[queue][producer];
-    if (seq >= t->nbits) {
-        uint64_t nbits = t->nbits ? t->nbits : 4096;
-        while (nbits <= seq) nbits *= 2;
-        t->bits = xrealloc(t->bits, nbits / 8);
-        memset((char *)t->bits + t->nbits / 8, 0, (nbits - t->nbits) / 8);
-        t->nbits = nbits;
-    }
+    bits_reserve(&t->bits, &t->nbits, seq);
     uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
     /* The effect of handling it: once per id with a dedup inbox, else every copy. */
     if (!(*word & bit) || !w->cfg->idempotent) w->counters[ST_EFFECTS]++;

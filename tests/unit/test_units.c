@@ -2,6 +2,8 @@
 #include "units.h"
 #include "util.h"
 
+#include <stdlib.h>
+
 void test_units(void)
 {
     uint64_t v;
@@ -25,4 +27,17 @@ void test_units(void)
     CHECK(units_size("4k", &v) == 0 && v == 4000);
     CHECK(units_size("16", &v) == 0 && v == 16);
     CHECK(units_size("1.5B", &v) == -1);
+}
+
+void test_bits(void)
+{
+    uint64_t *b = NULL, n = 0;
+    bits_reserve(&b, &n, 10);
+    CHECK(n == 4096 && b[0] == 0);
+    b[0] = 5;
+    bits_reserve(&b, &n, 100000);
+    CHECK(n == 131072 && b[0] == 5 && b[100000 >> 6] == 0 && b[n / 64 - 1] == 0);
+    bits_reserve(&b, &n, 5);
+    CHECK(n == 131072);
+    free(b);
 }

@@ -9,6 +9,7 @@ static const struct {
     {"units", test_units},
     {"hist", test_hist},
     {"msg", test_msg},
+    {"bits", test_bits},
 };
 
 int main(void)

@@ -29,5 +29,6 @@ extern int unit_failures, unit_checks;
 void test_units(void);
 void test_hist(void);
 void test_msg(void);
+void test_bits(void);
 
 #endif
