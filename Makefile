@@ -8,7 +8,7 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 PYTEST  := /usr/bin/python3 -m pytest
 Q       := $(if $(V),,@)
 
-SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/cmd_broker.c \
+SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/broker_state.c loadgen/cmd_broker.c \
        loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c loadgen/config.c loadgen/amqpc.c \
        loadgen/stats.c loadgen/conn.c loadgen/producer.c loadgen/consumer.c loadgen/worker.c \
        loadgen/topology.c loadgen/reporter.c loadgen/bench.c loadgen/wire.c \

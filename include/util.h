@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 #define NS_PER_US 1000ULL
 #define NS_PER_MS 1000000ULL
@@ -13,6 +14,12 @@
 uint64_t clock_ns(void);
 /* Wall-clock nanoseconds since the epoch (CLOCK_REALTIME): labels only. */
 uint64_t clock_realtime_ns(void);
+
+/* Sleeps ns of CLOCK_MONOTONIC time (restarting after signals is not needed:
+ * callers re-check their stop flags). */
+void sleep_ns(uint64_t ns);
+/* A duration in ns as the struct timeval libevent and rabbitmq-c take. */
+struct timeval tv_from_ns(uint64_t ns);
 
 /* Allocation that never returns NULL: out-of-memory aborts with a message. */
 void *xmalloc(size_t n);

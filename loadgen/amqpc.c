@@ -71,8 +71,7 @@ int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int h
 {
     amqp_connection_state_t c = amqp_new_connection();
     amqp_socket_t *s = amqp_tcp_socket_new(c);
-    struct timeval tv = {(time_t)(timeout_ns / NS_PER_SEC),
-                         (suseconds_t)(timeout_ns % NS_PER_SEC / 1000)};
+    struct timeval tv = tv_from_ns(timeout_ns);
     if (!s) {
         snprintf(err, cap, "cannot create socket");
         goto fail;

@@ -58,12 +58,6 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
     }
 }
 
-static void sleep_ns(uint64_t ns)
-{
-    struct timespec ts = {(time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC)};
-    nanosleep(&ts, NULL);
-}
-
 /* Unions every worker's sequence bitmaps per (queue, producer): messages
  * seen by several threads count once; holes below the highest are gaps. */
 static struct seq_summary merge_sequences(struct worker *ws, int n, const struct config *cfg)

@@ -88,8 +88,7 @@ int cmd_broker(int argc, char **argv)
         fflush(stdout);
         if (!fg) return EXIT_OK;
         while (!cli_stop && broker_status(&b) != BROKER_STOPPED) {
-            struct timespec ts = {0, 200000000L};
-            nanosleep(&ts, NULL);
+            sleep_ns(200 * NS_PER_MS);
         }
         if (broker_stop(&b, false)) {
             log_err("broker stop: %s", b.err);

@@ -118,8 +118,7 @@ int cmd_proxy(int argc, char **argv)
     }
     fflush(stdout);
     while (!cli_stop) {
-        struct timespec ts = {0, 100000000L};
-        nanosleep(&ts, NULL);
+        sleep_ns(100 * NS_PER_MS);
     }
 out:
     proxy_server_free(s);

@@ -29,12 +29,6 @@ static uint64_t timer_ns(const struct config *cfg)
 #define BACKOFF_MIN_NS (100 * NS_PER_MS)
 #define BACKOFF_MAX_NS (5 * NS_PER_SEC)
 
-static struct timeval tv_of(uint64_t ns)
-{
-    struct timeval tv = {(time_t)(ns / NS_PER_SEC), (suseconds_t)(ns % NS_PER_SEC / 1000)};
-    return tv;
-}
-
 static void conn_on_writable(evutil_socket_t fd, short what, void *arg);
 
 int conn_up(struct conn *c, char *err, size_t cap)
@@ -64,7 +58,7 @@ int conn_up(struct conn *c, char *err, size_t cap)
     memset(c->rx, 0, (size_t)c->nagents * sizeof *c->rx);
     c->ev_read = event_new(w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
     event_add(c->ev_read, NULL);
-    struct timeval tv = tv_of(timer_ns(cfg));
+    struct timeval tv = tv_from_ns(timer_ns(cfg));
     event_add(c->ev_timer, &tv);
     c->up = true;
     c->backoff_ns = 0;
@@ -127,7 +121,7 @@ void conn_fail(struct conn *c, enum stats_counter category, const char *why)
     c->backoff_ns = c->backoff_ns ? c->backoff_ns * 2 : BACKOFF_MIN_NS;
     if (c->backoff_ns > BACKOFF_MAX_NS) c->backoff_ns = BACKOFF_MAX_NS;
     uint64_t delay = c->backoff_ns / 2 + (uint64_t)rand() % (c->backoff_ns / 2 + 1);
-    struct timeval tv = tv_of(delay);
+    struct timeval tv = tv_from_ns(delay);
     event_add(c->ev_reconnect, &tv);
 }
 

@@ -100,7 +100,7 @@ static void arm(struct agent *a, uint64_t now)
 {
     if (!a->pend_count) return;
     uint64_t at = a->pend[a->pend_head].done_ns, d = at > now ? at - now : 0;
-    struct timeval tv = {(time_t)(d / NS_PER_SEC), (suseconds_t)(d % NS_PER_SEC / 1000)};
+    struct timeval tv = tv_from_ns(d);
     event_add(a->ev_complete, &tv);
 }
 

@@ -19,7 +19,7 @@
 
 static void schedule(struct agent *a, uint64_t delay_ns)
 {
-    struct timeval tv = {(time_t)(delay_ns / NS_PER_SEC), (suseconds_t)(delay_ns % NS_PER_SEC / 1000)};
+    struct timeval tv = tv_from_ns(delay_ns);
     event_add(a->ev_send, &tv);
 }
 

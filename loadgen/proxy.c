@@ -25,12 +25,6 @@ static uint64_t now_ns(void)
     return clock_ns();
 }
 
-static struct timeval tv_ns(uint64_t ns)
-{
-    struct timeval tv = {(time_t)(ns / NS_PER_SEC), (suseconds_t)(ns % NS_PER_SEC / 1000)};
-    return tv;
-}
-
 /* "host:port" with an IPv4 host or "localhost"; port 0 allowed (listen on
  * any free port). libevent's parser refuses port 0. */
 int proxy_parse_addr(const char *hostport, struct sockaddr_storage *ss, socklen_t *len)
@@ -172,7 +166,7 @@ static void enqueue(struct link *l, int d, const unsigned char *data, size_t n, 
     pp->tail = c;
     pp->queued += n;
     if (pp->head == c) {
-        struct timeval tv = tv_ns(release - now_ns());
+        struct timeval tv = tv_from_ns(release - now_ns());
         evtimer_add(pp->ev_release, &tv);
     }
 }
@@ -195,7 +189,7 @@ static void on_release(evutil_socket_t fd, short what, void *arg)
         free(c);
     }
     if (pp->head) {
-        struct timeval tv = tv_ns(pp->head->release_ns - now);
+        struct timeval tv = tv_from_ns(pp->head->release_ns - now);
         evtimer_add(pp->ev_release, &tv);
     }
     backpressure(l, d);
@@ -272,7 +266,7 @@ static void maybe_finish_close(struct link *l, int d)
             delay += t->ops->close_delay_ns(t);
     }
     l->ev_close = evtimer_new(l->p->srv->base, close_now, l);
-    struct timeval tv = tv_ns(delay);
+    struct timeval tv = tv_from_ns(delay);
     evtimer_add(l->ev_close, &tv);
 }
 

@@ -39,9 +39,7 @@ struct timeline {
 static void sleep_until(uint64_t at)
 {
     for (uint64_t now; (now = clock_ns()) < at && !cli_stop;) {
-        uint64_t d = at - now > 100 * NS_PER_MS ? 100 * NS_PER_MS : at - now;
-        struct timespec ts = {0, (long)d};
-        nanosleep(&ts, NULL);
+        sleep_ns(at - now > 100 * NS_PER_MS ? 100 * NS_PER_MS : at - now);
     }
 }
 
@@ -63,8 +61,7 @@ static int run_exec(const char *cmd, uint64_t timeout_ns, char *err, size_t cap)
             snprintf(err, cap, "timed out after %.1fs", (double)timeout_ns / 1e9);
             return -1;
         }
-        struct timespec ts = {0, 20000000L};
-        nanosleep(&ts, NULL);
+        sleep_ns(20 * NS_PER_MS);
     }
     if (!WIFEXITED(st) || WEXITSTATUS(st)) {
         snprintf(err, cap, "exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));

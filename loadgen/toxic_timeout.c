@@ -14,7 +14,7 @@ static void attach(const struct toxic *t, struct toxic_state *st)
 {
     if (!t->attr[0]) return;
     st->ev = evtimer_new(st->env->base, fire, st);
-    struct timeval tv = {(time_t)(t->attr[0] / 1000), (suseconds_t)(t->attr[0] % 1000 * 1000)};
+    struct timeval tv = tv_from_ns((uint64_t)t->attr[0] * NS_PER_MS);
     evtimer_add(st->ev, &tv);
 }
 

@@ -22,6 +22,18 @@ uint64_t clock_realtime_ns(void)
     return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC)};
+    nanosleep(&ts, NULL);
+}
+
+struct timeval tv_from_ns(uint64_t ns)
+{
+    struct timeval tv = {(time_t)(ns / NS_PER_SEC), (suseconds_t)(ns % NS_PER_SEC / 1000)};
+    return tv;
+}
+
 static void oom(size_t n)
 {
     fprintf(stderr, "loadgen: out of memory allocating %zu bytes\n", n);

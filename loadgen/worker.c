@@ -146,7 +146,7 @@ static void arm_interval(struct worker *w)
 {
     uint64_t at = w->run->start_ns + (w->interval_index + 1) * NS_PER_SEC, now = clock_ns();
     uint64_t d = at > now ? at - now : 0;
-    struct timeval tv = {(time_t)(d / NS_PER_SEC), (suseconds_t)(d % NS_PER_SEC / 1000)};
+    struct timeval tv = tv_from_ns(d);
     event_add(w->ev_interval, &tv);
 }
 
