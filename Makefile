@@ -15,12 +15,17 @@ SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/br
        loadgen/proxy.c loadgen/proxy_ops.c loadgen/proxy_api.c loadgen/cmd_proxy.c loadgen/toxic.c \
        loadgen/toxic_latency.c loadgen/toxic_bandwidth.c loadgen/toxic_slow_close.c \
        loadgen/toxic_timeout.c loadgen/toxic_reset_peer.c loadgen/toxic_slicer.c \
-       loadgen/toxic_limit_data.c loadgen/scenario.c loadgen/run.c
+       loadgen/toxic_limit_data.c loadgen/scenario.c loadgen/run.c \
+       loadgen/report.c loadgen/report_html.c loadgen/svg.c loadgen/junit.c loadgen/cmd_report.c \
+       loadgen/compare.c
 # Pure modules, also linked into the C unit tests.
 LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c
 TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c
 
 OBJ      := $(SRC:%.c=obj/%.o)
+# The commit labels every report; report.o is rebuilt when HEAD moves.
+COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+GITREFS  := $(wildcard .git/HEAD .git/refs/heads/*)
 TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
 
 .PHONY: all run test unit asan asan-build bench clean format deps
@@ -77,6 +82,9 @@ $(OBJDIR)/%.o: %.c $(wildcard include/*.h) tests/unit/unit.h
 	@mkdir -p $(@D)
 	@$(if $(V),,echo "  CC $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+obj/loadgen/report.o $(OBJDIR)/loadgen/report.o: CFLAGS += -DLOADGEN_COMMIT='"$(COMMIT)"'
+obj/loadgen/report.o $(OBJDIR)/loadgen/report.o: $(GITREFS)
 
 bench: all
 	bench/run-bench

@@ -26,7 +26,11 @@ struct bench_hooks {
 };
 
 /* Runs cfg (already validated). Returns an exit code (cli.h); *result gets
- * the result JSON (caller owns) whenever the run got as far as starting. */
-int bench_execute(const struct config *cfg, const struct bench_hooks *hooks, json_t **result);
+ * the result JSON (caller owns) whenever the run got as far as starting.
+ * Unless cfg->no_report, dir gets the run directory (report.h), where the
+ * interval log and .hgrm files already are; the caller writes the rest with
+ * report_write_dir() once the result is final. dir is "" otherwise. */
+int bench_execute(const struct config *cfg, const struct bench_hooks *hooks, json_t **result,
+                  char *dir, size_t dircap);
 
 #endif

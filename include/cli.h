@@ -25,5 +25,8 @@ int cmd_broker(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_hlog(int argc, char **argv);
 
 #endif

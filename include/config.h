@@ -56,6 +56,9 @@ struct config {
     uint64_t heartbeat_s, connect_timeout_ns;
     bool realtime_clock, uncorrected, quiet;
     char *json_path, *hgrm_prefix, *hlog_path;
+    char *report_dir;             /* run directory; NULL: reports/<UTC time>-<name> */
+    bool no_report;               /* write no run directory */
+    char *name;                   /* names the run directory: "bench" or the scenario's */
     bool via_proxy;               /* route the load through an in-process fault proxy */
     char *proxy_api;              /* serve its HTTP API here */
     char *proxy_toxics[CONFIG_MAX_ARGS]; /* toxic JSON specs applied from the start */

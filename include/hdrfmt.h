@@ -8,11 +8,20 @@
 
 #include "hist.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define HDRFMT_V2_COOKIE 0x1c849313
 #define HDRFMT_V2_COMPRESSED_COOKIE 0x1c849314
+
+/* Walks the percentile distribution as the .hgrm table does: fn gets each
+ * row's value (the histogram's unit), percentile (0..1) and cumulative count;
+ * `last` marks the closing 100% row. */
+typedef void (*hdrfmt_point_fn)(void *ctx, int64_t value, double percentile, int64_t cum, bool last);
+void hdrfmt_percentile_walk(const struct hist *h, int ticks_per_half_distance, hdrfmt_point_fn fn,
+                            void *ctx);
 
 /* Percentile table with ticks_per_half_distance ticks (5 is the classic),
  * values divided by value_scale (1e6: ns printed as ms). */

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "hdrfmt.h"
 #include "proxy.h"
+#include "report.h"
 #include "reporter.h"
 #include "topology.h"
 #include "util.h"
@@ -86,6 +87,14 @@ static struct seq_summary merge_sequences(struct worker *ws, int n, const struct
     return s;
 }
 
+static void dist_point(void *ctx, int64_t value, double p, int64_t cum, bool last)
+{
+    (void)cum, (void)last;
+    json_t **arrs = ctx;
+    json_array_append_new(arrs[0], json_real((double)value / 1e6));
+    json_array_append_new(arrs[1], json_real(p));
+}
+
 static json_t *latency_json(const struct hist *h)
 {
     static const double ps[] = {50, 75, 90, 95, 99, 99.9, 99.99};
@@ -97,6 +106,10 @@ static json_t *latency_json(const struct hist *h)
     json_object_set_new(o, "max", json_real((double)hist_max(h) / 1e6));
     json_object_set_new(o, "mean", json_real(hist_mean(h) / 1e6));
     json_object_set_new(o, "unit", json_string("ms"));
+    /* The .hgrm rows, for the percentile plot of report.html and compare. */
+    json_t *arrs[2] = {json_array(), json_array()};
+    hdrfmt_percentile_walk(h, 5, dist_point, arrs);
+    json_object_set_new(o, "distribution", json_pack("{s:o, s:o}", "value_ms", arrs[0], "percentile", arrs[1]));
     return o;
 }
 
@@ -159,10 +172,11 @@ static void print_summary(const struct reporter *r, const struct seq_summary *sq
 
 static json_t *result_json(const struct config *cfg, const struct reporter *r,
                            const struct seq_summary *sq, double secs, bool interrupted,
-                           const char *broker_version)
+                           const char *broker_version, double epoch)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "schema_version", json_integer(1));
+    json_object_set_new(j, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
+    json_object_set_new(j, "environment", report_environment(broker_version, epoch));
     json_object_set_new(j, "tool", json_pack("{s:s, s:s}", "name", "loadgen", "version", LOADGEN_VERSION));
     json_object_set_new(j, "config", config_to_json(cfg));
     json_object_set_new(j, "broker", json_pack("{s:s, s:s}", "mode", cfg->uri ? "external" : "embedded",
@@ -277,16 +291,20 @@ int cmd_bench(int argc, char **argv)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     }
     json_t *result = NULL;
-    int exit_code = bench_execute(&cfg, NULL, &result);
+    char dir[1024];
+    int exit_code = bench_execute(&cfg, NULL, &result, dir, sizeof dir);
     if (result && cfg.json_path &&
         json_dump_file(result, cfg.json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
         log_err("--json: cannot write %s", cfg.json_path);
+    if (result && dir[0] && report_write_dir(dir, result) == 0)
+        fprintf(stderr, "loadgen: report in %s/report.html\n", dir);
     json_decref(result);
     config_free(&cfg);
     return exit_code;
 }
 
-int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, json_t **result)
+int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, json_t **result,
+                  char *dir, size_t dircap)
 {
     struct config cfg = *cfgp; /* shallow: the caller owns the strings */
     int exit_code = EXIT_OK;
@@ -301,7 +319,8 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     bool rep_inited = false;
     struct proxy_server *proxy = NULL;
     memset(&run, 0, sizeof run);
-    char err[1024], version[64];
+    char err[1024], version[64], hlog_path[1100];
+    dir[0] = 0;
 
     if (!cfg.uri) {
         struct broker_opts bo = {.dir = cfg.broker_dir};
@@ -365,6 +384,17 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         fprintf(stderr, "loadgen: load goes through proxy %s:%d%s%s\n", addr, run.target.port,
                 cfg.proxy_api ? ", API on http://" : "", cfg.proxy_api ? cfg.proxy_api : "");
     }
+    if (!cfg.no_report) {
+        if (report_prepare_dir(&cfg, dir, dircap, err, sizeof err)) {
+            log_err("--report-dir: %s", err);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        if (!cfg.hlog_path) {
+            snprintf(hlog_path, sizeof hlog_path, "%s/latency.hlog", dir);
+            cfg.hlog_path = hlog_path;
+        }
+    }
     if (cfg.hlog_path && !(hlog = fopen(cfg.hlog_path, "w"))) {
         log_err("--hlog: cannot write %s", cfg.hlog_path);
         exit_code = EXIT_USAGE;
@@ -427,7 +457,12 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     struct seq_summary sq = merge_sequences(ws, nworkers, &cfg);
     print_summary(&rep, &sq, secs, &cfg);
     if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);
-    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version);
+    if (dir[0]) {
+        char prefix[1100];
+        snprintf(prefix, sizeof prefix, "%s/latency", dir);
+        write_hgrm(prefix, &rep.measured);
+    }
+    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch);
     if (interrupted) exit_code = EXIT_INTERRUPTED;
 
 out:

@@ -40,6 +40,7 @@ void config_free(struct config *c)
     free(c->uri), free(c->broker_dir), free(c->queue), free(c->exchange);
     free(c->exchange_type), free(c->routing_key), free(c->stream_offset);
     free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path), free(c->proxy_api);
+    free(c->report_dir), free(c->name);
     for (int i = 0; i < c->n_proxy_toxics; i++) free(c->proxy_toxics[i]);
     for (int i = 0; i < c->n_queue_args; i++) free(c->queue_args[i].key), free(c->queue_args[i].str);
     memset(c, 0, sizeof *c);
@@ -183,6 +184,9 @@ void config_usage(FILE *f)
         "  --uncorrected             headline latency from the actual send time\n"
         "  --clock realtime          stamp CLOCK_REALTIME (producer and consumer on two hosts)\n"
         "  --quiet                   no per-second progress lines\n"
+        "  --report-dir DIR          run directory (default reports/<UTC time>-<name>/): run.json,\n"
+        "                            latency-*.hgrm, latency.hlog, report.html, junit.xml\n"
+        "  --no-report               write no run directory\n"
         "Faults\n"
         "  --via-proxy               route producers and consumers through a fault proxy\n"
         "  --proxy-api HOST:PORT     serve its Toxiproxy-style HTTP API (proxy name: amqp)\n"
@@ -231,7 +235,7 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX, O_NOREPUB, O_IDEMP,
+    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR,
 };
 
 static const struct option o[] = {
@@ -276,6 +280,8 @@ static const struct option o[] = {
     {"uncorrected", no_argument, NULL, O_UNCORR},
     {"clock", required_argument, NULL, O_CLOCK},
     {"quiet", no_argument, NULL, O_QUIET},
+    {"report-dir", required_argument, NULL, O_RDIR},
+    {"no-report", no_argument, NULL, O_NORDIR},
     {"via-proxy", no_argument, NULL, O_VIA},
     {"proxy-api", required_argument, NULL, O_PAPI},
     {"proxy-toxic", required_argument, NULL, O_PTOX},
@@ -368,6 +374,8 @@ int config_parse_args(struct config *c, int argc, char **argv)
             else return bad(name, optarg, "a clock (monotonic or realtime)");
             break;
         case O_QUIET: c->quiet = true; break;
+        case O_RDIR: set_str(&c->report_dir, optarg); break;
+        case O_NORDIR: c->no_report = true; break;
         case O_VIA: c->via_proxy = true; break;
         case O_PAPI:
             set_str(&c->proxy_api, optarg);

@@ -33,19 +33,15 @@ static uint64_t get64(const unsigned char *p)
 
 /* Mirrors HdrHistogram's percentile iterator: a tick may repeat within one
  * bucket; once the last count is reached only the 100% line remains. */
-void hdrfmt_percentiles(FILE *f, const struct hist *h, int ticks, double scale)
+void hdrfmt_percentile_walk(const struct hist *h, int ticks, hdrfmt_point_fn fn, void *ctx)
 {
-    int dp = h->sig_figs;
-    fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
     int64_t total = h->total_count, cum = 0, value = 0;
     double to = 0.0;
     int i = -1;
     while (total > 0) {
         if (i >= 0 && h->counts[i] && to <= 100.0 * (double)cum / (double)total) {
             value = hist_highest_equivalent(h, hist_value_at_index(h, i));
-            double p = to / 100.0;
-            fprintf(f, "%12.*f %2.12f %10lld %14.2f\n", dp, (double)value / scale, p,
-                    (long long)cum, 1.0 / (1.0 - p));
+            fn(ctx, value, to / 100.0, cum, false);
             int64_t half = (int64_t)pow(2, (double)((int64_t)(log(100.0 / (100.0 - to)) / log(2)) + 1));
             to += 100.0 / (double)(ticks * half);
             if (cum >= total) break;
@@ -56,12 +52,36 @@ void hdrfmt_percentiles(FILE *f, const struct hist *h, int ticks, double scale)
     }
     if (total > 0) {
         if (i >= 0 && i < h->counts_len) value = hist_highest_equivalent(h, hist_value_at_index(h, i));
-        fprintf(f, "%12.*f %2.12f %10lld\n", dp, (double)value / scale, 1.0, (long long)total);
+        fn(ctx, value, 1.0, total, true);
     }
+}
+
+struct hgrm_ctx {
+    FILE *f;
+    int dp;
+    double scale;
+};
+
+static void hgrm_row(void *arg, int64_t value, double p, int64_t cum, bool last)
+{
+    struct hgrm_ctx *c = arg;
+    if (last)
+        fprintf(c->f, "%12.*f %2.12f %10lld\n", c->dp, (double)value / c->scale, p, (long long)cum);
+    else
+        fprintf(c->f, "%12.*f %2.12f %10lld %14.2f\n", c->dp, (double)value / c->scale, p,
+                (long long)cum, 1.0 / (1.0 - p));
+}
+
+void hdrfmt_percentiles(FILE *f, const struct hist *h, int ticks, double scale)
+{
+    struct hgrm_ctx c = {f, h->sig_figs, scale};
+    int dp = h->sig_figs;
+    fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+    hdrfmt_percentile_walk(h, ticks, hgrm_row, &c);
     fprintf(f, "#[Mean    = %12.*f, StdDeviation   = %12.*f]\n", dp, hist_mean(h) / scale, dp,
             hist_stddev(h) / scale);
     fprintf(f, "#[Max     = %12.*f, Total count    = %12lld]\n", dp, (double)hist_max(h) / scale,
-            (long long)total);
+            (long long)h->total_count);
     fprintf(f, "#[Buckets = %12d, SubBuckets     = %12d]\n", h->bucket_count, h->sub_bucket_count);
 }
 

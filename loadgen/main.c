@@ -42,6 +42,9 @@ static void usage(FILE *f)
           "  run      run a scenario: load + faults on a timeline + guarantee checks\n"
           "  broker   start/stop/kill/restart/pause/resume/status a private RabbitMQ node\n"
           "  proxy    TCP fault proxy with toxics and a Toxiproxy-compatible HTTP API\n"
+          "  report   regenerate a run directory's report.html and junit.xml\n"
+          "  compare  compare runs (or groups of repeated runs) side by side\n"
+          "  hlog     read an HdrHistogram interval log: percentiles per tag\n"
           "  version  print the version\n"
           "\n"
           "`loadgen <command> --help` describes each command's options.\n",
@@ -60,6 +63,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "broker") == 0) return cmd_broker(argc - 1, argv + 1);
     if (strcmp(cmd, "proxy") == 0) return cmd_proxy(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "hlog") == 0) return cmd_hlog(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("loadgen %s\n", LOADGEN_VERSION);
         return EXIT_OK;

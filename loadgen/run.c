@@ -4,6 +4,7 @@
 #include "broker.h"
 #include "cli.h"
 #include "proxy.h"
+#include "report.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -305,10 +306,11 @@ int cmd_run(int argc, char **argv)
     static const struct option o[] = {
         {"json", required_argument, NULL, 'j'}, {"uri", required_argument, NULL, 'u'},
         {"check", no_argument, NULL, 'c'},      {"help", no_argument, NULL, 'h'},
+        {"report-dir", required_argument, NULL, 'r'}, {"no-report", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
-    const char *json_path = NULL, *uri = NULL;
-    bool check_only = false;
+    const char *json_path = NULL, *uri = NULL, *report_dir = NULL;
+    bool check_only = false, no_report = false;
     int ch;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
@@ -316,11 +318,16 @@ int cmd_run(int argc, char **argv)
         case 'j': json_path = optarg; break;
         case 'u': uri = optarg; break;
         case 'c': check_only = true; break;
+        case 'r': report_dir = optarg; break;
+        case 'n': no_report = true; break;
         case 'h':
             puts("usage: loadgen run SCENARIO.yaml [--json FILE] [--uri URI] [--check]\n"
+                 "                   [--report-dir DIR | --no-report]\n"
                  "Runs the scenario's load with its faults, drains, checks its gates.\n"
                  "--check: validate the file only. Exit 0 all gates hold, 1 a gate failed,\n"
-                 "2 bad scenario file, 3 broker failure. Format: docs/scenarios.md");
+                 "2 bad scenario file, 3 broker failure. Format: docs/scenarios.md\n"
+                 "The run directory (default reports/<UTC time>-<name>/) gets run.json,\n"
+                 "latency-*.hgrm, latency.hlog, report.html and junit.xml.");
             return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -352,6 +359,13 @@ int cmd_run(int argc, char **argv)
         return EXIT_OK;
     }
     sc.cfg.via_proxy = true; /* proxy faults need the load to go through it */
+    free(sc.cfg.name);
+    sc.cfg.name = xstrdup(sc.name);
+    if (report_dir) {
+        free(sc.cfg.report_dir);
+        sc.cfg.report_dir = xstrdup(report_dir);
+    }
+    if (no_report) sc.cfg.no_report = true;
     fprintf(stderr, "loadgen: scenario %s: %s\n", sc.name, sc.description ? sc.description : "");
     struct timeline tl = {.sc = &sc, .log = json_array()};
     tl.injected_ns = xcalloc((size_t)sc.nfaults + 1, sizeof *tl.injected_ns);
@@ -360,7 +374,8 @@ int cmd_run(int argc, char **argv)
     pthread_cond_init(&tl.cv, NULL);
     struct bench_hooks hooks = {&tl, on_started, on_stopped};
     json_t *result = NULL;
-    int rc = bench_execute(&sc.cfg, &hooks, &result);
+    char dir[1024];
+    int rc = bench_execute(&sc.cfg, &hooks, &result, dir, sizeof dir);
     on_stopped(&tl);
     if (tl.running) pthread_join(tl.thread, NULL);
     if (result) {
@@ -372,6 +387,8 @@ int cmd_run(int argc, char **argv)
         if (rc == EXIT_OK && !pass) rc = EXIT_FAILED;
         if (json_path && json_dump_file(result, json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
             log_err("--json: cannot write %s", json_path);
+        if (dir[0] && report_write_dir(dir, result) == 0)
+            fprintf(stderr, "loadgen: report in %s/report.html\n", dir);
     }
     json_decref(result);
     json_decref(tl.log);

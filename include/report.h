@@ -1,0 +1,47 @@
+/* report: the run directory every `loadgen bench` and `loadgen run` writes
+ * (docs/report-schema.md), and the pages made from its run.json:
+ *   run.json            the full result, schema_version 1
+ *   latency-*.hgrm      percentile distributions (written by bench)
+ *   latency.hlog        HdrHistogram interval log, tagged per metric (bench)
+ *   report.html         one self-contained page: inline SVG, no scripts, no fonts
+ *   junit.xml           one testcase per gate (junit.h)
+ * report.c: directory and JSON helpers; report_html.c: the page. */
+#ifndef LOADGEN_REPORT_H
+#define LOADGEN_REPORT_H
+
+#include "config.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define REPORT_SCHEMA_VERSION 1
+
+/* Picks the run directory (cfg->report_dir, else reports/<UTC time>-<name>)
+ * and creates it with its parents. Returns 0, or -1 with the reason in err. */
+int report_prepare_dir(const struct config *cfg, char *dir, size_t cap, char *err, size_t errcap);
+
+/* Writes run.json, junit.xml and report.html into dir. Returns 0, or -1
+ * after logging each file that could not be written. */
+int report_write_dir(const char *dir, json_t *run);
+
+/* Loads dir/run.json (or a run.json path). NULL with the reason in err. */
+json_t *report_load(const char *dir_or_file, char *err, size_t cap);
+
+/* The value at a dotted path ("latency.e2e.p99"): a number (NaN when absent
+ * or not a number) or a string ("" when absent). */
+double report_num(json_t *o, const char *path);
+const char *report_str(json_t *o, const char *path);
+
+/* The environment block: host, OS, CPUs, loadgen version and commit, broker
+ * version, start time (UTC, ISO 8601). */
+json_t *report_environment(const char *broker_version, double started_epoch_s);
+
+/* Writes the HTML page of one run. Returns 0 or -1 (cannot write path). */
+int report_html_write(const char *path, json_t *run);
+
+/* Shared page furniture for report.html and compare.html. */
+void report_html_head(FILE *f, const char *title);
+void report_html_tail(FILE *f);
+
+#endif

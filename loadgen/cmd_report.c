@@ -1,0 +1,140 @@
+/* `loadgen report DIR`: regenerates report.html and junit.xml from run.json.
+ * `loadgen hlog FILE`: reads an interval log back (our own reader) and prints
+ * the merged percentile distribution per tag, as HistogramLogProcessor does. */
+#include "cli.h"
+#include "hdrfmt.h"
+#include "junit.h"
+#include "report.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_report(int argc, char **argv)
+{
+    if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs("usage: loadgen report RUN_DIR\n"
+              "Regenerates RUN_DIR/report.html and RUN_DIR/junit.xml from RUN_DIR/run.json.\n",
+              argc == 2 ? stdout : stderr);
+        return argc == 2 ? EXIT_OK : EXIT_USAGE;
+    }
+    char err[1400], path[1200];
+    json_t *run = report_load(argv[1], err, sizeof err);
+    if (!run) {
+        log_err("report: %s", err);
+        return EXIT_USAGE;
+    }
+    snprintf(path, sizeof path, "%s/report.html", argv[1]);
+    int rc = report_html_write(path, run);
+    snprintf(path, sizeof path, "%s/junit.xml", argv[1]);
+    rc |= junit_write(path, run);
+    json_decref(run);
+    if (rc) return EXIT_USAGE;
+    printf("%s/report.html\n", argv[1]);
+    return EXIT_OK;
+}
+
+#define MAX_TAGS 32
+
+struct tag_hist {
+    char name[64];
+    struct hist *h;
+    long intervals;
+};
+
+static struct tag_hist *tag_for(struct tag_hist *t, int *n, const char *name)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(t[i].name, name)) return &t[i];
+    if (*n == MAX_TAGS) return NULL;
+    struct tag_hist *x = &t[(*n)++];
+    str_copy(x->name, sizeof x->name, name);
+    x->h = hist_new_default();
+    return x;
+}
+
+/* One data row: [Tag=NAME,]start,length,max,BASE64. Returns -1 if malformed. */
+static int read_row(char *line, struct tag_hist *tags, int *ntags)
+{
+    const char *tag = "";
+    if (!strncmp(line, "Tag=", 4)) {
+        char *comma = strchr(line, ',');
+        if (!comma) return -1;
+        *comma = 0;
+        tag = line + 4;
+        line = comma + 1;
+    }
+    char *b64 = line;
+    for (int i = 0; i < 3; i++) {
+        b64 = strchr(b64, ',');
+        if (!b64) return -1;
+        b64++;
+    }
+    b64[strcspn(b64, "\r\n")] = 0;
+    size_t len;
+    unsigned char *bytes = hdrfmt_unbase64(b64, &len);
+    struct hist *h = bytes ? hdrfmt_decode(bytes, len) : NULL;
+    free(bytes);
+    struct tag_hist *t = h ? tag_for(tags, ntags, tag) : NULL;
+    if (!t) {
+        hist_free(h);
+        return -1;
+    }
+    hist_add(t->h, h);
+    t->intervals++;
+    hist_free(h);
+    return 0;
+}
+
+int cmd_hlog(int argc, char **argv)
+{
+    const char *want = NULL, *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--tag") && i + 1 < argc) want = argv[++i];
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            puts("usage: loadgen hlog FILE.hlog [--tag TAG]\n"
+                 "Reads an HdrHistogram interval log (V2 compressed rows, tagged or not),\n"
+                 "merges the intervals per tag and prints each tag's percentile\n"
+                 "distribution in .hgrm form (values in ms). --tag: only that tag, table only.");
+            return EXIT_OK;
+        } else if (!file) file = argv[i];
+        else return log_err("hlog: unexpected argument '%s'", argv[i]), EXIT_USAGE;
+    }
+    if (!file) return log_err("hlog: give an interval log file (loadgen hlog --help)"), EXIT_USAGE;
+    FILE *f = fopen(file, "r");
+    if (!f) return log_err("hlog: cannot read %s", file), EXIT_USAGE;
+    struct tag_hist tags[MAX_TAGS];
+    int ntags = 0, rc = EXIT_OK;
+    memset(tags, 0, sizeof tags);
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    while (getline(&line, &cap, f) > 0) {
+        lineno++;
+        if (line[0] == '#' || line[0] == '"' || line[0] == '\n') continue;
+        if (read_row(line, tags, &ntags)) {
+            log_err("hlog: %s:%ld: not an interval row with a V2 histogram", file, lineno);
+            rc = EXIT_USAGE;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+    bool found = false;
+    for (int i = 0; rc == EXIT_OK && i < ntags; i++) {
+        if (want && strcmp(tags[i].name, want)) continue;
+        found = true;
+        if (!want)
+            printf("# tag %s: %ld intervals, %lld values\n", tags[i].name[0] ? tags[i].name : "(none)",
+                   tags[i].intervals, (long long)tags[i].h->total_count);
+        hdrfmt_percentiles(stdout, tags[i].h, 5, 1e6);
+        if (!want) putchar('\n');
+    }
+    if (rc == EXIT_OK && want && !found) {
+        log_err("hlog: %s has no tag '%s'", file, want);
+        rc = EXIT_USAGE;
+    }
+    for (int i = 0; i < ntags; i++) hist_free(tags[i].h);
+    return rc;
+}

@@ -1,0 +1,319 @@
+/* `loadgen compare`: runs side by side. Each argument is a run directory or
+ * LABEL=GLOB, a group of repeated runs of one configuration. A group of
+ * several runs shows mean and spread; a change against the first group is
+ * called better or worse only when it is larger than twice the standard
+ * error of the difference, so a 3 % wobble inside the noise is not a win. */
+#include "cli.h"
+#include "report.h"
+#include "svg.h"
+#include "util.h"
+
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_RUNS 64
+#define MAX_GROUPS 16
+
+struct group {
+    char label[128];
+    json_t *runs[MAX_RUNS];
+    char *dirs[MAX_RUNS];
+    int n;
+};
+
+struct metric {
+    const char *name, *path, *unit;
+    int better; /* +1: higher is better, -1: lower is better */
+    int dp;
+};
+
+static const struct metric metrics[] = {
+    {"consumed msg/s", "rates.consumed", "/s", +1, 0},
+    {"published msg/s", "rates.published", "/s", +1, 0},
+    {"e2e p50", "latency.e2e.p50", "ms", -1, 3},
+    {"e2e p99", "latency.e2e.p99", "ms", -1, 3},
+    {"e2e p99.9", "latency.e2e.p99.9", "ms", -1, 3},
+    {"e2e max", "latency.e2e.max", "ms", -1, 3},
+    {"confirm p99", "latency.confirm.p99", "ms", -1, 3},
+    {"lost", "totals.lost", "", -1, 0},
+    {"duplicates", "totals.duplicates_total", "", -1, 0},
+    {"recovery", NULL, "ms", -1, 0},           /* the recovery gate's actual value */
+    {"cpu s/100k msgs", NULL, "s", -1, 3},      /* client user+sys per 100k consumed */
+};
+#define NMETRICS (sizeof metrics / sizeof metrics[0])
+
+static double value_of(json_t *run, const struct metric *m)
+{
+    if (m->path) return report_num(run, m->path);
+    if (!strcmp(m->name, "recovery")) {
+        size_t i;
+        json_t *g;
+        json_array_foreach(json_object_get(json_object_get(run, "verdict"), "gates"), i, g)
+            if (!strcmp(report_str(g, "gate"), "recovery")) return report_num(g, "actual");
+        return NAN;
+    }
+    double cpu = report_num(run, "process.user_cpu_s") + report_num(run, "process.sys_cpu_s");
+    double n = report_num(run, "totals.consumed");
+    return n > 0 ? cpu / (n / 1e5) : NAN;
+}
+
+struct stat_summary {
+    double mean, sd;
+    int n;
+};
+
+static struct stat_summary summarize(const struct group *g, const struct metric *m)
+{
+    struct stat_summary s = {0, 0, 0};
+    double sum = 0, sq = 0;
+    for (int i = 0; i < g->n; i++) {
+        double v = value_of(g->runs[i], m);
+        if (isnan(v)) continue;
+        sum += v, sq += v * v, s.n++;
+    }
+    if (!s.n) return (struct stat_summary){NAN, NAN, 0};
+    s.mean = sum / s.n;
+    s.sd = s.n > 1 ? sqrt(fmax(0, (sq - sum * sum / s.n) / (s.n - 1))) : 0;
+    return s;
+}
+
+/* "+4.1% better", "-0.8% (noise)", "+2.0% (n=1)". */
+static void change(char *buf, size_t cap, struct stat_summary base, struct stat_summary x,
+                   const struct metric *m)
+{
+    if (isnan(base.mean) || isnan(x.mean)) return (void)snprintf(buf, cap, "n/a");
+    double d = x.mean - base.mean;
+    double pct = base.mean != 0 ? 100 * d / fabs(base.mean) : (d == 0 ? 0 : INFINITY);
+    const char *verdict;
+    if (d == 0) verdict = "same";
+    else if (base.n < 2 || x.n < 2) verdict = "(n=1, no spread)";
+    else {
+        double se = sqrt(base.sd * base.sd / base.n + x.sd * x.sd / x.n);
+        verdict = fabs(d) <= 2 * se ? "(noise)" : (d > 0) == (m->better > 0) ? "better" : "worse";
+    }
+    if (isinf(pct)) snprintf(buf, cap, "%+g %s", d, verdict);
+    else snprintf(buf, cap, "%+.1f%% %s", pct, verdict);
+}
+
+static void cell(char *buf, size_t cap, struct stat_summary s, const struct metric *m)
+{
+    if (isnan(s.mean)) snprintf(buf, cap, "n/a");
+    else if (s.n > 1) snprintf(buf, cap, "%.*f ±%.*f", m->dp, s.mean, m->dp, s.sd);
+    else snprintf(buf, cap, "%.*f", m->dp, s.mean);
+}
+
+static void print_table(struct group *g, int ng)
+{
+    char buf[96];
+    printf("%-18s", "metric");
+    for (int k = 0; k < ng; k++) {
+        snprintf(buf, sizeof buf, "%.60s (n=%d)", g[k].label, g[k].n);
+        printf(" %22.22s", buf);
+        if (k) printf(" %22s", "change");
+    }
+    putchar('\n');
+    for (size_t i = 0; i < NMETRICS; i++) {
+        const struct metric *m = &metrics[i];
+        printf("%-18s", m->name);
+        struct stat_summary base = summarize(&g[0], m);
+        for (int k = 0; k < ng; k++) {
+            struct stat_summary s = summarize(&g[k], m);
+            cell(buf, sizeof buf, s, m);
+            printf(" %22s", buf);
+            if (k) {
+                change(buf, sizeof buf, base, s, m);
+                printf(" %22s", buf);
+            }
+        }
+        putchar('\n');
+    }
+}
+
+static void html_table(FILE *f, struct group *g, int ng)
+{
+    char buf[96];
+    fputs("<table id='compare'><tr><th class='l'>metric</th>", f);
+    for (int k = 0; k < ng; k++) {
+        fputs("<th>", f);
+        svg_escape(f, g[k].label);
+        fprintf(f, " (n=%d)</th>%s", g[k].n, k ? "<th>change</th>" : "");
+    }
+    fputs("</tr>\n", f);
+    for (size_t i = 0; i < NMETRICS; i++) {
+        const struct metric *m = &metrics[i];
+        struct stat_summary base = summarize(&g[0], m);
+        fprintf(f, "<tr><td class='l'>%s (%s)</td>", m->name, m->unit[0] ? m->unit : "count");
+        for (int k = 0; k < ng; k++) {
+            struct stat_summary s = summarize(&g[k], m);
+            cell(buf, sizeof buf, s, m);
+            fprintf(f, "<td>%s</td>", buf);
+            if (k) {
+                change(buf, sizeof buf, base, s, m);
+                fprintf(f, "<td class='%s'>%s</td>",
+                        strstr(buf, "better") ? "pass" : strstr(buf, "worse") ? "fail" : "", buf);
+            }
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+/* One line per run, coloured by group; the group's repeats are dashed. */
+static void overlay(FILE *f, struct group *g, int ng, const char *title, const char *ylabel,
+                    const char *key, bool rate, bool distribution)
+{
+    struct svg_series s[MAX_GROUPS * 4];
+    double *bufs[MAX_GROUPS * 8];
+    char labels[MAX_GROUPS * 4][160];
+    int ns = 0, nb = 0;
+    for (int k = 0; k < ng; k++) {
+        for (int r = 0; r < g[k].n && r < 4; r++) {
+            json_t *run = g[k].runs[r], *xs, *ys;
+            size_t n;
+            double *x, *y;
+            if (distribution) {
+                json_t *d = json_object_get(json_object_get(json_object_get(run, "latency"), "e2e"),
+                                            "distribution");
+                xs = json_object_get(d, "percentile"), ys = json_object_get(d, "value_ms");
+                n = json_array_size(xs);
+                if (json_array_size(ys) != n) continue;
+                x = xcalloc(n + 1, sizeof *x), y = xcalloc(n + 1, sizeof *y);
+                for (size_t i = 0; i < n; i++) {
+                    x[i] = json_number_value(json_array_get(xs, i));
+                    y[i] = json_number_value(json_array_get(ys, i));
+                }
+            } else {
+                json_t *series = json_object_get(run, "series"), *p;
+                n = json_array_size(series);
+                x = xcalloc(n + 1, sizeof *x), y = xcalloc(n + 1, sizeof *y);
+                size_t i;
+                json_array_foreach(series, i, p) {
+                    double len = report_num(p, "length");
+                    x[i] = report_num(p, "t");
+                    y[i] = rate ? (len > 0.001 ? report_num(p, key) / len : NAN) : report_num(p, key);
+                }
+            }
+            bufs[nb++] = x, bufs[nb++] = y;
+            snprintf(labels[ns], sizeof labels[ns], "%.120s #%d", g[k].label, r + 1);
+            s[ns] = (struct svg_series){.label = labels[ns], .color = svg_color(k), .x = x, .y = y,
+                                        .n = n, .dashed = r > 0};
+            ns++;
+        }
+    }
+    struct svg_chart c = {.title = title, .xlabel = distribution ? "percentile" : "seconds since start",
+                          .ylabel = ylabel, .percentile_x = distribution, .series = s, .nseries = ns,
+                          .height = distribution ? 340 : 300};
+    svg_chart_write(f, &c);
+    for (int i = 0; i < nb; i++) free(bufs[i]);
+}
+
+static int write_html(const char *path, struct group *g, int ng)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return log_err("compare: cannot write %s", path), -1;
+    report_html_head(f, "loadgen: comparison");
+    fputs("<h1>loadgen: comparison</h1>\n<p class='meta'>Change is against the first column. "
+          "With two or more runs in a group, a change within twice the standard error of the "
+          "difference is marked (noise).</p>\n",
+          f);
+    html_table(f, g, ng);
+    fputs("<h2>Runs</h2>\n<table id='runs'><tr><th class='l'>group</th><th class='l'>run directory"
+          "</th><th class='l'>scenario</th><th class='l'>queue type</th><th class='l'>verdict</th></tr>\n", f);
+    for (int k = 0; k < ng; k++)
+        for (int r = 0; r < g[k].n; r++) {
+            json_t *run = g[k].runs[r], *v = json_object_get(run, "verdict");
+            fputs("<tr><td class='l'>", f);
+            svg_escape(f, g[k].label);
+            fputs("</td><td class='l'>", f);
+            svg_escape(f, g[k].dirs[r]);
+            fputs("</td><td class='l'>", f);
+            svg_escape(f, *report_str(run, "scenario.name") ? report_str(run, "scenario.name") : "bench");
+            fputs("</td><td class='l'>", f);
+            svg_escape(f, report_str(run, "config.queue_type"));
+            fprintf(f, "</td><td class='l'>%s</td></tr>\n",
+                    !v ? "-" : json_is_true(json_object_get(v, "pass")) ? "PASS" : "FAIL");
+        }
+    fputs("</table>\n<h2>Charts</h2>\n", f);
+    overlay(f, g, ng, "Consumed per second", "msg/s", "consumed", true, false);
+    overlay(f, g, ng, "End-to-end p99 per second", "ms", "e2e_p99_ms", false, false);
+    overlay(f, g, ng, "End-to-end latency by percentile", "latency (ms)", NULL, false, true);
+    report_html_tail(f);
+    return fclose(f) ? -1 : 0;
+}
+
+static int add_run(struct group *g, const char *dir)
+{
+    char err[1400];
+    if (g->n == MAX_RUNS) return log_err("compare: more than %d runs in '%s'", MAX_RUNS, g->label), -1;
+    json_t *run = report_load(dir, err, sizeof err);
+    if (!run) return log_err("compare: %s", err), -1;
+    g->runs[g->n] = run;
+    g->dirs[g->n++] = xstrdup(dir);
+    return 0;
+}
+
+/* DIR, or LABEL=GLOB (a label has no '/'). */
+static int add_group(struct group *g, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || memchr(arg, '/', (size_t)(eq - arg))) {
+        const char *base = strrchr(arg, '/');
+        str_copy(g->label, sizeof g->label, base && base[1] ? base + 1 : arg);
+        return add_run(g, arg);
+    }
+    snprintf(g->label, sizeof g->label, "%.*s", (int)(eq - arg), arg);
+    glob_t gl;
+    if (glob(eq + 1, 0, NULL, &gl) || !gl.gl_pathc) {
+        log_err("compare: '%s' matches no run directory", eq + 1);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < gl.gl_pathc && !rc; i++) rc = add_run(g, gl.gl_pathv[i]);
+    globfree(&gl);
+    return rc;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    const char *out = "reports/compare.html";
+    static struct group groups[MAX_GROUPS];
+    int ng = 0, rc = EXIT_OK;
+    memset(groups, 0, sizeof groups);
+    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            puts("usage: loadgen compare [--out FILE] RUN... \n"
+                 "RUN is a run directory, or LABEL=GLOB: a group of repeated runs of one\n"
+                 "configuration (e.g. quorum='reports/*-quorum-*'), shown as mean ±sd.\n"
+                 "Prints throughput, latency percentiles, lost, duplicates, recovery time and\n"
+                 "client CPU per group with the change against the first, and writes an\n"
+                 "HTML page with the runs overlaid (default reports/compare.html).");
+            return EXIT_OK;
+        } else if (argv[i][0] == '-') {
+            log_err("compare: unknown option '%s'", argv[i]);
+            rc = EXIT_USAGE;
+        } else if (ng == MAX_GROUPS) {
+            log_err("compare: at most %d groups", MAX_GROUPS);
+            rc = EXIT_USAGE;
+        } else if (add_group(&groups[ng++], argv[i])) {
+            rc = EXIT_USAGE;
+        }
+    }
+    if (rc == EXIT_OK && ng < 1) {
+        log_err("compare: give at least one run directory (loadgen compare --help)");
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK) {
+        print_table(groups, ng);
+        if (!strncmp(out, "reports/", 8)) mkdir("reports", 0755);
+        if (write_html(out, groups, ng)) rc = EXIT_USAGE;
+        else fprintf(stderr, "loadgen: comparison in %s\n", out);
+    }
+    for (int k = 0; k < ng; k++)
+        for (int r = 0; r < groups[k].n; r++) json_decref(groups[k].runs[r]), free(groups[k].dirs[r]);
+    return rc;
+}

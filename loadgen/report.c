@@ -1,0 +1,164 @@
+#include "report.h"
+#include "cli.h"
+#include "junit.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef LOADGEN_COMMIT
+#define LOADGEN_COMMIT "unknown"
+#endif
+
+static int mkdirs(const char *path, char *err, size_t cap)
+{
+    char buf[1024];
+    str_copy(buf, sizeof buf, path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0755) && errno != EEXIST) goto fail;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) && errno != EEXIST) goto fail;
+    return 0;
+fail:
+    snprintf(err, cap, "cannot create %s: %s", buf, strerror(errno));
+    return -1;
+}
+
+int report_prepare_dir(const struct config *cfg, char *dir, size_t cap, char *err, size_t errcap)
+{
+    if (cfg->report_dir) {
+        str_copy(dir, cap, cfg->report_dir);
+    } else {
+        char stamp[32], name[64];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        /* The name goes into a path: keep it to a safe alphabet. */
+        const char *src = cfg->name ? cfg->name : "bench";
+        size_t n = 0;
+        for (; *src && n < sizeof name - 1; src++)
+            name[n++] = (char)((*src >= 'a' && *src <= 'z') || (*src >= 'A' && *src <= 'Z') ||
+                                       (*src >= '0' && *src <= '9') || *src == '-' || *src == '.'
+                                   ? *src : '_');
+        name[n] = 0;
+        snprintf(dir, cap, "reports/%s-%s", stamp, name);
+        /* Two runs in one second get their own directories. */
+        struct stat st;
+        for (int i = 2; stat(dir, &st) == 0 && i < 100; i++)
+            snprintf(dir, cap, "reports/%s-%s-%d", stamp, name, i);
+    }
+    return mkdirs(dir, err, errcap);
+}
+
+static int write_json(const char *path, json_t *run)
+{
+    if (json_dump_file(run, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10) | JSON_SORT_KEYS)) {
+        log_err("cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+int report_write_dir(const char *dir, json_t *run)
+{
+    char path[1200];
+    int rc = 0;
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    rc |= write_json(path, run);
+    snprintf(path, sizeof path, "%s/junit.xml", dir);
+    rc |= junit_write(path, run);
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    rc |= report_html_write(path, run);
+    return rc ? -1 : 0;
+}
+
+json_t *report_load(const char *dir_or_file, char *err, size_t cap)
+{
+    char path[1200];
+    struct stat st;
+    if (stat(dir_or_file, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(path, sizeof path, "%s/run.json", dir_or_file);
+    else
+        str_copy(path, sizeof path, dir_or_file);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j) {
+        snprintf(err, cap, "%s: %s", path, je.text);
+        return NULL;
+    }
+    if (!json_is_object(j) || !json_is_integer(json_object_get(j, "schema_version"))) {
+        snprintf(err, cap, "%s: not a loadgen run.json (no schema_version)", path);
+        json_decref(j);
+        return NULL;
+    }
+    if (json_integer_value(json_object_get(j, "schema_version")) > REPORT_SCHEMA_VERSION) {
+        snprintf(err, cap, "%s: schema_version %lld is newer than this loadgen reads (%d)", path,
+                 (long long)json_integer_value(json_object_get(j, "schema_version")),
+                 REPORT_SCHEMA_VERSION);
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Keys may hold dots ("p99.9"): at each level the longest prefix of the
+ * remaining path that names a key wins. */
+static json_t *at_path(json_t *o, const char *path)
+{
+    char key[128];
+    while (o && *path) {
+        size_t len = strlen(path), n = len;
+        json_t *next = NULL;
+        for (;;) {
+            if (n < sizeof key) {
+                memcpy(key, path, n);
+                key[n] = 0;
+                if ((next = json_object_get(o, key))) break;
+            }
+            while (n > 0 && path[--n] != '.') {}
+            if (n == 0) return NULL;
+        }
+        o = next;
+        path += n < len ? n + 1 : n;
+    }
+    return o;
+}
+
+double report_num(json_t *o, const char *path)
+{
+    json_t *v = at_path(o, path);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+const char *report_str(json_t *o, const char *path)
+{
+    json_t *v = at_path(o, path);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+json_t *report_environment(const char *broker_version, double started_epoch_s)
+{
+    struct utsname u;
+    char os[400] = "unknown", host[256] = "unknown", started[64];
+    if (uname(&u) == 0) {
+        snprintf(os, sizeof os, "%s %s %s", u.sysname, u.release, u.machine);
+        str_copy(host, sizeof host, u.nodename);
+    }
+    time_t t = (time_t)started_epoch_s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:f}", "host", host, "os", os, "cpus",
+                     (int)sysconf(_SC_NPROCESSORS_ONLN), "loadgen_version", LOADGEN_VERSION,
+                     "loadgen_commit", LOADGEN_COMMIT, "broker_version", broker_version,
+                     "started_at", started, "started_epoch_s", started_epoch_s);
+}
