@@ -44,6 +44,25 @@ static void sleep_until(uint64_t at)
     }
 }
 
+/* Sleeps until `at` unless the run ends first (a `messages:` run can end
+ * before its duration): false then, and the timeline must not touch the
+ * broker or proxy any more. */
+static bool timeline_wait(struct timeline *tl, uint64_t at)
+{
+    pthread_mutex_lock(&tl->mu);
+    while (!tl->release && !cli_stop && clock_ns() < at) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t next = (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec + 100 * NS_PER_MS;
+        ts.tv_sec = (time_t)(next / NS_PER_SEC);
+        ts.tv_nsec = (long)(next % NS_PER_SEC);
+        pthread_cond_timedwait(&tl->cv, &tl->mu, &ts);
+    }
+    bool go_on = !tl->release && !cli_stop;
+    pthread_mutex_unlock(&tl->mu);
+    return go_on;
+}
+
 static int run_exec(const char *cmd, uint64_t timeout_ns, char *err, size_t cap)
 {
     pid_t pid = fork();
@@ -156,8 +175,7 @@ static void *timeline_main(void *arg)
     qsort(steps, (size_t)n, sizeof *steps, step_cmp);
     for (int i = 0; i < n && !cli_stop; i++) {
         const struct fault *f = &sc->faults[steps[i].fault];
-        sleep_until(tl->env.start_ns + steps[i].at_ns);
-        if (cli_stop) break;
+        if (!timeline_wait(tl, tl->env.start_ns + steps[i].at_ns)) break;
         uint64_t t0 = clock_ns() - tl->env.start_ns;
         char err[512] = "";
         int rc = apply(tl, f, steps[i].revert, err, sizeof err);
@@ -174,8 +192,7 @@ static void *timeline_main(void *arg)
         pthread_mutex_unlock(&tl->mu);
     }
     free(steps);
-    sleep_until(tl->env.start_ns + sc->cfg.duration_ns);
-    heal(tl);
+    if (timeline_wait(tl, tl->env.start_ns + sc->cfg.duration_ns)) heal(tl);
     /* A broker this thread (re)started dies with it (PDEATHSIG follows the
      * forking thread): stay until the run is over. */
     pthread_mutex_lock(&tl->mu);
@@ -191,6 +208,8 @@ static void on_started(void *ctx, const struct bench_env *env)
     tl->running = pthread_create(&tl->thread, NULL, timeline_main, tl) == 0;
 }
 
+/* The workers are done: the timeline stops acting and ends before bench
+ * frees the proxy and stops the broker it may be acting on. */
 static void on_stopped(void *ctx)
 {
     struct timeline *tl = ctx;
@@ -198,6 +217,8 @@ static void on_stopped(void *ctx)
     tl->release = true;
     pthread_cond_broadcast(&tl->cv);
     pthread_mutex_unlock(&tl->mu);
+    if (tl->running) pthread_join(tl->thread, NULL);
+    tl->running = false;
 }
 
 static double num(json_t *o, const char *a, const char *b)
@@ -371,13 +392,16 @@ int cmd_run(int argc, char **argv)
     tl.injected_ns = xcalloc((size_t)sc.nfaults + 1, sizeof *tl.injected_ns);
     for (int i = 0; i < sc.nfaults; i++) tl.injected_ns[i] = UINT64_MAX;
     pthread_mutex_init(&tl.mu, NULL);
-    pthread_cond_init(&tl.cv, NULL);
+    pthread_condattr_t ca; /* timeline_wait counts in CLOCK_MONOTONIC */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&tl.cv, &ca);
+    pthread_condattr_destroy(&ca);
     struct bench_hooks hooks = {&tl, on_started, on_stopped};
     json_t *result = NULL;
     char dir[1024];
     int rc = bench_execute(&sc.cfg, &hooks, &result, dir, sizeof dir);
     on_stopped(&tl);
-    if (tl.running) pthread_join(tl.thread, NULL);
     if (result) {
         json_object_set_new(result, "scenario", json_pack("{s:s, s:s, s:s}", "name", sc.name, "file",
                                                           sc.path, "description",

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,10 +14,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LOADGEN = os.environ.get("LOADGEN_BIN", str(ROOT / "bin" / "loadgen"))
+# Every run writes a run directory under ./reports: tests run from a scratch
+# directory so the checkout's reports/ stays the user's.
+SCRATCH = tempfile.mkdtemp(prefix="loadgen-tests-")
 
 
 def run_loadgen(*args, timeout=120, check=False, **kw):
     """Runs bin/loadgen with args; returns the CompletedProcess (text mode)."""
+    kw.setdefault("cwd", SCRATCH)
     r = subprocess.run([LOADGEN, *map(str, args)], capture_output=True, text=True,
                        timeout=timeout, **kw)
     if check and r.returncode != 0:

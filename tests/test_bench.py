@@ -153,8 +153,8 @@ def _embedded_pid(stderr_line):
 
 def test_embedded_broker_run_and_cleanup(tmp_path):
     out = tmp_path / "r.json"
-    p = subprocess.Popen([LOADGEN, "bench", "--messages", "2000", "--quiet", "--json", out],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([LOADGEN, "bench", "--messages", "2000", "--quiet", "--json", out,
+                          "--no-report"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stdout, stderr = p.communicate(timeout=120)
     assert p.returncode == 0, stderr
     pid = _embedded_pid(stderr)
@@ -165,7 +165,9 @@ def test_embedded_broker_run_and_cleanup(tmp_path):
 
 def test_ctrl_c_writes_report_and_leaves_no_broker(tmp_path):
     out = tmp_path / "r.json"
-    p = subprocess.Popen([LOADGEN, "bench", "--duration", "60s", "--rate", "500", "--json", out],
+    rdir = tmp_path / "run"
+    p = subprocess.Popen([LOADGEN, "bench", "--duration", "60s", "--rate", "500", "--json", out,
+                          "--report-dir", rdir],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pid = None
     deadline = time.monotonic() + 60
@@ -181,6 +183,10 @@ def test_ctrl_c_writes_report_and_leaves_no_broker(tmp_path):
     assert not pid_alive(pid)
     j = json.loads(out.read_text())
     assert j["interrupted"] is True and j["totals"]["published"] >= 500
+    # The run directory is complete too, and says it was interrupted.
+    assert json.loads((rdir / "run.json").read_text())["interrupted"] is True
+    assert "interrupted" in (rdir / "report.html").read_text()
+    assert 'failures="1"' in (rdir / "junit.xml").read_text()
 
 
 def test_stream_queue(broker, tmp_path):

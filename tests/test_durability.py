@@ -11,7 +11,7 @@ def run_with_kill(node, tmp_path, *extra):
     out = tmp_path / "r.json"
     p = subprocess.Popen([LOADGEN, "bench", "--uri", node.uri, "--quiet", "--rate", "1000",
                           "--duration", "6s", "--consumer-delay", "2ms", "--prefetch", "20",
-                          "--durable", "--drain-timeout", "30s", "--queue", "dq", "--json", out,
+                          "--durable", "--drain-timeout", "30s", "--queue", "dq", "--json", out, "--no-report",
                           *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(3)

@@ -313,7 +313,7 @@ def test_amqp_blackhole_detected_and_recovered(broker, tmp_path):
     api = f"127.0.0.1:{free_port()}"
     p = subprocess.Popen([LOADGEN, "bench", "--uri", broker.uri, "--quiet", "--rate", "200",
                           "--duration", "16s", "--heartbeat", "2", "--connect-timeout", "2s",
-                          "--proxy-api", api, "--json", out],
+                          "--proxy-api", api, "--json", out, "--no-report"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def call(method, path, body=None):
