@@ -61,7 +61,7 @@ int report_prepare_dir(const struct config *cfg, char *dir, size_t cap, char *er
 
 static int write_json(const char *path, json_t *run)
 {
-    if (json_dump_file(run, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10) | JSON_SORT_KEYS)) {
+    if (json_dump_file(run, path, JSON_INDENT(2) | JSON_REAL_PRECISION(15))) {
         log_err("cannot write %s", path);
         return -1;
     }
@@ -84,11 +84,11 @@ int report_write_dir(const char *dir, json_t *run)
 json_t *report_load(const char *dir_or_file, char *err, size_t cap)
 {
     char path[1200];
-    struct stat st;
-    if (stat(dir_or_file, &st) == 0 && S_ISDIR(st.st_mode))
-        snprintf(path, sizeof path, "%s/run.json", dir_or_file);
-    else
+    size_t n = strlen(dir_or_file);
+    if (n > 5 && !strcmp(dir_or_file + n - 5, ".json"))
         str_copy(path, sizeof path, dir_or_file);
+    else
+        snprintf(path, sizeof path, "%s/run.json", dir_or_file);
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
     if (!j) {
@@ -160,5 +160,5 @@ json_t *report_environment(const char *broker_version, double started_epoch_s)
     return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:f}", "host", host, "os", os, "cpus",
                      (int)sysconf(_SC_NPROCESSORS_ONLN), "loadgen_version", LOADGEN_VERSION,
                      "loadgen_commit", LOADGEN_COMMIT, "broker_version", broker_version,
-                     "started_at", started, "started_epoch_s", started_epoch_s);
+                     "started_at", started, "started_epoch_s", round(started_epoch_s * 1e3) / 1e3);
 }

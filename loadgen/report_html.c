@@ -292,7 +292,7 @@ static void kv_table(FILE *f, const char *id, json_t *obj)
         fputs("<tr><td class='l'>", f);
         svg_escape(f, k);
         fputs("</td><td class='l'>", f);
-        char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
         svg_escape(f, s ? s : json_string_value(v));
         free(s);
         fputs("</td></tr>\n", f);

@@ -1,0 +1,279 @@
+"""Run directories and reports: real runs against the session broker, the page
+in Debian's headless Chromium, and compare on real classic and quorum runs."""
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+import zlib
+
+import pytest
+
+from conftest import LOADGEN, ROOT, run_loadgen
+
+HISTS = ["e2e", "e2e-uncorrected", "confirm", "confirm-uncorrected"]
+FORBIDDEN = ["<script", "<link", "<img", "src=", "href=", "url(", "@import", "http://", "https://"]
+
+
+def bench_run(uri, dirpath, *extra):
+    r = run_loadgen("bench", "--uri", uri, "--quiet", "--rate", "500", "--duration", "3s",
+                    "--report-dir", dirpath, *extra, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"report in {dirpath}/report.html" in r.stderr
+    return json.loads((dirpath / "run.json").read_text())
+
+
+SCENARIO = """\
+name: report-check
+description: a short run with a latency toxic, a disconnect and a gate set to fail
+topology: {queue: report-q, durable: true}
+load: {rate: 500, duration: 5s, persistent: true, heartbeat: 2}
+faults:
+  - {at: 1s, action: toxic, for: 1s, toxic: {type: latency, stream: downstream, attributes: {latency: 50}}}
+  - {at: 3s, action: disconnect}
+expect:
+  lost: 0
+  throughput: {min: 1000000}
+  e2e_p99: {max: 10s}
+"""
+
+
+@pytest.fixture(scope="module")
+def bench_dir(broker, tmp_path_factory):
+    d = tmp_path_factory.mktemp("reports") / "bench-run"
+    bench_run(broker.uri, d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(broker, tmp_path_factory):
+    base = tmp_path_factory.mktemp("scenario")
+    f = base / "report-check.yaml"
+    f.write_text(SCENARIO)
+    d = base / "run"
+    r = run_loadgen("run", f, "--uri", broker.uri, "--report-dir", d, timeout=180)
+    assert r.returncode == 1, r.stdout + r.stderr  # the throughput gate fails on purpose
+    return d
+
+
+def schema_fields():
+    """(path, type, run_only) rows of docs/report-schema.md's run.json table."""
+    doc = (ROOT / "docs" / "report-schema.md").read_text().split("## run.json", 1)[1]
+    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+?) \| ([^|]*)\|$", doc, re.M)
+    assert len(rows) > 50
+    return [(p, t.strip(), "*run*" in m) for p, t, m in rows]
+
+
+def lookup(obj, path):
+    """Dotted path where a key may itself hold a dot (p99.9)."""
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            key = ".".join(parts[i:j])
+            if isinstance(obj, dict) and key in obj:
+                obj, i = obj[key], j
+                break
+        else:
+            raise KeyError(path)
+    return obj
+
+
+def type_ok(v, t):
+    kinds = {"integer": lambda x: isinstance(x, int) and not isinstance(x, bool),
+             "number": lambda x: isinstance(x, (int, float)) and not isinstance(x, bool),
+             "string": lambda x: isinstance(x, str), "boolean": lambda x: isinstance(x, bool),
+             "array": lambda x: isinstance(x, list), "object": lambda x: isinstance(x, dict),
+             "null": lambda x: x is None}
+    return any(kinds[k.strip()](v) for k in t.split(" or "))
+
+
+def check_schema(j, with_run):
+    for path, t, run_only in schema_fields():
+        if run_only and not with_run:
+            continue
+        v = lookup(j, path)
+        assert type_ok(v, t), f"{path}: {v!r} is not {t}"
+
+
+def test_bench_run_directory(bench_dir, broker):
+    j = json.loads((bench_dir / "run.json").read_text())
+    check_schema(j, with_run=False)
+    assert "scenario" not in j and "verdict" not in j
+    assert j["environment"]["broker_version"] == j["broker"]["version"] != "unknown"
+    assert j["config"]["uri"].startswith("amqp://") and "guest:guest" not in j["config"]["uri"]
+    assert j["totals"]["consumed"] == j["latency"]["e2e"]["count"] == 1500
+    d = j["latency"]["e2e"]["distribution"]
+    assert d["percentile"][-1] == 1.0 and len(d["value_ms"]) == len(d["percentile"]) > 10
+    assert d["value_ms"] == sorted(d["value_ms"]) and d["value_ms"][-1] == j["latency"]["e2e"]["max"]
+    for h in HISTS:
+        text = (bench_dir / f"latency-{h}.hgrm").read_text()
+        assert "1/(1-Percentile)" in text and "#[Max" in text
+    suites = ET.parse(bench_dir / "junit.xml").getroot()
+    suite = suites.find("testsuite")
+    assert suite.get("name") == "bench" and suite.get("tests") == "1" and suite.get("failures") == "0"
+
+
+def test_hlog_reads_back_to_the_hgrm(bench_dir):
+    """Our own reader decodes every interval row; merged, they are the run's
+    distribution, line for line (no warmup)."""
+    out = run_loadgen("hlog", bench_dir / "latency.hlog", check=True).stdout
+    tags = re.findall(r"^# tag (\S+): (\d+) intervals, (\d+) values", out, re.M)
+    assert sorted(t[0] for t in tags) == sorted(HISTS)
+    assert all(int(t[2]) > 0 for t in tags)
+    for h in HISTS:
+        one = run_loadgen("hlog", bench_dir / "latency.hlog", "--tag", h, check=True).stdout
+        assert one == (bench_dir / f"latency-{h}.hgrm").read_text()
+    bad = bench_dir.parent / "bad.hlog"
+    bad.write_text("#[Histogram log format version 1.3]\nTag=e2e,0.0,1.0,1.0,notbase64!!\n")
+    r = run_loadgen("hlog", bad)
+    assert r.returncode == 2 and "bad.hlog:2" in r.stderr
+
+
+def test_scenario_run_directory(scenario_dir):
+    j = json.loads((scenario_dir / "run.json").read_text())
+    check_schema(j, with_run=True)
+    assert j["verdict"]["pass"] is False
+    failed = [g["gate"] for g in j["verdict"]["gates"] if not g["pass"]]
+    assert failed == ["throughput"]
+    actions = [(f["action"], f["revert"]) for f in j["faults"]]
+    assert actions == [("toxic", False), ("toxic", True), ("disconnect", False)]
+    suite = ET.parse(scenario_dir / "junit.xml").getroot().find("testsuite")
+    assert suite.get("name") == "report-check"
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert set(cases) == {"lost", "throughput", "e2e_p99"}
+    fail = cases["throughput"].find("failure")
+    assert fail is not None and "min 1e+06" in fail.get("message")
+    assert cases["throughput"].get("classname") == "report-check.performance"
+    assert cases["lost"].find("failure") is None
+    html = (scenario_dir / "report.html").read_text()
+    assert "class='fault'" in html and ">toxic<" in html and ">disconnect<" in html
+    assert "badge fail" in html and html.count("<svg") == 4
+
+
+def test_report_regenerates_the_page(scenario_dir, tmp_path):
+    d = tmp_path / "copy"
+    shutil.copytree(scenario_dir, d)
+    before = (d / "report.html").read_text()
+    (d / "report.html").unlink()
+    (d / "junit.xml").unlink()
+    r = run_loadgen("report", d, check=True)
+    assert r.stdout.strip() == f"{d}/report.html"
+    assert (d / "report.html").read_text() == before
+    assert ET.parse(d / "junit.xml").getroot().find("testsuite").get("failures") == "1"
+    r = run_loadgen("report", tmp_path / "nothing-here")
+    assert r.returncode == 2 and "nothing-here/run.json" in r.stderr
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "run.json").write_text('{"not": "a run"}')
+    r = run_loadgen("report", tmp_path / "junk")
+    assert r.returncode == 2 and "schema_version" in r.stderr
+
+
+def test_html_is_self_contained(bench_dir, scenario_dir):
+    for d in (bench_dir, scenario_dir):
+        html = (d / "report.html").read_text()
+        for bad in FORBIDDEN:
+            assert bad not in html, f"{d}/report.html references {bad}"
+
+
+CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            # Nothing may leave this machine, not even Chromium's own update checks.
+            "--host-resolver-rules=MAP * ~NOTFOUND"]
+
+
+def chromium(tmp_path, *args):
+    r = subprocess.run([*CHROMIUM, f"--user-data-dir={tmp_path / 'profile'}", *map(str, args)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+def png_pixels(path):
+    """Decompressed scanlines of a PNG (enough to tell blank from drawn)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(data):
+        n = int.from_bytes(data[pos:pos + 4], "big")
+        if data[pos + 4:pos + 8] == b"IDAT":
+            idat += data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+    return zlib.decompress(idat)
+
+
+def page_requests(netlog):
+    """URLs of requests the page started (the browser's own have no origin)."""
+    text = netlog.read_text()
+    try:
+        j = json.loads(text)
+    except ValueError:  # the log may end without its closing brackets
+        j = json.loads(text.rstrip().rstrip(",") + "]}")
+    names = {v: k for k, v in j["constants"]["logEventTypes"].items()}
+    return [e["params"]["url"] for e in j["events"]
+            if names.get(e["type"]) == "URL_REQUEST_START_JOB" and "url" in e.get("params", {})
+            and e["params"].get("initiator") != "not an origin"]
+
+
+def test_html_in_chromium(scenario_dir, tmp_path):
+    page = scenario_dir / "report.html"
+    shot = tmp_path / "shot.png"
+    chromium(tmp_path, "--window-size=1280,2000", f"--screenshot={shot}", f"file://{page}")
+    pixels = png_pixels(shot)
+    # Blank white is one byte value (plus filter bytes); charts and text are many.
+    assert len(set(pixels)) > 50 and pixels.count(255) < 0.99 * len(pixels)
+    dom = chromium(tmp_path, "--dump-dom", f"file://{page}")
+    assert dom.count("<svg") == 4
+    paths = re.findall(r"<path [^>]*d=\"M([^\"]*)\"", dom)
+    assert len(paths) >= 10 and all(len(p) > 10 for p in paths)
+    assert "PASS" in dom and "FAIL" in dom
+
+    netlog = tmp_path / "net.json"
+    chromium(tmp_path, f"--log-net-log={netlog}", "--dump-dom", f"file://{page}")
+    assert page_requests(netlog) == []
+    # The control: a page that does reference the network is caught.
+    leaky = tmp_path / "leaky.html"
+    leaky.write_text(page.read_text().replace("</body>", "<img src='http://example.invalid/x.png'></body>"))
+    netlog2 = tmp_path / "net2.json"
+    chromium(tmp_path, f"--log-net-log={netlog2}", "--dump-dom", f"file://{leaky}")
+    assert any("example.invalid" in u for u in page_requests(netlog2))
+
+
+def test_compare_classic_vs_quorum(broker, tmp_path):
+    runs = {}
+    for qt in ("classic", "quorum"):
+        for i in (1, 2):
+            d = tmp_path / f"{qt}-{i}"
+            bench_run(broker.uri, d, "--queue-type", qt, "--queue", f"cmp-{qt}", "--durable",
+                      "--persistent")
+            runs[(qt, i)] = json.loads((d / "run.json").read_text())
+    assert runs[("quorum", 1)]["config"]["queue_type"] == "quorum"
+    # Two single runs: a table, a change column, and the HTML page.
+    out = tmp_path / "one.html"
+    r = run_loadgen("compare", "--out", out, tmp_path / "classic-1", tmp_path / "quorum-1", check=True)
+    lines = r.stdout.splitlines()
+    assert "classic-1 (n=1)" in lines[0] and "quorum-1 (n=1)" in lines[0] and "change" in lines[0]
+    row = next(l for l in lines if l.startswith("consumed msg/s"))
+    assert "%" in row and "n=1, no spread" in row
+    p99 = next(l for l in lines if l.startswith("e2e p99 "))
+    expect = runs[("classic", 1)]["latency"]["e2e"]["p99"]
+    assert f"{expect:.3f}" in p99
+    html = out.read_text()
+    assert html.count("<svg") == 3 and "classic-1 #1" in html and "quorum-1 #1" in html
+    for bad in FORBIDDEN:
+        assert bad not in html
+    # Groups of repeated runs: mean and spread, and a verdict against the noise.
+    out2 = tmp_path / "groups.html"
+    r = run_loadgen("compare", "--out", out2, f"classic={tmp_path}/classic-*",
+                    f"quorum={tmp_path}/quorum-*", check=True)
+    head, *rows = r.stdout.splitlines()
+    assert "classic (n=2)" in head and "quorum (n=2)" in head
+    row = next(l for l in rows if l.startswith("e2e p50"))
+    assert "±" in row and re.search(r"(better|worse|\(noise\)|same)", row)
+    assert "quorum #2" in out2.read_text()
+    # Bad input: named, exit 2, no crash.
+    r = run_loadgen("compare", tmp_path / "missing")
+    assert r.returncode == 2 and "missing/run.json" in r.stderr
+    r = run_loadgen("compare", f"x={tmp_path}/none-*")
+    assert r.returncode == 2 and "matches no run directory" in r.stderr
