@@ -51,8 +51,7 @@ deps:
 # The README's two commands.
 run: deps all
 	bin/loadgen bench --duration 20s --rate 5000 --producers 2 --consumers 2 --confirm 128 \
-	    --persistent --durable --json reports/last-run.json --hgrm reports/last-run \
-	    --hlog reports/last-run.hlog
+	    --persistent --durable --report-dir reports/last-run
 
 test: deps all unit
 	$(PYTEST) -q tests
