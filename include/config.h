@@ -27,6 +27,9 @@ struct config_arg {
 
 enum queue_type { QUEUE_CLASSIC, QUEUE_QUORUM, QUEUE_STREAM };
 
+/* What a consumer does with a delivery its handler failed on. */
+enum fail_action { FAIL_REQUEUE, FAIL_REJECT, FAIL_RETRY };
+
 struct config {
     char *uri;                 /* NULL: start the embedded broker */
     char *broker_dir;          /* embedded broker's data dir (NULL: temp) */
@@ -43,6 +46,14 @@ struct config {
     bool auto_ack;
     bool idempotent;              /* consumers dedup by message id (an inbox) */
     uint64_t consumer_delay_ns;
+    double fail_rate;             /* probability that the handler fails a delivery */
+    enum fail_action fail_action; /* requeue: nack+requeue; reject: nack, dropped or
+                                   * dead-lettered by the queue's own DLX; retry: the
+                                   * retry-queue pattern (<queue>.retry, a TTL, back to
+                                   * <queue>), parked in <queue>.dlq after max_retries */
+    uint64_t retry_delay_ns;      /* retry: the retry queue's message TTL */
+    int max_retries;              /* retry: rejections before a message is parked */
+    bool order_by_queue;          /* ordering judged per queue across its consumers */
     char *queue;                  /* name, or pattern base with queues > 1 */
     int queues;
     enum queue_type queue_type;
@@ -89,6 +100,7 @@ int config_parse_arg(const char *kv, struct config_arg *out);
 /* Queue name i (0-based) for this config. Writes into buf. */
 const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap);
 const char *config_queue_type_name(enum queue_type t);
+const char *config_fail_action_name(enum fail_action a);
 
 /* The effective configuration, credentials redacted from the URI. */
 json_t *config_to_json(const struct config *c);

@@ -41,6 +41,11 @@ const char *msg_status_name(enum msg_status s);
  * computed once per payload, so each message costs a crc32_combine only. */
 void msg_encode(unsigned char *body, const struct msg_header *h, uint32_t payload_crc);
 
+/* The payload every producer sends: incompressible-ish filler that depends
+ * only on the length, so a consumer can rebuild a message from its header
+ * (a handler parking a failed message in a dead-letter queue). */
+void msg_fill_payload(unsigned char *payload, size_t len);
+
 /* Streaming decoder: bodies arrive in frames; nothing is copied but the header. */
 struct msg_decoder {
     unsigned char hdr[MSG_HEADER_LEN];

@@ -6,12 +6,19 @@
 #include "amqpc.h"
 #include "config.h"
 
+#include <stdint.h>
+
 /* Returns 0, or -1 with a message naming the object and the broker's reason. */
 int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap);
 /* Declares one queue as the config wants it (a consumer's topology recovery
  * after a reconnect: a non-durable queue lost in a crash comes back empty). */
 int topology_declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,
                            const char *name, char *err, size_t cap);
+/* "QUEUE.SUFFIX" into buf: the retry pattern's QUEUE.retry and QUEUE.dlq. */
+const char *topology_side_queue(const char *queue, const char *suffix, char *buf, size_t cap);
+/* Messages the broker holds in the dead-letter queues (QUEUE.dlq) of the
+ * retry pattern, asked by passive declare; -1 when not retrying or on error. */
+int64_t topology_dead_lettered(amqp_connection_state_t c, const struct config *cfg);
 /* Deletes the queues (and a non-default exchange) declared above; best effort. */
 void topology_delete(amqp_connection_state_t c, const struct config *cfg);
 

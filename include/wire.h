@@ -18,6 +18,8 @@ void wire_publish(struct wire_buf *b, uint16_t channel, const char *exchange, co
                   bool mandatory, uint8_t delivery_mode, const void *body, size_t body_len,
                   uint32_t frame_max);
 void wire_ack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool multiple);
+/* basic.nack of one delivery: requeue, or drop/dead-letter it. */
+void wire_nack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool requeue);
 
 static inline size_t wire_pending(const struct wire_buf *b)
 {

@@ -53,6 +53,7 @@ struct pending_ack { /* a delivery in simulated processing (--consumer-delay) */
     uint64_t done_ns, tag;
     struct msg_header h;
     bool redelivered;
+    uint32_t rejections;
 };
 
 struct agent {
@@ -86,6 +87,9 @@ struct agent {
     struct event *ev_complete;
     uint64_t last_delivery_ns;
     uint64_t *highest; /* per producer: ordering is judged per consumer */
+    unsigned char *park_body; /* a failed message rebuilt for QUEUE.dlq */
+    size_t park_cap;
+    char dlq[256];
 };
 
 /* Content in progress on one channel (deliver/return + header + bodies). */
@@ -93,6 +97,7 @@ struct chan_rx {
     bool active, is_return;
     uint64_t tag;
     bool redelivered;
+    uint32_t rejections;  /* x-death: times rejected from a queue (retry pattern) */
     uint64_t body_size;
     struct msg_decoder dec;
 };
@@ -143,6 +148,8 @@ struct worker {
     uint64_t interval_index;
     bool flushed_at_stop;
     struct seq_track **track; /* [queue][producer], lazily allocated */
+    uint64_t **queue_highest; /* [queue][producer]: --ordering queue (one thread) */
+    uint64_t rng;             /* handler failures: xorshift64* state */
     int nproducers_total;
     /* read by bench without locks */
     _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed;
@@ -187,12 +194,16 @@ void consumer_flush_acks(struct agent *a);
 void consumer_lost_connection(struct agent *a);
 void consumer_on_complete(evutil_socket_t fd, short what, void *arg);
 void consumer_free(struct agent *a);
+/* Times the message was rejected from a queue, from its x-death header. */
+uint32_t consumer_rejections(const amqp_basic_properties_t *p);
 
 /* bench.c: hands one interval to the reporter thread (takes ownership). */
 void reporter_post(struct reporter *r, struct interval *iv);
 
-/* Sequence tracking shared by a worker's consumers. */
+/* Sequence tracking shared by a worker's consumers. processed: the handler
+ * ran (effects, ordering); false for a message parked in a dead-letter queue,
+ * which is accounted for but not processed. */
 void worker_track(struct worker *w, struct agent *consumer, uint32_t producer, uint64_t seq,
-                  bool redelivered, uint32_t attempt);
+                  bool redelivered, uint32_t attempt, bool processed);
 
 #endif

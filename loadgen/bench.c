@@ -172,7 +172,7 @@ static void print_summary(const struct reporter *r, const struct seq_summary *sq
 
 static json_t *result_json(const struct config *cfg, const struct reporter *r,
                            const struct seq_summary *sq, double secs, bool interrupted,
-                           const char *broker_version, double epoch)
+                           const char *broker_version, double epoch, int64_t dlq_depth)
 {
     json_t *j = json_object();
     json_object_set_new(j, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
@@ -202,6 +202,8 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     json_object_set_new(tot, "lost", sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
     json_object_set_new(tot, "recovered",
                         sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
+    /* The broker's own count of what handlers parked: it must equal dead_lettered. */
+    json_object_set_new(tot, "dead_letter_queue", dlq_depth >= 0 ? json_integer(dlq_depth) : json_null());
     double m = r->measured_s > 0 ? r->measured_s : 1;
     const int rated[] = {ST_PUBLISHED, ST_CONFIRMED, ST_CONSUMED};
     for (size_t i = 0; i < 3; i++)
@@ -275,7 +277,10 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
         if (!cfg->consumers || !cfg->producers) return PHASE_STOP;
         /* Default exchange: one delivery per message, so we know when all came. */
         if (!cfg->exchange[0] && consumed >= published) return PHASE_STOP;
-        if (now - *last_change >= IDLE_DRAIN_NS) return PHASE_STOP;
+        /* Quiet means quiet for longer than a retry queue holds a message. */
+        uint64_t idle = IDLE_DRAIN_NS + (cfg->fail_rate > 0 && cfg->fail_action == FAIL_RETRY
+                                             ? cfg->retry_delay_ns : 0);
+        if (now - *last_change >= idle) return PHASE_STOP;
         return PHASE_DRAIN;
     }
     return PHASE_STOP;
@@ -322,6 +327,17 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     char err[1024], version[64], hlog_path[1100];
     dir[0] = 0;
 
+    /* The run directory first: a bad path fails before a broker boots. */
+    if (!cfg.no_report) {
+        if (report_prepare_dir(&cfg, dir, dircap, err, sizeof err)) {
+            log_err("--report-dir: %s", err);
+            return EXIT_USAGE;
+        }
+        if (!cfg.hlog_path) {
+            snprintf(hlog_path, sizeof hlog_path, "%s/latency.hlog", dir);
+            cfg.hlog_path = hlog_path;
+        }
+    }
     if (!cfg.uri) {
         struct broker_opts bo = {.dir = cfg.broker_dir};
         fprintf(stderr, "loadgen: starting embedded RabbitMQ node...\n");
@@ -383,17 +399,6 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         run.target.port = atoi(colon + 1);
         fprintf(stderr, "loadgen: load goes through proxy %s:%d%s%s\n", addr, run.target.port,
                 cfg.proxy_api ? ", API on http://" : "", cfg.proxy_api ? cfg.proxy_api : "");
-    }
-    if (!cfg.no_report) {
-        if (report_prepare_dir(&cfg, dir, dircap, err, sizeof err)) {
-            log_err("--report-dir: %s", err);
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-        if (!cfg.hlog_path) {
-            snprintf(hlog_path, sizeof hlog_path, "%s/latency.hlog", dir);
-            cfg.hlog_path = hlog_path;
-        }
     }
     if (cfg.hlog_path && !(hlog = fopen(cfg.hlog_path, "w"))) {
         log_err("--hlog: cannot write %s", cfg.hlog_path);
@@ -462,7 +467,8 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         snprintf(prefix, sizeof prefix, "%s/latency", dir);
         write_hgrm(prefix, &rep.measured);
     }
-    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch);
+    int64_t dlq = setup ? topology_dead_lettered(setup, &cfg) : -1;
+    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch, dlq);
     if (interrupted) exit_code = EXIT_INTERRUPTED;
 
 out:
@@ -480,5 +486,7 @@ out:
     proxy_server_free(proxy);
     if (hlog) fclose(hlog);
     if (have_broker && broker_stop(&broker, false)) log_err("embedded broker stop: %s", broker.err);
+    /* A run that never started leaves no empty run directory behind. */
+    if (dir[0] && !(result && *result) && rmdir(dir) == 0) dir[0] = 0;
     return exit_code;
 }

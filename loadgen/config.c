@@ -29,6 +29,8 @@ void config_init(struct config *c)
     c->exchange = xstrdup("");
     c->exchange_type = xstrdup("direct");
     c->stream_offset = xstrdup("next");
+    c->retry_delay_ns = NS_PER_SEC;
+    c->max_retries = 3;
     c->duration_ns = 10 * NS_PER_SEC;
     c->drain_timeout_ns = 15 * NS_PER_SEC;
     c->heartbeat_s = 10;
@@ -102,6 +104,11 @@ int config_parse_arg(const char *kv, struct config_arg *a)
     return 0;
 }
 
+const char *config_fail_action_name(enum fail_action a)
+{
+    return a == FAIL_REJECT ? "reject" : a == FAIL_RETRY ? "retry" : "requeue";
+}
+
 const char *config_queue_type_name(enum queue_type t)
 {
     return t == QUEUE_QUORUM ? "quorum" : t == QUEUE_STREAM ? "stream" : "classic";
@@ -158,6 +165,15 @@ void config_usage(FILE *f)
         "  -a, --auto-ack            no consumer acks\n"
         "  --consumer-delay DUR      simulated processing time per message\n"
         "  --idempotent              consumers apply each message id once (dedup inbox)\n"
+        "  --fail-rate P             the handler fails a delivery with probability P (0..1)\n"
+        "  --fail-action A           on failure: requeue (nack, requeue; default), reject\n"
+        "                            (nack: dropped, or the queue's own DLX), retry (to\n"
+        "                            QUEUE.retry, back after --retry-delay; parked in\n"
+        "                            QUEUE.dlq after --max-retries rejections)\n"
+        "  --retry-delay DUR         retry queue TTL (default 1s)\n"
+        "  --max-retries N           rejections before parking (default 3)\n"
+        "  --ordering SCOPE          consumer (default: per consumer, redeliveries excused) or\n"
+        "                            queue (across the queue's consumers; runs on one thread)\n"
         "Topology\n"
         "  -u, --queue NAME          queue name (default loadgen); with --queues N: NAME-1..N\n"
         "  --queues N                number of queues (default 1)\n"
@@ -235,7 +251,7 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR,
+    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
 };
 
 static const struct option o[] = {
@@ -256,6 +272,11 @@ static const struct option o[] = {
     {"multi-ack", required_argument, NULL, O_MULTI_ACK},
     {"auto-ack", no_argument, NULL, 'a'},
     {"idempotent", no_argument, NULL, O_IDEMP},
+    {"fail-rate", required_argument, NULL, O_FRATE},
+    {"fail-action", required_argument, NULL, O_FACT},
+    {"retry-delay", required_argument, NULL, O_RDELAY},
+    {"max-retries", required_argument, NULL, O_MAXRETRY},
+    {"ordering", required_argument, NULL, O_ORDERING},
     {"consumer-delay", required_argument, NULL, O_CDELAY},
     {"queue", required_argument, NULL, 'u'},
     {"queues", required_argument, NULL, O_QUEUES},
@@ -376,6 +397,26 @@ int config_parse_args(struct config *c, int argc, char **argv)
         case O_QUIET: c->quiet = true; break;
         case O_RDIR: set_str(&c->report_dir, optarg); break;
         case O_NORDIR: c->no_report = true; break;
+        case O_FRATE: {
+            char *end;
+            double p = strtod(optarg, &end);
+            if (end == optarg || *end || !(p >= 0 && p <= 1)) return bad(name, optarg, "a probability from 0 to 1");
+            c->fail_rate = p;
+            break;
+        }
+        case O_FACT:
+            if (!strcmp(optarg, "requeue")) c->fail_action = FAIL_REQUEUE;
+            else if (!strcmp(optarg, "reject")) c->fail_action = FAIL_REJECT;
+            else if (!strcmp(optarg, "retry")) c->fail_action = FAIL_RETRY;
+            else return bad(name, optarg, "a failure action (requeue, reject or retry)");
+            break;
+        case O_RDELAY: if (dur_opt(name, optarg, &c->retry_delay_ns)) return -1; break;
+        case O_MAXRETRY: if (int_opt(name, optarg, 0, 1000, &c->max_retries)) return -1; break;
+        case O_ORDERING:
+            if (!strcmp(optarg, "queue")) c->order_by_queue = true;
+            else if (!strcmp(optarg, "consumer")) c->order_by_queue = false;
+            else return bad(name, optarg, "an ordering scope (consumer or queue)");
+            break;
         case O_VIA: c->via_proxy = true; break;
         case O_PAPI:
             set_str(&c->proxy_api, optarg);
@@ -488,6 +529,33 @@ int config_validate(struct config *c)
                 (unsigned long long)c->messages, c->producers);
         return -1;
     }
+    if (c->fail_rate > 0 && c->auto_ack) {
+        log_err("--fail-rate needs manual acks: an --auto-ack consumer cannot nack");
+        return -1;
+    }
+    if (c->fail_rate >= 1 && c->fail_action != FAIL_RETRY) {
+        log_err("--fail-rate 1 with --fail-action %s would never process a message",
+                config_fail_action_name(c->fail_action));
+        return -1;
+    }
+    if (c->fail_rate > 0 && c->fail_action == FAIL_RETRY) {
+        if (c->queue_type == QUEUE_STREAM) {
+            log_err("--fail-action retry needs a classic or quorum queue (streams do not dead-letter)");
+            return -1;
+        }
+        for (int i = 0; i < c->n_queue_args; i++)
+            if (!strncmp(c->queue_args[i].key, "x-dead-letter-", 14)) {
+                log_err("--fail-action retry sets the queue's dead-lettering itself; drop --queue-arg %s",
+                        c->queue_args[i].key);
+                return -1;
+            }
+        if (c->retry_delay_ns < NS_PER_MS) {
+            log_err("--retry-delay must be at least 1ms");
+            return -1;
+        }
+    }
+    /* One thread sees every consumer's deliveries in one order. */
+    if (c->order_by_queue) c->threads = 1;
     int agents = c->producers + c->consumers;
     if (c->threads > agents) c->threads = agents;
     return 0;
@@ -530,6 +598,11 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "auto_ack", json_boolean(c->auto_ack));
     json_object_set_new(j, "idempotent", json_boolean(c->idempotent));
     json_object_set_new(j, "consumer_delay_ms", json_real((double)c->consumer_delay_ns / 1e6));
+    json_object_set_new(j, "fail_rate", json_real(c->fail_rate));
+    json_object_set_new(j, "fail_action", json_string(config_fail_action_name(c->fail_action)));
+    json_object_set_new(j, "retry_delay_ms", json_real((double)c->retry_delay_ns / 1e6));
+    json_object_set_new(j, "max_retries", json_integer(c->max_retries));
+    json_object_set_new(j, "ordering", json_string(c->order_by_queue ? "queue" : "consumer"));
     json_object_set_new(j, "queue", json_string(c->queue));
     json_object_set_new(j, "queues", json_integer(c->queues));
     json_object_set_new(j, "queue_type", json_string(config_queue_type_name(c->queue_type)));

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 void consumer_init(struct agent *a, struct worker *w)
 {
@@ -19,6 +20,7 @@ void consumer_free(struct agent *a)
     if (a->ev_complete) event_free(a->ev_complete);
     free(a->pend);
     free(a->highest);
+    free(a->park_body);
 }
 
 int consumer_setup(struct agent *a, char *err, size_t cap)
@@ -88,12 +90,89 @@ void consumer_lost_connection(struct agent *a)
 static void record(struct agent *a, const struct msg_header *h, bool redelivered, uint64_t now)
 {
     struct worker *w = a->conn->w;
-    worker_track(w, a, h->producer, h->seq, redelivered, h->attempt);
+    worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, true);
     uint64_t intended = h->intended_ns, sent = h->sent_ns;
     if (h->flags & MSG_FLAG_REALTIME) now = clock_realtime_ns();
     w->counters[ST_CONSUMED]++;
     hist_record(w->hists.h[SH_E2E], (int64_t)(now - intended));
     hist_record(w->hists.h[SH_E2E_UNCORRECTED], (int64_t)(now - sent));
+}
+
+uint32_t consumer_rejections(const amqp_basic_properties_t *p)
+{
+    if (!p || !(p->_flags & AMQP_BASIC_HEADERS_FLAG)) return 0;
+    uint32_t n = 0;
+    for (int i = 0; i < p->headers.num_entries; i++) {
+        const amqp_table_entry_t *e = &p->headers.entries[i];
+        if (e->key.len != 7 || memcmp(e->key.bytes, "x-death", 7) || e->value.kind != AMQP_FIELD_KIND_ARRAY)
+            continue;
+        /* One table per (queue, reason), each with its count. */
+        for (int k = 0; k < e->value.value.array.num_entries; k++) {
+            const amqp_field_value_t *v = &e->value.value.array.entries[k];
+            if (v->kind != AMQP_FIELD_KIND_TABLE) continue;
+            bool rejected = false;
+            uint64_t count = 0;
+            for (int j = 0; j < v->value.table.num_entries; j++) {
+                const amqp_table_entry_t *f = &v->value.table.entries[j];
+                if (f->key.len == 6 && !memcmp(f->key.bytes, "reason", 6) &&
+                    (f->value.kind == AMQP_FIELD_KIND_UTF8 || f->value.kind == AMQP_FIELD_KIND_BYTES))
+                    rejected = f->value.value.bytes.len == 8 && !memcmp(f->value.value.bytes.bytes, "rejected", 8);
+                if (f->key.len == 5 && !memcmp(f->key.bytes, "count", 5))
+                    count = f->value.kind == AMQP_FIELD_KIND_I64 ? (uint64_t)f->value.value.i64
+                            : f->value.kind == AMQP_FIELD_KIND_I32 ? (uint64_t)f->value.value.i32
+                            : f->value.kind == AMQP_FIELD_KIND_U64 ? f->value.value.u64 : 0;
+            }
+            if (rejected) n += (uint32_t)count;
+        }
+    }
+    return n;
+}
+
+/* xorshift64*: the worker's own generator, no shared state. */
+static double rand01(struct worker *w)
+{
+    w->rng ^= w->rng >> 12, w->rng ^= w->rng << 25, w->rng ^= w->rng >> 27;
+    return (double)((w->rng * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
+}
+
+/* A message that failed too often goes to QUEUE.dlq, rebuilt byte for byte
+ * from its header (the payload depends only on its length), then is acked. */
+static void park(struct agent *a, const struct msg_header *h)
+{
+    struct conn *c = a->conn;
+    size_t len = MSG_HEADER_LEN + h->payload_len;
+    if (len > a->park_cap) {
+        a->park_body = xrealloc(a->park_body, len);
+        a->park_cap = len;
+    }
+    msg_fill_payload(a->park_body + MSG_HEADER_LEN, h->payload_len);
+    uint32_t crc = (uint32_t)crc32(0, a->park_body + MSG_HEADER_LEN, (uInt)h->payload_len);
+    msg_encode(a->park_body, h, crc);
+    if (!a->dlq[0]) topology_side_queue(a->queue, "dlq", a->dlq, sizeof a->dlq);
+    wire_publish(&c->out, (uint16_t)a->channel, "", a->dlq, false, 2, a->park_body, len, c->frame_max);
+}
+
+/* The handler's outcome: processed and acked, or failed (--fail-rate): nacked
+ * with requeue, nacked to be dropped or dead-lettered, or parked. */
+static void handle(struct agent *a, uint64_t tag, const struct msg_header *h, bool redelivered,
+                   uint32_t rejections, uint64_t now)
+{
+    struct worker *w = a->conn->w;
+    const struct config *cfg = w->cfg;
+    if (cfg->fail_rate > 0 && rand01(w) < cfg->fail_rate) {
+        w->counters[ST_HANDLER_FAILED]++;
+        if (cfg->fail_action == FAIL_RETRY && rejections >= (uint32_t)cfg->max_retries) {
+            park(a, h);
+            worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, false);
+            w->counters[ST_DEAD_LETTERED]++;
+            ack(a, tag);
+            return;
+        }
+        wire_nack(&a->conn->out, (uint16_t)a->channel, tag, cfg->fail_action == FAIL_REQUEUE);
+        return;
+    }
+    record(a, h, redelivered, now);
+    ack(a, tag);
 }
 
 static void arm(struct agent *a, uint64_t now)
@@ -113,14 +192,13 @@ void consumer_on_complete(evutil_socket_t fd, short what, void *arg)
         struct pending_ack *p = &a->pend[a->pend_head];
         a->pend_head = (a->pend_head + 1) % a->pend_cap;
         a->pend_count--;
-        record(a, &p->h, p->redelivered, now);
-        ack(a, p->tag);
+        handle(a, p->tag, &p->h, p->redelivered, p->rejections, now);
     }
     if (a->conn->up && !conn_flush(a->conn) && a->conn->up) arm(a, now);
 }
 
 static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, bool redelivered,
-                  uint64_t now)
+                  uint32_t rejections, uint64_t now)
 {
     if (a->pend_count == a->pend_cap) {
         uint64_t ncap = a->pend_cap ? a->pend_cap * 2 : 64;
@@ -135,7 +213,7 @@ static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, boo
     a->busy_until_ns = start + a->conn->w->cfg->consumer_delay_ns;
     a->pend[(a->pend_head + a->pend_count) % a->pend_cap] =
         (struct pending_ack){.done_ns = a->busy_until_ns, .tag = tag, .h = *h,
-                             .redelivered = redelivered};
+                             .redelivered = redelivered, .rejections = rejections};
     if (++a->pend_count == 1) arm(a, now);
 }
 
@@ -158,9 +236,8 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
         return;
     }
     if (w->cfg->consumer_delay_ns) {
-        defer(a, rx->tag, &h, rx->redelivered, now);
+        defer(a, rx->tag, &h, rx->redelivered, rx->rejections, now);
         return;
     }
-    record(a, &h, rx->redelivered, now);
-    ack(a, rx->tag);
+    handle(a, rx->tag, &h, rx->redelivered, rx->rejections, now);
 }

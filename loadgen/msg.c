@@ -24,6 +24,11 @@ const char *msg_status_name(enum msg_status s)
     return "unknown";
 }
 
+void msg_fill_payload(unsigned char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) p[i] = (unsigned char)((i * 2654435761u) >> 13);
+}
+
 void msg_encode(unsigned char *b, const struct msg_header *h, uint32_t payload_crc)
 {
     b[0] = MAGIC0, b[1] = MAGIC1, b[2] = MSG_VERSION, b[3] = h->flags;

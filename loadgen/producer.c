@@ -29,9 +29,8 @@ static void set_payload(struct agent *a, uint64_t len)
         a->body_cap = len + MSG_HEADER_LEN;
         a->body = xrealloc(a->body, a->body_cap);
     }
-    /* Incompressible-ish filler; the crc is computed once per size. */
-    for (uint64_t i = 0; i < len; i++)
-        a->body[MSG_HEADER_LEN + i] = (unsigned char)((i * 2654435761u) >> 13);
+    /* The crc is computed once per size. */
+    msg_fill_payload(a->body + MSG_HEADER_LEN, len);
     a->payload_len = len;
     a->payload_crc = (uint32_t)crc32(0, a->body + MSG_HEADER_LEN, (uInt)len);
 }

@@ -261,7 +261,7 @@ static const char *group_of(enum gate_kind g)
 {
     switch (g) {
     case G_LOST: return "durability";
-    case G_INDETERMINATE: case G_RECOVERY: return "retry";
+    case G_INDETERMINATE: case G_RECOVERY: case G_DEAD_LETTERED: return "retry";
     case G_ORDER_VIOLATIONS: return "ordering";
     case G_DUPLICATES: case G_UNEXPLAINED_DUPLICATES: case G_UNEXPECTED: case G_DUPLICATE_EFFECTS:
         return "idempotency";
@@ -289,6 +289,7 @@ static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
         case G_ORDER_VIOLATIONS: v = num(tot, "out_of_order", NULL); break;
         case G_INDETERMINATE: v = num(tot, "indeterminate", NULL); break;
         case G_DUPLICATE_EFFECTS: v = num(tot, "duplicate_effects", NULL); break;
+        case G_DEAD_LETTERED: v = num(tot, "dead_lettered", NULL); break;
         case G_CONSUMED: v = num(tot, "unique", NULL); break;
         case G_RECOVERY: v = recovery_s(result, tl, &sc->cfg) * 1000; break;
         case G_E2E_P50: v = num(json_object_get(result, "latency"), "e2e", "p50"); break;

@@ -17,7 +17,7 @@ static const char *const action_names[FA_COUNT] = {
 static const char *const gate_names[G_COUNT] = {
     "lost", "unexpected", "duplicates", "unexplained_duplicates", "order_violations", "recovery",
     "e2e_p50", "e2e_p99", "confirm_p99", "throughput", "consumed", "indeterminate",
-    "duplicate_effects",
+    "duplicate_effects", "dead_lettered",
 };
 
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
@@ -245,7 +245,7 @@ static void parse_expect(struct ctx *x, yaml_node_t *n)
         if (g < 0) {
             err_at(x, node(x, p->key), field, "unknown gate (lost, unexpected, duplicates, "
                    "unexplained_duplicates, order_violations, recovery, e2e_p50, e2e_p99, "
-                   "confirm_p99, throughput, consumed, indeterminate, duplicate_effects)");
+                   "confirm_p99, throughput, consumed, indeterminate, duplicate_effects, dead_lettered)");
             continue;
         }
         if (x->sc->ngates == SCENARIO_MAX_GATES) {

@@ -4,14 +4,28 @@
 #include <stdio.h>
 #include <string.h>
 
-static amqp_table_t queue_args(const struct config *cfg, amqp_table_entry_t *e)
+static bool retrying(const struct config *cfg)
+{
+    return cfg->fail_rate > 0 && cfg->fail_action == FAIL_RETRY;
+}
+
+static void str_arg(amqp_table_entry_t *e, const char *key, const char *v)
+{
+    e->key = amqp_cstring_bytes(key);
+    e->value.kind = AMQP_FIELD_KIND_UTF8;
+    e->value.value.bytes = amqp_cstring_bytes(v);
+}
+
+/* The queue's arguments; `retry_key` (the retry queue's name, kept alive by
+ * the caller) adds the retry pattern's dead-lettering. */
+static amqp_table_t queue_args(const struct config *cfg, amqp_table_entry_t *e, const char *retry_key)
 {
     int n = 0;
-    if (cfg->queue_type != QUEUE_CLASSIC) {
-        e[n].key = amqp_cstring_bytes("x-queue-type");
-        e[n].value.kind = AMQP_FIELD_KIND_UTF8;
-        e[n].value.value.bytes = amqp_cstring_bytes(config_queue_type_name(cfg->queue_type));
-        n++;
+    if (cfg->queue_type != QUEUE_CLASSIC)
+        str_arg(&e[n++], "x-queue-type", config_queue_type_name(cfg->queue_type));
+    if (retry_key) {
+        str_arg(&e[n++], "x-dead-letter-exchange", "");
+        str_arg(&e[n++], "x-dead-letter-routing-key", retry_key);
     }
     for (int i = 0; i < cfg->n_queue_args; i++, n++) {
         const struct config_arg *a = &cfg->queue_args[i];
@@ -30,14 +44,47 @@ static amqp_table_t queue_args(const struct config *cfg, amqp_table_entry_t *e)
     return (amqp_table_t){n, e};
 }
 
+const char *topology_side_queue(const char *queue, const char *suffix, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.240s.%s", queue, suffix);
+    return buf;
+}
+
 int topology_declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,
                            const char *name, char *err, size_t cap)
 {
-    char what[400];
-    amqp_table_entry_t e[CONFIG_MAX_ARGS + 1];
+    char what[400], retry[256];
+    amqp_table_entry_t e[CONFIG_MAX_ARGS + 3];
+    const char *rk = retrying(cfg) ? topology_side_queue(name, "retry", retry, sizeof retry) : NULL;
     amqp_queue_declare(c, (amqp_channel_t)channel, amqp_cstring_bytes(name), 0, cfg->durable, 0, 0,
-                       queue_args(cfg, e));
+                       queue_args(cfg, e, rk));
     snprintf(what, sizeof what, "declare queue '%s'", name);
+    return amqpc_check(c, what, err, cap);
+}
+
+/* The retry pattern's two side queues: QUEUE.retry holds a failed message
+ * for the TTL, then dead-letters it back to QUEUE; QUEUE.dlq parks those
+ * that failed too often. */
+static int declare_side_queues(amqp_connection_state_t c, const struct config *cfg, const char *name,
+                               char *err, size_t cap)
+{
+    char retry[256], dlq[256], what[400];
+    amqp_table_entry_t e[4];
+    int n = 0;
+    if (cfg->queue_type == QUEUE_QUORUM) str_arg(&e[n++], "x-queue-type", "quorum");
+    str_arg(&e[n++], "x-dead-letter-exchange", "");
+    str_arg(&e[n++], "x-dead-letter-routing-key", name);
+    e[n].key = amqp_cstring_bytes("x-message-ttl");
+    e[n].value.kind = AMQP_FIELD_KIND_I64;
+    e[n++].value.value.i64 = (int64_t)(cfg->retry_delay_ns / NS_PER_MS);
+    topology_side_queue(name, "retry", retry, sizeof retry);
+    amqp_queue_declare(c, 1, amqp_cstring_bytes(retry), 0, cfg->durable, 0, 0, (amqp_table_t){n, e});
+    snprintf(what, sizeof what, "declare retry queue '%s'", retry);
+    if (amqpc_check(c, what, err, cap)) return -1;
+    topology_side_queue(name, "dlq", dlq, sizeof dlq);
+    amqp_queue_declare(c, 1, amqp_cstring_bytes(dlq), 0, cfg->durable, 0, 0,
+                       (amqp_table_t){cfg->queue_type == QUEUE_QUORUM, e});
+    snprintf(what, sizeof what, "declare dead-letter queue '%s'", dlq);
     return amqpc_check(c, what, err, cap);
 }
 
@@ -53,13 +100,10 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
         snprintf(what, sizeof what, "declare exchange '%s'", cfg->exchange);
         if (amqpc_check(c, what, err, cap)) return -1;
     }
-    amqp_table_entry_t e[CONFIG_MAX_ARGS + 1];
-    amqp_table_t args = queue_args(cfg, e);
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
-        amqp_queue_declare(c, 1, amqp_cstring_bytes(name), 0, cfg->durable, 0, 0, args);
-        snprintf(what, sizeof what, "declare queue '%s'", name);
-        if (amqpc_check(c, what, err, cap)) return -1;
+        if (retrying(cfg) && declare_side_queues(c, cfg, name, err, cap)) return -1;
+        if (topology_declare_queue(c, 1, cfg, name, err, cap)) return -1;
         if (cfg->exchange[0]) {
             const char *key = cfg->routing_key ? cfg->routing_key : name;
             amqp_queue_bind(c, 1, amqp_cstring_bytes(name), amqp_cstring_bytes(cfg->exchange),
@@ -71,13 +115,34 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
     return 0;
 }
 
+int64_t topology_dead_lettered(amqp_connection_state_t c, const struct config *cfg)
+{
+    if (!retrying(cfg)) return -1;
+    char name[256], dlq[256];
+    int64_t total = 0;
+    for (int i = 0; i < cfg->queues; i++) {
+        topology_side_queue(config_queue_name(cfg, i, name, sizeof name), "dlq", dlq, sizeof dlq);
+        amqp_queue_declare_ok_t *ok =
+            amqp_queue_declare(c, 1, amqp_cstring_bytes(dlq), 1, 0, 0, 0, amqp_empty_table);
+        if (!ok || amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return -1;
+        total += ok->message_count;
+    }
+    return total;
+}
+
 void topology_delete(amqp_connection_state_t c, const struct config *cfg)
 {
     char name[256];
+    char side[256];
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
         amqp_queue_delete(c, 1, amqp_cstring_bytes(name), 0, 0);
         if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
+        for (int k = 0; retrying(cfg) && k < 2; k++) {
+            topology_side_queue(name, k ? "dlq" : "retry", side, sizeof side);
+            amqp_queue_delete(c, 1, amqp_cstring_bytes(side), 0, 0);
+            if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
+        }
     }
     if (cfg->exchange[0]) amqp_exchange_delete(c, 1, amqp_cstring_bytes(cfg->exchange), 0);
 }

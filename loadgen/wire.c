@@ -14,6 +14,7 @@
 #define CLASS_BASIC 60
 #define BASIC_PUBLISH 40
 #define BASIC_ACK 80
+#define BASIC_NACK 120
 #define FLAG_DELIVERY_MODE 0x1000
 
 static unsigned char *reserve(struct wire_buf *b, size_t n)
@@ -109,6 +110,16 @@ void wire_ack(struct wire_buf *b, uint16_t ch, uint64_t tag, bool multiple)
     p = put16(put16(p, CLASS_BASIC), BASIC_ACK);
     p = put64(p, tag);
     *p++ = multiple ? 1 : 0;
+    *p = FRAME_END;
+}
+
+void wire_nack(struct wire_buf *b, uint16_t ch, uint64_t tag, bool requeue)
+{
+    unsigned char *p = reserve(b, 8 + 13);
+    p = frame_start(p, FRAME_METHOD, ch, 13);
+    p = put16(put16(p, CLASS_BASIC), BASIC_NACK);
+    p = put64(p, tag);
+    *p++ = requeue ? 2 : 0; /* bit 0 multiple, bit 1 requeue */
     *p = FRAME_END;
 }
 

@@ -39,6 +39,8 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
         event_config_free(ec);
         w->nproducers_total = cfg->producers;
         w->track = xcalloc((size_t)cfg->queues, sizeof *w->track);
+        w->queue_highest = xcalloc((size_t)cfg->queues, sizeof *w->queue_highest);
+        w->rng = (run->run_id ^ 0x9e3779b97f4a7c15ULL) + (uint64_t)t * 0x2545f4914f6cdd1dULL;
         stats_hists_init(&w->hists);
         for (int k = t; k < nconns; k += T) {
             w->nconns++;
@@ -117,7 +119,9 @@ static void snapshot(struct worker *w)
     for (int i = 0; i < w->nconns; i++) up += w->conns[i].up;
     atomic_store_explicit(&w->snap_published, w->counters[ST_PUBLISHED], memory_order_relaxed);
     atomic_store_explicit(&w->snap_confirmed, w->counters[ST_CONFIRMED], memory_order_relaxed);
-    atomic_store_explicit(&w->snap_consumed, w->counters[ST_CONSUMED], memory_order_relaxed);
+    /* A parked message is done with, like a consumed one: the drain counts both. */
+    atomic_store_explicit(&w->snap_consumed, w->counters[ST_CONSUMED] + w->counters[ST_DEAD_LETTERED],
+                          memory_order_relaxed);
     atomic_store_explicit(&w->snap_inflight, inflight(w), memory_order_relaxed);
     atomic_store_explicit(&w->snap_producers_done, w->nproducers, memory_order_relaxed);
     atomic_store_explicit(&w->snap_up, up, memory_order_release);
@@ -225,20 +229,39 @@ void worker_join(struct worker *w)
     pthread_join(w->thread, NULL);
 }
 
+/* Ordering per consumer excuses redeliveries (the broker says it is a copy
+ * it sent before); per queue it does not: a requeued message processed
+ * after later ones is exactly what competing consumers do to order. A
+ * republish (attempt > 1) is the producer's reordering, excused in both. */
+static void check_order(struct worker *w, struct agent *a, int queue, uint32_t producer, uint64_t seq,
+                        bool redelivered, uint32_t attempt)
+{
+    uint64_t *hi;
+    if (w->cfg->order_by_queue) {
+        if (!w->queue_highest[queue])
+            w->queue_highest[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->queue_highest);
+        hi = w->queue_highest[queue];
+        redelivered = false;
+    } else {
+        if (!a->highest) a->highest = xcalloc((size_t)w->nproducers_total, sizeof *a->highest);
+        hi = a->highest;
+    }
+    if (seq < hi[producer] && !redelivered && attempt == 1) w->counters[ST_OUT_OF_ORDER]++;
+    if (seq > hi[producer]) hi[producer] = seq;
+}
+
 void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq,
-                  bool redelivered, uint32_t attempt)
+                  bool redelivered, uint32_t attempt, bool processed)
 {
     int queue = a->queue_idx;
     if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return;
-    if (!a->highest) a->highest = xcalloc((size_t)w->nproducers_total, sizeof *a->highest);
-    if (seq < a->highest[producer] && !redelivered && attempt == 1) w->counters[ST_OUT_OF_ORDER]++;
-    if (seq > a->highest[producer]) a->highest[producer] = seq;
+    if (processed) check_order(w, a, queue, producer, seq, redelivered, attempt);
     if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
     struct seq_track *t = &w->track[queue][producer];
     bits_reserve(&t->bits, &t->nbits, seq);
     uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
     /* The effect of handling it: once per id with a dedup inbox, else every copy. */
-    if (!(*word & bit) || !w->cfg->idempotent) w->counters[ST_EFFECTS]++;
+    if (processed && (!(*word & bit) || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
     if (*word & bit) {
         w->counters[ST_DUPLICATES]++;
         /* A copy explained by the broker (redelivered flag) or by the producer
@@ -273,7 +296,9 @@ void worker_destroy_all(struct worker *ws, int n)
             for (int p = 0; p < w->nproducers_total; p++) free(w->track[q][p].bits);
             free(w->track[q]);
         }
+        for (int q = 0; q < w->cfg->queues; q++) free(w->queue_highest[q]);
         free(w->track);
+        free(w->queue_highest);
         free(w->conns);
         free(w->agents);
         event_free(w->ev_tick);

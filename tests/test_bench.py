@@ -109,6 +109,13 @@ def test_foreign_and_corrupt_messages_are_counted_not_trusted(broker, tmp_path):
     (["--frobnicate"], "--frobnicate"),
     (["--multi-ack", "500", "--prefetch", "10"], "--multi-ack"),
     (["--uri", "http://example"], "--uri"),
+    (["--fail-rate", "1.5"], "--fail-rate"),
+    (["--fail-rate", "0.1", "--auto-ack"], "--fail-rate"),
+    (["--fail-action", "explode"], "--fail-action"),
+    (["--fail-rate", "0.1", "--fail-action", "retry", "--queue-arg", "x-dead-letter-exchange=dlx"],
+     "x-dead-letter-exchange"),
+    (["--ordering", "global"], "--ordering"),
+    (["--report-dir", "/proc/nope/run"], "--report-dir"),
 ])
 def test_bad_options_exit_2(args, needle):
     r = run_loadgen("bench", *args)

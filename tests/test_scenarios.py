@@ -20,7 +20,7 @@ def run(name, tmp_path):
 
 
 SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", "restart-ordering",
-        "idempotent-redelivery"]
+        "idempotent-redelivery", "retry-dead-letter"]
 
 
 @pytest.mark.slow
@@ -39,6 +39,12 @@ def test_safe_scenarios_pass(name, tmp_path):
         assert t["out_of_order"] == 0
     if name == "idempotent-redelivery":
         assert t["redelivered"] > 0 and t["duplicate_effects"] == 0  # redeliveries happened
+    if name == "retry-dead-letter":
+        # Every message ends processed or parked, and the broker's dead-letter
+        # queue holds exactly what the handlers parked.
+        assert t["handler_failures"] > 500 and t["dead_lettered"] > 0
+        assert t["dead_lettered"] == t["dead_letter_queue"]
+        assert t["unique"] == t["confirmed"] == t["consumed"] + t["dead_lettered"]
 
 
 @pytest.mark.slow
@@ -49,6 +55,8 @@ def test_safe_scenarios_pass(name, tmp_path):
     ("unsafe-no-republish", "consumed"),
     ("latency-spike", "e2e_p99"),
     ("unsafe-no-dedup-redelivery", "duplicate_effects"),
+    ("unsafe-reject-no-dlx", "lost"),
+    ("unsafe-competing-requeue", "order_violations"),
 ])
 def test_unsafe_scenarios_are_caught(name, gate, tmp_path):
     r, j, gates = run(name, tmp_path)
@@ -64,6 +72,10 @@ def test_unsafe_scenarios_are_caught(name, gate, tmp_path):
         assert j["totals"]["unique"] < 6000 and j["totals"]["indeterminate"] > 0
     if name == "unsafe-no-dedup-redelivery":
         assert j["totals"]["duplicate_effects"] > 0 and j["totals"]["duplicates_unexplained"] == 0
+    if name == "unsafe-reject-no-dlx":
+        assert j["totals"]["lost"] == j["totals"]["handler_failures"]  # each reject lost one
+    if name == "unsafe-competing-requeue":
+        assert j["totals"]["out_of_order"] > 10 and j["totals"]["lost"] == 0
     if name == "latency-spike":
         assert gates["e2e_p99"]["actual"] >= 200
 
