@@ -186,6 +186,8 @@ void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack);
 void producer_lost_connection(struct agent *a);
 void producer_free(struct agent *a);
 uint64_t producer_inflight(const struct agent *a);
+/* CLOCK_MONOTONIC send time of the oldest unconfirmed publish, 0 if none. */
+uint64_t producer_oldest_unconfirmed_ns(const struct agent *a);
 
 void consumer_init(struct agent *a, struct worker *w);
 int consumer_setup(struct agent *a, char *err, size_t cap);

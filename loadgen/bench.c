@@ -161,11 +161,11 @@ static void print_summary(const struct reporter *r, const struct seq_summary *sq
     uint64_t bad = t[ST_BAD_FOREIGN] + t[ST_BAD_TRUNCATED] + t[ST_BAD_VERSION] +
                    t[ST_BAD_CHECKSUM] + t[ST_STALE_RUN];
     printf("errors: connect %llu  connection %llu  heartbeat %llu  channel %llu  publish %llu  "
-           "reconnects %llu  undecodable %llu\n",
+           "confirm-timeout %llu  reconnects %llu  undecodable %llu\n",
            (unsigned long long)t[ST_ERR_CONNECT], (unsigned long long)t[ST_ERR_CONNECTION],
            (unsigned long long)t[ST_ERR_HEARTBEAT], (unsigned long long)t[ST_ERR_CHANNEL],
-           (unsigned long long)t[ST_ERR_PUBLISH], (unsigned long long)t[ST_RECONNECTS],
-           (unsigned long long)bad);
+           (unsigned long long)t[ST_ERR_PUBLISH], (unsigned long long)t[ST_ERR_CONFIRM_TIMEOUT],
+           (unsigned long long)t[ST_RECONNECTS], (unsigned long long)bad);
     printf("ran %.1fs (%s latency from the %s send time)\n", secs,
            cfg->uncorrected ? "uncorrected" : "corrected", cfg->uncorrected ? "actual" : "intended");
 }

@@ -193,6 +193,9 @@ void config_usage(FILE *f)
         "  --drain-timeout DUR       max wait for confirms and deliveries at the end (15s)\n"
         "  --heartbeat SECONDS       AMQP heartbeat (default 10)\n"
         "  --connect-timeout DUR     (default 5s)\n"
+        "  --confirm-timeout DUR     a publish unconfirmed this long drops the connection: its\n"
+        "                            unconfirmed messages are indeterminate and republished\n"
+        "                            after the reconnect (default 0: wait forever)\n"
         "Output\n"
         "  --json FILE               full result as JSON\n"
         "  --hgrm PREFIX             percentile files PREFIX-e2e.hgrm, PREFIX-confirm.hgrm ...\n"
@@ -251,7 +254,7 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
+    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
 };
 
 static const struct option o[] = {
@@ -295,6 +298,7 @@ static const struct option o[] = {
     {"drain-timeout", required_argument, NULL, O_DRAIN},
     {"heartbeat", required_argument, NULL, O_HB},
     {"connect-timeout", required_argument, NULL, O_CTO},
+    {"confirm-timeout", required_argument, NULL, O_CONFTO},
     {"json", required_argument, NULL, O_JSON},
     {"hgrm", required_argument, NULL, O_HGRM},
     {"hlog", required_argument, NULL, O_HLOG},
@@ -385,6 +389,7 @@ int config_parse_args(struct config *c, int argc, char **argv)
             c->heartbeat_s = v;
             break;
         case O_CTO: if (dur_opt(name, optarg, &c->connect_timeout_ns)) return -1; break;
+        case O_CONFTO: if (dur_opt(name, optarg, &c->confirm_timeout_ns)) return -1; break;
         case O_JSON: set_str(&c->json_path, optarg); break;
         case O_HGRM: set_str(&c->hgrm_prefix, optarg); break;
         case O_HLOG: set_str(&c->hlog_path, optarg); break;
@@ -616,6 +621,7 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "messages", json_integer((json_int_t)c->messages));
     json_object_set_new(j, "warmup_s", json_real((double)c->warmup_ns / 1e9));
     json_object_set_new(j, "heartbeat_s", json_integer((json_int_t)c->heartbeat_s));
+    json_object_set_new(j, "confirm_timeout_s", json_real((double)c->confirm_timeout_ns / 1e9));
     json_object_set_new(j, "clock", json_string(c->realtime_clock ? "realtime" : "monotonic"));
     json_object_set_new(j, "via_proxy", json_boolean(c->via_proxy));
     json_t *tox = json_array();

@@ -24,6 +24,8 @@ static uint64_t timer_ns(const struct config *cfg)
     uint64_t t = cfg->heartbeat_s ? cfg->heartbeat_s * NS_PER_SEC / 4 : NS_PER_SEC;
     if (t > NS_PER_SEC) t = NS_PER_SEC;
     if (cfg->multi_ack > 1 && t > 250 * NS_PER_MS) t = 250 * NS_PER_MS;
+    if (cfg->confirm_timeout_ns && t > cfg->confirm_timeout_ns / 4) t = cfg->confirm_timeout_ns / 4;
+    if (t < 10 * NS_PER_MS) t = 10 * NS_PER_MS;
     return t;
 }
 #define BACKOFF_MIN_NS (100 * NS_PER_MS)
@@ -311,6 +313,17 @@ void conn_on_timer(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (!pump_frames(c)) return;
+    /* A 0-9-1 client cannot withdraw a publish: giving up on a confirm means
+     * dropping the connection, so its unconfirmed messages become
+     * indeterminate and are republished after the reconnect. */
+    uint64_t ct = c->w->cfg->confirm_timeout_ns, now = clock_ns();
+    for (int i = 0; ct && i < c->nagents; i++) {
+        uint64_t oldest = c->agents[i]->producer ? producer_oldest_unconfirmed_ns(c->agents[i]) : 0;
+        if (oldest && now - oldest > ct) {
+            conn_fail(c, ST_ERR_CONFIRM_TIMEOUT, "no publisher confirm within the --confirm-timeout");
+            return;
+        }
+    }
     for (int i = 0; i < c->nagents && c->up; i++)
         if (!c->agents[i]->producer) consumer_flush_acks(c->agents[i]);
 }

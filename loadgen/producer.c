@@ -64,6 +64,11 @@ int producer_setup(struct agent *a, char *err, size_t cap)
     return amqpc_check(c->amqp, "confirm.select", err, cap);
 }
 
+uint64_t producer_oldest_unconfirmed_ns(const struct agent *a)
+{
+    return a->ring_count ? a->ring[a->ring_head].sent_ns : 0;
+}
+
 uint64_t producer_inflight(const struct agent *a)
 {
     return a->ring_count + a->retry_count;

@@ -129,10 +129,10 @@ static void errors_chart(FILE *f, json_t *run)
     double *x = column(series, "t", false), *rec = column(series, "reconnects", false);
     double *err = xcalloc(n + 1, sizeof *err), *rep = column(series, "republished", false);
     static const char *const kinds[] = {"connect_errors", "connection_errors", "heartbeat_timeouts",
-                                        "channel_errors", "publish_errors"};
+                                        "channel_errors", "publish_errors", "confirm_timeouts"};
     json_t *p;
     json_array_foreach(series, i, p)
-        for (size_t k = 0; k < 5; k++) err[i] += report_num(p, kinds[k]);
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) err[i] += report_num(p, kinds[k]);
     struct svg_series s[3] = {{.label = "errors", .x = x, .y = err, .n = n},
                               {.label = "reconnects", .x = x, .y = rec, .n = n},
                               {.label = "republished", .x = x, .y = rep, .n = n, .dashed = true}};
@@ -283,6 +283,28 @@ static void faults_table(FILE *f, json_t *run)
     fputs("</table>\n", f);
 }
 
+static void availability_table(FILE *f, json_t *run)
+{
+    json_t *av = json_object_get(run, "availability");
+    if (!av) return;
+    fputs("<h2>Availability</h2>\n<table id='availability'><tr><th class='l'>fault</th>"
+          "<th>injected (s)</th><th>recovered after (s)</th></tr>\n", f);
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(av, "faults"), i, e) {
+        fputs("<tr><td class='l'>", f);
+        svg_escape(f, report_str(e, "action"));
+        fputs("</td>", f);
+        cell_num(f, report_num(e, "injected_s"), 2);
+        if (json_is_null(json_object_get(e, "recovery_s"))) fputs("<td class='fail'>never</td>", f);
+        else cell_num(f, report_num(e, "recovery_s"), 2);
+        fputs("</tr>\n", f);
+    }
+    fputs("<tr><td class='l'>longest window without confirms (s)</td><td></td>", f);
+    cell_num(f, report_num(av, "longest_no_confirm_s"), 2);
+    fputs("</tr></table>\n", f);
+}
+
 static void kv_table(FILE *f, const char *id, json_t *obj)
 {
     fprintf(f, "<table id='%s'>\n", id);
@@ -345,6 +367,7 @@ int report_html_write(const char *path, json_t *run)
     fputs("<h2>Checker</h2>\n", f);
     checker_table(f, run);
     faults_table(f, run);
+    availability_table(f, run);
     fputs("<h2>Configuration</h2>\n", f);
     kv_table(f, "config", json_object_get(run, "config"));
     fputs("<h2>Environment</h2>\n", f);

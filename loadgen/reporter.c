@@ -78,7 +78,7 @@ static void emit(struct reporter *r, uint64_t index, struct stats_hists *h, doub
         double l = length_s > 0.001 ? length_s : 1;
         uint64_t errors = p->delta[ST_ERR_CONNECT] + p->delta[ST_ERR_CONNECTION] +
                           p->delta[ST_ERR_HEARTBEAT] + p->delta[ST_ERR_CHANNEL] +
-                          p->delta[ST_ERR_PUBLISH];
+                          p->delta[ST_ERR_PUBLISH] + p->delta[ST_ERR_CONFIRM_TIMEOUT];
         fprintf(stderr,
                 "[%4llus] pub %8.0f/s conf %8.0f/s cons %8.0f/s | e2e p50 %s p99 %s | "
                 "nack %llu ret %llu err %llu reconn %llu\n",

@@ -228,40 +228,59 @@ static double num(json_t *o, const char *a, const char *b)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* Seconds from each injected fault to the first second with confirms (when
- * confirming) and deliveries again; the worst one. */
-static double recovery_s(json_t *result, struct timeline *tl, const struct config *cfg)
+/* Whether second pt had traffic again: confirms (when confirming) and
+ * deliveries (when consuming). */
+static bool alive(json_t *pt, const struct config *cfg)
 {
-    json_t *series = json_object_get(result, "series");
-    double worst = 0;
+    bool ok = num(pt, "consumed", NULL) > 0 || !cfg->consumers;
+    if (cfg->confirm && cfg->producers) ok = ok && num(pt, "confirmed", NULL) > 0;
+    return ok;
+}
+
+/* Unavailability, into result.availability: per fault, seconds from the
+ * injection to the end of the first whole second with traffic again (null:
+ * never); the worst of them; and the longest run of seconds within the
+ * publishing time with no confirms (no deliveries when not confirming). */
+static json_t *availability(json_t *result, struct timeline *tl, const struct config *cfg)
+{
+    json_t *series = json_object_get(result, "series"), *faults = json_array(), *pt;
+    double worst = 0, longest = 0, run = 0, end = (double)cfg->duration_ns / 1e9;
+    size_t k;
     for (int i = 0; i < tl->sc->nfaults; i++) {
-        if (tl->injected_ns[i] == UINT64_MAX || tl->sc->faults[i].action == FA_EXEC ||
-            tl->sc->faults[i].action == FA_WAIT)
-            continue;
+        enum fault_action a = tl->sc->faults[i].action;
+        if (tl->injected_ns[i] == UINT64_MAX || a == FA_EXEC || a == FA_WAIT) continue;
         double at = (double)tl->injected_ns[i] / 1e9, found = INFINITY;
-        size_t k;
-        json_t *pt;
         json_array_foreach(series, k, pt) {
             double t = num(pt, "t", NULL), len = num(pt, "length", NULL);
-            if (t + len <= at) continue;
-            bool ok = num(pt, "consumed", NULL) > 0 || !cfg->consumers;
-            if (cfg->confirm && cfg->producers) ok = ok && num(pt, "confirmed", NULL) > 0;
             /* the fault's own second counts only if it had no outage in it */
-            if (ok && t >= at) {
+            if (t + len > at && t >= at && alive(pt, cfg)) {
                 found = t + len - at;
                 break;
             }
         }
         if (found > worst) worst = found;
+        json_array_append_new(faults, json_pack("{s:i, s:s, s:f, s:o}", "fault", i, "action",
+                                                fault_action_name(a), "injected_s", at, "recovery_s",
+                                                isinf(found) ? json_null() : json_real(found)));
     }
-    return worst;
+    bool confirming = cfg->confirm && cfg->producers;
+    json_array_foreach(series, k, pt) {
+        if (num(pt, "t", NULL) >= end) break;
+        bool quiet = num(pt, confirming ? "confirmed" : "consumed", NULL) == 0;
+        run = quiet ? run + num(pt, "length", NULL) : 0;
+        if (run > longest) longest = run;
+    }
+    json_t *o = json_pack("{s:o, s:o, s:f}", "faults", faults, "worst_recovery_s",
+                          isinf(worst) ? json_null() : json_real(worst), "longest_no_confirm_s", longest);
+    json_object_set_new(result, "availability", o);
+    return o;
 }
 
 static const char *group_of(enum gate_kind g)
 {
     switch (g) {
     case G_LOST: return "durability";
-    case G_INDETERMINATE: case G_RECOVERY: case G_DEAD_LETTERED: return "retry";
+    case G_INDETERMINATE: case G_RECOVERY: case G_DEAD_LETTERED: case G_UNAVAILABLE: return "retry";
     case G_ORDER_VIOLATIONS: return "ordering";
     case G_DUPLICATES: case G_UNEXPLAINED_DUPLICATES: case G_UNEXPECTED: case G_DUPLICATE_EFFECTS:
         return "idempotency";
@@ -273,6 +292,7 @@ static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
 {
     json_t *tot = json_object_get(result, "totals");
     json_t *gates = json_array();
+    json_t *avail = availability(result, tl, &sc->cfg);
     bool all = true;
     printf("\n%-12s %-24s %14s %14s  %s\n", "guarantee", "gate", "limit", "actual", "verdict");
     for (int i = 0; i < sc->ngates; i++) {
@@ -291,7 +311,12 @@ static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
         case G_DUPLICATE_EFFECTS: v = num(tot, "duplicate_effects", NULL); break;
         case G_DEAD_LETTERED: v = num(tot, "dead_lettered", NULL); break;
         case G_CONSUMED: v = num(tot, "unique", NULL); break;
-        case G_RECOVERY: v = recovery_s(result, tl, &sc->cfg) * 1000; break;
+        case G_RECOVERY: {
+            json_t *w = json_object_get(avail, "worst_recovery_s");
+            v = json_is_null(w) ? INFINITY : json_number_value(w) * 1000;
+            break;
+        }
+        case G_UNAVAILABLE: v = num(avail, "longest_no_confirm_s", NULL) * 1000; break;
         case G_E2E_P50: v = num(json_object_get(result, "latency"), "e2e", "p50"); break;
         case G_E2E_P99: v = num(json_object_get(result, "latency"), "e2e", "p99"); break;
         case G_CONFIRM_P99: v = num(json_object_get(result, "latency"), "confirm", "p99"); break;
@@ -301,7 +326,7 @@ static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
         bool pass = !isnan(v) && (!g->has_min || v >= g->min) && (!g->has_max || v <= g->max);
         all = all && pass;
         char limit[64] = "", actual[64];
-        const char *unit = g->kind == G_RECOVERY || g->kind == G_E2E_P50 || g->kind == G_E2E_P99 ||
+        const char *unit = g->kind == G_RECOVERY || g->kind == G_UNAVAILABLE || g->kind == G_E2E_P50 || g->kind == G_E2E_P99 ||
                                    g->kind == G_CONFIRM_P99 ? "ms" : g->kind == G_THROUGHPUT ? "/s" : "";
         if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min, unit);
         if (g->has_max) snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s",

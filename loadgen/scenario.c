@@ -17,7 +17,7 @@ static const char *const action_names[FA_COUNT] = {
 static const char *const gate_names[G_COUNT] = {
     "lost", "unexpected", "duplicates", "unexplained_duplicates", "order_violations", "recovery",
     "e2e_p50", "e2e_p99", "confirm_p99", "throughput", "consumed", "indeterminate",
-    "duplicate_effects", "dead_lettered",
+    "duplicate_effects", "dead_lettered", "unavailable",
 };
 
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
@@ -215,7 +215,7 @@ static int gate_value(struct ctx *x, enum gate_kind g, yaml_node_t *v, const cha
     const char *s = want_scalar(x, v, field);
     if (!s) return -1;
     uint64_t u;
-    if (g == G_RECOVERY || g == G_E2E_P50 || g == G_E2E_P99 || g == G_CONFIRM_P99) {
+    if (g == G_RECOVERY || g == G_UNAVAILABLE || g == G_E2E_P50 || g == G_E2E_P99 || g == G_CONFIRM_P99) {
         if (units_duration(s, &u)) {
             err_at(x, v, field, "'%s' is not a duration (e.g. 200ms, 15s)", s);
             return -1;
@@ -245,7 +245,7 @@ static void parse_expect(struct ctx *x, yaml_node_t *n)
         if (g < 0) {
             err_at(x, node(x, p->key), field, "unknown gate (lost, unexpected, duplicates, "
                    "unexplained_duplicates, order_violations, recovery, e2e_p50, e2e_p99, "
-                   "confirm_p99, throughput, consumed, indeterminate, duplicate_effects, dead_lettered)");
+                   "confirm_p99, throughput, consumed, indeterminate, duplicate_effects, dead_lettered, unavailable)");
             continue;
         }
         if (x->sc->ngates == SCENARIO_MAX_GATES) {

@@ -6,7 +6,7 @@ const char *const stats_counter_names[ST_COUNT] = {
     "published", "confirmed", "nacked", "returned", "consumed", "redelivered", "duplicates",
     "out_of_order", "indeterminate", "bad_foreign", "bad_truncated", "bad_version",
     "bad_checksum", "stale_run", "connect_errors", "connection_errors", "heartbeat_timeouts",
-    "channel_errors", "publish_errors", "reconnects", "republished", "duplicates_explained", "effects", "handler_failures", "dead_lettered",
+    "channel_errors", "publish_errors", "confirm_timeouts", "reconnects", "republished", "duplicates_explained", "effects", "handler_failures", "dead_lettered",
 };
 
 const char *const stats_hist_names[SH_COUNT] = {"e2e", "e2e-uncorrected", "confirm",

@@ -35,6 +35,9 @@ def test_safe_scenarios_pass(name, tmp_path):
     assert all(f["ok"] for f in j["faults"]), j["faults"]
     if name.startswith("kill"):
         assert j["errors"]["reconnects"] >= 2  # both clients really lost the broker
+    if name == "kill-durable-classic":
+        # the kill (4 s) .. restart (5 s) .. boot: seconds without a confirm, measured
+        assert 2 <= j["availability"]["longest_no_confirm_s"] <= 15
     if name == "restart-ordering":
         assert t["out_of_order"] == 0
     if name == "idempotent-redelivery":
@@ -78,6 +81,38 @@ def test_unsafe_scenarios_are_caught(name, gate, tmp_path):
         assert j["totals"]["out_of_order"] > 10 and j["totals"]["lost"] == 0
     if name == "latency-spike":
         assert gates["e2e_p99"]["actual"] >= 200
+
+
+CONFIRM_TIMEOUT = """\
+name: confirm-timeout
+description: the broker's answers come 2.5 s late for 3 s; heartbeats (10 s) do not
+  notice, the 1 s confirm timeout does
+topology: {queue: confirm-timeout-q, durable: true}
+load: {rate: 300, duration: 8s, persistent: true, heartbeat: 10, confirm_timeout: 1s,
+       connect_timeout: 2s}
+faults:
+  - {at: 2s, action: toxic, for: 3s, toxic: {type: latency, stream: downstream, attributes: {latency: 2500}}}
+expect:
+  lost: 0
+  unexplained_duplicates: 0
+  unavailable: {max: 10s}
+"""
+
+
+def test_confirm_timeout_drops_the_connection_and_republishes(broker, tmp_path):
+    f = tmp_path / "ct.yaml"
+    f.write_text(CONFIRM_TIMEOUT)
+    out = tmp_path / "ct.json"
+    r = run_loadgen("run", f, "--uri", broker.uri, "--json", out, "--no-report", timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = json.loads(out.read_text())
+    t, e = j["totals"], j["errors"]
+    assert e["confirm_timeouts"] >= 1 and e["heartbeat_timeouts"] == 0
+    assert t["indeterminate"] > 0 and t["republished"] > 0
+    assert t["lost"] == 0 and t["unique"] == 2400
+    av = j["availability"]
+    assert 1 <= av["longest_no_confirm_s"] <= 10
+    assert av["faults"][0]["action"] == "toxic" and av["faults"][0]["recovery_s"] is not None
 
 
 def test_all_shipped_scenarios_validate():
