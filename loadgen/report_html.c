@@ -39,6 +39,13 @@ void report_html_tail(FILE *f)
           f);
 }
 
+static void cell_str(FILE *f, const char *s)
+{
+    fputs("<td class='l'>", f);
+    svg_escape(f, s);
+    fputs("</td>", f);
+}
+
 static void cell_num(FILE *f, double v, int dp)
 {
     if (isnan(v)) fputs("<td>n/a</td>", f);
@@ -190,11 +197,9 @@ static void verdict_table(FILE *f, json_t *run)
     json_t *g;
     json_array_foreach(gates, i, g) {
         bool pass = json_is_true(json_object_get(g, "pass"));
-        fputs("<tr><td class='l'>", f);
-        svg_escape(f, report_str(g, "guarantee"));
-        fputs("</td><td class='l'>", f);
-        svg_escape(f, report_str(g, "gate"));
-        fputs("</td>", f);
+        fputs("<tr>", f);
+        cell_str(f, report_str(g, "guarantee"));
+        cell_str(f, report_str(g, "gate"));
         cell_num(f, report_num(g, "min"), 1);
         cell_num(f, report_num(g, "max"), 1);
         cell_num(f, report_num(g, "actual"), 1);
@@ -223,9 +228,8 @@ static void checker_table(FILE *f, json_t *run)
     json_t *tot = json_object_get(run, "totals");
     fputs("<table id='checker'><tr><th class='l'>category</th><th>count</th></tr>\n", f);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        fputs("<tr><td class='l'>", f);
-        svg_escape(f, rows[i][1]);
-        fputs("</td>", f);
+        fputs("<tr>", f);
+        cell_str(f, rows[i][1]);
         cell_num(f, report_num(tot, rows[i][0]), 0);
         fputs("</tr>\n", f);
     }
@@ -292,9 +296,8 @@ static void availability_table(FILE *f, json_t *run)
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(av, "faults"), i, e) {
-        fputs("<tr><td class='l'>", f);
-        svg_escape(f, report_str(e, "action"));
-        fputs("</td>", f);
+        fputs("<tr>", f);
+        cell_str(f, report_str(e, "action"));
         cell_num(f, report_num(e, "injected_s"), 2);
         if (json_is_null(json_object_get(e, "recovery_s"))) fputs("<td class='fail'>never</td>", f);
         else cell_num(f, report_num(e, "recovery_s"), 2);
@@ -311,13 +314,12 @@ static void kv_table(FILE *f, const char *id, json_t *obj)
     const char *k;
     json_t *v;
     json_object_foreach(obj, k, v) {
-        fputs("<tr><td class='l'>", f);
-        svg_escape(f, k);
-        fputs("</td><td class='l'>", f);
         char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-        svg_escape(f, s ? s : json_string_value(v));
+        fputs("<tr>", f);
+        cell_str(f, k);
+        cell_str(f, s ? s : json_string_value(v));
+        fputs("</tr>\n", f);
         free(s);
-        fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
 }
