@@ -121,24 +121,6 @@ const char *config_queue_name(const struct config *c, int i, char *buf, size_t c
     return buf;
 }
 
-const char *config_redact_uri(const char *uri, char *buf, size_t cap)
-{
-    if (!uri) {
-        snprintf(buf, cap, "embedded");
-        return buf;
-    }
-    const char *scheme = strstr(uri, "://");
-    const char *at = strrchr(uri, '@');
-    if (!scheme || !at || at < scheme) {
-        snprintf(buf, cap, "%s", uri);
-        return buf;
-    }
-    const char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
-    if (!colon) colon = at;
-    snprintf(buf, cap, "%.*s:***%s", (int)(colon - uri), uri, at);
-    return buf;
-}
-
 void config_usage(FILE *f)
 {
     fputs(
@@ -564,69 +546,4 @@ int config_validate(struct config *c)
     int agents = c->producers + c->consumers;
     if (c->threads > agents) c->threads = agents;
     return 0;
-}
-
-static json_t *schedule_json(const struct config_schedule *s)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < s->n; i++)
-        json_array_append_new(a, json_pack("{s:I, s:f}", "value", (json_int_t)s->value[i],
-                                           "seconds", (double)s->dur_ns[i] / 1e9));
-    return a;
-}
-
-json_t *config_to_json(const struct config *c)
-{
-    char uri[256];
-    json_t *args = json_object();
-    for (int i = 0; i < c->n_queue_args; i++) {
-        const struct config_arg *a = &c->queue_args[i];
-        json_object_set_new(args, a->key,
-                            a->is_int    ? json_integer(a->num)
-                            : a->is_bool ? json_boolean(a->num)
-                                         : json_string(a->str));
-    }
-    json_t *j = json_object();
-    json_object_set_new(j, "uri", json_string(config_redact_uri(c->uri, uri, sizeof uri)));
-    json_object_set_new(j, "threads", json_integer(c->threads));
-    json_object_set_new(j, "producers", json_integer(c->producers));
-    json_object_set_new(j, "consumers", json_integer(c->consumers));
-    json_object_set_new(j, "channels_per_connection", json_integer(c->channels_per_conn));
-    json_object_set_new(j, "rate", schedule_json(&c->rate));
-    json_object_set_new(j, "size", schedule_json(&c->size));
-    json_object_set_new(j, "confirm", json_integer(c->confirm));
-    json_object_set_new(j, "persistent", json_boolean(c->persistent));
-    json_object_set_new(j, "mandatory", json_boolean(c->mandatory));
-    json_object_set_new(j, "republish", json_boolean(!c->no_republish));
-    json_object_set_new(j, "prefetch", json_integer(c->prefetch));
-    json_object_set_new(j, "multi_ack", json_integer(c->multi_ack));
-    json_object_set_new(j, "auto_ack", json_boolean(c->auto_ack));
-    json_object_set_new(j, "idempotent", json_boolean(c->idempotent));
-    json_object_set_new(j, "consumer_delay_ms", json_real((double)c->consumer_delay_ns / 1e6));
-    json_object_set_new(j, "fail_rate", json_real(c->fail_rate));
-    json_object_set_new(j, "fail_action", json_string(config_fail_action_name(c->fail_action)));
-    json_object_set_new(j, "retry_delay_ms", json_real((double)c->retry_delay_ns / 1e6));
-    json_object_set_new(j, "max_retries", json_integer(c->max_retries));
-    json_object_set_new(j, "ordering", json_string(c->order_by_queue ? "queue" : "consumer"));
-    json_object_set_new(j, "queue", json_string(c->queue));
-    json_object_set_new(j, "queues", json_integer(c->queues));
-    json_object_set_new(j, "queue_type", json_string(config_queue_type_name(c->queue_type)));
-    json_object_set_new(j, "queue_args", args);
-    json_object_set_new(j, "durable", json_boolean(c->durable));
-    json_object_set_new(j, "exchange", json_string(c->exchange));
-    json_object_set_new(j, "exchange_type", json_string(c->exchange_type));
-    json_object_set_new(j, "routing_key", c->routing_key ? json_string(c->routing_key) : json_null());
-    json_object_set_new(j, "predeclared", json_boolean(c->predeclared));
-    json_object_set_new(j, "duration_s", json_real((double)c->duration_ns / 1e9));
-    json_object_set_new(j, "messages", json_integer((json_int_t)c->messages));
-    json_object_set_new(j, "warmup_s", json_real((double)c->warmup_ns / 1e9));
-    json_object_set_new(j, "heartbeat_s", json_integer((json_int_t)c->heartbeat_s));
-    json_object_set_new(j, "confirm_timeout_s", json_real((double)c->confirm_timeout_ns / 1e9));
-    json_object_set_new(j, "clock", json_string(c->realtime_clock ? "realtime" : "monotonic"));
-    json_object_set_new(j, "via_proxy", json_boolean(c->via_proxy));
-    json_t *tox = json_array();
-    for (int i = 0; i < c->n_proxy_toxics; i++)
-        json_array_append_new(tox, json_loads(c->proxy_toxics[i], 0, NULL));
-    json_object_set_new(j, "proxy_toxics", tox);
-    return j;
 }
