@@ -102,6 +102,8 @@ int config_parse_arg(const char *kv, struct config_arg *out);
 const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap);
 const char *config_queue_type_name(enum queue_type t);
 const char *config_fail_action_name(enum fail_action a);
+/* Handlers fail into the retry-queue pattern (QUEUE.retry, QUEUE.dlq). */
+bool config_retrying(const struct config *c);
 
 /* The effective configuration, credentials redacted from the URI. */
 json_t *config_to_json(const struct config *c);

@@ -278,8 +278,7 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
         /* Default exchange: one delivery per message, so we know when all came. */
         if (!cfg->exchange[0] && consumed >= published) return PHASE_STOP;
         /* Quiet means quiet for longer than a retry queue holds a message. */
-        uint64_t idle = IDLE_DRAIN_NS + (cfg->fail_rate > 0 && cfg->fail_action == FAIL_RETRY
-                                             ? cfg->retry_delay_ns : 0);
+        uint64_t idle = IDLE_DRAIN_NS + (config_retrying(cfg) ? cfg->retry_delay_ns : 0);
         if (now - *last_change >= idle) return PHASE_STOP;
         return PHASE_DRAIN;
     }

@@ -104,6 +104,11 @@ int config_parse_arg(const char *kv, struct config_arg *a)
     return 0;
 }
 
+bool config_retrying(const struct config *c)
+{
+    return c->fail_rate > 0 && c->fail_action == FAIL_RETRY;
+}
+
 const char *config_fail_action_name(enum fail_action a)
 {
     return a == FAIL_REJECT ? "reject" : a == FAIL_RETRY ? "retry" : "requeue";
@@ -525,7 +530,7 @@ int config_validate(struct config *c)
                 config_fail_action_name(c->fail_action));
         return -1;
     }
-    if (c->fail_rate > 0 && c->fail_action == FAIL_RETRY) {
+    if (config_retrying(c)) {
         if (c->queue_type == QUEUE_STREAM) {
             log_err("--fail-action retry needs a classic or quorum queue (streams do not dead-letter)");
             return -1;

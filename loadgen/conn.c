@@ -211,7 +211,7 @@ static bool dispatch(struct conn *c, amqp_frame_t *f)
     case AMQP_FRAME_HEADER:
         if (!rx->active) break;
         rx->body_size = f->payload.properties.body_size;
-        if (c->w->cfg->fail_rate > 0 && c->w->cfg->fail_action == FAIL_RETRY)
+        if (config_retrying(c->w->cfg))
             rx->rejections = consumer_rejections(f->payload.properties.decoded);
         msg_decoder_begin(&rx->dec, rx->body_size);
         if (rx->body_size == 0) {

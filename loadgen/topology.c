@@ -4,11 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool retrying(const struct config *cfg)
-{
-    return cfg->fail_rate > 0 && cfg->fail_action == FAIL_RETRY;
-}
-
 static void str_arg(amqp_table_entry_t *e, const char *key, const char *v)
 {
     e->key = amqp_cstring_bytes(key);
@@ -55,7 +50,7 @@ int topology_declare_queue(amqp_connection_state_t c, int channel, const struct 
 {
     char what[400], retry[256];
     amqp_table_entry_t e[CONFIG_MAX_ARGS + 3];
-    const char *rk = retrying(cfg) ? topology_side_queue(name, "retry", retry, sizeof retry) : NULL;
+    const char *rk = config_retrying(cfg) ? topology_side_queue(name, "retry", retry, sizeof retry) : NULL;
     amqp_queue_declare(c, (amqp_channel_t)channel, amqp_cstring_bytes(name), 0, cfg->durable, 0, 0,
                        queue_args(cfg, e, rk));
     snprintf(what, sizeof what, "declare queue '%s'", name);
@@ -102,7 +97,7 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
     }
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
-        if (retrying(cfg) && declare_side_queues(c, cfg, name, err, cap)) return -1;
+        if (config_retrying(cfg) && declare_side_queues(c, cfg, name, err, cap)) return -1;
         if (topology_declare_queue(c, 1, cfg, name, err, cap)) return -1;
         if (cfg->exchange[0]) {
             const char *key = cfg->routing_key ? cfg->routing_key : name;
@@ -117,7 +112,7 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
 
 int64_t topology_dead_lettered(amqp_connection_state_t c, const struct config *cfg)
 {
-    if (!retrying(cfg)) return -1;
+    if (!config_retrying(cfg)) return -1;
     char name[256], dlq[256];
     int64_t total = 0;
     for (int i = 0; i < cfg->queues; i++) {
@@ -138,7 +133,7 @@ void topology_delete(amqp_connection_state_t c, const struct config *cfg)
         config_queue_name(cfg, i, name, sizeof name);
         amqp_queue_delete(c, 1, amqp_cstring_bytes(name), 0, 0);
         if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
-        for (int k = 0; retrying(cfg) && k < 2; k++) {
+        for (int k = 0; config_retrying(cfg) && k < 2; k++) {
             topology_side_queue(name, k ? "dlq" : "retry", side, sizeof side);
             amqp_queue_delete(c, 1, amqp_cstring_bytes(side), 0, 0);
             if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
