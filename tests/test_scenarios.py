@@ -111,7 +111,7 @@ def test_confirm_timeout_drops_the_connection_and_republishes(broker, tmp_path):
     assert t["indeterminate"] > 0 and t["republished"] > 0
     assert t["lost"] == 0 and t["unique"] == 2400
     av = j["availability"]
-    assert 1 <= av["longest_no_confirm_s"] <= 10
+    assert av["longest_no_confirm_s"] >= 1 and av["longest_no_confirm_s"] <= 10
     assert av["faults"][0]["action"] == "toxic" and av["faults"][0]["recovery_s"] is not None
 
 
