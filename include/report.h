@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -32,6 +33,17 @@ json_t *report_load(const char *dir_or_file, char *err, size_t cap);
  * or not a number) or a string ("" when absent). */
 double report_num(json_t *o, const char *path);
 const char *report_str(json_t *o, const char *path);
+
+/* Creates path and its parents (mkdir -p). Returns 0, or -1 with the reason. */
+int report_mkdirs(const char *path, char *err, size_t cap);
+
+/* One column of run.json's per-second series, malloc'd, one value per second
+ * (caller frees): as is, or as a rate (value / interval length; NaN for an
+ * interval too short to say). *n gets the count. */
+double *report_series(json_t *run, const char *key, bool rate, size_t *n);
+/* The percentile distribution of latency.METRIC: malloc'd percentiles (0..1)
+ * and values (ms), caller frees both. Returns the count, 0 when absent. */
+size_t report_distribution(json_t *run, const char *metric, double **percentile, double **value_ms);
 
 /* The environment block: host, OS, CPUs, loadgen version and commit, broker
  * version, start time (UTC, ISO 8601). */

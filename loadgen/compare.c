@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_RUNS 64
 #define MAX_GROUPS 16
@@ -172,30 +171,14 @@ static void overlay(FILE *f, struct group *g, int ng, const char *title, const c
     int ns = 0, nb = 0;
     for (int k = 0; k < ng; k++) {
         for (int r = 0; r < g[k].n && r < 4; r++) {
-            json_t *run = g[k].runs[r], *xs, *ys;
+            json_t *run = g[k].runs[r];
             size_t n;
             double *x, *y;
             if (distribution) {
-                json_t *d = json_object_get(json_object_get(json_object_get(run, "latency"), "e2e"),
-                                            "distribution");
-                xs = json_object_get(d, "percentile"), ys = json_object_get(d, "value_ms");
-                n = json_array_size(xs);
-                if (json_array_size(ys) != n) continue;
-                x = xcalloc(n + 1, sizeof *x), y = xcalloc(n + 1, sizeof *y);
-                for (size_t i = 0; i < n; i++) {
-                    x[i] = json_number_value(json_array_get(xs, i));
-                    y[i] = json_number_value(json_array_get(ys, i));
-                }
+                if (!(n = report_distribution(run, "e2e", &x, &y))) continue;
             } else {
-                json_t *series = json_object_get(run, "series"), *p;
-                n = json_array_size(series);
-                x = xcalloc(n + 1, sizeof *x), y = xcalloc(n + 1, sizeof *y);
-                size_t i;
-                json_array_foreach(series, i, p) {
-                    double len = report_num(p, "length");
-                    x[i] = report_num(p, "t");
-                    y[i] = rate ? (len > 0.001 ? report_num(p, key) / len : NAN) : report_num(p, key);
-                }
+                x = report_series(run, "t", false, &n);
+                y = report_series(run, key, rate, &n);
             }
             bufs[nb++] = x, bufs[nb++] = y;
             snprintf(labels[ns], sizeof labels[ns], "%.120s #%d", g[k].label, r + 1);
@@ -309,9 +292,18 @@ int cmd_compare(int argc, char **argv)
     }
     if (rc == EXIT_OK) {
         print_table(groups, ng);
-        if (!strncmp(out, "reports/", 8)) mkdir("reports", 0755);
-        if (write_html(out, groups, ng)) rc = EXIT_USAGE;
-        else fprintf(stderr, "loadgen: comparison in %s\n", out);
+        char parent[1024], err[1200];
+        str_copy(parent, sizeof parent, out);
+        char *slash = strrchr(parent, '/');
+        if (slash && slash != parent) *slash = 0;
+        if (slash && slash != parent && report_mkdirs(parent, err, sizeof err)) {
+            log_err("compare: --out: %s", err);
+            rc = EXIT_USAGE;
+        } else if (write_html(out, groups, ng)) {
+            rc = EXIT_USAGE;
+        } else {
+            fprintf(stderr, "loadgen: comparison in %s\n", out);
+        }
     }
     for (int k = 0; k < ng; k++)
         for (int r = 0; r < groups[k].n; r++) json_decref(groups[k].runs[r]), free(groups[k].dirs[r]);

@@ -15,7 +15,7 @@
 #define LOADGEN_COMMIT "unknown"
 #endif
 
-static int mkdirs(const char *path, char *err, size_t cap)
+int report_mkdirs(const char *path, char *err, size_t cap)
 {
     char buf[1024];
     str_copy(buf, sizeof buf, path);
@@ -56,7 +56,7 @@ int report_prepare_dir(const struct config *cfg, char *dir, size_t cap, char *er
         for (int i = 2; stat(dir, &st) == 0 && i < 100; i++)
             snprintf(dir, cap, "reports/%s-%s-%d", stamp, name, i);
     }
-    return mkdirs(dir, err, errcap);
+    return report_mkdirs(dir, err, errcap);
 }
 
 static int write_json(const char *path, json_t *run)
@@ -143,6 +143,35 @@ const char *report_str(json_t *o, const char *path)
 {
     json_t *v = at_path(o, path);
     return json_is_string(v) ? json_string_value(v) : "";
+}
+
+double *report_series(json_t *run, const char *key, bool rate, size_t *n)
+{
+    json_t *series = json_object_get(run, "series"), *p;
+    size_t i;
+    *n = json_array_size(series);
+    double *v = xcalloc(*n + 1, sizeof *v);
+    json_array_foreach(series, i, p) {
+        double x = report_num(p, key), len = report_num(p, "length");
+        v[i] = rate ? (len > 0.001 ? x / len : NAN) : x;
+    }
+    return v;
+}
+
+size_t report_distribution(json_t *run, const char *metric, double **percentile, double **value_ms)
+{
+    json_t *d = json_object_get(json_object_get(json_object_get(run, "latency"), metric), "distribution");
+    json_t *ps = json_object_get(d, "percentile"), *vs = json_object_get(d, "value_ms");
+    size_t n = json_array_size(vs);
+    *percentile = *value_ms = NULL;
+    if (!n || json_array_size(ps) != n) return 0;
+    *percentile = xcalloc(n, sizeof **percentile);
+    *value_ms = xcalloc(n, sizeof **value_ms);
+    for (size_t i = 0; i < n; i++) {
+        (*percentile)[i] = json_number_value(json_array_get(ps, i));
+        (*value_ms)[i] = json_number_value(json_array_get(vs, i));
+    }
+    return n;
 }
 
 json_t *report_environment(const char *broker_version, double started_epoch_s)

@@ -52,19 +52,6 @@ static void cell_num(FILE *f, double v, int dp)
     else fprintf(f, "<td>%.*f</td>", dp, v);
 }
 
-/* Per-second series column as a rate (delta / interval length) or as is. */
-static double *column(json_t *series, const char *key, bool rate)
-{
-    size_t n = json_array_size(series), i;
-    double *v = xcalloc(n + 1, sizeof *v);
-    json_t *p;
-    json_array_foreach(series, i, p) {
-        double x = report_num(p, key), len = report_num(p, "length");
-        v[i] = rate ? (len > 0.001 ? x / len : NAN) : x;
-    }
-    return v;
-}
-
 static const char *undo_of(const char *a)
 {
     if (!strcmp(a, "kill") || !strcmp(a, "stop")) return "start";
@@ -110,13 +97,12 @@ static int fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
 static void time_chart(FILE *f, json_t *run, const char *title, const char *ylabel,
                        const char *const *keys, const char *const *names, int nkeys, bool rate)
 {
-    json_t *series = json_object_get(run, "series");
-    size_t n = json_array_size(series);
-    double *x = column(series, "t", false);
+    size_t n;
+    double *x = report_series(run, "t", false, &n);
     struct svg_series s[8];
     double *cols[8];
     for (int k = 0; k < nkeys; k++) {
-        cols[k] = column(series, keys[k], rate);
+        cols[k] = report_series(run, keys[k], rate, &n);
         s[k] = (struct svg_series){.label = names[k], .x = x, .y = cols[k], .n = n};
     }
     struct svg_band bands[MAX_BANDS];
@@ -132,9 +118,9 @@ static void time_chart(FILE *f, json_t *run, const char *title, const char *ylab
 static void errors_chart(FILE *f, json_t *run)
 {
     json_t *series = json_object_get(run, "series");
-    size_t n = json_array_size(series), i;
-    double *x = column(series, "t", false), *rec = column(series, "reconnects", false);
-    double *err = xcalloc(n + 1, sizeof *err), *rep = column(series, "republished", false);
+    size_t n, i;
+    double *x = report_series(run, "t", false, &n), *rec = report_series(run, "reconnects", false, &n);
+    double *err = xcalloc(n + 1, sizeof *err), *rep = report_series(run, "republished", false, &n);
     static const char *const kinds[] = {"connect_errors", "connection_errors", "heartbeat_timeouts",
                                         "channel_errors", "publish_errors", "confirm_timeouts"};
     json_t *p;
@@ -162,16 +148,9 @@ static void distribution_chart(FILE *f, json_t *run)
     double *bufs[8];
     int ns = 0;
     for (int m = 0; m < 4; m++) {
-        json_t *d = json_object_get(json_object_get(json_object_get(run, "latency"), metrics[m]),
-                                    "distribution");
-        json_t *vs = json_object_get(d, "value_ms"), *ps = json_object_get(d, "percentile");
-        size_t n = json_array_size(vs);
-        if (!n || json_array_size(ps) != n) continue;
-        double *x = xcalloc(n, sizeof *x), *y = xcalloc(n, sizeof *y);
-        for (size_t i = 0; i < n; i++) {
-            x[i] = json_number_value(json_array_get(ps, i));
-            y[i] = json_number_value(json_array_get(vs, i));
-        }
+        double *x, *y;
+        size_t n = report_distribution(run, metrics[m], &x, &y);
+        if (!n) continue;
         bufs[2 * ns] = x, bufs[2 * ns + 1] = y;
         s[ns] = (struct svg_series){.label = metrics[m], .color = svg_color(m / 2), .x = x, .y = y,
                                     .n = n, .dashed = m % 2 == 1};

@@ -221,19 +221,12 @@ static void on_stopped(void *ctx)
     tl->running = false;
 }
 
-static double num(json_t *o, const char *a, const char *b)
-{
-    json_t *v = json_object_get(o, a);
-    if (b) v = json_object_get(v, b);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 /* Whether second pt had traffic again: confirms (when confirming) and
  * deliveries (when consuming). */
 static bool alive(json_t *pt, const struct config *cfg)
 {
-    bool ok = num(pt, "consumed", NULL) > 0 || !cfg->consumers;
-    if (cfg->confirm && cfg->producers) ok = ok && num(pt, "confirmed", NULL) > 0;
+    bool ok = report_num(pt, "consumed") > 0 || !cfg->consumers;
+    if (cfg->confirm && cfg->producers) ok = ok && report_num(pt, "confirmed") > 0;
     return ok;
 }
 
@@ -251,7 +244,7 @@ static json_t *availability(json_t *result, struct timeline *tl, const struct co
         if (tl->injected_ns[i] == UINT64_MAX || a == FA_EXEC || a == FA_WAIT) continue;
         double at = (double)tl->injected_ns[i] / 1e9, found = INFINITY;
         json_array_foreach(series, k, pt) {
-            double t = num(pt, "t", NULL), len = num(pt, "length", NULL);
+            double t = report_num(pt, "t"), len = report_num(pt, "length");
             /* the fault's own second counts only if it had no outage in it */
             if (t + len > at && t >= at && alive(pt, cfg)) {
                 found = t + len - at;
@@ -265,9 +258,9 @@ static json_t *availability(json_t *result, struct timeline *tl, const struct co
     }
     bool confirming = cfg->confirm && cfg->producers;
     json_array_foreach(series, k, pt) {
-        if (num(pt, "t", NULL) >= end) break;
-        bool quiet = num(pt, confirming ? "confirmed" : "consumed", NULL) == 0;
-        run = quiet ? run + num(pt, "length", NULL) : 0;
+        if (report_num(pt, "t") >= end) break;
+        bool quiet = report_num(pt, confirming ? "confirmed" : "consumed") == 0;
+        run = quiet ? run + report_num(pt, "length") : 0;
         if (run > longest) longest = run;
     }
     json_t *o = json_pack("{s:o, s:o, s:f}", "faults", faults, "worst_recovery_s",
@@ -299,28 +292,28 @@ static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
         const struct gate *g = &sc->gates[i];
         double v = NAN;
         switch (g->kind) {
-        case G_LOST: v = num(tot, "lost", NULL); break;
+        case G_LOST: v = report_num(tot, "lost"); break;
         case G_UNEXPECTED:
-            v = num(tot, "bad_foreign", NULL) + num(tot, "bad_truncated", NULL) +
-                num(tot, "bad_version", NULL) + num(tot, "bad_checksum", NULL);
+            v = report_num(tot, "bad_foreign") + report_num(tot, "bad_truncated") +
+                report_num(tot, "bad_version") + report_num(tot, "bad_checksum");
             break;
-        case G_DUPLICATES: v = num(tot, "duplicates_total", NULL); break;
-        case G_UNEXPLAINED_DUPLICATES: v = num(tot, "duplicates_unexplained", NULL); break;
-        case G_ORDER_VIOLATIONS: v = num(tot, "out_of_order", NULL); break;
-        case G_INDETERMINATE: v = num(tot, "indeterminate", NULL); break;
-        case G_DUPLICATE_EFFECTS: v = num(tot, "duplicate_effects", NULL); break;
-        case G_DEAD_LETTERED: v = num(tot, "dead_lettered", NULL); break;
-        case G_CONSUMED: v = num(tot, "unique", NULL); break;
+        case G_DUPLICATES: v = report_num(tot, "duplicates_total"); break;
+        case G_UNEXPLAINED_DUPLICATES: v = report_num(tot, "duplicates_unexplained"); break;
+        case G_ORDER_VIOLATIONS: v = report_num(tot, "out_of_order"); break;
+        case G_INDETERMINATE: v = report_num(tot, "indeterminate"); break;
+        case G_DUPLICATE_EFFECTS: v = report_num(tot, "duplicate_effects"); break;
+        case G_DEAD_LETTERED: v = report_num(tot, "dead_lettered"); break;
+        case G_CONSUMED: v = report_num(tot, "unique"); break;
         case G_RECOVERY: {
             json_t *w = json_object_get(avail, "worst_recovery_s");
             v = json_is_null(w) ? INFINITY : json_number_value(w) * 1000;
             break;
         }
-        case G_UNAVAILABLE: v = num(avail, "longest_no_confirm_s", NULL) * 1000; break;
-        case G_E2E_P50: v = num(json_object_get(result, "latency"), "e2e", "p50"); break;
-        case G_E2E_P99: v = num(json_object_get(result, "latency"), "e2e", "p99"); break;
-        case G_CONFIRM_P99: v = num(json_object_get(result, "latency"), "confirm", "p99"); break;
-        case G_THROUGHPUT: v = num(json_object_get(result, "rates"), "consumed", NULL); break;
+        case G_UNAVAILABLE: v = report_num(avail, "longest_no_confirm_s") * 1000; break;
+        case G_E2E_P50: v = report_num(result, "latency.e2e.p50"); break;
+        case G_E2E_P99: v = report_num(result, "latency.e2e.p99"); break;
+        case G_CONFIRM_P99: v = report_num(result, "latency.confirm.p99"); break;
+        case G_THROUGHPUT: v = report_num(result, "rates.consumed"); break;
         case G_COUNT: break;
         }
         bool pass = !isnan(v) && (!g->has_min || v >= g->min) && (!g->has_max || v <= g->max);
