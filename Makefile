@@ -2,9 +2,13 @@
 CC      ?= cc
 PKGS    := librabbitmq libevent libevent_pthreads yaml-0.1 jansson zlib
 OPT     ?= -O2 -g
-CFLAGS  := $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
-           $(shell pkg-config --cflags $(PKGS))
-LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+# pkg-config runs when a recipe first needs the flags, not when make parses
+# this file: on a bare machine `make run` installs the packages first (deps),
+# and flags read at parse time would be empty. Each is computed once.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+CFLAGS  = $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude $(PKG_CFLAGS)
+LDLIBS  = $(PKG_LIBS) -lpthread -lm
 PYTEST  := /usr/bin/python3 -m pytest
 Q       := $(if $(V),,@)
 
@@ -48,12 +52,15 @@ obj/%.o: %.c $(wildcard include/*.h) tests/unit/unit.h
 deps:
 	scripts/install-deps
 
-# The README's two commands.
-run: deps all
+# The README's two commands. Both install the packages, then build in a
+# sub-make, so nothing is compiled before the headers and libraries exist.
+run: deps
+	$(MAKE) all
 	bin/loadgen bench --duration 20s --rate 5000 --producers 2 --consumers 2 --confirm 128 \
 	    --persistent --durable --report-dir reports/last-run
 
-test: deps all unit
+test: deps
+	$(MAKE) all unit
 	$(PYTEST) -q tests
 
 unit: bin/unit-tests
