@@ -11,6 +11,7 @@ enum exit_code {
     EXIT_FAILED = 1,    /* the run completed but a gate or guarantee failed */
     EXIT_USAGE = 2,     /* bad option, bad config or scenario file */
     EXIT_BROKER = 3,    /* broker unreachable, failed to start, or setup failed */
+    EXIT_INCOMPLETE = 4, /* no gate failed, but one could not be decided (drain gave up) */
     EXIT_INTERRUPTED = 130,
 };
 

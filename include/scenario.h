@@ -35,6 +35,7 @@ struct gate {
     enum gate_kind kind;
     bool has_min, has_max;
     double min, max; /* durations in ms, counts as counts, throughput in msg/s */
+    int line, col;   /* where the file names it */
 };
 
 #define SCENARIO_MAX_GATES 16
@@ -53,6 +54,8 @@ void scenario_free(struct scenario *sc);
 
 const char *fault_action_name(enum fault_action a);
 const char *gate_name(enum gate_kind g);
+/* "ms" for latency and time gates, "/s" for throughput, "" for counts. */
+const char *gate_unit(enum gate_kind g);
 bool fault_needs_broker(enum fault_action a);
 
 #endif

@@ -43,6 +43,10 @@ struct seq_track {
     uint64_t highest, unique;
     uint64_t *bits; /* bit s set when sequence s was seen */
     uint64_t nbits;
+    /* bit s set when this thread's first copy of s carried an explanation
+     * (redelivered flag or attempt > 1): a copy another thread saw first is
+     * then an explained duplicate. Same size as bits. */
+    uint64_t *flagged;
 };
 
 struct agent;
@@ -72,6 +76,8 @@ struct agent {
     uint64_t ring_head, ring_count;
     struct inflight *retry;           /* unconfirmed at a connection loss, or nacked */
     uint64_t retry_head, retry_count, retry_cap;
+    uint64_t nack_backoff_ns, retry_after_ns; /* after a nack: republish no sooner */
+    uint64_t cwnd;                    /* unconfirmed allowed: halved per nack, grows per confirm */
     uint64_t *confirmed;              /* bit s: sequence s was confirmed */
     uint64_t confirmed_nbits;
     unsigned char *body;              /* header + payload buffer */
@@ -112,7 +118,7 @@ struct conn {
     struct wire_buf out;     /* our encoded publishes and acks */
     bool write_blocked;      /* out has bytes the kernel would not take yet */
     uint32_t frame_max;
-    uint64_t last_rx_ns;     /* last frame from the broker: our dead-peer check */
+    uint64_t last_rx_ns;     /* last bytes from the broker: our dead-peer check */
     struct agent **agents; /* by channel - 1 */
     struct chan_rx *rx;    /* by channel - 1 */
     int nagents;
@@ -152,7 +158,8 @@ struct worker {
     uint64_t rng;             /* handler failures: xorshift64* state */
     int nproducers_total;
     /* read by bench without locks */
-    _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed;
+    _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed, snap_unique;
+    uint64_t unique_total; /* distinct (queue, producer, seq) this thread saw */
     _Atomic int snap_producers_done, snap_up;
     int nproducers;
     char setup_error[512];

@@ -1,4 +1,5 @@
 /* `loadgen bench`: set up, run the workers, drain, report. */
+#include "admin.h"
 #include "amqpc.h"
 #include "bench.h"
 #include "broker.h"
@@ -22,9 +23,17 @@
 #define IDLE_DRAIN_NS (2 * NS_PER_SEC)
 
 struct seq_summary {
-    uint64_t unique, gaps, cross_duplicates;
+    uint64_t unique, gaps, cross_duplicates, cross_explained;
     bool have_lost;          /* computable: each message routes to exactly one queue */
     uint64_t lost, recovered; /* confirmed, never consumed / consumed, never confirmed */
+};
+
+/* How the drain ended, for the verdict: a drain that gave up with messages
+ * still in the broker makes `lost` unknowable, not a loss. */
+struct drain {
+    uint64_t since, last_consumed, last_change;
+    const char *ended;   /* "complete", "idle", "timeout", "interrupted" */
+    int64_t still_queued; /* ready in the broker when it ended; -1 unknown */
 };
 
 static uint64_t consumed_word(struct worker *ws, int n, int q, int p, uint64_t wd)
@@ -59,6 +68,32 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
     }
 }
 
+/* Copies of one word's sequences seen by more than one thread: each thread
+ * after the first holds one duplicate, explained when that thread's first
+ * copy carried the redelivered flag or a republish's attempt (which thread
+ * saw the original is unknown, so at most all but one are explained). */
+static uint64_t cross_explained_word(struct worker *ws, int n, int q, int p, uint64_t wd)
+{
+    uint64_t acc = 0, twice = 0, explained = 0;
+    for (int t = 0; t < n; t++) {
+        if (!ws[t].track[q] || wd >= ws[t].track[q][p].nbits / 64) continue;
+        uint64_t v = ws[t].track[q][p].bits[wd];
+        twice |= acc & v;
+        acc |= v;
+    }
+    for (uint64_t m = twice; m; m &= m - 1) {
+        uint64_t bit = m & -m, seen = 0, flagged = 0;
+        for (int t = 0; t < n; t++) {
+            if (!ws[t].track[q] || wd >= ws[t].track[q][p].nbits / 64) continue;
+            struct seq_track *tr = &ws[t].track[q][p];
+            seen += (tr->bits[wd] & bit) != 0;
+            flagged += (tr->flagged[wd] & bit) != 0;
+        }
+        explained += flagged < seen - 1 ? flagged : seen - 1;
+    }
+    return explained;
+}
+
 /* Unions every worker's sequence bitmaps per (queue, producer): messages
  * seen by several threads count once; holes below the highest are gaps. */
 static struct seq_summary merge_sequences(struct worker *ws, int n, const struct config *cfg)
@@ -76,8 +111,10 @@ static struct seq_summary merge_sequences(struct worker *ws, int n, const struct
             }
             if (!highest) continue;
             uint64_t uni = 0;
-            for (uint64_t wd = 0; wd < nbits / 64; wd++)
+            for (uint64_t wd = 0; wd < nbits / 64; wd++) {
                 uni += (uint64_t)__builtin_popcountll(consumed_word(ws, n, q, p, wd));
+                if (n > 1) s.cross_explained += cross_explained_word(ws, n, q, p, wd);
+            }
             s.unique += uni;
             s.cross_duplicates += sum_unique - uni;
             s.gaps += highest - uni;
@@ -118,7 +155,7 @@ static void write_hgrm(const char *prefix, const struct stats_hists *h)
     for (int k = 0; k < SH_COUNT; k++) {
         char path[1024];
         snprintf(path, sizeof path, "%s-%s.hgrm", prefix, stats_hist_names[k]);
-        FILE *f = fopen(path, "w");
+        FILE *f = fopen(path, "we");
         if (!f) {
             log_err("cannot write %s", path);
             continue;
@@ -170,9 +207,32 @@ static void print_summary(const struct reporter *r, const struct seq_summary *sq
            cfg->uncorrected ? "uncorrected" : "corrected", cfg->uncorrected ? "actual" : "intended");
 }
 
+/* A bench run's implicit gates (docs/scenarios.md): a run that delivered
+ * nothing, or spent more on errors than it delivered, measured nothing. */
+static json_t *health_json(const struct config *cfg, const uint64_t *t)
+{
+    json_t *reasons = json_array();
+    char why[200];
+    uint64_t errors = 0;
+    for (int k = ST_ERR_CONNECT; k <= ST_RECONNECTS; k++) errors += t[k];
+    uint64_t delivered = cfg->consumers ? t[ST_CONSUMED] + t[ST_DEAD_LETTERED]
+                         : cfg->confirm ? t[ST_CONFIRMED] : t[ST_PUBLISHED];
+    if (cfg->producers && !t[ST_PUBLISHED])
+        json_array_append_new(reasons, json_string("nothing was published"));
+    else if (cfg->producers && cfg->consumers && !delivered)
+        json_array_append_new(reasons, json_string("the consumers received nothing"));
+    if (errors > delivered) {
+        snprintf(why, sizeof why, "errors and reconnects (%llu) exceed the messages delivered (%llu)",
+                 (unsigned long long)errors, (unsigned long long)delivered);
+        json_array_append_new(reasons, json_string(why));
+    }
+    return json_pack("{s:b, s:o}", "pass", json_array_size(reasons) == 0, "reasons", reasons);
+}
+
 static json_t *result_json(const struct config *cfg, const struct reporter *r,
                            const struct seq_summary *sq, double secs, bool interrupted,
-                           const char *broker_version, double epoch, int64_t dlq_depth)
+                           const char *broker_version, double epoch, int64_t dlq_depth,
+                           const struct drain *dr)
 {
     json_t *j = json_object();
     json_object_set_new(j, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
@@ -182,6 +242,9 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     json_object_set_new(j, "broker", json_pack("{s:s, s:s}", "mode", cfg->uri ? "external" : "embedded",
                                                "version", broker_version));
     json_object_set_new(j, "interrupted", json_boolean(interrupted));
+    json_object_set_new(j, "drain", json_pack("{s:s, s:o}", "ended", dr->ended ? dr->ended : "interrupted",
+                                              "still_queued", dr->still_queued >= 0
+                                                  ? json_integer(dr->still_queued) : json_null()));
     json_object_set_new(j, "duration_s", json_real(secs));
     json_object_set_new(j, "measured_s", json_real(r->measured_s));
     json_t *tot = json_object(), *rates = json_object(), *errs = json_object();
@@ -193,10 +256,12 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     json_object_set_new(tot, "unique", json_integer((json_int_t)sq->unique));
     json_object_set_new(tot, "gaps", json_integer((json_int_t)sq->gaps));
     uint64_t dups = r->totals[ST_DUPLICATES] + sq->cross_duplicates;
+    uint64_t explained = r->totals[ST_DUP_EXPLAINED] + sq->cross_explained;
     json_object_set_new(tot, "duplicates_total", json_integer((json_int_t)dups));
+    json_object_set_new(tot, "duplicates_explained", json_integer((json_int_t)explained));
+    json_object_set_new(tot, "duplicates_cross_thread", json_integer((json_int_t)sq->cross_duplicates));
     json_object_set_new(tot, "duplicates_unexplained",
-                        json_integer((json_int_t)(dups > r->totals[ST_DUP_EXPLAINED]
-                                                      ? dups - r->totals[ST_DUP_EXPLAINED] : 0)));
+                        json_integer((json_int_t)(dups > explained ? dups - explained : 0)));
     uint64_t eff = r->totals[ST_EFFECTS];
     json_object_set_new(tot, "duplicate_effects", json_integer((json_int_t)(eff > sq->unique ? eff - sq->unique : 0)));
     json_object_set_new(tot, "lost", sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
@@ -217,6 +282,7 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
         json_object_set_new(lat, stats_hist_names[k], latency_json(r->measured.h[k]));
     json_object_set_new(j, "latency", lat);
     json_object_set_new(j, "series", reporter_series_json(r));
+    json_object_set_new(j, "health", health_json(cfg, r->totals));
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     json_object_set_new(j, "process", json_pack("{s:f, s:f, s:I}", "user_cpu_s",
@@ -238,51 +304,70 @@ static void server_version(amqp_connection_state_t c, char *buf, size_t cap)
     }
 }
 
-/* Chooses the next phase from the workers' snapshots. */
-static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t now,
-                      uint64_t *drain_since, uint64_t *last_consumed, uint64_t *last_change)
+
+/* Chooses the next phase from the workers' snapshots and, while draining,
+ * the broker's own queue depth. */
+static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t now, struct drain *d,
+                      struct admin *adm)
 {
     const struct config *cfg = run->cfg;
     int phase = atomic_load(&run->phase);
-    uint64_t published = 0, consumed = 0, inflight = 0;
+    uint64_t published = 0, consumed = 0, inflight = 0, unique = 0;
     int done = 0, up = 0, conns = 0;
     for (int t = 0; t < n; t++) {
         published += atomic_load_explicit(&ws[t].snap_published, memory_order_relaxed);
         consumed += atomic_load_explicit(&ws[t].snap_consumed, memory_order_relaxed);
         inflight += atomic_load_explicit(&ws[t].snap_inflight, memory_order_relaxed);
+        unique += atomic_load_explicit(&ws[t].snap_unique, memory_order_relaxed);
         done += atomic_load_explicit(&ws[t].snap_producers_done, memory_order_relaxed);
         up += atomic_load_explicit(&ws[t].snap_up, memory_order_acquire);
         conns += ws[t].nconns;
     }
     /* Idle time counts only while every connection is up: a consumer still
      * reconnecting after a fault has not finished draining. */
-    if (consumed != *last_consumed || up < conns) {
-        *last_consumed = consumed;
-        *last_change = now;
+    if (consumed != d->last_consumed || up < conns) {
+        d->last_consumed = consumed;
+        d->last_change = now;
     }
     if (phase == PHASE_RUN) {
         bool time_up = !cfg->messages && now - run->start_ns >= cfg->duration_ns;
         bool all_sent = cfg->messages && cfg->producers && done >= cfg->producers;
         if (cfg->messages && !cfg->producers && now - run->start_ns >= cfg->duration_ns) time_up = true;
         if (time_up || all_sent) {
-            *drain_since = now;
-            *last_change = now;
+            d->since = now;
+            d->last_change = now;
             return PHASE_DRAIN;
         }
         return PHASE_RUN;
     }
-    if (phase == PHASE_DRAIN) {
-        if (now - *drain_since >= cfg->drain_timeout_ns) return PHASE_STOP;
-        if (inflight) return PHASE_DRAIN;
-        if (!cfg->consumers || !cfg->producers) return PHASE_STOP;
-        /* Default exchange: one delivery per message, so we know when all came. */
-        if (!cfg->exchange[0] && consumed >= published) return PHASE_STOP;
-        /* Quiet means quiet for longer than a retry queue holds a message. */
-        uint64_t idle = IDLE_DRAIN_NS + (config_retrying(cfg) ? cfg->retry_delay_ns : 0);
-        if (now - *last_change >= idle) return PHASE_STOP;
-        return PHASE_DRAIN;
+    if (phase != PHASE_DRAIN) return PHASE_STOP;
+    bool timeout = now - d->since >= cfg->drain_timeout_ns;
+    if (!timeout && inflight) return PHASE_DRAIN;
+    if (!cfg->consumers || !cfg->producers) {
+        d->ended = timeout ? "timeout" : "complete";
+        return PHASE_STOP;
     }
-    return PHASE_STOP;
+    /* Counting copies would stop early by as many messages as there were
+     * duplicates: the distinct messages must cover every publish, and the
+     * broker must hold none ready (unknown depth: trust the counts). */
+    int64_t depth = admin_queue_depth(adm, cfg);
+    d->still_queued = depth;
+    if (timeout) {
+        d->ended = "timeout";
+        return PHASE_STOP;
+    }
+    if (!cfg->exchange[0] && unique >= published && depth <= 0) {
+        d->ended = "complete";
+        return PHASE_STOP;
+    }
+    /* Quiet means quiet for longer than a retry queue holds a message, and
+     * nothing left in the queues that the consumers could still take. */
+    uint64_t idle = IDLE_DRAIN_NS + (config_retrying(cfg) ? cfg->retry_delay_ns : 0);
+    if (now - d->last_change >= idle && depth <= 0) {
+        d->ended = "idle";
+        return PHASE_STOP;
+    }
+    return PHASE_DRAIN;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -297,6 +382,13 @@ int cmd_bench(int argc, char **argv)
     json_t *result = NULL;
     char dir[1024];
     int exit_code = bench_execute(&cfg, NULL, &result, dir, sizeof dir);
+    json_t *health = json_object_get(result, "health"), *why;
+    size_t i;
+    if (exit_code == EXIT_OK && health && !json_is_true(json_object_get(health, "pass"))) {
+        json_array_foreach(json_object_get(health, "reasons"), i, why)
+            fprintf(stderr, "loadgen: bench FAILED: %s\n", json_string_value(why));
+        exit_code = EXIT_FAILED;
+    }
     if (result && cfg.json_path &&
         json_dump_file(result, cfg.json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
         log_err("--json: cannot write %s", cfg.json_path);
@@ -314,7 +406,8 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     int exit_code = EXIT_OK;
     struct broker broker;
     bool have_broker = false;
-    amqp_connection_state_t setup = NULL;
+    struct admin adm;
+    bool have_adm = false;
     struct worker *ws = NULL;
     int nworkers = 0;
     FILE *hlog = NULL;
@@ -354,13 +447,14 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         exit_code = EXIT_USAGE;
         goto out;
     }
-    if (amqpc_open(&setup, &run.target, 0, cfg.connect_timeout_ns, "loadgen-setup", err, sizeof err)) {
+    if (admin_open(&adm, &run.target, cfg.connect_timeout_ns, err, sizeof err)) {
         log_err("broker unreachable: %s", err);
         exit_code = EXIT_BROKER;
         goto out;
     }
-    server_version(setup, version, sizeof version);
-    if (!cfg.predeclared && topology_declare(setup, &cfg, err, sizeof err)) {
+    have_adm = true;
+    server_version(adm.c, version, sizeof version);
+    if (!cfg.predeclared && topology_declare(adm.c, &cfg, err, sizeof err)) {
         log_err("setup failed on %s: %s", run.target.uri_redacted, err);
         exit_code = EXIT_BROKER;
         goto out;
@@ -399,7 +493,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         fprintf(stderr, "loadgen: load goes through proxy %s:%d%s%s\n", addr, run.target.port,
                 cfg.proxy_api ? ", API on http://" : "", cfg.proxy_api ? cfg.proxy_api : "");
     }
-    if (cfg.hlog_path && !(hlog = fopen(cfg.hlog_path, "w"))) {
+    if (cfg.hlog_path && !(hlog = fopen(cfg.hlog_path, "we"))) {
         log_err("--hlog: cannot write %s", cfg.hlog_path);
         exit_code = EXIT_USAGE;
         goto out;
@@ -438,7 +532,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         struct bench_env env = {have_broker ? &broker : NULL, proxy, run.start_ns};
         hooks->started(hooks->ctx, &env);
     }
-    uint64_t drain_since = 0, last_consumed = 0, last_change = clock_ns();
+    struct drain drain = {.last_change = clock_ns(), .still_queued = -1};
     bool interrupted = false;
     while (atomic_load(&run.phase) != PHASE_STOP) {
         sleep_ns(POLL_NS);
@@ -448,7 +542,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
             atomic_store(&run.phase, PHASE_STOP);
             break;
         }
-        int next = next_phase(&run, ws, nworkers, clock_ns(), &drain_since, &last_consumed, &last_change);
+        int next = next_phase(&run, ws, nworkers, clock_ns(), &drain, &adm);
         if (next == PHASE_DRAIN && atomic_load(&run.phase) == PHASE_RUN)
             rep.publish_end_ns = clock_ns() - run.start_ns;
         atomic_store(&run.phase, next);
@@ -466,15 +560,18 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         snprintf(prefix, sizeof prefix, "%s/latency", dir);
         write_hgrm(prefix, &rep.measured);
     }
-    int64_t dlq = setup ? topology_dead_lettered(setup, &cfg) : -1;
-    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch, dlq);
+    int64_t dlq = admin_dead_lettered(&adm, &cfg);
+    if (interrupted) drain.ended = "interrupted";
+    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch, dlq, &drain);
     if (interrupted) exit_code = EXIT_INTERRUPTED;
 
 out:
-    if (setup) {
-        if (!cfg.predeclared && !cfg.keep_queues && exit_code != EXIT_BROKER)
-            topology_delete(setup, &cfg);
-        amqpc_close(setup);
+    if (have_adm) {
+        /* After a broker restart the first connection is dead: reopen. */
+        amqp_connection_state_t c = adm.c ? adm.c : (adm.next_try_ns = 0, admin_conn(&adm));
+        if (c && !cfg.predeclared && !cfg.keep_queues && exit_code != EXIT_BROKER)
+            topology_delete(c, &cfg);
+        admin_close(&adm);
     }
     if (ws) {
         pthread_barrier_destroy(&run.ready);

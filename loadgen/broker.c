@@ -65,7 +65,7 @@ void broker_cleanup_all(void)
 
 static int free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof a;
@@ -79,7 +79,7 @@ static int free_port(void)
 
 static bool port_in_use(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -93,7 +93,7 @@ static bool port_in_use(int port)
 
 static bool port_listening(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_port = htons((uint16_t)port),
@@ -105,7 +105,7 @@ static bool port_listening(int port)
 
 static int write_file(const char *path, const char *text, mode_t mode)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     size_t n = strlen(text);
     int rc = write(fd, text, n) == (ssize_t)n ? 0 : -1;
@@ -155,7 +155,7 @@ static void append_log_tail(struct broker *b)
     for (size_t i = 0; i < 2; i++) {
         char path[600];
         snprintf(path, sizeof path, "%s/%s", b->dir, names[i]);
-        FILE *f = fopen(path, "r");
+        FILE *f = fopen(path, "re");
         if (!f) continue;
         fseek(f, 0, SEEK_END);
         long size = ftell(f);
@@ -213,13 +213,17 @@ static void child_setup(const struct broker *b, const char *log)
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     }
-    int in = open("/dev/null", O_RDONLY);
-    int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0644) : open("/dev/null", O_WRONLY);
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644)
+                  : open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (in >= 0) dup2(in, 0);
     if (out >= 0) {
         dup2(out, 1);
         dup2(out, 2);
     }
+    /* Nothing of ours leaks into the node: an inherited listening socket
+     * (the proxy's port) would outlive us in a restarted beam. */
+    close_range(3, ~0U, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -534,7 +538,7 @@ enum broker_state broker_status(struct broker *b)
     /* Another process may have paused it: ask /proc, the source of truth. */
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)b->pid);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     if (f) {
         size_t n = fread(buf, 1, sizeof buf - 1, f);
         buf[n] = 0;

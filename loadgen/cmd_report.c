@@ -102,7 +102,7 @@ int cmd_hlog(int argc, char **argv)
         else return log_err("hlog: unexpected argument '%s'", argv[i]), EXIT_USAGE;
     }
     if (!file) return log_err("hlog: give an interval log file (loadgen hlog --help)"), EXIT_USAGE;
-    FILE *f = fopen(file, "r");
+    FILE *f = fopen(file, "re");
     if (!f) return log_err("hlog: cannot read %s", file), EXIT_USAGE;
     struct tag_hist tags[MAX_TAGS];
     int ntags = 0, rc = EXIT_OK;

@@ -297,6 +297,10 @@ void conn_on_read(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
+    /* Bytes arrived: the peer is alive. rabbitmq-c swallows heartbeat frames
+     * without returning them, so counting only returned frames would call an
+     * idle but healthy connection dead. */
+    c->last_rx_ns = clock_ns();
     if (c->up) pump_frames(c);
 }
 
@@ -308,6 +312,8 @@ void conn_on_timer(evutil_socket_t fd, short what, void *arg)
     /* Our own dead-peer check: it also covers the time reads wait for a
      * blocked write, when rabbitmq-c is not called and cannot check. */
     uint64_t hb = c->w->cfg->heartbeat_s * NS_PER_SEC;
+    struct pollfd pfd = {c->fd, POLLIN, 0};
+    if (hb && poll(&pfd, 1, 0) > 0) c->last_rx_ns = clock_ns(); /* bytes waiting count too */
     if (hb && clock_ns() - c->last_rx_ns > 2 * hb) {
         conn_fail(c, ST_ERR_HEARTBEAT, "connection lost: no data from the broker for two heartbeats");
         return;

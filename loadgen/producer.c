@@ -16,6 +16,13 @@
 
 #define SEND_BATCH 128
 #define BLOCKED_RETRY_NS (1 * NS_PER_MS)
+/* A nack says the broker refused (a full queue with reject-publish, a
+ * failing quorum queue): republishing at once would hammer it. Republishes
+ * wait a backoff (as reconnects do, doubling per nack in a row, reset by a
+ * confirm), and the unconfirmed window shrinks like TCP's congestion window:
+ * halved per nack, grown by one per confirm back up to --confirm. */
+#define NACK_BACKOFF_MIN_NS (100 * NS_PER_MS)
+#define NACK_BACKOFF_MAX_NS (5 * NS_PER_SEC)
 
 static void schedule(struct agent *a, uint64_t delay_ns)
 {
@@ -41,6 +48,7 @@ void producer_init(struct agent *a, struct worker *w)
     a->seq = 1;
     a->next_tag = 1;
     if (cfg->confirm) a->ring = xcalloc((size_t)cfg->confirm, sizeof *a->ring);
+    a->cwnd = (uint64_t)cfg->confirm;
     set_payload(a, config_schedule_at(&cfg->size, 0));
     a->ev_send = event_new(w->base, -1, 0, producer_pump, a);
 }
@@ -98,6 +106,7 @@ void producer_lost_connection(struct agent *a)
         if (!e->done) retry_push(a, e);
     }
     a->ring_head = a->ring_count = 0;
+    a->retry_after_ns = 0; /* the reconnect backoff already waited */
     event_del(a->ev_send);
 }
 
@@ -159,13 +168,17 @@ static void pump(struct agent *a)
     uint64_t start = w->run->start_ns;
     uint64_t now = clock_ns();
     for (int n = 0; n < SEND_BATCH; n++) {
-        bool retry = a->retry_count > 0;
+        bool held = a->retry_count && now < a->retry_after_ns;
+        bool retry = a->retry_count > 0 && !held;
         if (!retry && !a->done &&
             (atomic_load_explicit(&w->run->phase, memory_order_relaxed) != PHASE_RUN ||
              a->seq > a->limit || (now - start >= cfg->duration_ns && !cfg->messages)))
             finish(a);
-        if (!retry && a->done) return; /* retries go on while draining */
-        if (cfg->confirm && a->ring_count >= (uint64_t)cfg->confirm) return; /* acks re-pump */
+        if (!retry && a->done) { /* retries go on while draining */
+            if (held) schedule(a, a->retry_after_ns - now);
+            return;
+        }
+        if (cfg->confirm && a->ring_count >= a->cwnd) return; /* acks re-pump */
         if (!conn_can_write(c)) {
             schedule(a, BLOCKED_RETRY_NS);
             return;
@@ -181,7 +194,9 @@ static void pump(struct agent *a)
         uint64_t rate = config_schedule_at(&cfg->rate, a->next_intended_ns - start);
         if (rate) {
             if (a->next_intended_ns > now) {
-                schedule(a, a->next_intended_ns - now);
+                uint64_t at = held && a->retry_after_ns < a->next_intended_ns ? a->retry_after_ns
+                                                                              : a->next_intended_ns;
+                schedule(a, at - now);
                 return;
             }
             intended = a->next_intended_ns;
@@ -218,7 +233,8 @@ void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack)
     const struct config *cfg = a->conn->w->cfg;
     if (!cfg->confirm || !a->ring_count) return;
     uint64_t cap = (uint64_t)cfg->confirm, now = clock_ns();
-    bool was_full = a->ring_count >= cap;
+    bool was_full = a->ring_count >= a->cwnd;
+    uint64_t before = a->ring_count;
     struct inflight *head = &a->ring[a->ring_head];
     if (tag < head->tag) return; /* stale or duplicate */
     if (multiple) {
@@ -234,10 +250,23 @@ void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack)
         struct inflight *e = &a->ring[(a->ring_head + off) % cap];
         if (!e->done) complete(a, e, nack, now);
         e->done = true;
-        while (a->ring_count && a->ring[a->ring_head].done) {
-            a->ring_head = (a->ring_head + 1) % cap;
-            a->ring_count--;
-        }
     }
-    if ((was_full && a->ring_count < cap) || a->retry_count) event_active(a->ev_send, EV_TIMEOUT, 0);
+    /* Entries answered one by one beyond a multiple ack are done too. */
+    while (a->ring_count && a->ring[a->ring_head].done) {
+        a->ring_head = (a->ring_head + 1) % cap;
+        a->ring_count--;
+    }
+    if (nack && !cfg->no_republish && now >= a->retry_after_ns) {
+        /* Once per round: the nacks that arrive while we already hold back
+         * answer publishes sent before the hold. */
+        a->nack_backoff_ns = a->nack_backoff_ns ? a->nack_backoff_ns * 2 : NACK_BACKOFF_MIN_NS;
+        if (a->nack_backoff_ns > NACK_BACKOFF_MAX_NS) a->nack_backoff_ns = NACK_BACKOFF_MAX_NS;
+        a->retry_after_ns = now + a->nack_backoff_ns / 2 + (uint64_t)rand() % (a->nack_backoff_ns / 2 + 1);
+        a->cwnd = a->cwnd > 1 ? a->cwnd / 2 : 1;
+    } else if (!nack) {
+        a->nack_backoff_ns = 0;
+        a->cwnd += before - a->ring_count;
+        if (a->cwnd > cap) a->cwnd = cap;
+    }
+    if ((was_full && a->ring_count < a->cwnd) || a->retry_count) event_active(a->ev_send, EV_TIMEOUT, 0);
 }

@@ -299,7 +299,9 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
     struct link *l = xcalloc(1, sizeof *l);
     l->p = p;
     l->bev[0] = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-    l->bev[1] = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    /* Our own upstream socket: libevent's would not be close-on-exec. */
+    int ufd0 = socket(p->up_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    l->bev[1] = bufferevent_socket_new(base, ufd0, BEV_OPT_CLOSE_ON_FREE);
     for (int d = 0; d < 2; d++) {
         l->pipe[d].link = l;
         l->pipe[d].ev_release = evtimer_new(base, on_release, &l->pipe[d]);
@@ -335,7 +337,7 @@ int proxy_listen(struct proxy *p, char *err, size_t cap)
         snprintf(err, cap, "bad listen address %s (host:port)", p->listen);
         return -1;
     }
-    p->lis = evconnlistener_new_bind(p->srv->base, on_accept, p, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+    p->lis = evconnlistener_new_bind(p->srv->base, on_accept, p, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
                                      128, (struct sockaddr *)&ss, (int)len);
     if (!p->lis) {
         snprintf(err, cap, "cannot listen on %s: %s", p->listen, strerror(errno));

@@ -305,7 +305,7 @@ static void kv_table(FILE *f, const char *id, json_t *obj)
 
 int report_html_write(const char *path, json_t *run)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "we");
     if (!f) {
         log_err("cannot write %s", path);
         return -1;

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define DRIFT_WARN_NS NS_PER_SEC
+
 struct step { /* a fault, or the revert of one with `for` */
     uint64_t at_ns;
     int fault;
@@ -32,7 +34,9 @@ struct timeline {
     bool running;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool release;         /* set by the stopped hook: the thread may end */
+    bool release;         /* set by the stopped hook: the timeline stops acting */
+    bool idle;            /* set by the thread: it acts no more */
+    bool exit;            /* set after bench stopped the broker: the thread may end */
     json_t *log;          /* what was injected, when, with what outcome */
     uint64_t *injected_ns; /* per fault: actual injection time since start (UINT64_MAX: failed) */
 };
@@ -69,6 +73,7 @@ static int run_exec(const char *cmd, uint64_t timeout_ns, char *err, size_t cap)
     if (pid < 0) return snprintf(err, cap, "fork failed"), -1;
     if (pid == 0) {
         setpgid(0, 0);
+        close_range(3, ~0U, 0);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
@@ -145,20 +150,38 @@ static int step_cmp(const void *x, const void *y)
     return (a->at_ns > b->at_ns) - (a->at_ns < b->at_ns);
 }
 
+static void log_step(struct timeline *tl, int fault, const char *action, bool revert, double planned,
+                     uint64_t t0, uint64_t t1, int rc, const char *err)
+{
+    double drift = (double)t0 / 1e9 - planned;
+    pthread_mutex_lock(&tl->mu);
+    json_array_append_new(tl->log, json_pack("{s:i, s:s, s:b, s:f, s:f, s:f, s:f, s:b, s:s}", "fault",
+                                             fault, "action", action, "revert", revert, "planned_s",
+                                             planned, "started_s", (double)t0 / 1e9, "finished_s",
+                                             (double)t1 / 1e9, "drift_s", drift, "ok", rc == 0, "error",
+                                             err));
+    pthread_mutex_unlock(&tl->mu);
+}
+
 /* Everything back to healthy before the drain: broker running, proxy up and
- * clean. */
+ * clean. A heal that fails is a failed step: the drain cannot be trusted. */
 static void heal(struct timeline *tl)
 {
-    char err[512];
     struct broker *b = tl->env.broker;
+    uint64_t t0 = clock_ns() - tl->env.start_ns;
+    int rc = 0;
+    char err[600] = "";
     if (b) {
         enum broker_state st = broker_status(b);
-        if (st == BROKER_PAUSED) broker_resume(b);
-        else if (st == BROKER_STOPPED && broker_restart(b)) log_err("heal: broker restart: %s", b->err);
+        if (st == BROKER_PAUSED) rc = broker_resume(b);
+        else if (st == BROKER_STOPPED) rc = broker_restart(b);
+        if (rc) snprintf(err, sizeof err, "broker: %.500s", b->err);
     }
-    if (tl->env.proxy) {
-        proxy_reset(tl->env.proxy);
-        (void)err;
+    if (tl->env.proxy) proxy_reset(tl->env.proxy);
+    if (rc) {
+        fprintf(stderr, "loadgen: heal FAILED: %s\n", err);
+        log_step(tl, -1, "heal", false, (double)tl->sc->cfg.duration_ns / 1e9, t0,
+                 clock_ns() - tl->env.start_ns, rc, err);
     }
 }
 
@@ -183,20 +206,23 @@ static void *timeline_main(void *arg)
         if (!steps[i].revert) tl->injected_ns[steps[i].fault] = rc ? UINT64_MAX : t0;
         fprintf(stderr, "loadgen: [%6.2fs] %s%s%s%s\n", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
                 fault_action_name(f->action), rc ? " FAILED: " : "", rc ? err : "");
-        pthread_mutex_lock(&tl->mu);
-        json_array_append_new(tl->log, json_pack("{s:i, s:s, s:b, s:f, s:f, s:f, s:b, s:s}", "fault",
-                                                 steps[i].fault, "action", fault_action_name(f->action),
-                                                 "revert", steps[i].revert, "planned_s",
-                                                 (double)steps[i].at_ns / 1e9, "started_s", (double)t0 / 1e9,
-                                                 "finished_s", (double)t1 / 1e9, "ok", rc == 0, "error", err));
-        pthread_mutex_unlock(&tl->mu);
+        /* Steps run one after another: a slow one (a restart takes seconds)
+         * delays the next. Said here and in the report, never hidden. */
+        if (t0 > steps[i].at_ns + DRIFT_WARN_NS)
+            fprintf(stderr, "loadgen: warning: %s%s planned at %.2fs started %.2fs late (steps run in order)\n",
+                    steps[i].revert ? "revert " : "", fault_action_name(f->action),
+                    (double)steps[i].at_ns / 1e9, (double)(t0 - steps[i].at_ns) / 1e9);
+        log_step(tl, steps[i].fault, fault_action_name(f->action), steps[i].revert,
+                 (double)steps[i].at_ns / 1e9, t0, t1, rc, err);
     }
     free(steps);
     if (timeline_wait(tl, tl->env.start_ns + sc->cfg.duration_ns)) heal(tl);
     /* A broker this thread (re)started dies with it (PDEATHSIG follows the
-     * forking thread): stay until the run is over. */
+     * forking thread): stay until bench has stopped the broker gracefully. */
     pthread_mutex_lock(&tl->mu);
-    while (!tl->release) pthread_cond_wait(&tl->cv, &tl->mu);
+    tl->idle = true;
+    pthread_cond_broadcast(&tl->cv);
+    while (!tl->exit) pthread_cond_wait(&tl->cv, &tl->mu);
     pthread_mutex_unlock(&tl->mu);
     return NULL;
 }
@@ -208,13 +234,25 @@ static void on_started(void *ctx, const struct bench_env *env)
     tl->running = pthread_create(&tl->thread, NULL, timeline_main, tl) == 0;
 }
 
-/* The workers are done: the timeline stops acting and ends before bench
- * frees the proxy and stops the broker it may be acting on. */
+/* The workers are done: the timeline stops acting before bench frees the
+ * proxy and stops the broker it may be acting on. The thread itself lives
+ * on until timeline_end(). */
 static void on_stopped(void *ctx)
 {
     struct timeline *tl = ctx;
     pthread_mutex_lock(&tl->mu);
     tl->release = true;
+    pthread_cond_broadcast(&tl->cv);
+    while (tl->running && !tl->idle) pthread_cond_wait(&tl->cv, &tl->mu);
+    pthread_mutex_unlock(&tl->mu);
+}
+
+/* After bench stopped the broker: the timeline thread may end. */
+static void timeline_end(struct timeline *tl)
+{
+    on_stopped(tl);
+    pthread_mutex_lock(&tl->mu);
+    tl->exit = true;
     pthread_cond_broadcast(&tl->cv);
     pthread_mutex_unlock(&tl->mu);
     if (tl->running) pthread_join(tl->thread, NULL);
@@ -281,12 +319,71 @@ static const char *group_of(enum gate_kind g)
     }
 }
 
-static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
+enum gate_status { GS_PASS, GS_FAIL, GS_UNKNOWN };
+static const char *const status_names[] = {"pass", "fail", "unknown"};
+
+/* A gate's verdict. A value that could not be computed is unknown, never a
+ * pass. Messages still queued when the drain gave up are not lost yet: `lost`
+ * fails only if more were lost than could still be queued, and a floor on
+ * `consumed` is unknown if the queued ones would reach it. */
+static enum gate_status judge(const struct gate *g, double v, double queued, char *why, size_t cap)
+{
+    why[0] = 0;
+    if (isnan(v)) return snprintf(why, cap, "not computable"), GS_UNKNOWN;
+    bool pass = (!g->has_min || v >= g->min) && (!g->has_max || v <= g->max);
+    if (pass || queued == 0) return pass ? GS_PASS : GS_FAIL;
+    if (g->kind == G_LOST && !(isfinite(queued) && v - queued > g->max)) {
+        snprintf(why, cap, "drain incomplete, %s still queued", isfinite(queued) ? "some" : "unknown");
+        if (isfinite(queued)) snprintf(why, cap, "drain incomplete, %.0f still queued", queued);
+        return GS_UNKNOWN;
+    }
+    if (g->kind == G_CONSUMED && g->has_min && (!isfinite(queued) || v + queued >= g->min)) {
+        snprintf(why, cap, "drain incomplete");
+        return GS_UNKNOWN;
+    }
+    return GS_FAIL;
+}
+
+static json_t *gate_json(const char *group, const char *name, enum gate_status st, const char *unit,
+                         double v, const struct gate *g, const char *why)
+{
+    json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s}", "guarantee", group, "gate", name, "pass",
+                          st == GS_PASS, "status", status_names[st], "unit", unit);
+    json_object_set_new(o, "actual", isnan(v) || isinf(v) ? json_null() : json_real(v));
+    json_object_set_new(o, "min", g->has_min ? json_real(g->min) : json_null());
+    json_object_set_new(o, "max", g->has_max ? json_real(g->max) : json_null());
+    if (why[0]) json_object_set_new(o, "reason", json_string(why));
+    return o;
+}
+
+static void print_gate(const char *group, const char *name, const struct gate *g, const char *unit,
+                       double v, enum gate_status st, const char *why)
+{
+    char limit[64] = "", actual[64];
+    if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min, unit);
+    if (g->has_max) snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s",
+                             g->has_min ? " " : "", g->max, unit);
+    if (isnan(v)) snprintf(actual, sizeof actual, "n/a");
+    else if (isinf(v)) snprintf(actual, sizeof actual, "never");
+    else snprintf(actual, sizeof actual, "%.*f%s", unit[0] == 'm' ? 1 : 0, v, unit);
+    printf("%-12s %-24s %14s %14s  %s%s%s\n", group, name, limit, actual,
+           st == GS_PASS ? "PASS" : st == GS_FAIL ? "FAIL" : "UNKNOWN", why[0] ? ": " : "", why);
+}
+
+/* The gates, plus two the scenario does not write: `faults` (every step and
+ * the heal applied; a fault that did not happen tested nothing) and the
+ * drain. FAIL if any gate fails, else INCOMPLETE if any is unknown. */
+static int evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
 {
     json_t *tot = json_object_get(result, "totals");
-    json_t *gates = json_array();
+    json_t *gates = json_array(), *reasons = json_array();
     json_t *avail = availability(result, tl, &sc->cfg);
-    bool all = true;
+    json_t *dr = json_object_get(result, "drain");
+    bool drained = !strcmp(report_str(dr, "ended"), "complete") || !strcmp(report_str(dr, "ended"), "idle");
+    json_t *sq = json_object_get(dr, "still_queued");
+    double queued = drained ? 0 : json_is_integer(sq) ? (double)json_integer_value(sq) : INFINITY;
+    int fails = 0, unknowns = 0;
+    char why[200];
     printf("\n%-12s %-24s %14s %14s  %s\n", "guarantee", "gate", "limit", "actual", "verdict");
     for (int i = 0; i < sc->ngates; i++) {
         const struct gate *g = &sc->gates[i];
@@ -295,7 +392,8 @@ static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
         case G_LOST: v = report_num(tot, "lost"); break;
         case G_UNEXPECTED:
             v = report_num(tot, "bad_foreign") + report_num(tot, "bad_truncated") +
-                report_num(tot, "bad_version") + report_num(tot, "bad_checksum");
+                report_num(tot, "bad_version") + report_num(tot, "bad_checksum") +
+                report_num(tot, "stale_run");
             break;
         case G_DUPLICATES: v = report_num(tot, "duplicates_total"); break;
         case G_UNEXPLAINED_DUPLICATES: v = report_num(tot, "duplicates_unexplained"); break;
@@ -316,29 +414,44 @@ static bool evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
         case G_THROUGHPUT: v = report_num(result, "rates.consumed"); break;
         case G_COUNT: break;
         }
-        bool pass = !isnan(v) && (!g->has_min || v >= g->min) && (!g->has_max || v <= g->max);
-        all = all && pass;
-        char limit[64] = "", actual[64];
-        const char *unit = g->kind == G_RECOVERY || g->kind == G_UNAVAILABLE || g->kind == G_E2E_P50 || g->kind == G_E2E_P99 ||
-                                   g->kind == G_CONFIRM_P99 ? "ms" : g->kind == G_THROUGHPUT ? "/s" : "";
-        if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min, unit);
-        if (g->has_max) snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s",
-                                 g->has_min ? " " : "", g->max, unit);
-        if (isnan(v)) snprintf(actual, sizeof actual, "n/a");
-        else if (isinf(v)) snprintf(actual, sizeof actual, "never");
-        else snprintf(actual, sizeof actual, "%.*f%s", unit[0] == 'm' ? 1 : 0, v, unit);
-        printf("%-12s %-24s %14s %14s  %s\n", group_of(g->kind), gate_name(g->kind), limit, actual,
-               pass ? "PASS" : "FAIL");
-        json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "guarantee", group_of(g->kind), "gate",
-                              gate_name(g->kind), "pass", pass, "unit", unit);
-        json_object_set_new(o, "actual", isnan(v) || isinf(v) ? json_null() : json_real(v));
-        json_object_set_new(o, "min", g->has_min ? json_real(g->min) : json_null());
-        json_object_set_new(o, "max", g->has_max ? json_real(g->max) : json_null());
-        json_array_append_new(gates, o);
+        enum gate_status st = judge(g, v, queued, why, sizeof why);
+        const char *unit = gate_unit(g->kind);
+        print_gate(group_of(g->kind), gate_name(g->kind), g, unit, v, st, why);
+        json_array_append_new(gates, gate_json(group_of(g->kind), gate_name(g->kind), st, unit, v, g, why));
+        fails += st == GS_FAIL;
+        unknowns += st == GS_UNKNOWN;
     }
-    printf("verdict: %s\n", all ? "PASS" : "FAIL");
-    json_object_set_new(result, "verdict", json_pack("{s:b, s:o}", "pass", all, "gates", gates));
-    return all;
+    size_t k;
+    json_t *e;
+    double failed_steps = 0;
+    json_array_foreach(json_object_get(result, "faults"), k, e) {
+        if (json_is_true(json_object_get(e, "ok"))) continue;
+        failed_steps++;
+        snprintf(why, sizeof why, "faults: %s%s at %.2fs failed: %s",
+                 json_is_true(json_object_get(e, "revert")) ? "revert " : "", report_str(e, "action"),
+                 report_num(e, "started_s"), report_str(e, "error"));
+        json_array_append_new(reasons, json_string(why));
+    }
+    if (sc->nfaults) {
+        struct gate g = {.kind = G_COUNT, .has_max = true, .max = 0};
+        enum gate_status st = failed_steps ? GS_FAIL : GS_PASS;
+        print_gate("faults", "faults_failed", &g, "", failed_steps, st, "");
+        json_array_append_new(gates, gate_json("faults", "faults_failed", st, "", failed_steps, &g, ""));
+        fails += st == GS_FAIL;
+    }
+    if (!drained) {
+        snprintf(why, sizeof why, "drain: incomplete (%s), %s still queued", report_str(dr, "ended"),
+                 isfinite(queued) ? "" : "unknown");
+        if (isfinite(queued))
+            snprintf(why, sizeof why, "drain: incomplete (%s), %.0f still queued", report_str(dr, "ended"), queued);
+        json_array_append_new(reasons, json_string(why));
+    }
+    json_array_foreach(reasons, k, e) printf("%s\n", json_string_value(e));
+    const char *status = fails ? "fail" : unknowns ? "incomplete" : "pass";
+    printf("verdict: %s\n", fails ? "FAIL" : unknowns ? "INCOMPLETE" : "PASS");
+    json_object_set_new(result, "verdict", json_pack("{s:b, s:s, s:o, s:o}", "pass", !fails && !unknowns,
+                                                     "status", status, "gates", gates, "reasons", reasons));
+    return fails ? EXIT_FAILED : unknowns ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 int cmd_run(int argc, char **argv)
@@ -420,14 +533,14 @@ int cmd_run(int argc, char **argv)
     json_t *result = NULL;
     char dir[1024];
     int rc = bench_execute(&sc.cfg, &hooks, &result, dir, sizeof dir);
-    on_stopped(&tl);
+    timeline_end(&tl);
     if (result) {
         json_object_set_new(result, "scenario", json_pack("{s:s, s:s, s:s}", "name", sc.name, "file",
                                                           sc.path, "description",
                                                           sc.description ? sc.description : ""));
         json_object_set(result, "faults", tl.log);
-        bool pass = evaluate(&sc, result, &tl);
-        if (rc == EXIT_OK && !pass) rc = EXIT_FAILED;
+        int verdict = evaluate(&sc, result, &tl);
+        if (rc == EXIT_OK) rc = verdict;
         if (json_path && json_dump_file(result, json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
             log_err("--json: cannot write %s", json_path);
         if (dir[0] && report_write_dir(dir, result) == 0)

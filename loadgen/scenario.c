@@ -1,4 +1,5 @@
 #include "scenario.h"
+#include "toxic.h"
 #include "units.h"
 #include "util.h"
 
@@ -22,6 +23,14 @@ static const char *const gate_names[G_COUNT] = {
 
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
 const char *gate_name(enum gate_kind g) { return gate_names[g]; }
+const char *gate_unit(enum gate_kind g)
+{
+    switch (g) {
+    case G_RECOVERY: case G_UNAVAILABLE: case G_E2E_P50: case G_E2E_P99: case G_CONFIRM_P99: return "ms";
+    case G_THROUGHPUT: return "/s";
+    default: return "";
+    }
+}
 bool fault_needs_broker(enum fault_action a) { return a <= FA_RESUME; }
 
 struct ctx {
@@ -197,8 +206,14 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
             snprintf(nm, sizeof nm, "fault%d", idx);
             json_object_set_new(j, "name", json_string(f.toxic_name ? f.toxic_name : nm));
         }
+        /* Checked now as the proxy will check it, so a typo fails --check,
+         * not the run (where a toxic that was never set tests nothing). */
+        struct toxic probe = {0};
+        char terr[200];
+        if (toxic_parse(&probe, j, true, terr, sizeof terr)) err_at(x, toxic, field, "toxic: %s", terr);
         free(f.toxic_name);
-        f.toxic_name = xstrdup(json_string_value(json_object_get(j, "name")));
+        f.toxic_name = xstrdup(json_is_string(json_object_get(j, "name"))
+                                   ? json_string_value(json_object_get(j, "name")) : "?");
         f.toxic_json = json_dumps(j, JSON_COMPACT);
         json_decref(j);
     }
@@ -252,7 +267,9 @@ static void parse_expect(struct ctx *x, yaml_node_t *n)
             err_at(x, v, field, "too many gates");
             continue;
         }
-        struct gate gt = {.kind = (enum gate_kind)g};
+        yaml_node_t *kn = node(x, p->key);
+        struct gate gt = {.kind = (enum gate_kind)g, .line = (int)kn->start_mark.line + 1,
+                          .col = (int)kn->start_mark.column + 1};
         if (v->type == YAML_MAPPING_NODE) {
             FOREACH_PAIR(v, q) {
                 const char *b = scalar(node(x, q->key));
@@ -337,13 +354,44 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
         }
 }
 
+/* Why a gate cannot be computed for this load, or NULL. Such a gate would
+ * be "n/a" after the whole run: refuse it now. */
+static const char *not_computable(const struct config *cfg, enum gate_kind g)
+{
+    switch (g) {
+    case G_LOST:
+        if (cfg->exchange[0]) return "needs the default exchange (with a named exchange a message may route to any number of queues)";
+        if (!cfg->confirm) return "needs publisher confirms (load.confirm): 'lost' means confirmed and never consumed";
+        if (!cfg->consumers) return "needs consumers";
+        return NULL;
+    case G_CONFIRM_P99:
+        return cfg->confirm && cfg->producers ? NULL : "needs producers with publisher confirms";
+    case G_CONSUMED: case G_THROUGHPUT: case G_E2E_P50: case G_E2E_P99: case G_DUPLICATES:
+    case G_UNEXPLAINED_DUPLICATES: case G_ORDER_VIOLATIONS: case G_DUPLICATE_EFFECTS:
+        return cfg->consumers && cfg->producers ? NULL : "needs producers and consumers";
+    default: return NULL;
+    }
+}
+
+static void check_computable(struct ctx *x)
+{
+    for (int i = 0; i < x->sc->ngates; i++) {
+        const struct gate *g = &x->sc->gates[i];
+        const char *why = not_computable(&x->sc->cfg, g->kind);
+        if (!why) continue;
+        fprintf(stderr, "%s:%d:%d: expect.%s: cannot be computed for this load: %s\n", x->path, g->line,
+                g->col, gate_names[g->kind], why);
+        x->errors++;
+    }
+}
+
 int scenario_load(const char *path, struct scenario *sc)
 {
     memset(sc, 0, sizeof *sc);
     config_init(&sc->cfg);
     sc->cfg.drain_timeout_ns = 60 * NS_PER_SEC;
     sc->path = xstrdup(path);
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe");
     if (!f) {
         fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
         return -1;
@@ -368,6 +416,7 @@ int scenario_load(const char *path, struct scenario *sc)
     yaml_parser_delete(&parser);
     fclose(f);
     if (!x.errors && config_validate(&sc->cfg)) x.errors++;
+    if (!x.errors) check_computable(&x);
     return x.errors ? -1 : 0;
 }
 

@@ -123,6 +123,7 @@ static void snapshot(struct worker *w)
     atomic_store_explicit(&w->snap_consumed, w->counters[ST_CONSUMED] + w->counters[ST_DEAD_LETTERED],
                           memory_order_relaxed);
     atomic_store_explicit(&w->snap_inflight, inflight(w), memory_order_relaxed);
+    atomic_store_explicit(&w->snap_unique, w->unique_total, memory_order_relaxed);
     atomic_store_explicit(&w->snap_producers_done, w->nproducers, memory_order_relaxed);
     atomic_store_explicit(&w->snap_up, up, memory_order_release);
 }
@@ -258,7 +259,9 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
     if (processed) check_order(w, a, queue, producer, seq, redelivered, attempt);
     if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
     struct seq_track *t = &w->track[queue][producer];
+    uint64_t had = t->nbits;
     bits_reserve(&t->bits, &t->nbits, seq);
+    if (t->nbits != had) bits_reserve(&t->flagged, &had, seq);
     uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
     /* The effect of handling it: once per id with a dedup inbox, else every copy. */
     if (processed && (!(*word & bit) || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
@@ -269,7 +272,9 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
         if (redelivered || attempt > 1) w->counters[ST_DUP_EXPLAINED]++;
     } else {
         *word |= bit;
+        if (redelivered || attempt > 1) t->flagged[seq >> 6] |= bit;
         t->unique++;
+        w->unique_total++;
     }
     if (seq > t->highest) t->highest = seq;
 }
@@ -293,7 +298,10 @@ void worker_destroy_all(struct worker *ws, int n)
         }
         for (int q = 0; q < w->cfg->queues; q++) {
             if (!w->track[q]) continue;
-            for (int p = 0; p < w->nproducers_total; p++) free(w->track[q][p].bits);
+            for (int p = 0; p < w->nproducers_total; p++) {
+                free(w->track[q][p].bits);
+                free(w->track[q][p].flagged);
+            }
             free(w->track[q]);
         }
         for (int q = 0; q < w->cfg->queues; q++) free(w->queue_highest[q]);

@@ -1,0 +1,74 @@
+#include "admin.h"
+#include "topology.h"
+#include "util.h"
+
+#include <string.h>
+
+int admin_open(struct admin *a, const struct amqpc_target *t, uint64_t timeout_ns, char *err,
+               size_t cap)
+{
+    memset(a, 0, sizeof *a);
+    a->target = *t;
+    a->timeout_ns = timeout_ns;
+    return amqpc_open(&a->c, &a->target, 0, timeout_ns, "loadgen-setup", err, cap);
+}
+
+amqp_connection_state_t admin_conn(struct admin *a)
+{
+    if (a->c) return a->c;
+    uint64_t now = clock_ns();
+    if (now < a->next_try_ns) return NULL;
+    a->next_try_ns = now + NS_PER_SEC;
+    char err[512];
+    if (amqpc_open(&a->c, &a->target, 0, a->timeout_ns, "loadgen-setup", err, sizeof err)) {
+        log_info("setup connection: %s", err);
+        return NULL;
+    }
+    amqp_channel_open(a->c, 1);
+    if (amqpc_check(a->c, "channel.open", err, sizeof err)) {
+        admin_drop(a);
+        return NULL;
+    }
+    return a->c;
+}
+
+void admin_drop(struct admin *a)
+{
+    if (a->c) amqp_destroy_connection(a->c);
+    a->c = NULL;
+}
+
+int64_t admin_queue_depth(struct admin *a, const struct config *cfg)
+{
+    if (cfg->queue_type == QUEUE_STREAM) return -1;
+    amqp_connection_state_t c = admin_conn(a);
+    if (!c) return -1;
+    char name[256];
+    int64_t total = 0;
+    for (int i = 0; i < cfg->queues; i++) {
+        config_queue_name(cfg, i, name, sizeof name);
+        amqp_queue_declare_ok_t *ok =
+            amqp_queue_declare(c, 1, amqp_cstring_bytes(name), 1, 0, 0, 0, amqp_empty_table);
+        if (!ok || amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) {
+            admin_drop(a); /* a failed passive declare closed the channel too */
+            return -1;
+        }
+        total += ok->message_count;
+    }
+    return total;
+}
+
+int64_t admin_dead_lettered(struct admin *a, const struct config *cfg)
+{
+    if (!config_retrying(cfg)) return -1;
+    amqp_connection_state_t c = admin_conn(a);
+    int64_t n = c ? topology_dead_lettered(c, cfg) : -1;
+    if (c && n < 0) admin_drop(a);
+    return n;
+}
+
+void admin_close(struct admin *a)
+{
+    if (a->c) amqpc_close(a->c);
+    a->c = NULL;
+}
