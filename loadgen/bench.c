@@ -166,7 +166,7 @@ static void write_hgrm(const char *prefix, const struct stats_hists *h)
 }
 
 static void print_summary(const struct reporter *r, const struct seq_summary *sq, double secs,
-                          const struct config *cfg)
+                          const struct config *cfg, const struct drain *dr)
 {
     const uint64_t *t = r->totals;
     double m = r->measured_s > 0 ? r->measured_s : 1;
@@ -195,6 +195,11 @@ static void print_summary(const struct reporter *r, const struct seq_summary *sq
     if (sq->have_lost)
         printf("lost (confirmed, never consumed) %llu  recovered (consumed, never confirmed) %llu\n",
                (unsigned long long)sq->lost, (unsigned long long)sq->recovered);
+    bool drained = dr->ended && (!strcmp(dr->ended, "complete") || !strcmp(dr->ended, "idle"));
+    if (!drained && dr->still_queued != 0)
+        printf("drain: incomplete (%s), %s%lld still queued: 'lost' includes them\n",
+               dr->ended ? dr->ended : "interrupted", dr->still_queued < 0 ? "unknown, " : "",
+               (long long)(dr->still_queued < 0 ? 0 : dr->still_queued));
     uint64_t bad = t[ST_BAD_FOREIGN] + t[ST_BAD_TRUNCATED] + t[ST_BAD_VERSION] +
                    t[ST_BAD_CHECKSUM] + t[ST_STALE_RUN];
     printf("errors: connect %llu  connection %llu  heartbeat %llu  channel %llu  publish %llu  "
@@ -553,7 +558,8 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     double secs = (double)(clock_ns() - run.start_ns) / 1e9;
 
     struct seq_summary sq = merge_sequences(ws, nworkers, &cfg);
-    print_summary(&rep, &sq, secs, &cfg);
+    if (interrupted) drain.ended = "interrupted";
+    print_summary(&rep, &sq, secs, &cfg, &drain);
     if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);
     if (dir[0]) {
         char prefix[1100];
@@ -561,7 +567,6 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         write_hgrm(prefix, &rep.measured);
     }
     int64_t dlq = admin_dead_lettered(&adm, &cfg);
-    if (interrupted) drain.ended = "interrupted";
     if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch, dlq, &drain);
     if (interrupted) exit_code = EXIT_INTERRUPTED;
 

@@ -50,7 +50,9 @@ int junit_write(const char *path, json_t *run)
     json_array_foreach(gates, i, g) failed += !json_is_true(json_object_get(g, "pass"));
     bool interrupted = json_is_true(json_object_get(run, "interrupted"));
     double lost = report_num(run, "totals.lost");
-    bool bench_fail = interrupted || (!isnan(lost) && lost > 0);
+    json_t *health = json_object_get(run, "health");
+    bool unhealthy = health && !json_is_true(json_object_get(health, "pass"));
+    bool bench_fail = interrupted || (!isnan(lost) && lost > 0) || unhealthy;
     if (!n) failed = bench_fail;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
     svg_escape(f, suite);
@@ -64,7 +66,8 @@ int junit_write(const char *path, json_t *run)
         fputs("\" name=\"run\" time=\"0\">", f);
         if (bench_fail)
             fprintf(f, "\n    <failure type=\"run\" message=\"%s\"/>\n  ",
-                    interrupted ? "interrupted" : "confirmed messages lost");
+                    interrupted ? "interrupted" : unhealthy ? "delivered nothing or mostly errors"
+                                                            : "confirmed messages lost");
         fputs("</testcase>\n", f);
     }
     if (interrupted && n)

@@ -176,15 +176,23 @@ static void verdict_table(FILE *f, json_t *run)
     json_t *g;
     json_array_foreach(gates, i, g) {
         bool pass = json_is_true(json_object_get(g, "pass"));
+        bool unknown = !strcmp(report_str(g, "status"), "unknown");
         fputs("<tr>", f);
         cell_str(f, report_str(g, "guarantee"));
         cell_str(f, report_str(g, "gate"));
         cell_num(f, report_num(g, "min"), 1);
         cell_num(f, report_num(g, "max"), 1);
         cell_num(f, report_num(g, "actual"), 1);
-        fprintf(f, "<td class='%s'>%s</td></tr>\n", pass ? "pass" : "fail", pass ? "PASS" : "FAIL");
+        fprintf(f, "<td class='%s'>%s</td></tr>\n", pass ? "pass" : "fail",
+                pass ? "PASS" : unknown ? "UNKNOWN" : "FAIL");
     }
     fputs("</table>\n", f);
+    json_t *why;
+    json_array_foreach(json_object_get(json_object_get(run, "verdict"), "reasons"), i, why) {
+        fputs("<p class='fail'>", f);
+        svg_escape(f, json_string_value(why));
+        fputs("</p>\n", f);
+    }
 }
 
 static void checker_table(FILE *f, json_t *run)
@@ -246,8 +254,10 @@ static void faults_table(FILE *f, json_t *run)
 {
     json_t *log = json_object_get(run, "faults");
     if (!json_array_size(log)) return;
+    /* Steps run in order: a slow one (a restart) delays the next. The drift
+     * column shows it; over 1 s it is flagged. */
     fputs("<h2>Fault timeline</h2>\n<table id='faults'><tr><th class='l'>action</th><th>planned (s)"
-          "</th><th>injected (s)</th><th>done (s)</th><th class='l'>outcome</th></tr>\n", f);
+          "</th><th>injected (s)</th><th>drift (s)</th><th>done (s)</th><th class='l'>outcome</th></tr>\n", f);
     size_t i;
     json_t *e;
     json_array_foreach(log, i, e) {
@@ -258,6 +268,9 @@ static void faults_table(FILE *f, json_t *run)
         fputs("</td>", f);
         cell_num(f, report_num(e, "planned_s"), 2);
         cell_num(f, report_num(e, "started_s"), 2);
+        double drift = report_num(e, "drift_s");
+        if (drift > 1) fprintf(f, "<td class='fail'>%.2f late</td>", drift);
+        else cell_num(f, drift, 2);
         cell_num(f, report_num(e, "finished_s"), 2);
         fprintf(f, "<td class='l %s'>", ok ? "pass" : "fail");
         svg_escape(f, ok ? "ok" : report_str(e, "error"));
@@ -316,10 +329,12 @@ int report_html_write(const char *path, json_t *run)
     report_html_head(f, title);
     json_t *verdict = json_object_get(run, "verdict");
     bool pass = json_is_true(json_object_get(verdict, "pass"));
+    bool incomplete = !strcmp(report_str(verdict, "status"), "incomplete");
     fputs("<h1>", f);
     svg_escape(f, title);
     fprintf(f, " <span id='badge' class='badge %s'>%s</span></h1>\n",
-            !verdict ? "none" : pass ? "pass" : "fail", !verdict ? "BENCH" : pass ? "PASS" : "FAIL");
+            !verdict ? "none" : pass ? "pass" : "fail",
+            !verdict ? "BENCH" : pass ? "PASS" : incomplete ? "INCOMPLETE" : "FAIL");
     fputs("<p class='meta'>", f);
     svg_escape(f, report_str(run, "scenario.description"));
     fputs("<br>started ", f);
