@@ -32,7 +32,7 @@ COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 GITREFS  := $(wildcard .git/HEAD .git/refs/heads/*)
 TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
 
-.PHONY: all run test unit asan asan-build bench clean format deps
+.PHONY: all run test unit soak asan asan-build bench clean format deps
 
 all: bin/loadgen bin/unit-tests
 
@@ -62,6 +62,15 @@ run: deps
 test: deps
 	$(MAKE) all unit
 	$(PYTEST) -q tests
+
+# The false-alarm soak: every safe scenario in tests/soak, SOAK_RUNS times
+# each (about 25 minutes for 5 runs), then the table of verdicts.
+SOAK_RUNS ?= 5
+soak: deps
+	$(MAKE) all
+	rm -f reports/soak.jsonl
+	LOADGEN_SOAK=1 LOADGEN_SOAK_RUNS=$(SOAK_RUNS) LOADGEN_SOAK_OUT=$(CURDIR)/reports/soak.jsonl \
+	    $(PYTEST) -q tests/soak; st=$$?; tests/soak/table.py reports/soak.jsonl; exit $$st
 
 unit: bin/unit-tests
 	bin/unit-tests
