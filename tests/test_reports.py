@@ -140,9 +140,10 @@ def test_scenario_run_directory(scenario_dir):
     assert actions == [("toxic", False), ("toxic", True), ("disconnect", False)]
     suite = ET.parse(scenario_dir / "junit.xml").getroot().find("testsuite")
     assert suite.get("name") == "report-check"
-    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    assert suite.get("tests") == "4" and suite.get("failures") == "1"
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert set(cases) == {"lost", "throughput", "e2e_p99"}
+    assert set(cases) == {"lost", "throughput", "e2e_p99", "faults_failed"}
+    assert cases["faults_failed"].find("failure") is None  # every step applied
     fail = cases["throughput"].find("failure")
     assert fail is not None and "min 1e+06" in fail.get("message")
     assert cases["throughput"].get("classname") == "report-check.performance"
