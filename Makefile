@@ -15,11 +15,11 @@ Q       := $(if $(V),,@)
 SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/broker_state.c loadgen/cmd_broker.c \
        loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c loadgen/config.c loadgen/config_json.c loadgen/amqpc.c \
        loadgen/stats.c loadgen/conn.c loadgen/producer.c loadgen/consumer.c loadgen/worker.c \
-       loadgen/topology.c loadgen/reporter.c loadgen/bench.c loadgen/admin.c loadgen/wire.c \
+       loadgen/topology.c loadgen/reporter.c loadgen/bench.c loadgen/admin.c loadgen/preflight.c loadgen/wire.c \
        loadgen/proxy.c loadgen/proxy_ops.c loadgen/proxy_api.c loadgen/cmd_proxy.c loadgen/toxic.c \
        loadgen/toxic_latency.c loadgen/toxic_bandwidth.c loadgen/toxic_slow_close.c \
        loadgen/toxic_timeout.c loadgen/toxic_reset_peer.c loadgen/toxic_slicer.c \
-       loadgen/toxic_limit_data.c loadgen/scenario.c loadgen/run.c \
+       loadgen/toxic_limit_data.c loadgen/yamlsafe.c loadgen/scenario.c loadgen/run.c \
        loadgen/report.c loadgen/report_html.c loadgen/svg.c loadgen/junit.c loadgen/cmd_report.c \
        loadgen/compare.c
 # Pure modules, also linked into the C unit tests.

@@ -9,6 +9,7 @@
 #ifndef LOADGEN_BROKER_H
 #define LOADGEN_BROKER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -22,6 +23,7 @@ struct broker_opts {
     int amqp_port;          /* 0 = pick a free one */
     int start_timeout_ms;   /* 0 = 90000 */
     bool detach;            /* outlive this process (`loadgen broker start`) */
+    volatile sig_atomic_t *cancel; /* set (e.g. by Ctrl-C): stop waiting for the boot */
 };
 
 struct broker {
@@ -32,12 +34,17 @@ struct broker {
     int amqp_port, dist_port, epmd_port;
     pid_t pid;       /* the beam.smp process (exec'd in place of the script) */
     pid_t epmd_pid;  /* our private epmd */
+    /* /proc start times of pid and epmd_pid: a recorded pid is signalled only
+     * while it is still the process we started (pids get reused). */
+    unsigned long long pid_start, epmd_start;
     bool is_child;   /* beam is our child (waitpid), not adopted from a state file */
     bool epmd_child; /* likewise for epmd */
     bool owns_dir;   /* remove dir when stopped for good */
     bool detach;
     int start_timeout_ms;
     enum broker_state state;
+    volatile sig_atomic_t *cancel;
+    bool refused;    /* the failure is the caller's input (dir unsafe, node already running) */
     char err[2048];
 };
 
@@ -61,7 +68,22 @@ const char *broker_state_name(enum broker_state s);
 /* State file <dir>/broker.json, so `loadgen broker stop --dir` can find a
  * node started by another process. */
 int broker_save(const struct broker *b);
+/* Loads the state; a pid whose /proc start time differs from the recorded
+ * one is another process now and is forgotten (0), never signalled. */
 int broker_load(struct broker *b, const char *dir);
+/* Start time of pid in clock ticks since boot (/proc/PID/stat field 22), 0
+ * if there is no such process. */
+unsigned long long broker_proc_start(pid_t pid);
+/* 0 if dir is a real directory (not a symlink) owned by us and writable by
+ * no one else; else -1 with the reason. */
+int broker_dir_check(const char *dir, char *err, size_t cap);
+/* The state dir used when none is given: $XDG_RUNTIME_DIR/loadgen-broker,
+ * else ${TMPDIR:-/tmp}/loadgen-UID/broker (its parent made 0700 here). */
+int broker_default_dir(char *buf, size_t cap, char *err, size_t errcap);
+/* Removes temp dirs (TMPDIR/loadgen-broker-*) of ours left by a loadgen that
+ * was SIGKILLed: those whose recorded node is gone, or with no state file
+ * and untouched for 10 minutes. */
+void broker_clean_stale(void);
 
 /* Ends every registered (owned, not detached) node at once with SIGKILL.
  * Async-signal-safe: usable from a signal handler and atexit. */

@@ -15,6 +15,9 @@
 
 #define HDRFMT_V2_COOKIE 0x1c849313
 #define HDRFMT_V2_COMPRESSED_COOKIE 0x1c849314
+/* The largest total count a decoded histogram may hold: 2^53, where doubles
+ * stop counting in units. */
+#define HDRFMT_MAX_COUNT ((int64_t)1 << 53)
 
 /* Walks the percentile distribution as the .hgrm table does: fn gets each
  * row's value (the histogram's unit), percentile (0..1) and cumulative count;

@@ -1,10 +1,16 @@
 #include "amqpc.h"
+#include "config.h"
 #include "util.h"
 
 #include <amqp_tcp_socket.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int amqpc_parse_uri(const char *uri, struct amqpc_target *t, char *err, size_t cap)
 {
@@ -12,7 +18,8 @@ int amqpc_parse_uri(const char *uri, struct amqpc_target *t, char *err, size_t c
     struct amqp_connection_info info;
     memset(t, 0, sizeof *t);
     if (amqp_parse_url(copy, &info) != AMQP_STATUS_OK) {
-        snprintf(err, cap, "'%s' is not an AMQP URI", uri);
+        char red[600];
+        snprintf(err, cap, "'%s' is not an AMQP URI", config_redact_uri(uri, red, sizeof red));
         free(copy);
         return -1;
     }
@@ -66,6 +73,30 @@ int amqpc_check(amqp_connection_state_t c, const char *context, char *err, size_
     return -1;
 }
 
+/* rabbitmq-c says only "a socket error occurred": one more connect of our
+ * own (error path only) finds the reason, e.g. "Connection refused". */
+static const char *connect_error(const struct amqpc_target *t, uint64_t timeout_ns, char *buf, size_t cap)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", t->port);
+    int g = getaddrinfo(t->host, port, &hints, &ai);
+    if (g) return snprintf(buf, cap, "cannot resolve the host: %s", gai_strerror(g)), buf;
+    int e = ETIMEDOUT;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EINPROGRESS) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        socklen_t len = sizeof e;
+        if (poll(&p, 1, (int)(timeout_ns / NS_PER_MS)) == 1) getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+    } else {
+        e = fd < 0 ? errno : errno ? errno : 0;
+    }
+    if (fd >= 0) close(fd);
+    freeaddrinfo(ai);
+    snprintf(buf, cap, "%s", e ? strerror(e) : "a socket error occurred");
+    return buf;
+}
+
 int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int heartbeat_s,
                uint64_t timeout_ns, const char *conn_name, char *err, size_t cap)
 {
@@ -78,7 +109,10 @@ int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int h
     }
     int st = amqp_socket_open_noblock(s, t->host, t->port, &tv);
     if (st != AMQP_STATUS_OK) {
-        snprintf(err, cap, "cannot connect to %s: %s", t->uri_redacted, amqp_error_string2(st));
+        char why[128];
+        snprintf(err, cap, "cannot connect to %s: %s", t->uri_redacted,
+                 st == AMQP_STATUS_SOCKET_ERROR ? connect_error(t, timeout_ns, why, sizeof why)
+                                                : amqp_error_string2(st));
         goto fail;
     }
     amqp_set_handshake_timeout(c, &tv);

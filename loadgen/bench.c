@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "config.h"
 #include "hdrfmt.h"
+#include "preflight.h"
 #include "proxy.h"
 #include "report.h"
 #include "reporter.h"
@@ -424,7 +425,9 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     char err[1024], version[64], hlog_path[1100];
     dir[0] = 0;
 
-    /* The run directory first: a bad path fails before a broker boots. */
+    /* Outputs and the run directory first: a bad path fails before a
+     * broker boots. */
+    if (preflight_config(&cfg)) return EXIT_USAGE;
     if (!cfg.no_report) {
         if (report_prepare_dir(&cfg, dir, dircap, err, sizeof err)) {
             log_err("--report-dir: %s", err);
@@ -436,11 +439,12 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         }
     }
     if (!cfg.uri) {
-        struct broker_opts bo = {.dir = cfg.broker_dir};
+        struct broker_opts bo = {.dir = cfg.broker_dir, .cancel = &cli_stop};
         fprintf(stderr, "loadgen: starting embedded RabbitMQ node...\n");
         if (broker_start(&broker, &bo)) {
             log_err("embedded broker failed to start: %s", broker.err);
-            return EXIT_BROKER;
+            if (dir[0]) rmdir(dir);
+            return cli_stop ? EXIT_INTERRUPTED : broker.refused ? EXIT_USAGE : EXIT_BROKER;
         }
         have_broker = true;
         fprintf(stderr, "loadgen: embedded node %s (pid %ld) at %s\n", broker.nodename,

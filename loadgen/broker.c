@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define EPMD_PATH "/usr/bin/epmd"
@@ -103,9 +104,12 @@ static bool port_listening(int port)
     return ok;
 }
 
+/* A new file: whatever was at path (a planted file, a symlink to follow)
+ * is removed first, never written through. */
 static int write_file(const char *path, const char *text, mode_t mode)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (unlink(path) != 0 && errno != ENOENT) return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     size_t n = strlen(text);
     int rc = write(fd, text, n) == (ssize_t)n ? 0 : -1;
@@ -181,10 +185,17 @@ static int prepare_dir(struct broker *b)
     }
     /* Distribution needs a cookie; the node and any CLI share this HOME. */
     snprintf(path, sizeof path, "%s/home/.erlang.cookie", b->dir);
-    char cookie[40];
-    snprintf(cookie, sizeof cookie, "LOADGEN%08lX%08lX", (unsigned long)getpid(),
-             (unsigned long)(clock_ns() & 0xffffffff));
-    if (access(path, F_OK) != 0 && write_file(path, cookie, 0400) != 0) goto fail;
+    /* 24 random bytes from the kernel, as 48 capital letters (a cookie is
+     * an Erlang atom); a fresh one at every start, never one found there. */
+    unsigned char rnd[24];
+    char cookie[2 * sizeof rnd + 1];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) goto fail;
+    for (size_t i = 0; i < sizeof rnd; i++) {
+        cookie[2 * i] = (char)('A' + (rnd[i] >> 4));
+        cookie[2 * i + 1] = (char)('A' + (rnd[i] & 15));
+    }
+    cookie[2 * sizeof rnd] = 0;
+    if (write_file(path, cookie, 0400) != 0) goto fail;
     snprintf(path, sizeof path, "%s/enabled_plugins", b->dir);
     if (write_file(path, "[].\n", 0644) != 0) goto fail;
     snprintf(path, sizeof path, "%s/rabbitmq-env.conf", b->dir);
@@ -245,10 +256,12 @@ static int start_epmd(struct broker *b)
     if (pid == 0) {
         child_setup(b, NULL);
         setenv("ERL_EPMD_PORT", port, 1);
-        execl(EPMD_PATH, "epmd", "-port", port, (char *)NULL);
+        setenv("ERL_EPMD_ADDRESS", "127.0.0.1", 1); /* never on the network: it names the node */
+        execl(EPMD_PATH, "epmd", "-address", "127.0.0.1", "-port", port, (char *)NULL);
         _exit(127);
     }
     b->epmd_pid = pid;
+    b->epmd_start = broker_proc_start(pid);
     b->epmd_child = true;
     for (int waited = 0; !port_listening(b->epmd_port); waited += 20) {
         if (!alive(pid, true) || waited > 10000) {
@@ -290,7 +303,11 @@ static void set_env(const struct broker *b)
      * beam.smp itself; -noinput then keeps the shell off stdin. Our own epmd
      * is already up, so the VM must not spawn a daemon one we could not own. */
     ENV("RABBITMQ_ALLOW_INPUT", "1");
-    ENV("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-noinput -start_epmd false");
+    ENV("ERL_EPMD_ADDRESS", "127.0.0.1");
+    /* Erlang distribution with a known cookie is remote code execution: its
+     * listener binds loopback only (and the cookie is random, 0400). */
+    ENV("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+        "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}");
 #undef ENV
 }
 
@@ -311,6 +328,12 @@ static bool amqp_ready(int port)
     }
     amqp_destroy_connection(conn);
     return ok;
+}
+
+static void end_group(pid_t pid)
+{
+    /* Helpers beam started (erl_child_setup, inet_gethost) are in its group. */
+    if (pid > 0) kill(-pid, SIGKILL);
 }
 
 static int spawn_node(struct broker *b)
@@ -360,12 +383,22 @@ static int spawn_node(struct broker *b)
         return -1;
     }
     b->pid = pid;
+    b->pid_start = broker_proc_start(pid);
     b->is_child = true;
     b->state = BROKER_RUNNING;
     if (!b->detach) own(b);
 
     uint64_t deadline = clock_ns() + (uint64_t)b->start_timeout_ms * NS_PER_MS;
     while (!amqp_ready(b->amqp_port)) {
+        if (b->cancel && *b->cancel) { /* Ctrl-C: do not sit out a 90 s boot */
+            snprintf(b->err, sizeof b->err, "interrupted while RabbitMQ node %s was booting", b->nodename);
+            kill(pid, SIGKILL);
+            wait_gone(pid, true, 5000);
+            end_group(pid);
+            disown_pid(pid);
+            b->pid = 0;
+            return -1;
+        }
         if (!alive(pid, true)) {
             snprintf(b->err, sizeof b->err, "RabbitMQ node %s exited during start", b->nodename);
             append_log_tail(b);
@@ -396,16 +429,31 @@ int broker_start(struct broker *b, const struct broker_opts *o)
     b->detach = o->detach;
     b->start_timeout_ms = o->start_timeout_ms > 0 ? o->start_timeout_ms : 90000;
     str_copy(b->server, sizeof b->server, o->server ? o->server : BROKER_DEFAULT_SERVER);
+    b->cancel = o->cancel;
     if (o->dir) {
         if (mkdir(o->dir, 0700) != 0 && errno != EEXIST) {
             snprintf(b->err, sizeof b->err, "cannot create broker dir %s: %s", o->dir,
                      strerror(errno));
             return -1;
         }
+        char why[700];
+        if (broker_dir_check(o->dir, why, sizeof why)) {
+            snprintf(b->err, sizeof b->err, "unsafe broker dir: %s", why);
+            b->refused = true;
+            return -1;
+        }
+        struct broker old;
+        if (broker_load(&old, o->dir) == 0 && old.pid > 0) {
+            snprintf(b->err, sizeof b->err, "a node is already running in %s (pid %ld, %s)", o->dir,
+                     (long)old.pid, old.uri);
+            b->refused = true;
+            return -1;
+        }
         char *real = realpath(o->dir, NULL);
         str_copy(b->dir, sizeof b->dir, real ? real : o->dir);
         free(real);
     } else {
+        broker_clean_stale(); /* temp dirs of a loadgen that was SIGKILLed */
         const char *tmp = getenv("TMPDIR");
         snprintf(b->dir, sizeof b->dir, "%s/loadgen-broker-XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(b->dir)) {
@@ -436,12 +484,6 @@ fail:
     }
     if (b->owns_dir) rm_tree(b->dir);
     return -1;
-}
-
-static void end_group(pid_t pid)
-{
-    /* Helpers beam started (erl_child_setup, inet_gethost) are in its group. */
-    if (pid > 0) kill(-pid, SIGKILL);
 }
 
 static int stop_beam(struct broker *b, int sig, int grace_ms)

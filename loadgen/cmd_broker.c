@@ -24,7 +24,9 @@ static void usage(FILE *f)
           "  status   print running/paused/stopped and the URI\n"
           "\n"
           "options:\n"
-          "  --dir DIR        data dir and state file (required except for start/run)\n"
+          "  --dir DIR        data dir and state file (default: $XDG_RUNTIME_DIR/loadgen-broker,\n"
+          "                   else ${TMPDIR:-/tmp}/loadgen-UID/broker, removed by stop;\n"
+          "                   `run` without --dir uses a temp dir)\n"
           "  --port N         AMQP port on 127.0.0.1 (default: a free one)\n"
           "  --server PATH    rabbitmq-server script (default " BROKER_DEFAULT_SERVER ")\n"
           "  --timeout DUR    start timeout (default 90s)\n",
@@ -75,12 +77,28 @@ int cmd_broker(int argc, char **argv)
     }
 
     struct broker b;
-    if (strcmp(action, "start") == 0 || strcmp(action, "run") == 0) {
-        bool fg = strcmp(action, "run") == 0;
+    char defdir[600], err[600];
+    bool fg = strcmp(action, "run") == 0;
+    /* Without --dir a detached node lives in the default state dir, so a
+     * plain `broker stop` finds it (and removes the dir). */
+    bool use_default = !o.dir && !fg;
+    if (use_default) {
+        if (broker_default_dir(defdir, sizeof defdir, err, sizeof err)) {
+            log_err("broker %s: %s", action, err);
+            return EXIT_USAGE;
+        }
+        o.dir = defdir;
+    }
+    if (strcmp(action, "start") == 0 || fg) {
         o.detach = !fg;
+        o.cancel = &cli_stop;
         if (broker_start(&b, &o)) {
             log_err("broker start failed: %s", b.err);
-            return EXIT_BROKER;
+            return b.refused ? EXIT_USAGE : cli_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
+        }
+        if (use_default) {
+            b.owns_dir = true;
+            broker_save(&b);
         }
         printf("%s\n", b.uri);
         fprintf(stderr, "loadgen: node %s (pid %ld) up; data in %s\n", b.nodename, (long)b.pid,
@@ -97,16 +115,12 @@ int cmd_broker(int argc, char **argv)
         return EXIT_OK;
     }
 
-    if (!o.dir) {
-        log_err("broker %s needs --dir DIR (the dir given to `loadgen broker start`)", action);
-        return EXIT_USAGE;
-    }
     if (broker_load(&b, o.dir)) {
         log_err("%s", b.err);
         return EXIT_BROKER;
     }
     int rc;
-    if (strcmp(action, "stop") == 0) rc = broker_stop(&b, true);
+    if (strcmp(action, "stop") == 0) rc = broker_stop(&b, !b.owns_dir);
     else if (strcmp(action, "kill") == 0) rc = broker_kill(&b);
     else if (strcmp(action, "restart") == 0) rc = broker_restart(&b);
     else if (strcmp(action, "pause") == 0) rc = broker_pause(&b);

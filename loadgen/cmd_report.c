@@ -7,9 +7,11 @@
 #include "report.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cmd_report(int argc, char **argv)
 {
@@ -20,6 +22,12 @@ int cmd_report(int argc, char **argv)
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
     char err[1400], path[1200];
+    struct stat st;
+    if (stat(argv[1], &st) == 0 && !S_ISDIR(st.st_mode)) {
+        log_err("report: %s is a file, not a run directory (give the directory that holds run.json)",
+                argv[1]);
+        return EXIT_USAGE;
+    }
     json_t *run = report_load(argv[1], err, sizeof err);
     if (!run) {
         log_err("report: %s", err);
@@ -77,7 +85,7 @@ static int read_row(char *line, struct tag_hist *tags, int *ntags)
     struct hist *h = bytes ? hdrfmt_decode(bytes, len) : NULL;
     free(bytes);
     struct tag_hist *t = h ? tag_for(tags, ntags, tag) : NULL;
-    if (!t) {
+    if (!t || h->total_count > HDRFMT_MAX_COUNT - t->h->total_count) {
         hist_free(h);
         return -1;
     }
@@ -102,8 +110,12 @@ int cmd_hlog(int argc, char **argv)
         else return log_err("hlog: unexpected argument '%s'", argv[i]), EXIT_USAGE;
     }
     if (!file) return log_err("hlog: give an interval log file (loadgen hlog --help)"), EXIT_USAGE;
+    struct stat st;
+    if (stat(file, &st) == 0 && !S_ISREG(st.st_mode))
+        return log_err("hlog: %s is not a file (give the .hlog file, e.g. RUN_DIR/latency.hlog)", file),
+               EXIT_USAGE;
     FILE *f = fopen(file, "re");
-    if (!f) return log_err("hlog: cannot read %s", file), EXIT_USAGE;
+    if (!f) return log_err("hlog: cannot read %s: %s", file, strerror(errno)), EXIT_USAGE;
     struct tag_hist tags[MAX_TAGS];
     int ntags = 0, rc = EXIT_OK;
     memset(tags, 0, sizeof tags);
@@ -121,6 +133,10 @@ int cmd_hlog(int argc, char **argv)
     }
     free(line);
     fclose(f);
+    if (rc == EXIT_OK && !ntags) {
+        log_err("hlog: %s:%ld: no interval rows (an empty or header-only log)", file, lineno);
+        rc = EXIT_USAGE;
+    }
     bool found = false;
     for (int i = 0; rc == EXIT_OK && i < ntags; i++) {
         if (want && strcmp(tags[i].name, want)) continue;

@@ -484,7 +484,9 @@ int config_validate(struct config *c)
         int rc = amqp_parse_url(copy, &info);
         free(copy);
         if (rc != AMQP_STATUS_OK) {
-            log_err("--uri: '%s' is not an AMQP URI (amqp://user:pass@host:port/vhost)", c->uri);
+            char red[600];
+            log_err("--uri: '%s' is not an AMQP URI (amqp://user:pass@host:port/vhost)",
+                    config_redact_uri(c->uri, red, sizeof red));
             return -1;
         }
     }

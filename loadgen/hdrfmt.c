@@ -175,14 +175,18 @@ static struct hist *decode_plain(const unsigned char *p, size_t len)
     if (!h) return NULL;
     size_t off = V2_HEADER, end = V2_HEADER + payload;
     int idx = 0;
+    int64_t total = 0;
     while (off < end) {
         int64_t c;
         if (zz_get(p, end, &off, &c)) goto bad;
         if (c < 0) {
-            if (-c > h->counts_len - idx) goto bad;
+            if (c == INT64_MIN || -c > h->counts_len - idx) goto bad;
             idx += (int)-c;
         } else {
-            if (idx >= h->counts_len) goto bad;
+            /* Counts past 2^53 lose their units in the doubles of the
+             * percentile walk (which then never ends); refuse them. */
+            if (idx >= h->counts_len || c > HDRFMT_MAX_COUNT - total) goto bad;
+            total += c;
             h->counts[idx++] = c;
         }
     }

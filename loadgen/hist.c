@@ -37,6 +37,12 @@ struct hist *hist_new(int64_t lowest, int64_t highest, int sig)
     int sbcm = (int)ceil(log((double)largest_single_unit) / log(2));
     h->sub_bucket_half_count_magnitude = (sbcm > 1 ? sbcm : 1) - 1;
     h->unit_magnitude = (int)floor(log((double)lowest) / log(2));
+    /* HdrHistogram's own limit: beyond it the bucket arithmetic overflows
+     * int64 (a crafted header, lowest 2^59 with 1 digit, looped forever). */
+    if (h->unit_magnitude + h->sub_bucket_half_count_magnitude > 61) {
+        free(h);
+        return NULL;
+    }
     h->sub_bucket_count = 1 << (h->sub_bucket_half_count_magnitude + 1);
     h->sub_bucket_half_count = h->sub_bucket_count / 2;
     h->sub_bucket_mask = ((int64_t)h->sub_bucket_count - 1) << h->unit_magnitude;

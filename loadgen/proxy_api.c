@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#define API_MAX_BODY (1 << 20)
+#define API_MAX_HEADERS (64 << 10)
 
 json_t *proxy_toxic_set_json(struct proxy_server *s, const char *proxy, const char *toxic,
                              json_t *spec, char *err, size_t cap);
@@ -46,7 +50,7 @@ static json_t *body_json(struct evhttp_request *req, char *err, size_t cap)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t n = evbuffer_get_length(in);
-    if (n > 1 << 20) {
+    if (n > API_MAX_BODY) {
         snprintf(err, cap, "body too large");
         return NULL;
     }
@@ -179,10 +183,32 @@ static void toxics(struct proxy_server *s, struct evhttp_request *req, int metho
     json_decref(j);
 }
 
+/* Any web page the user visits could otherwise drive the API (a form or
+ * fetch to 127.0.0.1): refuse what looks like a browser, as Toxiproxy does
+ * (its check is the User-Agent; a cross-site request also carries Origin),
+ * and take writes only as JSON, which a plain form cannot send. */
+static bool refused(struct evhttp_request *req, int method)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    const char *ua = evhttp_find_header(h, "User-Agent"), *origin = evhttp_find_header(h, "Origin");
+    if ((ua && !strncmp(ua, "Mozilla/", 8)) || origin) {
+        error(req, 403, "browsers are not allowed to use the proxy API");
+        return true;
+    }
+    const char *ct = evhttp_find_header(h, "Content-Type");
+    bool body = evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0;
+    if (method == EVHTTP_REQ_POST && body && (!ct || strncasecmp(ct, "application/json", 16))) {
+        error(req, 415, "a request body must be Content-Type: application/json");
+        return true;
+    }
+    return false;
+}
+
 static void handle(struct evhttp_request *req, void *arg)
 {
     struct proxy_server *s = arg;
     int method = evhttp_request_get_command(req);
+    if (refused(req, method)) return;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *seg[5] = {0}, *copy = xstrdup(path ? path : "/"), *save = NULL;
@@ -231,6 +257,9 @@ static void api_fn(struct proxy_server *s, void *arg)
         s->http = evhttp_new(s->base);
         evhttp_set_gencb(s->http, handle, s);
         evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+        /* Enforced while reading, not after buffering a 200 MB body. */
+        evhttp_set_max_body_size(s->http, API_MAX_BODY);
+        evhttp_set_max_headers_size(s->http, API_MAX_HEADERS);
     }
     if (!evhttp_bind_socket_with_handle(s->http, host, (uint16_t)port)) {
         snprintf(o->err, o->cap, "cannot serve the API on %s (in use?)", o->addr);

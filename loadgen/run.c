@@ -3,6 +3,7 @@
 #include "bench.h"
 #include "broker.h"
 #include "cli.h"
+#include "preflight.h"
 #include "proxy.h"
 #include "report.h"
 #include "scenario.h"
@@ -505,6 +506,12 @@ int cmd_run(int argc, char **argv)
             }
         free(sc.cfg.uri);
         sc.cfg.uri = xstrdup(uri);
+    }
+    char perr[1200];
+    if (json_path && preflight_output(json_path, perr, sizeof perr)) {
+        log_err("--json: %s", perr);
+        scenario_free(&sc);
+        return EXIT_USAGE;
     }
     if (check_only) {
         printf("%s: ok (%d faults, %d gates)\n", path, sc.nfaults, sc.ngates);

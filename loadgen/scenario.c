@@ -2,12 +2,14 @@
 #include "toxic.h"
 #include "units.h"
 #include "util.h"
+#include "yamlsafe.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <amqp.h>
 #include <yaml.h>
 
 static const char *const action_names[FA_COUNT] = {
@@ -321,6 +323,12 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
                 const char *key = scalar(node(x, q->key));
                 const char *s = want_scalar(x, node(x, q->value), "broker");
                 if (key && s && !strcmp(key, "uri")) {
+                    char *copy = xstrdup(s), red[600];
+                    struct amqp_connection_info info;
+                    if (amqp_parse_url(copy, &info) != AMQP_STATUS_OK)
+                        err_at(x, node(x, q->value), "broker.uri", "'%s' is not an AMQP URI "
+                               "(amqp://user:pass@host:port/vhost)", config_redact_uri(s, red, sizeof red));
+                    free(copy);
                     free(sc->cfg.uri);
                     sc->cfg.uri = xstrdup(s);
                 } else if (key && strcmp(key, "embedded"))
@@ -396,6 +404,10 @@ int scenario_load(const char *path, struct scenario *sc)
         fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
         return -1;
     }
+    if (yamlsafe_scan(path, f)) {
+        fclose(f);
+        return -1;
+    }
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
@@ -410,8 +422,9 @@ int scenario_load(const char *path, struct scenario *sc)
     }
     struct ctx x = {path, &doc, sc, 0};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
+    x.errors += yamlsafe_duplicates(path, &doc);
     if (!root) err_at(&x, NULL, "(top)", "the file is empty");
-    else parse_top(&x, root);
+    else if (!x.errors) parse_top(&x, root);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     fclose(f);

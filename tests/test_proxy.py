@@ -72,7 +72,8 @@ class Proxy:
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
-        req = urllib.request.Request(f"http://{self.api}{path}", data=data, method=method)
+        req = urllib.request.Request(f"http://{self.api}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=5) as r:
                 text = r.read().decode()
@@ -318,7 +319,8 @@ def test_amqp_blackhole_detected_and_recovered(broker, tmp_path):
     try:
         def call(method, path, body=None):
             req = urllib.request.Request(f"http://{api}{path}", method=method,
-                                         data=json.dumps(body).encode() if body else None)
+                                         data=json.dumps(body).encode() if body else None,
+                                         headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(req, timeout=5) as r:
                 return r.status
         for _ in range(100):
