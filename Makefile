@@ -69,6 +69,8 @@ SOAK_RUNS ?= 5
 soak: deps
 	$(MAKE) all
 	rm -f reports/soak.jsonl
+	cp bin/loadgen reports/.soak-loadgen  # a rebuild during the soak must not change what it tests
+	LOADGEN_BIN=$(CURDIR)/reports/.soak-loadgen \
 	LOADGEN_SOAK=1 LOADGEN_SOAK_RUNS=$(SOAK_RUNS) LOADGEN_SOAK_OUT=$(CURDIR)/reports/soak.jsonl \
 	    $(PYTEST) -q tests/soak; st=$$?; tests/soak/table.py reports/soak.jsonl; exit $$st
 

@@ -37,6 +37,8 @@ struct broker {
     /* /proc start times of pid and epmd_pid: a recorded pid is signalled only
      * while it is still the process we started (pids get reused). */
     unsigned long long pid_start, epmd_start;
+    pid_t owner_pid; /* the loadgen that made a temp dir: while it lives the dir is not stale */
+    unsigned long long owner_start;
     bool is_child;   /* beam is our child (waitpid), not adopted from a state file */
     bool epmd_child; /* likewise for epmd */
     bool owns_dir;   /* remove dir when stopped for good */

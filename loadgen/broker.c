@@ -461,6 +461,10 @@ int broker_start(struct broker *b, const struct broker_opts *o)
             return -1;
         }
         b->owns_dir = true;
+        /* Claimed before the boot: a SIGKILL or a double Ctrl-C from here
+         * on leaves a dir the next start recognises as stale. */
+        b->owner_pid = getpid();
+        b->owner_start = broker_proc_start(b->owner_pid);
     }
     b->amqp_port = o->amqp_port > 0 ? o->amqp_port : free_port();
     b->dist_port = free_port();
@@ -473,6 +477,7 @@ int broker_start(struct broker *b, const struct broker_opts *o)
              ++node_seq);
     snprintf(b->uri, sizeof b->uri, "amqp://guest:guest@127.0.0.1:%d/%%2f", b->amqp_port);
     if (prepare_dir(b)) goto fail;
+    if (b->owns_dir) broker_save(b);
     if (spawn_node(b)) goto fail;
     broker_save(b);
     return 0;

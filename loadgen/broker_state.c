@@ -46,7 +46,9 @@ int broker_save(const struct broker *b)
     char path[600], tmp[620];
     snprintf(path, sizeof path, "%s/broker.json", b->dir);
     snprintf(tmp, sizeof tmp, "%s/.broker.json.%ld", b->dir, (long)getpid());
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s}", "dir",
+    json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s}",
+                          "owner_pid", (json_int_t)b->owner_pid, "owner_start", (json_int_t)b->owner_start,
+                          "dir",
                           b->dir, "server", b->server, "nodename", b->nodename, "uri", b->uri,
                           "amqp_port", b->amqp_port, "dist_port", b->dist_port, "epmd_port",
                           b->epmd_port, "pid", (json_int_t)b->pid, "epmd_pid",
@@ -79,10 +81,10 @@ int broker_load(struct broker *b, const char *dir)
         return -1;
     }
     const char *d = "", *server = "", *name = "", *uri = "", *state = "";
-    json_int_t pid = 0, epmd = 0, pid_start = 0, epmd_start = 0;
+    json_int_t pid = 0, epmd = 0, pid_start = 0, epmd_start = 0, owner = 0, owner_start = 0;
     int owns = 0;
-    if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s?I, s?I, s?b, s?s}",
-                       "dir", &d, "server", &server, "nodename", &name, "uri", &uri, "amqp_port",
+    if (json_unpack_ex(j, &jerr, 0, "{s?I, s?I, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s?I, s?I, s?b, s?s}",
+                       "owner_pid", &owner, "owner_start", &owner_start, "dir", &d, "server", &server, "nodename", &name, "uri", &uri, "amqp_port",
                        &b->amqp_port, "dist_port", &b->dist_port, "epmd_port", &b->epmd_port,
                        "pid", &pid, "epmd_pid", &epmd, "pid_start", &pid_start, "epmd_start",
                        &epmd_start, "owns_dir", &owns, "state", &state)) {
@@ -96,6 +98,8 @@ int broker_load(struct broker *b, const char *dir)
     str_copy(b->uri, sizeof b->uri, uri);
     /* A pid that is another process now (or that no start time vouches
      * for) is forgotten: signalling it would hit a stranger. */
+    b->owner_pid = (pid_t)owner;
+    b->owner_start = (unsigned long long)owner_start;
     b->pid_start = (unsigned long long)pid_start;
     b->epmd_start = (unsigned long long)epmd_start;
     b->pid = pid > 0 && pid_start && broker_proc_start((pid_t)pid) == b->pid_start ? (pid_t)pid : 0;
@@ -167,7 +171,12 @@ void broker_clean_stale(void)
         struct broker b;
         struct stat st;
         bool stale;
-        if (broker_load(&b, dir) == 0) stale = !b.pid && !b.epmd_pid;
+        /* Stale: the loadgen that made it is gone (its pid is another
+         * process or none) and so is its node. A loadgen still booting one
+         * is alive, so its dir stays. */
+        if (broker_load(&b, dir) == 0)
+            stale = !b.pid && !b.epmd_pid &&
+                    (!b.owner_pid || broker_proc_start(b.owner_pid) != b.owner_start);
         else stale = stat(dir, &st) == 0 && time(NULL) - st.st_mtime > 600;
         if (stale) nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     }

@@ -160,10 +160,18 @@ def test_stale_temp_dirs_are_cleaned_at_the_next_start(tmp_path, broker):
         "epmd_start": 0, "owns_dir": True, "state": "running"}))
     fresh = tmp_path / "loadgen-broker-booting"  # no state yet: another loadgen booting
     fresh.mkdir(mode=0o700)
+    # A live loadgen (this pytest, by pid and start time) booting a node.
+    mine = tmp_path / "loadgen-broker-owned"
+    mine.mkdir(mode=0o700)
+    start = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+    (mine / "broker.json").write_text(json.dumps({
+        "owner_pid": os.getpid(), "owner_start": start, "dir": str(mine), "server": "x",
+        "nodename": "x", "uri": "x", "amqp_port": 1, "dist_port": 1, "epmd_port": 1, "pid": 0,
+        "epmd_pid": 0, "owns_dir": True, "state": "stopped"}))
     env = dict(os.environ, TMPDIR=str(tmp_path))
     r = run_loadgen("broker", "run", "--timeout", "1s", env=env, timeout=60)
     assert not stale.exists()
-    assert fresh.exists()
+    assert fresh.exists() and mine.exists()
 
 
 def test_ctrl_c_during_boot_does_not_wait_for_the_boot(tmp_path):
