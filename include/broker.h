@@ -24,6 +24,7 @@ struct broker_opts {
     int start_timeout_ms;   /* 0 = 90000 */
     bool detach;            /* outlive this process (`loadgen broker start`) */
     volatile sig_atomic_t *cancel; /* set (e.g. by Ctrl-C): stop waiting for the boot */
+    bool owns_dir;          /* dir is loadgen's: removed by a failed start or a final stop */
 };
 
 struct broker {

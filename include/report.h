@@ -25,6 +25,8 @@ int report_prepare_dir(const struct config *cfg, char *dir, size_t cap, char *er
 /* Writes run.json, junit.xml and report.html into dir. Returns 0, or -1
  * after logging each file that could not be written. */
 int report_write_dir(const char *dir, json_t *run);
+/* json_dumpf into file_create(path): never through a planted symlink. */
+int report_write_json(const char *path, json_t *j, size_t flags);
 
 /* Loads dir/run.json (or a run.json path). NULL with the reason in err. */
 json_t *report_load(const char *dir_or_file, char *err, size_t cap);

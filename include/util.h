@@ -3,6 +3,7 @@
 #define LOADGEN_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/time.h>
 
@@ -36,6 +37,10 @@ void log_set_verbose(int on);
 /* Grows a bitmap (zero-filled, doubling from 4096 bits) so bit `need` exists.
  * Sequence sets: one bit per message keeps millions of ids in a few MiB. */
 void bits_reserve(uint64_t **bits, uint64_t *nbits, uint64_t need);
+
+/* A new or truncated file for writing, opened O_NOFOLLOW | O_CLOEXEC (a
+ * symlink planted at path is refused, not written through); NULL + errno. */
+FILE *file_create(const char *path);
 
 /* snprintf into a fixed buffer; truncation is silent by design (messages). */
 void str_copy(char *dst, size_t cap, const char *src);

@@ -156,7 +156,7 @@ static void write_hgrm(const char *prefix, const struct stats_hists *h)
     for (int k = 0; k < SH_COUNT; k++) {
         char path[1024];
         snprintf(path, sizeof path, "%s-%s.hgrm", prefix, stats_hist_names[k]);
-        FILE *f = fopen(path, "we");
+        FILE *f = file_create(path);
         if (!f) {
             log_err("cannot write %s", path);
             continue;
@@ -396,7 +396,7 @@ int cmd_bench(int argc, char **argv)
         exit_code = EXIT_FAILED;
     }
     if (result && cfg.json_path &&
-        json_dump_file(result, cfg.json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+        report_write_json(cfg.json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
         log_err("--json: cannot write %s", cfg.json_path);
     if (result && dir[0] && report_write_dir(dir, result) == 0)
         fprintf(stderr, "loadgen: report in %s/report.html\n", dir);
@@ -502,7 +502,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         fprintf(stderr, "loadgen: load goes through proxy %s:%d%s%s\n", addr, run.target.port,
                 cfg.proxy_api ? ", API on http://" : "", cfg.proxy_api ? cfg.proxy_api : "");
     }
-    if (cfg.hlog_path && !(hlog = fopen(cfg.hlog_path, "we"))) {
+    if (cfg.hlog_path && !(hlog = file_create(cfg.hlog_path))) {
         log_err("--hlog: cannot write %s", cfg.hlog_path);
         exit_code = EXIT_USAGE;
         goto out;

@@ -442,6 +442,7 @@ int broker_start(struct broker *b, const struct broker_opts *o)
             b->refused = true;
             return -1;
         }
+        b->owns_dir = o->owns_dir;
         struct broker old;
         if (broker_load(&old, o->dir) == 0 && old.pid > 0) {
             snprintf(b->err, sizeof b->err, "a node is already running in %s (pid %ld, %s)", o->dir,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -92,14 +93,12 @@ int cmd_broker(int argc, char **argv)
     if (strcmp(action, "start") == 0 || fg) {
         o.detach = !fg;
         o.cancel = &cli_stop;
+        o.owns_dir = use_default;
         if (broker_start(&b, &o)) {
             log_err("broker start failed: %s", b.err);
             return b.refused ? EXIT_USAGE : cli_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
         }
-        if (use_default) {
-            b.owns_dir = true;
-            broker_save(&b);
-        }
+
         printf("%s\n", b.uri);
         fprintf(stderr, "loadgen: node %s (pid %ld) up; data in %s\n", b.nodename, (long)b.pid,
                 b.dir);
@@ -115,6 +114,13 @@ int cmd_broker(int argc, char **argv)
         return EXIT_OK;
     }
 
+    char state[700];
+    snprintf(state, sizeof state, "%s/broker.json", o.dir);
+    if (use_default && access(state, F_OK) != 0) {
+        log_err("broker %s: no node was started without --dir (nothing in %s); give --dir DIR", action,
+                o.dir);
+        return EXIT_USAGE;
+    }
     if (broker_load(&b, o.dir)) {
         log_err("%s", b.err);
         return EXIT_BROKER;

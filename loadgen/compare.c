@@ -196,7 +196,7 @@ static void overlay(FILE *f, struct group *g, int ng, const char *title, const c
 
 static int write_html(const char *path, struct group *g, int ng)
 {
-    FILE *f = fopen(path, "we");
+    FILE *f = file_create(path);
     if (!f) return log_err("compare: cannot write %s", path), -1;
     report_html_head(f, "loadgen: comparison");
     fputs("<h1>loadgen: comparison</h1>\n<p class='meta'>Change is against the first column. "

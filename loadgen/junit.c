@@ -37,7 +37,7 @@ static void gate_case(FILE *f, json_t *g, const char *suite)
 
 int junit_write(const char *path, json_t *run)
 {
-    FILE *f = fopen(path, "we");
+    FILE *f = file_create(path);
     if (!f) {
         log_err("cannot write %s", path);
         return -1;

@@ -59,9 +59,17 @@ int report_prepare_dir(const struct config *cfg, char *dir, size_t cap, char *er
     return report_mkdirs(dir, err, errcap);
 }
 
+int report_write_json(const char *path, json_t *j, size_t flags)
+{
+    FILE *f = file_create(path);
+    int rc = f ? json_dumpf(j, f, flags) : -1;
+    if (f && fclose(f)) rc = -1;
+    return rc;
+}
+
 static int write_json(const char *path, json_t *run)
 {
-    if (json_dump_file(run, path, JSON_INDENT(2) | JSON_REAL_PRECISION(15))) {
+    if (report_write_json(path, run, JSON_INDENT(2) | JSON_REAL_PRECISION(15))) {
         log_err("cannot write %s", path);
         return -1;
     }

@@ -318,7 +318,7 @@ static void kv_table(FILE *f, const char *id, json_t *obj)
 
 int report_html_write(const char *path, json_t *run)
 {
-    FILE *f = fopen(path, "we");
+    FILE *f = file_create(path);
     if (!f) {
         log_err("cannot write %s", path);
         return -1;

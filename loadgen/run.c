@@ -548,7 +548,7 @@ int cmd_run(int argc, char **argv)
         json_object_set(result, "faults", tl.log);
         int verdict = evaluate(&sc, result, &tl);
         if (rc == EXIT_OK) rc = verdict;
-        if (json_path && json_dump_file(result, json_path, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+        if (json_path && report_write_json(json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
             log_err("--json: cannot write %s", json_path);
         if (dir[0] && report_write_dir(dir, result) == 0)
             fprintf(stderr, "loadgen: report in %s/report.html\n", dir);

@@ -24,6 +24,8 @@ collect_ignore = [] if os.environ.get("LOADGEN_SOAK") else ["soak"]
 def run_loadgen(*args, timeout=120, check=False, **kw):
     """Runs bin/loadgen with args; returns the CompletedProcess (text mode)."""
     kw.setdefault("cwd", SCRATCH)
+    # Temp and default state dirs of loadgen go to the scratch dir, not the user's.
+    kw.setdefault("env", dict(os.environ, TMPDIR=SCRATCH, XDG_RUNTIME_DIR=""))
     r = subprocess.run([LOADGEN, *map(str, args)], capture_output=True, text=True,
                        timeout=timeout, **kw)
     if check and r.returncode != 0:

@@ -248,8 +248,9 @@ def test_toxicity_half(proxy):
 
 
 def curl(*args):
-    r = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", *args], capture_output=True, text=True,
-                       timeout=10)
+    # The API takes JSON bodies only (a form post is what a web page can send).
+    r = subprocess.run(["curl", "-s", "-H", "Content-Type: application/json", "-w", "\n%{http_code}",
+                        *args], capture_output=True, text=True, timeout=10)
     body, code = r.stdout.rsplit("\n", 1)
     return int(code), (json.loads(body) if body.strip() else None)
 
