@@ -214,5 +214,9 @@ void reporter_post(struct reporter *r, struct interval *iv);
  * which is accounted for but not processed. */
 void worker_track(struct worker *w, struct agent *consumer, uint32_t producer, uint64_t seq,
                   bool redelivered, uint32_t attempt, bool processed);
+/* A redelivered or republished copy that the handler failed: it comes back
+ * through a dead-letter hop without the redelivered flag, and that later
+ * copy is explained by this one (one credit per sequence). */
+void worker_note_explained(struct worker *w, struct agent *consumer, uint32_t producer, uint64_t seq);
 
 #endif

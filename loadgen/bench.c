@@ -356,24 +356,17 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     /* Counting copies would stop early by as many messages as there were
      * duplicates: the distinct messages must cover every publish, and the
      * broker must hold none ready (unknown depth: trust the counts). */
-    int64_t depth = admin_queue_depth(adm, cfg);
-    d->still_queued = depth;
-    if (timeout) {
-        d->ended = "timeout";
-        return PHASE_STOP;
-    }
-    if (!cfg->exchange[0] && unique >= published && depth <= 0) {
-        d->ended = "complete";
-        return PHASE_STOP;
-    }
     /* Quiet means quiet for longer than a retry queue holds a message, and
      * nothing left in the queues that the consumers could still take. */
     uint64_t idle = IDLE_DRAIN_NS + (config_retrying(cfg) ? cfg->retry_delay_ns : 0);
-    if (now - d->last_change >= idle && depth <= 0) {
-        d->ended = "idle";
-        return PHASE_STOP;
-    }
-    return PHASE_DRAIN;
+    bool covered = !cfg->exchange[0] && unique >= published, quiet = now - d->last_change >= idle;
+    if (!timeout && !covered && !quiet) return PHASE_DRAIN; /* no need to ask the broker yet */
+    int64_t depth = admin_queue_depth(adm, cfg);
+    d->still_queued = depth;
+    if (timeout) d->ended = "timeout";
+    else if (depth > 0) return PHASE_DRAIN;
+    else d->ended = covered ? "complete" : "idle";
+    return PHASE_STOP;
 }
 
 int cmd_bench(int argc, char **argv)

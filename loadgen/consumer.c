@@ -161,6 +161,7 @@ static void handle(struct agent *a, uint64_t tag, const struct msg_header *h, bo
     const struct config *cfg = w->cfg;
     if (cfg->fail_rate > 0 && rand01(w) < cfg->fail_rate) {
         w->counters[ST_HANDLER_FAILED]++;
+        if (redelivered || h->attempt > 1) worker_note_explained(w, a, h->producer, h->seq);
         if (cfg->fail_action == FAIL_RETRY && rejections >= (uint32_t)cfg->max_retries) {
             park(a, h);
             worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, false);

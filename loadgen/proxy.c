@@ -166,7 +166,11 @@ static void enqueue(struct link *l, int d, const unsigned char *data, size_t n, 
     pp->tail = c;
     pp->queued += n;
     if (pp->head == c) {
-        struct timeval tv = tv_from_ns(release - now_ns());
+        /* Read the clock once: a release microseconds ahead (a slicer's
+         * 10 us) may pass before a second read, and release - now would
+         * wrap to a timer 584 years out, stalling the link for good. */
+        uint64_t t = now_ns();
+        struct timeval tv = tv_from_ns(release > t ? release - t : 0);
         evtimer_add(pp->ev_release, &tv);
     }
 }

@@ -251,6 +251,18 @@ static void check_order(struct worker *w, struct agent *a, int queue, uint32_t p
     if (seq > hi[producer]) hi[producer] = seq;
 }
 
+void worker_note_explained(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq)
+{
+    int queue = a->queue_idx;
+    if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return;
+    if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
+    struct seq_track *t = &w->track[queue][producer];
+    uint64_t had = t->nbits;
+    bits_reserve(&t->bits, &t->nbits, seq);
+    if (t->nbits != had) bits_reserve(&t->flagged, &had, seq);
+    t->flagged[seq >> 6] |= 1ULL << (seq & 63);
+}
+
 void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq,
                   bool redelivered, uint32_t attempt, bool processed)
 {
@@ -268,8 +280,16 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
     if (*word & bit) {
         w->counters[ST_DUPLICATES]++;
         /* A copy explained by the broker (redelivered flag) or by the producer
-         * (a republish after an unknown outcome). */
+         * (a republish after an unknown outcome). The flagged copy may come
+         * first: a republish overtakes its original when the original took a
+         * detour (a retry queue, a requeue); the first copy's flag then
+         * explains one later plain copy, once. */
+        uint64_t *fw = &t->flagged[seq >> 6];
         if (redelivered || attempt > 1) w->counters[ST_DUP_EXPLAINED]++;
+        else if (*fw & bit) {
+            w->counters[ST_DUP_EXPLAINED]++;
+            *fw &= ~bit;
+        }
     } else {
         *word |= bit;
         if (redelivered || attempt > 1) t->flagged[seq >> 6] |= bit;

@@ -352,3 +352,22 @@ def test_amqp_blackhole_detected_and_recovered(broker, tmp_path):
     assert first_err <= 3 + 4 + 1.5
     # And the load flows again after the toxic is gone.
     assert sum(p["consumed"] for p in j["series"][-4:]) > 0
+
+
+def test_slicer_with_microsecond_delays_never_stalls(proxy):
+    """A slice released microseconds ahead could pass between two clock reads:
+    the release timer wrapped to centuries and the link stalled for good (seen
+    in the soak as a 7 s AMQP stall, then heartbeat timeouts)."""
+    proxy.toxic(name="s", type="slicer", stream="downstream",
+                attributes={"average_size": 16, "size_variation": 8, "delay": 1})
+    for _ in range(30):
+        s = connect(proxy, timeout=10)
+        data = b"y" * 32768
+        s.sendall(data)
+        got = b""
+        while len(got) < len(data):
+            chunk = s.recv(65536)
+            assert chunk, "closed"
+            got += chunk
+        s.close()
+        assert got == data
