@@ -1,5 +1,6 @@
 """False-alarm soak (issue 9): safe scenarios, each run LOADGEN_SOAK_RUNS
-times (default 5); every run must PASS. Not part of `make test`: run it with
+times (default 5); every run must PASS (test_unsafe.py: and every shipped
+unsafe scenario must be caught every time). Not part of `make test`: run it with
 `make soak`, which prints the table of scenario x runs x verdicts.
 
 Scenarios with broker actions (kill, stop, restart, pause) get their own

@@ -1,0 +1,40 @@
+"""The other side of the soak: every shipped unsafe scenario, LOADGEN_SOAK_RUNS
+times, must be caught each time (exit 1) in its own gate only."""
+import json
+
+import pytest
+
+from conftest import ROOT, run_loadgen
+from test_soak import OUT, RUNS
+
+CAUGHT = [
+    ("unsafe-transient-kill", "lost"),
+    ("unsafe-nondurable-kill", "lost"),
+    ("unsafe-autoack-disconnect", "lost"),
+    ("unsafe-no-republish", "consumed"),
+    ("latency-spike", "e2e_p99"),
+    ("unsafe-no-dedup-redelivery", "duplicate_effects"),
+    ("unsafe-reject-no-dlx", "lost"),
+    ("unsafe-competing-requeue", "order_violations"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", range(1, RUNS + 1))
+@pytest.mark.parametrize("name,gate", CAUGHT, ids=[c[0] for c in CAUGHT])
+def test_unsafe_scenario_is_caught(name, gate, run, tmp_path):
+    out = tmp_path / "r.json"
+    r = run_loadgen("run", ROOT / "scenarios" / f"{name}.yaml", "--json", out, "--no-report", timeout=300)
+    j = json.loads(out.read_text()) if out.exists() else {}
+    failed = sorted(g["gate"] for g in j.get("verdict", {}).get("gates", []) if not g["pass"])
+    caught = r.returncode == 1 and failed == [gate]
+    if OUT:
+        t = j.get("totals", {})
+        with open(OUT, "a") as f:
+            f.write(json.dumps({"scenario": name, "run": run, "expect": "caught",
+                                "verdict": "caught" if caught else f"missed ({r.returncode}, {failed})",
+                                "exit": r.returncode, "lost": t.get("lost"),
+                                "unexplained": t.get("duplicates_unexplained"),
+                                "duplicates": t.get("duplicates_total"),
+                                "reconnects": j.get("errors", {}).get("reconnects")}) + "\n")
+    assert caught, f"exit {r.returncode}, failed gates {failed}\n{r.stdout[-2000:]}"
