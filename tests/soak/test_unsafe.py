@@ -5,18 +5,10 @@ import json
 import pytest
 
 from conftest import ROOT, run_loadgen
+from test_scenarios import UNSAFE
 from test_soak import OUT, RUNS
 
-CAUGHT = [
-    ("unsafe-transient-kill", "lost"),
-    ("unsafe-nondurable-kill", "lost"),
-    ("unsafe-autoack-disconnect", "lost"),
-    ("unsafe-no-republish", "consumed"),
-    ("latency-spike", "e2e_p99"),
-    ("unsafe-no-dedup-redelivery", "duplicate_effects"),
-    ("unsafe-reject-no-dlx", "lost"),
-    ("unsafe-competing-requeue", "order_violations"),
-]
+CAUGHT = UNSAFE
 
 
 @pytest.mark.slow
