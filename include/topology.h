@@ -16,6 +16,9 @@ int topology_declare_queue(amqp_connection_state_t c, int channel, const struct 
                            const char *name, char *err, size_t cap);
 /* "QUEUE.SUFFIX" into buf: the retry pattern's QUEUE.retry and QUEUE.dlq. */
 const char *topology_side_queue(const char *queue, const char *suffix, char *buf, size_t cap);
+/* Messages ready in one queue (passive declare on channel 1); -1 on error,
+ * which closes the channel. */
+int64_t topology_queue_depth(amqp_connection_state_t c, const char *queue);
 /* Messages the broker holds in the dead-letter queues (QUEUE.dlq) of the
  * retry pattern, asked by passive declare; -1 when not retrying or on error. */
 int64_t topology_dead_lettered(amqp_connection_state_t c, const struct config *cfg);

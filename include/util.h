@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <sys/time.h>
+#include <sys/types.h>
 
 #define NS_PER_US 1000ULL
 #define NS_PER_MS 1000000ULL
@@ -41,6 +42,11 @@ void bits_reserve(uint64_t **bits, uint64_t *nbits, uint64_t need);
 /* A new or truncated file for writing, opened O_NOFOLLOW | O_CLOEXEC (a
  * symlink planted at path is refused, not written through); NULL + errno. */
 FILE *file_create(const char *path);
+/* A new file holding text, with mode: whatever was at path (a planted file,
+ * a symlink to follow) is removed first, never written through. 0 or -1. */
+int file_write_new(const char *path, const char *text, mode_t mode);
+/* Removes dir and everything below it, never following symlinks. */
+void rm_tree(const char *dir);
 
 /* snprintf into a fixed buffer; truncation is silent by design (messages). */
 void str_copy(char *dst, size_t cap, const char *src);

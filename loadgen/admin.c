@@ -46,14 +46,12 @@ int64_t admin_queue_depth(struct admin *a, const struct config *cfg)
     char name[256];
     int64_t total = 0;
     for (int i = 0; i < cfg->queues; i++) {
-        config_queue_name(cfg, i, name, sizeof name);
-        amqp_queue_declare_ok_t *ok =
-            amqp_queue_declare(c, 1, amqp_cstring_bytes(name), 1, 0, 0, 0, amqp_empty_table);
-        if (!ok || amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) {
+        int64_t n = topology_queue_depth(c, config_queue_name(cfg, i, name, sizeof name));
+        if (n < 0) {
             admin_drop(a); /* a failed passive declare closed the channel too */
             return -1;
         }
-        total += ok->message_count;
+        total += n;
     }
     return total;
 }

@@ -570,7 +570,8 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
 out:
     if (have_adm) {
         /* After a broker restart the first connection is dead: reopen. */
-        amqp_connection_state_t c = adm.c ? adm.c : (adm.next_try_ns = 0, admin_conn(&adm));
+        adm.next_try_ns = 0;
+        amqp_connection_state_t c = admin_conn(&adm);
         if (c && !cfg.predeclared && !cfg.keep_queues && exit_code != EXIT_BROKER)
             topology_delete(c, &cfg);
         admin_close(&adm);

@@ -5,7 +5,6 @@
 #include <amqp_tcp_socket.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,31 +103,6 @@ static bool port_listening(int port)
     return ok;
 }
 
-/* A new file: whatever was at path (a planted file, a symlink to follow)
- * is removed first, never written through. */
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-    if (unlink(path) != 0 && errno != ENOENT) return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
-    size_t n = strlen(text);
-    int rc = write(fd, text, n) == (ssize_t)n ? 0 : -1;
-    if (fchmod(fd, mode) != 0) rc = -1;
-    close(fd);
-    return rc;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* True while pid exists; reaps it when it is our child. */
 static bool alive(pid_t pid, bool child)
@@ -195,11 +169,11 @@ static int prepare_dir(struct broker *b)
         cookie[2 * i + 1] = (char)('A' + (rnd[i] & 15));
     }
     cookie[2 * sizeof rnd] = 0;
-    if (write_file(path, cookie, 0400) != 0) goto fail;
+    if (file_write_new(path, cookie, 0400) != 0) goto fail;
     snprintf(path, sizeof path, "%s/enabled_plugins", b->dir);
-    if (write_file(path, "[].\n", 0644) != 0) goto fail;
+    if (file_write_new(path, "[].\n", 0644) != 0) goto fail;
     snprintf(path, sizeof path, "%s/rabbitmq-env.conf", b->dir);
-    if (write_file(path, "", 0644) != 0) goto fail;
+    if (file_write_new(path, "", 0644) != 0) goto fail;
     snprintf(path, sizeof path, "%s/rabbitmq.conf", b->dir);
     snprintf(conf, sizeof conf,
              "listeners.tcp.1 = 127.0.0.1:%d\n"
@@ -207,7 +181,7 @@ static int prepare_dir(struct broker *b)
              "log.console = false\n"
              "log.file.level = info\n",
              b->amqp_port);
-    if (write_file(path, conf, 0644) != 0) goto fail;
+    if (file_write_new(path, conf, 0644) != 0) goto fail;
     return 0;
 fail:
     snprintf(b->err, sizeof b->err, "cannot prepare broker dir %s: %s", b->dir, strerror(errno));

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +57,7 @@ int broker_save(const struct broker *b)
     char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
     if (!text) return -1;
-    unlink(tmp);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    size_t len = strlen(text);
-    int rc = fd >= 0 && write(fd, text, len) == (ssize_t)len ? 0 : -1;
-    if (fd >= 0 && close(fd) != 0) rc = -1;
+    int rc = file_write_new(tmp, text, 0600);
     if (rc == 0 && rename(tmp, path) != 0) rc = -1;
     if (rc) unlink(tmp);
     free(text);
@@ -149,13 +144,6 @@ int broker_default_dir(char *buf, size_t cap, char *err, size_t errcap)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(path);
-    return 0;
-}
-
 void broker_clean_stale(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -178,7 +166,7 @@ void broker_clean_stale(void)
             stale = !b.pid && !b.epmd_pid &&
                     (!b.owner_pid || broker_proc_start(b.owner_pid) != b.owner_start);
         else stale = stat(dir, &st) == 0 && time(NULL) - st.st_mtime > 600;
-        if (stale) nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        if (stale) rm_tree(dir);
     }
     closedir(d);
 }

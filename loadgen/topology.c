@@ -110,6 +110,14 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
     return 0;
 }
 
+int64_t topology_queue_depth(amqp_connection_state_t c, const char *queue)
+{
+    amqp_queue_declare_ok_t *ok =
+        amqp_queue_declare(c, 1, amqp_cstring_bytes(queue), 1, 0, 0, 0, amqp_empty_table);
+    if (!ok || amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return -1;
+    return ok->message_count;
+}
+
 int64_t topology_dead_lettered(amqp_connection_state_t c, const struct config *cfg)
 {
     if (!config_retrying(cfg)) return -1;
@@ -117,10 +125,9 @@ int64_t topology_dead_lettered(amqp_connection_state_t c, const struct config *c
     int64_t total = 0;
     for (int i = 0; i < cfg->queues; i++) {
         topology_side_queue(config_queue_name(cfg, i, name, sizeof name), "dlq", dlq, sizeof dlq);
-        amqp_queue_declare_ok_t *ok =
-            amqp_queue_declare(c, 1, amqp_cstring_bytes(dlq), 1, 0, 0, 0, amqp_empty_table);
-        if (!ok || amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return -1;
-        total += ok->message_count;
+        int64_t n = topology_queue_depth(c, dlq);
+        if (n < 0) return -1;
+        total += n;
     }
     return total;
 }

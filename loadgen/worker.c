@@ -251,29 +251,32 @@ static void check_order(struct worker *w, struct agent *a, int queue, uint32_t p
     if (seq > hi[producer]) hi[producer] = seq;
 }
 
-void worker_note_explained(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq)
+/* The (queue, producer) sets with room for seq; NULL for a header that
+ * names no producer or queue of this run. */
+static struct seq_track *track_of(struct worker *w, int queue, uint32_t producer, uint64_t seq)
 {
-    int queue = a->queue_idx;
-    if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return;
+    if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return NULL;
     if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
     struct seq_track *t = &w->track[queue][producer];
     uint64_t had = t->nbits;
     bits_reserve(&t->bits, &t->nbits, seq);
     if (t->nbits != had) bits_reserve(&t->flagged, &had, seq);
-    t->flagged[seq >> 6] |= 1ULL << (seq & 63);
+    return t;
+}
+
+void worker_note_explained(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq)
+{
+    struct seq_track *t = track_of(w, a->queue_idx, producer, seq);
+    if (t) t->flagged[seq >> 6] |= 1ULL << (seq & 63);
 }
 
 void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq,
                   bool redelivered, uint32_t attempt, bool processed)
 {
     int queue = a->queue_idx;
-    if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return;
+    struct seq_track *t = track_of(w, queue, producer, seq);
+    if (!t) return;
     if (processed) check_order(w, a, queue, producer, seq, redelivered, attempt);
-    if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
-    struct seq_track *t = &w->track[queue][producer];
-    uint64_t had = t->nbits;
-    bits_reserve(&t->bits, &t->nbits, seq);
-    if (t->nbits != had) bits_reserve(&t->flagged, &had, seq);
     uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
     /* The effect of handling it: once per id with a dedup inbox, else every copy. */
     if (processed && (!(*word & bit) || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
