@@ -14,7 +14,7 @@ Q       := $(if $(V),,@)
 
 SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/broker_state.c loadgen/cmd_broker.c \
        loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c loadgen/config.c loadgen/config_json.c loadgen/amqpc.c \
-       loadgen/stats.c loadgen/conn.c loadgen/producer.c loadgen/consumer.c loadgen/worker.c \
+       loadgen/stats.c loadgen/ledger.c loadgen/schedule.c loadgen/conn.c loadgen/producer.c loadgen/consumer.c loadgen/worker.c \
        loadgen/topology.c loadgen/reporter.c loadgen/bench.c loadgen/admin.c loadgen/preflight.c loadgen/wire.c \
        loadgen/proxy.c loadgen/proxy_ops.c loadgen/proxy_api.c loadgen/cmd_proxy.c loadgen/toxic.c \
        loadgen/toxic_latency.c loadgen/toxic_bandwidth.c loadgen/toxic_slow_close.c \
@@ -23,8 +23,8 @@ SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/br
        loadgen/report.c loadgen/report_html.c loadgen/svg.c loadgen/junit.c loadgen/cmd_report.c \
        loadgen/compare.c
 # Pure modules, also linked into the C unit tests.
-LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c
-TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c
+LIBSRC := loadgen/util.c loadgen/units.c loadgen/hist.c loadgen/hdrfmt.c loadgen/msg.c loadgen/ledger.c loadgen/schedule.c
+TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c tests/unit/test_ledger.c
 
 OBJ      := $(SRC:%.c=obj/%.o)
 # The commit labels every report; report.o is rebuilt when HEAD moves.

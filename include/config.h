@@ -3,20 +3,15 @@
 #ifndef LOADGEN_CONFIG_H
 #define LOADGEN_CONFIG_H
 
+#include "schedule.h"
+
 #include <jansson.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CONFIG_MAX_STEPS 64
 #define CONFIG_MAX_ARGS 32
 
-/* A piecewise schedule: value for duration, then the next ("1000:10s,5k:10s").
- * The last step holds until the end. */
-struct config_schedule {
-    int n;
-    uint64_t value[CONFIG_MAX_STEPS];
-    uint64_t dur_ns[CONFIG_MAX_STEPS]; /* 0 on the last step: forever */
-};
 
 struct config_arg {
     char *key;
@@ -36,8 +31,8 @@ struct config {
     int threads;
     int producers, consumers;
     int channels_per_conn;
-    struct config_schedule rate;  /* total msg/s over all producers; 0 = unlimited */
-    struct config_schedule size;  /* payload bytes after the 48-byte header */
+    struct schedule rate;  /* total msg/s over all producers; 0 = unlimited */
+    struct schedule size;  /* payload bytes after the 48-byte header */
     int confirm;                  /* max unconfirmed per producer; 0 = no confirms */
     bool persistent, mandatory;
     bool no_republish;            /* naive client: drop what was unconfirmed at a loss */
@@ -90,11 +85,6 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 /* Cross-field checks; -1 with a message on stderr. */
 int config_validate(struct config *c);
 
-/* Parses a schedule "V" or "V:DUR,V:DUR,..." with units_count for values
- * (sizes: units_size). Returns 0 or -1. */
-int config_parse_schedule(const char *s, bool sizes, struct config_schedule *out);
-/* Value of a schedule at t ns since the start. */
-uint64_t config_schedule_at(const struct config_schedule *s, uint64_t t_ns);
 /* Parses "key=value" with typed value (integer, true/false, else string). */
 int config_parse_arg(const char *kv, struct config_arg *out);
 

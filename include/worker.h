@@ -7,6 +7,7 @@
 
 #include "amqpc.h"
 #include "config.h"
+#include "ledger.h"
 #include "msg.h"
 #include "stats.h"
 #include "wire.h"
@@ -38,16 +39,6 @@ struct inflight {
     bool done;
 };
 
-/* Per (queue, producer) sequence tracking on the consumer side. */
-struct seq_track {
-    uint64_t highest, unique;
-    uint64_t *bits; /* bit s set when sequence s was seen */
-    uint64_t nbits;
-    /* bit s set when this thread's first copy of s carried an explanation
-     * (redelivered flag or attempt > 1): a copy another thread saw first is
-     * then an explained duplicate. Same size as bits. */
-    uint64_t *flagged;
-};
 
 struct agent;
 struct conn;

@@ -37,62 +37,27 @@ struct drain {
     int64_t still_queued; /* ready in the broker when it ended; -1 unknown */
 };
 
-static uint64_t consumed_word(struct worker *ws, int n, int q, int p, uint64_t wd)
+/* Thread t's sets of (queue q, producer p), NULL where it saw none. */
+static void tracks_of(struct worker *ws, int n, int q, int p, const struct seq_track **tr)
 {
-    uint64_t v = 0;
-    for (int t = 0; t < n; t++) {
-        if (!ws[t].track[q]) continue;
-        struct seq_track *tr = &ws[t].track[q][p];
-        if (wd < tr->nbits / 64) v |= tr->bits[wd];
-    }
-    return v;
+    for (int t = 0; t < n; t++) tr[t] = ws[t].track[q] ? &ws[t].track[q][p] : NULL;
 }
 
-/* Durability, Jepsen's total-queue way: every confirmed message must come
- * out of its queue; what came out unconfirmed was recovered. */
+/* Every producer's confirmed set against the union of what came out of its queue. */
 static void durability(struct worker *ws, int n, const struct config *cfg, struct seq_summary *s)
 {
     s->have_lost = !cfg->exchange[0] && cfg->confirm && cfg->consumers;
     if (!s->have_lost) return;
+    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
     for (int t = 0; t < n; t++) {
         for (int i = 0; i < ws[t].nagents; i++) {
             struct agent *a = &ws[t].agents[i];
             if (!a->producer) continue;
-            uint64_t words = a->seq / 64 + 1;
-            for (uint64_t wd = 0; wd < words; wd++) {
-                uint64_t conf = wd < a->confirmed_nbits / 64 ? a->confirmed[wd] : 0;
-                uint64_t cons = consumed_word(ws, n, a->queue_idx, a->id, wd);
-                s->lost += (uint64_t)__builtin_popcountll(conf & ~cons);
-                s->recovered += (uint64_t)__builtin_popcountll(cons & ~conf);
-            }
+            tracks_of(ws, n, a->queue_idx, a->id, tr);
+            ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, n, &s->lost, &s->recovered);
         }
     }
-}
-
-/* Copies of one word's sequences seen by more than one thread: each thread
- * after the first holds one duplicate, explained when that thread's first
- * copy carried the redelivered flag or a republish's attempt (which thread
- * saw the original is unknown, so at most all but one are explained). */
-static uint64_t cross_explained_word(struct worker *ws, int n, int q, int p, uint64_t wd)
-{
-    uint64_t acc = 0, twice = 0, explained = 0;
-    for (int t = 0; t < n; t++) {
-        if (!ws[t].track[q] || wd >= ws[t].track[q][p].nbits / 64) continue;
-        uint64_t v = ws[t].track[q][p].bits[wd];
-        twice |= acc & v;
-        acc |= v;
-    }
-    for (uint64_t m = twice; m; m &= m - 1) {
-        uint64_t bit = m & -m, seen = 0, flagged = 0;
-        for (int t = 0; t < n; t++) {
-            if (!ws[t].track[q] || wd >= ws[t].track[q][p].nbits / 64) continue;
-            struct seq_track *tr = &ws[t].track[q][p];
-            seen += (tr->bits[wd] & bit) != 0;
-            flagged += (tr->flagged[wd] & bit) != 0;
-        }
-        explained += flagged < seen - 1 ? flagged : seen - 1;
-    }
-    return explained;
+    free(tr);
 }
 
 /* Unions every worker's sequence bitmaps per (queue, producer): messages
@@ -100,27 +65,19 @@ static uint64_t cross_explained_word(struct worker *ws, int n, int q, int p, uin
 static struct seq_summary merge_sequences(struct worker *ws, int n, const struct config *cfg)
 {
     struct seq_summary s = {0};
+    struct ledger_merge m = {0};
+    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
     for (int q = 0; q < cfg->queues; q++) {
         for (int p = 0; p < cfg->producers; p++) {
-            uint64_t highest = 0, nbits = 0, sum_unique = 0;
-            for (int t = 0; t < n; t++) {
-                if (!ws[t].track[q]) continue;
-                struct seq_track *tr = &ws[t].track[q][p];
-                if (tr->highest > highest) highest = tr->highest;
-                if (tr->nbits > nbits) nbits = tr->nbits;
-                sum_unique += tr->unique;
-            }
-            if (!highest) continue;
-            uint64_t uni = 0;
-            for (uint64_t wd = 0; wd < nbits / 64; wd++) {
-                uni += (uint64_t)__builtin_popcountll(consumed_word(ws, n, q, p, wd));
-                if (n > 1) s.cross_explained += cross_explained_word(ws, n, q, p, wd);
-            }
-            s.unique += uni;
-            s.cross_duplicates += sum_unique - uni;
-            s.gaps += highest - uni;
+            tracks_of(ws, n, q, p, tr);
+            ledger_merge(tr, n, &m);
         }
     }
+    free(tr);
+    s.unique = m.unique;
+    s.gaps = m.gaps;
+    s.cross_duplicates = m.cross_duplicates;
+    s.cross_explained = m.cross_explained;
     durability(ws, n, cfg, &s);
     return s;
 }

@@ -48,40 +48,6 @@ void config_free(struct config *c)
     memset(c, 0, sizeof *c);
 }
 
-int config_parse_schedule(const char *s, bool sizes, struct config_schedule *out)
-{
-    memset(out, 0, sizeof *out);
-    char *copy = xstrdup(s), *save = NULL;
-    int rc = 0;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (out->n == CONFIG_MAX_STEPS) goto bad;
-        char *colon = strchr(tok, ':');
-        if (colon) *colon = 0;
-        uint64_t v, d = 0;
-        if ((sizes ? units_size(tok, &v) : units_count(tok, &v)) != 0) goto bad;
-        if (colon && (units_duration(colon + 1, &d) || d == 0)) goto bad;
-        out->value[out->n] = v;
-        out->dur_ns[out->n] = d;
-        out->n++;
-    }
-    if (out->n == 0) goto bad;
-    out->dur_ns[out->n - 1] = 0;
-    free(copy);
-    return rc;
-bad:
-    free(copy);
-    return -1;
-}
-
-uint64_t config_schedule_at(const struct config_schedule *s, uint64_t t)
-{
-    for (int i = 0; i < s->n; i++) {
-        if (s->dur_ns[i] == 0 || t < s->dur_ns[i]) return s->value[i];
-        t -= s->dur_ns[i];
-    }
-    return s->value[s->n - 1];
-}
-
 int config_parse_arg(const char *kv, struct config_arg *a)
 {
     const char *eq = strchr(kv, '=');
@@ -320,11 +286,11 @@ int config_parse_args(struct config *c, int argc, char **argv)
         case 't': if (int_opt(name, optarg, 1, 256, &c->threads)) return -1; break;
         case O_CPC: if (int_opt(name, optarg, 1, 2047, &c->channels_per_conn)) return -1; break;
         case 'r':
-            if (config_parse_schedule(optarg, false, &c->rate))
+            if (schedule_parse(optarg, false, &c->rate))
                 return bad(name, optarg, "a rate (e.g. 1000, 10k, or 1000:10s,5k:10s)");
             break;
         case 's':
-            if (config_parse_schedule(optarg, true, &c->size))
+            if (schedule_parse(optarg, true, &c->size))
                 return bad(name, optarg, "a size (e.g. 16, 4KiB, or 16:10s,4KiB:10s)");
             break;
         case 'c': if (int_opt(name, optarg, 0, 1000000, &c->confirm)) return -1; break;

@@ -23,7 +23,7 @@ const char *config_redact_uri(const char *uri, char *buf, size_t cap)
     return buf;
 }
 
-static json_t *schedule_json(const struct config_schedule *s)
+static json_t *schedule_json(const struct schedule *s)
 {
     json_t *a = json_array();
     for (int i = 0; i < s->n; i++)

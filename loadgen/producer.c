@@ -49,7 +49,7 @@ void producer_init(struct agent *a, struct worker *w)
     a->next_tag = 1;
     if (cfg->confirm) a->ring = xcalloc((size_t)cfg->confirm, sizeof *a->ring);
     a->cwnd = (uint64_t)cfg->confirm;
-    set_payload(a, config_schedule_at(&cfg->size, 0));
+    set_payload(a, schedule_at(&cfg->size, 0));
     a->ev_send = event_new(w->base, -1, 0, producer_pump, a);
 }
 
@@ -115,7 +115,7 @@ static void publish(struct agent *a, uint64_t seq, uint32_t attempt, uint64_t in
     struct conn *c = a->conn;
     struct worker *w = c->w;
     const struct config *cfg = w->cfg;
-    uint64_t want = config_schedule_at(&cfg->size, now - w->run->start_ns);
+    uint64_t want = schedule_at(&cfg->size, now - w->run->start_ns);
     if (want != a->payload_len) set_payload(a, want);
     struct msg_header h = {.producer = (uint32_t)a->id, .seq = seq, .attempt = attempt,
                            .payload_len = (uint32_t)a->payload_len, .intended_ns = intended,
@@ -191,7 +191,7 @@ static void pump(struct agent *a)
             continue;
         }
         uint64_t intended = now;
-        uint64_t rate = config_schedule_at(&cfg->rate, a->next_intended_ns - start);
+        uint64_t rate = schedule_at(&cfg->rate, a->next_intended_ns - start);
         if (rate) {
             if (a->next_intended_ns > now) {
                 uint64_t at = held && a->retry_after_ns < a->next_intended_ns ? a->retry_after_ns

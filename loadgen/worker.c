@@ -204,7 +204,7 @@ static void *worker_main(void *arg)
         if (a->producer) {
             /* Spread producers evenly over one send interval, so a thousand
              * producers at 1 msg/s are not a thousand-message burst. */
-            uint64_t rate = config_schedule_at(&w->cfg->rate, 0), phase = 0;
+            uint64_t rate = schedule_at(&w->cfg->rate, 0), phase = 0;
             if (rate) {
                 uint64_t every = NS_PER_SEC * (uint64_t)w->cfg->producers / rate;
                 phase = every * (uint64_t)a->id / (uint64_t)w->cfg->producers;
@@ -247,27 +247,22 @@ static void check_order(struct worker *w, struct agent *a, int queue, uint32_t p
         if (!a->highest) a->highest = xcalloc((size_t)w->nproducers_total, sizeof *a->highest);
         hi = a->highest;
     }
-    if (seq < hi[producer] && !redelivered && attempt == 1) w->counters[ST_OUT_OF_ORDER]++;
-    if (seq > hi[producer]) hi[producer] = seq;
+    if (ledger_order(&hi[producer], seq, redelivered || attempt > 1)) w->counters[ST_OUT_OF_ORDER]++;
 }
 
-/* The (queue, producer) sets with room for seq; NULL for a header that
- * names no producer or queue of this run. */
+/* The (queue, producer) sets; NULL for a header that names no producer or
+ * queue of this run. */
 static struct seq_track *track_of(struct worker *w, int queue, uint32_t producer, uint64_t seq)
 {
     if ((int)producer >= w->nproducers_total || queue >= w->cfg->queues || seq == 0) return NULL;
     if (!w->track[queue]) w->track[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->track);
-    struct seq_track *t = &w->track[queue][producer];
-    uint64_t had = t->nbits;
-    bits_reserve(&t->bits, &t->nbits, seq);
-    if (t->nbits != had) bits_reserve(&t->flagged, &had, seq);
-    return t;
+    return &w->track[queue][producer];
 }
 
 void worker_note_explained(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq)
 {
     struct seq_track *t = track_of(w, a->queue_idx, producer, seq);
-    if (t) t->flagged[seq >> 6] |= 1ULL << (seq & 63);
+    if (t) ledger_flag(t, seq);
 }
 
 void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq,
@@ -277,29 +272,13 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
     struct seq_track *t = track_of(w, queue, producer, seq);
     if (!t) return;
     if (processed) check_order(w, a, queue, producer, seq, redelivered, attempt);
-    uint64_t bit = 1ULL << (seq & 63), *word = &t->bits[seq >> 6];
     /* The effect of handling it: once per id with a dedup inbox, else every copy. */
-    if (processed && (!(*word & bit) || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
-    if (*word & bit) {
-        w->counters[ST_DUPLICATES]++;
-        /* A copy explained by the broker (redelivered flag) or by the producer
-         * (a republish after an unknown outcome). The flagged copy may come
-         * first: a republish overtakes its original when the original took a
-         * detour (a retry queue, a requeue); the first copy's flag then
-         * explains one later plain copy, once. */
-        uint64_t *fw = &t->flagged[seq >> 6];
-        if (redelivered || attempt > 1) w->counters[ST_DUP_EXPLAINED]++;
-        else if (*fw & bit) {
-            w->counters[ST_DUP_EXPLAINED]++;
-            *fw &= ~bit;
-        }
-    } else {
-        *word |= bit;
-        if (redelivered || attempt > 1) t->flagged[seq >> 6] |= bit;
-        t->unique++;
-        w->unique_total++;
+    if (processed && (!ledger_seen(t, seq) || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
+    switch (ledger_add(t, seq, redelivered || attempt > 1)) {
+    case LEDGER_FIRST: w->unique_total++; break;
+    case LEDGER_DUP_EXPLAINED: w->counters[ST_DUP_EXPLAINED]++; /* fall through */
+    case LEDGER_DUP_UNEXPLAINED: w->counters[ST_DUPLICATES]++; break;
     }
-    if (seq > t->highest) t->highest = seq;
 }
 
 void worker_destroy_all(struct worker *ws, int n)
@@ -321,10 +300,7 @@ void worker_destroy_all(struct worker *ws, int n)
         }
         for (int q = 0; q < w->cfg->queues; q++) {
             if (!w->track[q]) continue;
-            for (int p = 0; p < w->nproducers_total; p++) {
-                free(w->track[q][p].bits);
-                free(w->track[q][p].flagged);
-            }
+            for (int p = 0; p < w->nproducers_total; p++) ledger_free(&w->track[q][p]);
             free(w->track[q]);
         }
         for (int q = 0; q < w->cfg->queues; q++) free(w->queue_highest[q]);

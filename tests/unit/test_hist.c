@@ -97,7 +97,8 @@ static void encode_roundtrip(void)
     for (size_t cut = 0; cut < len; cut += 7) CHECK(hdrfmt_decode(enc, cut) == NULL);
     enc[20] ^= 0xff;
     struct hist *bad = hdrfmt_decode(enc, len);
-    CHECK(bad == NULL || bad->total_count != h->total_count || 1);
+    /* A flipped byte in the compressed counts never decodes to the same histogram. */
+    CHECK(bad == NULL || !same_counts(bad, h));
     hist_free(bad);
     CHECK(hdrfmt_unbase64("abc", &back_len) == NULL);
     CHECK(hdrfmt_unbase64("ab!d", &back_len) == NULL);

@@ -39,5 +39,13 @@ void test_bits(void)
     CHECK(n == 131072 && b[0] == 5 && b[100000 >> 6] == 0 && b[n / 64 - 1] == 0);
     bits_reserve(&b, &n, 5);
     CHECK(n == 131072);
+    /* need == nbits must grow: bit nbits is past the end. */
+    b[n / 64 - 1] = 1ULL << 63;
+    bits_reserve(&b, &n, 131072);
+    CHECK(n == 262144 && b[131071 >> 6] == 1ULL << 63 && b[131072 >> 6] == 0 && b[0] == 5);
     free(b);
+    uint64_t *c = NULL, m = 0;
+    bits_reserve(&c, &m, 0); /* the first reservation is 4096 bits, zeroed */
+    CHECK(m == 4096 && c[63] == 0);
+    free(c);
 }

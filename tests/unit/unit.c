@@ -10,6 +10,9 @@ static const struct {
     {"hist", test_hist},
     {"msg", test_msg},
     {"bits", test_bits},
+    {"ledger", test_ledger},
+    {"schedule", test_schedule},
+    {"msg-bytes", test_msg_bytes},
 };
 
 int main(void)

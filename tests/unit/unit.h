@@ -30,5 +30,8 @@ void test_units(void);
 void test_hist(void);
 void test_msg(void);
 void test_bits(void);
+void test_ledger(void);
+void test_schedule(void);
+void test_msg_bytes(void);
 
 #endif

@@ -1,0 +1,54 @@
+/* ledger: the checker's sequence sets, free of threads and sockets so the
+ * checker's arithmetic is unit-tested on synthetic sets. One seq_track per
+ * (queue, producer) per consumer thread; the merge unions the threads' sets. */
+#ifndef LOADGEN_LEDGER_H
+#define LOADGEN_LEDGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct seq_track {
+    uint64_t highest, unique;
+    uint64_t *bits; /* bit s set when sequence s was seen */
+    uint64_t nbits;
+    /* bit s set when this thread's first copy of s carried an explanation
+     * (redelivered flag or attempt > 1), or when the consumer failed a
+     * flagged copy: a later plain copy is then an explained duplicate. Same
+     * size as bits. */
+    uint64_t *flagged;
+};
+
+enum ledger_copy { LEDGER_FIRST, LEDGER_DUP_EXPLAINED, LEDGER_DUP_UNEXPLAINED };
+
+/* Room for seq in both bitmaps (seq >= 1). */
+void ledger_reserve(struct seq_track *t, uint64_t seq);
+bool ledger_seen(const struct seq_track *t, uint64_t seq);
+/* A flagged copy was seen but not kept (a failed handler): it explains one
+ * later plain copy. */
+void ledger_flag(struct seq_track *t, uint64_t seq);
+/* Records one copy of seq; flagged: it carried an explanation. */
+enum ledger_copy ledger_add(struct seq_track *t, uint64_t seq, bool flagged);
+void ledger_free(struct seq_track *t);
+
+/* Ordering: *highest is the highest seq seen on this path. A lower one is a
+ * violation unless excused (a redelivery or a republish). */
+bool ledger_order(uint64_t *highest, uint64_t seq, bool excused);
+
+/* One (queue, producer) over n threads' sets (NULL: that thread saw none). */
+struct ledger_merge {
+    uint64_t unique;           /* distinct sequences in the union */
+    uint64_t gaps;             /* holes below the highest seen */
+    uint64_t cross_duplicates; /* copies seen by more than one thread */
+    uint64_t cross_explained;  /* of those, explained by a flagged copy */
+};
+void ledger_merge(const struct seq_track *const *tr, int n, struct ledger_merge *m);
+/* Word wd of the union of the threads' seen bitmaps. */
+uint64_t ledger_union_word(const struct seq_track *const *tr, int n, uint64_t wd);
+
+/* Durability, Jepsen's total-queue way, for one producer whose sequences
+ * 1..last were published: confirmed and never consumed is lost; consumed and
+ * never confirmed was recovered. */
+void ledger_durability(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
+                       const struct seq_track *const *tr, int n, uint64_t *lost, uint64_t *recovered);
+
+#endif
