@@ -225,7 +225,14 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     json_object_set_new(tot, "duplicates_cross_thread", json_integer((json_int_t)sq->cross_duplicates));
     json_object_set_new(tot, "duplicates_unexplained",
                         json_integer((json_int_t)(dups > explained ? dups - explained : 0)));
+    /* The dedup inbox of idempotent consumers is one for the run, like the
+     * database a real one keeps: a copy that another thread applied first is
+     * not applied again, whatever the thread count. Each thread dedups its
+     * own copies; the ones it applied first but another thread had too are
+     * the cross-thread duplicates. */
     uint64_t eff = r->totals[ST_EFFECTS];
+    if (cfg->idempotent) eff -= eff > sq->cross_duplicates ? sq->cross_duplicates : eff;
+    json_object_set_new(tot, "effects", json_integer((json_int_t)eff));
     json_object_set_new(tot, "duplicate_effects", json_integer((json_int_t)(eff > sq->unique ? eff - sq->unique : 0)));
     json_object_set_new(tot, "lost", sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
     json_object_set_new(tot, "recovered",
