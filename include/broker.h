@@ -75,7 +75,7 @@ int broker_save(const struct broker *b);
  * one is another process now and is forgotten (0), never signalled. */
 int broker_load(struct broker *b, const char *dir);
 /* Start time of pid in clock ticks since boot (/proc/PID/stat field 22), 0
- * if there is no such process. */
+ * if there is no such process or it is a zombie. */
 unsigned long long broker_proc_start(pid_t pid);
 /* 0 if dir is a real directory (not a symlink) owned by us and writable by
  * no one else; else -1 with the reason. */

@@ -54,7 +54,9 @@ json_t *proxy_all_json(struct proxy_server *s);
 json_t *proxy_toxics_json(struct proxy_server *s, const char *proxy);
 json_t *proxy_toxic_json(struct proxy_server *s, const char *proxy, const char *toxic);
 
-/* The HTTP API on addr ("127.0.0.1:8474"), served by the proxy thread. */
-int proxy_api_start(struct proxy_server *s, const char *addr, char *err, size_t cap);
+/* The HTTP API on addr ("127.0.0.1:8474"; port 0 picks a free one), served
+ * by the proxy thread; bound gets the address it listens on. */
+int proxy_api_start(struct proxy_server *s, const char *addr, char *bound, size_t bound_cap, char *err,
+                    size_t cap);
 
 #endif

@@ -12,6 +12,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Percent-encodes all but RFC 3986's unreserved characters, so the vhost
+ * "/" reads back as the URI a user would write (amqp://host:5672/%2F). */
+static const char *uri_escape(const char *s, char *buf, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (; *s && n + 4 <= cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
+            buf[n++] = (char)c;
+        } else {
+            buf[n++] = '%';
+            buf[n++] = hex[c >> 4];
+            buf[n++] = hex[c & 15];
+        }
+    }
+    buf[n] = 0;
+    return buf;
+}
+
 int amqpc_parse_uri(const char *uri, struct amqpc_target *t, char *err, size_t cap)
 {
     char *copy = xstrdup(uri);
@@ -33,8 +53,9 @@ int amqpc_parse_uri(const char *uri, struct amqpc_target *t, char *err, size_t c
     str_copy(t->user, sizeof t->user, info.user);
     str_copy(t->pass, sizeof t->pass, info.password);
     str_copy(t->vhost, sizeof t->vhost, info.vhost);
-    snprintf(t->uri_redacted, sizeof t->uri_redacted, "amqp://%s@%s:%d/%s", t->user, t->host,
-             t->port, t->vhost);
+    char user[3 * sizeof t->user], vhost[3 * sizeof t->vhost];
+    snprintf(t->uri_redacted, sizeof t->uri_redacted, "amqp://%s@%s:%d/%s", uri_escape(t->user, user, sizeof user),
+             t->host, t->port, uri_escape(t->vhost, vhost, sizeof vhost));
     free(copy);
     return 0;
 }

@@ -446,7 +446,8 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
                 goto out;
             }
         }
-        if (cfg.proxy_api && proxy_api_start(proxy, cfg.proxy_api, err, sizeof err)) {
+        char api_bound[160] = "";
+        if (cfg.proxy_api && proxy_api_start(proxy, cfg.proxy_api, api_bound, sizeof api_bound, err, sizeof err)) {
             log_err("--proxy-api: %s", err);
             exit_code = EXIT_USAGE;
             goto out;
@@ -457,7 +458,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         str_copy(run.target.host, sizeof run.target.host, addr);
         run.target.port = atoi(colon + 1);
         fprintf(stderr, "loadgen: load goes through proxy %s:%d%s%s\n", addr, run.target.port,
-                cfg.proxy_api ? ", API on http://" : "", cfg.proxy_api ? cfg.proxy_api : "");
+                cfg.proxy_api ? ", API on http://" : "", api_bound);
     }
     if (cfg.hlog_path && !(hlog = file_create(cfg.hlog_path))) {
         log_err("--hlog: cannot write %s", cfg.hlog_path);

@@ -34,6 +34,9 @@ unsigned long long broker_proc_start(pid_t pid)
     if (n <= 0) return 0;
     buf[n] = 0;
     char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    /* A zombie is dead: it holds its pid until reaped, which an orphan's
+     * new parent (a container's pid 1) may never do. */
+    if (p && p[1] == ' ' && p[2] == 'Z') return 0;
     for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
     return p ? strtoull(p + 1, NULL, 10) : 0;
 }

@@ -46,6 +46,14 @@ int cmd_broker(int argc, char **argv)
         return argc >= 2 && strcmp(argv[1], "--help") == 0 ? EXIT_OK : EXIT_USAGE;
     }
     const char *action = argv[1];
+    static const char *const actions[] = {"start", "run", "stop", "kill", "restart", "pause", "resume", "status"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) known = known || !strcmp(action, actions[i]);
+    if (!known) { /* a usage error, before any state dir is looked at */
+        log_err("broker: unknown action '%s'", action);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     struct broker_opts o = {0};
     uint64_t v;
     int c;

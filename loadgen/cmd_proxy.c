@@ -109,12 +109,13 @@ int cmd_proxy(int argc, char **argv)
         goto out;
     }
     if (api) {
-        if (proxy_api_start(s, api, err, sizeof err)) {
+        char bound[160];
+        if (proxy_api_start(s, api, bound, sizeof bound, err, sizeof err)) {
             log_err("proxy: %s", err);
             rc = EXIT_USAGE;
             goto out;
         }
-        fprintf(stderr, "loadgen: proxy API on http://%s\n", api);
+        fprintf(stderr, "loadgen: proxy API on http://%s\n", bound);
     }
     fflush(stdout);
     while (!cli_stop) {

@@ -6,6 +6,7 @@
 #include "proxy_int.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -236,6 +237,8 @@ static void handle(struct evhttp_request *req, void *arg)
 
 struct api_op {
     const char *addr;
+    char *bound; /* the address it listens on (port 0: the kernel's pick) */
+    size_t bound_cap;
     char *err;
     size_t cap;
     int rc;
@@ -247,7 +250,7 @@ static void api_fn(struct proxy_server *s, void *arg)
     char host[128];
     const char *colon = strrchr(o->addr, ':');
     long port = colon ? strtol(colon + 1, NULL, 10) : -1;
-    if (!colon || port <= 0 || port > 65535 || (size_t)(colon - o->addr) >= sizeof host) {
+    if (!colon || port < 0 || port > 65535 || !colon[1] || (size_t)(colon - o->addr) >= sizeof host) {
         snprintf(o->err, o->cap, "bad API address %s (host:port)", o->addr);
         o->rc = -1;
         return;
@@ -261,17 +264,32 @@ static void api_fn(struct proxy_server *s, void *arg)
         evhttp_set_max_body_size(s->http, API_MAX_BODY);
         evhttp_set_max_headers_size(s->http, API_MAX_HEADERS);
     }
-    if (!evhttp_bind_socket_with_handle(s->http, host, (uint16_t)port)) {
+    struct evhttp_bound_socket *bs = evhttp_bind_socket_with_handle(s->http, host, (uint16_t)port);
+    if (!bs) {
         snprintf(o->err, o->cap, "cannot serve the API on %s (in use?)", o->addr);
         o->rc = -1;
         return;
     }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char h[INET6_ADDRSTRLEN] = "?";
+    getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &len);
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, h, sizeof h);
+        snprintf(o->bound, o->bound_cap, "%s:%u", h, ntohs(a->sin_port));
+    } else {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, h, sizeof h);
+        snprintf(o->bound, o->bound_cap, "[%s]:%u", h, ntohs(a->sin6_port));
+    }
     o->rc = 0;
 }
 
-int proxy_api_start(struct proxy_server *s, const char *addr, char *err, size_t cap)
+int proxy_api_start(struct proxy_server *s, const char *addr, char *bound, size_t bound_cap, char *err,
+                    size_t cap)
 {
-    struct api_op o = {addr, err, cap, -1};
+    struct api_op o = {addr, bound, bound_cap, err, cap, -1};
     proxy_run(s, api_fn, &o);
     return o.rc;
 }

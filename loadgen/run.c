@@ -447,6 +447,11 @@ static int evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
             snprintf(why, sizeof why, "drain: incomplete (%s), %.0f still queued", report_str(dr, "ended"), queued);
         json_array_append_new(reasons, json_string(why));
     }
+    /* A run cut short by a signal proved nothing about the rest of its load. */
+    if (json_is_true(json_object_get(result, "interrupted"))) {
+        unknowns++;
+        json_array_append_new(reasons, json_string("interrupted: the run did not finish"));
+    }
     json_array_foreach(reasons, k, e) printf("%s\n", json_string_value(e));
     const char *status = fails ? "fail" : unknowns ? "incomplete" : "pass";
     printf("verdict: %s\n", fails ? "FAIL" : unknowns ? "INCOMPLETE" : "PASS");

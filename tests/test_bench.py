@@ -9,7 +9,7 @@ import time
 import pika
 import pytest
 
-from conftest import LOADGEN, amqp_params, pid_alive, queue_count, run_loadgen
+from conftest import LOADGEN, SCRATCH, amqp_params, pid_alive, queue_count, run_loadgen, scratch_env, stop_process
 
 
 def bench(uri, *args, timeout=120, tmp=None, expect=0):
@@ -161,8 +161,12 @@ def _embedded_pid(stderr_line):
 def test_embedded_broker_run_and_cleanup(tmp_path):
     out = tmp_path / "r.json"
     p = subprocess.Popen([LOADGEN, "bench", "--messages", "2000", "--quiet", "--json", out,
-                          "--no-report"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = p.communicate(timeout=120)
+                          "--no-report"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=SCRATCH, env=scratch_env())
+    try:
+        stdout, stderr = p.communicate(timeout=120)
+    finally:
+        stop_process(p)
     assert p.returncode == 0, stderr
     pid = _embedded_pid(stderr)
     assert pid and not pid_alive(pid)
@@ -175,17 +179,21 @@ def test_ctrl_c_writes_report_and_leaves_no_broker(tmp_path):
     rdir = tmp_path / "run"
     p = subprocess.Popen([LOADGEN, "bench", "--duration", "60s", "--rate", "500", "--json", out,
                           "--report-dir", rdir],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=SCRATCH, env=scratch_env())
     pid = None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = p.stderr.readline()
-        pid = pid or _embedded_pid(line)
-        if line.startswith("[   2s]"):
-            break
-    assert pid, "no embedded broker pid seen"
-    p.send_signal(signal.SIGINT)
-    p.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = p.stderr.readline()
+            pid = pid or _embedded_pid(line)
+            if line.startswith("[   2s]"):
+                break
+        assert pid, "no embedded broker pid seen"
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=60)
+    finally:
+        stop_process(p)
     assert p.returncode == 130
     assert not pid_alive(pid)
     j = json.loads(out.read_text())

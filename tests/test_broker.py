@@ -1,4 +1,5 @@
 """The embedded broker: real nodes, real signals."""
+import json
 import os
 import re
 import signal
@@ -9,7 +10,8 @@ import time
 import pika
 import pytest
 
-from conftest import LOADGEN, amqp_params, pid_alive, queue_count, run_loadgen, wait_until
+from conftest import (LOADGEN, SCRATCH, amqp_params, pid_alive, queue_count, run_loadgen, scratch_env,
+                      stop_process, wait_until)
 
 
 def test_start_status_stop(own_broker):
@@ -82,7 +84,7 @@ def test_pause_resume(own_broker):
 
 def test_sigint_on_foreground_node_leaves_nothing(tmp_path):
     p = subprocess.Popen([LOADGEN, "broker", "run"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+                         stderr=subprocess.PIPE, text=True, cwd=SCRATCH, env=scratch_env())
     try:
         uri = p.stdout.readline().strip()
         assert uri.startswith("amqp://"), p.stderr.read()
@@ -96,21 +98,30 @@ def test_sigint_on_foreground_node_leaves_nothing(tmp_path):
         assert not pid_alive(pid) and not pid_alive(epmd)
         assert not os.path.exists(dirpath)  # the temp data dir is removed
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        stop_process(p)
 
 
-def test_sigkill_of_loadgen_takes_its_node_down():
-    """Even loadgen's own crash leaves no node: the child dies with its parent."""
+def test_sigkill_of_loadgen_takes_its_node_down(tmp_path):
+    """Even loadgen's own crash leaves no node: the child dies with its parent,
+    and the next start removes the dead run's temp dir."""
+    env = scratch_env(TMPDIR=str(tmp_path))
     p = subprocess.Popen([LOADGEN, "broker", "run"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    uri = p.stdout.readline().strip()
-    assert uri.startswith("amqp://")
-    pid = int(re.search(r"\(pid (\d+)\)", p.stderr.readline()).group(1))
-    p.kill()
-    p.wait()
-    assert wait_until(lambda: not pid_alive(pid), timeout=10)
+                         stderr=subprocess.PIPE, text=True, cwd=SCRATCH, env=env)
+    try:
+        uri = p.stdout.readline().strip()
+        assert uri.startswith("amqp://")
+        line = p.stderr.readline()
+        pid = int(re.search(r"\(pid (\d+)\)", line).group(1))
+        dead_dir = re.search(r"data in (\S+)", line).group(1)
+        epmd = json.loads(open(os.path.join(dead_dir, "broker.json")).read())["epmd_pid"]
+        p.kill()
+        p.wait()
+        assert wait_until(lambda: not pid_alive(pid) and not pid_alive(epmd), timeout=10)
+    finally:
+        stop_process(p)
+    assert os.path.exists(dead_dir)  # SIGKILL leaves it; nothing else can run then
+    r = run_loadgen("broker", "run", "--timeout", "1s", env=env, timeout=60)
+    assert not os.path.exists(dead_dir), r.stderr
 
 
 def test_bad_server_path():
@@ -135,5 +146,6 @@ def test_port_in_use():
 def test_usage_errors():
     assert run_loadgen("broker", "stop").returncode == 2
     assert run_loadgen("broker", "start", "--port", "http").returncode == 2
-    assert run_loadgen("broker", "frobnicate", "--dir", "/tmp").returncode in (2, 3)
+    r = run_loadgen("broker", "frobnicate", "--dir", "/tmp")
+    assert r.returncode == 2 and "unknown action 'frobnicate'" in r.stderr
     assert run_loadgen("nosuchcommand").returncode == 2

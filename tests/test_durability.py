@@ -4,7 +4,7 @@ import json
 import subprocess
 import time
 
-from conftest import LOADGEN
+from conftest import LOADGEN, SCRATCH, scratch_env, stop_process
 
 
 def run_with_kill(node, tmp_path, *extra):
@@ -12,15 +12,15 @@ def run_with_kill(node, tmp_path, *extra):
     p = subprocess.Popen([LOADGEN, "bench", "--uri", node.uri, "--quiet", "--rate", "1000",
                           "--duration", "6s", "--consumer-delay", "2ms", "--prefetch", "20",
                           "--durable", "--drain-timeout", "30s", "--queue", "dq", "--json", out, "--no-report",
-                          *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=SCRATCH, env=scratch_env())
     try:
         time.sleep(3)
         node.action("kill")       # a real SIGKILL of beam.smp, with a backlog in the queue
         node.action("restart")    # same data dir: durable queues come back
         _, err = p.communicate(timeout=120)
     finally:
-        if p.poll() is None:
-            p.kill()
+        stop_process(p)
     assert p.returncode == 0, err
     return json.loads(out.read_text())
 

@@ -9,15 +9,16 @@ import urllib.request
 
 import pytest
 
-from conftest import LOADGEN, run_loadgen
+from conftest import LOADGEN, SCRATCH, run_loadgen, scratch_env, stop_process
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+def api_address(stream):
+    """The API address loadgen prints once it listens (port 0: no
+    bind-and-close race for a free port)."""
+    for line in stream:
+        if "API on http://" in line:
+            return line.rsplit("http://", 1)[1].strip()
+    raise AssertionError("no API address printed")
 
 
 class Echo(socketserver.ThreadingTCPServer):
@@ -56,19 +57,18 @@ class Proxy:
     """A standalone `loadgen proxy` process with its HTTP API."""
 
     def __init__(self, upstream_port):
-        self.api = f"127.0.0.1:{free_port()}"
         self.p = subprocess.Popen([LOADGEN, "proxy", "--name", "p", "--listen", "127.0.0.1:0",
-                                   "--upstream", f"127.0.0.1:{upstream_port}", "--api", self.api],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.addr = self.p.stdout.readline().strip()
-        assert self.addr, self.p.stderr.read()
-        self.port = int(self.addr.rsplit(":", 1)[1])
-        for _ in range(50):  # the API comes up right after the first line
-            try:
-                self.call("GET", "/version")
-                break
-            except OSError:
-                time.sleep(0.05)
+                                   "--upstream", f"127.0.0.1:{upstream_port}", "--api", "127.0.0.1:0"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  cwd=SCRATCH, env=scratch_env())
+        try:
+            self.addr = self.p.stdout.readline().strip()
+            assert self.addr, self.p.stderr.read()
+            self.port = int(self.addr.rsplit(":", 1)[1])
+            self.api = api_address(self.p.stderr)
+        except BaseException:
+            stop_process(self.p)
+            raise
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
@@ -91,8 +91,7 @@ class Proxy:
         try:
             assert self.p.wait(timeout=10) == 0
         finally:
-            if self.p.poll() is None:
-                self.p.kill()
+            stop_process(self.p)
 
 
 @pytest.fixture
@@ -259,11 +258,14 @@ def test_http_api_with_curl(echo):
     p = Proxy(echo.server_address[1])
     base = f"http://{p.api}"
     try:
-        lp = free_port()
         code, body = curl("-XPOST", f"{base}/proxies", "-d",
-                          json.dumps({"name": "extra", "listen": f"127.0.0.1:{lp}",
+                          json.dumps({"name": "extra", "listen": "127.0.0.1:0",
                                       "upstream": f"127.0.0.1:{echo.server_address[1]}"}))
-        assert code == 201 and body["listen"] == f"127.0.0.1:{lp}" and body["enabled"]
+        # Port 0: the kernel picks one, and the proxy reports the one it got.
+        assert code == 201 and body["enabled"]
+        lp = int(body["listen"].rsplit(":", 1)[1])
+        assert body["listen"] == f"127.0.0.1:{lp}" and lp > 0
+        socket.create_connection(("127.0.0.1", lp), timeout=5).close()
         assert curl("-XPOST", f"{base}/proxies", "-d", json.dumps(
             {"name": "extra", "listen": "127.0.0.1:0", "upstream": "127.0.0.1:1"}))[0] == 409
         code, t = curl("-XPOST", f"{base}/proxies/extra/toxics", "-d",
@@ -312,12 +314,13 @@ def test_amqp_latency_through_proxy(broker, tmp_path):
 def test_amqp_blackhole_detected_and_recovered(broker, tmp_path):
     """timeout 0 on a live AMQP connection: dead within ~2 heartbeats, back after removal."""
     out = tmp_path / "r.json"
-    api = f"127.0.0.1:{free_port()}"
     p = subprocess.Popen([LOADGEN, "bench", "--uri", broker.uri, "--quiet", "--rate", "200",
                           "--duration", "16s", "--heartbeat", "2", "--connect-timeout", "2s",
-                          "--proxy-api", api, "--json", out, "--no-report"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          "--proxy-api", "127.0.0.1:0", "--json", out, "--no-report"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=SCRATCH, env=scratch_env())
     try:
+        api = api_address(p.stderr)
         def call(method, path, body=None):
             req = urllib.request.Request(f"http://{api}{path}", method=method,
                                          data=json.dumps(body).encode() if body else None,
@@ -339,8 +342,7 @@ def test_amqp_blackhole_detected_and_recovered(broker, tmp_path):
         assert call("DELETE", "/proxies/amqp/toxics/hole") == 204
         p.communicate(timeout=60)
     finally:
-        if p.poll() is None:
-            p.kill()
+        stop_process(p)
     assert p.returncode == 0
     j = json.loads(out.read_text())
     e = j["errors"]
