@@ -258,17 +258,23 @@ static void close_now(evutil_socket_t fd, short what, void *arg)
 
 /* After direction d's source ended: once everything that passed is written,
  * close the link (after slow_close's delay, if any). */
-static void maybe_finish_close(struct link *l, int d)
+static uint64_t close_delay(const struct link *l, int d)
 {
-    struct pipe *pp = &l->pipe[d];
-    if (!pp->eof || pp->head || l->ev_close) return;
-    if (evbuffer_get_length(bufferevent_get_output(dst_of(l, d)))) return;
     uint64_t delay = 0;
     for (int i = 0; i < l->p->ntoxics; i++) {
         const struct toxic *t = &l->p->toxics[i];
         if ((int)t->stream == d && l->affected[i] && t->ops->close_delay_ns)
             delay += t->ops->close_delay_ns(t);
     }
+    return delay;
+}
+
+static void maybe_finish_close(struct link *l, int d)
+{
+    struct pipe *pp = &l->pipe[d];
+    if (!pp->eof || pp->head || l->ev_close) return;
+    if (evbuffer_get_length(bufferevent_get_output(dst_of(l, d)))) return;
+    uint64_t delay = close_delay(l, d);
     l->ev_close = evtimer_new(l->p->srv->base, close_now, l);
     struct timeval tv = tv_from_ns(delay);
     evtimer_add(l->ev_close, &tv);
@@ -279,13 +285,15 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     struct link *l = arg;
     int d = bev == l->bev[0] ? 0 : 1; /* the direction this side feeds */
     if (what & BEV_EVENT_CONNECTED) return;
-    if (what & BEV_EVENT_ERROR) {
-        /* A reset or failed connect: the other side is reset too, as a
-         * real network would show it. */
+    /* A reset or failed connect: the other side is reset too, as a real
+     * network would show it; unless a slow_close holds this direction's
+     * close back (as Toxiproxy does: a peer that died, e.g. a killed
+     * broker, is the case it is for). */
+    if ((what & BEV_EVENT_ERROR) && !close_delay(l, d)) {
         link_close(l, true);
         return;
     }
-    if (what & BEV_EVENT_EOF) {
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
         pipe_feed_dst(l, d);
         if (!l->bev[0]) return;
         l->pipe[d].eof = true;
