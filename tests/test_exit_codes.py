@@ -84,7 +84,7 @@ expect:
 
 
 @pytest.mark.parametrize("cmd", ["bench", "run"])
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_runs_exit_130_with_their_report(cmd, sig, broker, tmp_path):
     out = tmp_path / "r.json"
     rdir = tmp_path / "rd"
