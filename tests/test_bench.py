@@ -42,16 +42,19 @@ def test_rate_accuracy(broker, tmp_path):
     j, _ = bench(broker.uri, "--rate", "2000", "--duration", "6s", tmp=tmp_path)
     full = [p for p in j["series"] if p["length"] == 1.0][:6]
     assert len(full) >= 5
+    # Open loop: a stalled second is made up in the next, so the total is
+    # exact and each second is near the rate (wide margin: a busy machine).
     for p in full:
-        assert abs(p["published"] - 2000) <= 60, full
+        assert 1600 <= p["published"] <= 2400, full
     assert j["totals"]["published"] == 12000
 
 
 def test_rate_schedule_steps(broker, tmp_path):
     j, _ = bench(broker.uri, "--rate", "500:2s,1500:2s", "--duration", "4s", tmp=tmp_path)
     s = [p["published"] for p in j["series"]][:4]
-    assert abs(s[0] - 500) <= 15 and abs(s[1] - 500) <= 15
-    assert abs(s[2] - 1500) <= 45 and abs(s[3] - 1500) <= 45
+    assert j["totals"]["published"] == 2 * 500 + 2 * 1500
+    # Each step shows at its own rate (a threefold change, wide margins).
+    assert 800 <= s[0] + s[1] <= 1200 and 2600 <= s[2] + s[3] <= 3400, s
 
 
 def test_consumer_delay_shows_in_latency(broker, tmp_path):
@@ -59,11 +62,14 @@ def test_consumer_delay_shows_in_latency(broker, tmp_path):
                  "--prefetch", "10", tmp=tmp_path)
     assert j["totals"]["consumed"] == 60
     assert j["latency"]["e2e"]["p50"] >= 30.0
-    assert j["latency"]["confirm"]["p50"] < 30.0  # the broker confirms without waiting
+    # The broker confirms without waiting for the handler: the 30 ms show in
+    # e2e only (compared within the run, not with a fixed time).
+    assert j["latency"]["confirm"]["p50"] + 20 <= j["latency"]["e2e"]["p50"]
 
 
 def test_outputs_hgrm_hlog_and_redacted_config(broker, tmp_path):
-    uri = broker.uri.replace("guest:guest", "guest:guest")  # has a password to redact
+    uri = broker.uri
+    assert "guest:guest@" in uri  # has a password to redact
     j, _ = bench(uri, "--messages", "3000", "--rate", "1000", "--hgrm", tmp_path / "lat",
                  "--hlog", tmp_path / "lat.hlog", tmp=tmp_path)
     assert ":***@" in j["config"]["uri"] and "guest:guest" not in json.dumps(j)

