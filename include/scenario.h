@@ -5,6 +5,7 @@
 #define LOADGEN_SCENARIO_H
 
 #include "config.h"
+#include "gates.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,19 +26,6 @@ struct fault {
     int line;
 };
 
-enum gate_kind {
-    G_LOST, G_UNEXPECTED, G_DUPLICATES, G_UNEXPLAINED_DUPLICATES, G_ORDER_VIOLATIONS,
-    G_RECOVERY, G_E2E_P50, G_E2E_P99, G_CONFIRM_P99, G_THROUGHPUT, G_CONSUMED, G_INDETERMINATE,
-    G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_COUNT
-};
-
-struct gate {
-    enum gate_kind kind;
-    bool has_min, has_max;
-    double min, max; /* durations in ms, counts as counts, throughput in msg/s */
-    int line, col;   /* where the file names it */
-};
-
 #define SCENARIO_MAX_GATES 16
 
 struct scenario {
@@ -53,9 +41,6 @@ int scenario_load(const char *path, struct scenario *sc);
 void scenario_free(struct scenario *sc);
 
 const char *fault_action_name(enum fault_action a);
-const char *gate_name(enum gate_kind g);
-/* "ms" for latency and time gates, "/s" for throughput, "" for counts. */
-const char *gate_unit(enum gate_kind g);
 bool fault_needs_broker(enum fault_action a);
 
 #endif

@@ -3,6 +3,7 @@
 #include "bench.h"
 #include "broker.h"
 #include "cli.h"
+#include "gates.h"
 #include "preflight.h"
 #include "proxy.h"
 #include "report.h"
@@ -308,156 +309,12 @@ static json_t *availability(json_t *result, struct timeline *tl, const struct co
     return o;
 }
 
-static const char *group_of(enum gate_kind g)
-{
-    switch (g) {
-    case G_LOST: return "durability";
-    case G_INDETERMINATE: case G_RECOVERY: case G_DEAD_LETTERED: case G_UNAVAILABLE: return "retry";
-    case G_ORDER_VIOLATIONS: return "ordering";
-    case G_DUPLICATES: case G_UNEXPLAINED_DUPLICATES: case G_UNEXPECTED: case G_DUPLICATE_EFFECTS:
-        return "idempotency";
-    default: return "performance";
-    }
-}
-
-enum gate_status { GS_PASS, GS_FAIL, GS_UNKNOWN };
-static const char *const status_names[] = {"pass", "fail", "unknown"};
-
-/* A gate's verdict. A value that could not be computed is unknown, never a
- * pass. Messages still queued when the drain gave up are not lost yet: `lost`
- * fails only if more were lost than could still be queued, and a floor on
- * `consumed` is unknown if the queued ones would reach it. */
-static enum gate_status judge(const struct gate *g, double v, double queued, char *why, size_t cap)
-{
-    why[0] = 0;
-    if (isnan(v)) return snprintf(why, cap, "not computable"), GS_UNKNOWN;
-    bool pass = (!g->has_min || v >= g->min) && (!g->has_max || v <= g->max);
-    if (pass || queued == 0) return pass ? GS_PASS : GS_FAIL;
-    if (g->kind == G_LOST && !(isfinite(queued) && v - queued > g->max)) {
-        snprintf(why, cap, "drain incomplete, %s still queued", isfinite(queued) ? "some" : "unknown");
-        if (isfinite(queued)) snprintf(why, cap, "drain incomplete, %.0f still queued", queued);
-        return GS_UNKNOWN;
-    }
-    if (g->kind == G_CONSUMED && g->has_min && (!isfinite(queued) || v + queued >= g->min)) {
-        snprintf(why, cap, "drain incomplete");
-        return GS_UNKNOWN;
-    }
-    return GS_FAIL;
-}
-
-static json_t *gate_json(const char *group, const char *name, enum gate_status st, const char *unit,
-                         double v, const struct gate *g, const char *why)
-{
-    json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s}", "guarantee", group, "gate", name, "pass",
-                          st == GS_PASS, "status", status_names[st], "unit", unit);
-    json_object_set_new(o, "actual", isnan(v) || isinf(v) ? json_null() : json_real(v));
-    json_object_set_new(o, "min", g->has_min ? json_real(g->min) : json_null());
-    json_object_set_new(o, "max", g->has_max ? json_real(g->max) : json_null());
-    if (why[0]) json_object_set_new(o, "reason", json_string(why));
-    return o;
-}
-
-static void print_gate(const char *group, const char *name, const struct gate *g, const char *unit,
-                       double v, enum gate_status st, const char *why)
-{
-    char limit[64] = "", actual[64];
-    if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min, unit);
-    if (g->has_max) snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s",
-                             g->has_min ? " " : "", g->max, unit);
-    if (isnan(v)) snprintf(actual, sizeof actual, "n/a");
-    else if (isinf(v)) snprintf(actual, sizeof actual, "never");
-    else snprintf(actual, sizeof actual, "%.*f%s", unit[0] == 'm' ? 1 : 0, v, unit);
-    printf("%-12s %-24s %14s %14s  %s%s%s\n", group, name, limit, actual,
-           st == GS_PASS ? "PASS" : st == GS_FAIL ? "FAIL" : "UNKNOWN", why[0] ? ": " : "", why);
-}
-
-/* The gates, plus two the scenario does not write: `faults` (every step and
- * the heal applied; a fault that did not happen tested nothing) and the
- * drain. FAIL if any gate fails, else INCOMPLETE if any is unknown. */
+/* Availability first (recovery and unavailable read it), then the gates. */
 static int evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
 {
-    json_t *tot = json_object_get(result, "totals");
-    json_t *gates = json_array(), *reasons = json_array();
-    json_t *avail = availability(result, tl, &sc->cfg);
-    json_t *dr = json_object_get(result, "drain");
-    bool drained = !strcmp(report_str(dr, "ended"), "complete") || !strcmp(report_str(dr, "ended"), "idle");
-    json_t *sq = json_object_get(dr, "still_queued");
-    double queued = drained ? 0 : json_is_integer(sq) ? (double)json_integer_value(sq) : INFINITY;
-    int fails = 0, unknowns = 0;
-    char why[200];
-    printf("\n%-12s %-24s %14s %14s  %s\n", "guarantee", "gate", "limit", "actual", "verdict");
-    for (int i = 0; i < sc->ngates; i++) {
-        const struct gate *g = &sc->gates[i];
-        double v = NAN;
-        switch (g->kind) {
-        case G_LOST: v = report_num(tot, "lost"); break;
-        case G_UNEXPECTED:
-            v = report_num(tot, "bad_foreign") + report_num(tot, "bad_truncated") +
-                report_num(tot, "bad_version") + report_num(tot, "bad_checksum") +
-                report_num(tot, "stale_run");
-            break;
-        case G_DUPLICATES: v = report_num(tot, "duplicates_total"); break;
-        case G_UNEXPLAINED_DUPLICATES: v = report_num(tot, "duplicates_unexplained"); break;
-        case G_ORDER_VIOLATIONS: v = report_num(tot, "out_of_order"); break;
-        case G_INDETERMINATE: v = report_num(tot, "indeterminate"); break;
-        case G_DUPLICATE_EFFECTS: v = report_num(tot, "duplicate_effects"); break;
-        case G_DEAD_LETTERED: v = report_num(tot, "dead_lettered"); break;
-        case G_CONSUMED: v = report_num(tot, "unique"); break;
-        case G_RECOVERY: {
-            json_t *w = json_object_get(avail, "worst_recovery_s");
-            v = json_is_null(w) ? INFINITY : json_number_value(w) * 1000;
-            break;
-        }
-        case G_UNAVAILABLE: v = report_num(avail, "longest_no_confirm_s") * 1000; break;
-        case G_E2E_P50: v = report_num(result, "latency.e2e.p50"); break;
-        case G_E2E_P99: v = report_num(result, "latency.e2e.p99"); break;
-        case G_CONFIRM_P99: v = report_num(result, "latency.confirm.p99"); break;
-        case G_THROUGHPUT: v = report_num(result, "rates.consumed"); break;
-        case G_COUNT: break;
-        }
-        enum gate_status st = judge(g, v, queued, why, sizeof why);
-        const char *unit = gate_unit(g->kind);
-        print_gate(group_of(g->kind), gate_name(g->kind), g, unit, v, st, why);
-        json_array_append_new(gates, gate_json(group_of(g->kind), gate_name(g->kind), st, unit, v, g, why));
-        fails += st == GS_FAIL;
-        unknowns += st == GS_UNKNOWN;
-    }
-    size_t k;
-    json_t *e;
-    double failed_steps = 0;
-    json_array_foreach(json_object_get(result, "faults"), k, e) {
-        if (json_is_true(json_object_get(e, "ok"))) continue;
-        failed_steps++;
-        snprintf(why, sizeof why, "faults: %s%s at %.2fs failed: %s",
-                 json_is_true(json_object_get(e, "revert")) ? "revert " : "", report_str(e, "action"),
-                 report_num(e, "started_s"), report_str(e, "error"));
-        json_array_append_new(reasons, json_string(why));
-    }
-    if (sc->nfaults) {
-        struct gate g = {.kind = G_COUNT, .has_max = true, .max = 0};
-        enum gate_status st = failed_steps ? GS_FAIL : GS_PASS;
-        print_gate("faults", "faults_failed", &g, "", failed_steps, st, "");
-        json_array_append_new(gates, gate_json("faults", "faults_failed", st, "", failed_steps, &g, ""));
-        fails += st == GS_FAIL;
-    }
-    if (!drained) {
-        snprintf(why, sizeof why, "drain: incomplete (%s), %s still queued", report_str(dr, "ended"),
-                 isfinite(queued) ? "" : "unknown");
-        if (isfinite(queued))
-            snprintf(why, sizeof why, "drain: incomplete (%s), %.0f still queued", report_str(dr, "ended"), queued);
-        json_array_append_new(reasons, json_string(why));
-    }
-    /* A run cut short by a signal proved nothing about the rest of its load. */
-    if (json_is_true(json_object_get(result, "interrupted"))) {
-        unknowns++;
-        json_array_append_new(reasons, json_string("interrupted: the run did not finish"));
-    }
-    json_array_foreach(reasons, k, e) printf("%s\n", json_string_value(e));
-    const char *status = fails ? "fail" : unknowns ? "incomplete" : "pass";
-    printf("verdict: %s\n", fails ? "FAIL" : unknowns ? "INCOMPLETE" : "PASS");
-    json_object_set_new(result, "verdict", json_pack("{s:b, s:s, s:o, s:o}", "pass", !fails && !unknowns,
-                                                     "status", status, "gates", gates, "reasons", reasons));
-    return fails ? EXIT_FAILED : unknowns ? EXIT_INCOMPLETE : EXIT_OK;
+    availability(result, tl, &sc->cfg);
+    enum gate_status v = gates_verdict(sc->gates, sc->ngates, sc->nfaults > 0, result, stdout);
+    return v == GATE_FAIL ? EXIT_FAILED : v == GATE_UNKNOWN ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 int cmd_run(int argc, char **argv)

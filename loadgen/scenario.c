@@ -17,22 +17,7 @@ static const char *const action_names[FA_COUNT] = {
     "disconnect", "exec", "wait",
 };
 
-static const char *const gate_names[G_COUNT] = {
-    "lost", "unexpected", "duplicates", "unexplained_duplicates", "order_violations", "recovery",
-    "e2e_p50", "e2e_p99", "confirm_p99", "throughput", "consumed", "indeterminate",
-    "duplicate_effects", "dead_lettered", "unavailable",
-};
-
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
-const char *gate_name(enum gate_kind g) { return gate_names[g]; }
-const char *gate_unit(enum gate_kind g)
-{
-    switch (g) {
-    case G_RECOVERY: case G_UNAVAILABLE: case G_E2E_P50: case G_E2E_P99: case G_CONFIRM_P99: return "ms";
-    case G_THROUGHPUT: return "/s";
-    default: return "";
-    }
-}
 bool fault_needs_broker(enum fault_action a) { return a <= FA_RESUME; }
 
 struct ctx {
@@ -232,7 +217,7 @@ static int gate_value(struct ctx *x, enum gate_kind g, yaml_node_t *v, const cha
     const char *s = want_scalar(x, v, field);
     if (!s) return -1;
     uint64_t u;
-    if (g == G_RECOVERY || g == G_UNAVAILABLE || g == G_E2E_P50 || g == G_E2E_P99 || g == G_CONFIRM_P99) {
+    if (!strcmp(gate_defs[g].unit, "ms")) {
         if (units_duration(s, &u)) {
             err_at(x, v, field, "'%s' is not a duration (e.g. 200ms, 15s)", s);
             return -1;
@@ -256,9 +241,7 @@ static void parse_expect(struct ctx *x, yaml_node_t *n)
         yaml_node_t *v = node(x, p->value);
         char field[96];
         snprintf(field, sizeof field, "expect.%s", k ? k : "?");
-        int g = -1;
-        for (int i = 0; k && i < G_COUNT; i++)
-            if (!strcmp(k, gate_names[i])) g = i;
+        int g = gates_lookup(k);
         if (g < 0) {
             err_at(x, node(x, p->key), field, "unknown gate (lost, unexpected, duplicates, "
                    "unexplained_duplicates, order_violations, recovery, e2e_p50, e2e_p99, "
@@ -283,7 +266,7 @@ static void parse_expect(struct ctx *x, yaml_node_t *n)
             }
         } else {
             /* A bare value: the most allowed (a floor for throughput/consumed). */
-            bool floor = gt.kind == G_THROUGHPUT || gt.kind == G_CONSUMED;
+            bool floor = gate_defs[gt.kind].floor;
             double d;
             if (!gate_value(x, gt.kind, v, field, &d)) {
                 if (floor) gt.has_min = true, gt.min = d;
@@ -388,7 +371,7 @@ static void check_computable(struct ctx *x)
         const char *why = not_computable(&x->sc->cfg, g->kind);
         if (!why) continue;
         fprintf(stderr, "%s:%d:%d: expect.%s: cannot be computed for this load: %s\n", x->path, g->line,
-                g->col, gate_names[g->kind], why);
+                g->col, gate_defs[g->kind].name, why);
         x->errors++;
     }
 }

@@ -13,6 +13,7 @@ static const struct {
     {"ledger", test_ledger},
     {"schedule", test_schedule},
     {"msg-bytes", test_msg_bytes},
+    {"gates", test_gates},
 };
 
 int main(void)

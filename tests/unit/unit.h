@@ -33,5 +33,6 @@ void test_bits(void);
 void test_ledger(void);
 void test_schedule(void);
 void test_msg_bytes(void);
+void test_gates(void);
 
 #endif

@@ -1,0 +1,52 @@
+/* gates: the scenario's pass/fail limits, one table of what each gate is
+ * (name, guarantee, unit, where its value is in run.json), and the verdict,
+ * computed from a run.json alone: run writes it, and anything that reads a
+ * run directory can recompute it the same way. */
+#ifndef LOADGEN_GATES_H
+#define LOADGEN_GATES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+enum gate_kind {
+    G_LOST, G_UNEXPECTED, G_DUPLICATES, G_UNEXPLAINED_DUPLICATES, G_ORDER_VIOLATIONS,
+    G_RECOVERY, G_E2E_P50, G_E2E_P99, G_CONFIRM_P99, G_THROUGHPUT, G_CONSUMED, G_INDETERMINATE,
+    G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_COUNT
+};
+
+struct gate_def {
+    const char *name;      /* as written under expect: */
+    const char *guarantee; /* durability, idempotency, ordering, retry, performance */
+    const char *unit;      /* "ms" (given as a duration), "/s", or "" for counts */
+    bool floor;            /* a bare value is a minimum (else a maximum) */
+};
+extern const struct gate_def gate_defs[G_COUNT];
+
+struct gate {
+    enum gate_kind kind;
+    bool has_min, has_max;
+    double min, max; /* durations in ms, counts as counts, throughput in msg/s */
+    int line, col;   /* where the file names it */
+};
+
+enum gate_status { GATE_PASS, GATE_FAIL, GATE_UNKNOWN };
+
+/* The gate called name, or -1. */
+int gates_lookup(const char *name);
+/* The gate's actual value in a run.json: NaN when it could not be computed,
+ * +inf for a recovery that never came. */
+double gates_actual(enum gate_kind k, json_t *run);
+/* One gate against its value. queued: messages still in the broker when
+ * the drain gave up (0: drained; +inf: unknown). Unknown, never PASS, when
+ * the value could not be computed or the queued messages could change it;
+ * why says so. */
+enum gate_status gates_judge(const struct gate *g, double v, double queued, char *why, size_t cap);
+/* The verdict of run.json (its totals, availability, drain, faults and
+ * interrupted flag) against the gates, plus `faults_failed` when the
+ * scenario had faults: sets run.verdict, prints the table to out (if not
+ * NULL), returns FAIL if any gate failed, else UNKNOWN if any could not be
+ * decided or the run was interrupted, else PASS. */
+enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, json_t *run, FILE *out);
+
+#endif

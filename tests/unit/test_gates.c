@@ -1,0 +1,139 @@
+/* The gates on run.json fixtures: the actual value of each gate, min/max
+ * and floor semantics, unknown (never PASS) for what cannot be decided, and
+ * the verdict with faults_failed, an incomplete drain and an interruption. */
+#include "gates.h"
+#include "unit.h"
+
+#include <math.h>
+#include <string.h>
+
+static json_t *fixture(const char *extra)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{\"totals\": {\"lost\": 0, \"unique\": 2000, \"duplicates_total\": 7, \"duplicates_unexplained\": 2,"
+             " \"out_of_order\": 3, \"indeterminate\": 4, \"duplicate_effects\": 5, \"dead_lettered\": 6,"
+             " \"bad_foreign\": 1, \"bad_truncated\": 1, \"bad_version\": 1, \"bad_checksum\": 1, \"stale_run\": 1},"
+             " \"latency\": {\"e2e\": {\"p50\": 1.5, \"p99\": 9.5}, \"confirm\": {\"p99\": 2.5}},"
+             " \"rates\": {\"consumed\": 400},"
+             " \"availability\": {\"worst_recovery_s\": 1.25, \"longest_no_confirm_s\": 2},"
+             " \"drain\": {\"ended\": \"complete\", \"still_queued\": 0}, \"faults\": [], \"interrupted\": false%s}",
+             extra);
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    if (!j) fprintf(stderr, "fixture: %s\n", e.text);
+    return j;
+}
+
+static struct gate max_gate(enum gate_kind k, double max)
+{
+    return (struct gate){.kind = k, .has_max = true, .max = max};
+}
+
+static const char *status_of(json_t *run)
+{
+    return json_string_value(json_object_get(json_object_get(run, "verdict"), "status"));
+}
+
+static void actuals(void)
+{
+    json_t *r = fixture("");
+    CHECK(gates_actual(G_LOST, r) == 0);
+    CHECK(gates_actual(G_UNEXPECTED, r) == 5); /* foreign, truncated, version, checksum, stale */
+    CHECK(gates_actual(G_DUPLICATES, r) == 7 && gates_actual(G_UNEXPLAINED_DUPLICATES, r) == 2);
+    CHECK(gates_actual(G_ORDER_VIOLATIONS, r) == 3 && gates_actual(G_INDETERMINATE, r) == 4);
+    CHECK(gates_actual(G_DUPLICATE_EFFECTS, r) == 5 && gates_actual(G_DEAD_LETTERED, r) == 6);
+    CHECK(gates_actual(G_CONSUMED, r) == 2000 && gates_actual(G_THROUGHPUT, r) == 400);
+    CHECK(gates_actual(G_RECOVERY, r) == 1250 && gates_actual(G_UNAVAILABLE, r) == 2000);
+    CHECK(gates_actual(G_E2E_P50, r) == 1.5 && gates_actual(G_E2E_P99, r) == 9.5);
+    CHECK(gates_actual(G_CONFIRM_P99, r) == 2.5);
+    json_decref(r);
+    /* lost not computable (null) is NaN; a recovery that never came is +inf. */
+    r = fixture(", \"x\": 0");
+    json_object_set_new(json_object_get(r, "totals"), "lost", json_null());
+    json_object_set_new(json_object_get(r, "availability"), "worst_recovery_s", json_null());
+    CHECK(isnan(gates_actual(G_LOST, r)));
+    CHECK(isinf(gates_actual(G_RECOVERY, r)));
+    json_decref(r);
+}
+
+static void table(void)
+{
+    CHECK(gates_lookup("lost") == G_LOST && gates_lookup("unavailable") == G_UNAVAILABLE);
+    CHECK(gates_lookup("happiness") == -1 && gates_lookup(NULL) == -1);
+    for (int i = 0; i < G_COUNT; i++) CHECK(gates_lookup(gate_defs[i].name) == i);
+    CHECK(gate_defs[G_THROUGHPUT].floor && gate_defs[G_CONSUMED].floor && !gate_defs[G_LOST].floor);
+    CHECK(!strcmp(gate_defs[G_RECOVERY].unit, "ms") && !strcmp(gate_defs[G_THROUGHPUT].unit, "/s"));
+    CHECK(!strcmp(gate_defs[G_LOST].guarantee, "durability"));
+}
+
+static void judging(void)
+{
+    char why[200];
+    struct gate mx = max_gate(G_DUPLICATES, 10), mn = {.kind = G_THROUGHPUT, .has_min = true, .min = 100};
+    CHECK(gates_judge(&mx, 10, 0, why, sizeof why) == GATE_PASS);
+    CHECK(gates_judge(&mx, 11, 0, why, sizeof why) == GATE_FAIL);
+    CHECK(gates_judge(&mn, 100, 0, why, sizeof why) == GATE_PASS);
+    CHECK(gates_judge(&mn, 99, 0, why, sizeof why) == GATE_FAIL);
+    struct gate both = {.kind = G_CONSUMED, .has_min = true, .min = 5, .has_max = true, .max = 5};
+    CHECK(gates_judge(&both, 5, 0, why, sizeof why) == GATE_PASS);
+    CHECK(gates_judge(&both, 4, 0, why, sizeof why) == GATE_FAIL && gates_judge(&both, 6, 0, why, sizeof why) == GATE_FAIL);
+    /* Not computable: unknown, never pass. */
+    CHECK(gates_judge(&mx, NAN, 0, why, sizeof why) == GATE_UNKNOWN && strstr(why, "not computable"));
+    /* lost with 30 still queued: 20 lost may be in the queue (unknown); 50 lost cannot all be. */
+    struct gate lost = max_gate(G_LOST, 0);
+    CHECK(gates_judge(&lost, 20, 30, why, sizeof why) == GATE_UNKNOWN && strstr(why, "30 still queued"));
+    CHECK(gates_judge(&lost, 50, 30, why, sizeof why) == GATE_FAIL);
+    CHECK(gates_judge(&lost, 1, INFINITY, why, sizeof why) == GATE_UNKNOWN);
+    /* A consumed floor the queued ones would reach is unknown. */
+    struct gate floor = {.kind = G_CONSUMED, .has_min = true, .min = 100};
+    CHECK(gates_judge(&floor, 90, 20, why, sizeof why) == GATE_UNKNOWN);
+    CHECK(gates_judge(&floor, 50, 20, why, sizeof why) == GATE_FAIL);
+    /* Other gates are not excused by a queue. */
+    CHECK(gates_judge(&mx, 11, 5, why, sizeof why) == GATE_FAIL);
+}
+
+static void verdicts(void)
+{
+    struct gate gs[] = {max_gate(G_LOST, 0), max_gate(G_UNEXPECTED, 5), max_gate(G_RECOVERY, 2000)};
+    json_t *r = fixture("");
+    CHECK(gates_verdict(gs, 3, false, r, NULL) == GATE_PASS && !strcmp(status_of(r), "pass"));
+    json_t *g = json_object_get(json_object_get(r, "verdict"), "gates");
+    CHECK(json_array_size(g) == 3);
+    CHECK(!strcmp(json_string_value(json_object_get(json_array_get(g, 1), "guarantee")), "idempotency"));
+    CHECK(json_number_value(json_object_get(json_array_get(g, 2), "actual")) == 1250);
+    /* One failed step: faults_failed fails, and the reason names it. */
+    json_array_append_new(json_object_get(r, "faults"),
+                          json_pack("{s:s, s:b, s:b, s:f, s:s}", "action", "kill", "ok", 0, "revert", 0,
+                                    "started_s", 2.0, "error", "not running"));
+    CHECK(gates_verdict(gs, 3, true, r, NULL) == GATE_FAIL && !strcmp(status_of(r), "fail"));
+    json_t *v = json_object_get(r, "verdict");
+    CHECK(json_array_size(json_object_get(v, "gates")) == 4);
+    CHECK(strstr(json_string_value(json_array_get(json_object_get(v, "reasons"), 0)), "kill at 2.00s failed: not running"));
+    json_decref(r);
+    /* A drain that gave up with lost ones possibly still queued: incomplete. */
+    r = fixture("");
+    json_object_set_new(json_object_get(r, "totals"), "lost", json_integer(3));
+    json_object_set_new(r, "drain", json_pack("{s:s, s:i}", "ended", "timeout", "still_queued", 10));
+    CHECK(gates_verdict(gs, 1, false, r, NULL) == GATE_UNKNOWN && !strcmp(status_of(r), "incomplete"));
+    json_decref(r);
+    /* Interrupted: never a pass, whatever the gates say. */
+    r = fixture("");
+    json_object_set_new(r, "interrupted", json_true());
+    CHECK(gates_verdict(gs, 3, false, r, NULL) == GATE_UNKNOWN);
+    CHECK(json_is_false(json_object_get(json_object_get(r, "verdict"), "pass")));
+    json_decref(r);
+    /* A recovery that never came fails its limit. */
+    r = fixture("");
+    json_object_set_new(json_object_get(r, "availability"), "worst_recovery_s", json_null());
+    CHECK(gates_verdict(&gs[2], 1, false, r, NULL) == GATE_FAIL);
+    json_decref(r);
+}
+
+void test_gates(void)
+{
+    actuals();
+    table();
+    judging();
+    verdicts();
+}
