@@ -61,6 +61,7 @@ run: deps
 
 test: deps
 	$(MAKE) all unit
+	scripts/check-include-cycles
 	$(PYTEST) -q tests
 
 # The false-alarm soak: every safe scenario in tests/soak and every shipped

@@ -10,6 +10,7 @@
 #define LOADGEN_REPORT_H
 
 #include "config.h"
+#include "report_path.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -31,10 +32,6 @@ int report_write_json(const char *path, json_t *j, size_t flags);
 /* Loads dir/run.json (or a run.json path). NULL with the reason in err. */
 json_t *report_load(const char *dir_or_file, char *err, size_t cap);
 
-/* The value at a dotted path ("latency.e2e.p99"): a number (NaN when absent
- * or not a number) or a string ("" when absent). */
-double report_num(json_t *o, const char *path);
-const char *report_str(json_t *o, const char *path);
 
 /* Creates path and its parents (mkdir -p). Returns 0, or -1 with the reason. */
 int report_mkdirs(const char *path, char *err, size_t cap);

@@ -1,5 +1,5 @@
 #include "gates.h"
-#include "report.h"
+#include "report_path.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "junit.h"
-#include "report.h"
+#include "report_path.h"
 #include "svg.h"
 #include "util.h"
 

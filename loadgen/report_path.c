@@ -1,6 +1,6 @@
 /* Reading run.json by dotted paths ("totals.lost", "latency.e2e.p99.9"):
  * pure, so the gates and their unit tests need nothing else of report. */
-#include "report.h"
+#include "report_path.h"
 
 #include <math.h>
 #include <string.h>
