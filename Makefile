@@ -19,7 +19,7 @@ SRC := loadgen/main.c loadgen/util.c loadgen/units.c loadgen/broker.c loadgen/br
        loadgen/proxy.c loadgen/proxy_ops.c loadgen/proxy_api.c loadgen/cmd_proxy.c loadgen/toxic.c \
        loadgen/toxic_latency.c loadgen/toxic_bandwidth.c loadgen/toxic_slow_close.c \
        loadgen/toxic_timeout.c loadgen/toxic_reset_peer.c loadgen/toxic_slicer.c \
-       loadgen/toxic_limit_data.c loadgen/yamlsafe.c loadgen/gates.c loadgen/scenario.c loadgen/run.c \
+       loadgen/toxic_limit_data.c loadgen/yamlsafe.c loadgen/gates.c loadgen/scenario.c loadgen/timeline.c loadgen/run.c \
        loadgen/report.c loadgen/report_path.c loadgen/report_html.c loadgen/svg.c loadgen/junit.c loadgen/cmd_report.c \
        loadgen/compare.c
 # Pure modules, also linked into the C unit tests.

@@ -1,318 +1,24 @@
-/* `loadgen run scenario.yaml`: the load of bench, faults on a timeline, a
- * heal and drain, then the gates: exit 0 when all hold, 1 when any fails. */
+/* `loadgen run scenario.yaml`: the command line and the wiring: the load of
+ * bench, the fault timeline (timeline.c), then the gates (gates.c): exit 0
+ * when all hold, 1 when any fails, 4 when one could not be decided. */
 #include "bench.h"
-#include "broker.h"
 #include "cli.h"
 #include "gates.h"
 #include "preflight.h"
-#include "proxy.h"
 #include "report.h"
 #include "scenario.h"
+#include "timeline.h"
 #include "util.h"
 
 #include <getopt.h>
-#include <math.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#define DRIFT_WARN_NS NS_PER_SEC
-
-struct step { /* a fault, or the revert of one with `for` */
-    uint64_t at_ns;
-    int fault;
-    bool revert;
-};
-
-struct timeline {
-    struct scenario *sc;
-    struct bench_env env;
-    pthread_t thread;
-    bool running;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool release;         /* set by the stopped hook: the timeline stops acting */
-    bool idle;            /* set by the thread: it acts no more */
-    bool exit;            /* set after bench stopped the broker: the thread may end */
-    json_t *log;          /* what was injected, when, with what outcome */
-    uint64_t *injected_ns; /* per fault: actual injection time since start (UINT64_MAX: failed) */
-};
-
-static void sleep_until(uint64_t at)
-{
-    for (uint64_t now; (now = clock_ns()) < at && !cli_stop;) {
-        sleep_ns(at - now > 100 * NS_PER_MS ? 100 * NS_PER_MS : at - now);
-    }
-}
-
-/* Sleeps until `at` unless the run ends first (a `messages:` run can end
- * before its duration): false then, and the timeline must not touch the
- * broker or proxy any more. */
-static bool timeline_wait(struct timeline *tl, uint64_t at)
-{
-    pthread_mutex_lock(&tl->mu);
-    while (!tl->release && !cli_stop && clock_ns() < at) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t next = (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec + 100 * NS_PER_MS;
-        ts.tv_sec = (time_t)(next / NS_PER_SEC);
-        ts.tv_nsec = (long)(next % NS_PER_SEC);
-        pthread_cond_timedwait(&tl->cv, &tl->mu, &ts);
-    }
-    bool go_on = !tl->release && !cli_stop;
-    pthread_mutex_unlock(&tl->mu);
-    return go_on;
-}
-
-static int run_exec(const char *cmd, uint64_t timeout_ns, char *err, size_t cap)
-{
-    pid_t pid = fork();
-    if (pid < 0) return snprintf(err, cap, "fork failed"), -1;
-    if (pid == 0) {
-        setpgid(0, 0);
-        close_range(3, ~0U, 0);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    uint64_t deadline = clock_ns() + timeout_ns;
-    int st;
-    while (waitpid(pid, &st, WNOHANG) == 0) {
-        if (clock_ns() > deadline) {
-            kill(-pid, SIGKILL); /* the group we made: the command and its children */
-            waitpid(pid, &st, 0);
-            snprintf(err, cap, "timed out after %.1fs", (double)timeout_ns / 1e9);
-            return -1;
-        }
-        sleep_ns(20 * NS_PER_MS);
-    }
-    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-        snprintf(err, cap, "exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-        return -1;
-    }
-    return 0;
-}
-
-static int apply(struct timeline *tl, const struct fault *f, bool revert, char *err, size_t cap)
-{
-    struct broker *b = tl->env.broker;
-    struct proxy_server *p = tl->env.proxy;
-    enum fault_action a = f->action;
-    if (revert) { /* the opposite action */
-        static const enum fault_action undo[FA_COUNT] = {
-            [FA_KILL] = FA_START, [FA_STOP] = FA_START, [FA_PAUSE] = FA_RESUME,
-            [FA_TOXIC] = FA_UNTOXIC, [FA_DOWN] = FA_UP, [FA_START] = FA_COUNT,
-            [FA_RESTART] = FA_COUNT, [FA_RESUME] = FA_COUNT, [FA_UNTOXIC] = FA_COUNT,
-            [FA_UP] = FA_COUNT, [FA_DISCONNECT] = FA_COUNT, [FA_EXEC] = FA_COUNT, [FA_WAIT] = FA_COUNT};
-        a = undo[a];
-        if (a == FA_COUNT) return 0;
-    }
-    int rc = 0;
-    switch (a) {
-    case FA_KILL: rc = broker_kill(b); break;
-    case FA_STOP: rc = broker_stop(b, true); break;
-    case FA_START:
-    case FA_RESTART:
-        rc = (a == FA_START && broker_status(b) != BROKER_STOPPED) ? 0 : broker_restart(b);
-        break;
-    case FA_PAUSE: rc = broker_pause(b); break;
-    case FA_RESUME: rc = broker_status(b) == BROKER_PAUSED ? broker_resume(b) : 0; break;
-    case FA_TOXIC: {
-        json_t *spec = json_loads(f->toxic_json, 0, NULL);
-        rc = proxy_toxic_set(p, "amqp", spec, false, err, cap);
-        json_decref(spec);
-        return rc;
-    }
-    case FA_UNTOXIC: return proxy_toxic_remove(p, "amqp", f->toxic_name, err, cap);
-    case FA_DOWN: return proxy_set_enabled(p, "amqp", false, err, cap);
-    case FA_UP: return proxy_set_enabled(p, "amqp", true, err, cap);
-    case FA_DISCONNECT:
-        rc = proxy_set_enabled(p, "amqp", false, err, cap);
-        return rc ? rc : proxy_set_enabled(p, "amqp", true, err, cap);
-    case FA_EXEC: return run_exec(f->command, f->timeout_ns, err, cap);
-    case FA_WAIT: {
-        uint64_t deadline = clock_ns() + f->timeout_ns;
-        while (b && broker_status(b) != BROKER_RUNNING && clock_ns() < deadline) sleep_until(clock_ns() + 100 * NS_PER_MS);
-        if (b && broker_status(b) != BROKER_RUNNING) return snprintf(err, cap, "broker not up"), -1;
-        return 0;
-    }
-    case FA_COUNT: return 0;
-    }
-    if (rc && b) str_copy(err, cap, b->err);
-    return rc;
-}
-
-static int step_cmp(const void *x, const void *y)
-{
-    const struct step *a = x, *b = y;
-    return (a->at_ns > b->at_ns) - (a->at_ns < b->at_ns);
-}
-
-static void log_step(struct timeline *tl, int fault, const char *action, bool revert, double planned,
-                     uint64_t t0, uint64_t t1, int rc, const char *err)
-{
-    double drift = (double)t0 / 1e9 - planned;
-    pthread_mutex_lock(&tl->mu);
-    json_array_append_new(tl->log, json_pack("{s:i, s:s, s:b, s:f, s:f, s:f, s:f, s:b, s:s}", "fault",
-                                             fault, "action", action, "revert", revert, "planned_s",
-                                             planned, "started_s", (double)t0 / 1e9, "finished_s",
-                                             (double)t1 / 1e9, "drift_s", drift, "ok", rc == 0, "error",
-                                             err));
-    pthread_mutex_unlock(&tl->mu);
-}
-
-/* Everything back to healthy before the drain: broker running, proxy up and
- * clean. A heal that fails is a failed step: the drain cannot be trusted. */
-static void heal(struct timeline *tl)
-{
-    struct broker *b = tl->env.broker;
-    uint64_t t0 = clock_ns() - tl->env.start_ns;
-    int rc = 0;
-    char err[600] = "";
-    if (b) {
-        enum broker_state st = broker_status(b);
-        if (st == BROKER_PAUSED) rc = broker_resume(b);
-        else if (st == BROKER_STOPPED) rc = broker_restart(b);
-        if (rc) snprintf(err, sizeof err, "broker: %.500s", b->err);
-    }
-    if (tl->env.proxy) proxy_reset(tl->env.proxy);
-    if (rc) {
-        fprintf(stderr, "loadgen: heal FAILED: %s\n", err);
-        log_step(tl, -1, "heal", false, (double)tl->sc->cfg.duration_ns / 1e9, t0,
-                 clock_ns() - tl->env.start_ns, rc, err);
-    }
-}
-
-static void *timeline_main(void *arg)
-{
-    struct timeline *tl = arg;
-    struct scenario *sc = tl->sc;
-    struct step *steps = xcalloc((size_t)sc->nfaults * 2 + 1, sizeof *steps);
-    int n = 0;
-    for (int i = 0; i < sc->nfaults; i++) {
-        steps[n++] = (struct step){sc->faults[i].at_ns, i, false};
-        if (sc->faults[i].for_ns) steps[n++] = (struct step){sc->faults[i].at_ns + sc->faults[i].for_ns, i, true};
-    }
-    qsort(steps, (size_t)n, sizeof *steps, step_cmp);
-    for (int i = 0; i < n && !cli_stop; i++) {
-        const struct fault *f = &sc->faults[steps[i].fault];
-        if (!timeline_wait(tl, tl->env.start_ns + steps[i].at_ns)) break;
-        uint64_t t0 = clock_ns() - tl->env.start_ns;
-        char err[512] = "";
-        int rc = apply(tl, f, steps[i].revert, err, sizeof err);
-        uint64_t t1 = clock_ns() - tl->env.start_ns;
-        if (!steps[i].revert) tl->injected_ns[steps[i].fault] = rc ? UINT64_MAX : t0;
-        fprintf(stderr, "loadgen: [%6.2fs] %s%s%s%s\n", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
-                fault_action_name(f->action), rc ? " FAILED: " : "", rc ? err : "");
-        /* Steps run one after another: a slow one (a restart takes seconds)
-         * delays the next. Said here and in the report, never hidden. */
-        if (t0 > steps[i].at_ns + DRIFT_WARN_NS)
-            fprintf(stderr, "loadgen: warning: %s%s planned at %.2fs started %.2fs late (steps run in order)\n",
-                    steps[i].revert ? "revert " : "", fault_action_name(f->action),
-                    (double)steps[i].at_ns / 1e9, (double)(t0 - steps[i].at_ns) / 1e9);
-        log_step(tl, steps[i].fault, fault_action_name(f->action), steps[i].revert,
-                 (double)steps[i].at_ns / 1e9, t0, t1, rc, err);
-    }
-    free(steps);
-    if (timeline_wait(tl, tl->env.start_ns + sc->cfg.duration_ns)) heal(tl);
-    /* A broker this thread (re)started dies with it (PDEATHSIG follows the
-     * forking thread): stay until bench has stopped the broker gracefully. */
-    pthread_mutex_lock(&tl->mu);
-    tl->idle = true;
-    pthread_cond_broadcast(&tl->cv);
-    while (!tl->exit) pthread_cond_wait(&tl->cv, &tl->mu);
-    pthread_mutex_unlock(&tl->mu);
-    return NULL;
-}
-
-static void on_started(void *ctx, const struct bench_env *env)
-{
-    struct timeline *tl = ctx;
-    tl->env = *env;
-    tl->running = pthread_create(&tl->thread, NULL, timeline_main, tl) == 0;
-}
-
-/* The workers are done: the timeline stops acting before bench frees the
- * proxy and stops the broker it may be acting on. The thread itself lives
- * on until timeline_end(). */
-static void on_stopped(void *ctx)
-{
-    struct timeline *tl = ctx;
-    pthread_mutex_lock(&tl->mu);
-    tl->release = true;
-    pthread_cond_broadcast(&tl->cv);
-    while (tl->running && !tl->idle) pthread_cond_wait(&tl->cv, &tl->mu);
-    pthread_mutex_unlock(&tl->mu);
-}
-
-/* After bench stopped the broker: the timeline thread may end. */
-static void timeline_end(struct timeline *tl)
-{
-    on_stopped(tl);
-    pthread_mutex_lock(&tl->mu);
-    tl->exit = true;
-    pthread_cond_broadcast(&tl->cv);
-    pthread_mutex_unlock(&tl->mu);
-    if (tl->running) pthread_join(tl->thread, NULL);
-    tl->running = false;
-}
-
-/* Whether second pt had traffic again: confirms (when confirming) and
- * deliveries (when consuming). */
-static bool alive(json_t *pt, const struct config *cfg)
-{
-    bool ok = report_num(pt, "consumed") > 0 || !cfg->consumers;
-    if (cfg->confirm && cfg->producers) ok = ok && report_num(pt, "confirmed") > 0;
-    return ok;
-}
-
-/* Unavailability, into result.availability: per fault, seconds from the
- * injection to the end of the first whole second with traffic again (null:
- * never); the worst of them; and the longest run of seconds within the
- * publishing time with no confirms (no deliveries when not confirming). */
-static json_t *availability(json_t *result, struct timeline *tl, const struct config *cfg)
-{
-    json_t *series = json_object_get(result, "series"), *faults = json_array(), *pt;
-    double worst = 0, longest = 0, run = 0, end = (double)cfg->duration_ns / 1e9;
-    size_t k;
-    for (int i = 0; i < tl->sc->nfaults; i++) {
-        enum fault_action a = tl->sc->faults[i].action;
-        if (tl->injected_ns[i] == UINT64_MAX || a == FA_EXEC || a == FA_WAIT) continue;
-        double at = (double)tl->injected_ns[i] / 1e9, found = INFINITY;
-        json_array_foreach(series, k, pt) {
-            double t = report_num(pt, "t"), len = report_num(pt, "length");
-            /* the fault's own second counts only if it had no outage in it */
-            if (t + len > at && t >= at && alive(pt, cfg)) {
-                found = t + len - at;
-                break;
-            }
-        }
-        if (found > worst) worst = found;
-        json_array_append_new(faults, json_pack("{s:i, s:s, s:f, s:o}", "fault", i, "action",
-                                                fault_action_name(a), "injected_s", at, "recovery_s",
-                                                isinf(found) ? json_null() : json_real(found)));
-    }
-    bool confirming = cfg->confirm && cfg->producers;
-    json_array_foreach(series, k, pt) {
-        if (report_num(pt, "t") >= end) break;
-        bool quiet = report_num(pt, confirming ? "confirmed" : "consumed") == 0;
-        run = quiet ? run + report_num(pt, "length") : 0;
-        if (run > longest) longest = run;
-    }
-    json_t *o = json_pack("{s:o, s:o, s:f}", "faults", faults, "worst_recovery_s",
-                          isinf(worst) ? json_null() : json_real(worst), "longest_no_confirm_s", longest);
-    json_object_set_new(result, "availability", o);
-    return o;
-}
 
 /* Availability first (recovery and unavailable read it), then the gates. */
 static int evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
 {
-    availability(result, tl, &sc->cfg);
+    timeline_availability(tl, result);
     enum gate_status v = gates_verdict(sc->gates, sc->ngates, sc->nfaults > 0, result, stdout);
     return v == GATE_FAIL ? EXIT_FAILED : v == GATE_UNKNOWN ? EXIT_INCOMPLETE : EXIT_OK;
 }
@@ -389,16 +95,9 @@ int cmd_run(int argc, char **argv)
     }
     if (no_report) sc.cfg.no_report = true;
     fprintf(stderr, "loadgen: scenario %s: %s\n", sc.name, sc.description ? sc.description : "");
-    struct timeline tl = {.sc = &sc, .log = json_array()};
-    tl.injected_ns = xcalloc((size_t)sc.nfaults + 1, sizeof *tl.injected_ns);
-    for (int i = 0; i < sc.nfaults; i++) tl.injected_ns[i] = UINT64_MAX;
-    pthread_mutex_init(&tl.mu, NULL);
-    pthread_condattr_t ca; /* timeline_wait counts in CLOCK_MONOTONIC */
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&tl.cv, &ca);
-    pthread_condattr_destroy(&ca);
-    struct bench_hooks hooks = {&tl, on_started, on_stopped};
+    struct timeline tl;
+    timeline_init(&tl, &sc);
+    struct bench_hooks hooks = timeline_hooks(&tl);
     json_t *result = NULL;
     char dir[1024];
     int rc = bench_execute(&sc.cfg, &hooks, &result, dir, sizeof dir);
@@ -416,10 +115,7 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "loadgen: report in %s/report.html\n", dir);
     }
     json_decref(result);
-    json_decref(tl.log);
-    free(tl.injected_ns);
-    pthread_mutex_destroy(&tl.mu);
-    pthread_cond_destroy(&tl.cv);
+    timeline_free(&tl);
     scenario_free(&sc);
     return rc;
 }
