@@ -197,7 +197,9 @@ void consumer_free(struct agent *a);
 /* Times the message was rejected from a queue, from its x-death header. */
 uint32_t consumer_rejections(const amqp_basic_properties_t *p);
 
-/* bench.c: hands one interval to the reporter thread (takes ownership). */
+/* reporter.c: queues one interval (takes ownership) for the bench thread,
+ * which merges the queued intervals when it polls (there is no reporter
+ * thread). */
 void reporter_post(struct reporter *r, struct interval *iv);
 
 /* Sequence tracking shared by a worker's consumers. processed: the handler

@@ -1,5 +1,5 @@
 /* The proxy core. Everything here runs on the proxy thread; public calls
- * from other threads are marshalled onto it (run()) and wait. */
+ * from other threads are marshalled onto it (proxy_run()) and wait. */
 #include "proxy.h"
 #include "proxy_int.h"
 #include "toxic.h"
