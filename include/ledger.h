@@ -45,6 +45,27 @@ void ledger_merge(const struct seq_track *const *tr, int n, struct ledger_merge 
 /* Word wd of the union of the threads' seen bitmaps. */
 uint64_t ledger_union_word(const struct seq_track *const *tr, int n, uint64_t wd);
 
+/* Every checker category of a run, typed: what run.json's totals hold. */
+struct ledger_totals {
+    uint64_t unique, gaps;
+    uint64_t duplicates;              /* extra copies: a thread's own, plus cross-thread */
+    uint64_t duplicates_explained;    /* redelivered flag, republish, or an earlier flag */
+    uint64_t duplicates_unexplained;
+    uint64_t duplicates_cross_thread; /* copies another thread had seen first */
+    uint64_t effects;                 /* effects applied (idempotent: once per message) */
+    uint64_t duplicate_effects;       /* effects beyond one per unique message */
+    bool have_lost;                   /* computable: each message routes to one queue */
+    uint64_t lost, recovered;         /* confirmed never consumed / consumed never confirmed */
+};
+/* The categories from the merged sets (m) and the threads' own counts: the
+ * copies each thread saw again (dups, of which explained) and the effects
+ * it applied. Idempotent consumers share one dedup inbox for the run, like
+ * the database a real one keeps: a copy that another thread applied first
+ * is not applied again, whatever the thread count. lost and recovered are
+ * ledger_durability's, set by the caller. */
+void ledger_totals_finish(struct ledger_totals *t, const struct ledger_merge *m, uint64_t dups,
+                          uint64_t explained, uint64_t effects, bool idempotent);
+
 /* Durability, Jepsen's total-queue way, for one producer whose sequences
  * 1..last were published: confirmed and never consumed is lost; consumed and
  * never confirmed was recovered. */

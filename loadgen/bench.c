@@ -23,12 +23,6 @@
 #define POLL_NS (100 * NS_PER_MS)
 #define IDLE_DRAIN_NS (2 * NS_PER_SEC)
 
-struct seq_summary {
-    uint64_t unique, gaps, cross_duplicates, cross_explained;
-    bool have_lost;          /* computable: each message routes to exactly one queue */
-    uint64_t lost, recovered; /* confirmed, never consumed / consumed, never confirmed */
-};
-
 /* How the drain ended, for the verdict: a drain that gave up with messages
  * still in the broker makes `lost` unknowable, not a loss. */
 struct drain {
@@ -44,7 +38,7 @@ static void tracks_of(struct worker *ws, int n, int q, int p, const struct seq_t
 }
 
 /* Every producer's confirmed set against the union of what came out of its queue. */
-static void durability(struct worker *ws, int n, const struct config *cfg, struct seq_summary *s)
+static void durability(struct worker *ws, int n, const struct config *cfg, struct ledger_totals *s)
 {
     s->have_lost = !cfg->exchange[0] && cfg->confirm && cfg->consumers;
     if (!s->have_lost) return;
@@ -61,10 +55,11 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
 }
 
 /* Unions every worker's sequence bitmaps per (queue, producer): messages
- * seen by several threads count once; holes below the highest are gaps. */
-static struct seq_summary merge_sequences(struct worker *ws, int n, const struct config *cfg)
+ * seen by several threads count once; holes below the highest are gaps.
+ * With the threads' own counts (t), every checker category. */
+static struct ledger_totals merge_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t)
 {
-    struct seq_summary s = {0};
+    struct ledger_totals s = {0};
     struct ledger_merge m = {0};
     const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
     for (int q = 0; q < cfg->queues; q++) {
@@ -74,10 +69,7 @@ static struct seq_summary merge_sequences(struct worker *ws, int n, const struct
         }
     }
     free(tr);
-    s.unique = m.unique;
-    s.gaps = m.gaps;
-    s.cross_duplicates = m.cross_duplicates;
-    s.cross_explained = m.cross_explained;
+    ledger_totals_finish(&s, &m, t[ST_DUPLICATES], t[ST_DUP_EXPLAINED], t[ST_EFFECTS], cfg->idempotent);
     durability(ws, n, cfg, &s);
     return s;
 }
@@ -123,7 +115,7 @@ static void write_hgrm(const char *prefix, const struct stats_hists *h)
     }
 }
 
-static void print_summary(const struct reporter *r, const struct seq_summary *sq, double secs,
+static void print_summary(const struct reporter *r, const struct ledger_totals *sq, double secs,
                           const struct config *cfg, const struct drain *dr)
 {
     const uint64_t *t = r->totals;
@@ -146,7 +138,7 @@ static void print_summary(const struct reporter *r, const struct seq_summary *sq
     printf("\nunique %llu  duplicates %llu  gaps %llu  out-of-order %llu  redelivered %llu  "
            "indeterminate %llu  republished %llu\n",
            (unsigned long long)sq->unique,
-           (unsigned long long)(t[ST_DUPLICATES] + sq->cross_duplicates),
+           (unsigned long long)sq->duplicates,
            (unsigned long long)sq->gaps, (unsigned long long)t[ST_OUT_OF_ORDER],
            (unsigned long long)t[ST_REDELIVERED], (unsigned long long)t[ST_INDETERMINATE],
            (unsigned long long)t[ST_REPUBLISHED]);
@@ -193,7 +185,7 @@ static json_t *health_json(const struct config *cfg, const uint64_t *t)
 }
 
 static json_t *result_json(const struct config *cfg, const struct reporter *r,
-                           const struct seq_summary *sq, double secs, bool interrupted,
+                           const struct ledger_totals *sq, double secs, bool interrupted,
                            const char *broker_version, double epoch, int64_t dlq_depth,
                            const struct drain *dr)
 {
@@ -218,22 +210,12 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     }
     json_object_set_new(tot, "unique", json_integer((json_int_t)sq->unique));
     json_object_set_new(tot, "gaps", json_integer((json_int_t)sq->gaps));
-    uint64_t dups = r->totals[ST_DUPLICATES] + sq->cross_duplicates;
-    uint64_t explained = r->totals[ST_DUP_EXPLAINED] + sq->cross_explained;
-    json_object_set_new(tot, "duplicates_total", json_integer((json_int_t)dups));
-    json_object_set_new(tot, "duplicates_explained", json_integer((json_int_t)explained));
-    json_object_set_new(tot, "duplicates_cross_thread", json_integer((json_int_t)sq->cross_duplicates));
-    json_object_set_new(tot, "duplicates_unexplained",
-                        json_integer((json_int_t)(dups > explained ? dups - explained : 0)));
-    /* The dedup inbox of idempotent consumers is one for the run, like the
-     * database a real one keeps: a copy that another thread applied first is
-     * not applied again, whatever the thread count. Each thread dedups its
-     * own copies; the ones it applied first but another thread had too are
-     * the cross-thread duplicates. */
-    uint64_t eff = r->totals[ST_EFFECTS];
-    if (cfg->idempotent) eff -= eff > sq->cross_duplicates ? sq->cross_duplicates : eff;
-    json_object_set_new(tot, "effects", json_integer((json_int_t)eff));
-    json_object_set_new(tot, "duplicate_effects", json_integer((json_int_t)(eff > sq->unique ? eff - sq->unique : 0)));
+    json_object_set_new(tot, "duplicates_total", json_integer((json_int_t)sq->duplicates));
+    json_object_set_new(tot, "duplicates_explained", json_integer((json_int_t)sq->duplicates_explained));
+    json_object_set_new(tot, "duplicates_cross_thread", json_integer((json_int_t)sq->duplicates_cross_thread));
+    json_object_set_new(tot, "duplicates_unexplained", json_integer((json_int_t)sq->duplicates_unexplained));
+    json_object_set_new(tot, "effects", json_integer((json_int_t)sq->effects));
+    json_object_set_new(tot, "duplicate_effects", json_integer((json_int_t)sq->duplicate_effects));
     json_object_set_new(tot, "lost", sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
     json_object_set_new(tot, "recovered",
                         sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
@@ -519,7 +501,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     reporter_process(&rep);
     double secs = (double)(clock_ns() - run.start_ns) / 1e9;
 
-    struct seq_summary sq = merge_sequences(ws, nworkers, &cfg);
+    struct ledger_totals sq = merge_sequences(ws, nworkers, &cfg, rep.totals);
     if (interrupted) drain.ended = "interrupted";
     print_summary(&rep, &sq, secs, &cfg, &drain);
     if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);

@@ -123,3 +123,19 @@ void ledger_durability(const uint64_t *confirmed, uint64_t confirmed_nbits, uint
         *recovered += (uint64_t)__builtin_popcountll(cons & ~conf);
     }
 }
+
+void ledger_totals_finish(struct ledger_totals *t, const struct ledger_merge *m, uint64_t dups,
+                          uint64_t explained, uint64_t effects, bool idempotent)
+{
+    t->unique = m->unique;
+    t->gaps = m->gaps;
+    t->duplicates_cross_thread = m->cross_duplicates;
+    t->duplicates = dups + m->cross_duplicates;
+    t->duplicates_explained = explained + m->cross_explained;
+    t->duplicates_unexplained = t->duplicates > t->duplicates_explained ? t->duplicates - t->duplicates_explained : 0;
+    /* Each thread dedups its own copies; those it applied first that another
+     * thread had too are the cross-thread duplicates. */
+    if (idempotent) effects -= effects > m->cross_duplicates ? m->cross_duplicates : effects;
+    t->effects = effects;
+    t->duplicate_effects = effects > m->unique ? effects - m->unique : 0;
+}

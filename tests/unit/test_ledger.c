@@ -224,3 +224,30 @@ void test_msg_bytes(void)
 {
     message_bytes();
 }
+
+/* Every category from the merge and the threads' own counts. */
+void test_ledger_totals(void)
+{
+    struct ledger_merge m = {.unique = 100, .gaps = 2, .cross_duplicates = 6, .cross_explained = 5};
+    struct ledger_totals t = {0};
+    ledger_totals_finish(&t, &m, 10, 4, 120, false);
+    CHECK_EQ_U64(t.unique, 100);
+    CHECK_EQ_U64(t.gaps, 2);
+    CHECK_EQ_U64(t.duplicates, 16);
+    CHECK_EQ_U64(t.duplicates_explained, 9);
+    CHECK_EQ_U64(t.duplicates_unexplained, 7);
+    CHECK_EQ_U64(t.duplicates_cross_thread, 6);
+    CHECK_EQ_U64(t.effects, 120);
+    CHECK_EQ_U64(t.duplicate_effects, 20);
+    /* Idempotent: the copies another thread applied first are not applied again. */
+    struct ledger_totals i = {0};
+    ledger_totals_finish(&i, &m, 10, 4, 106, true);
+    CHECK_EQ_U64(i.effects, 100);
+    CHECK_EQ_U64(i.duplicate_effects, 0);
+    /* More explained than counted (a flag explaining a copy counted apart) never wraps. */
+    struct ledger_merge z = {.unique = 1};
+    struct ledger_totals w = {0};
+    ledger_totals_finish(&w, &z, 1, 3, 0, true);
+    CHECK_EQ_U64(w.duplicates_unexplained, 0);
+    CHECK_EQ_U64(w.effects, 0);
+}

@@ -11,6 +11,7 @@ static const struct {
     {"msg", test_msg},
     {"bits", test_bits},
     {"ledger", test_ledger},
+    {"ledger-totals", test_ledger_totals},
     {"schedule", test_schedule},
     {"msg-bytes", test_msg_bytes},
     {"gates", test_gates},

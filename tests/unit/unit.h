@@ -31,6 +31,7 @@ void test_hist(void);
 void test_msg(void);
 void test_bits(void);
 void test_ledger(void);
+void test_ledger_totals(void);
 void test_schedule(void);
 void test_msg_bytes(void);
 void test_gates(void);
