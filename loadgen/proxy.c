@@ -356,14 +356,28 @@ int proxy_listen(struct proxy *p, char *err, size_t cap)
         return -1;
     }
     /* Port 0: remember the real one, so re-enabling binds the same. */
-    struct sockaddr_storage got;
-    socklen_t gl = sizeof got;
-    getsockname(evconnlistener_get_fd(p->lis), (struct sockaddr *)&got, &gl);
-    char host[64];
-    if (got.ss_family == AF_INET) {
-        struct sockaddr_in *in = (struct sockaddr_in *)&got;
-        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-        snprintf(p->listen, sizeof p->listen, "%s:%d", host, ntohs(in->sin_port));
+    char got[sizeof p->listen];
+    if (proxy_bound_addr(evconnlistener_get_fd(p->lis), got, sizeof got) == 0)
+        snprintf(p->listen, sizeof p->listen, "%s", got);
+    return 0;
+}
+
+int proxy_bound_addr(int fd, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char host[INET6_ADDRSTRLEN];
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return -1;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        snprintf(buf, cap, "%s:%u", host, ntohs(a->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        snprintf(buf, cap, "[%s]:%u", host, ntohs(a->sin6_port));
+    } else {
+        return -1;
     }
     return 0;
 }

@@ -6,7 +6,6 @@
 #include "proxy_int.h"
 #include "util.h"
 
-#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -270,19 +269,7 @@ static void api_fn(struct proxy_server *s, void *arg)
         o->rc = -1;
         return;
     }
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char h[INET6_ADDRSTRLEN] = "?";
-    getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &len);
-    if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &a->sin_addr, h, sizeof h);
-        snprintf(o->bound, o->bound_cap, "%s:%u", h, ntohs(a->sin_port));
-    } else {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &a->sin6_addr, h, sizeof h);
-        snprintf(o->bound, o->bound_cap, "[%s]:%u", h, ntohs(a->sin6_port));
-    }
+    if (proxy_bound_addr(evhttp_bound_socket_get_fd(bs), o->bound, o->bound_cap)) snprintf(o->bound, o->bound_cap, "%s", o->addr);
     o->rc = 0;
 }
 

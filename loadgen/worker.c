@@ -272,9 +272,10 @@ void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t
     struct seq_track *t = track_of(w, queue, producer, seq);
     if (!t) return;
     if (processed) check_order(w, a, queue, producer, seq, redelivered, attempt);
+    enum ledger_copy copy = ledger_add(t, seq, redelivered || attempt > 1);
     /* The effect of handling it: once per id with a dedup inbox, else every copy. */
-    if (processed && (!ledger_seen(t, seq) || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
-    switch (ledger_add(t, seq, redelivered || attempt > 1)) {
+    if (processed && (copy == LEDGER_FIRST || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
+    switch (copy) {
     case LEDGER_FIRST: w->unique_total++; break;
     case LEDGER_DUP_EXPLAINED: w->counters[ST_DUP_EXPLAINED]++; /* fall through */
     case LEDGER_DUP_UNEXPLAINED: w->counters[ST_DUPLICATES]++; break;
