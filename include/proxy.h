@@ -13,12 +13,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct proxy_server;
 
 struct proxy_stats {
     uint64_t accepted, active, bytes_up, bytes_down;
 };
+
+/* "host:port" (an IPv4 host or "localhost"; port 0: any free port) into a
+ * socket address: 0, or -1 when it is not one. */
+int proxy_parse_addr(const char *hostport, struct sockaddr_storage *ss, socklen_t *len);
 
 /* Starts the proxy thread. Returns NULL if libevent cannot be set up. */
 struct proxy_server *proxy_server_new(void);

@@ -72,7 +72,6 @@ struct proxy_server {
 
 /* Runs fn on the proxy thread and waits (directly when already on it). */
 void proxy_run(struct proxy_server *s, void (*fn)(struct proxy_server *, void *), void *arg);
-int proxy_parse_addr(const char *hostport, struct sockaddr_storage *ss, socklen_t *len);
 /* "host:port" (IPv6 as "[host]:port") of the socket fd is bound to: with
  * port 0, the port the kernel picked. 0, or -1 if it cannot be read. */
 int proxy_bound_addr(int fd, char *buf, size_t cap);

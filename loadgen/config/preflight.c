@@ -1,5 +1,5 @@
 #include "preflight.h"
-#include "proxy_int.h"
+#include "proxy.h"
 #include "toxic.h"
 #include "util.h"
 
