@@ -48,5 +48,10 @@ enum gate_status gates_judge(const struct gate *g, double v, double queued, char
  * NULL), returns FAIL if any gate failed, else UNKNOWN if any could not be
  * decided or the run was interrupted, else PASS. */
 enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, json_t *run, FILE *out);
+/* The verdict of a bench run.json (no gates, docs/scenarios.md): FAIL when
+ * its health checks failed or confirmed messages were lost, UNKNOWN when it
+ * was interrupted, else PASS; sets run.verdict the same shape as
+ * gates_verdict, with no gates and the reasons. */
+enum gate_status gates_bench_verdict(json_t *run);
 
 #endif

@@ -168,3 +168,27 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
                                                   status, "gates", gates, "reasons", reasons));
     return verdict;
 }
+
+enum gate_status gates_bench_verdict(json_t *run)
+{
+    json_t *reasons = json_array(), *e;
+    size_t i;
+    json_t *health = json_object_get(run, "health");
+    json_array_foreach(json_object_get(health, "reasons"), i, e) json_array_append(reasons, e);
+    if (health && !json_is_true(json_object_get(health, "pass")) && !json_array_size(reasons))
+        json_array_append_new(reasons, json_string("the health checks failed"));
+    double lost = report_num(run, "totals.lost");
+    char why[100];
+    if (lost > 0) {
+        snprintf(why, sizeof why, "%.0f confirmed messages lost", lost);
+        json_array_append_new(reasons, json_string(why));
+    }
+    bool failed = json_array_size(reasons) > 0;
+    bool interrupted = json_is_true(json_object_get(run, "interrupted"));
+    if (interrupted) json_array_append_new(reasons, json_string("interrupted: the run did not finish"));
+    enum gate_status v = failed ? GATE_FAIL : interrupted ? GATE_UNKNOWN : GATE_PASS;
+    json_object_set_new(run, "verdict", json_pack("{s:b, s:s, s:o, s:o}", "pass", v == GATE_PASS, "status",
+                                                  failed ? "fail" : interrupted ? "incomplete" : "pass",
+                                                  "gates", json_array(), "reasons", reasons));
+    return v;
+}

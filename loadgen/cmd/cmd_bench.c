@@ -2,6 +2,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "config.h"
+#include "gates.h"
 #include "report.h"
 #include "util.h"
 
@@ -19,10 +20,12 @@ int cmd_bench(int argc, char **argv)
     json_t *result = NULL;
     char dir[1024];
     int exit_code = bench_execute(&cfg, NULL, &result, dir, sizeof dir);
-    json_t *health = json_object_get(result, "health"), *why;
-    size_t i;
-    if (exit_code == EXIT_OK && health && !json_is_true(json_object_get(health, "pass"))) {
-        json_array_foreach(json_object_get(health, "reasons"), i, why)
+    /* The verdict is decided once, here, and written into run.json: JUnit,
+     * the page and compare only read it. */
+    if (result && gates_bench_verdict(result) == GATE_FAIL && exit_code == EXIT_OK) {
+        json_t *why;
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(result, "verdict"), "reasons"), i, why)
             fprintf(stderr, "loadgen: bench FAILED: %s\n", json_string_value(why));
         exit_code = EXIT_FAILED;
     }

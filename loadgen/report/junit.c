@@ -48,12 +48,10 @@ int junit_write(const char *path, json_t *run)
     size_t n = json_array_size(gates), failed = 0, i;
     json_t *g;
     json_array_foreach(gates, i, g) failed += !json_is_true(json_object_get(g, "pass"));
+    json_t *verdict = json_object_get(run, "verdict");
     bool interrupted = json_is_true(json_object_get(run, "interrupted"));
-    double lost = report_num(run, "totals.lost");
-    json_t *health = json_object_get(run, "health");
-    bool unhealthy = health && !json_is_true(json_object_get(health, "pass"));
-    bool bench_fail = interrupted || (!isnan(lost) && lost > 0) || unhealthy;
-    if (!n) failed = bench_fail;
+    bool run_fails = !json_is_true(json_object_get(verdict, "pass"));
+    if (!n) failed = run_fails;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
     svg_escape(f, suite);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\" "
@@ -64,10 +62,18 @@ int junit_write(const char *path, json_t *run)
         fputs("  <testcase classname=\"", f);
         svg_escape(f, suite);
         fputs("\" name=\"run\" time=\"0\">", f);
-        if (bench_fail)
-            fprintf(f, "\n    <failure type=\"run\" message=\"%s\"/>\n  ",
-                    interrupted ? "interrupted" : unhealthy ? "delivered nothing or mostly errors"
-                                                            : "confirmed messages lost");
+        if (run_fails) {
+            /* The reasons the verdict gives, or that there is none. */
+            fputs("\n    <failure type=\"run\" message=\"", f);
+            json_t *why;
+            size_t k;
+            json_array_foreach(json_object_get(verdict, "reasons"), k, why) {
+                if (k) fputs("; ", f);
+                svg_escape(f, json_string_value(why));
+            }
+            if (!json_array_size(json_object_get(verdict, "reasons"))) fputs("no verdict in run.json", f);
+            fputs("\"/>\n  ", f);
+        }
         fputs("</testcase>\n", f);
     }
     if (interrupted && n)

@@ -163,11 +163,23 @@ static void distribution_chart(FILE *f, json_t *run)
     for (int i = 0; i < 2 * ns; i++) free(bufs[i]);
 }
 
+static void verdict_reasons(FILE *f, json_t *run)
+{
+    size_t i;
+    json_t *why;
+    json_array_foreach(json_object_get(json_object_get(run, "verdict"), "reasons"), i, why) {
+        fputs("<p class='fail'>", f);
+        svg_escape(f, json_string_value(why));
+        fputs("</p>\n", f);
+    }
+}
+
 static void verdict_table(FILE *f, json_t *run)
 {
     json_t *gates = json_object_get(json_object_get(run, "verdict"), "gates");
     if (!json_array_size(gates)) {
         fputs("<p>No gates: this run is a benchmark, not a scenario.</p>\n", f);
+        verdict_reasons(f, run);
         return;
     }
     fputs("<table id='verdict'><tr><th class='l'>guarantee</th><th class='l'>gate</th><th>min</th>"
@@ -187,12 +199,7 @@ static void verdict_table(FILE *f, json_t *run)
                 pass ? "PASS" : unknown ? "UNKNOWN" : "FAIL");
     }
     fputs("</table>\n", f);
-    json_t *why;
-    json_array_foreach(json_object_get(json_object_get(run, "verdict"), "reasons"), i, why) {
-        fputs("<p class='fail'>", f);
-        svg_escape(f, json_string_value(why));
-        fputs("</p>\n", f);
-    }
+    verdict_reasons(f, run);
 }
 
 static void checker_table(FILE *f, json_t *run)

@@ -130,8 +130,33 @@ static void verdicts(void)
     json_decref(r);
 }
 
+/* A bench run has no gates: its health, lost and interruption decide. */
+static void bench_verdicts(void)
+{
+    json_t *r = fixture(", \"health\": {\"pass\": true, \"reasons\": []}");
+    CHECK(gates_bench_verdict(r) == GATE_PASS && !strcmp(status_of(r), "pass"));
+    CHECK(json_array_size(json_object_get(json_object_get(r, "verdict"), "gates")) == 0);
+    json_object_set_new(json_object_get(r, "totals"), "lost", json_null()); /* not computable: no claim */
+    CHECK(gates_bench_verdict(r) == GATE_PASS);
+    json_object_set_new(json_object_get(r, "totals"), "lost", json_integer(3));
+    CHECK(gates_bench_verdict(r) == GATE_FAIL && !strcmp(status_of(r), "fail"));
+    json_t *why = json_array_get(json_object_get(json_object_get(r, "verdict"), "reasons"), 0);
+    CHECK(!strcmp(json_string_value(why), "3 confirmed messages lost"));
+    json_decref(r);
+    r = fixture(", \"health\": {\"pass\": false, \"reasons\": [\"nothing was published\"]}");
+    CHECK(gates_bench_verdict(r) == GATE_FAIL);
+    why = json_array_get(json_object_get(json_object_get(r, "verdict"), "reasons"), 0);
+    CHECK(!strcmp(json_string_value(why), "nothing was published"));
+    json_decref(r);
+    r = fixture(", \"health\": {\"pass\": true, \"reasons\": []}");
+    json_object_set_new(r, "interrupted", json_true());
+    CHECK(gates_bench_verdict(r) == GATE_UNKNOWN && !strcmp(status_of(r), "incomplete"));
+    json_decref(r);
+}
+
 void test_gates(void)
 {
+    bench_verdicts();
     actuals();
     table();
     judging();

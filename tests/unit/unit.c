@@ -15,6 +15,7 @@ static const struct {
     {"schedule", test_schedule},
     {"msg-bytes", test_msg_bytes},
     {"gates", test_gates},
+    {"junit", test_junit},
 };
 
 int main(void)

@@ -35,5 +35,6 @@ void test_ledger_totals(void);
 void test_schedule(void);
 void test_msg_bytes(void);
 void test_gates(void);
+void test_junit(void);
 
 #endif
