@@ -5,6 +5,8 @@
 #ifndef LOADGEN_GATES_H
 #define LOADGEN_GATES_H
 
+#include "run_schema.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +22,9 @@ struct gate_def {
     const char *guarantee; /* durability, idempotency, ordering, retry, performance */
     const char *unit;      /* "ms" (given as a duration), "/s", or "" for counts */
     bool floor;            /* a bare value is a minimum (else a maximum) */
+    enum run_key key;      /* its actual value in run.json (RK_COUNT: computed) */
+    double scale;          /* times this (seconds to ms) */
+    enum run_key in;       /* the object key is read in (latency.e2e); RK_COUNT: the run */
 };
 extern const struct gate_def gate_defs[G_COUNT];
 

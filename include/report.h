@@ -10,7 +10,8 @@
 #define LOADGEN_REPORT_H
 
 #include "config.h"
-#include "report_path.h"
+#include "run_schema.h"
+#include "run_schema.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -36,17 +37,18 @@ json_t *report_load(const char *dir_or_file, char *err, size_t cap);
 /* Creates path and its parents (mkdir -p). Returns 0, or -1 with the reason. */
 int report_mkdirs(const char *path, char *err, size_t cap);
 
-/* One column of run.json's per-second series, malloc'd, one value per second
+/* One column of run.json's per-second series (a series[] key, or a counter
+ * of totals by its name there), malloc'd, one value per second
  * (caller frees): as is, or as a rate (value / interval length; NaN for an
  * interval too short to say). *n gets the count. */
-double *report_series(json_t *run, const char *key, bool rate, size_t *n);
+double *report_series(json_t *run, enum run_key key, bool rate, size_t *n);
 /* The percentile distribution of latency.METRIC: malloc'd percentiles (0..1)
  * and values (ms), caller frees both. Returns the count, 0 when absent. */
-size_t report_distribution(json_t *run, const char *metric, double **percentile, double **value_ms);
+size_t report_distribution(json_t *run, enum run_key metric, double **percentile, double **value_ms);
 
-/* The environment block: host, OS, CPUs, loadgen version and commit, broker
+/* run.environment: host, OS, CPUs, loadgen version and commit, broker
  * version, start time (UTC, ISO 8601). */
-json_t *report_environment(const char *broker_version, double started_epoch_s);
+void report_set_environment(json_t *run, const char *broker_version, double started_epoch_s);
 
 /* Writes the HTML page of one run. Returns 0 or -1 (cannot write path). */
 int report_html_write(const char *path, json_t *run);

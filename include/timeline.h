@@ -34,7 +34,7 @@ struct bench_hooks timeline_hooks(struct timeline *tl);
 void timeline_end(struct timeline *tl);
 /* result.availability: per fault, the seconds from its injection to the
  * first whole second with traffic again; the worst; the longest quiet run. */
-json_t *timeline_availability(struct timeline *tl, json_t *result);
+void timeline_availability(struct timeline *tl, json_t *result);
 void timeline_free(struct timeline *tl);
 
 #endif

@@ -56,27 +56,13 @@ def scenario_dir(broker, tmp_path_factory):
     return d
 
 
-def schema_fields():
-    """(path, type, run_only) rows of docs/report-schema.md's run.json table."""
+def schema_rows():
+    """{path: (type, when)} of docs/report-schema.md's run.json table, the
+    contract that include/run_schema.h must equal (tests/unit/test_run_schema.c)."""
     doc = (ROOT / "docs" / "report-schema.md").read_text().split("## run.json", 1)[1]
-    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+?) \| ([^|]*)\|$", doc, re.M)
-    assert len(rows) > 50
-    return [(p, t.strip(), "*run*" in m) for p, t, m in rows]
-
-
-def lookup(obj, path):
-    """Dotted path where a key may itself hold a dot (p99.9)."""
-    parts = path.split(".")
-    i = 0
-    while i < len(parts):
-        for j in range(len(parts), i, -1):
-            key = ".".join(parts[i:j])
-            if isinstance(obj, dict) and key in obj:
-                obj, i = obj[key], j
-                break
-        else:
-            raise KeyError(path)
-    return obj
+    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+?) \| ([^|]+?) \|", doc, re.M)
+    assert len(rows) > 100
+    return {p: (t, set(w.split(", "))) for p, t, w in rows}
 
 
 def type_ok(v, t):
@@ -88,18 +74,77 @@ def type_ok(v, t):
     return any(kinds[k.strip()](v) for k in t.split(" or "))
 
 
+def tokens(path):
+    """'latency.*.p99.9' -> ['latency', '*', 'p99.9']: a part that starts with
+    a digit belongs to the key before it."""
+    out = []
+    for part in path.split("."):
+        if out and part[:1].isdigit():
+            out[-1] += "." + part
+        else:
+            out.append(part)
+    return out
+
+
+def matches(obj, path, rows):
+    """Every value at path ('[]': each element, '*': each key; a last '*'
+    each key that no row of its own names); (found, values)."""
+    vals, prefix, toks = [obj], "", tokens(path)
+    for i, tok in enumerate(toks):
+        arr = tok.endswith("[]")
+        key = tok[:-2] if arr else tok
+        nxt = []
+        for v in vals:
+            if not isinstance(v, dict):
+                continue
+            if key == "*":  # as the last part, "any other key"
+                nxt += [x for k, x in v.items() if i < len(toks) - 1 or not any(
+                        r == prefix + k or r.startswith(prefix + k + ".") for r in rows)]
+            elif key in v:
+                nxt.append(v[key])
+            else:
+                return False, []
+        if arr:
+            nxt = [e for v in nxt if isinstance(v, list) for e in v]
+        vals, prefix = nxt, prefix + tok + "."
+    return True, vals
+
+
 def check_schema(j, with_run):
-    for path, t, run_only in schema_fields():
-        if run_only and not with_run:
+    """Both ways: every documented key is there with its type, and every key
+    of the run.json is documented (inside `open` objects anything goes)."""
+    rows = schema_rows()
+    for path, (t, when) in rows.items():
+        if "run" in when and not with_run:
             continue
-        v = lookup(j, path)
-        assert type_ok(v, t), f"{path}: {v!r} is not {t}"
+        found, vals = matches(j, path, rows)
+        assert found or "optional" in when, f"run.json has no {path}"
+        for v in vals:
+            assert type_ok(v, t), f"{path}: {v!r} is not {t}"
+
+    def known(sp):
+        return sp in rows or any(r.startswith(sp + ".") or r.startswith(sp + "[]") for r in rows)
+
+    def walk(v, paths, where):
+        """paths: the schema paths v may be ('latency.e2e' and 'latency.*')."""
+        if isinstance(v, list):
+            for e in v:
+                walk(e, {p + "[]" for p in paths}, where + "[]")
+            return
+        if not isinstance(v, dict) or any("open" in rows.get(p, ("", set()))[1] for p in paths):
+            return
+        for key, sub in v.items():
+            subs = {f"{p}.{k}" if p else k for p in paths for k in (key, "*")}
+            subs = {sp for sp in subs if known(sp)}
+            assert subs, f"run.json has {where}{key}, not in docs/report-schema.md"
+            walk(sub, subs, f"{where}{key}.")
+    walk(j, {""}, "")
 
 
 def test_bench_run_directory(bench_dir, broker):
     j = json.loads((bench_dir / "run.json").read_text())
     check_schema(j, with_run=False)
-    assert "scenario" not in j and "verdict" not in j
+    assert "scenario" not in j and j["verdict"] == {"pass": True, "status": "pass", "gates": [], "reasons": []}
     assert j["environment"]["broker_version"] == j["broker"]["version"] != "unknown"
     assert j["config"]["uri"].startswith("amqp://") and "guest:guest" not in j["config"]["uri"]
     assert j["totals"]["consumed"] == j["latency"]["e2e"]["count"] == 1500

@@ -1,25 +1,28 @@
 #include "gates.h"
-#include "report_path.h"
+#include "run_schema.h"
 
 #include <math.h>
 #include <string.h>
 
+/* The actual value of each gate is run.json's key (in the object `in`, or
+ * the run itself for RK_COUNT) times scale (seconds to ms); unexpected sums
+ * five keys (gates_actual). */
 const struct gate_def gate_defs[G_COUNT] = {
-    [G_LOST] = {"lost", "durability", "", false},
-    [G_UNEXPECTED] = {"unexpected", "idempotency", "", false},
-    [G_DUPLICATES] = {"duplicates", "idempotency", "", false},
-    [G_UNEXPLAINED_DUPLICATES] = {"unexplained_duplicates", "idempotency", "", false},
-    [G_ORDER_VIOLATIONS] = {"order_violations", "ordering", "", false},
-    [G_RECOVERY] = {"recovery", "retry", "ms", false},
-    [G_E2E_P50] = {"e2e_p50", "performance", "ms", false},
-    [G_E2E_P99] = {"e2e_p99", "performance", "ms", false},
-    [G_CONFIRM_P99] = {"confirm_p99", "performance", "ms", false},
-    [G_THROUGHPUT] = {"throughput", "performance", "/s", true},
-    [G_CONSUMED] = {"consumed", "performance", "", true},
-    [G_INDETERMINATE] = {"indeterminate", "retry", "", false},
-    [G_DUPLICATE_EFFECTS] = {"duplicate_effects", "idempotency", "", false},
-    [G_DEAD_LETTERED] = {"dead_lettered", "retry", "", false},
-    [G_UNAVAILABLE] = {"unavailable", "retry", "ms", false},
+    [G_LOST] = {"lost", "durability", "", false, RK_T_LOST, 1, RK_COUNT},
+    [G_UNEXPECTED] = {"unexpected", "idempotency", "", false, RK_COUNT, 1, RK_COUNT},
+    [G_DUPLICATES] = {"duplicates", "idempotency", "", false, RK_T_DUPLICATES_TOTAL, 1, RK_COUNT},
+    [G_UNEXPLAINED_DUPLICATES] = {"unexplained_duplicates", "idempotency", "", false, RK_T_DUPLICATES_UNEXPLAINED, 1, RK_COUNT},
+    [G_ORDER_VIOLATIONS] = {"order_violations", "ordering", "", false, RK_T_OUT_OF_ORDER, 1, RK_COUNT},
+    [G_RECOVERY] = {"recovery", "retry", "ms", false, RK_AV_WORST_RECOVERY, 1000, RK_COUNT},
+    [G_E2E_P50] = {"e2e_p50", "performance", "ms", false, RK_LAT_P50, 1, RK_LAT_E2E},
+    [G_E2E_P99] = {"e2e_p99", "performance", "ms", false, RK_LAT_P99, 1, RK_LAT_E2E},
+    [G_CONFIRM_P99] = {"confirm_p99", "performance", "ms", false, RK_LAT_P99, 1, RK_LAT_CONFIRM},
+    [G_THROUGHPUT] = {"throughput", "performance", "/s", true, RK_RATE_CONSUMED, 1, RK_COUNT},
+    [G_CONSUMED] = {"consumed", "performance", "", true, RK_T_UNIQUE, 1, RK_COUNT},
+    [G_INDETERMINATE] = {"indeterminate", "retry", "", false, RK_T_INDETERMINATE, 1, RK_COUNT},
+    [G_DUPLICATE_EFFECTS] = {"duplicate_effects", "idempotency", "", false, RK_T_DUPLICATE_EFFECTS, 1, RK_COUNT},
+    [G_DEAD_LETTERED] = {"dead_lettered", "retry", "", false, RK_T_DEAD_LETTERED, 1, RK_COUNT},
+    [G_UNAVAILABLE] = {"unavailable", "retry", "ms", false, RK_AV_LONGEST_NO_CONFIRM, 1000, RK_COUNT},
 };
 
 static const char *const status_names[] = {"pass", "fail", "unknown"};
@@ -33,32 +36,19 @@ int gates_lookup(const char *name)
 
 double gates_actual(enum gate_kind k, json_t *run)
 {
-    json_t *tot = json_object_get(run, "totals"), *avail = json_object_get(run, "availability");
-    switch (k) {
-    case G_LOST: return report_num(tot, "lost");
-    case G_UNEXPECTED:
-        return report_num(tot, "bad_foreign") + report_num(tot, "bad_truncated") + report_num(tot, "bad_version") +
-               report_num(tot, "bad_checksum") + report_num(tot, "stale_run");
-    case G_DUPLICATES: return report_num(tot, "duplicates_total");
-    case G_UNEXPLAINED_DUPLICATES: return report_num(tot, "duplicates_unexplained");
-    case G_ORDER_VIOLATIONS: return report_num(tot, "out_of_order");
-    case G_INDETERMINATE: return report_num(tot, "indeterminate");
-    case G_DUPLICATE_EFFECTS: return report_num(tot, "duplicate_effects");
-    case G_DEAD_LETTERED: return report_num(tot, "dead_lettered");
-    case G_CONSUMED: return report_num(tot, "unique");
-    case G_RECOVERY: {
-        json_t *w = json_object_get(avail, "worst_recovery_s");
-        if (!avail) return NAN;
-        return json_is_null(w) ? INFINITY : report_num(avail, "worst_recovery_s") * 1000;
+    static const enum run_key unexpected[] = {RK_T_BAD_FOREIGN, RK_T_BAD_TRUNCATED, RK_T_BAD_VERSION,
+                                              RK_T_BAD_CHECKSUM, RK_T_STALE_RUN};
+    if ((unsigned)k >= G_COUNT) return NAN;
+    if (k == G_UNEXPECTED) {
+        double sum = 0;
+        for (size_t i = 0; i < sizeof unexpected / sizeof unexpected[0]; i++) sum += run_num(run, unexpected[i]);
+        return sum;
     }
-    case G_UNAVAILABLE: return report_num(avail, "longest_no_confirm_s") * 1000;
-    case G_E2E_P50: return report_num(run, "latency.e2e.p50");
-    case G_E2E_P99: return report_num(run, "latency.e2e.p99");
-    case G_CONFIRM_P99: return report_num(run, "latency.confirm.p99");
-    case G_THROUGHPUT: return report_num(run, "rates.consumed");
-    case G_COUNT: break;
-    }
-    return NAN;
+    const struct gate_def *d = &gate_defs[k];
+    json_t *v = run_get(d->in == RK_COUNT ? run : run_get(run, d->in), d->key);
+    /* A recovery that never came is null: +inf, over any limit. */
+    if (k == G_RECOVERY && json_is_null(v)) return INFINITY;
+    return json_is_number(v) ? json_number_value(v) * d->scale : NAN;
 }
 
 /* Messages still queued when the drain gave up are not lost yet: `lost`
@@ -85,12 +75,16 @@ enum gate_status gates_judge(const struct gate *g, double v, double queued, char
 static json_t *gate_json(const char *group, const char *name, enum gate_status st, const char *unit, double v,
                          const struct gate *g, const char *why)
 {
-    json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s}", "guarantee", group, "gate", name, "pass", st == GATE_PASS,
-                          "status", status_names[st], "unit", unit);
-    json_object_set_new(o, "actual", isnan(v) || isinf(v) ? json_null() : json_real(v));
-    json_object_set_new(o, "min", g->has_min ? json_real(g->min) : json_null());
-    json_object_set_new(o, "max", g->has_max ? json_real(g->max) : json_null());
-    if (why[0]) json_object_set_new(o, "reason", json_string(why));
+    json_t *o = json_object();
+    run_set(o, RK_G_GUARANTEE, json_string(group));
+    run_set(o, RK_G_GATE, json_string(name));
+    run_set(o, RK_G_PASS, json_boolean(st == GATE_PASS));
+    run_set(o, RK_G_STATUS, json_string(status_names[st]));
+    run_set(o, RK_G_UNIT, json_string(unit));
+    run_set(o, RK_G_ACTUAL, isnan(v) || isinf(v) ? json_null() : json_real(v));
+    run_set(o, RK_G_MIN, g->has_min ? json_real(g->min) : json_null());
+    run_set(o, RK_G_MAX, g->has_max ? json_real(g->max) : json_null());
+    if (why[0]) run_set(o, RK_G_REASON, json_string(why));
     return o;
 }
 
@@ -110,13 +104,20 @@ static void print_gate(FILE *out, const char *group, const char *name, const str
             st == GATE_PASS ? "PASS" : st == GATE_FAIL ? "FAIL" : "UNKNOWN", why[0] ? ": " : "", why);
 }
 
+static void set_verdict(json_t *run, enum gate_status v, json_t *gates, json_t *reasons)
+{
+    run_set(run, RK_VERDICT_PASS, json_boolean(v == GATE_PASS));
+    run_set(run, RK_VERDICT_STATUS, json_string(v == GATE_FAIL ? "fail" : v == GATE_UNKNOWN ? "incomplete" : "pass"));
+    run_set(run, RK_VERDICT_GATES, gates);
+    run_set(run, RK_VERDICT_REASONS, reasons);
+}
+
 enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, json_t *run, FILE *out)
 {
     json_t *gates = json_array(), *reasons = json_array(), *e;
-    json_t *dr = json_object_get(run, "drain");
-    const char *ended = report_str(dr, "ended");
+    const char *ended = run_str(run, RK_DRAIN_ENDED);
     bool drained = !strcmp(ended, "complete") || !strcmp(ended, "idle");
-    json_t *sq = json_object_get(dr, "still_queued");
+    json_t *sq = run_get(run, RK_DRAIN_STILL_QUEUED);
     double queued = drained ? 0 : json_is_integer(sq) ? (double)json_integer_value(sq) : INFINITY;
     int fails = 0, unknowns = 0;
     char why[200];
@@ -135,12 +136,12 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
      * must have applied. */
     size_t k;
     double failed_steps = 0;
-    json_array_foreach(json_object_get(run, "faults"), k, e) {
-        if (json_is_true(json_object_get(e, "ok"))) continue;
+    json_array_foreach(run_get(run, RK_FAULTS), k, e) {
+        if (run_true(e, RK_F_OK)) continue;
         failed_steps++;
         snprintf(why, sizeof why, "faults: %s%s at %.2fs failed: %s",
-                 json_is_true(json_object_get(e, "revert")) ? "revert " : "", report_str(e, "action"),
-                 report_num(e, "started_s"), report_str(e, "error"));
+                 run_true(e, RK_F_REVERT) ? "revert " : "", run_str(e, RK_F_ACTION), run_num(e, RK_F_STARTED),
+                 run_str(e, RK_F_ERROR));
         json_array_append_new(reasons, json_string(why));
     }
     if (had_faults) {
@@ -156,16 +157,14 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
         json_array_append_new(reasons, json_string(why));
     }
     /* A run cut short by a signal proved nothing about the rest of its load. */
-    if (json_is_true(json_object_get(run, "interrupted"))) {
+    if (run_true(run, RK_INTERRUPTED)) {
         unknowns++;
         json_array_append_new(reasons, json_string("interrupted: the run did not finish"));
     }
     if (out) json_array_foreach(reasons, k, e) fprintf(out, "%s\n", json_string_value(e));
     enum gate_status verdict = fails ? GATE_FAIL : unknowns ? GATE_UNKNOWN : GATE_PASS;
-    const char *status = fails ? "fail" : unknowns ? "incomplete" : "pass";
     if (out) fprintf(out, "verdict: %s\n", fails ? "FAIL" : unknowns ? "INCOMPLETE" : "PASS");
-    json_object_set_new(run, "verdict", json_pack("{s:b, s:s, s:o, s:o}", "pass", verdict == GATE_PASS, "status",
-                                                  status, "gates", gates, "reasons", reasons));
+    set_verdict(run, verdict, gates, reasons);
     return verdict;
 }
 
@@ -173,22 +172,19 @@ enum gate_status gates_bench_verdict(json_t *run)
 {
     json_t *reasons = json_array(), *e;
     size_t i;
-    json_t *health = json_object_get(run, "health");
-    json_array_foreach(json_object_get(health, "reasons"), i, e) json_array_append(reasons, e);
-    if (health && !json_is_true(json_object_get(health, "pass")) && !json_array_size(reasons))
+    json_array_foreach(run_get(run, RK_HEALTH_REASONS), i, e) json_array_append(reasons, e);
+    if (run_get(run, RK_HEALTH_PASS) && !run_true(run, RK_HEALTH_PASS) && !json_array_size(reasons))
         json_array_append_new(reasons, json_string("the health checks failed"));
-    double lost = report_num(run, "totals.lost");
+    double lost = run_num(run, RK_T_LOST);
     char why[100];
     if (lost > 0) {
         snprintf(why, sizeof why, "%.0f confirmed messages lost", lost);
         json_array_append_new(reasons, json_string(why));
     }
     bool failed = json_array_size(reasons) > 0;
-    bool interrupted = json_is_true(json_object_get(run, "interrupted"));
+    bool interrupted = run_true(run, RK_INTERRUPTED);
     if (interrupted) json_array_append_new(reasons, json_string("interrupted: the run did not finish"));
     enum gate_status v = failed ? GATE_FAIL : interrupted ? GATE_UNKNOWN : GATE_PASS;
-    json_object_set_new(run, "verdict", json_pack("{s:b, s:s, s:o, s:o}", "pass", v == GATE_PASS, "status",
-                                                  failed ? "fail" : interrupted ? "incomplete" : "pass",
-                                                  "gates", json_array(), "reasons", reasons));
+    set_verdict(run, v, json_array(), reasons);
     return v;
 }

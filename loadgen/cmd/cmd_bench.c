@@ -25,7 +25,7 @@ int cmd_bench(int argc, char **argv)
     if (result && gates_bench_verdict(result) == GATE_FAIL && exit_code == EXIT_OK) {
         json_t *why;
         size_t i;
-        json_array_foreach(json_object_get(json_object_get(result, "verdict"), "reasons"), i, why)
+        json_array_foreach(run_get(result, RK_VERDICT_REASONS), i, why)
             fprintf(stderr, "loadgen: bench FAILED: %s\n", json_string_value(why));
         exit_code = EXIT_FAILED;
     }

@@ -25,38 +25,40 @@ struct group {
 };
 
 struct metric {
-    const char *name, *path, *unit;
+    const char *name;
+    enum run_key key, in; /* key in the object in (RK_COUNT: the run); RK_COUNT: computed */
+    const char *unit;
     int better; /* +1: higher is better, -1: lower is better */
     int dp;
 };
 
 static const struct metric metrics[] = {
-    {"consumed msg/s", "rates.consumed", "/s", +1, 0},
-    {"published msg/s", "rates.published", "/s", +1, 0},
-    {"e2e p50", "latency.e2e.p50", "ms", -1, 3},
-    {"e2e p99", "latency.e2e.p99", "ms", -1, 3},
-    {"e2e p99.9", "latency.e2e.p99.9", "ms", -1, 3},
-    {"e2e max", "latency.e2e.max", "ms", -1, 3},
-    {"confirm p99", "latency.confirm.p99", "ms", -1, 3},
-    {"lost", "totals.lost", "", -1, 0},
-    {"duplicates", "totals.duplicates_total", "", -1, 0},
-    {"recovery", NULL, "ms", -1, 0},           /* the recovery gate's actual value */
-    {"cpu s/100k msgs", NULL, "s", -1, 3},      /* client user+sys per 100k consumed */
+    {"consumed msg/s", RK_RATE_CONSUMED, RK_COUNT, "/s", +1, 0},
+    {"published msg/s", RK_RATE_PUBLISHED, RK_COUNT, "/s", +1, 0},
+    {"e2e p50", RK_LAT_P50, RK_LAT_E2E, "ms", -1, 3},
+    {"e2e p99", RK_LAT_P99, RK_LAT_E2E, "ms", -1, 3},
+    {"e2e p99.9", RK_LAT_P999, RK_LAT_E2E, "ms", -1, 3},
+    {"e2e max", RK_LAT_MAX, RK_LAT_E2E, "ms", -1, 3},
+    {"confirm p99", RK_LAT_P99, RK_LAT_CONFIRM, "ms", -1, 3},
+    {"lost", RK_T_LOST, RK_COUNT, "", -1, 0},
+    {"duplicates", RK_T_DUPLICATES_TOTAL, RK_COUNT, "", -1, 0},
+    {"recovery", RK_COUNT, RK_COUNT, "ms", -1, 0},        /* the recovery gate's actual value */
+    {"cpu s/100k msgs", RK_COUNT, RK_COUNT, "s", -1, 3},  /* client user+sys per 100k consumed */
 };
 #define NMETRICS (sizeof metrics / sizeof metrics[0])
 
 static double value_of(json_t *run, const struct metric *m)
 {
-    if (m->path) return report_num(run, m->path);
+    if (m->key != RK_COUNT) return run_num(m->in == RK_COUNT ? run : run_get(run, m->in), m->key);
     if (!strcmp(m->name, "recovery")) {
         size_t i;
         json_t *g;
-        json_array_foreach(json_object_get(json_object_get(run, "verdict"), "gates"), i, g)
-            if (!strcmp(report_str(g, "gate"), "recovery")) return report_num(g, "actual");
+        json_array_foreach(run_get(run, RK_VERDICT_GATES), i, g)
+            if (!strcmp(run_str(g, RK_G_GATE), "recovery")) return run_num(g, RK_G_ACTUAL);
         return NAN;
     }
-    double cpu = report_num(run, "process.user_cpu_s") + report_num(run, "process.sys_cpu_s");
-    double n = report_num(run, "totals.consumed");
+    double cpu = run_num(run, RK_PROC_USER_CPU) + run_num(run, RK_PROC_SYS_CPU);
+    double n = run_num(run, RK_T_CONSUMED);
     return n > 0 ? cpu / (n / 1e5) : NAN;
 }
 
@@ -163,7 +165,7 @@ static void html_table(FILE *f, struct group *g, int ng)
 
 /* One line per run, coloured by group; the group's repeats are dashed. */
 static void overlay(FILE *f, struct group *g, int ng, const char *title, const char *ylabel,
-                    const char *key, bool rate, bool distribution)
+                    enum run_key key, bool rate, bool distribution)
 {
     struct svg_series s[MAX_GROUPS * 4];
     double *bufs[MAX_GROUPS * 8];
@@ -175,9 +177,9 @@ static void overlay(FILE *f, struct group *g, int ng, const char *title, const c
             size_t n;
             double *x, *y;
             if (distribution) {
-                if (!(n = report_distribution(run, "e2e", &x, &y))) continue;
+                if (!(n = report_distribution(run, RK_LAT_E2E, &x, &y))) continue;
             } else {
-                x = report_series(run, "t", false, &n);
+                x = report_series(run, RK_S_T, false, &n);
                 y = report_series(run, key, rate, &n);
             }
             bufs[nb++] = x, bufs[nb++] = y;
@@ -208,22 +210,21 @@ static int write_html(const char *path, struct group *g, int ng)
           "</th><th class='l'>scenario</th><th class='l'>queue type</th><th class='l'>verdict</th></tr>\n", f);
     for (int k = 0; k < ng; k++)
         for (int r = 0; r < g[k].n; r++) {
-            json_t *run = g[k].runs[r], *v = json_object_get(run, "verdict");
+            json_t *run = g[k].runs[r], *v = run_get(run, RK_VERDICT_PASS);
             fputs("<tr><td class='l'>", f);
             svg_escape(f, g[k].label);
             fputs("</td><td class='l'>", f);
             svg_escape(f, g[k].dirs[r]);
             fputs("</td><td class='l'>", f);
-            svg_escape(f, *report_str(run, "scenario.name") ? report_str(run, "scenario.name") : "bench");
+            svg_escape(f, *run_str(run, RK_SCENARIO_NAME) ? run_str(run, RK_SCENARIO_NAME) : "bench");
             fputs("</td><td class='l'>", f);
-            svg_escape(f, report_str(run, "config.queue_type"));
-            fprintf(f, "</td><td class='l'>%s</td></tr>\n",
-                    !v ? "-" : json_is_true(json_object_get(v, "pass")) ? "PASS" : "FAIL");
+            svg_escape(f, run_str(run, RK_CONFIG_QUEUE_TYPE));
+            fprintf(f, "</td><td class='l'>%s</td></tr>\n", !v ? "-" : json_is_true(v) ? "PASS" : "FAIL");
         }
     fputs("</table>\n<h2>Charts</h2>\n", f);
-    overlay(f, g, ng, "Consumed per second", "msg/s", "consumed", true, false);
-    overlay(f, g, ng, "End-to-end p99 per second", "ms", "e2e_p99_ms", false, false);
-    overlay(f, g, ng, "End-to-end latency by percentile", "latency (ms)", NULL, false, true);
+    overlay(f, g, ng, "Consumed per second", "msg/s", RK_T_CONSUMED, true, false);
+    overlay(f, g, ng, "End-to-end p99 per second", "ms", RK_S_E2E_P99, false, false);
+    overlay(f, g, ng, "End-to-end latency by percentile", "latency (ms)", RK_LAT_E2E, false, true);
     report_html_tail(f);
     return fclose(f) ? -1 : 0;
 }

@@ -33,7 +33,7 @@ int cmd_report(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* A bench run.json written before bench runs had a verdict. */
-    if (!json_object_get(run, "verdict") && !json_object_get(run, "scenario")) gates_bench_verdict(run);
+    if (!run_get(run, RK_VERDICT_PASS) && !run_get(run, RK_SCENARIO)) gates_bench_verdict(run);
     snprintf(path, sizeof path, "%s/report.html", argv[1]);
     int rc = report_html_write(path, run);
     snprintf(path, sizeof path, "%s/junit.xml", argv[1]);

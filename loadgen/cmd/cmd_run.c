@@ -6,6 +6,7 @@
 #include "gates.h"
 #include "preflight.h"
 #include "report.h"
+#include "run_schema.h"
 #include "scenario.h"
 #include "timeline.h"
 #include "util.h"
@@ -103,10 +104,10 @@ int cmd_run(int argc, char **argv)
     int rc = bench_execute(&sc.cfg, &hooks, &result, dir, sizeof dir);
     timeline_end(&tl);
     if (result) {
-        json_object_set_new(result, "scenario", json_pack("{s:s, s:s, s:s}", "name", sc.name, "file",
-                                                          sc.path, "description",
-                                                          sc.description ? sc.description : ""));
-        json_object_set(result, "faults", tl.log);
+        run_set(result, RK_SCENARIO_NAME, json_string(sc.name));
+        run_set(result, RK_SCENARIO_FILE, json_string(sc.path));
+        run_set(result, RK_SCENARIO_DESCRIPTION, json_string(sc.description ? sc.description : ""));
+        run_set(result, RK_FAULTS, json_incref(tl.log));
         int verdict = evaluate(&sc, result, &tl);
         if (rc == EXIT_OK) rc = verdict;
         if (json_path && report_write_json(json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))

@@ -85,18 +85,20 @@ static void dist_point(void *ctx, int64_t value, double p, int64_t cum, bool las
 static json_t *latency_json(const struct hist *h)
 {
     static const double ps[] = {50, 75, 90, 95, 99, 99.9, 99.99};
-    static const char *names[] = {"p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99"};
+    static const enum run_key keys[] = {RK_LAT_P50, RK_LAT_P75, RK_LAT_P90, RK_LAT_P95,
+                                        RK_LAT_P99, RK_LAT_P999, RK_LAT_P9999};
     json_t *o = json_object();
-    json_object_set_new(o, "count", json_integer(h->total_count));
+    run_set(o, RK_LAT_COUNT, json_integer(h->total_count));
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
-        json_object_set_new(o, names[i], json_real((double)hist_value_at_percentile(h, ps[i]) / 1e6));
-    json_object_set_new(o, "max", json_real((double)hist_max(h) / 1e6));
-    json_object_set_new(o, "mean", json_real(hist_mean(h) / 1e6));
-    json_object_set_new(o, "unit", json_string("ms"));
+        run_set(o, keys[i], json_real((double)hist_value_at_percentile(h, ps[i]) / 1e6));
+    run_set(o, RK_LAT_MAX, json_real((double)hist_max(h) / 1e6));
+    run_set(o, RK_LAT_MEAN, json_real(hist_mean(h) / 1e6));
+    run_set(o, RK_LAT_UNIT, json_string("ms"));
     /* The .hgrm rows, for the percentile plot of report.html and compare. */
     json_t *arrs[2] = {json_array(), json_array()};
     hdrfmt_percentile_walk(h, 5, dist_point, arrs);
-    json_object_set_new(o, "distribution", json_pack("{s:o, s:o}", "value_ms", arrs[0], "percentile", arrs[1]));
+    run_set(o, RK_LAT_VALUES, arrs[0]);
+    run_set(o, RK_LAT_PERCENTILES, arrs[1]);
     return o;
 }
 
@@ -164,7 +166,7 @@ static void print_summary(const struct reporter *r, const struct ledger_totals *
 
 /* A bench run's implicit gates (docs/scenarios.md): a run that delivered
  * nothing, or spent more on errors than it delivered, measured nothing. */
-static json_t *health_json(const struct config *cfg, const uint64_t *t)
+static void set_health(json_t *run, const struct config *cfg, const uint64_t *t)
 {
     json_t *reasons = json_array();
     char why[200];
@@ -181,7 +183,8 @@ static json_t *health_json(const struct config *cfg, const uint64_t *t)
                  (unsigned long long)errors, (unsigned long long)delivered);
         json_array_append_new(reasons, json_string(why));
     }
-    return json_pack("{s:b, s:o}", "pass", json_array_size(reasons) == 0, "reasons", reasons);
+    run_set(run, RK_HEALTH_PASS, json_boolean(json_array_size(reasons) == 0));
+    run_set(run, RK_HEALTH_REASONS, reasons);
 }
 
 static json_t *result_json(const struct config *cfg, const struct reporter *r,
@@ -190,57 +193,55 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
                            const struct drain *dr)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
-    json_object_set_new(j, "environment", report_environment(broker_version, epoch));
-    json_object_set_new(j, "tool", json_pack("{s:s, s:s}", "name", "loadgen", "version", LOADGEN_VERSION));
-    json_object_set_new(j, "config", config_to_json(cfg));
-    json_object_set_new(j, "broker", json_pack("{s:s, s:s}", "mode", cfg->uri ? "external" : "embedded",
-                                               "version", broker_version));
-    json_object_set_new(j, "interrupted", json_boolean(interrupted));
-    json_object_set_new(j, "drain", json_pack("{s:s, s:o}", "ended", dr->ended ? dr->ended : "interrupted",
-                                              "still_queued", dr->still_queued >= 0
-                                                  ? json_integer(dr->still_queued) : json_null()));
-    json_object_set_new(j, "duration_s", json_real(secs));
-    json_object_set_new(j, "measured_s", json_real(r->measured_s));
-    json_t *tot = json_object(), *rates = json_object(), *errs = json_object();
+    run_set(j, RK_SCHEMA_VERSION, json_integer(REPORT_SCHEMA_VERSION));
+    report_set_environment(j, broker_version, epoch);
+    run_set(j, RK_TOOL_NAME, json_string("loadgen"));
+    run_set(j, RK_TOOL_VERSION, json_string(LOADGEN_VERSION));
+    run_set(j, RK_CONFIG, config_to_json(cfg));
+    run_set(j, RK_BROKER_MODE, json_string(cfg->uri ? "external" : "embedded"));
+    run_set(j, RK_BROKER_VERSION, json_string(broker_version));
+    run_set(j, RK_INTERRUPTED, json_boolean(interrupted));
+    run_set(j, RK_DRAIN_ENDED, json_string(dr->ended ? dr->ended : "interrupted"));
+    run_set(j, RK_DRAIN_STILL_QUEUED, dr->still_queued >= 0 ? json_integer(dr->still_queued) : json_null());
+    run_set(j, RK_DURATION, json_real(secs));
+    run_set(j, RK_MEASURED, json_real(r->measured_s));
+    /* Every counter under its own name (run_schema lists them all: a unit
+     * test checks), the errors also apart; then the ledger's categories. */
+    json_t *tot = json_object(), *errs = json_object();
     for (int k = 0; k < ST_COUNT; k++) {
         json_object_set_new(tot, stats_counter_names[k], json_integer((json_int_t)r->totals[k]));
         if (k >= ST_ERR_CONNECT && k <= ST_RECONNECTS)
             json_object_set_new(errs, stats_counter_names[k], json_integer((json_int_t)r->totals[k]));
     }
-    json_object_set_new(tot, "unique", json_integer((json_int_t)sq->unique));
-    json_object_set_new(tot, "gaps", json_integer((json_int_t)sq->gaps));
-    json_object_set_new(tot, "duplicates_total", json_integer((json_int_t)sq->duplicates));
-    json_object_set_new(tot, "duplicates_explained", json_integer((json_int_t)sq->duplicates_explained));
-    json_object_set_new(tot, "duplicates_cross_thread", json_integer((json_int_t)sq->duplicates_cross_thread));
-    json_object_set_new(tot, "duplicates_unexplained", json_integer((json_int_t)sq->duplicates_unexplained));
-    json_object_set_new(tot, "effects", json_integer((json_int_t)sq->effects));
-    json_object_set_new(tot, "duplicate_effects", json_integer((json_int_t)sq->duplicate_effects));
-    json_object_set_new(tot, "lost", sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
-    json_object_set_new(tot, "recovered",
-                        sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
-    /* The broker's own count of what handlers parked: it must equal dead_lettered. */
-    json_object_set_new(tot, "dead_letter_queue", dlq_depth >= 0 ? json_integer(dlq_depth) : json_null());
-    double m = r->measured_s > 0 ? r->measured_s : 1;
-    const int rated[] = {ST_PUBLISHED, ST_CONFIRMED, ST_CONSUMED};
-    for (size_t i = 0; i < 3; i++)
-        json_object_set_new(rates, stats_counter_names[rated[i]],
-                            json_real((double)r->measured_delta[rated[i]] / m));
     json_object_set_new(j, "totals", tot);
-    json_object_set_new(j, "rates", rates);
     json_object_set_new(j, "errors", errs);
-    json_t *lat = json_object();
-    for (int k = 0; k < SH_COUNT; k++)
-        json_object_set_new(lat, stats_hist_names[k], latency_json(r->measured.h[k]));
-    json_object_set_new(j, "latency", lat);
-    json_object_set_new(j, "series", reporter_series_json(r));
-    json_object_set_new(j, "health", health_json(cfg, r->totals));
+    run_set(j, RK_T_UNIQUE, json_integer((json_int_t)sq->unique));
+    run_set(j, RK_T_GAPS, json_integer((json_int_t)sq->gaps));
+    run_set(j, RK_T_DUPLICATES_TOTAL, json_integer((json_int_t)sq->duplicates));
+    run_set(j, RK_T_DUPLICATES_EXPLAINED, json_integer((json_int_t)sq->duplicates_explained));
+    run_set(j, RK_T_DUPLICATES_CROSS_THREAD, json_integer((json_int_t)sq->duplicates_cross_thread));
+    run_set(j, RK_T_DUPLICATES_UNEXPLAINED, json_integer((json_int_t)sq->duplicates_unexplained));
+    run_set(j, RK_T_EFFECTS, json_integer((json_int_t)sq->effects));
+    run_set(j, RK_T_DUPLICATE_EFFECTS, json_integer((json_int_t)sq->duplicate_effects));
+    run_set(j, RK_T_LOST, sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
+    run_set(j, RK_T_RECOVERED, sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
+    /* The broker's own count of what handlers parked: it must equal dead_lettered. */
+    run_set(j, RK_T_DEAD_LETTER_QUEUE, dlq_depth >= 0 ? json_integer(dlq_depth) : json_null());
+    double m = r->measured_s > 0 ? r->measured_s : 1;
+    run_set(j, RK_RATE_PUBLISHED, json_real((double)r->measured_delta[ST_PUBLISHED] / m));
+    run_set(j, RK_RATE_CONFIRMED, json_real((double)r->measured_delta[ST_CONFIRMED] / m));
+    run_set(j, RK_RATE_CONSUMED, json_real((double)r->measured_delta[ST_CONSUMED] / m));
+    static const enum run_key lat[SH_COUNT] = {[SH_E2E] = RK_LAT_E2E, [SH_E2E_UNCORRECTED] = RK_LAT_E2E_UNCORRECTED,
+                                               [SH_CONFIRM] = RK_LAT_CONFIRM,
+                                               [SH_CONFIRM_UNCORRECTED] = RK_LAT_CONFIRM_UNCORRECTED};
+    for (int k = 0; k < SH_COUNT; k++) run_set(j, lat[k], latency_json(r->measured.h[k]));
+    run_set(j, RK_SERIES, reporter_series_json(r));
+    set_health(j, cfg, r->totals);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    json_object_set_new(j, "process", json_pack("{s:f, s:f, s:I}", "user_cpu_s",
-        (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6, "sys_cpu_s",
-        (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, "max_rss_kb",
-        (json_int_t)ru.ru_maxrss));
+    run_set(j, RK_PROC_USER_CPU, json_real((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6));
+    run_set(j, RK_PROC_SYS_CPU, json_real((double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6));
+    run_set(j, RK_PROC_MAX_RSS, json_integer((json_int_t)ru.ru_maxrss));
     return j;
 }
 

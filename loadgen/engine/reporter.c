@@ -1,5 +1,6 @@
 #include "reporter.h"
 #include "hdrfmt.h"
+#include "run_schema.h"
 #include "util.h"
 #include "worker.h"
 
@@ -164,15 +165,15 @@ json_t *reporter_series_json(const struct reporter *r)
     for (size_t i = 0; i < r->nseries; i++) {
         const struct series_point *p = &r->series[i];
         json_t *o = json_object();
-        json_object_set_new(o, "t", json_real(p->t_s));
-        json_object_set_new(o, "length", json_real(p->length_s));
+        run_set(o, RK_S_T, json_real(p->t_s));
+        run_set(o, RK_S_LENGTH, json_real(p->length_s));
         for (int k = 0; k < ST_COUNT; k++)
             json_object_set_new(o, stats_counter_names[k], json_integer((json_int_t)p->delta[k]));
-        json_object_set_new(o, "e2e_p50_ms", json_real((double)p->e2e_p50 / 1e6));
-        json_object_set_new(o, "e2e_p99_ms", json_real((double)p->e2e_p99 / 1e6));
-        json_object_set_new(o, "e2e_max_ms", json_real((double)p->e2e_max / 1e6));
-        json_object_set_new(o, "confirm_p50_ms", json_real((double)p->confirm_p50 / 1e6));
-        json_object_set_new(o, "confirm_p99_ms", json_real((double)p->confirm_p99 / 1e6));
+        run_set(o, RK_S_E2E_P50, json_real((double)p->e2e_p50 / 1e6));
+        run_set(o, RK_S_E2E_P99, json_real((double)p->e2e_p99 / 1e6));
+        run_set(o, RK_S_E2E_MAX, json_real((double)p->e2e_max / 1e6));
+        run_set(o, RK_S_CONFIRM_P50, json_real((double)p->confirm_p50 / 1e6));
+        run_set(o, RK_S_CONFIRM_P99, json_real((double)p->confirm_p99 / 1e6));
         json_array_append_new(a, o);
     }
     return a;

@@ -1,5 +1,5 @@
 #include "junit.h"
-#include "report_path.h"
+#include "run_schema.h"
 #include "svg.h"
 #include "util.h"
 
@@ -15,21 +15,21 @@ static void number(FILE *f, double v, const char *unit)
 
 static void gate_case(FILE *f, json_t *g, const char *suite)
 {
-    const char *unit = report_str(g, "unit");
+    const char *unit = run_str(g, RK_G_UNIT);
     fputs("  <testcase classname=\"", f);
     svg_escape(f, suite);
     fputc('.', f);
-    svg_escape(f, report_str(g, "guarantee"));
+    svg_escape(f, run_str(g, RK_G_GUARANTEE));
     fputs("\" name=\"", f);
-    svg_escape(f, report_str(g, "gate"));
+    svg_escape(f, run_str(g, RK_G_GATE));
     fputs("\" time=\"0\">", f);
-    if (!json_is_true(json_object_get(g, "pass"))) {
+    if (!run_true(g, RK_G_PASS)) {
         fputs("\n    <failure type=\"gate\" message=\"", f);
-        svg_escape(f, report_str(g, "gate"));
+        svg_escape(f, run_str(g, RK_G_GATE));
         fputs(": actual ", f);
-        number(f, report_num(g, "actual"), unit);
-        if (!isnan(report_num(g, "min"))) fputs(", min ", f), number(f, report_num(g, "min"), unit);
-        if (!isnan(report_num(g, "max"))) fputs(", max ", f), number(f, report_num(g, "max"), unit);
+        number(f, run_num(g, RK_G_ACTUAL), unit);
+        if (!isnan(run_num(g, RK_G_MIN))) fputs(", min ", f), number(f, run_num(g, RK_G_MIN), unit);
+        if (!isnan(run_num(g, RK_G_MAX))) fputs(", max ", f), number(f, run_num(g, RK_G_MAX), unit);
         fputs("\"/>\n  ", f);
     }
     fputs("</testcase>\n", f);
@@ -42,21 +42,20 @@ int junit_write(const char *path, json_t *run)
         log_err("cannot write %s", path);
         return -1;
     }
-    const char *suite = report_str(run, "scenario.name");
+    const char *suite = run_str(run, RK_SCENARIO_NAME);
     if (!*suite) suite = "bench";
-    json_t *gates = json_object_get(json_object_get(run, "verdict"), "gates");
+    json_t *gates = run_get(run, RK_VERDICT_GATES), *reasons = run_get(run, RK_VERDICT_REASONS);
     size_t n = json_array_size(gates), failed = 0, i;
     json_t *g;
-    json_array_foreach(gates, i, g) failed += !json_is_true(json_object_get(g, "pass"));
-    json_t *verdict = json_object_get(run, "verdict");
-    bool interrupted = json_is_true(json_object_get(run, "interrupted"));
-    bool run_fails = !json_is_true(json_object_get(verdict, "pass"));
+    json_array_foreach(gates, i, g) failed += !run_true(g, RK_G_PASS);
+    bool interrupted = run_true(run, RK_INTERRUPTED);
+    bool run_fails = !run_true(run, RK_VERDICT_PASS);
     if (!n) failed = run_fails;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
     svg_escape(f, suite);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\" "
                "timestamp=\"%s\">\n",
-            n ? n : 1, failed, report_num(run, "duration_s"), report_str(run, "environment.started_at"));
+            n ? n : 1, failed, run_num(run, RK_DURATION), run_str(run, RK_ENV_STARTED_AT));
     json_array_foreach(gates, i, g) gate_case(f, g, suite);
     if (!n) {
         fputs("  <testcase classname=\"", f);
@@ -67,11 +66,11 @@ int junit_write(const char *path, json_t *run)
             fputs("\n    <failure type=\"run\" message=\"", f);
             json_t *why;
             size_t k;
-            json_array_foreach(json_object_get(verdict, "reasons"), k, why) {
+            json_array_foreach(reasons, k, why) {
                 if (k) fputs("; ", f);
                 svg_escape(f, json_string_value(why));
             }
-            if (!json_array_size(json_object_get(verdict, "reasons"))) fputs("no verdict in run.json", f);
+            if (!json_array_size(reasons)) fputs("no verdict in run.json", f);
             fputs("\"/>\n  ", f);
         }
         fputs("</testcase>\n", f);

@@ -103,14 +103,14 @@ json_t *report_load(const char *dir_or_file, char *err, size_t cap)
         snprintf(err, cap, "%s: %s", path, je.text);
         return NULL;
     }
-    if (!json_is_object(j) || !json_is_integer(json_object_get(j, "schema_version"))) {
+    if (!json_is_object(j) || !json_is_integer(run_get(j, RK_SCHEMA_VERSION))) {
         snprintf(err, cap, "%s: not a loadgen run.json (no schema_version)", path);
         json_decref(j);
         return NULL;
     }
-    if (json_integer_value(json_object_get(j, "schema_version")) > REPORT_SCHEMA_VERSION) {
+    if (json_integer_value(run_get(j, RK_SCHEMA_VERSION)) > REPORT_SCHEMA_VERSION) {
         snprintf(err, cap, "%s: schema_version %lld is newer than this loadgen reads (%d)", path,
-                 (long long)json_integer_value(json_object_get(j, "schema_version")),
+                 (long long)json_integer_value(run_get(j, RK_SCHEMA_VERSION)),
                  REPORT_SCHEMA_VERSION);
         json_decref(j);
         return NULL;
@@ -118,23 +118,23 @@ json_t *report_load(const char *dir_or_file, char *err, size_t cap)
     return j;
 }
 
-double *report_series(json_t *run, const char *key, bool rate, size_t *n)
+double *report_series(json_t *run, enum run_key key, bool rate, size_t *n)
 {
-    json_t *series = json_object_get(run, "series"), *p;
+    json_t *series = run_get(run, RK_SERIES), *p;
     size_t i;
     *n = json_array_size(series);
     double *v = xcalloc(*n + 1, sizeof *v);
     json_array_foreach(series, i, p) {
-        double x = report_num(p, key), len = report_num(p, "length");
+        double x = run_counter(p, key), len = run_num(p, RK_S_LENGTH);
         v[i] = rate ? (len > 0.001 ? x / len : NAN) : x;
     }
     return v;
 }
 
-size_t report_distribution(json_t *run, const char *metric, double **percentile, double **value_ms)
+size_t report_distribution(json_t *run, enum run_key metric, double **percentile, double **value_ms)
 {
-    json_t *d = json_object_get(json_object_get(json_object_get(run, "latency"), metric), "distribution");
-    json_t *ps = json_object_get(d, "percentile"), *vs = json_object_get(d, "value_ms");
+    json_t *m = run_get(run, metric);
+    json_t *ps = run_get(m, RK_LAT_PERCENTILES), *vs = run_get(m, RK_LAT_VALUES);
     size_t n = json_array_size(vs);
     *percentile = *value_ms = NULL;
     if (!n || json_array_size(ps) != n) return 0;
@@ -147,7 +147,7 @@ size_t report_distribution(json_t *run, const char *metric, double **percentile,
     return n;
 }
 
-json_t *report_environment(const char *broker_version, double started_epoch_s)
+void report_set_environment(json_t *run, const char *broker_version, double started_epoch_s)
 {
     struct utsname u;
     char os[400] = "unknown", host[256] = "unknown", started[64];
@@ -159,8 +159,12 @@ json_t *report_environment(const char *broker_version, double started_epoch_s)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:f}", "host", host, "os", os, "cpus",
-                     (int)sysconf(_SC_NPROCESSORS_ONLN), "loadgen_version", LOADGEN_VERSION,
-                     "loadgen_commit", LOADGEN_COMMIT, "broker_version", broker_version,
-                     "started_at", started, "started_epoch_s", round(started_epoch_s * 1e3) / 1e3);
+    run_set(run, RK_ENV_HOST, json_string(host));
+    run_set(run, RK_ENV_OS, json_string(os));
+    run_set(run, RK_ENV_CPUS, json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    run_set(run, RK_ENV_LOADGEN_VERSION, json_string(LOADGEN_VERSION));
+    run_set(run, RK_ENV_LOADGEN_COMMIT, json_string(LOADGEN_COMMIT));
+    run_set(run, RK_ENV_BROKER_VERSION, json_string(broker_version));
+    run_set(run, RK_ENV_STARTED_AT, json_string(started));
+    run_set(run, RK_ENV_STARTED_EPOCH, json_real(round(started_epoch_s * 1e3) / 1e3));
 }

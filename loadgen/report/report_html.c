@@ -66,28 +66,28 @@ static const char *undo_of(const char *a)
  * moment (disconnect, restart, exec). */
 static int fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
 {
-    json_t *log = json_object_get(run, "faults");
-    double end_of_load = report_num(run, "config.duration_s");
+    json_t *log = run_get(run, RK_FAULTS);
+    double end_of_load = run_num(run, RK_CONFIG_DURATION);
     size_t i, j;
     json_t *e;
     int n = 0;
     json_array_foreach(log, i, e) {
         if (n == MAX_BANDS) break;
-        if (json_is_true(json_object_get(e, "revert"))) continue;
-        const char *act = report_str(e, "action");
-        double t0 = report_num(e, "started_s"), t1 = t0;
+        if (run_true(e, RK_F_REVERT)) continue;
+        const char *act = run_str(e, RK_F_ACTION);
+        double t0 = run_num(e, RK_F_STARTED), t1 = t0;
         const char *undo = undo_of(act);
         for (j = i + 1; j < json_array_size(log); j++) {
             json_t *x = json_array_get(log, j);
-            bool rev = json_is_true(json_object_get(x, "revert"));
-            if (rev && report_num(x, "fault") == report_num(e, "fault")) break;
-            if (!rev && undo && (!strcmp(report_str(x, "action"), undo) ||
-                                 (!strcmp(undo, "start") && !strcmp(report_str(x, "action"), "restart"))))
+            bool rev = run_true(x, RK_F_REVERT);
+            if (rev && run_num(x, RK_F_FAULT) == run_num(e, RK_F_FAULT)) break;
+            if (!rev && undo && (!strcmp(run_str(x, RK_F_ACTION), undo) ||
+                                 (!strcmp(undo, "start") && !strcmp(run_str(x, RK_F_ACTION), "restart"))))
                 break;
         }
-        if (j < json_array_size(log)) t1 = report_num(json_array_get(log, j), "finished_s");
+        if (j < json_array_size(log)) t1 = run_num(json_array_get(log, j), RK_F_FINISHED);
         else if (undo && !isnan(end_of_load)) t1 = end_of_load;
-        snprintf(labels[n], 48, "%s%s", act, json_is_true(json_object_get(e, "ok")) ? "" : " (failed)");
+        snprintf(labels[n], 48, "%s%s", act, run_true(e, RK_F_OK) ? "" : " (failed)");
         out[n] = (struct svg_band){t0, t1, labels[n]};
         n++;
     }
@@ -95,15 +95,15 @@ static int fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
 }
 
 static void time_chart(FILE *f, json_t *run, const char *title, const char *ylabel,
-                       const char *const *keys, const char *const *names, int nkeys, bool rate)
+                       const enum run_key *keys, const char *const *names, int nkeys, bool rate)
 {
     size_t n;
-    double *x = report_series(run, "t", false, &n);
+    double *x = report_series(run, RK_S_T, false, &n);
     struct svg_series s[8];
     double *cols[8];
     for (int k = 0; k < nkeys; k++) {
         cols[k] = report_series(run, keys[k], rate, &n);
-        s[k] = (struct svg_series){.label = names[k], .x = x, .y = cols[k], .n = n};
+        s[k] = (struct svg_series){.label = names[k] ? names[k] : run_key_name(keys[k]), .x = x, .y = cols[k], .n = n};
     }
     struct svg_band bands[MAX_BANDS];
     char labels[MAX_BANDS][48];
@@ -117,15 +117,15 @@ static void time_chart(FILE *f, json_t *run, const char *title, const char *ylab
 
 static void errors_chart(FILE *f, json_t *run)
 {
-    json_t *series = json_object_get(run, "series");
+    json_t *series = run_get(run, RK_SERIES);
     size_t n, i;
-    double *x = report_series(run, "t", false, &n), *rec = report_series(run, "reconnects", false, &n);
-    double *err = xcalloc(n + 1, sizeof *err), *rep = report_series(run, "republished", false, &n);
-    static const char *const kinds[] = {"connect_errors", "connection_errors", "heartbeat_timeouts",
-                                        "channel_errors", "publish_errors", "confirm_timeouts"};
+    double *x = report_series(run, RK_S_T, false, &n), *rec = report_series(run, RK_T_RECONNECTS, false, &n);
+    double *err = xcalloc(n + 1, sizeof *err), *rep = report_series(run, RK_T_REPUBLISHED, false, &n);
+    static const enum run_key kinds[] = {RK_T_CONNECT_ERRORS, RK_T_CONNECTION_ERRORS, RK_T_HEARTBEAT_TIMEOUTS,
+                                         RK_T_CHANNEL_ERRORS, RK_T_PUBLISH_ERRORS, RK_T_CONFIRM_TIMEOUTS};
     json_t *p;
     json_array_foreach(series, i, p)
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) err[i] += report_num(p, kinds[k]);
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) err[i] += run_counter(p, kinds[k]);
     struct svg_series s[3] = {{.label = "errors", .x = x, .y = err, .n = n},
                               {.label = "reconnects", .x = x, .y = rec, .n = n},
                               {.label = "republished", .x = x, .y = rep, .n = n, .dashed = true}};
@@ -143,7 +143,8 @@ static void errors_chart(FILE *f, json_t *run)
  * and uncorrected dashed. */
 static void distribution_chart(FILE *f, json_t *run)
 {
-    static const char *const metrics[] = {"e2e", "e2e-uncorrected", "confirm", "confirm-uncorrected"};
+    static const enum run_key metrics[] = {RK_LAT_E2E, RK_LAT_E2E_UNCORRECTED, RK_LAT_CONFIRM,
+                                           RK_LAT_CONFIRM_UNCORRECTED};
     struct svg_series s[4];
     double *bufs[8];
     int ns = 0;
@@ -152,7 +153,7 @@ static void distribution_chart(FILE *f, json_t *run)
         size_t n = report_distribution(run, metrics[m], &x, &y);
         if (!n) continue;
         bufs[2 * ns] = x, bufs[2 * ns + 1] = y;
-        s[ns] = (struct svg_series){.label = metrics[m], .color = svg_color(m / 2), .x = x, .y = y,
+        s[ns] = (struct svg_series){.label = run_keys[metrics[m]].label, .color = svg_color(m / 2), .x = x, .y = y,
                                     .n = n, .dashed = m % 2 == 1};
         ns++;
     }
@@ -167,7 +168,7 @@ static void verdict_reasons(FILE *f, json_t *run)
 {
     size_t i;
     json_t *why;
-    json_array_foreach(json_object_get(json_object_get(run, "verdict"), "reasons"), i, why) {
+    json_array_foreach(run_get(run, RK_VERDICT_REASONS), i, why) {
         fputs("<p class='fail'>", f);
         svg_escape(f, json_string_value(why));
         fputs("</p>\n", f);
@@ -176,7 +177,7 @@ static void verdict_reasons(FILE *f, json_t *run)
 
 static void verdict_table(FILE *f, json_t *run)
 {
-    json_t *gates = json_object_get(json_object_get(run, "verdict"), "gates");
+    json_t *gates = run_get(run, RK_VERDICT_GATES);
     if (!json_array_size(gates)) {
         fputs("<p>No gates: this run is a benchmark, not a scenario.</p>\n", f);
         verdict_reasons(f, run);
@@ -187,14 +188,14 @@ static void verdict_table(FILE *f, json_t *run)
     size_t i;
     json_t *g;
     json_array_foreach(gates, i, g) {
-        bool pass = json_is_true(json_object_get(g, "pass"));
-        bool unknown = !strcmp(report_str(g, "status"), "unknown");
+        bool pass = run_true(g, RK_G_PASS);
+        bool unknown = !strcmp(run_str(g, RK_G_STATUS), "unknown");
         fputs("<tr>", f);
-        cell_str(f, report_str(g, "guarantee"));
-        cell_str(f, report_str(g, "gate"));
-        cell_num(f, report_num(g, "min"), 1);
-        cell_num(f, report_num(g, "max"), 1);
-        cell_num(f, report_num(g, "actual"), 1);
+        cell_str(f, run_str(g, RK_G_GUARANTEE));
+        cell_str(f, run_str(g, RK_G_GATE));
+        cell_num(f, run_num(g, RK_G_MIN), 1);
+        cell_num(f, run_num(g, RK_G_MAX), 1);
+        cell_num(f, run_num(g, RK_G_ACTUAL), 1);
         fprintf(f, "<td class='%s'>%s</td></tr>\n", pass ? "pass" : "fail",
                 pass ? "PASS" : unknown ? "UNKNOWN" : "FAIL");
     }
@@ -204,27 +205,17 @@ static void verdict_table(FILE *f, json_t *run)
 
 static void checker_table(FILE *f, json_t *run)
 {
-    static const char *const rows[][2] = {
-        {"published", "attempted (publishes, incl. republishes)"}, {"confirmed", "confirmed"},
-        {"nacked", "nacked"}, {"returned", "returned (mandatory, unroutable)"},
-        {"indeterminate", "indeterminate (no confirm before the connection was lost)"},
-        {"republished", "republished"}, {"consumed", "consumed (acked deliveries)"},
-        {"unique", "unique messages consumed"}, {"lost", "lost (confirmed, never consumed)"},
-        {"recovered", "recovered (consumed, never confirmed)"},
-        {"duplicates_total", "duplicates"}, {"redelivered", "redelivered (flag set)"},
-        {"duplicates_explained", "duplicates explained by a republish"},
-        {"duplicates_unexplained", "duplicates unexplained"},
-        {"out_of_order", "order violations"}, {"gaps", "gaps (missing below the highest)"},
-        {"effects", "effects applied (idempotent consumers)"},
-        {"duplicate_effects", "duplicate effects"}, {"bad_checksum", "bad checksum"},
-        {"bad_foreign", "foreign messages"},
+    static const enum run_key rows[] = {
+        RK_T_PUBLISHED, RK_T_CONFIRMED, RK_T_NACKED, RK_T_RETURNED, RK_T_INDETERMINATE, RK_T_REPUBLISHED,
+        RK_T_CONSUMED, RK_T_UNIQUE, RK_T_LOST, RK_T_RECOVERED, RK_T_DUPLICATES_TOTAL, RK_T_REDELIVERED,
+        RK_T_DUPLICATES_EXPLAINED, RK_T_DUPLICATES_UNEXPLAINED, RK_T_OUT_OF_ORDER, RK_T_GAPS, RK_T_EFFECTS,
+        RK_T_DUPLICATE_EFFECTS, RK_T_BAD_CHECKSUM, RK_T_BAD_FOREIGN,
     };
-    json_t *tot = json_object_get(run, "totals");
     fputs("<table id='checker'><tr><th class='l'>category</th><th>count</th></tr>\n", f);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         fputs("<tr>", f);
-        cell_str(f, rows[i][1]);
-        cell_num(f, report_num(tot, rows[i][0]), 0);
+        cell_str(f, run_keys[rows[i]].label);
+        cell_num(f, run_num(run, rows[i]), 0);
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -232,26 +223,26 @@ static void checker_table(FILE *f, json_t *run)
 
 static void latency_table(FILE *f, json_t *run)
 {
-    static const char *const metrics[] = {"e2e", "e2e-uncorrected", "confirm", "confirm-uncorrected"};
-    static const char *const ps[] = {"p50", "p90", "p99", "p99.9", "p99.99", "max", "mean"};
-    json_t *lat = json_object_get(run, "latency");
+    static const enum run_key metrics[] = {RK_LAT_E2E, RK_LAT_E2E_UNCORRECTED, RK_LAT_CONFIRM,
+                                           RK_LAT_CONFIRM_UNCORRECTED};
+    static const enum run_key ps[] = {RK_LAT_P50, RK_LAT_P90, RK_LAT_P99, RK_LAT_P999, RK_LAT_P9999,
+                                      RK_LAT_MAX, RK_LAT_MEAN};
     fputs("<table id='latency'><tr><th class='l'>latency (ms)</th>", f);
-    for (size_t k = 0; k < 7; k++) fprintf(f, "<th>%s</th>", ps[k]);
+    for (size_t k = 0; k < 7; k++) fprintf(f, "<th>%s</th>", run_keys[ps[k]].label);
     fputs("<th>count</th></tr>\n", f);
     for (size_t m = 0; m < 4; m++) {
-        json_t *o = json_object_get(lat, metrics[m]);
-        fprintf(f, "<tr><td class='l'>%s</td>", metrics[m]);
-        for (size_t k = 0; k < 7; k++) cell_num(f, report_num(o, ps[k]), 3);
-        cell_num(f, report_num(o, "count"), 0);
+        json_t *o = run_get(run, metrics[m]);
+        fprintf(f, "<tr><td class='l'>%s</td>", run_keys[metrics[m]].label);
+        for (size_t k = 0; k < 7; k++) cell_num(f, run_num(o, ps[k]), 3);
+        cell_num(f, run_num(o, RK_LAT_COUNT), 0);
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
     fputs("<table id='rates'><tr><th class='l'>rate over the publishing time</th><th>msg/s</th></tr>", f);
-    static const char *const rs[] = {"published", "confirmed", "consumed"};
+    static const enum run_key rs[] = {RK_RATE_PUBLISHED, RK_RATE_CONFIRMED, RK_RATE_CONSUMED};
     for (size_t i = 0; i < 3; i++) {
-        fprintf(f, "<tr><td class='l'>%s</td>", rs[i]);
-        json_t *r = json_object_get(run, "rates");
-        cell_num(f, report_num(r, rs[i]), 0);
+        fprintf(f, "<tr><td class='l'>%s</td>", run_keys[rs[i]].label);
+        cell_num(f, run_num(run, rs[i]), 0);
         fputs("</tr>", f);
     }
     fputs("</table>\n", f);
@@ -259,7 +250,7 @@ static void latency_table(FILE *f, json_t *run)
 
 static void faults_table(FILE *f, json_t *run)
 {
-    json_t *log = json_object_get(run, "faults");
+    json_t *log = run_get(run, RK_FAULTS);
     if (!json_array_size(log)) return;
     /* Steps run in order: a slow one (a restart) delays the next. The drift
      * column shows it; over 1 s it is flagged. */
@@ -268,19 +259,19 @@ static void faults_table(FILE *f, json_t *run)
     size_t i;
     json_t *e;
     json_array_foreach(log, i, e) {
-        bool ok = json_is_true(json_object_get(e, "ok"));
+        bool ok = run_true(e, RK_F_OK);
         fputs("<tr><td class='l'>", f);
-        if (json_is_true(json_object_get(e, "revert"))) fputs("revert ", f);
-        svg_escape(f, report_str(e, "action"));
+        if (run_true(e, RK_F_REVERT)) fputs("revert ", f);
+        svg_escape(f, run_str(e, RK_F_ACTION));
         fputs("</td>", f);
-        cell_num(f, report_num(e, "planned_s"), 2);
-        cell_num(f, report_num(e, "started_s"), 2);
-        double drift = report_num(e, "drift_s");
+        cell_num(f, run_num(e, RK_F_PLANNED), 2);
+        cell_num(f, run_num(e, RK_F_STARTED), 2);
+        double drift = run_num(e, RK_F_DRIFT);
         if (drift > 1) fprintf(f, "<td class='fail'>%.2f late</td>", drift);
         else cell_num(f, drift, 2);
-        cell_num(f, report_num(e, "finished_s"), 2);
+        cell_num(f, run_num(e, RK_F_FINISHED), 2);
         fprintf(f, "<td class='l %s'>", ok ? "pass" : "fail");
-        svg_escape(f, ok ? "ok" : report_str(e, "error"));
+        svg_escape(f, ok ? "ok" : run_str(e, RK_F_ERROR));
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -288,22 +279,22 @@ static void faults_table(FILE *f, json_t *run)
 
 static void availability_table(FILE *f, json_t *run)
 {
-    json_t *av = json_object_get(run, "availability");
+    json_t *av = run_get(run, RK_AV_FAULTS);
     if (!av) return;
     fputs("<h2>Availability</h2>\n<table id='availability'><tr><th class='l'>fault</th>"
           "<th>injected (s)</th><th>recovered after (s)</th></tr>\n", f);
     size_t i;
     json_t *e;
-    json_array_foreach(json_object_get(av, "faults"), i, e) {
+    json_array_foreach(av, i, e) {
         fputs("<tr>", f);
-        cell_str(f, report_str(e, "action"));
-        cell_num(f, report_num(e, "injected_s"), 2);
-        if (json_is_null(json_object_get(e, "recovery_s"))) fputs("<td class='fail'>never</td>", f);
-        else cell_num(f, report_num(e, "recovery_s"), 2);
+        cell_str(f, run_str(e, RK_AV_ACTION));
+        cell_num(f, run_num(e, RK_AV_INJECTED), 2);
+        if (json_is_null(run_get(e, RK_AV_RECOVERY))) fputs("<td class='fail'>never</td>", f);
+        else cell_num(f, run_num(e, RK_AV_RECOVERY), 2);
         fputs("</tr>\n", f);
     }
     fputs("<tr><td class='l'>longest window without confirms (s)</td><td></td>", f);
-    cell_num(f, report_num(av, "longest_no_confirm_s"), 2);
+    cell_num(f, run_num(run, RK_AV_LONGEST_NO_CONFIRM), 2);
     fputs("</tr></table>\n", f);
 }
 
@@ -330,39 +321,40 @@ int report_html_write(const char *path, json_t *run)
         log_err("cannot write %s", path);
         return -1;
     }
-    const char *name = report_str(run, "scenario.name");
+    const char *name = run_str(run, RK_SCENARIO_NAME);
     char title[300];
     snprintf(title, sizeof title, "loadgen: %s", *name ? name : "bench");
     report_html_head(f, title);
-    json_t *verdict = json_object_get(run, "verdict");
-    bool pass = json_is_true(json_object_get(verdict, "pass"));
-    bool incomplete = !strcmp(report_str(verdict, "status"), "incomplete");
+    json_t *verdict = run_get(run, RK_VERDICT_STATUS);
+    bool pass = run_true(run, RK_VERDICT_PASS);
+    bool incomplete = !strcmp(run_str(run, RK_VERDICT_STATUS), "incomplete");
     fputs("<h1>", f);
     svg_escape(f, title);
     fprintf(f, " <span id='badge' class='badge %s'>%s</span></h1>\n",
             !verdict ? "none" : pass ? "pass" : "fail",
             !verdict ? "BENCH" : pass ? "PASS" : incomplete ? "INCOMPLETE" : "FAIL");
     fputs("<p class='meta'>", f);
-    svg_escape(f, report_str(run, "scenario.description"));
+    svg_escape(f, run_str(run, RK_SCENARIO_DESCRIPTION));
     fputs("<br>started ", f);
-    svg_escape(f, report_str(run, "environment.started_at"));
-    fprintf(f, ", ran %.1f s", report_num(run, "duration_s"));
+    svg_escape(f, run_str(run, RK_ENV_STARTED_AT));
+    fprintf(f, ", ran %.1f s", run_num(run, RK_DURATION));
     fputs(" &middot; RabbitMQ ", f);
-    svg_escape(f, report_str(run, "broker.version"));
+    svg_escape(f, run_str(run, RK_BROKER_VERSION));
     fputs(" (", f);
-    svg_escape(f, report_str(run, "broker.mode"));
+    svg_escape(f, run_str(run, RK_BROKER_MODE));
     fputs(") &middot; loadgen ", f);
-    svg_escape(f, report_str(run, "environment.loadgen_version"));
+    svg_escape(f, run_str(run, RK_ENV_LOADGEN_VERSION));
     fputs(" ", f);
-    svg_escape(f, report_str(run, "environment.loadgen_commit"));
-    if (json_is_true(json_object_get(run, "interrupted"))) fputs(" &middot; <b>interrupted</b>", f);
+    svg_escape(f, run_str(run, RK_ENV_LOADGEN_COMMIT));
+    if (run_true(run, RK_INTERRUPTED)) fputs(" &middot; <b>interrupted</b>", f);
     fputs("</p>\n<h2>Verdict</h2>\n", f);
     verdict_table(f, run);
     fputs("<h2>Throughput and latency</h2>\n", f);
     latency_table(f, run);
-    static const char *const tk[] = {"published", "confirmed", "consumed"};
-    time_chart(f, run, "Throughput", "msg/s", tk, tk, 3, true);
-    static const char *const lk[] = {"e2e_p50_ms", "e2e_p99_ms", "e2e_max_ms"};
+    static const enum run_key tk[] = {RK_T_PUBLISHED, RK_T_CONFIRMED, RK_T_CONSUMED};
+    static const char *const tn[] = {NULL, NULL, NULL};
+    time_chart(f, run, "Throughput", "msg/s", tk, tn, 3, true);
+    static const enum run_key lk[] = {RK_S_E2E_P50, RK_S_E2E_P99, RK_S_E2E_MAX};
     static const char *const ln[] = {"end-to-end p50", "end-to-end p99", "end-to-end max"};
     time_chart(f, run, "End-to-end latency per second", "ms", lk, ln, 3, false);
     distribution_chart(f, run);
@@ -372,9 +364,9 @@ int report_html_write(const char *path, json_t *run)
     faults_table(f, run);
     availability_table(f, run);
     fputs("<h2>Configuration</h2>\n", f);
-    kv_table(f, "config", json_object_get(run, "config"));
+    kv_table(f, "config", run_get(run, RK_CONFIG));
     fputs("<h2>Environment</h2>\n", f);
-    kv_table(f, "environment", json_object_get(run, "environment"));
+    kv_table(f, "environment", run_get(run, RK_ENVIRONMENT));
     report_html_tail(f);
     return fclose(f) ? -1 : 0;
 }

@@ -6,7 +6,7 @@
 #include "broker.h"
 #include "cli.h"
 #include "proxy.h"
-#include "report_path.h"
+#include "run_schema.h"
 #include "util.h"
 
 #include <math.h>
@@ -141,11 +141,17 @@ static void log_step(struct timeline *tl, int fault, const char *action, bool re
 {
     double drift = (double)t0 / 1e9 - planned;
     pthread_mutex_lock(&tl->mu);
-    json_array_append_new(tl->log, json_pack("{s:i, s:s, s:b, s:f, s:f, s:f, s:f, s:b, s:s}", "fault",
-                                             fault, "action", action, "revert", revert, "planned_s",
-                                             planned, "started_s", (double)t0 / 1e9, "finished_s",
-                                             (double)t1 / 1e9, "drift_s", drift, "ok", rc == 0, "error",
-                                             err));
+    json_t *e = json_object();
+    run_set(e, RK_F_FAULT, json_integer(fault));
+    run_set(e, RK_F_ACTION, json_string(action));
+    run_set(e, RK_F_REVERT, json_boolean(revert));
+    run_set(e, RK_F_PLANNED, json_real(planned));
+    run_set(e, RK_F_STARTED, json_real((double)t0 / 1e9));
+    run_set(e, RK_F_FINISHED, json_real((double)t1 / 1e9));
+    run_set(e, RK_F_DRIFT, json_real(drift));
+    run_set(e, RK_F_OK, json_boolean(rc == 0));
+    run_set(e, RK_F_ERROR, json_string(err));
+    json_array_append_new(tl->log, e);
     pthread_mutex_unlock(&tl->mu);
 }
 
@@ -249,8 +255,8 @@ void timeline_end(struct timeline *tl)
  * deliveries (when consuming). */
 static bool alive(json_t *pt, const struct config *cfg)
 {
-    bool ok = report_num(pt, "consumed") > 0 || !cfg->consumers;
-    if (cfg->confirm && cfg->producers) ok = ok && report_num(pt, "confirmed") > 0;
+    bool ok = run_counter(pt, RK_T_CONSUMED) > 0 || !cfg->consumers;
+    if (cfg->confirm && cfg->producers) ok = ok && run_counter(pt, RK_T_CONFIRMED) > 0;
     return ok;
 }
 
@@ -258,9 +264,9 @@ static bool alive(json_t *pt, const struct config *cfg)
  * injection to the end of the first whole second with traffic again (null:
  * never); the worst of them; and the longest run of seconds within the
  * publishing time with no confirms (no deliveries when not confirming). */
-json_t *timeline_availability(struct timeline *tl, json_t *result)
+void timeline_availability(struct timeline *tl, json_t *result)
 {
-    json_t *series = json_object_get(result, "series"), *faults = json_array(), *pt;
+    json_t *series = run_get(result, RK_SERIES), *faults = json_array(), *pt;
     const struct config *cfg = &tl->sc->cfg;
     double worst = 0, longest = 0, run = 0, end = (double)cfg->duration_ns / 1e9;
     size_t k;
@@ -269,7 +275,7 @@ json_t *timeline_availability(struct timeline *tl, json_t *result)
         if (tl->injected_ns[i] == UINT64_MAX || a == FA_EXEC || a == FA_WAIT) continue;
         double at = (double)tl->injected_ns[i] / 1e9, found = INFINITY;
         json_array_foreach(series, k, pt) {
-            double t = report_num(pt, "t"), len = report_num(pt, "length");
+            double t = run_num(pt, RK_S_T), len = run_num(pt, RK_S_LENGTH);
             /* the fault's own second counts only if it had no outage in it */
             if (t + len > at && t >= at && alive(pt, cfg)) {
                 found = t + len - at;
@@ -277,21 +283,23 @@ json_t *timeline_availability(struct timeline *tl, json_t *result)
             }
         }
         if (found > worst) worst = found;
-        json_array_append_new(faults, json_pack("{s:i, s:s, s:f, s:o}", "fault", i, "action",
-                                                fault_action_name(a), "injected_s", at, "recovery_s",
-                                                isinf(found) ? json_null() : json_real(found)));
+        json_t *e = json_object();
+        run_set(e, RK_AV_FAULT, json_integer(i));
+        run_set(e, RK_AV_ACTION, json_string(fault_action_name(a)));
+        run_set(e, RK_AV_INJECTED, json_real(at));
+        run_set(e, RK_AV_RECOVERY, isinf(found) ? json_null() : json_real(found));
+        json_array_append_new(faults, e);
     }
     bool confirming = cfg->confirm && cfg->producers;
     json_array_foreach(series, k, pt) {
-        if (report_num(pt, "t") >= end) break;
-        bool quiet = report_num(pt, confirming ? "confirmed" : "consumed") == 0;
-        run = quiet ? run + report_num(pt, "length") : 0;
+        if (run_num(pt, RK_S_T) >= end) break;
+        bool quiet = run_counter(pt, confirming ? RK_T_CONFIRMED : RK_T_CONSUMED) == 0;
+        run = quiet ? run + run_num(pt, RK_S_LENGTH) : 0;
         if (run > longest) longest = run;
     }
-    json_t *o = json_pack("{s:o, s:o, s:f}", "faults", faults, "worst_recovery_s",
-                          isinf(worst) ? json_null() : json_real(worst), "longest_no_confirm_s", longest);
-    json_object_set_new(result, "availability", o);
-    return o;
+    run_set(result, RK_AV_FAULTS, faults);
+    run_set(result, RK_AV_WORST_RECOVERY, isinf(worst) ? json_null() : json_real(worst));
+    run_set(result, RK_AV_LONGEST_NO_CONFIRM, json_real(longest));
 }
 
 void timeline_init(struct timeline *tl, struct scenario *sc)

@@ -16,6 +16,7 @@ static const struct {
     {"msg-bytes", test_msg_bytes},
     {"gates", test_gates},
     {"junit", test_junit},
+    {"run_schema", test_run_schema},
 };
 
 int main(void)

@@ -36,5 +36,6 @@ void test_schedule(void);
 void test_msg_bytes(void);
 void test_gates(void);
 void test_junit(void);
+void test_run_schema(void);
 
 #endif

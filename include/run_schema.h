@@ -1,0 +1,207 @@
+/* run_schema: the run.json contract, one table. Every key the writer sets
+ * and a reader (gates, the page, JUnit, compare, timeline) reads is named
+ * here once, with its type, when it exists, and the label a page shows for
+ * it. Code names a key by its RK_ constant, so a misspelled key is a compile
+ * error; docs/report-schema.md must list the same keys and types (a unit
+ * test compares them), and a real run.json must match the document (a
+ * broker test checks it).
+ *
+ * Paths: dotted object keys; "[]" is every element of an array and "*" every
+ * key of an object, so "faults[].action" is the action of each fault step
+ * and "latency.*.p99" the p99 of each latency metric. A key below "[]" or
+ * "*" is read relative to the element (run_num(step, RK_FAULT_ACTION)). */
+#ifndef LOADGEN_RUN_SCHEMA_H
+#define LOADGEN_RUN_SCHEMA_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARRAY, RS_OBJECT };
+
+/* RS_RUN: only `loadgen run` writes it. RS_OPTIONAL: may be absent. RS_OPEN:
+ * an object whose keys are not all listed (config: every option). */
+#define RS_RUN 1u
+#define RS_OPTIONAL 2u
+#define RS_OPEN 4u
+
+/* X(id, path, type, flags, label) */
+#define RUN_SCHEMA(X)                                                                                    \
+    X(SCHEMA_VERSION, "schema_version", RS_INT, 0, "schema version")                                     \
+    X(TOOL_NAME, "tool.name", RS_STR, 0, "tool")                                                         \
+    X(TOOL_VERSION, "tool.version", RS_STR, 0, "tool version")                                           \
+    X(ENVIRONMENT, "environment", RS_OBJECT, 0, "environment")                                           \
+    X(ENV_HOST, "environment.host", RS_STR, 0, "host")                                                   \
+    X(ENV_OS, "environment.os", RS_STR, 0, "OS")                                                         \
+    X(ENV_CPUS, "environment.cpus", RS_INT, 0, "CPUs")                                                   \
+    X(ENV_LOADGEN_VERSION, "environment.loadgen_version", RS_STR, 0, "loadgen")                          \
+    X(ENV_LOADGEN_COMMIT, "environment.loadgen_commit", RS_STR, 0, "commit")                             \
+    X(ENV_BROKER_VERSION, "environment.broker_version", RS_STR, 0, "broker version")                     \
+    X(ENV_STARTED_AT, "environment.started_at", RS_STR, 0, "started")                                    \
+    X(ENV_STARTED_EPOCH, "environment.started_epoch_s", RS_NUM, 0, "started (epoch s)")                  \
+    X(CONFIG, "config", RS_OBJECT, RS_OPEN, "configuration")                                             \
+    X(CONFIG_URI, "config.uri", RS_STR, 0, "URI")                                                        \
+    X(CONFIG_QUEUE_TYPE, "config.queue_type", RS_STR, 0, "queue type")                                   \
+    X(CONFIG_RATE, "config.rate", RS_ARRAY, 0, "rate schedule")                                          \
+    X(CONFIG_DURATION, "config.duration_s", RS_NUM, 0, "load duration (s)")                              \
+    X(BROKER_MODE, "broker.mode", RS_STR, 0, "broker mode")                                              \
+    X(BROKER_VERSION, "broker.version", RS_STR, 0, "RabbitMQ")                                           \
+    X(INTERRUPTED, "interrupted", RS_BOOL, 0, "interrupted")                                             \
+    X(DRAIN_ENDED, "drain.ended", RS_STR, 0, "drain ended")                                              \
+    X(DRAIN_STILL_QUEUED, "drain.still_queued", RS_INT_NULL, 0, "still queued")                          \
+    X(HEALTH_PASS, "health.pass", RS_BOOL, 0, "health")                                                  \
+    X(HEALTH_REASONS, "health.reasons", RS_ARRAY, 0, "health reasons")                                   \
+    X(DURATION, "duration_s", RS_NUM, 0, "ran (s)")                                                      \
+    X(MEASURED, "measured_s", RS_NUM, 0, "measured (s)")                                                 \
+    X(T_PUBLISHED, "totals.published", RS_INT, 0, "attempted (publishes, incl. republishes)")            \
+    X(T_CONFIRMED, "totals.confirmed", RS_INT, 0, "confirmed")                                           \
+    X(T_NACKED, "totals.nacked", RS_INT, 0, "nacked")                                                    \
+    X(T_RETURNED, "totals.returned", RS_INT, 0, "returned (mandatory, unroutable)")                      \
+    X(T_INDETERMINATE, "totals.indeterminate", RS_INT, 0,                                                \
+      "indeterminate (no confirm before the connection was lost)")                                       \
+    X(T_REPUBLISHED, "totals.republished", RS_INT, 0, "republished")                                     \
+    X(T_CONSUMED, "totals.consumed", RS_INT, 0, "consumed (acked deliveries)")                           \
+    X(T_UNIQUE, "totals.unique", RS_INT, 0, "unique messages consumed")                                  \
+    X(T_LOST, "totals.lost", RS_INT_NULL, 0, "lost (confirmed, never consumed)")                         \
+    X(T_RECOVERED, "totals.recovered", RS_INT_NULL, 0, "recovered (consumed, never confirmed)")          \
+    X(T_GAPS, "totals.gaps", RS_INT, 0, "gaps (missing below the highest)")                              \
+    X(T_DUPLICATES, "totals.duplicates", RS_INT, 0, "copies seen by the consumer threads")               \
+    X(T_DUPLICATES_TOTAL, "totals.duplicates_total", RS_INT, 0, "duplicates")                            \
+    X(T_REDELIVERED, "totals.redelivered", RS_INT, 0, "redelivered (flag set)")                          \
+    X(T_DUPLICATES_EXPLAINED, "totals.duplicates_explained", RS_INT, 0,                                  \
+      "duplicates explained by a republish")                                                             \
+    X(T_DUPLICATES_CROSS_THREAD, "totals.duplicates_cross_thread", RS_INT, 0,                            \
+      "duplicates handled on another thread")                                                            \
+    X(T_DUPLICATES_UNEXPLAINED, "totals.duplicates_unexplained", RS_INT, 0, "duplicates unexplained")    \
+    X(T_OUT_OF_ORDER, "totals.out_of_order", RS_INT, 0, "order violations")                              \
+    X(T_EFFECTS, "totals.effects", RS_INT, 0, "effects applied (idempotent consumers)")                  \
+    X(T_DUPLICATE_EFFECTS, "totals.duplicate_effects", RS_INT, 0, "duplicate effects")                   \
+    X(T_BAD_CHECKSUM, "totals.bad_checksum", RS_INT, 0, "bad checksum")                                  \
+    X(T_BAD_FOREIGN, "totals.bad_foreign", RS_INT, 0, "foreign messages")                                \
+    X(T_BAD_TRUNCATED, "totals.bad_truncated", RS_INT, 0, "truncated messages")                          \
+    X(T_BAD_VERSION, "totals.bad_version", RS_INT, 0, "messages of another format version")              \
+    X(T_STALE_RUN, "totals.stale_run", RS_INT, 0, "messages of an earlier run")                          \
+    X(T_CONNECT_ERRORS, "totals.connect_errors", RS_INT, 0, "failed connection attempts")                \
+    X(T_CONNECTION_ERRORS, "totals.connection_errors", RS_INT, 0, "connections lost")                    \
+    X(T_HEARTBEAT_TIMEOUTS, "totals.heartbeat_timeouts", RS_INT, 0, "heartbeat timeouts")                \
+    X(T_CHANNEL_ERRORS, "totals.channel_errors", RS_INT, 0, "channel errors")                            \
+    X(T_PUBLISH_ERRORS, "totals.publish_errors", RS_INT, 0, "publish errors")                            \
+    X(T_CONFIRM_TIMEOUTS, "totals.confirm_timeouts", RS_INT, 0, "confirm timeouts")                      \
+    X(T_RECONNECTS, "totals.reconnects", RS_INT, 0, "reconnects")                                        \
+    X(T_HANDLER_FAILURES, "totals.handler_failures", RS_INT, 0, "handler failures")                      \
+    X(T_DEAD_LETTERED, "totals.dead_lettered", RS_INT, 0, "dead-lettered by handlers")                   \
+    X(T_DEAD_LETTER_QUEUE, "totals.dead_letter_queue", RS_INT_NULL, 0, "in the dead-letter queue")       \
+    X(RATE_PUBLISHED, "rates.published", RS_NUM, 0, "published")                                         \
+    X(RATE_CONFIRMED, "rates.confirmed", RS_NUM, 0, "confirmed")                                         \
+    X(RATE_CONSUMED, "rates.consumed", RS_NUM, 0, "consumed")                                            \
+    X(E_CONNECT_ERRORS, "errors.connect_errors", RS_INT, 0, "failed connection attempts")                \
+    X(E_CONNECTION_ERRORS, "errors.connection_errors", RS_INT, 0, "connections lost")                    \
+    X(E_HEARTBEAT_TIMEOUTS, "errors.heartbeat_timeouts", RS_INT, 0, "heartbeat timeouts")                \
+    X(E_CHANNEL_ERRORS, "errors.channel_errors", RS_INT, 0, "channel errors")                            \
+    X(E_PUBLISH_ERRORS, "errors.publish_errors", RS_INT, 0, "publish errors")                            \
+    X(E_CONFIRM_TIMEOUTS, "errors.confirm_timeouts", RS_INT, 0, "confirm timeouts")                      \
+    X(E_RECONNECTS, "errors.reconnects", RS_INT, 0, "reconnects")                                        \
+    X(LATENCY, "latency", RS_OBJECT, 0, "latency")                                                       \
+    X(LAT_E2E, "latency.e2e", RS_OBJECT, 0, "e2e")                                                       \
+    X(LAT_E2E_UNCORRECTED, "latency.e2e-uncorrected", RS_OBJECT, 0, "e2e-uncorrected")                   \
+    X(LAT_CONFIRM, "latency.confirm", RS_OBJECT, 0, "confirm")                                           \
+    X(LAT_CONFIRM_UNCORRECTED, "latency.confirm-uncorrected", RS_OBJECT, 0, "confirm-uncorrected")       \
+    X(LAT_COUNT, "latency.*.count", RS_INT, 0, "count")                                                  \
+    X(LAT_P50, "latency.*.p50", RS_NUM, 0, "p50")                                                        \
+    X(LAT_P75, "latency.*.p75", RS_NUM, 0, "p75")                                                        \
+    X(LAT_P90, "latency.*.p90", RS_NUM, 0, "p90")                                                        \
+    X(LAT_P95, "latency.*.p95", RS_NUM, 0, "p95")                                                        \
+    X(LAT_P99, "latency.*.p99", RS_NUM, 0, "p99")                                                        \
+    X(LAT_P999, "latency.*.p99.9", RS_NUM, 0, "p99.9")                                                   \
+    X(LAT_P9999, "latency.*.p99.99", RS_NUM, 0, "p99.99")                                                \
+    X(LAT_MAX, "latency.*.max", RS_NUM, 0, "max")                                                        \
+    X(LAT_MEAN, "latency.*.mean", RS_NUM, 0, "mean")                                                     \
+    X(LAT_UNIT, "latency.*.unit", RS_STR, 0, "unit")                                                     \
+    X(LAT_VALUES, "latency.*.distribution.value_ms", RS_ARRAY, 0, "values (ms)")                         \
+    X(LAT_PERCENTILES, "latency.*.distribution.percentile", RS_ARRAY, 0, "percentiles")                  \
+    X(SERIES, "series", RS_ARRAY, 0, "per second")                                                       \
+    X(S_T, "series[].t", RS_NUM, 0, "seconds since start")                                               \
+    X(S_LENGTH, "series[].length", RS_NUM, 0, "length (s)")                                              \
+    X(S_COUNTER, "series[].*", RS_INT, 0, "a per-message counter of totals, that second")                \
+    X(S_E2E_P50, "series[].e2e_p50_ms", RS_NUM, 0, "e2e p50")                                            \
+    X(S_E2E_P99, "series[].e2e_p99_ms", RS_NUM, 0, "e2e p99")                                            \
+    X(S_E2E_MAX, "series[].e2e_max_ms", RS_NUM, 0, "e2e max")                                            \
+    X(S_CONFIRM_P50, "series[].confirm_p50_ms", RS_NUM, 0, "confirm p50")                                \
+    X(S_CONFIRM_P99, "series[].confirm_p99_ms", RS_NUM, 0, "confirm p99")                                \
+    X(PROC_USER_CPU, "process.user_cpu_s", RS_NUM, 0, "user CPU (s)")                                    \
+    X(PROC_SYS_CPU, "process.sys_cpu_s", RS_NUM, 0, "system CPU (s)")                                    \
+    X(PROC_MAX_RSS, "process.max_rss_kb", RS_INT, 0, "peak RSS (kB)")                                    \
+    X(SCENARIO, "scenario", RS_OBJECT, RS_RUN, "scenario")                                               \
+    X(SCENARIO_NAME, "scenario.name", RS_STR, RS_RUN, "scenario")                                        \
+    X(SCENARIO_FILE, "scenario.file", RS_STR, RS_RUN, "file")                                            \
+    X(SCENARIO_DESCRIPTION, "scenario.description", RS_STR, RS_RUN, "description")                       \
+    X(FAULTS, "faults", RS_ARRAY, RS_RUN, "fault steps")                                                 \
+    X(F_FAULT, "faults[].fault", RS_INT, RS_RUN, "fault")                                                \
+    X(F_ACTION, "faults[].action", RS_STR, RS_RUN, "action")                                             \
+    X(F_REVERT, "faults[].revert", RS_BOOL, RS_RUN, "revert")                                            \
+    X(F_PLANNED, "faults[].planned_s", RS_NUM, RS_RUN, "planned (s)")                                    \
+    X(F_STARTED, "faults[].started_s", RS_NUM, RS_RUN, "started (s)")                                    \
+    X(F_FINISHED, "faults[].finished_s", RS_NUM, RS_RUN, "finished (s)")                                 \
+    X(F_DRIFT, "faults[].drift_s", RS_NUM, RS_RUN, "drift (s)")                                          \
+    X(F_OK, "faults[].ok", RS_BOOL, RS_RUN, "ok")                                                        \
+    X(F_ERROR, "faults[].error", RS_STR, RS_RUN, "error")                                                \
+    X(AV_FAULTS, "availability.faults", RS_ARRAY, RS_RUN, "recovery per fault")                          \
+    X(AV_FAULT, "availability.faults[].fault", RS_INT, RS_RUN, "fault")                                  \
+    X(AV_ACTION, "availability.faults[].action", RS_STR, RS_RUN, "action")                               \
+    X(AV_INJECTED, "availability.faults[].injected_s", RS_NUM, RS_RUN, "injected (s)")                   \
+    X(AV_RECOVERY, "availability.faults[].recovery_s", RS_NUM_NULL, RS_RUN, "recovery (s)")              \
+    X(AV_WORST_RECOVERY, "availability.worst_recovery_s", RS_NUM_NULL, RS_RUN, "worst recovery (s)")     \
+    X(AV_LONGEST_NO_CONFIRM, "availability.longest_no_confirm_s", RS_NUM, RS_RUN,                        \
+      "longest time without a confirm (s)")                                                              \
+    X(VERDICT_PASS, "verdict.pass", RS_BOOL, 0, "pass")                                                  \
+    X(VERDICT_STATUS, "verdict.status", RS_STR, 0, "verdict")                                            \
+    X(VERDICT_REASONS, "verdict.reasons", RS_ARRAY, 0, "reasons")                                        \
+    X(VERDICT_GATES, "verdict.gates", RS_ARRAY, 0, "gates")                                              \
+    X(G_GUARANTEE, "verdict.gates[].guarantee", RS_STR, 0, "guarantee")                                  \
+    X(G_GATE, "verdict.gates[].gate", RS_STR, 0, "gate")                                                 \
+    X(G_MIN, "verdict.gates[].min", RS_NUM_NULL, 0, "min")                                               \
+    X(G_MAX, "verdict.gates[].max", RS_NUM_NULL, 0, "max")                                               \
+    X(G_ACTUAL, "verdict.gates[].actual", RS_NUM_NULL, 0, "actual")                                      \
+    X(G_UNIT, "verdict.gates[].unit", RS_STR, 0, "unit")                                                 \
+    X(G_PASS, "verdict.gates[].pass", RS_BOOL, 0, "pass")                                                \
+    X(G_STATUS, "verdict.gates[].status", RS_STR, 0, "verdict")                                          \
+    X(G_REASON, "verdict.gates[].reason", RS_STR, RS_OPTIONAL, "why unknown")
+
+enum run_key {
+#define RS_ENUM(id, path, type, flags, label) RK_##id,
+    RUN_SCHEMA(RS_ENUM)
+#undef RS_ENUM
+    RK_COUNT
+};
+
+struct run_key_def {
+    const char *path;
+    enum rs_type type;
+    unsigned flags;
+    const char *label;
+};
+extern const struct run_key_def run_keys[RK_COUNT];
+
+/* The type's name as docs/report-schema.md writes it ("integer or null"). */
+const char *run_type_name(enum rs_type t);
+
+/* k's own key, the last part of its path ("connect_errors", "p99.9"): a
+ * series element names its counters as the totals do. */
+const char *run_key_name(enum run_key k);
+
+/* The value of k in o: o is the run, or for a key below "[]" or "*" the
+ * element that holds it. NULL when absent. */
+json_t *run_get(json_t *o, enum run_key k);
+/* A number (NaN when absent, null or not a number), a string ("" when
+ * absent), true only when the value is true. */
+double run_num(json_t *o, enum run_key k);
+const char *run_str(json_t *o, enum run_key k);
+bool run_true(json_t *o, enum run_key k);
+/* A series element's counter, named as the total is ("series[].*"):
+ * run_counter(point, RK_T_CONSUMED); NaN when absent. */
+double run_counter(json_t *point, enum run_key total);
+/* Sets k in o (steals v), creating the objects on its path; keys below
+ * "[]" or "*" set in the element o. */
+void run_set(json_t *o, enum run_key k, json_t *v);
+
+#endif
