@@ -3,8 +3,8 @@
  * The node runs Debian's /usr/lib/rabbitmq/bin/rabbitmq-server directly (no
  * systemd, no su wrappers) with a private HOME, cookie, data and log dirs, a
  * unique node name, its own epmd and free loopback ports. Every call returns
- * 0 or -1; on -1, b->err holds a one-line reason (and the log tail when a
- * start fails). Nothing is ever killed by name: only the pids recorded here.
+ * 0 or -1; on -1, err holds a one-line reason (and the log tail when a start
+ * fails). Nothing is ever killed by name: only the pids recorded here.
  */
 #ifndef LOADGEN_BROKER_H
 #define LOADGEN_BROKER_H
@@ -48,22 +48,21 @@ struct broker {
     enum broker_state state;
     volatile sig_atomic_t *cancel;
     bool refused;    /* the failure is the caller's input (dir unsafe, node already running) */
-    char err[2048];
 };
 
 /* Starts a node and waits until it accepts an AMQP login. The node is
  * registered for broker_cleanup_all() unless opts->detach. */
-int broker_start(struct broker *b, const struct broker_opts *opts);
+int broker_start(struct broker *b, const struct broker_opts *opts, char *err, size_t cap);
 /* Graceful stop (SIGTERM, wait up to 30 s, then SIGKILL); also ends epmd.
  * keep_dir: keep the data so broker_restart() can start it again. */
-int broker_stop(struct broker *b, bool keep_dir);
+int broker_stop(struct broker *b, bool keep_dir, char *err, size_t cap);
 /* SIGKILL of the beam process only (a crash); epmd and data stay. */
-int broker_kill(struct broker *b);
+int broker_kill(struct broker *b, char *err, size_t cap);
 /* Starts the node again on the same data dir, name and ports; waits for it. */
-int broker_restart(struct broker *b);
+int broker_restart(struct broker *b, char *err, size_t cap);
 /* SIGSTOP / SIGCONT of the beam process. */
-int broker_pause(struct broker *b);
-int broker_resume(struct broker *b);
+int broker_pause(struct broker *b, char *err, size_t cap);
+int broker_resume(struct broker *b, char *err, size_t cap);
 /* Refreshes b->state from the pids (a reaped or vanished beam is STOPPED). */
 enum broker_state broker_status(struct broker *b);
 const char *broker_state_name(enum broker_state s);
@@ -73,7 +72,7 @@ const char *broker_state_name(enum broker_state s);
 int broker_save(const struct broker *b);
 /* Loads the state; a pid whose /proc start time differs from the recorded
  * one is another process now and is forgotten (0), never signalled. */
-int broker_load(struct broker *b, const char *dir);
+int broker_load(struct broker *b, const char *dir, char *err, size_t cap);
 /* Start time of pid in clock ticks since boot (/proc/PID/stat field 22), 0
  * if there is no such process or it is a zombie. */
 unsigned long long broker_proc_start(pid_t pid);

@@ -79,11 +79,12 @@ void config_free(struct config *c);
  * after printing a message that names the option. */
 int config_parse_args(struct config *c, int argc, char **argv);
 void config_usage(FILE *f);
-/* Sets one option by its long name (a scenario's load key): "rate", "1000".
- * Flags take "true"/"false". Returns 0, or -1 with the reason in err. */
-int config_set(struct config *c, const char *key, const char *value, char *err, size_t cap);
-/* Cross-field checks; -1 with a message on stderr. */
-int config_validate(struct config *c);
+/* Checks and sets one option by its long name, for the command line and a
+ * scenario's load keys alike: ("rate", "1000"). A flag takes NULL (present)
+ * or "true"/"false". Returns 0, or -1 with the reason in err. */
+int config_apply(struct config *c, const char *option, const char *value, char *err, size_t cap);
+/* Cross-field checks (and the settings they imply); -1 with the reason in err. */
+int config_validate(struct config *c, char *err, size_t cap);
 
 /* Parses "key=value" with typed value (integer, true/false, else string). */
 int config_parse_arg(const char *kv, struct config_arg *out);

@@ -7,8 +7,9 @@
 #define LOADGEN_JUNIT_H
 
 #include <jansson.h>
+#include <stddef.h>
 
-/* Returns 0, or -1 after logging that path cannot be written. */
-int junit_write(const char *path, json_t *run);
+/* Returns 0, or -1 with the reason in err. */
+int junit_write(const char *path, json_t *run, char *err, size_t cap);
 
 #endif

@@ -25,8 +25,8 @@
 int report_prepare_dir(const struct config *cfg, char *dir, size_t cap, char *err, size_t errcap);
 
 /* Writes run.json, junit.xml and report.html into dir. Returns 0, or -1
- * after logging each file that could not be written. */
-int report_write_dir(const char *dir, json_t *run);
+ * with the first file that could not be written in err. */
+int report_write_dir(const char *dir, json_t *run, char *err, size_t cap);
 /* json_dumpf into file_create(path): never through a planted symlink. */
 int report_write_json(const char *path, json_t *j, size_t flags);
 
@@ -50,8 +50,8 @@ size_t report_distribution(json_t *run, enum run_key metric, double **percentile
  * version, start time (UTC, ISO 8601). */
 void report_set_environment(json_t *run, const char *broker_version, double started_epoch_s);
 
-/* Writes the HTML page of one run. Returns 0 or -1 (cannot write path). */
-int report_html_write(const char *path, json_t *run);
+/* Writes the HTML page of one run. Returns 0, or -1 with the reason in err. */
+int report_html_write(const char *path, json_t *run, char *err, size_t cap);
 
 /* Shared page furniture for report.html and compare.html. */
 void report_html_head(FILE *f, const char *title);

@@ -31,6 +31,8 @@ char *xstrdup(const char *s);
 
 /* "loadgen: <message>\n" on stderr. */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress and status ("embedded node up"): the same line, not an error. */
+void log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, only when verbose logging was turned on with log_set_verbose(1). */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_set_verbose(int on);

@@ -89,13 +89,27 @@ void log_set_verbose(int on)
     verbose = on;
 }
 
+/* Every line loadgen writes to stderr: "loadgen: " and the message. */
+static void vlog(const char *fmt, va_list ap)
+{
+    fputs("loadgen: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void log_err(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("loadgen: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vlog(fmt, ap);
+    va_end(ap);
+}
+
+void log_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(fmt, ap);
     va_end(ap);
 }
 
@@ -104,9 +118,7 @@ void log_info(const char *fmt, ...)
     if (!verbose) return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("loadgen: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vlog(fmt, ap);
     va_end(ap);
 }
 

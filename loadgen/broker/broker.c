@@ -126,8 +126,8 @@ static bool wait_gone(pid_t pid, bool child, int timeout_ms)
     return true;
 }
 
-/* Appends the last lines of the node's logs to b->err: why a start failed. */
-static void append_log_tail(struct broker *b)
+/* Appends the last lines of the node's logs to err: why a start failed. */
+static void append_log_tail(struct broker *b, char *err, size_t cap)
 {
     const char *names[] = {"log/console.log", "log/node.log"};
     for (size_t i = 0; i < 2; i++) {
@@ -144,12 +144,13 @@ static void append_log_tail(struct broker *b)
         buf[n] = 0;
         fclose(f);
         if (!n) continue;
-        size_t len = strlen(b->err);
-        snprintf(b->err + len, sizeof b->err - len, "\n--- tail of %s ---\n%s", path, buf);
+        size_t len = strlen(err);
+        if (len >= cap) return;
+        snprintf(err + len, cap - len, "\n--- tail of %s ---\n%s", path, buf);
     }
 }
 
-static int prepare_dir(struct broker *b)
+static int prepare_dir(struct broker *b, char *err, size_t cap)
 {
     char path[600], conf[512];
     const char *subdirs[] = {"home", "mnesia", "log"};
@@ -184,7 +185,7 @@ static int prepare_dir(struct broker *b)
     if (file_write_new(path, conf, 0644) != 0) goto fail;
     return 0;
 fail:
-    snprintf(b->err, sizeof b->err, "cannot prepare broker dir %s: %s", b->dir, strerror(errno));
+    snprintf(err, cap, "cannot prepare broker dir %s: %s", b->dir, strerror(errno));
     return -1;
 }
 
@@ -217,14 +218,14 @@ static void child_setup(const struct broker *b, const char *log)
     signal(SIGPIPE, SIG_DFL);
 }
 
-static int start_epmd(struct broker *b)
+static int start_epmd(struct broker *b, char *err, size_t cap)
 {
     if (b->epmd_pid > 0 && alive(b->epmd_pid, b->epmd_child)) return 0;
     char port[16];
     snprintf(port, sizeof port, "%d", b->epmd_port);
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(b->err, sizeof b->err, "fork: %s", strerror(errno));
+        snprintf(err, cap, "fork: %s", strerror(errno));
         return -1;
     }
     if (pid == 0) {
@@ -239,7 +240,7 @@ static int start_epmd(struct broker *b)
     b->epmd_child = true;
     for (int waited = 0; !port_listening(b->epmd_port); waited += 20) {
         if (!alive(pid, true) || waited > 10000) {
-            snprintf(b->err, sizeof b->err, "epmd (%s) did not start on port %d", EPMD_PATH,
+            snprintf(err, cap, "epmd (%s) did not start on port %d", EPMD_PATH,
                      b->epmd_port);
             b->epmd_pid = 0;
             return -1;
@@ -310,16 +311,16 @@ static void end_group(pid_t pid)
     if (pid > 0) kill(-pid, SIGKILL);
 }
 
-static int spawn_node(struct broker *b)
+static int spawn_node(struct broker *b, char *err, size_t cap)
 {
-    if (start_epmd(b)) return -1;
+    if (start_epmd(b, err, cap)) return -1;
     if (port_in_use(b->amqp_port)) {
-        snprintf(b->err, sizeof b->err, "AMQP port %d on 127.0.0.1 is already in use",
+        snprintf(err, cap, "AMQP port %d on 127.0.0.1 is already in use",
                  b->amqp_port);
         return -1;
     }
     if (access(b->server, X_OK) != 0) {
-        snprintf(b->err, sizeof b->err, "cannot execute RabbitMQ server %s: %s", b->server,
+        snprintf(err, cap, "cannot execute RabbitMQ server %s: %s", b->server,
                  strerror(errno));
         return -1;
     }
@@ -327,12 +328,12 @@ static int spawn_node(struct broker *b)
     snprintf(log, sizeof log, "%s/log/console.log", b->dir);
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) != 0) {
-        snprintf(b->err, sizeof b->err, "pipe: %s", strerror(errno));
+        snprintf(err, cap, "pipe: %s", strerror(errno));
         return -1;
     }
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(b->err, sizeof b->err, "fork: %s", strerror(errno));
+        snprintf(err, cap, "fork: %s", strerror(errno));
         close(pfd[0]);
         close(pfd[1]);
         return -1;
@@ -352,7 +353,7 @@ static int spawn_node(struct broker *b)
     close(pfd[0]);
     if (n == (ssize_t)sizeof e) {
         waitpid(pid, NULL, 0);
-        snprintf(b->err, sizeof b->err, "cannot execute RabbitMQ server %s: %s", b->server,
+        snprintf(err, cap, "cannot execute RabbitMQ server %s: %s", b->server,
                  strerror(e));
         return -1;
     }
@@ -365,7 +366,7 @@ static int spawn_node(struct broker *b)
     uint64_t deadline = clock_ns() + (uint64_t)b->start_timeout_ms * NS_PER_MS;
     while (!amqp_ready(b->amqp_port)) {
         if (b->cancel && *b->cancel) { /* Ctrl-C: do not sit out a 90 s boot */
-            snprintf(b->err, sizeof b->err, "interrupted while RabbitMQ node %s was booting", b->nodename);
+            snprintf(err, cap, "interrupted while RabbitMQ node %s was booting", b->nodename);
             kill(pid, SIGKILL);
             wait_gone(pid, true, 5000);
             end_group(pid);
@@ -374,17 +375,17 @@ static int spawn_node(struct broker *b)
             return -1;
         }
         if (!alive(pid, true)) {
-            snprintf(b->err, sizeof b->err, "RabbitMQ node %s exited during start", b->nodename);
-            append_log_tail(b);
+            snprintf(err, cap, "RabbitMQ node %s exited during start", b->nodename);
+            append_log_tail(b, err, cap);
             disown_pid(pid);
             b->pid = 0;
             return -1;
         }
         if (clock_ns() > deadline) {
-            snprintf(b->err, sizeof b->err,
+            snprintf(err, cap,
                      "RabbitMQ node %s did not accept AMQP on port %d within %d ms", b->nodename,
                      b->amqp_port, b->start_timeout_ms);
-            append_log_tail(b);
+            append_log_tail(b, err, cap);
             kill(pid, SIGKILL);
             wait_gone(pid, true, 5000);
             disown_pid(pid);
@@ -397,7 +398,7 @@ static int spawn_node(struct broker *b)
     return 0;
 }
 
-int broker_start(struct broker *b, const struct broker_opts *o)
+int broker_start(struct broker *b, const struct broker_opts *o, char *err, size_t cap)
 {
     memset(b, 0, sizeof *b);
     b->detach = o->detach;
@@ -406,20 +407,20 @@ int broker_start(struct broker *b, const struct broker_opts *o)
     b->cancel = o->cancel;
     if (o->dir) {
         if (mkdir(o->dir, 0700) != 0 && errno != EEXIST) {
-            snprintf(b->err, sizeof b->err, "cannot create broker dir %s: %s", o->dir,
+            snprintf(err, cap, "cannot create broker dir %s: %s", o->dir,
                      strerror(errno));
             return -1;
         }
         char why[700];
         if (broker_dir_check(o->dir, why, sizeof why)) {
-            snprintf(b->err, sizeof b->err, "unsafe broker dir: %s", why);
+            snprintf(err, cap, "unsafe broker dir: %s", why);
             b->refused = true;
             return -1;
         }
         b->owns_dir = o->owns_dir;
         struct broker old;
-        if (broker_load(&old, o->dir) == 0 && old.pid > 0) {
-            snprintf(b->err, sizeof b->err, "a node is already running in %s (pid %ld, %s)", o->dir,
+        if (broker_load(&old, o->dir, why, sizeof why) == 0 && old.pid > 0) {
+            snprintf(err, cap, "a node is already running in %s (pid %ld, %s)", o->dir,
                      (long)old.pid, old.uri);
             b->refused = true;
             return -1;
@@ -432,7 +433,7 @@ int broker_start(struct broker *b, const struct broker_opts *o)
         const char *tmp = getenv("TMPDIR");
         snprintf(b->dir, sizeof b->dir, "%s/loadgen-broker-XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(b->dir)) {
-            snprintf(b->err, sizeof b->err, "cannot create temp dir: %s", strerror(errno));
+            snprintf(err, cap, "cannot create temp dir: %s", strerror(errno));
             return -1;
         }
         b->owns_dir = true;
@@ -445,15 +446,15 @@ int broker_start(struct broker *b, const struct broker_opts *o)
     b->dist_port = free_port();
     b->epmd_port = free_port();
     if (b->amqp_port <= 0 || b->dist_port <= 0 || b->epmd_port <= 0) {
-        snprintf(b->err, sizeof b->err, "cannot find free loopback ports");
+        snprintf(err, cap, "cannot find free loopback ports");
         goto fail;
     }
     snprintf(b->nodename, sizeof b->nodename, "loadgen-%ld-%d@localhost", (long)getpid(),
              ++node_seq);
     snprintf(b->uri, sizeof b->uri, "amqp://guest:guest@127.0.0.1:%d/%%2f", b->amqp_port);
-    if (prepare_dir(b)) goto fail;
+    if (prepare_dir(b, err, cap)) goto fail;
     if (b->owns_dir) broker_save(b);
-    if (spawn_node(b)) goto fail;
+    if (spawn_node(b, err, cap)) goto fail;
     broker_save(b);
     return 0;
 fail:
@@ -466,7 +467,7 @@ fail:
     return -1;
 }
 
-static int stop_beam(struct broker *b, int sig, int grace_ms)
+static int stop_beam(struct broker *b, int sig, int grace_ms, char *err, size_t cap)
 {
     if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
         end_group(b->pid);
@@ -480,7 +481,7 @@ static int stop_beam(struct broker *b, int sig, int grace_ms)
     if (!wait_gone(b->pid, b->is_child, grace_ms)) {
         kill(b->pid, SIGKILL);
         if (!wait_gone(b->pid, b->is_child, 10000)) {
-            snprintf(b->err, sizeof b->err, "node %s (pid %ld) did not die after SIGKILL",
+            snprintf(err, cap, "node %s (pid %ld) did not die after SIGKILL",
                      b->nodename, (long)b->pid);
             return -1;
         }
@@ -492,9 +493,9 @@ static int stop_beam(struct broker *b, int sig, int grace_ms)
     return 0;
 }
 
-int broker_stop(struct broker *b, bool keep_dir)
+int broker_stop(struct broker *b, bool keep_dir, char *err, size_t cap)
 {
-    int rc = stop_beam(b, SIGTERM, STOP_GRACE_MS);
+    int rc = stop_beam(b, SIGTERM, STOP_GRACE_MS, err, cap);
     if (b->epmd_pid > 0) {
         kill(b->epmd_pid, SIGTERM);
         if (!wait_gone(b->epmd_pid, b->epmd_child, 3000)) kill(b->epmd_pid, SIGKILL);
@@ -507,33 +508,33 @@ int broker_stop(struct broker *b, bool keep_dir)
     return rc;
 }
 
-int broker_kill(struct broker *b)
+int broker_kill(struct broker *b, char *err, size_t cap)
 {
     if (b->pid <= 0) {
-        snprintf(b->err, sizeof b->err, "node %s is not running", b->nodename);
+        snprintf(err, cap, "node %s is not running", b->nodename);
         return -1;
     }
-    int rc = stop_beam(b, SIGKILL, 10000);
+    int rc = stop_beam(b, SIGKILL, 10000, err, cap);
     broker_save(b);
     return rc;
 }
 
-int broker_restart(struct broker *b)
+int broker_restart(struct broker *b, char *err, size_t cap)
 {
-    if (b->pid > 0 && stop_beam(b, SIGTERM, STOP_GRACE_MS)) return -1;
-    if (spawn_node(b)) return -1;
+    if (b->pid > 0 && stop_beam(b, SIGTERM, STOP_GRACE_MS, err, cap)) return -1;
+    if (spawn_node(b, err, cap)) return -1;
     broker_save(b);
     return 0;
 }
 
-static int signal_beam(struct broker *b, int sig, enum broker_state to)
+static int signal_beam(struct broker *b, int sig, enum broker_state to, char *err, size_t cap)
 {
     if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
-        snprintf(b->err, sizeof b->err, "node %s is not running", b->nodename);
+        snprintf(err, cap, "node %s is not running", b->nodename);
         return -1;
     }
     if (kill(b->pid, sig) != 0) {
-        snprintf(b->err, sizeof b->err, "signal to pid %ld: %s", (long)b->pid, strerror(errno));
+        snprintf(err, cap, "signal to pid %ld: %s", (long)b->pid, strerror(errno));
         return -1;
     }
     b->state = to;
@@ -541,14 +542,14 @@ static int signal_beam(struct broker *b, int sig, enum broker_state to)
     return 0;
 }
 
-int broker_pause(struct broker *b)
+int broker_pause(struct broker *b, char *err, size_t cap)
 {
-    return signal_beam(b, SIGSTOP, BROKER_PAUSED);
+    return signal_beam(b, SIGSTOP, BROKER_PAUSED, err, cap);
 }
 
-int broker_resume(struct broker *b)
+int broker_resume(struct broker *b, char *err, size_t cap)
 {
-    return signal_beam(b, SIGCONT, BROKER_RUNNING);
+    return signal_beam(b, SIGCONT, BROKER_RUNNING, err, cap);
 }
 
 enum broker_state broker_status(struct broker *b)

@@ -67,7 +67,7 @@ int broker_save(const struct broker *b)
     return rc;
 }
 
-int broker_load(struct broker *b, const char *dir)
+int broker_load(struct broker *b, const char *dir, char *err, size_t cap)
 {
     memset(b, 0, sizeof *b);
     char path[600];
@@ -75,7 +75,7 @@ int broker_load(struct broker *b, const char *dir)
     json_error_t jerr;
     json_t *j = json_load_file(path, 0, &jerr);
     if (!j) {
-        snprintf(b->err, sizeof b->err, "no broker state in %s: %s", path, jerr.text);
+        snprintf(err, cap, "no broker state in %s: %s", path, jerr.text);
         return -1;
     }
     const char *d = "", *server = "", *name = "", *uri = "", *state = "";
@@ -86,7 +86,7 @@ int broker_load(struct broker *b, const char *dir)
                        &b->amqp_port, "dist_port", &b->dist_port, "epmd_port", &b->epmd_port,
                        "pid", &pid, "epmd_pid", &epmd, "pid_start", &pid_start, "epmd_start",
                        &epmd_start, "owns_dir", &owns, "state", &state)) {
-        snprintf(b->err, sizeof b->err, "bad broker state in %s: %s", path, jerr.text);
+        snprintf(err, cap, "bad broker state in %s: %s", path, jerr.text);
         json_decref(j);
         return -1;
     }
@@ -165,7 +165,7 @@ void broker_clean_stale(void)
         /* Stale: the loadgen that made it is gone (its pid is another
          * process or none) and so is its node. A loadgen still booting one
          * is alive, so its dir stays. */
-        if (broker_load(&b, dir) == 0)
+        if (broker_load(&b, dir, err, sizeof err) == 0)
             stale = !b.pid && !b.epmd_pid &&
                     (!b.owner_pid || broker_proc_start(b.owner_pid) != b.owner_start);
         else stale = stat(dir, &st) == 0 && time(NULL) - st.st_mtime > 600;

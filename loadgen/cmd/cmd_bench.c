@@ -12,8 +12,13 @@ int cmd_bench(int argc, char **argv)
 {
     struct config cfg;
     config_init(&cfg);
+    char err[512];
     int rc = config_parse_args(&cfg, argc, argv);
-    if (rc || config_validate(&cfg)) {
+    if (!rc && config_validate(&cfg, err, sizeof err)) {
+        log_err("%s", err);
+        rc = -1;
+    }
+    if (rc) {
         config_free(&cfg);
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     }
@@ -26,14 +31,16 @@ int cmd_bench(int argc, char **argv)
         json_t *why;
         size_t i;
         json_array_foreach(run_get(result, RK_VERDICT_REASONS), i, why)
-            fprintf(stderr, "loadgen: bench FAILED: %s\n", json_string_value(why));
+            log_err("bench FAILED: %s", json_string_value(why));
         exit_code = EXIT_FAILED;
     }
     if (result && cfg.json_path &&
         report_write_json(cfg.json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
         log_err("--json: cannot write %s", cfg.json_path);
-    if (result && dir[0] && report_write_dir(dir, result) == 0)
-        fprintf(stderr, "loadgen: report in %s/report.html\n", dir);
+    if (result && dir[0]) {
+        if (report_write_dir(dir, result, err, sizeof err)) log_err("%s", err);
+        else log_note("report in %s/report.html", dir);
+    }
     json_decref(result);
     config_free(&cfg);
     return exit_code;

@@ -86,7 +86,7 @@ int cmd_broker(int argc, char **argv)
     }
 
     struct broker b;
-    char defdir[600], err[600];
+    char defdir[600], err[2048];
     bool fg = strcmp(action, "run") == 0;
     /* Without --dir a detached node lives in the default state dir, so a
      * plain `broker stop` finds it (and removes the dir). */
@@ -102,21 +102,21 @@ int cmd_broker(int argc, char **argv)
         o.detach = !fg;
         o.cancel = &cli_stop;
         o.owns_dir = use_default;
-        if (broker_start(&b, &o)) {
-            log_err("broker start failed: %s", b.err);
+        if (broker_start(&b, &o, err, sizeof err)) {
+            log_err("broker start failed: %s", err);
             return b.refused ? EXIT_USAGE : cli_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
         }
 
         printf("%s\n", b.uri);
-        fprintf(stderr, "loadgen: node %s (pid %ld) up; data in %s\n", b.nodename, (long)b.pid,
+        log_note("node %s (pid %ld) up; data in %s", b.nodename, (long)b.pid,
                 b.dir);
         fflush(stdout);
         if (!fg) return EXIT_OK;
         while (!cli_stop && broker_status(&b) != BROKER_STOPPED) {
             sleep_ns(200 * NS_PER_MS);
         }
-        if (broker_stop(&b, false)) {
-            log_err("broker stop: %s", b.err);
+        if (broker_stop(&b, false, err, sizeof err)) {
+            log_err("broker stop: %s", err);
             return EXIT_BROKER;
         }
         return EXIT_OK;
@@ -129,16 +129,16 @@ int cmd_broker(int argc, char **argv)
                 o.dir);
         return EXIT_USAGE;
     }
-    if (broker_load(&b, o.dir)) {
-        log_err("%s", b.err);
+    if (broker_load(&b, o.dir, err, sizeof err)) {
+        log_err("%s", err);
         return EXIT_BROKER;
     }
     int rc;
-    if (strcmp(action, "stop") == 0) rc = broker_stop(&b, !b.owns_dir);
-    else if (strcmp(action, "kill") == 0) rc = broker_kill(&b);
-    else if (strcmp(action, "restart") == 0) rc = broker_restart(&b);
-    else if (strcmp(action, "pause") == 0) rc = broker_pause(&b);
-    else if (strcmp(action, "resume") == 0) rc = broker_resume(&b);
+    if (strcmp(action, "stop") == 0) rc = broker_stop(&b, !b.owns_dir, err, sizeof err);
+    else if (strcmp(action, "kill") == 0) rc = broker_kill(&b, err, sizeof err);
+    else if (strcmp(action, "restart") == 0) rc = broker_restart(&b, err, sizeof err);
+    else if (strcmp(action, "pause") == 0) rc = broker_pause(&b, err, sizeof err);
+    else if (strcmp(action, "resume") == 0) rc = broker_resume(&b, err, sizeof err);
     else if (strcmp(action, "status") == 0) {
         printf("%s %s pid=%ld\n", broker_state_name(broker_status(&b)), b.uri, (long)b.pid);
         return b.state == BROKER_STOPPED ? EXIT_FAILED : EXIT_OK;
@@ -148,7 +148,7 @@ int cmd_broker(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (rc) {
-        log_err("broker %s: %s", action, b.err);
+        log_err("broker %s: %s", action, err);
         return EXIT_BROKER;
     }
     if (strcmp(action, "restart") == 0) printf("%s\n", b.uri);

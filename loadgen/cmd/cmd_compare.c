@@ -303,7 +303,7 @@ int cmd_compare(int argc, char **argv)
         } else if (write_html(out, groups, ng)) {
             rc = EXIT_USAGE;
         } else {
-            fprintf(stderr, "loadgen: comparison in %s\n", out);
+            log_note("comparison in %s", out);
         }
     }
     for (int k = 0; k < ng; k++)

@@ -52,7 +52,7 @@ static int load_config(struct proxy_server *s, const char *path)
             json_decref(j);
             return -1;
         }
-        fprintf(stderr, "loadgen: proxy %s %s -> %s\n", name, listen, up);
+        log_note("proxy %s %s -> %s", name, listen, up);
     }
     json_decref(j);
     return 0;
@@ -102,7 +102,7 @@ int cmd_proxy(int argc, char **argv)
         char addr[128];
         proxy_listen_addr(s, name, addr, sizeof addr);
         printf("%s\n", addr);
-        fprintf(stderr, "loadgen: proxy %s %s -> %s\n", name, addr, upstream);
+        log_note("proxy %s %s -> %s", name, addr, upstream);
     }
     if (config && load_config(s, config)) {
         rc = EXIT_USAGE;
@@ -115,7 +115,7 @@ int cmd_proxy(int argc, char **argv)
             rc = EXIT_USAGE;
             goto out;
         }
-        fprintf(stderr, "loadgen: proxy API on http://%s\n", bound);
+        log_note("proxy API on http://%s", bound);
     }
     fflush(stdout);
     while (!cli_stop) {

@@ -35,11 +35,16 @@ int cmd_report(int argc, char **argv)
     /* A bench run.json written before bench runs had a verdict. */
     if (!run_get(run, RK_VERDICT_PASS) && !run_get(run, RK_SCENARIO)) gates_bench_verdict(run);
     snprintf(path, sizeof path, "%s/report.html", argv[1]);
-    int rc = report_html_write(path, run);
-    snprintf(path, sizeof path, "%s/junit.xml", argv[1]);
-    rc |= junit_write(path, run);
+    int rc = report_html_write(path, run, err, sizeof err);
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/junit.xml", argv[1]);
+        rc = junit_write(path, run, err, sizeof err);
+    }
     json_decref(run);
-    if (rc) return EXIT_USAGE;
+    if (rc) {
+        log_err("report: %s", err);
+        return EXIT_USAGE;
+    }
     printf("%s/report.html\n", argv[1]);
     return EXIT_OK;
 }

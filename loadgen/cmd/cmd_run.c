@@ -95,7 +95,7 @@ int cmd_run(int argc, char **argv)
         sc.cfg.report_dir = xstrdup(report_dir);
     }
     if (no_report) sc.cfg.no_report = true;
-    fprintf(stderr, "loadgen: scenario %s: %s\n", sc.name, sc.description ? sc.description : "");
+    log_note("scenario %s: %s", sc.name, sc.description ? sc.description : "");
     struct timeline tl;
     timeline_init(&tl, &sc);
     struct bench_hooks hooks = timeline_hooks(&tl);
@@ -112,8 +112,9 @@ int cmd_run(int argc, char **argv)
         if (rc == EXIT_OK) rc = verdict;
         if (json_path && report_write_json(json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
             log_err("--json: cannot write %s", json_path);
-        if (dir[0] && report_write_dir(dir, result) == 0)
-            fprintf(stderr, "loadgen: report in %s/report.html\n", dir);
+        char err[1400];
+        if (dir[0] && report_write_dir(dir, result, err, sizeof err)) log_err("%s", err);
+        else if (dir[0]) log_note("report in %s/report.html", dir);
     }
     json_decref(result);
     timeline_free(&tl);

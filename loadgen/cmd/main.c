@@ -1,6 +1,7 @@
 /* loadgen: AMQP 0-9-1 load generator and fault harness; git-style subcommands. */
 #include "broker.h"
 #include "cli.h"
+#include "util.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
-    fprintf(stderr, "loadgen: unknown command '%s'\n", cmd);
+    log_err("unknown command '%s'", cmd);
     usage(stderr);
     return EXIT_USAGE;
 }

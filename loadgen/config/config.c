@@ -167,33 +167,27 @@ void config_usage(FILE *f)
         f);
 }
 
-/* Where parse errors go: stderr for the command line, or a buffer when a
- * scenario file sets a value and reports its own file:line:column. */
-static char *sink;
-static size_t sink_cap;
-
-static int bad(const char *opt, const char *val, const char *what)
+static int bad(char *err, size_t cap, const char *val, const char *what)
 {
-    if (sink) snprintf(sink, sink_cap, "'%s' is not %s", val, what);
-    else log_err("--%s: '%s' is not %s", opt, val, what);
+    snprintf(err, cap, "'%s' is not %s", val, what);
     return -1;
 }
 
-static int int_opt(const char *opt, const char *val, long long min, long long max, int *out)
+static int int_opt(const char *val, long long min, long long max, int *out, char *err, size_t cap)
 {
     uint64_t v;
     if (units_count(val, &v) || (long long)v < min || (long long)v > max) {
         char what[96];
         snprintf(what, sizeof what, "a whole number from %lld to %lld", min, max);
-        return bad(opt, val, what);
+        return bad(err, cap, val, what);
     }
     *out = (int)v;
     return 0;
 }
 
-static int dur_opt(const char *opt, const char *val, uint64_t *out)
+static int dur_opt(const char *val, uint64_t *out, char *err, size_t cap)
 {
-    if (units_duration(val, out)) return bad(opt, val, "a duration (e.g. 500ms, 30s, 2m)");
+    if (units_duration(val, out)) return bad(err, cap, val, "a duration (e.g. 500ms, 30s, 2m)");
     return 0;
 }
 
@@ -267,10 +261,144 @@ static const struct option o[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The one place an option's value is checked and applied: the command
+ * line (config_parse_args) and a scenario's load: keys both come here. */
+int config_apply(struct config *c, const char *option, const char *value, char *err, size_t cap)
+{
+    const struct option *opt = NULL;
+    for (const struct option *x = o; x->name; x++)
+        if (!strcmp(x->name, option) && strcmp(option, "help")) opt = x;
+    if (!opt) return snprintf(err, cap, "unknown key"), -1;
+    const char *v = value;
+    if (opt->has_arg == no_argument) {
+        /* A flag: set by its presence on the command line, true/false in a file. */
+        if (v && !strcmp(v, "false")) return 0; /* every flag defaults to off */
+        if (v && strcmp(v, "true")) return bad(err, cap, v, "true or false");
+    } else if (!v) {
+        return snprintf(err, cap, "needs a value"), -1;
+    }
+    uint64_t n;
+    switch (opt->val) {
+    case O_URI: set_str(&c->uri, v); break;
+    case O_BDIR: set_str(&c->broker_dir, v); break;
+    case 'x': if (int_opt(v, 0, 100000, &c->producers, err, cap)) return -1; break;
+    case 'y': if (int_opt(v, 0, 100000, &c->consumers, err, cap)) return -1; break;
+    case 't': if (int_opt(v, 1, 256, &c->threads, err, cap)) return -1; break;
+    case O_CPC: if (int_opt(v, 1, 2047, &c->channels_per_conn, err, cap)) return -1; break;
+    case 'r':
+        if (schedule_parse(v, false, &c->rate))
+            return bad(err, cap, v, "a rate (e.g. 1000, 10k, or 1000:10s,5k:10s)");
+        break;
+    case 's':
+        if (schedule_parse(v, true, &c->size))
+            return bad(err, cap, v, "a size (e.g. 16, 4KiB, or 16:10s,4KiB:10s)");
+        break;
+    case 'c': if (int_opt(v, 0, 1000000, &c->confirm, err, cap)) return -1; break;
+    case O_NO_CONFIRM: c->confirm = 0; break;
+    case O_PERSISTENT: c->persistent = true; break;
+    case O_MANDATORY: c->mandatory = true; break;
+    case O_NOREPUB: c->no_republish = true; break;
+    case 'q': if (int_opt(v, 0, 65535, &c->prefetch, err, cap)) return -1; break;
+    case O_MULTI_ACK: if (int_opt(v, 1, 65535, &c->multi_ack, err, cap)) return -1; break;
+    case 'a': c->auto_ack = true; break;
+    case O_IDEMP: c->idempotent = true; break;
+    case O_CDELAY: if (dur_opt(v, &c->consumer_delay_ns, err, cap)) return -1; break;
+    case 'u': set_str(&c->queue, v); break;
+    case O_QUEUES: if (int_opt(v, 1, 100000, &c->queues, err, cap)) return -1; break;
+    case O_QTYPE:
+        if (!strcmp(v, "classic")) c->queue_type = QUEUE_CLASSIC;
+        else if (!strcmp(v, "quorum")) c->queue_type = QUEUE_QUORUM;
+        else if (!strcmp(v, "stream")) c->queue_type = QUEUE_STREAM;
+        else return bad(err, cap, v, "a queue type (classic, quorum or stream)");
+        break;
+    case O_QARG:
+        if (c->n_queue_args == CONFIG_MAX_ARGS) return bad(err, cap, v, "allowed: too many");
+        if (config_parse_arg(v, &c->queue_args[c->n_queue_args]))
+            return bad(err, cap, v, "KEY=VALUE");
+        c->n_queue_args++;
+        break;
+    case O_DURABLE: c->durable = true; break;
+    case 'e': set_str(&c->exchange, v); break;
+    case O_XTYPE:
+        if (strcmp(v, "direct") && strcmp(v, "fanout") && strcmp(v, "topic") &&
+            strcmp(v, "headers"))
+            return bad(err, cap, v, "an exchange type (direct, fanout, topic or headers)");
+        set_str(&c->exchange_type, v);
+        break;
+    case 'k': set_str(&c->routing_key, v); break;
+    case O_PREDECL: c->predeclared = true; break;
+    case O_KEEP: c->keep_queues = true; break;
+    case O_SOFF: set_str(&c->stream_offset, v); break;
+    case 'z': if (dur_opt(v, &c->duration_ns, err, cap)) return -1; break;
+    case 'C':
+        if (units_count(v, &n)) return bad(err, cap, v, "a count (e.g. 1000, 10k)");
+        c->messages = n;
+        break;
+    case O_WARMUP: if (dur_opt(v, &c->warmup_ns, err, cap)) return -1; break;
+    case O_DRAIN: if (dur_opt(v, &c->drain_timeout_ns, err, cap)) return -1; break;
+    case O_HB:
+        if (units_count(v, &n) || n > 3600)
+            return bad(err, cap, v, "a heartbeat in whole seconds (0-3600)");
+        c->heartbeat_s = n;
+        break;
+    case O_CTO: if (dur_opt(v, &c->connect_timeout_ns, err, cap)) return -1; break;
+    case O_CONFTO: if (dur_opt(v, &c->confirm_timeout_ns, err, cap)) return -1; break;
+    case O_JSON: set_str(&c->json_path, v); break;
+    case O_HGRM: set_str(&c->hgrm_prefix, v); break;
+    case O_HLOG: set_str(&c->hlog_path, v); break;
+    case O_UNCORR: c->uncorrected = true; break;
+    case O_CLOCK:
+        if (!strcmp(v, "realtime")) c->realtime_clock = true;
+        else if (!strcmp(v, "monotonic")) c->realtime_clock = false;
+        else return bad(err, cap, v, "a clock (monotonic or realtime)");
+        break;
+    case O_QUIET: c->quiet = true; break;
+    case O_RDIR: set_str(&c->report_dir, v); break;
+    case O_NORDIR: c->no_report = true; break;
+    case O_FRATE: {
+        char *end;
+        double p = strtod(v, &end);
+        if (end == v || *end || !(p >= 0 && p <= 1)) return bad(err, cap, v, "a probability from 0 to 1");
+        c->fail_rate = p;
+        break;
+    }
+    case O_FACT:
+        if (!strcmp(v, "requeue")) c->fail_action = FAIL_REQUEUE;
+        else if (!strcmp(v, "reject")) c->fail_action = FAIL_REJECT;
+        else if (!strcmp(v, "retry")) c->fail_action = FAIL_RETRY;
+        else return bad(err, cap, v, "a failure action (requeue, reject or retry)");
+        break;
+    case O_RDELAY: if (dur_opt(v, &c->retry_delay_ns, err, cap)) return -1; break;
+    case O_MAXRETRY: if (int_opt(v, 0, 1000, &c->max_retries, err, cap)) return -1; break;
+    case O_ORDERING:
+        if (!strcmp(v, "queue")) c->order_by_queue = true;
+        else if (!strcmp(v, "consumer")) c->order_by_queue = false;
+        else return bad(err, cap, v, "an ordering scope (consumer or queue)");
+        break;
+    case O_VIA: c->via_proxy = true; break;
+    case O_PAPI:
+        set_str(&c->proxy_api, v);
+        c->via_proxy = true;
+        break;
+    case O_PTOX: {
+        json_error_t je;
+        json_t *j = json_loads(v, 0, &je);
+        bool ok = j && json_is_object(j);
+        json_decref(j);
+        if (!ok) return bad(err, cap, v, "a toxic as a JSON object");
+        if (c->n_proxy_toxics == CONFIG_MAX_ARGS) return bad(err, cap, v, "allowed: too many");
+        c->proxy_toxics[c->n_proxy_toxics++] = xstrdup(v);
+        c->via_proxy = true;
+        break;
+    }
+    }
+    return 0;
+}
+
 int config_parse_args(struct config *c, int argc, char **argv)
 {
-    int ch, idx;
-    uint64_t v;
+    int ch, idx = -1;
+    char err[512];
     optind = 0; /* glibc: full reinitialization, argv may be a new array */
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":x:y:t:r:s:c:q:au:e:k:z:C:h", o, &idx)) != -1) {
@@ -278,127 +406,20 @@ int config_parse_args(struct config *c, int argc, char **argv)
         for (int i = 0; !name && o[i].name; i++)
             if (o[i].val == ch) name = o[i].name;
         idx = -1;
-        switch (ch) {
-        case O_URI: set_str(&c->uri, optarg); break;
-        case O_BDIR: set_str(&c->broker_dir, optarg); break;
-        case 'x': if (int_opt(name, optarg, 0, 100000, &c->producers)) return -1; break;
-        case 'y': if (int_opt(name, optarg, 0, 100000, &c->consumers)) return -1; break;
-        case 't': if (int_opt(name, optarg, 1, 256, &c->threads)) return -1; break;
-        case O_CPC: if (int_opt(name, optarg, 1, 2047, &c->channels_per_conn)) return -1; break;
-        case 'r':
-            if (schedule_parse(optarg, false, &c->rate))
-                return bad(name, optarg, "a rate (e.g. 1000, 10k, or 1000:10s,5k:10s)");
-            break;
-        case 's':
-            if (schedule_parse(optarg, true, &c->size))
-                return bad(name, optarg, "a size (e.g. 16, 4KiB, or 16:10s,4KiB:10s)");
-            break;
-        case 'c': if (int_opt(name, optarg, 0, 1000000, &c->confirm)) return -1; break;
-        case O_NO_CONFIRM: c->confirm = 0; break;
-        case O_PERSISTENT: c->persistent = true; break;
-        case O_MANDATORY: c->mandatory = true; break;
-        case O_NOREPUB: c->no_republish = true; break;
-        case 'q': if (int_opt(name, optarg, 0, 65535, &c->prefetch)) return -1; break;
-        case O_MULTI_ACK: if (int_opt(name, optarg, 1, 65535, &c->multi_ack)) return -1; break;
-        case 'a': c->auto_ack = true; break;
-        case O_IDEMP: c->idempotent = true; break;
-        case O_CDELAY: if (dur_opt(name, optarg, &c->consumer_delay_ns)) return -1; break;
-        case 'u': set_str(&c->queue, optarg); break;
-        case O_QUEUES: if (int_opt(name, optarg, 1, 100000, &c->queues)) return -1; break;
-        case O_QTYPE:
-            if (!strcmp(optarg, "classic")) c->queue_type = QUEUE_CLASSIC;
-            else if (!strcmp(optarg, "quorum")) c->queue_type = QUEUE_QUORUM;
-            else if (!strcmp(optarg, "stream")) c->queue_type = QUEUE_STREAM;
-            else return bad(name, optarg, "a queue type (classic, quorum or stream)");
-            break;
-        case O_QARG:
-            if (c->n_queue_args == CONFIG_MAX_ARGS) return bad(name, optarg, "allowed: too many");
-            if (config_parse_arg(optarg, &c->queue_args[c->n_queue_args]))
-                return bad(name, optarg, "KEY=VALUE");
-            c->n_queue_args++;
-            break;
-        case O_DURABLE: c->durable = true; break;
-        case 'e': set_str(&c->exchange, optarg); break;
-        case O_XTYPE:
-            if (strcmp(optarg, "direct") && strcmp(optarg, "fanout") && strcmp(optarg, "topic") &&
-                strcmp(optarg, "headers"))
-                return bad(name, optarg, "an exchange type (direct, fanout, topic or headers)");
-            set_str(&c->exchange_type, optarg);
-            break;
-        case 'k': set_str(&c->routing_key, optarg); break;
-        case O_PREDECL: c->predeclared = true; break;
-        case O_KEEP: c->keep_queues = true; break;
-        case O_SOFF: set_str(&c->stream_offset, optarg); break;
-        case 'z': if (dur_opt(name, optarg, &c->duration_ns)) return -1; break;
-        case 'C':
-            if (units_count(optarg, &v)) return bad(name, optarg, "a count (e.g. 1000, 10k)");
-            c->messages = v;
-            break;
-        case O_WARMUP: if (dur_opt(name, optarg, &c->warmup_ns)) return -1; break;
-        case O_DRAIN: if (dur_opt(name, optarg, &c->drain_timeout_ns)) return -1; break;
-        case O_HB:
-            if (units_count(optarg, &v) || v > 3600)
-                return bad(name, optarg, "a heartbeat in whole seconds (0-3600)");
-            c->heartbeat_s = v;
-            break;
-        case O_CTO: if (dur_opt(name, optarg, &c->connect_timeout_ns)) return -1; break;
-        case O_CONFTO: if (dur_opt(name, optarg, &c->confirm_timeout_ns)) return -1; break;
-        case O_JSON: set_str(&c->json_path, optarg); break;
-        case O_HGRM: set_str(&c->hgrm_prefix, optarg); break;
-        case O_HLOG: set_str(&c->hlog_path, optarg); break;
-        case O_UNCORR: c->uncorrected = true; break;
-        case O_CLOCK:
-            if (!strcmp(optarg, "realtime")) c->realtime_clock = true;
-            else if (!strcmp(optarg, "monotonic")) c->realtime_clock = false;
-            else return bad(name, optarg, "a clock (monotonic or realtime)");
-            break;
-        case O_QUIET: c->quiet = true; break;
-        case O_RDIR: set_str(&c->report_dir, optarg); break;
-        case O_NORDIR: c->no_report = true; break;
-        case O_FRATE: {
-            char *end;
-            double p = strtod(optarg, &end);
-            if (end == optarg || *end || !(p >= 0 && p <= 1)) return bad(name, optarg, "a probability from 0 to 1");
-            c->fail_rate = p;
-            break;
+        if (ch == 'h') {
+            config_usage(stdout);
+            return 1;
         }
-        case O_FACT:
-            if (!strcmp(optarg, "requeue")) c->fail_action = FAIL_REQUEUE;
-            else if (!strcmp(optarg, "reject")) c->fail_action = FAIL_REJECT;
-            else if (!strcmp(optarg, "retry")) c->fail_action = FAIL_RETRY;
-            else return bad(name, optarg, "a failure action (requeue, reject or retry)");
-            break;
-        case O_RDELAY: if (dur_opt(name, optarg, &c->retry_delay_ns)) return -1; break;
-        case O_MAXRETRY: if (int_opt(name, optarg, 0, 1000, &c->max_retries)) return -1; break;
-        case O_ORDERING:
-            if (!strcmp(optarg, "queue")) c->order_by_queue = true;
-            else if (!strcmp(optarg, "consumer")) c->order_by_queue = false;
-            else return bad(name, optarg, "an ordering scope (consumer or queue)");
-            break;
-        case O_VIA: c->via_proxy = true; break;
-        case O_PAPI:
-            set_str(&c->proxy_api, optarg);
-            c->via_proxy = true;
-            break;
-        case O_PTOX: {
-            json_error_t je;
-            json_t *j = json_loads(optarg, 0, &je);
-            bool ok = j && json_is_object(j);
-            json_decref(j);
-            if (!ok) return bad(name, optarg, "a toxic as a JSON object");
-            if (c->n_proxy_toxics == CONFIG_MAX_ARGS) return bad(name, optarg, "allowed: too many");
-            c->proxy_toxics[c->n_proxy_toxics++] = xstrdup(optarg);
-            c->via_proxy = true;
-            break;
-        }
-        case 'h': config_usage(stdout); return 1;
-        case ':':
-            if (sink) snprintf(sink, sink_cap, "needs a value");
-            else log_err("option %s needs a value", argv[optind - 1]);
+        if (ch == ':') {
+            log_err("option %s needs a value", argv[optind - 1]);
             return -1;
-        default:
-            if (sink) snprintf(sink, sink_cap, "unknown key");
-            else log_err("unknown option '%s' (see loadgen bench --help)", argv[optind - 1]);
+        }
+        if (ch == '?' || !name) {
+            log_err("unknown option '%s' (see loadgen bench --help)", argv[optind - 1]);
+            return -1;
+        }
+        if (config_apply(c, name, optarg, err, sizeof err)) {
+            log_err("--%s: %s", name, err);
             return -1;
         }
     }
@@ -409,39 +430,10 @@ int config_parse_args(struct config *c, int argc, char **argv)
     return 0;
 }
 
-int config_set(struct config *c, const char *key, const char *value, char *err, size_t cap)
-{
-    const struct option *opt = NULL;
-    for (const struct option *x = o; x->name; x++)
-        if (!strcmp(x->name, key) && strcmp(key, "help")) opt = x;
-    if (!opt) {
-        snprintf(err, cap, "unknown key");
-        return -1;
-    }
-    char flag[300];
-    snprintf(flag, sizeof flag, "--%s", key);
-    char *argv[4] = {"loadgen", flag, (char *)value, NULL};
-    int argc = 3;
-    if (opt->has_arg == no_argument) {
-        if (!strcmp(value, "false")) return 0; /* every flag defaults to off */
-        if (strcmp(value, "true")) {
-            snprintf(err, cap, "'%s' is not true or false", value);
-            return -1;
-        }
-        argc = 2;
-        argv[2] = NULL;
-    }
-    sink = err;
-    sink_cap = cap;
-    int rc = config_parse_args(c, argc, argv);
-    sink = NULL;
-    return rc ? -1 : 0;
-}
-
-int config_validate(struct config *c)
+int config_validate(struct config *c, char *err, size_t cap)
 {
     if (c->producers == 0 && c->consumers == 0) {
-        log_err("nothing to do: --producers and --consumers are both 0");
+        snprintf(err, cap, "nothing to do: --producers and --consumers are both 0");
         return -1;
     }
     if (c->uri) {
@@ -451,66 +443,66 @@ int config_validate(struct config *c)
         free(copy);
         if (rc != AMQP_STATUS_OK) {
             char red[600];
-            log_err("--uri: '%s' is not an AMQP URI (amqp://user:pass@host:port/vhost)",
+            snprintf(err, cap, "--uri: '%s' is not an AMQP URI (amqp://user:pass@host:port/vhost)",
                     config_redact_uri(c->uri, red, sizeof red));
             return -1;
         }
     }
     if (c->queue_type != QUEUE_CLASSIC) c->durable = true;
     if (c->queue_type == QUEUE_STREAM && c->prefetch == 0) {
-        log_err("--queue-type stream needs a --prefetch above 0 (streams require consumer QoS)");
+        snprintf(err, cap, "--queue-type stream needs a --prefetch above 0 (streams require consumer QoS)");
         return -1;
     }
     if (c->queue_type == QUEUE_STREAM && c->auto_ack) {
-        log_err("--queue-type stream does not support --auto-ack");
+        snprintf(err, cap, "--queue-type stream does not support --auto-ack");
         return -1;
     }
     if (c->consumer_delay_ns && c->prefetch == 0 && !c->auto_ack) {
-        log_err("--consumer-delay needs a --prefetch above 0 (it bounds the messages in work)");
+        snprintf(err, cap, "--consumer-delay needs a --prefetch above 0 (it bounds the messages in work)");
         return -1;
     }
     if (c->prefetch && c->multi_ack > c->prefetch && !c->auto_ack) {
-        log_err("--multi-ack %d exceeds --prefetch %d: the broker would stop delivering before "
+        snprintf(err, cap, "--multi-ack %d exceeds --prefetch %d: the broker would stop delivering before "
                 "an ack is sent", c->multi_ack, c->prefetch);
         return -1;
     }
     if (c->warmup_ns >= c->duration_ns && !c->messages) {
-        log_err("--warmup must be shorter than --duration");
+        snprintf(err, cap, "--warmup must be shorter than --duration");
         return -1;
     }
     for (int i = 0; i < c->size.n; i++)
         if (c->size.value[i] > 128u << 20) {
-            log_err("--size: %llu bytes is above the 128 MiB limit",
+            snprintf(err, cap, "--size: %llu bytes is above the 128 MiB limit",
                     (unsigned long long)c->size.value[i]);
             return -1;
         }
     if (c->producers && c->messages && c->messages < (uint64_t)c->producers) {
-        log_err("--messages %llu is fewer than --producers %d",
+        snprintf(err, cap, "--messages %llu is fewer than --producers %d",
                 (unsigned long long)c->messages, c->producers);
         return -1;
     }
     if (c->fail_rate > 0 && c->auto_ack) {
-        log_err("--fail-rate needs manual acks: an --auto-ack consumer cannot nack");
+        snprintf(err, cap, "--fail-rate needs manual acks: an --auto-ack consumer cannot nack");
         return -1;
     }
     if (c->fail_rate >= 1 && c->fail_action != FAIL_RETRY) {
-        log_err("--fail-rate 1 with --fail-action %s would never process a message",
+        snprintf(err, cap, "--fail-rate 1 with --fail-action %s would never process a message",
                 config_fail_action_name(c->fail_action));
         return -1;
     }
     if (config_retrying(c)) {
         if (c->queue_type == QUEUE_STREAM) {
-            log_err("--fail-action retry needs a classic or quorum queue (streams do not dead-letter)");
+            snprintf(err, cap, "--fail-action retry needs a classic or quorum queue (streams do not dead-letter)");
             return -1;
         }
         for (int i = 0; i < c->n_queue_args; i++)
             if (!strncmp(c->queue_args[i].key, "x-dead-letter-", 14)) {
-                log_err("--fail-action retry sets the queue's dead-lettering itself; drop --queue-arg %s",
+                snprintf(err, cap, "--fail-action retry sets the queue's dead-lettering itself; drop --queue-arg %s",
                         c->queue_args[i].key);
                 return -1;
             }
         if (c->retry_delay_ns < NS_PER_MS) {
-            log_err("--retry-delay must be at least 1ms");
+            snprintf(err, cap, "--retry-delay must be at least 1ms");
             return -1;
         }
     }

@@ -333,7 +333,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     bool rep_inited = false;
     struct proxy_server *proxy = NULL;
     memset(&run, 0, sizeof run);
-    char err[1024], version[64], hlog_path[1100];
+    char err[2048], version[64], hlog_path[1100];
     dir[0] = 0;
 
     /* Outputs and the run directory first: a bad path fails before a
@@ -351,14 +351,14 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     }
     if (!cfg.uri) {
         struct broker_opts bo = {.dir = cfg.broker_dir, .cancel = &cli_stop};
-        fprintf(stderr, "loadgen: starting embedded RabbitMQ node...\n");
-        if (broker_start(&broker, &bo)) {
-            log_err("embedded broker failed to start: %s", broker.err);
+        log_note("starting embedded RabbitMQ node...");
+        if (broker_start(&broker, &bo, err, sizeof err)) {
+            log_err("embedded broker failed to start: %s", err);
             if (dir[0]) rmdir(dir);
             return cli_stop ? EXIT_INTERRUPTED : broker.refused ? EXIT_USAGE : EXIT_BROKER;
         }
         have_broker = true;
-        fprintf(stderr, "loadgen: embedded node %s (pid %ld) at %s\n", broker.nodename,
+        log_note("embedded node %s (pid %ld) at %s", broker.nodename,
                 (long)broker.pid, broker.uri);
     }
     const char *uri = cfg.uri ? cfg.uri : broker.uri;
@@ -411,7 +411,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         *colon = 0;
         str_copy(run.target.host, sizeof run.target.host, addr);
         run.target.port = atoi(colon + 1);
-        fprintf(stderr, "loadgen: load goes through proxy %s:%d%s%s\n", addr, run.target.port,
+        log_note("load goes through proxy %s:%d%s%s", addr, run.target.port,
                 cfg.proxy_api ? ", API on http://" : "", api_bound);
     }
     if (cfg.hlog_path && !(hlog = file_create(cfg.hlog_path))) {
@@ -446,7 +446,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         for (int t = 0; t < nworkers; t++) worker_join(&ws[t]);
         goto out;
     }
-    fprintf(stderr, "loadgen: %d producers, %d consumers on %d threads against %s (RabbitMQ %s)\n",
+    log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
             cfg.producers, cfg.consumers, nworkers, run.target.uri_redacted, version);
 
     if (hooks && hooks->started) {
@@ -503,7 +503,7 @@ out:
     if (rep_inited) reporter_free(&rep);
     proxy_server_free(proxy);
     if (hlog) fclose(hlog);
-    if (have_broker && broker_stop(&broker, false)) log_err("embedded broker stop: %s", broker.err);
+    if (have_broker && broker_stop(&broker, false, err, sizeof err)) log_err("embedded broker stop: %s", err);
     /* A run that never started leaves no empty run directory behind. */
     if (dir[0] && !(result && *result) && rmdir(dir) == 0) dir[0] = 0;
     return exit_code;

@@ -3,6 +3,7 @@
 #include "svg.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,13 +36,10 @@ static void gate_case(FILE *f, json_t *g, const char *suite)
     fputs("</testcase>\n", f);
 }
 
-int junit_write(const char *path, json_t *run)
+int junit_write(const char *path, json_t *run, char *err, size_t cap)
 {
     FILE *f = file_create(path);
-    if (!f) {
-        log_err("cannot write %s", path);
-        return -1;
-    }
+    if (!f) return snprintf(err, cap, "cannot write %s: %s", path, strerror(errno)), -1;
     const char *suite = run_str(run, RK_SCENARIO_NAME);
     if (!*suite) suite = "bench";
     json_t *gates = run_get(run, RK_VERDICT_GATES), *reasons = run_get(run, RK_VERDICT_REASONS);
@@ -78,5 +76,6 @@ int junit_write(const char *path, json_t *run)
     if (interrupted && n)
         fputs("  <system-err>the run was interrupted</system-err>\n", f);
     fputs("</testsuite>\n</testsuites>\n", f);
-    return fclose(f) ? -1 : 0;
+    if (fclose(f)) return snprintf(err, cap, "cannot write %s: %s", path, strerror(errno)), -1;
+    return 0;
 }

@@ -67,26 +67,16 @@ int report_write_json(const char *path, json_t *j, size_t flags)
     return rc;
 }
 
-static int write_json(const char *path, json_t *run)
-{
-    if (report_write_json(path, run, JSON_INDENT(2) | JSON_REAL_PRECISION(15))) {
-        log_err("cannot write %s", path);
-        return -1;
-    }
-    return 0;
-}
-
-int report_write_dir(const char *dir, json_t *run)
+int report_write_dir(const char *dir, json_t *run, char *err, size_t cap)
 {
     char path[1200];
-    int rc = 0;
     snprintf(path, sizeof path, "%s/run.json", dir);
-    rc |= write_json(path, run);
+    if (report_write_json(path, run, JSON_INDENT(2) | JSON_REAL_PRECISION(15)))
+        return snprintf(err, cap, "cannot write %s: %s", path, strerror(errno)), -1;
     snprintf(path, sizeof path, "%s/junit.xml", dir);
-    rc |= junit_write(path, run);
+    if (junit_write(path, run, err, cap)) return -1;
     snprintf(path, sizeof path, "%s/report.html", dir);
-    rc |= report_html_write(path, run);
-    return rc ? -1 : 0;
+    return report_html_write(path, run, err, cap);
 }
 
 json_t *report_load(const char *dir_or_file, char *err, size_t cap)

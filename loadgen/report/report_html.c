@@ -4,6 +4,7 @@
 #include "svg.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -314,13 +315,10 @@ static void kv_table(FILE *f, const char *id, json_t *obj)
     fputs("</table>\n", f);
 }
 
-int report_html_write(const char *path, json_t *run)
+int report_html_write(const char *path, json_t *run, char *err, size_t cap)
 {
     FILE *f = file_create(path);
-    if (!f) {
-        log_err("cannot write %s", path);
-        return -1;
-    }
+    if (!f) return snprintf(err, cap, "cannot write %s: %s", path, strerror(errno)), -1;
     const char *name = run_str(run, RK_SCENARIO_NAME);
     char title[300];
     snprintf(title, sizeof title, "loadgen: %s", *name ? name : "bench");
@@ -368,5 +366,6 @@ int report_html_write(const char *path, json_t *run)
     fputs("<h2>Environment</h2>\n", f);
     kv_table(f, "environment", run_get(run, RK_ENVIRONMENT));
     report_html_tail(f);
-    return fclose(f) ? -1 : 0;
+    if (fclose(f)) return snprintf(err, cap, "cannot write %s: %s", path, strerror(errno)), -1;
+    return 0;
 }

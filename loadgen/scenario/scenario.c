@@ -126,7 +126,7 @@ static void set_option(struct ctx *x, const char *section, const char *key, yaml
             if (!k || !val) continue;
             char kv[512];
             snprintf(kv, sizeof kv, "%s=%s", k, val);
-            if (config_set(&x->sc->cfg, "queue-arg", kv, err, sizeof err))
+            if (config_apply(&x->sc->cfg, "queue-arg", kv, err, sizeof err))
                 err_at(x, node(x, p->value), field, "%s", err);
         }
         return;
@@ -136,7 +136,7 @@ static void set_option(struct ctx *x, const char *section, const char *key, yaml
         return;
     }
     const char *val = want_scalar(x, v, field);
-    if (val && config_set(&x->sc->cfg, opt, val, err, sizeof err))
+    if (val && config_apply(&x->sc->cfg, opt, val, err, sizeof err))
         err_at(x, strcmp(err, "unknown key") ? v : kn, field, "%s", err);
 }
 
@@ -411,7 +411,11 @@ int scenario_load(const char *path, struct scenario *sc)
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     fclose(f);
-    if (!x.errors && config_validate(&sc->cfg)) x.errors++;
+    char err[512];
+    if (!x.errors && config_validate(&sc->cfg, err, sizeof err)) {
+        log_err("%s: %s", path, err);
+        x.errors++;
+    }
     if (!x.errors) check_computable(&x);
     return x.errors ? -1 : 0;
 }

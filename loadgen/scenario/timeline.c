@@ -97,14 +97,13 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
     }
     int rc = 0;
     switch (a) {
-    case FA_KILL: rc = broker_kill(b); break;
-    case FA_STOP: rc = broker_stop(b, true); break;
+    case FA_KILL: return broker_kill(b, err, cap);
+    case FA_STOP: return broker_stop(b, true, err, cap);
     case FA_START:
     case FA_RESTART:
-        rc = (a == FA_START && broker_status(b) != BROKER_STOPPED) ? 0 : broker_restart(b);
-        break;
-    case FA_PAUSE: rc = broker_pause(b); break;
-    case FA_RESUME: rc = broker_status(b) == BROKER_PAUSED ? broker_resume(b) : 0; break;
+        return (a == FA_START && broker_status(b) != BROKER_STOPPED) ? 0 : broker_restart(b, err, cap);
+    case FA_PAUSE: return broker_pause(b, err, cap);
+    case FA_RESUME: return broker_status(b) == BROKER_PAUSED ? broker_resume(b, err, cap) : 0;
     case FA_TOXIC: {
         json_t *spec = json_loads(f->toxic_json, 0, NULL);
         rc = proxy_toxic_set(p, "amqp", spec, false, err, cap);
@@ -126,8 +125,7 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
     }
     case FA_COUNT: return 0;
     }
-    if (rc && b) str_copy(err, cap, b->err);
-    return rc;
+    return 0;
 }
 
 static int step_cmp(const void *x, const void *y)
@@ -165,13 +163,14 @@ static void heal(struct timeline *tl)
     char err[600] = "";
     if (b) {
         enum broker_state st = broker_status(b);
-        if (st == BROKER_PAUSED) rc = broker_resume(b);
-        else if (st == BROKER_STOPPED) rc = broker_restart(b);
-        if (rc) snprintf(err, sizeof err, "broker: %.500s", b->err);
+        char why[500] = "";
+        if (st == BROKER_PAUSED) rc = broker_resume(b, why, sizeof why);
+        else if (st == BROKER_STOPPED) rc = broker_restart(b, why, sizeof why);
+        if (rc) snprintf(err, sizeof err, "broker: %s", why);
     }
     if (tl->env.proxy) proxy_reset(tl->env.proxy);
     if (rc) {
-        fprintf(stderr, "loadgen: heal FAILED: %s\n", err);
+        log_note("heal FAILED: %s", err);
         log_step(tl, -1, "heal", false, (double)tl->sc->cfg.duration_ns / 1e9, t0,
                  clock_ns() - tl->env.start_ns, rc, err);
     }
@@ -196,12 +195,12 @@ static void *timeline_main(void *arg)
         int rc = apply(tl, f, steps[i].revert, err, sizeof err);
         uint64_t t1 = clock_ns() - tl->env.start_ns;
         if (!steps[i].revert) tl->injected_ns[steps[i].fault] = rc ? UINT64_MAX : t0;
-        fprintf(stderr, "loadgen: [%6.2fs] %s%s%s%s\n", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
+        log_note("[%6.2fs] %s%s%s%s", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
                 fault_action_name(f->action), rc ? " FAILED: " : "", rc ? err : "");
         /* Steps run one after another: a slow one (a restart takes seconds)
          * delays the next. Said here and in the report, never hidden. */
         if (t0 > steps[i].at_ns + DRIFT_WARN_NS)
-            fprintf(stderr, "loadgen: warning: %s%s planned at %.2fs started %.2fs late (steps run in order)\n",
+            log_note("warning: %s%s planned at %.2fs started %.2fs late (steps run in order)",
                     steps[i].revert ? "revert " : "", fault_action_name(f->action),
                     (double)steps[i].at_ns / 1e9, (double)(t0 - steps[i].at_ns) / 1e9);
         log_step(tl, steps[i].fault, fault_action_name(f->action), steps[i].revert,

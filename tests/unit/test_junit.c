@@ -16,7 +16,8 @@ static char *junit_of(const char *run_text)
     close(fd);
     json_t *run = json_loads(run_text, 0, NULL);
     char *text = NULL;
-    if (run && junit_write(path, run) == 0) {
+    char err[256];
+    if (run && junit_write(path, run, err, sizeof err) == 0) {
         FILE *f = fopen(path, "r");
         text = calloc(1, 8192);
         if (f && text) text[fread(text, 1, 8191, f)] = 0;
