@@ -7,7 +7,7 @@ import time
 from conftest import LOADGEN, SCRATCH, scratch_env, stop_process
 
 
-def run_with_kill(node, tmp_path, *extra):
+def run_with_kill(node, tmp_path, *extra, expect=0):
     out = tmp_path / "r.json"
     p = subprocess.Popen([LOADGEN, "bench", "--uri", node.uri, "--quiet", "--rate", "1000",
                           "--duration", "6s", "--consumer-delay", "2ms", "--prefetch", "20",
@@ -21,8 +21,13 @@ def run_with_kill(node, tmp_path, *extra):
         _, err = p.communicate(timeout=120)
     finally:
         stop_process(p)
-    assert p.returncode == 0, err
-    return json.loads(out.read_text())
+    assert p.returncode == expect, err
+    j = json.loads(out.read_text())
+    # A bench that lost confirmed messages fails (exit 1), and says how many.
+    if expect == 1:
+        assert f"bench FAILED: {j['totals']['lost']} confirmed messages lost" in err, err
+        assert j["verdict"]["status"] == "fail"
+    return j
 
 
 def test_kill9_persistent_confirmed_messages_survive(own_broker, tmp_path):
@@ -40,7 +45,7 @@ def test_kill9_persistent_confirmed_messages_survive(own_broker, tmp_path):
 def test_kill9_transient_messages_are_caught_lost(own_broker, tmp_path):
     # The unsafe control: same run, delivery mode 1. The broker confirms them
     # from memory, and the kill takes the backlog with it.
-    j = run_with_kill(own_broker, tmp_path)
+    j = run_with_kill(own_broker, tmp_path, expect=1)
     t = j["totals"]
     assert t["lost"] > 100, t
     # Each confirmed message was either consumed or lost, never both.

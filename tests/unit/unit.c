@@ -17,6 +17,8 @@ static const struct {
     {"gates", test_gates},
     {"junit", test_junit},
     {"run_schema", test_run_schema},
+    {"config", test_config},
+    {"route", test_route},
 };
 
 int main(void)

@@ -37,5 +37,7 @@ void test_msg_bytes(void);
 void test_gates(void);
 void test_junit(void);
 void test_run_schema(void);
+void test_config(void);
+void test_route(void);
 
 #endif
