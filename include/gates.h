@@ -14,12 +14,12 @@
 enum gate_kind {
     G_LOST, G_UNEXPECTED, G_DUPLICATES, G_UNEXPLAINED_DUPLICATES, G_ORDER_VIOLATIONS,
     G_RECOVERY, G_E2E_P50, G_E2E_P99, G_CONFIRM_P99, G_THROUGHPUT, G_CONSUMED, G_INDETERMINATE,
-    G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_COUNT
+    G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_MISROUTED, G_COUNT
 };
 
 struct gate_def {
     const char *name;      /* as written under expect: */
-    const char *guarantee; /* durability, idempotency, ordering, retry, performance */
+    const char *guarantee; /* durability, idempotency, ordering, retry, routing, performance */
     const char *unit;      /* "ms" (given as a duration), "/s", or "" for counts */
     bool floor;            /* a bare value is a minimum (else a maximum) */
     enum run_key key;      /* its actual value in run.json (RK_COUNT: computed) */

@@ -54,8 +54,10 @@ struct ledger_totals {
     uint64_t duplicates_cross_thread; /* copies another thread had seen first */
     uint64_t effects;                 /* effects applied (idempotent: once per message) */
     uint64_t duplicate_effects;       /* effects beyond one per unique message */
-    bool have_lost;                   /* computable: each message routes to one queue */
-    uint64_t lost, recovered;         /* confirmed never consumed / consumed never confirmed */
+    bool have_lost;                   /* computable: confirms, consumers, a modelled topology */
+    uint64_t lost, recovered;         /* confirmed never consumed / consumed never confirmed, per (message, queue) */
+    bool have_misrouted;              /* computable: consumers, a modelled topology */
+    uint64_t misrouted;               /* messages consumed from a queue their route does not reach */
 };
 /* The categories from the merged sets (m) and the threads' own counts: the
  * copies each thread saw again (dups, of which explained) and the effects

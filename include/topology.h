@@ -5,13 +5,22 @@
 
 #include "amqpc.h"
 #include "config.h"
+#include "route.h"
 
 #include <stdint.h>
 
+/* The routing model of what topology_declare declares (route.h): the
+ * exchange, each queue bound with the routing key (or its own name). 0, or
+ * -1 with the reason (more queues than the model holds). */
+int topology_model(const struct config *cfg, struct route_model *m, char *err, size_t cap);
 /* Returns 0, or -1 with a message naming the object and the broker's reason. */
 int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap);
-/* Declares one queue as the config wants it (a consumer's topology recovery
- * after a reconnect: a non-durable queue lost in a crash comes back empty). */
+/* Topology recovery after a reconnect, as the Java client's automatic
+ * recovery does: the exchange (a non-durable one is gone after a broker
+ * crash) and, for a consumer, its queue (it comes back empty) and binding. */
+int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, const char *queue, char *err,
+                     size_t cap);
+/* Declares one queue as the config wants it. */
 int topology_declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,
                            const char *name, char *err, size_t cap);
 /* "QUEUE.SUFFIX" into buf: the retry pattern's QUEUE.retry and QUEUE.dlq. */

@@ -53,6 +53,7 @@ expect:
   recovery: {max: 10s}
   unavailable: {max: 4s}
   dead_lettered: 0
+  misrouted: 0
   duplicate_effects: {max: 2000}
   consumed: {min: 2000, max: 2000}
   throughput: {min: 200}
@@ -66,7 +67,7 @@ def test_every_gate_passes_on_a_clean_run(broker, tmp_path):
     j, r = scenario(tmp_path, ALL_PASS, broker.uri, expect=0)
     g = gates(j)
     assert {k for k, v in g.items() if v["status"] != "pass"} == set(), r.stdout
-    assert len(g) == 16  # 15 written + faults_failed
+    assert len(g) == 17  # 16 written + faults_failed
     t = j["totals"]
     # 400/s for 5 s: exactly 2,000 distinct messages, all confirmed, all consumed.
     assert t["published"] == 2000  # first publishes; republishes are counted apart
@@ -237,3 +238,37 @@ def test_dead_lettered_fails_when_handlers_park_messages(broker, tmp_path):
     assert 50 <= t["dead_lettered"] <= 300
     assert g["dead_lettered"]["actual"] == t["dead_lettered"] == t["dead_letter_queue"]
     assert t["unique"] == 600 == t["consumed"] + t["dead_lettered"] - t["duplicates_total"]
+
+
+# Two queues behind a direct exchange, each bound with its own name; a third
+# binding that the scenario does not declare (made by hand, like one left
+# over from another run) also routes the first producer's key to the second
+# queue. Every message of producer 0 then comes out of a queue its route
+# does not reach.
+MISROUTE = """\
+name: gates-misroute
+topology: {queue: g-mis, queues: 2, exchange: g-mis-x, exchange_type: direct, durable: true}
+load: {rate: 200, duration: 3s, producers: 2, consumers: 2, heartbeat: 5}
+expect:
+  lost: 0
+  misrouted: 0
+"""
+
+
+def test_misrouted_fails_on_a_binding_the_scenario_did_not_declare(broker, tmp_path):
+    conn = pika.BlockingConnection(amqp_params(broker.uri))
+    ch = conn.channel()
+    ch.exchange_declare("g-mis-x", "direct", durable=True)
+    ch.queue_declare("g-mis-2", durable=True)
+    ch.queue_bind("g-mis-2", "g-mis-x", "g-mis-1")
+    conn.close()
+    try:
+        j, r = scenario(tmp_path, MISROUTE, broker.uri, expect=1)
+    finally:
+        drop(broker.uri, "g-mis-1", "g-mis-2")
+    t, g = j["totals"], gates(j)
+    # Nothing was lost (each message reached the queue its route reaches) ...
+    assert g["lost"]["status"] == "pass" and t["lost"] == 0
+    # ... and each of producer 0's messages came out of g-mis-2 as well.
+    assert t["misrouted"] > 0 and t["unique"] == t["published"] + t["misrouted"]
+    assert failed(j) == {"misrouted"}, r.stdout

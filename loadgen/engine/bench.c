@@ -10,6 +10,7 @@
 #include "proxy.h"
 #include "report.h"
 #include "reporter.h"
+#include "route.h"
 #include "topology.h"
 #include "util.h"
 #include "worker.h"
@@ -37,21 +38,51 @@ static void tracks_of(struct worker *ws, int n, int q, int p, const struct seq_t
     for (int t = 0; t < n; t++) tr[t] = ws[t].track[q] ? &ws[t].track[q][p] : NULL;
 }
 
-/* Every producer's confirmed set against the union of what came out of its queue. */
+/* Per producer and queue: every confirmed message must have come out of
+ * every queue its route reaches (lost: it did not; recovered: consumed
+ * though never confirmed), and none out of a queue it does not reach
+ * (misrouted). Jepsen's total-queue check, once per (message, queue). */
 static void durability(struct worker *ws, int n, const struct config *cfg, struct ledger_totals *s)
 {
-    s->have_lost = !cfg->exchange[0] && cfg->confirm && cfg->consumers;
-    if (!s->have_lost) return;
+    bool modelled = !cfg->exchange[0] || cfg->queues <= ROUTE_MAX_QUEUES;
+    s->have_lost = cfg->confirm && cfg->consumers && modelled;
+    s->have_misrouted = cfg->consumers && modelled;
+    if (!s->have_misrouted) return;
+    struct route_model *model = NULL;
+    char err[300];
+    if (cfg->exchange[0]) {
+        model = xmalloc(sizeof *model);
+        if (topology_model(cfg, model, err, sizeof err)) {
+            log_info("no routing model (%s): lost and misrouted unknown", err);
+            s->have_lost = s->have_misrouted = false;
+            free(model);
+            return;
+        }
+    }
     const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    bool *to = xcalloc(ROUTE_MAX_QUEUES, sizeof *to);
     for (int t = 0; t < n; t++) {
         for (int i = 0; i < ws[t].nagents; i++) {
             struct agent *a = &ws[t].agents[i];
             if (!a->producer) continue;
-            tracks_of(ws, n, a->queue_idx, a->id, tr);
-            ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, n, &s->lost, &s->recovered);
+            /* its own queue on the default exchange, else what the model says */
+            if (model) route_message(model, cfg->exchange, a->routing_key, NULL, 0, to);
+            for (int q = 0; q < cfg->queues; q++) {
+                bool reaches = model ? to[q] : q == a->queue_idx;
+                tracks_of(ws, n, q, a->id, tr);
+                if (reaches && s->have_lost) {
+                    ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, n, &s->lost, &s->recovered);
+                } else if (!reaches) {
+                    struct ledger_merge m = {0};
+                    ledger_merge(tr, n, &m);
+                    s->misrouted += m.unique;
+                }
+            }
         }
     }
+    free(to);
     free(tr);
+    free(model);
 }
 
 /* Unions every worker's sequence bitmaps per (queue, producer): messages
@@ -225,6 +256,7 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     run_set(j, RK_T_DUPLICATE_EFFECTS, json_integer((json_int_t)sq->duplicate_effects));
     run_set(j, RK_T_LOST, sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
     run_set(j, RK_T_RECOVERED, sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
+    run_set(j, RK_T_MISROUTED, sq->have_misrouted ? json_integer((json_int_t)sq->misrouted) : json_null());
     /* The broker's own count of what handlers parked: it must equal dead_lettered. */
     run_set(j, RK_T_DEAD_LETTER_QUEUE, dlq_depth >= 0 ? json_integer(dlq_depth) : json_null());
     double m = r->measured_s > 0 ? r->measured_s : 1;

@@ -7,6 +7,7 @@
  * what the broker nacked, has an unknown fate; it is republished first after
  * the reconnect, same sequence, attempt + 1, same intended time (so the
  * outage shows in its latency). --no-republish models a naive client. */
+#include "topology.h"
 #include "util.h"
 #include "worker.h"
 
@@ -67,6 +68,9 @@ int producer_setup(struct agent *a, char *err, size_t cap)
     struct conn *c = a->conn;
     a->next_tag = 1;
     a->ring_head = a->ring_count = 0;
+    /* A non-durable exchange is gone after a broker crash: publishing to it
+     * would close the channel at every attempt. */
+    if (!c->w->cfg->predeclared && topology_recover(c->amqp, a->channel, c->w->cfg, NULL, err, cap)) return -1;
     if (!c->w->cfg->confirm) return 0;
     amqp_confirm_select(c->amqp, (amqp_channel_t)a->channel);
     return amqpc_check(c->amqp, "confirm.select", err, cap);

@@ -83,29 +83,66 @@ static int declare_side_queues(amqp_connection_state_t c, const struct config *c
     return amqpc_check(c, what, err, cap);
 }
 
+/* The exchange, as topology_declare declares it. */
+static int declare_exchange(amqp_connection_state_t c, int channel, const struct config *cfg, char *err, size_t cap)
+{
+    char what[400];
+    amqp_exchange_declare(c, (amqp_channel_t)channel, amqp_cstring_bytes(cfg->exchange),
+                          amqp_cstring_bytes(cfg->exchange_type), 0, cfg->durable, 0, 0, amqp_empty_table);
+    snprintf(what, sizeof what, "declare exchange '%s'", cfg->exchange);
+    return amqpc_check(c, what, err, cap);
+}
+
+static int bind_queue(amqp_connection_state_t c, int channel, const struct config *cfg, const char *name, char *err,
+                      size_t cap)
+{
+    char what[400];
+    const char *key = cfg->routing_key ? cfg->routing_key : name;
+    amqp_queue_bind(c, (amqp_channel_t)channel, amqp_cstring_bytes(name), amqp_cstring_bytes(cfg->exchange),
+                    amqp_cstring_bytes(key), amqp_empty_table);
+    snprintf(what, sizeof what, "bind queue '%s' to '%s'", name, cfg->exchange);
+    return amqpc_check(c, what, err, cap);
+}
+
+int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, const char *queue, char *err,
+                     size_t cap)
+{
+    if (cfg->exchange[0] && declare_exchange(c, channel, cfg, err, cap)) return -1;
+    if (!queue) return 0;
+    if (topology_declare_queue(c, channel, cfg, queue, err, cap)) return -1;
+    return cfg->exchange[0] ? bind_queue(c, channel, cfg, queue, err, cap) : 0;
+}
+
+int topology_model(const struct config *cfg, struct route_model *m, char *err, size_t cap)
+{
+    char name[256];
+    route_init(m);
+    int type = route_xtype_parse(cfg->exchange_type);
+    if (!cfg->exchange[0]) return snprintf(err, cap, "the default exchange needs no model"), -1;
+    if (type < 0) return snprintf(err, cap, "exchange type '%s' is not modelled", cfg->exchange_type), -1;
+    if (route_add_exchange(m, cfg->exchange, type, err, cap) < 0) return -1;
+    for (int i = 0; i < cfg->queues; i++) {
+        config_queue_name(cfg, i, name, sizeof name);
+        if (route_add_queue(m, name, err, cap) < 0) return -1;
+        /* as topology_declare binds: the routing key, or the queue's name */
+        if (route_bind(m, cfg->exchange, name, false, cfg->routing_key ? cfg->routing_key : name, NULL, 0, false,
+                       err, cap))
+            return -1;
+    }
+    return 0;
+}
+
 int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap)
 {
-    char what[400], name[256];
+    char name[256];
     amqp_channel_open(c, 1);
     if (amqpc_check(c, "channel.open", err, cap)) return -1;
-    if (cfg->exchange[0]) {
-        amqp_exchange_declare(c, 1, amqp_cstring_bytes(cfg->exchange),
-                              amqp_cstring_bytes(cfg->exchange_type), 0, cfg->durable, 0, 0,
-                              amqp_empty_table);
-        snprintf(what, sizeof what, "declare exchange '%s'", cfg->exchange);
-        if (amqpc_check(c, what, err, cap)) return -1;
-    }
+    if (cfg->exchange[0] && declare_exchange(c, 1, cfg, err, cap)) return -1;
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
         if (config_retrying(cfg) && declare_side_queues(c, cfg, name, err, cap)) return -1;
         if (topology_declare_queue(c, 1, cfg, name, err, cap)) return -1;
-        if (cfg->exchange[0]) {
-            const char *key = cfg->routing_key ? cfg->routing_key : name;
-            amqp_queue_bind(c, 1, amqp_cstring_bytes(name), amqp_cstring_bytes(cfg->exchange),
-                            amqp_cstring_bytes(key), amqp_empty_table);
-            snprintf(what, sizeof what, "bind queue '%s' to '%s'", name, cfg->exchange);
-            if (amqpc_check(c, what, err, cap)) return -1;
-        }
+        if (cfg->exchange[0] && bind_queue(c, 1, cfg, name, err, cap)) return -1;
     }
     return 0;
 }

@@ -1,4 +1,5 @@
 #include "scenario.h"
+#include "route.h"
 #include "toxic.h"
 #include "units.h"
 #include "util.h"
@@ -351,10 +352,15 @@ static const char *not_computable(const struct config *cfg, enum gate_kind g)
 {
     switch (g) {
     case G_LOST:
-        if (cfg->exchange[0]) return "needs the default exchange (with a named exchange a message may route to any number of queues)";
+        if (cfg->exchange[0] && cfg->queues > ROUTE_MAX_QUEUES)
+            return "more queues behind the exchange than the routing model holds (256)";
         if (!cfg->confirm) return "needs publisher confirms (load.confirm): 'lost' means confirmed and never consumed";
         if (!cfg->consumers) return "needs consumers";
         return NULL;
+    case G_MISROUTED:
+        if (cfg->exchange[0] && cfg->queues > ROUTE_MAX_QUEUES)
+            return "more queues behind the exchange than the routing model holds (256)";
+        return cfg->consumers ? NULL : "needs consumers";
     case G_CONFIRM_P99:
         return cfg->confirm && cfg->producers ? NULL : "needs producers with publisher confirms";
     case G_CONSUMED: case G_THROUGHPUT: case G_E2E_P50: case G_E2E_P99: case G_DUPLICATES:
