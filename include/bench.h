@@ -17,6 +17,7 @@ struct bench_env {
     struct broker *broker;
     struct proxy_server *proxy;
     uint64_t start_ns;   /* CLOCK_MONOTONIC start of publishing */
+    const struct amqpc_target *target; /* the broker itself, never through the proxy */
 };
 
 struct bench_hooks {

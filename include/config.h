@@ -56,6 +56,13 @@ struct config {
     int n_queue_args;
     bool durable, predeclared, keep_queues;
     char *exchange, *exchange_type, *routing_key;
+    /* --routing-keys: each message's key drawn by weight (route_pick) */
+    char *routing_keys[CONFIG_MAX_ARGS];
+    unsigned routing_weights[CONFIG_MAX_ARGS];
+    int n_routing_keys;
+    /* --binding-keys: queue i bound with binding_keys[i] */
+    char *binding_keys[CONFIG_MAX_ARGS];
+    int n_binding_keys;
     char *stream_offset;
     uint64_t duration_ns, warmup_ns, drain_timeout_ns;
     uint64_t messages;            /* total to publish; 0 = until duration */
@@ -89,6 +96,10 @@ int config_validate(struct config *c, char *err, size_t cap);
 /* Parses "key=value" with typed value (integer, true/false, else string). */
 int config_parse_arg(const char *kv, struct config_arg *out);
 
+/* The key queue i is bound with, and the key of producer p's message seq
+ * (behind a named exchange). */
+const char *config_binding_key(const struct config *c, int i, const char *queue);
+const char *config_message_key(const struct config *c, int producer, uint64_t seq, const char *queue);
 /* Queue name i (0-based) for this config. Writes into buf. */
 const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap);
 const char *config_queue_type_name(enum queue_type t);

@@ -58,6 +58,8 @@ struct ledger_totals {
     uint64_t lost, recovered;         /* confirmed never consumed / consumed never confirmed, per (message, queue) */
     bool have_misrouted;              /* computable: consumers, a modelled topology */
     uint64_t misrouted;               /* messages consumed from a queue their route does not reach */
+    bool have_unroutable;             /* computable: confirms, a modelled topology */
+    uint64_t unroutable;              /* confirmed, routed to no queue, not mandatory */
 };
 /* The categories from the merged sets (m) and the threads' own counts: the
  * copies each thread saw again (dups, of which explained) and the effects
@@ -73,5 +75,11 @@ void ledger_totals_finish(struct ledger_totals *t, const struct ledger_merge *m,
  * never confirmed was recovered. */
 void ledger_durability(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
                        const struct seq_track *const *tr, int n, uint64_t *lost, uint64_t *recovered);
+/* The same for one queue that must hold only some of the producer's
+ * sequences (bit s of route set: message s routes to this queue): lost and
+ * recovered among those, and misrouted, the others that came out of it. */
+void ledger_durability_routed(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
+                              const uint64_t *route, const struct seq_track *const *tr, int n, uint64_t *lost,
+                              uint64_t *recovered, uint64_t *misrouted);
 
 #endif

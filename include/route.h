@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ROUTE_MAX_EXCHANGES 64
 #define ROUTE_MAX_QUEUES 256
@@ -81,6 +82,10 @@ int route_unbind(struct route_model *m, const char *source, const char *dest, bo
  * counted. */
 int route_message(const struct route_model *m, const char *exchange, const char *key,
                   const struct route_header *headers, int nheaders, bool to_queue[ROUTE_MAX_QUEUES]);
+
+/* Which of n keys (weights w) message seq of producer p carries: a hash of
+ * (p, seq), so a republish keeps its key and the checker recomputes it. */
+int route_pick(const unsigned *w, int n, uint32_t producer, uint64_t seq);
 
 /* Topic matching alone: does routing key match binding pattern? */
 bool route_topic_match(const char *pattern, const char *key);

@@ -65,6 +65,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(T_LOST, "totals.lost", RS_INT_NULL, 0, "lost (confirmed, never consumed)")                         \
     X(T_RECOVERED, "totals.recovered", RS_INT_NULL, 0, "recovered (consumed, never confirmed)")          \
     X(T_MISROUTED, "totals.misrouted", RS_INT_NULL, 0, "misrouted (in a queue their route does not reach)") \
+    X(T_UNROUTABLE, "totals.unroutable", RS_INT_NULL, 0, "unroutable (confirmed, routed to no queue)")   \
     X(T_GAPS, "totals.gaps", RS_INT, 0, "gaps (missing below the highest)")                              \
     X(T_DUPLICATES, "totals.duplicates", RS_INT, 0, "copies seen by the consumer threads")               \
     X(T_DUPLICATES_TOTAL, "totals.duplicates_total", RS_INT, 0, "duplicates")                            \

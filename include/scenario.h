@@ -13,7 +13,9 @@
 enum fault_action {
     FA_KILL, FA_STOP, FA_START, FA_RESTART, FA_PAUSE, FA_RESUME, /* the embedded broker */
     FA_TOXIC, FA_UNTOXIC, FA_DOWN, FA_UP, FA_DISCONNECT,         /* the proxy */
-    FA_EXEC, FA_WAIT, FA_COUNT
+    FA_EXEC, FA_WAIT,
+    FA_UNBIND, FA_BIND,                                          /* the topology */
+    FA_COUNT
 };
 
 struct fault {
@@ -23,10 +25,11 @@ struct fault {
     char *toxic_name;          /* FA_TOXIC/FA_UNTOXIC: its name */
     char *command;             /* FA_EXEC */
     uint64_t timeout_ns;       /* FA_EXEC / FA_WAIT */
+    char *queue, *key;         /* FA_UNBIND / FA_BIND: the queue's binding to the exchange */
     int line;
 };
 
-#define SCENARIO_MAX_GATES 16
+#define SCENARIO_MAX_GATES 32
 
 struct scenario {
     char *path, *name, *description;

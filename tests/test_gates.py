@@ -54,6 +54,7 @@ expect:
   unavailable: {max: 4s}
   dead_lettered: 0
   misrouted: 0
+  unroutable: 0
   duplicate_effects: {max: 2000}
   consumed: {min: 2000, max: 2000}
   throughput: {min: 200}
@@ -67,7 +68,7 @@ def test_every_gate_passes_on_a_clean_run(broker, tmp_path):
     j, r = scenario(tmp_path, ALL_PASS, broker.uri, expect=0)
     g = gates(j)
     assert {k for k, v in g.items() if v["status"] != "pass"} == set(), r.stdout
-    assert len(g) == 17  # 16 written + faults_failed
+    assert len(g) == 18  # 17 written + faults_failed
     t = j["totals"]
     # 400/s for 5 s: exactly 2,000 distinct messages, all confirmed, all consumed.
     assert t["published"] == 2000  # first publishes; republishes are counted apart
@@ -272,3 +273,32 @@ def test_misrouted_fails_on_a_binding_the_scenario_did_not_declare(broker, tmp_p
     # ... and each of producer 0's messages came out of g-mis-2 as well.
     assert t["misrouted"] > 0 and t["unique"] == t["published"] + t["misrouted"]
     assert failed(j) == {"misrouted"}, r.stdout
+
+
+# A topic exchange whose bindings take orders only; a quarter of the
+# messages carry an invoice key that no binding matches. Without mandatory
+# the broker confirms and drops them: unroutable, and not lost (no queue was
+# meant to get them).
+UNROUTABLE = """\
+name: gates-unroutable
+topology: {queue: g-unr, queues: 2, exchange: g-unr-x, exchange_type: topic, durable: true,
+           binding_keys: "orders.*.created,orders.#"}
+load: {rate: 400, duration: 3s, producers: 1, consumers: 2, heartbeat: 5,
+       routing_keys: "orders.eu.created:2,orders.us.paid,invoices.paid"}
+expect:
+  lost: 0
+  misrouted: 0
+  unroutable: 0
+"""
+
+
+def test_unroutable_fails_on_keys_no_binding_matches(broker, tmp_path):
+    try:
+        j, r = scenario(tmp_path, UNROUTABLE, broker.uri, expect=1)
+    finally:
+        drop(broker.uri, "g-unr-1", "g-unr-2")
+    t = j["totals"]
+    assert t["published"] == t["confirmed"] == 1200 and t["lost"] == 0 and t["misrouted"] == 0
+    # about a quarter (weights 2:1:1), and exactly the messages that reached no queue
+    assert 200 < t["unroutable"] < 400
+    assert failed(j) == {"unroutable"}, r.stdout

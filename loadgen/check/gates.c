@@ -24,6 +24,7 @@ const struct gate_def gate_defs[G_COUNT] = {
     [G_DEAD_LETTERED] = {"dead_lettered", "retry", "", false, RK_T_DEAD_LETTERED, 1, RK_COUNT},
     [G_UNAVAILABLE] = {"unavailable", "retry", "ms", false, RK_AV_LONGEST_NO_CONFIRM, 1000, RK_COUNT},
     [G_MISROUTED] = {"misrouted", "routing", "", false, RK_T_MISROUTED, 1, RK_COUNT},
+    [G_UNROUTABLE] = {"unroutable", "routing", "", false, RK_T_UNROUTABLE, 1, RK_COUNT},
 };
 
 static const char *const status_names[] = {"pass", "fail", "unknown"};

@@ -112,6 +112,26 @@ void ledger_merge(const struct seq_track *const *tr, int n, struct ledger_merge 
     m->gaps += highest - uni;
 }
 
+void ledger_durability_routed(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
+                              const uint64_t *route, const struct seq_track *const *tr, int n, uint64_t *lost,
+                              uint64_t *recovered, uint64_t *misrouted)
+{
+    uint64_t words = last / 64 + 1;
+    for (uint64_t wd = 0; wd < words; wd++) {
+        uint64_t conf = wd < confirmed_nbits / 64 ? confirmed[wd] : 0;
+        uint64_t cons = ledger_union_word(tr, n, wd), in = route[wd];
+        *lost += (uint64_t)__builtin_popcountll(conf & in & ~cons);
+        *recovered += (uint64_t)__builtin_popcountll(cons & in & ~conf);
+        *misrouted += (uint64_t)__builtin_popcountll(cons & ~in);
+    }
+    /* copies of sequences above last (none are published) are misrouted too */
+    uint64_t nbits = 0;
+    for (int t = 0; t < n; t++)
+        if (tr[t] && tr[t]->nbits > nbits) nbits = tr[t]->nbits;
+    for (uint64_t wd = words; wd < nbits / 64; wd++)
+        *misrouted += (uint64_t)__builtin_popcountll(ledger_union_word(tr, n, wd));
+}
+
 void ledger_durability(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
                        const struct seq_track *const *tr, int n, uint64_t *lost, uint64_t *recovered)
 {

@@ -5,6 +5,22 @@
 
 #include <string.h>
 
+int route_pick(const unsigned *w, int n, uint32_t producer, uint64_t seq)
+{
+    uint64_t total = 0, x = seq ^ ((uint64_t)producer << 40) ^ 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < n; i++) total += w[i];
+    if (n <= 1 || !total) return 0;
+    x ^= x >> 30, x *= 0xbf58476d1ce4e5b9ULL; /* splitmix64's finalizer */
+    x ^= x >> 27, x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    uint64_t r = x % total;
+    for (int i = 0; i < n; i++) {
+        if (r < w[i]) return i;
+        r -= w[i];
+    }
+    return n - 1;
+}
+
 void route_init(struct route_model *m)
 {
     memset(m, 0, sizeof *m);

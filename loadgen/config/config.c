@@ -1,4 +1,5 @@
 #include "config.h"
+#include "route.h"
 #include "units.h"
 #include "util.h"
 
@@ -44,6 +45,8 @@ void config_free(struct config *c)
     free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path), free(c->proxy_api);
     free(c->report_dir), free(c->name);
     for (int i = 0; i < c->n_proxy_toxics; i++) free(c->proxy_toxics[i]);
+    for (int i = 0; i < c->n_routing_keys; i++) free(c->routing_keys[i]);
+    for (int i = 0; i < c->n_binding_keys; i++) free(c->binding_keys[i]);
     for (int i = 0; i < c->n_queue_args; i++) free(c->queue_args[i].key), free(c->queue_args[i].str);
     memset(c, 0, sizeof *c);
 }
@@ -136,6 +139,9 @@ void config_usage(FILE *f)
         "  -e, --exchange NAME       publish through this exchange (default: the default one)\n"
         "  --exchange-type T         direct|fanout|topic|headers (default direct)\n"
         "  -k, --routing-key KEY     routing key (default: the queue name)\n"
+        "  --routing-keys K[:W],..   each message's key drawn from these by weight W\n"
+        "                            (default 1), e.g. orders.eu.created:3,orders.us.paid\n"
+        "  --binding-keys B1,B2,..   queue i bound with Bi (topic patterns: * and #)\n"
         "  --predeclared             use existing queues/exchange; declare nothing\n"
         "  --keep-queues             do not delete the queues loadgen declared\n"
         "  --stream-offset OFF       x-stream-offset for stream consumers (default next)\n"
@@ -191,6 +197,64 @@ static int dur_opt(const char *val, uint64_t *out, char *err, size_t cap)
     return 0;
 }
 
+/* "k1:3,k2" into keys (and weights, 1 by default), replacing an earlier
+ * list only when the whole new one is good. */
+static int key_list(const char *v, bool weighted, char **keys, unsigned *weights, int *n, char *err, size_t cap)
+{
+    char *k[CONFIG_MAX_ARGS];
+    unsigned w[CONFIG_MAX_ARGS];
+    int m = 0, rc = 0;
+    for (const char *s = v;;) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        w[m] = 1;
+        const char *colon = weighted ? memrchr(s, ':', len) : NULL;
+        if (colon && colon[1] >= '0' && colon[1] <= '9') {
+            char *e;
+            unsigned long x = strtoul(colon + 1, &e, 10);
+            if (e != s + len || x < 1 || x > 1000000) {
+                rc = bad(err, cap, v, "keys with weights from 1 to 1000000 (KEY:W)");
+                break;
+            }
+            w[m] = (unsigned)x;
+            len = (size_t)(colon - s);
+        }
+        if (len > 255 || m == CONFIG_MAX_ARGS) {
+            rc = bad(err, cap, v, "a list of at most 32 keys of at most 255 bytes");
+            break;
+        }
+        k[m] = xmalloc(len + 1);
+        memcpy(k[m], s, len);
+        k[m++][len] = 0;
+        if (!end) break;
+        s = end + 1;
+    }
+    if (rc) {
+        for (int i = 0; i < m; i++) free(k[i]);
+        return rc;
+    }
+    for (int i = 0; i < *n; i++) free(keys[i]);
+    for (int i = 0; i < m; i++) {
+        keys[i] = k[i];
+        if (weights) weights[i] = w[i];
+    }
+    *n = m;
+    return 0;
+}
+
+const char *config_binding_key(const struct config *c, int i, const char *queue)
+{
+    if (i < c->n_binding_keys) return c->binding_keys[i];
+    return c->routing_key ? c->routing_key : queue;
+}
+
+const char *config_message_key(const struct config *c, int producer, uint64_t seq, const char *queue)
+{
+    if (c->n_routing_keys)
+        return c->routing_keys[route_pick(c->routing_weights, c->n_routing_keys, (uint32_t)producer, seq)];
+    return c->routing_key ? c->routing_key : queue;
+}
+
 static void set_str(char **dst, const char *v)
 {
     free(*dst);
@@ -201,7 +265,7 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
+    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS,
 };
 
 static const struct option o[] = {
@@ -236,6 +300,8 @@ static const struct option o[] = {
     {"exchange", required_argument, NULL, 'e'},
     {"exchange-type", required_argument, NULL, O_XTYPE},
     {"routing-key", required_argument, NULL, 'k'},
+    {"routing-keys", required_argument, NULL, O_RKEYS},
+    {"binding-keys", required_argument, NULL, O_BKEYS},
     {"predeclared", no_argument, NULL, O_PREDECL},
     {"keep-queues", no_argument, NULL, O_KEEP},
     {"stream-offset", required_argument, NULL, O_SOFF},
@@ -326,6 +392,8 @@ int config_apply(struct config *c, const char *option, const char *value, char *
         set_str(&c->exchange_type, v);
         break;
     case 'k': set_str(&c->routing_key, v); break;
+    case O_RKEYS: return key_list(v, true, c->routing_keys, c->routing_weights, &c->n_routing_keys, err, cap);
+    case O_BKEYS: return key_list(v, false, c->binding_keys, NULL, &c->n_binding_keys, err, cap);
     case O_PREDECL: c->predeclared = true; break;
     case O_KEEP: c->keep_queues = true; break;
     case O_SOFF: set_str(&c->stream_offset, v); break;
@@ -506,6 +574,11 @@ int config_validate(struct config *c, char *err, size_t cap)
             return -1;
         }
     }
+    if ((c->n_routing_keys || c->n_binding_keys) && !c->exchange[0])
+        return snprintf(err, cap, "--routing-keys and --binding-keys need an --exchange"), -1;
+    if (c->n_binding_keys && c->n_binding_keys != c->queues)
+        return snprintf(err, cap, "--binding-keys gives %d keys for %d queues: one per queue", c->n_binding_keys,
+                        c->queues), -1;
     /* One thread sees every consumer's deliveries in one order. */
     if (c->order_by_queue) c->threads = 1;
     int agents = c->producers + c->consumers;

@@ -38,6 +38,44 @@ static void tracks_of(struct worker *ws, int n, int q, int p, const struct seq_t
     for (int t = 0; t < n; t++) tr[t] = ws[t].track[q] ? &ws[t].track[q][p] : NULL;
 }
 
+/* Producer a's messages behind a named exchange: which queues each key
+ * reaches (the model), which key each sequence carried (route_pick), then
+ * per queue the sequences it must hold; confirmed messages whose key
+ * reaches no queue are unroutable (returned instead, with mandatory). */
+static void routed_durability(struct worker *ws, int n, const struct config *cfg, const struct route_model *model,
+                              const struct agent *a, const struct seq_track **tr, struct ledger_totals *s)
+{
+    uint64_t last = a->seq - 1, words = last / 64 + 1;
+    int nk = cfg->n_routing_keys ? cfg->n_routing_keys : 1;
+    bool (*to)[ROUTE_MAX_QUEUES] = xcalloc((size_t)nk, sizeof *to);
+    for (int k = 0; k < nk; k++)
+        route_message(model, cfg->exchange, cfg->n_routing_keys ? cfg->routing_keys[k] : a->routing_key, NULL, 0,
+                      to[k]);
+    unsigned char *key = xcalloc(last + 1, 1);
+    for (uint64_t q = 1; nk > 1 && q <= last; q++)
+        key[q] = (unsigned char)route_pick(cfg->routing_weights, nk, (uint32_t)a->id, q);
+    uint64_t *route = xcalloc(words, sizeof *route), *reached = xcalloc(words, sizeof *reached);
+    uint64_t lost = 0, recovered = 0, misrouted = 0;
+    for (int q = 0; q < cfg->queues; q++) {
+        memset(route, 0, words * sizeof *route);
+        for (uint64_t sq = 1; sq <= last; sq++)
+            if (to[key[sq]][q]) route[sq >> 6] |= 1ULL << (sq & 63);
+        for (uint64_t wd = 0; wd < words; wd++) reached[wd] |= route[wd];
+        tracks_of(ws, n, q, a->id, tr);
+        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, route, tr, n, &lost, &recovered, &misrouted);
+    }
+    if (s->have_lost) s->lost += lost, s->recovered += recovered;
+    s->misrouted += misrouted;
+    for (uint64_t wd = 0; s->have_unroutable && wd < words; wd++) {
+        uint64_t conf = wd < a->confirmed_nbits / 64 ? a->confirmed[wd] : 0;
+        s->unroutable += (uint64_t)__builtin_popcountll(conf & ~reached[wd]);
+    }
+    free(route);
+    free(reached);
+    free(key);
+    free(to);
+}
+
 /* Per producer and queue: every confirmed message must have come out of
  * every queue its route reaches (lost: it did not; recovered: consumed
  * though never confirmed), and none out of a queue it does not reach
@@ -47,32 +85,37 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
     bool modelled = !cfg->exchange[0] || cfg->queues <= ROUTE_MAX_QUEUES;
     s->have_lost = cfg->confirm && cfg->consumers && modelled;
     s->have_misrouted = cfg->consumers && modelled;
-    if (!s->have_misrouted) return;
+    /* with mandatory the broker returns them: `returned`, not unroutable */
+    s->have_unroutable = cfg->confirm && modelled;
+    if (!s->have_misrouted && !s->have_unroutable) return;
     struct route_model *model = NULL;
     char err[300];
     if (cfg->exchange[0]) {
         model = xmalloc(sizeof *model);
         if (topology_model(cfg, model, err, sizeof err)) {
-            log_info("no routing model (%s): lost and misrouted unknown", err);
-            s->have_lost = s->have_misrouted = false;
+            log_info("no routing model (%s): lost, misrouted and unroutable unknown", err);
+            s->have_lost = s->have_misrouted = s->have_unroutable = false;
             free(model);
             return;
         }
     }
     const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
-    bool *to = xcalloc(ROUTE_MAX_QUEUES, sizeof *to);
     for (int t = 0; t < n; t++) {
         for (int i = 0; i < ws[t].nagents; i++) {
             struct agent *a = &ws[t].agents[i];
             if (!a->producer) continue;
-            /* its own queue on the default exchange, else what the model says */
-            if (model) route_message(model, cfg->exchange, a->routing_key, NULL, 0, to);
+            if (model) {
+                routed_durability(ws, n, cfg, model, a, tr, s);
+                continue;
+            }
+            /* the default exchange: its own queue, and only that one */
             for (int q = 0; q < cfg->queues; q++) {
-                bool reaches = model ? to[q] : q == a->queue_idx;
                 tracks_of(ws, n, q, a->id, tr);
-                if (reaches && s->have_lost) {
-                    ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, n, &s->lost, &s->recovered);
-                } else if (!reaches) {
+                if (q == a->queue_idx) {
+                    if (s->have_lost)
+                        ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, n, &s->lost,
+                                          &s->recovered);
+                } else {
                     struct ledger_merge m = {0};
                     ledger_merge(tr, n, &m);
                     s->misrouted += m.unique;
@@ -80,7 +123,7 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
             }
         }
     }
-    free(to);
+    if (cfg->mandatory) s->unroutable = 0;
     free(tr);
     free(model);
 }
@@ -257,6 +300,7 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     run_set(j, RK_T_LOST, sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
     run_set(j, RK_T_RECOVERED, sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
     run_set(j, RK_T_MISROUTED, sq->have_misrouted ? json_integer((json_int_t)sq->misrouted) : json_null());
+    run_set(j, RK_T_UNROUTABLE, sq->have_unroutable ? json_integer((json_int_t)sq->unroutable) : json_null());
     /* The broker's own count of what handlers parked: it must equal dead_lettered. */
     run_set(j, RK_T_DEAD_LETTER_QUEUE, dlq_depth >= 0 ? json_integer(dlq_depth) : json_null());
     double m = r->measured_s > 0 ? r->measured_s : 1;
@@ -482,7 +526,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
             cfg.producers, cfg.consumers, nworkers, run.target.uri_redacted, version);
 
     if (hooks && hooks->started) {
-        struct bench_env env = {have_broker ? &broker : NULL, proxy, run.start_ns};
+        struct bench_env env = {have_broker ? &broker : NULL, proxy, run.start_ns, &adm.target};
         hooks->started(hooks->ctx, &env);
     }
     struct drain drain = {.last_change = clock_ns(), .still_queued = -1};

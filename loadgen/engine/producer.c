@@ -132,7 +132,8 @@ static void publish(struct agent *a, uint64_t seq, uint32_t attempt, uint64_t in
     }
     msg_encode(a->body, &h, a->payload_crc);
     size_t len = MSG_HEADER_LEN + a->payload_len;
-    wire_publish(&c->out, (uint16_t)a->channel, cfg->exchange, a->routing_key, cfg->mandatory,
+    const char *key = cfg->exchange[0] ? config_message_key(cfg, a->id, seq, a->routing_key) : a->routing_key;
+    wire_publish(&c->out, (uint16_t)a->channel, cfg->exchange, key, cfg->mandatory,
                  cfg->persistent ? 2 : 1, a->body, len, c->frame_max);
     w->counters[attempt > 1 ? ST_REPUBLISHED : ST_PUBLISHED]++;
     c->bytes_since_check += len + 32;

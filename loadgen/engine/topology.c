@@ -97,7 +97,10 @@ static int bind_queue(amqp_connection_state_t c, int channel, const struct confi
                       size_t cap)
 {
     char what[400];
-    const char *key = cfg->routing_key ? cfg->routing_key : name;
+    char qn[256];
+    int i = 0;
+    while (i < cfg->queues && strcmp(config_queue_name(cfg, i, qn, sizeof qn), name)) i++;
+    const char *key = config_binding_key(cfg, i, name);
     amqp_queue_bind(c, (amqp_channel_t)channel, amqp_cstring_bytes(name), amqp_cstring_bytes(cfg->exchange),
                     amqp_cstring_bytes(key), amqp_empty_table);
     snprintf(what, sizeof what, "bind queue '%s' to '%s'", name, cfg->exchange);
@@ -124,9 +127,8 @@ int topology_model(const struct config *cfg, struct route_model *m, char *err, s
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
         if (route_add_queue(m, name, err, cap) < 0) return -1;
-        /* as topology_declare binds: the routing key, or the queue's name */
-        if (route_bind(m, cfg->exchange, name, false, cfg->routing_key ? cfg->routing_key : name, NULL, 0, false,
-                       err, cap))
+        /* as topology_declare binds */
+        if (route_bind(m, cfg->exchange, name, false, config_binding_key(cfg, i, name), NULL, 0, false, err, cap))
             return -1;
     }
     return 0;

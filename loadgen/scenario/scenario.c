@@ -15,7 +15,7 @@
 
 static const char *const action_names[FA_COUNT] = {
     "kill", "stop", "start", "restart", "pause", "resume", "toxic", "untoxic", "down", "up",
-    "disconnect", "exec", "wait",
+    "disconnect", "exec", "wait", "unbind", "bind",
 };
 
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
@@ -165,7 +165,7 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
                 if (!strcmp(a, action_names[i])) f.action = (enum fault_action)i;
             if (a && f.action == FA_COUNT)
                 err_at(x, v, sub, "unknown action '%s' (kill, stop, start, restart, pause, resume, "
-                                  "toxic, untoxic, down, up, disconnect, exec, wait)", a);
+                                  "toxic, untoxic, down, up, disconnect, exec, wait, unbind, bind)", a);
         } else if (!strcmp(k, "toxic")) {
             if (is_map(x, v, sub)) toxic = v;
         } else if (!strcmp(k, "name")) {
@@ -174,8 +174,15 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
         } else if (!strcmp(k, "command")) {
             const char *s = want_scalar(x, v, sub);
             if (s) f.command = xstrdup(s);
+        } else if (!strcmp(k, "queue") || !strcmp(k, "key")) {
+            const char *s = want_scalar(x, v, sub);
+            if (s) {
+                char **dst = k[0] == 'q' ? &f.queue : &f.key;
+                free(*dst);
+                *dst = xstrdup(s);
+            }
         } else
-            err_at(x, node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout)");
+            err_at(x, node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout, queue, key)");
     }
     if (!have_at) err_at(x, n, field, "needs 'at: <time since start>'");
     if (f.action == FA_COUNT) {
@@ -186,6 +193,18 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
         err_at(x, n, field, "action untoxic needs 'name: <toxic name>'");
     } else if (f.action == FA_EXEC && !f.command) {
         err_at(x, n, field, "action exec needs 'command: <shell command>'");
+    } else if (f.action == FA_UNBIND || f.action == FA_BIND) {
+        /* One of the scenario's own queues, bound to its exchange: the
+         * checker's model keeps the declared binding, so what the broker
+         * stops routing is found missing. */
+        char qn[256];
+        int qi = -1;
+        for (int i = 0; f.queue && i < sc->cfg.queues; i++)
+            if (!strcmp(config_queue_name(&sc->cfg, i, qn, sizeof qn), f.queue)) qi = i;
+        if (!sc->cfg.exchange[0]) err_at(x, n, field, "action %s needs topology.exchange", action_names[f.action]);
+        else if (!f.queue) err_at(x, n, field, "action %s needs 'queue: <one of the topology's queues>'", action_names[f.action]);
+        else if (qi < 0) err_at(x, n, field, "queue '%s' is not one of the topology's queues", f.queue);
+        else if (!f.key) f.key = xstrdup(config_binding_key(&sc->cfg, qi, f.queue));
     }
     if (toxic) {
         json_t *j = to_json(x, toxic, 0);
@@ -361,6 +380,10 @@ static const char *not_computable(const struct config *cfg, enum gate_kind g)
         if (cfg->exchange[0] && cfg->queues > ROUTE_MAX_QUEUES)
             return "more queues behind the exchange than the routing model holds (256)";
         return cfg->consumers ? NULL : "needs consumers";
+    case G_UNROUTABLE:
+        if (cfg->exchange[0] && cfg->queues > ROUTE_MAX_QUEUES)
+            return "more queues behind the exchange than the routing model holds (256)";
+        return cfg->confirm ? NULL : "needs publisher confirms (load.confirm)";
     case G_CONFIRM_P99:
         return cfg->confirm && cfg->producers ? NULL : "needs producers with publisher confirms";
     case G_CONSUMED: case G_THROUGHPUT: case G_E2E_P50: case G_E2E_P99: case G_DUPLICATES:
@@ -431,6 +454,8 @@ void scenario_free(struct scenario *sc)
     for (int i = 0; i < sc->nfaults; i++) {
         free(sc->faults[i].toxic_json);
         free(sc->faults[i].toxic_name);
+        free(sc->faults[i].queue);
+        free(sc->faults[i].key);
         free(sc->faults[i].command);
     }
     free(sc->faults);

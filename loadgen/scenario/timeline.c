@@ -3,6 +3,7 @@
  * everything after the publishing time, and logs what happened; and the
  * availability computed from those times and the run's series. */
 #include "timeline.h"
+#include "amqpc.h"
 #include "broker.h"
 #include "cli.h"
 #include "proxy.h"
@@ -81,6 +82,32 @@ static int run_exec(const char *cmd, uint64_t timeout_ns, char *err, size_t cap)
     return 0;
 }
 
+/* queue.bind / queue.unbind of one of the scenario's queues, on a short
+ * connection of the timeline's own, straight to the broker. */
+static int rebind(struct timeline *tl, const struct fault *f, bool bind, char *err, size_t cap)
+{
+    const struct config *cfg = &tl->sc->cfg;
+    amqp_connection_state_t c;
+    char what[600];
+    if (!tl->env.target) return snprintf(err, cap, "no broker connection"), -1;
+    if (amqpc_open(&c, tl->env.target, 0, cfg->connect_timeout_ns, "loadgen-timeline", err, cap)) return -1;
+    amqp_channel_open(c, 1);
+    int rc = amqpc_check(c, "channel.open", err, cap);
+    if (!rc) {
+        if (bind)
+            amqp_queue_bind(c, 1, amqp_cstring_bytes(f->queue), amqp_cstring_bytes(cfg->exchange),
+                            amqp_cstring_bytes(f->key), amqp_empty_table);
+        else
+            amqp_queue_unbind(c, 1, amqp_cstring_bytes(f->queue), amqp_cstring_bytes(cfg->exchange),
+                              amqp_cstring_bytes(f->key), amqp_empty_table);
+        snprintf(what, sizeof what, "%s queue '%.200s' %s '%.200s' key '%.150s'", bind ? "bind" : "unbind", f->queue,
+                 bind ? "to" : "from", cfg->exchange, f->key);
+        rc = amqpc_check(c, what, err, cap);
+    }
+    amqpc_close(c);
+    return rc;
+}
+
 static int apply(struct timeline *tl, const struct fault *f, bool revert, char *err, size_t cap)
 {
     struct broker *b = tl->env.broker;
@@ -91,7 +118,8 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
             [FA_KILL] = FA_START, [FA_STOP] = FA_START, [FA_PAUSE] = FA_RESUME,
             [FA_TOXIC] = FA_UNTOXIC, [FA_DOWN] = FA_UP, [FA_START] = FA_COUNT,
             [FA_RESTART] = FA_COUNT, [FA_RESUME] = FA_COUNT, [FA_UNTOXIC] = FA_COUNT,
-            [FA_UP] = FA_COUNT, [FA_DISCONNECT] = FA_COUNT, [FA_EXEC] = FA_COUNT, [FA_WAIT] = FA_COUNT};
+            [FA_UP] = FA_COUNT, [FA_DISCONNECT] = FA_COUNT, [FA_EXEC] = FA_COUNT, [FA_WAIT] = FA_COUNT,
+            [FA_UNBIND] = FA_BIND, [FA_BIND] = FA_COUNT};
         a = undo[a];
         if (a == FA_COUNT) return 0;
     }
@@ -123,6 +151,8 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
         if (b && broker_status(b) != BROKER_RUNNING) return snprintf(err, cap, "broker not up"), -1;
         return 0;
     }
+    case FA_UNBIND: return rebind(tl, f, false, err, cap);
+    case FA_BIND: return rebind(tl, f, true, err, cap);
     case FA_COUNT: return 0;
     }
     return 0;
@@ -169,8 +199,11 @@ static void heal(struct timeline *tl)
         if (rc) snprintf(err, sizeof err, "broker: %s", why);
     }
     if (tl->env.proxy) proxy_reset(tl->env.proxy);
+    /* Every binding an unbind removed is back (queue.bind is idempotent). */
+    for (int i = 0; !rc && i < tl->sc->nfaults; i++)
+        if (tl->sc->faults[i].action == FA_UNBIND && rebind(tl, &tl->sc->faults[i], true, err, sizeof err)) rc = -1;
     if (rc) {
-        log_note("heal FAILED: %s", err);
+        log_err("heal FAILED: %s", err);
         log_step(tl, -1, "heal", false, (double)tl->sc->cfg.duration_ns / 1e9, t0,
                  clock_ns() - tl->env.start_ns, rc, err);
     }

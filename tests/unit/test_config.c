@@ -28,4 +28,21 @@ void test_config(void)
     CHECK(config_apply(&c, "multi-ack", "4", err, sizeof err) == 0);
     CHECK(config_validate(&c, err, sizeof err) == -1 && strstr(err, "--multi-ack 4 exceeds --prefetch 2"));
     config_free(&c);
+    /* Routing keys by weight, one binding key per queue, behind an exchange. */
+    config_init(&c);
+    CHECK(config_apply(&c, "routing-keys", "a.b:3,c", err, sizeof err) == 0 && c.n_routing_keys == 2);
+    CHECK(!strcmp(c.routing_keys[0], "a.b") && c.routing_weights[0] == 3 && c.routing_weights[1] == 1);
+    CHECK(config_apply(&c, "routing-keys", "a:0", err, sizeof err) == -1 && strstr(err, "weights from 1"));
+    CHECK(c.n_routing_keys == 2); /* a bad list leaves the good one */
+    CHECK(config_validate(&c, err, sizeof err) == -1 && strstr(err, "need an --exchange"));
+    CHECK(config_apply(&c, "exchange", "x", err, sizeof err) == 0);
+    CHECK(config_apply(&c, "queues", "2", err, sizeof err) == 0);
+    CHECK(config_apply(&c, "binding-keys", "a.*", err, sizeof err) == 0);
+    CHECK(config_validate(&c, err, sizeof err) == -1 && strstr(err, "1 keys for 2 queues"));
+    CHECK(config_apply(&c, "binding-keys", "a.*,#", err, sizeof err) == 0);
+    CHECK(config_validate(&c, err, sizeof err) == 0);
+    CHECK(!strcmp(config_binding_key(&c, 1, "q-2"), "#"));
+    /* a republish (same producer, same seq) carries the same key */
+    CHECK(!strcmp(config_message_key(&c, 1, 77, "q"), config_message_key(&c, 1, 77, "q")));
+    config_free(&c);
 }

@@ -69,8 +69,21 @@ static const char *reach(const char *x, const char *key, const struct route_head
     return seen == n ? out : "count mismatch";
 }
 
+/* Keys by weight: deterministic per (producer, seq), close to the weights. */
+static void picks(void)
+{
+    unsigned w[] = {3, 1, 0, 4};
+    int n[4] = {0};
+    for (uint64_t s = 1; s <= 80000; s++) n[route_pick(w, 4, 7, s)]++;
+    CHECK(n[2] == 0);
+    CHECK(n[0] > 28000 && n[0] < 32000 && n[1] > 9000 && n[1] < 11000 && n[3] > 38000 && n[3] < 42000);
+    CHECK(route_pick(w, 4, 7, 12345) == route_pick(w, 4, 7, 12345));
+    CHECK(route_pick(w, 1, 7, 12345) == 0);
+}
+
 void test_route(void)
 {
+    picks();
     json_error_t je;
     json_t *cases = json_load_file(CASES, 0, &je), *c;
     CHECK(cases != NULL);
