@@ -131,11 +131,18 @@ def test_redelivery_on_another_thread_is_explained(broker, tmp_path):
 
 def test_check_refuses_a_gate_that_cannot_be_computed(tmp_path):
     f = tmp_path / "x.yaml"
-    f.write_text("name: x\ntopology: {exchange: ex, queue: q}\nload: {duration: 5s}\n"
+    # lost is computable behind any exchange the routing model holds (256 queues)
+    f.write_text("name: x\ntopology: {exchange: ex, queue: q, queues: 300}\nload: {duration: 5s}\n"
                  "expect:\n  lost: 0\n")
     r = run_loadgen("run", "--check", f)
     assert r.returncode == 2
-    assert f"{f}:5:3: expect.lost: cannot be computed" in r.stderr, r.stderr
+    assert f"{f}:5:3: expect.lost: cannot be computed for this load: more queues" in r.stderr, r.stderr
+    f.write_text("name: x\ntopology: {exchange: ex, queue: q, queues: 3}\nload: {duration: 5s}\n"
+                 "expect:\n  lost: 0\n")
+    assert run_loadgen("run", "--check", f).returncode == 0
+    f.write_text("name: x\nload: {duration: 5s, no_confirm: true}\nexpect:\n  lost: 0\n")
+    r = run_loadgen("run", "--check", f)
+    assert r.returncode == 2 and "expect.lost: cannot be computed for this load: needs publisher confirms" in r.stderr
     f.write_text("name: x\nload: {duration: 5s, no_confirm: true}\nexpect:\n  confirm_p99: 10ms\n")
     r = run_loadgen("run", "--check", f)
     assert r.returncode == 2 and f"{f}:4:3: expect.confirm_p99: cannot be computed" in r.stderr
