@@ -77,9 +77,11 @@ void ledger_durability(const uint64_t *confirmed, uint64_t confirmed_nbits, uint
                        const struct seq_track *const *tr, int n, uint64_t *lost, uint64_t *recovered);
 /* The same for one queue that must hold only some of the producer's
  * sequences (bit s of route set: message s routes to this queue): lost and
- * recovered among those, and misrouted, the others that came out of it. */
+ * recovered among those, and misrouted, the others that came out of it;
+ * gaps: routed sequences missing below the highest seen (ledger_merge's
+ * gaps would count the ones routed elsewhere too). */
 void ledger_durability_routed(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
                               const uint64_t *route, const struct seq_track *const *tr, int n, uint64_t *lost,
-                              uint64_t *recovered, uint64_t *misrouted);
+                              uint64_t *recovered, uint64_t *misrouted, uint64_t *gaps);
 
 #endif

@@ -55,17 +55,19 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
     for (uint64_t q = 1; nk > 1 && q <= last; q++)
         key[q] = (unsigned char)route_pick(cfg->routing_weights, nk, (uint32_t)a->id, q);
     uint64_t *route = xcalloc(words, sizeof *route), *reached = xcalloc(words, sizeof *reached);
-    uint64_t lost = 0, recovered = 0, misrouted = 0;
+    uint64_t lost = 0, recovered = 0, misrouted = 0, gaps = 0;
     for (int q = 0; q < cfg->queues; q++) {
         memset(route, 0, words * sizeof *route);
         for (uint64_t sq = 1; sq <= last; sq++)
             if (to[key[sq]][q]) route[sq >> 6] |= 1ULL << (sq & 63);
         for (uint64_t wd = 0; wd < words; wd++) reached[wd] |= route[wd];
         tracks_of(ws, n, q, a->id, tr);
-        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, route, tr, n, &lost, &recovered, &misrouted);
+        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, route, tr, n, &lost, &recovered, &misrouted,
+                                 &gaps);
     }
     if (s->have_lost) s->lost += lost, s->recovered += recovered;
     s->misrouted += misrouted;
+    s->gaps += gaps;
     for (uint64_t wd = 0; s->have_unroutable && wd < words; wd++) {
         uint64_t conf = wd < a->confirmed_nbits / 64 ? a->confirmed[wd] : 0;
         s->unroutable += (uint64_t)__builtin_popcountll(conf & ~reached[wd]);
@@ -100,11 +102,14 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
         }
     }
     const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    if (model) s->gaps = 0;
     for (int t = 0; t < n; t++) {
         for (int i = 0; i < ws[t].nagents; i++) {
             struct agent *a = &ws[t].agents[i];
             if (!a->producer) continue;
             if (model) {
+                /* gaps are counted per route here (see below): the merge's
+                 * counted the sequences routed elsewhere too */
                 routed_durability(ws, n, cfg, model, a, tr, s);
                 continue;
             }

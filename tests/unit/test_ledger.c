@@ -224,11 +224,14 @@ static void routed(void)
     ledger_add(&b, 199, false);
     ledger_add(&b, 300, false);                                      /* never published at all */
     const struct seq_track *tr[] = {&a, &b};
-    uint64_t lost = 0, rec = 0, mis = 0;
-    ledger_durability_routed(conf, nconf, 200, route, tr, 2, &lost, &rec, &mis);
+    uint64_t lost = 0, rec = 0, mis = 0, gaps = 0;
+    ledger_durability_routed(conf, nconf, 200, route, tr, 2, &lost, &rec, &mis, &gaps);
     CHECK_EQ_U64(lost, 5);
     CHECK_EQ_U64(rec, 1);
     CHECK_EQ_U64(mis, 3);
+    /* highest seen is 300 (never published): routed evens 142..158 and
+     * 162..200 are holes (9 + 20); odd ones and 201..300 are not routed here */
+    CHECK_EQ_U64(gaps, 29);
     ledger_free(&a);
     ledger_free(&b);
     free(conf);
