@@ -17,8 +17,9 @@ int topology_model(const struct config *cfg, struct route_model *m, char *err, s
 int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap);
 /* Topology recovery after a reconnect, as the Java client's automatic
  * recovery does: the exchange (a non-durable one is gone after a broker
- * crash) and, for a consumer, its queue (it comes back empty) and binding. */
-int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, const char *queue, char *err,
+ * crash) and, for a consumer, its queue i (it comes back empty) and binding;
+ * queue -1: the exchange only (a producer). */
+int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, int queue, char *err,
                      size_t cap);
 /* Declares one queue as the config wants it. */
 int topology_declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,

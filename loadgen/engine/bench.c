@@ -57,8 +57,16 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
     uint64_t *route = xcalloc(words, sizeof *route), *reached = xcalloc(words, sizeof *reached);
     uint64_t lost = 0, recovered = 0, misrouted = 0, gaps = 0;
     for (int q = 0; q < cfg->queues; q++) {
-        memset(route, 0, words * sizeof *route);
-        for (uint64_t sq = 1; sq <= last; sq++)
+        int keys_here = 0;
+        for (int k = 0; k < nk; k++) keys_here += to[k][q];
+        /* all of 1..last when every key reaches q, none when no key does;
+         * sequence by sequence only in between */
+        for (uint64_t wd = 0; wd < words; wd++) route[wd] = keys_here == nk ? ~0ULL : 0;
+        if (keys_here == nk) {
+            route[0] &= ~1ULL; /* sequences start at 1 */
+            if (last % 64 != 63) route[words - 1] &= (1ULL << (last % 64 + 1)) - 1;
+        }
+        for (uint64_t sq = 1; keys_here && keys_here < nk && sq <= last; sq++)
             if (to[key[sq]][q]) route[sq >> 6] |= 1ULL << (sq & 63);
         for (uint64_t wd = 0; wd < words; wd++) reached[wd] |= route[wd];
         tracks_of(ws, n, q, a->id, tr);

@@ -29,7 +29,7 @@ int consumer_setup(struct agent *a, char *err, size_t cap)
     const struct config *cfg = c->w->cfg;
     amqp_channel_t ch = (amqp_channel_t)a->channel;
     a->unacked = 0;
-    if (!cfg->predeclared && topology_recover(c->amqp, a->channel, cfg, a->queue, err, cap))
+    if (!cfg->predeclared && topology_recover(c->amqp, a->channel, cfg, a->queue_idx, err, cap))
         return -1;
     if (cfg->prefetch) {
         amqp_basic_qos(c->amqp, ch, 0, (uint16_t)cfg->prefetch, 0);

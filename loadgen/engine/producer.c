@@ -70,7 +70,7 @@ int producer_setup(struct agent *a, char *err, size_t cap)
     a->ring_head = a->ring_count = 0;
     /* A non-durable exchange is gone after a broker crash: publishing to it
      * would close the channel at every attempt. */
-    if (!c->w->cfg->predeclared && topology_recover(c->amqp, a->channel, c->w->cfg, NULL, err, cap)) return -1;
+    if (!c->w->cfg->predeclared && topology_recover(c->amqp, a->channel, c->w->cfg, -1, err, cap)) return -1;
     if (!c->w->cfg->confirm) return 0;
     amqp_confirm_select(c->amqp, (amqp_channel_t)a->channel);
     return amqpc_check(c->amqp, "confirm.select", err, cap);

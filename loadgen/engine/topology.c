@@ -93,13 +93,11 @@ static int declare_exchange(amqp_connection_state_t c, int channel, const struct
     return amqpc_check(c, what, err, cap);
 }
 
-static int bind_queue(amqp_connection_state_t c, int channel, const struct config *cfg, const char *name, char *err,
-                      size_t cap)
+/* Queue i (named name) bound as the config says. */
+static int bind_queue(amqp_connection_state_t c, int channel, const struct config *cfg, int i, const char *name,
+                      char *err, size_t cap)
 {
     char what[400];
-    char qn[256];
-    int i = 0;
-    while (i < cfg->queues && strcmp(config_queue_name(cfg, i, qn, sizeof qn), name)) i++;
     const char *key = config_binding_key(cfg, i, name);
     amqp_queue_bind(c, (amqp_channel_t)channel, amqp_cstring_bytes(name), amqp_cstring_bytes(cfg->exchange),
                     amqp_cstring_bytes(key), amqp_empty_table);
@@ -107,13 +105,15 @@ static int bind_queue(amqp_connection_state_t c, int channel, const struct confi
     return amqpc_check(c, what, err, cap);
 }
 
-int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, const char *queue, char *err,
+int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, int queue, char *err,
                      size_t cap)
 {
+    char name[256];
     if (cfg->exchange[0] && declare_exchange(c, channel, cfg, err, cap)) return -1;
-    if (!queue) return 0;
-    if (topology_declare_queue(c, channel, cfg, queue, err, cap)) return -1;
-    return cfg->exchange[0] ? bind_queue(c, channel, cfg, queue, err, cap) : 0;
+    if (queue < 0) return 0;
+    config_queue_name(cfg, queue, name, sizeof name);
+    if (topology_declare_queue(c, channel, cfg, name, err, cap)) return -1;
+    return cfg->exchange[0] ? bind_queue(c, channel, cfg, queue, name, err, cap) : 0;
 }
 
 int topology_model(const struct config *cfg, struct route_model *m, char *err, size_t cap)
@@ -144,7 +144,7 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
         config_queue_name(cfg, i, name, sizeof name);
         if (config_retrying(cfg) && declare_side_queues(c, cfg, name, err, cap)) return -1;
         if (topology_declare_queue(c, 1, cfg, name, err, cap)) return -1;
-        if (cfg->exchange[0] && bind_queue(c, 1, cfg, name, err, cap)) return -1;
+        if (cfg->exchange[0] && bind_queue(c, 1, cfg, i, name, err, cap)) return -1;
     }
     return 0;
 }
