@@ -20,6 +20,8 @@ struct config_arg {
     bool is_int, is_bool;
 };
 
+struct topo;
+
 enum queue_type { QUEUE_CLASSIC, QUEUE_QUORUM, QUEUE_STREAM };
 
 /* What a consumer does with a delivery its handler failed on. */
@@ -63,6 +65,8 @@ struct config {
     /* --binding-keys: queue i bound with binding_keys[i] */
     char *binding_keys[CONFIG_MAX_ARGS];
     int n_binding_keys;
+    /* topology given as lists (topo.h), NULL: the shorthand above */
+    struct topo *topo;
     char *stream_offset;
     uint64_t duration_ns, warmup_ns, drain_timeout_ns;
     uint64_t messages;            /* total to publish; 0 = until duration */
@@ -100,6 +104,8 @@ int config_parse_arg(const char *kv, struct config_arg *out);
  * (behind a named exchange). */
 const char *config_binding_key(const struct config *c, int i, const char *queue);
 const char *config_message_key(const struct config *c, int producer, uint64_t seq, const char *queue);
+/* Behind an exchange or a topology: the checker needs the routing model. */
+bool config_routed(const struct config *c);
 /* Queue name i (0-based) for this config. Writes into buf. */
 const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap);
 const char *config_queue_type_name(enum queue_type t);

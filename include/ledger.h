@@ -60,6 +60,7 @@ struct ledger_totals {
     uint64_t misrouted;               /* messages consumed from a queue their route does not reach */
     bool have_unroutable;             /* computable: confirms, a modelled topology */
     uint64_t unroutable;              /* confirmed, routed to no queue, not mandatory */
+    uint64_t dead_lettered;           /* (message, queue) found only downstream its dead-letter exchange */
 };
 /* The categories from the merged sets (m) and the threads' own counts: the
  * copies each thread saw again (dups, of which explained) and the effects
@@ -76,12 +77,21 @@ void ledger_totals_finish(struct ledger_totals *t, const struct ledger_merge *m,
 void ledger_durability(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
                        const struct seq_track *const *tr, int n, uint64_t *lost, uint64_t *recovered);
 /* The same for one queue that must hold only some of the producer's
- * sequences (bit s of route set: message s routes to this queue): lost and
- * recovered among those, and misrouted, the others that came out of it;
- * gaps: routed sequences missing below the highest seen (ledger_merge's
- * gaps would count the ones routed elsewhere too). */
+ * sequences: lost and recovered among those, misrouted the others that
+ * came out of it; gaps: routed sequences missing below the highest seen
+ * (ledger_merge's gaps would count the ones routed elsewhere too). */
+struct ledger_route {
+    const uint64_t *expected;  /* bit s: message s routes to this queue */
+    const uint64_t *allowed;   /* bit s: s may come out of it (routed here, or dead-lettered here
+                                * from a queue it routes to); NULL: expected */
+    const uint64_t *elsewhere; /* bit s: s came out of a queue this queue dead-letters into
+                                * (not lost: dead-lettered); NULL: none */
+};
+struct ledger_route_counts {
+    uint64_t lost, recovered, misrouted, gaps, dead_lettered;
+};
 void ledger_durability_routed(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
-                              const uint64_t *route, const struct seq_track *const *tr, int n, uint64_t *lost,
-                              uint64_t *recovered, uint64_t *misrouted, uint64_t *gaps);
+                              const struct ledger_route *r, const struct seq_track *const *tr, int n,
+                              struct ledger_route_counts *c);
 
 #endif

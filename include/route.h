@@ -48,8 +48,18 @@ struct route_binding {
     struct route_header args[ROUTE_MAX_ARGS];
 };
 
+/* A queue's dead-letter target (x-dead-letter-exchange, and
+ * x-dead-letter-routing-key or the message's own key). */
+struct route_dead_letter {
+    bool set;
+    char exchange[ROUTE_NAME]; /* "" is the default exchange */
+    bool has_key;
+    char key[ROUTE_KEY];
+};
+
 struct route_model {
     int nexchanges, nqueues, nbindings;
+    struct route_dead_letter dead_letter[ROUTE_MAX_QUEUES];
     struct route_exchange exchanges[ROUTE_MAX_EXCHANGES];
     char queues[ROUTE_MAX_QUEUES][ROUTE_NAME];
     struct route_binding bindings[ROUTE_MAX_BINDINGS];
@@ -82,6 +92,17 @@ int route_unbind(struct route_model *m, const char *source, const char *dest, bo
  * counted. */
 int route_message(const struct route_model *m, const char *exchange, const char *key,
                   const struct route_header *headers, int nheaders, bool to_queue[ROUTE_MAX_QUEUES]);
+
+/* Queue's dead-letter exchange and key (NULL: the message's own key). The
+ * exchange may be declared later; "" is the default exchange. */
+int route_set_dead_letter(struct route_model *m, const char *queue, const char *exchange, const char *key,
+                          char *err, size_t cap);
+/* Where a message dead-lettered out of queue q (rejected, expired, dropped
+ * by max-length) may end up, following each queue's dead-letter exchange in
+ * turn (a chain, cycles ended): sets to_queue[r] for each such queue r != q
+ * and returns how many. Without a dead-letter exchange on q: none. */
+int route_dead_letter_reach(const struct route_model *m, int q, const char *key, const struct route_header *headers,
+                            int nheaders, bool to_queue[ROUTE_MAX_QUEUES]);
 
 /* Which of n keys (weights w) message seq of producer p carries: a hash of
  * (p, seq), so a republish keeps its key and the checker recomputes it. */

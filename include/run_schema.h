@@ -91,7 +91,11 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(T_CONFIRM_TIMEOUTS, "totals.confirm_timeouts", RS_INT, 0, "confirm timeouts")                      \
     X(T_RECONNECTS, "totals.reconnects", RS_INT, 0, "reconnects")                                        \
     X(T_HANDLER_FAILURES, "totals.handler_failures", RS_INT, 0, "handler failures")                      \
-    X(T_DEAD_LETTERED, "totals.dead_lettered", RS_INT, 0, "dead-lettered by handlers")                   \
+    X(T_DEAD_LETTERED, "totals.dead_lettered", RS_INT, 0, "dead-lettered (parked, or found past a DLX)") \
+    X(T_DL_REJECTED, "totals.dead_letter_rejected", RS_INT, 0, "consumed after a DLX hop: rejected")      \
+    X(T_DL_EXPIRED, "totals.dead_letter_expired", RS_INT, 0, "consumed after a DLX hop: expired")         \
+    X(T_DL_MAXLEN, "totals.dead_letter_maxlen", RS_INT, 0, "consumed after a DLX hop: maxlen")            \
+    X(T_DL_DELIVERY_LIMIT, "totals.dead_letter_delivery_limit", RS_INT, 0, "consumed after a DLX hop: delivery limit") \
     X(T_DEAD_LETTER_QUEUE, "totals.dead_letter_queue", RS_INT_NULL, 0, "in the dead-letter queue")       \
     X(RATE_PUBLISHED, "rates.published", RS_NUM, 0, "published")                                         \
     X(RATE_CONFIRMED, "rates.confirmed", RS_NUM, 0, "confirmed")                                         \

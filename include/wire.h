@@ -14,9 +14,21 @@ struct wire_buf {
     size_t len, off, cap; /* bytes [off, len) are waiting to be written */
 };
 
+/* A message's headers, encoded once as an AMQP field table (its 4-byte
+ * length first): what a route of a headers exchange carries. */
+struct wire_table {
+    unsigned char *data;
+    size_t len;
+};
+
+/* Encodes n string headers (keys of at most 255 bytes). */
+void wire_table_strings(struct wire_table *t, const char *const *keys, const char *const *values, int n);
+void wire_table_free(struct wire_table *t);
+
+/* headers: NULL for none. */
 void wire_publish(struct wire_buf *b, uint16_t channel, const char *exchange, const char *routing_key,
-                  bool mandatory, uint8_t delivery_mode, const void *body, size_t body_len,
-                  uint32_t frame_max);
+                  bool mandatory, uint8_t delivery_mode, const struct wire_table *headers, const void *body,
+                  size_t body_len, uint32_t frame_max);
 void wire_ack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool multiple);
 /* basic.nack of one delivery: requeue, or drop/dead-letter it. */
 void wire_nack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool requeue);

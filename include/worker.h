@@ -10,6 +10,7 @@
 #include "ledger.h"
 #include "msg.h"
 #include "stats.h"
+#include "topo.h"
 #include "wire.h"
 
 #include <amqp.h>
@@ -44,11 +45,15 @@ struct agent;
 struct conn;
 struct worker;
 
+/* Why a delivery was last dead-lettered (the first x-death entry). */
+enum dl_reason { DL_NONE, DL_REJECTED, DL_EXPIRED, DL_MAXLEN, DL_DELIVERY_LIMIT };
+
 struct pending_ack { /* a delivery in simulated processing (--consumer-delay) */
     uint64_t done_ns, tag;
     struct msg_header h;
     bool redelivered;
     uint32_t rejections;
+    enum dl_reason dead_letter;
 };
 
 struct agent {
@@ -77,6 +82,7 @@ struct agent {
     struct event *ev_send;
     bool done;
     /* consumer */
+    struct topo_settings set;         /* its queue's settings, else the load's */
     uint64_t unacked, last_tag;
     uint64_t busy_until_ns;
     struct pending_ack *pend;
@@ -95,6 +101,7 @@ struct chan_rx {
     uint64_t tag;
     bool redelivered;
     uint32_t rejections;  /* x-death: times rejected from a queue (retry pattern) */
+    enum dl_reason dead_letter; /* x-death: the latest dead-letter hop's reason */
     uint64_t body_size;
     struct msg_decoder dec;
 };
@@ -148,6 +155,8 @@ struct worker {
     uint64_t **queue_highest; /* [queue][producer]: --ordering queue (one thread) */
     uint64_t rng;             /* handler failures: xorshift64* state */
     int nproducers_total;
+    struct wire_table *route_headers; /* per route of cfg->topo: its headers, encoded once */
+    int nroute_headers;
     /* read by bench without locks */
     _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed, snap_unique;
     uint64_t unique_total; /* distinct (queue, producer, seq) this thread saw */
@@ -194,8 +203,9 @@ void consumer_flush_acks(struct agent *a);
 void consumer_lost_connection(struct agent *a);
 void consumer_on_complete(evutil_socket_t fd, short what, void *arg);
 void consumer_free(struct agent *a);
-/* Times the message was rejected from a queue, from its x-death header. */
-uint32_t consumer_rejections(const amqp_basic_properties_t *p);
+/* Times the message was rejected from a queue, from its x-death header;
+ * *latest: the reason of its latest dead-letter hop. */
+uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *latest);
 
 /* reporter.c: queues one interval (takes ownership) for the bench thread,
  * which merges the queued intervals when it polls (there is no reporter
@@ -206,7 +216,7 @@ void reporter_post(struct reporter *r, struct interval *iv);
  * ran (effects, ordering); false for a message parked in a dead-letter queue,
  * which is accounted for but not processed. */
 void worker_track(struct worker *w, struct agent *consumer, uint32_t producer, uint64_t seq,
-                  bool redelivered, uint32_t attempt, bool processed);
+                  bool redelivered, uint32_t attempt, bool processed, bool dead_lettered);
 /* A redelivered or republished copy that the handler failed: it comes back
  * through a dead-letter hop without the redelivered flag, and that later
  * copy is explained by this one (one credit per sequence). */

@@ -20,7 +20,8 @@ def run(name, tmp_path):
 
 
 SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", "restart-ordering",
-        "idempotent-redelivery", "retry-dead-letter", "fanout-kill", "topic-kill"]
+        "idempotent-redelivery", "retry-dead-letter", "fanout-kill", "topic-kill", "headers-routing",
+        "dead-letter-chain"]
 
 
 @pytest.mark.slow
@@ -37,6 +38,14 @@ def test_safe_scenarios_pass(name, tmp_path):
     # the fan-out, one or two by key on the topic exchange
     if name == "topic-kill":
         assert t["confirmed"] < t["unique"] < 2 * t["confirmed"] and t["misrouted"] == t["unroutable"] == 0
+    elif name == "headers-routing":
+        # weights 2:1:1 over header sets reaching 2, 2 and 3 queues: 2.25 per message
+        assert 2.1 * t["confirmed"] < t["unique"] < 2.4 * t["confirmed"] and t["misrouted"] == 0
+    elif name == "dead-letter-chain":
+        # each message processed once: in dlc-work, or down its chain
+        assert t["unique"] == t["confirmed"] and t["dead_lettered"] > 500
+        assert t["dead_lettered"] == t["dead_letter_rejected"] + t["dead_letter_expired"]
+        assert t["dead_letter_rejected"] > 0 and t["dead_letter_expired"] > 0
     else:
         assert t["unique"] == (3 if name == "fanout-kill" else 1) * (t["confirmed"] + t["recovered"])
     assert t["duplicates_unexplained"] == 0
@@ -70,6 +79,7 @@ UNSAFE = [
     ("unsafe-competing-requeue", "order_violations"),
     ("unsafe-fanout-nondurable-kill", "lost"),
     ("unsafe-unbind", "lost"),
+    ("unsafe-dlx-unbound", "lost"),
 ]
 
 
@@ -89,7 +99,7 @@ def test_unsafe_scenarios_are_caught(name, gate, tmp_path):
         assert j["totals"]["unique"] < 6000 and j["totals"]["indeterminate"] > 0
     if name == "unsafe-no-dedup-redelivery":
         assert j["totals"]["duplicate_effects"] > 0 and j["totals"]["duplicates_unexplained"] == 0
-    if name == "unsafe-reject-no-dlx":
+    if name in ("unsafe-reject-no-dlx", "unsafe-dlx-unbound"):
         assert j["totals"]["lost"] == j["totals"]["handler_failures"]  # each reject lost one
     if name == "unsafe-competing-requeue":
         assert j["totals"]["out_of_order"] > 10 and j["totals"]["lost"] == 0
@@ -152,6 +162,19 @@ BAD = {
     "toxic-missing": ("name: x\nfaults:\n  - {at: 1s, action: toxic}\n",
                       ":3:5: faults[0]: action toxic needs"),
     "top-list": ("- a\n- b\n", ":1:1: (top): a scenario is a mapping"),
+    "topo-source": ("name: x\ntopology:\n  queues: [{name: q, consumers: 1}]\n  bindings:\n"
+                    "    - {source: nope, destination: q}\n  publish: {routes: [{routing_key: q}]}\n",
+                    ":5:1: topology: binding: source 'nope' is not in topology.exchanges"),
+    "topo-key": ("name: x\ntopology:\n  queues:\n    - {name: q, colour: red}\n",
+                 ":4:17: topology.queues[0].colour: unknown key"),
+    "topo-xmatch": ("name: x\ntopology:\n  exchanges: [{name: h, type: headers}]\n  queues: [{name: q}]\n"
+                    "  bindings:\n    - {source: h, destination: q, arguments: {x-match: some}}\n",
+                    ":6:56: topology.bindings[0].arguments: x-match 'some' is not all or any"),
+    "topo-mixed": ("name: x\ntopology:\n  queue: a\n  queues: [{name: q}]\n",
+                   ":3:3: topology.queue: unknown key with topology lists"),
+    "topo-idle-queue": ("name: x\ntopology:\n  queues: [{name: q, consumers: 1}, {name: s, consumers: 0}]\n"
+                        "  publish: {routes: [{routing_key: q}]}\n",
+                        ":3:3: topology: queue 's' has no consumers and no x-dead-letter-exchange"),
 }
 
 

@@ -113,21 +113,23 @@ void ledger_merge(const struct seq_track *const *tr, int n, struct ledger_merge 
 }
 
 void ledger_durability_routed(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,
-                              const uint64_t *route, const struct seq_track *const *tr, int n, uint64_t *lost,
-                              uint64_t *recovered, uint64_t *misrouted, uint64_t *gaps)
+                              const struct ledger_route *r, const struct seq_track *const *tr, int n,
+                              struct ledger_route_counts *c)
 {
     uint64_t words = last / 64 + 1, highest = 0;
     for (int t = 0; t < n; t++)
         if (tr[t] && tr[t]->highest > highest) highest = tr[t]->highest;
     for (uint64_t wd = 0; wd < words; wd++) {
         uint64_t conf = wd < confirmed_nbits / 64 ? confirmed[wd] : 0;
-        uint64_t cons = ledger_union_word(tr, n, wd), in = route[wd];
-        *lost += (uint64_t)__builtin_popcountll(conf & in & ~cons);
-        *recovered += (uint64_t)__builtin_popcountll(cons & in & ~conf);
-        *misrouted += (uint64_t)__builtin_popcountll(cons & ~in);
-        if (wd <= highest / 64) { /* routed here, below the highest seen, not seen */
+        uint64_t cons = ledger_union_word(tr, n, wd), in = r->expected[wd];
+        uint64_t ok = r->allowed ? r->allowed[wd] | in : in, dl = r->elsewhere ? r->elsewhere[wd] & ~cons : 0;
+        c->lost += (uint64_t)__builtin_popcountll(conf & in & ~cons & ~dl);
+        c->dead_lettered += (uint64_t)__builtin_popcountll(in & dl);
+        c->recovered += (uint64_t)__builtin_popcountll(cons & in & ~conf);
+        c->misrouted += (uint64_t)__builtin_popcountll(cons & ~ok);
+        if (wd <= highest / 64) { /* routed here, below the highest seen, not seen nor dead-lettered */
             uint64_t below = wd < highest / 64 ? ~0ULL : (highest % 64 == 63 ? ~0ULL : (1ULL << (highest % 64 + 1)) - 1);
-            *gaps += (uint64_t)__builtin_popcountll(in & ~cons & below);
+            c->gaps += (uint64_t)__builtin_popcountll(in & ~cons & ~dl & below);
         }
     }
     /* copies of sequences above last (none are published) are misrouted too */
@@ -135,7 +137,7 @@ void ledger_durability_routed(const uint64_t *confirmed, uint64_t confirmed_nbit
     for (int t = 0; t < n; t++)
         if (tr[t] && tr[t]->nbits > nbits) nbits = tr[t]->nbits;
     for (uint64_t wd = words; wd < nbits / 64; wd++)
-        *misrouted += (uint64_t)__builtin_popcountll(ledger_union_word(tr, n, wd));
+        c->misrouted += (uint64_t)__builtin_popcountll(ledger_union_word(tr, n, wd));
 }
 
 void ledger_durability(const uint64_t *confirmed, uint64_t confirmed_nbits, uint64_t last,

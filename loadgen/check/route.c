@@ -229,3 +229,44 @@ int route_message(const struct route_model *m, const char *exchange, const char 
     }
     return n;
 }
+
+int route_set_dead_letter(struct route_model *m, const char *queue, const char *exchange, const char *key,
+                          char *err, size_t cap)
+{
+    int q = route_queue(m, queue);
+    if (q < 0) return snprintf(err, cap, "dead-letter: '%s' is not a declared queue", queue), -1;
+    if (strlen(exchange) >= ROUTE_NAME || (key && strlen(key) >= ROUTE_KEY))
+        return snprintf(err, cap, "queue '%s': dead-letter exchange or key too long", queue), -1;
+    struct route_dead_letter *d = &m->dead_letter[q];
+    d->set = true;
+    str_copy(d->exchange, sizeof d->exchange, exchange);
+    d->has_key = key != NULL;
+    str_copy(d->key, sizeof d->key, key ? key : "");
+    return 0;
+}
+
+int route_dead_letter_reach(const struct route_model *m, int q, const char *key, const struct route_header *headers,
+                            int nheaders, bool to_queue[ROUTE_MAX_QUEUES])
+{
+    memset(to_queue, 0, ROUTE_MAX_QUEUES * sizeof *to_queue);
+    if (q < 0 || q >= m->nqueues) return 0;
+    /* breadth first over queues: each is expanded once, so a retry loop
+     * (QUEUE -> QUEUE.retry -> QUEUE) ends */
+    bool seen[ROUTE_MAX_QUEUES] = {0}, hop[ROUTE_MAX_QUEUES];
+    int todo[ROUTE_MAX_QUEUES], head = 0, tail = 0, n = 0;
+    todo[tail++] = q;
+    seen[q] = true;
+    while (head < tail) {
+        int from = todo[head++];
+        const struct route_dead_letter *d = &m->dead_letter[from];
+        if (!d->set) continue;
+        route_message(m, d->exchange, d->has_key ? d->key : key, headers, nheaders, hop);
+        for (int r = 0; r < m->nqueues; r++) {
+            if (!hop[r] || seen[r]) continue;
+            seen[r] = true;
+            todo[tail++] = r;
+            to_queue[r] = true, n++;
+        }
+    }
+    return n;
+}

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "route.h"
+#include "topo.h"
 #include "units.h"
 #include "util.h"
 
@@ -47,6 +48,7 @@ void config_free(struct config *c)
     for (int i = 0; i < c->n_proxy_toxics; i++) free(c->proxy_toxics[i]);
     for (int i = 0; i < c->n_routing_keys; i++) free(c->routing_keys[i]);
     for (int i = 0; i < c->n_binding_keys; i++) free(c->binding_keys[i]);
+    topo_free(c->topo);
     for (int i = 0; i < c->n_queue_args; i++) free(c->queue_args[i].key), free(c->queue_args[i].str);
     memset(c, 0, sizeof *c);
 }
@@ -88,8 +90,17 @@ const char *config_queue_type_name(enum queue_type t)
     return t == QUEUE_QUORUM ? "quorum" : t == QUEUE_STREAM ? "stream" : "classic";
 }
 
+bool config_routed(const struct config *c)
+{
+    return c->topo || c->exchange[0];
+}
+
 const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap)
 {
+    if (c->topo && i >= 0 && i < c->topo->nqueues) {
+        snprintf(buf, cap, "%s", c->topo->queues[i].name);
+        return buf;
+    }
     if (c->queues <= 1) snprintf(buf, cap, "%s", c->queue);
     else snprintf(buf, cap, "%s-%d", c->queue, i + 1);
     return buf;
@@ -574,7 +585,26 @@ int config_validate(struct config *c, char *err, size_t cap)
             return -1;
         }
     }
-    if ((c->n_routing_keys || c->n_binding_keys) && !c->exchange[0])
+    if (c->topo && config_retrying(c))
+        return snprintf(err, cap, "fail_action retry declares its own queues: with topology lists, declare the "
+                        "retry and dead-letter queues in topology.queues and fail with reject"), -1;
+    for (int q = 0; c->topo && q < c->topo->nqueues; q++) {
+        struct topo_settings ts;
+        const char *name = c->topo->queues[q].name;
+        topo_settings(c, q, &ts);
+        if (ts.type == QUEUE_STREAM && (ts.prefetch == 0 || c->auto_ack))
+            return snprintf(err, cap, "queue '%s': a stream needs a prefetch above 0 and manual acks", name), -1;
+        if (ts.consumer_delay_ns && ts.prefetch == 0 && !c->auto_ack)
+            return snprintf(err, cap, "queue '%s': consumer_delay needs a prefetch above 0", name), -1;
+        if (ts.fail_rate > 0 && c->auto_ack)
+            return snprintf(err, cap, "queue '%s': fail_rate needs manual acks", name), -1;
+        if (ts.fail_rate >= 1)
+            return snprintf(err, cap, "queue '%s': fail_rate 1 would never process a message", name), -1;
+        if (c->prefetch && c->multi_ack > ts.prefetch && ts.prefetch && !c->auto_ack)
+            return snprintf(err, cap, "queue '%s': multi_ack %d exceeds its prefetch %d", name, c->multi_ack,
+                            ts.prefetch), -1;
+    }
+    if ((c->n_routing_keys || c->n_binding_keys) && !c->exchange[0] && !c->topo)
         return snprintf(err, cap, "--routing-keys and --binding-keys need an --exchange"), -1;
     if (c->n_binding_keys && c->n_binding_keys != c->queues)
         return snprintf(err, cap, "--binding-keys gives %d keys for %d queues: one per queue", c->n_binding_keys,

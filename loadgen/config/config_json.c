@@ -1,6 +1,7 @@
 /* config: the effective configuration as JSON (echoed into every report),
  * credentials redacted. */
 #include "config.h"
+#include "topo.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -91,5 +92,6 @@ json_t *config_to_json(const struct config *c)
     for (int i = 0; i < c->n_proxy_toxics; i++)
         json_array_append_new(tox, json_loads(c->proxy_toxics[i], 0, NULL));
     json_object_set_new(j, "proxy_toxics", tox);
+    if (c->topo) json_object_set_new(j, "topology", topo_to_json(c->topo));
     return j;
 }

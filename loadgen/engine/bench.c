@@ -11,6 +11,7 @@
 #include "report.h"
 #include "reporter.h"
 #include "route.h"
+#include "topo.h"
 #include "topology.h"
 #include "util.h"
 #include "worker.h"
@@ -38,25 +39,69 @@ static void tracks_of(struct worker *ws, int n, int q, int p, const struct seq_t
     for (int t = 0; t < n; t++) tr[t] = ws[t].track[q] ? &ws[t].track[q][p] : NULL;
 }
 
-/* Producer a's messages behind a named exchange: which queues each key
- * reaches (the model), which key each sequence carried (route_pick), then
- * per queue the sequences it must hold; confirmed messages whose key
- * reaches no queue are unroutable (returned instead, with mandatory). */
+/* Route k's key and headers (topology lists give headers). */
+static void route_of(const struct config *cfg, const struct agent *a, int k, const char **key,
+                     const struct route_header **h, int *nh)
+{
+    *key = cfg->n_routing_keys ? cfg->routing_keys[k] : a->routing_key;
+    *h = NULL, *nh = 0;
+    if (cfg->topo && k < cfg->topo->nroutes) *h = cfg->topo->routes[k].headers, *nh = cfg->topo->routes[k].nheaders;
+}
+
+static void set_bit(uint64_t *b, uint64_t s)
+{
+    b[s >> 6] |= 1ULL << (s & 63);
+}
+
+static bool bit(const uint64_t *b, uint64_t s)
+{
+    return b[s >> 6] >> (s & 63) & 1;
+}
+
+/* Producer a's messages behind a named exchange or a topology: which
+ * queues each route reaches (the model), which route each sequence took
+ * (route_pick), then per queue the sequences it must hold. A queue with a
+ * dead-letter exchange may pass a message on (rejected, expired, over its
+ * length): found downstream, it is dead-lettered, not lost, and allowed
+ * there. Confirmed messages whose route reaches no queue are unroutable
+ * (returned instead, with mandatory). */
 static void routed_durability(struct worker *ws, int n, const struct config *cfg, const struct route_model *model,
                               const struct agent *a, const struct seq_track **tr, struct ledger_totals *s)
 {
     uint64_t last = a->seq - 1, words = last / 64 + 1;
-    int nk = cfg->n_routing_keys ? cfg->n_routing_keys : 1;
+    int nk = cfg->n_routing_keys ? cfg->n_routing_keys : 1, nq = cfg->queues;
     bool (*to)[ROUTE_MAX_QUEUES] = xcalloc((size_t)nk, sizeof *to);
-    for (int k = 0; k < nk; k++)
-        route_message(model, cfg->exchange, cfg->n_routing_keys ? cfg->routing_keys[k] : a->routing_key, NULL, 0,
-                      to[k]);
+    /* dl[k * nq + q]: where a message of route k dead-lettered out of q may go */
+    bool (*dl)[ROUTE_MAX_QUEUES] = NULL;
+    bool any_dl = false;
+    for (int q = 0; q < nq; q++) any_dl |= model->dead_letter[q].set;
+    if (any_dl) dl = xcalloc((size_t)nk * (size_t)nq, sizeof *dl);
+    for (int k = 0; k < nk; k++) {
+        const char *rk;
+        const struct route_header *h;
+        int nh;
+        route_of(cfg, a, k, &rk, &h, &nh);
+        route_message(model, cfg->exchange, rk, h, nh, to[k]);
+        for (int q = 0; dl && q < nq; q++)
+            if (to[k][q]) route_dead_letter_reach(model, q, rk, h, nh, dl[k * nq + q]);
+    }
     unsigned char *key = xcalloc(last + 1, 1);
     for (uint64_t q = 1; nk > 1 && q <= last; q++)
         key[q] = (unsigned char)route_pick(cfg->routing_weights, nk, (uint32_t)a->id, q);
     uint64_t *route = xcalloc(words, sizeof *route), *reached = xcalloc(words, sizeof *reached);
-    uint64_t lost = 0, recovered = 0, misrouted = 0, gaps = 0;
-    for (int q = 0; q < cfg->queues; q++) {
+    uint64_t *allowed = NULL, *elsewhere = NULL, **found = NULL;
+    if (dl) {
+        allowed = xcalloc(words, sizeof *allowed);
+        elsewhere = xcalloc(words, sizeof *elsewhere);
+        found = xcalloc((size_t)nq, sizeof *found);
+        for (int r = 0; r < nq; r++) {
+            found[r] = xcalloc(words, sizeof **found);
+            tracks_of(ws, n, r, a->id, tr);
+            for (uint64_t wd = 0; wd < words; wd++) found[r][wd] = ledger_union_word(tr, n, wd);
+        }
+    }
+    struct ledger_route_counts c = {0};
+    for (int q = 0; q < nq; q++) {
         int keys_here = 0;
         for (int k = 0; k < nk; k++) keys_here += to[k][q];
         /* all of 1..last when every key reaches q, none when no key does;
@@ -67,19 +112,44 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
             if (last % 64 != 63) route[words - 1] &= (1ULL << (last % 64 + 1)) - 1;
         }
         for (uint64_t sq = 1; keys_here && keys_here < nk && sq <= last; sq++)
-            if (to[key[sq]][q]) route[sq >> 6] |= 1ULL << (sq & 63);
+            if (to[key[sq]][q]) set_bit(route, sq);
         for (uint64_t wd = 0; wd < words; wd++) reached[wd] |= route[wd];
+        struct ledger_route lr = {.expected = route};
+        if (dl) {
+            memset(allowed, 0, words * sizeof *allowed);
+            memset(elsewhere, 0, words * sizeof *elsewhere);
+            for (uint64_t sq = 1; sq <= last; sq++) {
+                int k = key[sq];
+                for (int p = 0; p < nq; p++) /* dead-lettered here from p */
+                    if (to[k][p] && dl[k * nq + p][q]) {
+                        set_bit(allowed, sq);
+                        break;
+                    }
+                if (!to[k][q]) continue;
+                for (int r = 0; r < nq; r++) /* found downstream of q */
+                    if (dl[k * nq + q][r] && bit(found[r], sq)) {
+                        set_bit(elsewhere, sq);
+                        break;
+                    }
+            }
+            lr.allowed = allowed, lr.elsewhere = elsewhere;
+        }
         tracks_of(ws, n, q, a->id, tr);
-        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, route, tr, n, &lost, &recovered, &misrouted,
-                                 &gaps);
+        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, &lr, tr, n, &c);
     }
-    if (s->have_lost) s->lost += lost, s->recovered += recovered;
-    s->misrouted += misrouted;
-    s->gaps += gaps;
+    if (s->have_lost) s->lost += c.lost, s->recovered += c.recovered;
+    s->misrouted += c.misrouted;
+    s->gaps += c.gaps;
+    s->dead_lettered += c.dead_lettered;
     for (uint64_t wd = 0; s->have_unroutable && wd < words; wd++) {
         uint64_t conf = wd < a->confirmed_nbits / 64 ? a->confirmed[wd] : 0;
         s->unroutable += (uint64_t)__builtin_popcountll(conf & ~reached[wd]);
     }
+    for (int r = 0; found && r < nq; r++) free(found[r]);
+    free(found);
+    free(allowed);
+    free(elsewhere);
+    free(dl);
     free(route);
     free(reached);
     free(key);
@@ -92,7 +162,7 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
  * (misrouted). Jepsen's total-queue check, once per (message, queue). */
 static void durability(struct worker *ws, int n, const struct config *cfg, struct ledger_totals *s)
 {
-    bool modelled = !cfg->exchange[0] || cfg->queues <= ROUTE_MAX_QUEUES;
+    bool modelled = !config_routed(cfg) || cfg->queues <= ROUTE_MAX_QUEUES;
     s->have_lost = cfg->confirm && cfg->consumers && modelled;
     s->have_misrouted = cfg->consumers && modelled;
     /* with mandatory the broker returns them: `returned`, not unroutable */
@@ -100,7 +170,7 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
     if (!s->have_misrouted && !s->have_unroutable) return;
     struct route_model *model = NULL;
     char err[300];
-    if (cfg->exchange[0]) {
+    if (config_routed(cfg)) {
         model = xmalloc(sizeof *model);
         if (topology_model(cfg, model, err, sizeof err)) {
             log_info("no routing model (%s): lost, misrouted and unroutable unknown", err);
@@ -314,6 +384,9 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     run_set(j, RK_T_RECOVERED, sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
     run_set(j, RK_T_MISROUTED, sq->have_misrouted ? json_integer((json_int_t)sq->misrouted) : json_null());
     run_set(j, RK_T_UNROUTABLE, sq->have_unroutable ? json_integer((json_int_t)sq->unroutable) : json_null());
+    /* parked by handlers (the retry pattern), plus what the checker found
+     * only downstream of a queue's dead-letter exchange */
+    run_set(j, RK_T_DEAD_LETTERED, json_integer((json_int_t)(r->totals[ST_DEAD_LETTERED] + sq->dead_lettered)));
     /* The broker's own count of what handlers parked: it must equal dead_lettered. */
     run_set(j, RK_T_DEAD_LETTER_QUEUE, dlq_depth >= 0 ? json_integer(dlq_depth) : json_null());
     double m = r->measured_s > 0 ? r->measured_s : 1;
@@ -395,7 +468,7 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     /* Quiet means quiet for longer than a retry queue holds a message, and
      * nothing left in the queues that the consumers could still take. */
     uint64_t idle = IDLE_DRAIN_NS + (config_retrying(cfg) ? cfg->retry_delay_ns : 0);
-    bool covered = !cfg->exchange[0] && unique >= published, quiet = now - d->last_change >= idle;
+    bool covered = !config_routed(cfg) && unique >= published, quiet = now - d->last_change >= idle;
     if (!timeout && !covered && !quiet) return PHASE_DRAIN; /* no need to ask the broker yet */
     int64_t depth = admin_queue_depth(adm, cfg);
     d->still_queued = depth;

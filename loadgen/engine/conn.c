@@ -211,8 +211,10 @@ static bool dispatch(struct conn *c, amqp_frame_t *f)
     case AMQP_FRAME_HEADER:
         if (!rx->active) break;
         rx->body_size = f->payload.properties.body_size;
-        if (config_retrying(c->w->cfg))
-            rx->rejections = consumer_rejections(f->payload.properties.decoded);
+        rx->rejections = 0;
+        rx->dead_letter = DL_NONE;
+        if (config_retrying(c->w->cfg) || c->w->cfg->topo)
+            rx->rejections = consumer_rejections(f->payload.properties.decoded, &rx->dead_letter);
         msg_decoder_begin(&rx->dec, rx->body_size);
         if (rx->body_size == 0) {
             if (!rx->is_return) consumer_on_message(a, rx);

@@ -31,13 +31,13 @@ int consumer_setup(struct agent *a, char *err, size_t cap)
     a->unacked = 0;
     if (!cfg->predeclared && topology_recover(c->amqp, a->channel, cfg, a->queue_idx, err, cap))
         return -1;
-    if (cfg->prefetch) {
-        amqp_basic_qos(c->amqp, ch, 0, (uint16_t)cfg->prefetch, 0);
+    if (a->set.prefetch) {
+        amqp_basic_qos(c->amqp, ch, 0, (uint16_t)a->set.prefetch, 0);
         if (amqpc_check(c->amqp, "basic.qos", err, cap)) return -1;
     }
     amqp_table_entry_t e;
     amqp_table_t args = {0, NULL};
-    if (cfg->queue_type == QUEUE_STREAM) {
+    if (a->set.type == QUEUE_STREAM) {
         char *end;
         long long off = strtoll(cfg->stream_offset, &end, 10);
         e.key = amqp_cstring_bytes("x-stream-offset");
@@ -87,10 +87,11 @@ void consumer_lost_connection(struct agent *a)
 
 /* A message counts as consumed once processed and acked (or, with
  * auto-ack, processed): one dropped from a crashed handler's queue is not. */
-static void record(struct agent *a, const struct msg_header *h, bool redelivered, uint64_t now)
+static void record(struct agent *a, const struct msg_header *h, bool redelivered, enum dl_reason dl, uint64_t now)
 {
     struct worker *w = a->conn->w;
-    worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, true);
+    worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, true, dl != DL_NONE);
+    if (dl != DL_NONE) w->counters[ST_DL_REJECTED + (dl - DL_REJECTED)]++;
     uint64_t intended = h->intended_ns, sent = h->sent_ns;
     if (h->flags & MSG_FLAG_REALTIME) now = clock_realtime_ns();
     w->counters[ST_CONSUMED]++;
@@ -98,8 +99,19 @@ static void record(struct agent *a, const struct msg_header *h, bool redelivered
     hist_record(w->hists.h[SH_E2E_UNCORRECTED], (int64_t)(now - sent));
 }
 
-uint32_t consumer_rejections(const amqp_basic_properties_t *p)
+/* x-death's reason strings, by enum dl_reason */
+static const char *const dl_names[] = {"", "rejected", "expired", "maxlen", "delivery_limit"};
+
+static enum dl_reason dl_parse(const amqp_bytes_t *b)
 {
+    for (int i = DL_REJECTED; i <= DL_DELIVERY_LIMIT; i++)
+        if (b->len == strlen(dl_names[i]) && !memcmp(b->bytes, dl_names[i], b->len)) return (enum dl_reason)i;
+    return DL_NONE;
+}
+
+uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *latest)
+{
+    *latest = DL_NONE;
     if (!p || !(p->_flags & AMQP_BASIC_HEADERS_FLAG)) return 0;
     uint32_t n = 0;
     for (int i = 0; i < p->headers.num_entries; i++) {
@@ -110,19 +122,21 @@ uint32_t consumer_rejections(const amqp_basic_properties_t *p)
         for (int k = 0; k < e->value.value.array.num_entries; k++) {
             const amqp_field_value_t *v = &e->value.value.array.entries[k];
             if (v->kind != AMQP_FIELD_KIND_TABLE) continue;
-            bool rejected = false;
+            enum dl_reason why = DL_NONE;
             uint64_t count = 0;
             for (int j = 0; j < v->value.table.num_entries; j++) {
                 const amqp_table_entry_t *f = &v->value.table.entries[j];
                 if (f->key.len == 6 && !memcmp(f->key.bytes, "reason", 6) &&
                     (f->value.kind == AMQP_FIELD_KIND_UTF8 || f->value.kind == AMQP_FIELD_KIND_BYTES))
-                    rejected = f->value.value.bytes.len == 8 && !memcmp(f->value.value.bytes.bytes, "rejected", 8);
+                    why = dl_parse(&f->value.value.bytes);
                 if (f->key.len == 5 && !memcmp(f->key.bytes, "count", 5))
                     count = f->value.kind == AMQP_FIELD_KIND_I64 ? (uint64_t)f->value.value.i64
                             : f->value.kind == AMQP_FIELD_KIND_I32 ? (uint64_t)f->value.value.i32
                             : f->value.kind == AMQP_FIELD_KIND_U64 ? f->value.value.u64 : 0;
             }
-            if (rejected) n += (uint32_t)count;
+            if (why == DL_REJECTED) n += (uint32_t)count;
+            /* RabbitMQ puts the latest hop first */
+            if (k == 0) *latest = why;
         }
     }
     return n;
@@ -149,30 +163,30 @@ static void park(struct agent *a, const struct msg_header *h)
     uint32_t crc = (uint32_t)crc32(0, a->park_body + MSG_HEADER_LEN, (uInt)h->payload_len);
     msg_encode(a->park_body, h, crc);
     if (!a->dlq[0]) topology_side_queue(a->queue, "dlq", a->dlq, sizeof a->dlq);
-    wire_publish(&c->out, (uint16_t)a->channel, "", a->dlq, false, 2, a->park_body, len, c->frame_max);
+    wire_publish(&c->out, (uint16_t)a->channel, "", a->dlq, false, 2, NULL, a->park_body, len, c->frame_max);
 }
 
 /* The handler's outcome: processed and acked, or failed (--fail-rate): nacked
  * with requeue, nacked to be dropped or dead-lettered, or parked. */
 static void handle(struct agent *a, uint64_t tag, const struct msg_header *h, bool redelivered,
-                   uint32_t rejections, uint64_t now)
+                   uint32_t rejections, enum dl_reason dl, uint64_t now)
 {
     struct worker *w = a->conn->w;
     const struct config *cfg = w->cfg;
-    if (cfg->fail_rate > 0 && rand01(w) < cfg->fail_rate) {
+    if (a->set.fail_rate > 0 && rand01(w) < a->set.fail_rate) {
         w->counters[ST_HANDLER_FAILED]++;
         if (redelivered || h->attempt > 1) worker_note_explained(w, a, h->producer, h->seq);
-        if (cfg->fail_action == FAIL_RETRY && rejections >= (uint32_t)cfg->max_retries) {
+        if (a->set.fail_action == FAIL_RETRY && rejections >= (uint32_t)cfg->max_retries) {
             park(a, h);
-            worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, false);
+            worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, false, false);
             w->counters[ST_DEAD_LETTERED]++;
             ack(a, tag);
             return;
         }
-        wire_nack(&a->conn->out, (uint16_t)a->channel, tag, cfg->fail_action == FAIL_REQUEUE);
+        wire_nack(&a->conn->out, (uint16_t)a->channel, tag, a->set.fail_action == FAIL_REQUEUE);
         return;
     }
-    record(a, h, redelivered, now);
+    record(a, h, redelivered, dl, now);
     ack(a, tag);
 }
 
@@ -193,13 +207,13 @@ void consumer_on_complete(evutil_socket_t fd, short what, void *arg)
         struct pending_ack *p = &a->pend[a->pend_head];
         a->pend_head = (a->pend_head + 1) % a->pend_cap;
         a->pend_count--;
-        handle(a, p->tag, &p->h, p->redelivered, p->rejections, now);
+        handle(a, p->tag, &p->h, p->redelivered, p->rejections, p->dead_letter, now);
     }
     if (a->conn->up && !conn_flush(a->conn) && a->conn->up) arm(a, now);
 }
 
 static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, bool redelivered,
-                  uint32_t rejections, uint64_t now)
+                  uint32_t rejections, enum dl_reason dl, uint64_t now)
 {
     if (a->pend_count == a->pend_cap) {
         uint64_t ncap = a->pend_cap ? a->pend_cap * 2 : 64;
@@ -211,10 +225,11 @@ static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, boo
         a->pend_head = 0;
     }
     uint64_t start = a->busy_until_ns > now ? a->busy_until_ns : now;
-    a->busy_until_ns = start + a->conn->w->cfg->consumer_delay_ns;
+    a->busy_until_ns = start + a->set.consumer_delay_ns;
     a->pend[(a->pend_head + a->pend_count) % a->pend_cap] =
         (struct pending_ack){.done_ns = a->busy_until_ns, .tag = tag, .h = *h,
-                             .redelivered = redelivered, .rejections = rejections};
+                             .redelivered = redelivered, .rejections = rejections,
+                             .dead_letter = dl};
     if (++a->pend_count == 1) arm(a, now);
 }
 
@@ -236,9 +251,9 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
         ack(a, rx->tag);
         return;
     }
-    if (w->cfg->consumer_delay_ns) {
-        defer(a, rx->tag, &h, rx->redelivered, rx->rejections, now);
+    if (a->set.consumer_delay_ns) {
+        defer(a, rx->tag, &h, rx->redelivered, rx->rejections, rx->dead_letter, now);
         return;
     }
-    handle(a, rx->tag, &h, rx->redelivered, rx->rejections, now);
+    handle(a, rx->tag, &h, rx->redelivered, rx->rejections, rx->dead_letter, now);
 }

@@ -7,6 +7,7 @@ const char *const stats_counter_names[ST_COUNT] = {
     "out_of_order", "indeterminate", "bad_foreign", "bad_truncated", "bad_version",
     "bad_checksum", "stale_run", "connect_errors", "connection_errors", "heartbeat_timeouts",
     "channel_errors", "publish_errors", "confirm_timeouts", "reconnects", "republished", "duplicates_explained", "effects", "handler_failures", "dead_lettered",
+    "dead_letter_rejected", "dead_letter_expired", "dead_letter_maxlen", "dead_letter_delivery_limit",
 };
 
 const char *const stats_hist_names[SH_COUNT] = {"e2e", "e2e-uncorrected", "confirm",

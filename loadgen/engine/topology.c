@@ -1,4 +1,5 @@
 #include "topology.h"
+#include "topo.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -9,6 +10,27 @@ static void str_arg(amqp_table_entry_t *e, const char *key, const char *v)
     e->key = amqp_cstring_bytes(key);
     e->value.kind = AMQP_FIELD_KIND_UTF8;
     e->value.value.bytes = amqp_cstring_bytes(v);
+}
+
+/* Typed arguments (an integer TTL, a boolean flag, else strings) into e;
+ * returns how many. */
+static int typed_args(const struct config_arg *args, int nargs, amqp_table_entry_t *e)
+{
+    for (int i = 0; i < nargs; i++) {
+        const struct config_arg *a = &args[i];
+        e[i].key = amqp_cstring_bytes(a->key);
+        if (a->is_int) {
+            e[i].value.kind = AMQP_FIELD_KIND_I64;
+            e[i].value.value.i64 = a->num;
+        } else if (a->is_bool) {
+            e[i].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+            e[i].value.value.boolean = (amqp_boolean_t)a->num;
+        } else {
+            e[i].value.kind = AMQP_FIELD_KIND_UTF8;
+            e[i].value.value.bytes = amqp_cstring_bytes(a->str);
+        }
+    }
+    return nargs;
 }
 
 /* The queue's arguments; `retry_key` (the retry queue's name, kept alive by
@@ -22,20 +44,7 @@ static amqp_table_t queue_args(const struct config *cfg, amqp_table_entry_t *e, 
         str_arg(&e[n++], "x-dead-letter-exchange", "");
         str_arg(&e[n++], "x-dead-letter-routing-key", retry_key);
     }
-    for (int i = 0; i < cfg->n_queue_args; i++, n++) {
-        const struct config_arg *a = &cfg->queue_args[i];
-        e[n].key = amqp_cstring_bytes(a->key);
-        if (a->is_int) {
-            e[n].value.kind = AMQP_FIELD_KIND_I64;
-            e[n].value.value.i64 = a->num;
-        } else if (a->is_bool) {
-            e[n].value.kind = AMQP_FIELD_KIND_BOOLEAN;
-            e[n].value.value.boolean = (amqp_boolean_t)a->num;
-        } else {
-            e[n].value.kind = AMQP_FIELD_KIND_UTF8;
-            e[n].value.value.bytes = amqp_cstring_bytes(a->str);
-        }
-    }
+    n += typed_args(cfg->queue_args, cfg->n_queue_args, e + n);
     return (amqp_table_t){n, e};
 }
 
@@ -105,10 +114,57 @@ static int bind_queue(amqp_connection_state_t c, int channel, const struct confi
     return amqpc_check(c, what, err, cap);
 }
 
+/* Topology lists (topo.h): every exchange, queue and binding, in that
+ * order, on one channel. Declaring what exists with the same settings is a
+ * no-op, so recovery uses it too. */
+static int declare_lists(amqp_connection_state_t c, int channel, const struct topo *t, char *err, size_t cap)
+{
+    char what[400];
+    amqp_channel_t ch = (amqp_channel_t)channel;
+    amqp_table_entry_t e[TOPO_MAX_ARGS + 2];
+    for (int i = 0; i < t->nexchanges; i++) {
+        const struct topo_exchange *x = &t->exchanges[i];
+        int n = typed_args(x->args, x->nargs, e);
+        bool has_ae = false;
+        for (int k = 0; k < x->nargs; k++) has_ae |= !strcmp(x->args[k].key, "alternate-exchange");
+        if (x->alternate && !has_ae) str_arg(&e[n++], "alternate-exchange", x->alternate);
+        amqp_exchange_declare(c, ch, amqp_cstring_bytes(x->name), amqp_cstring_bytes(x->type), 0, x->durable,
+                              x->auto_delete, x->internal, (amqp_table_t){n, e});
+        snprintf(what, sizeof what, "declare exchange '%s'", x->name);
+        if (amqpc_check(c, what, err, cap)) return -1;
+    }
+    for (int i = 0; i < t->nqueues; i++) {
+        const struct topo_queue *q = &t->queues[i];
+        int n = typed_args(q->args, q->nargs, e);
+        if (q->type != QUEUE_CLASSIC) str_arg(&e[n++], "x-queue-type", config_queue_type_name(q->type));
+        amqp_queue_declare(c, ch, amqp_cstring_bytes(q->name), 0, q->durable, 0, 0, (amqp_table_t){n, e});
+        snprintf(what, sizeof what, "declare queue '%s'", q->name);
+        if (amqpc_check(c, what, err, cap)) return -1;
+    }
+    for (int i = 0; i < t->nbindings; i++) {
+        const struct topo_binding *b = &t->bindings[i];
+        int n = 0;
+        if (b->nargs) str_arg(&e[n++], "x-match", b->match_any ? "any" : "all");
+        for (int k = 0; k < b->nargs; k++) str_arg(&e[n++], b->args[k].key, b->args[k].value);
+        amqp_table_t args = {n, e};
+        if (b->to_exchange)
+            amqp_exchange_bind(c, ch, amqp_cstring_bytes(b->dest), amqp_cstring_bytes(b->source),
+                               amqp_cstring_bytes(b->key), args);
+        else
+            amqp_queue_bind(c, ch, amqp_cstring_bytes(b->dest), amqp_cstring_bytes(b->source),
+                            amqp_cstring_bytes(b->key), args);
+        snprintf(what, sizeof what, "bind %s '%s' to '%s'", b->to_exchange ? "exchange" : "queue", b->dest,
+                 b->source);
+        if (amqpc_check(c, what, err, cap)) return -1;
+    }
+    return 0;
+}
+
 int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, int queue, char *err,
                      size_t cap)
 {
     char name[256];
+    if (cfg->topo) return declare_lists(c, channel, cfg->topo, err, cap);
     if (cfg->exchange[0] && declare_exchange(c, channel, cfg, err, cap)) return -1;
     if (queue < 0) return 0;
     config_queue_name(cfg, queue, name, sizeof name);
@@ -119,6 +175,7 @@ int topology_recover(amqp_connection_state_t c, int channel, const struct config
 int topology_model(const struct config *cfg, struct route_model *m, char *err, size_t cap)
 {
     char name[256];
+    if (cfg->topo) return topo_model(cfg->topo, m, err, cap);
     route_init(m);
     int type = route_xtype_parse(cfg->exchange_type);
     if (!cfg->exchange[0]) return snprintf(err, cap, "the default exchange needs no model"), -1;
@@ -139,6 +196,7 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
     char name[256];
     amqp_channel_open(c, 1);
     if (amqpc_check(c, "channel.open", err, cap)) return -1;
+    if (cfg->topo) return declare_lists(c, 1, cfg->topo, err, cap);
     if (cfg->exchange[0] && declare_exchange(c, 1, cfg, err, cap)) return -1;
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
@@ -175,6 +233,17 @@ void topology_delete(amqp_connection_state_t c, const struct config *cfg)
 {
     char name[256];
     char side[256];
+    if (cfg->topo) {
+        for (int i = 0; i < cfg->topo->nqueues; i++) {
+            amqp_queue_delete(c, 1, amqp_cstring_bytes(cfg->topo->queues[i].name), 0, 0);
+            if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
+        }
+        for (int i = 0; i < cfg->topo->nexchanges; i++) {
+            amqp_exchange_delete(c, 1, amqp_cstring_bytes(cfg->topo->exchanges[i].name), 0);
+            if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
+        }
+        return;
+    }
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
         amqp_queue_delete(c, 1, amqp_cstring_bytes(name), 0, 0);

@@ -15,6 +15,7 @@
 #define BASIC_PUBLISH 40
 #define BASIC_ACK 80
 #define BASIC_NACK 120
+#define FLAG_HEADERS 0x2000
 #define FLAG_DELIVERY_MODE 0x1000
 
 static unsigned char *reserve(struct wire_buf *b, size_t n)
@@ -67,16 +68,40 @@ static unsigned char *shortstr(unsigned char *p, const char *s, size_t n)
     return p + n;
 }
 
-void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const char *rkey,
-                  bool mandatory, uint8_t delivery_mode, const void *body, size_t body_len,
-                  uint32_t frame_max)
+void wire_table_strings(struct wire_table *t, const char *const *keys, const char *const *values, int n)
 {
+    size_t len = 4;
+    for (int i = 0; i < n; i++) len += 1 + strnlen(keys[i], 255) + 1 + 4 + strlen(values[i]);
+    unsigned char *p = t->data = xmalloc(len);
+    t->len = len;
+    p = put32(p, (uint32_t)(len - 4));
+    for (int i = 0; i < n; i++) {
+        size_t vl = strlen(values[i]);
+        p = shortstr(p, keys[i], strnlen(keys[i], 255));
+        *p++ = 'S'; /* long string */
+        p = put32(p, (uint32_t)vl);
+        memcpy(p, values[i], vl);
+        p += vl;
+    }
+}
+
+void wire_table_free(struct wire_table *t)
+{
+    free(t->data);
+    memset(t, 0, sizeof *t);
+}
+
+void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const char *rkey,
+                  bool mandatory, uint8_t delivery_mode, const struct wire_table *headers, const void *body,
+                  size_t body_len, uint32_t frame_max)
+{
+    size_t tl = headers ? headers->len : 0;
     size_t xl = strlen(exchange), kl = strlen(rkey);
     if (xl > 255) xl = 255;
     if (kl > 255) kl = 255;
     size_t chunk = frame_max > 8 ? frame_max - 8 : 131064;
     size_t nbody = (body_len + chunk - 1) / chunk;
-    uint32_t msize = (uint32_t)(4 + 2 + 1 + xl + 1 + kl + 1), hsize = 2 + 2 + 8 + 2 + 1;
+    uint32_t msize = (uint32_t)(4 + 2 + 1 + xl + 1 + kl + 1), hsize = (uint32_t)(2 + 2 + 8 + 2 + tl + 1);
     unsigned char *p = reserve(b, 8 + msize + 8 + hsize + nbody * 8 + body_len);
     p = frame_start(p, FRAME_METHOD, ch, msize);
     p = put16(put16(p, CLASS_BASIC), BASIC_PUBLISH);
@@ -88,7 +113,8 @@ void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const c
     p = frame_start(p, FRAME_HEADER, ch, hsize);
     p = put16(put16(p, CLASS_BASIC), 0);
     p = put64(p, body_len);
-    p = put16(p, FLAG_DELIVERY_MODE);
+    p = put16(p, FLAG_DELIVERY_MODE | (tl ? FLAG_HEADERS : 0));
+    if (tl) memcpy(p, headers->data, tl), p += tl; /* properties go in flag order: headers first */
     *p++ = delivery_mode;
     *p++ = FRAME_END;
     const unsigned char *src = body;

@@ -68,6 +68,8 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
                 a->channel = j + 1;
                 a->conn = c;
                 a->queue_idx = a->id % cfg->queues;
+                if (!a->producer && cfg->topo) a->queue_idx = topo_consumer_queue(cfg->topo, cfg->consumers, a->id);
+                topo_settings(cfg, a->queue_idx, &a->set);
                 config_queue_name(cfg, a->queue_idx, a->queue, sizeof a->queue);
                 str_copy(a->routing_key, sizeof a->routing_key,
                          cfg->routing_key ? cfg->routing_key : a->queue);
@@ -83,6 +85,14 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
                     consumer_init(a, w);
                 }
             }
+        }
+        for (int k = 0; cfg->topo && k < cfg->topo->nroutes; k++) {
+            const struct topo_route *r = &cfg->topo->routes[k];
+            const char *keys[ROUTE_MAX_ARGS], *values[ROUTE_MAX_ARGS];
+            for (int i = 0; i < r->nheaders; i++) keys[i] = r->headers[i].key, values[i] = r->headers[i].value;
+            if (!w->route_headers) w->route_headers = xcalloc((size_t)cfg->topo->nroutes, sizeof *w->route_headers);
+            wire_table_strings(&w->route_headers[k], keys, values, r->nheaders);
+            w->nroute_headers = k + 1;
         }
         w->ev_tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
         w->ev_interval = event_new(w->base, -1, 0, on_interval, w);
@@ -266,12 +276,14 @@ void worker_note_explained(struct worker *w, struct agent *a, uint32_t producer,
 }
 
 void worker_track(struct worker *w, struct agent *a, uint32_t producer, uint64_t seq,
-                  bool redelivered, uint32_t attempt, bool processed)
+                  bool redelivered, uint32_t attempt, bool processed, bool dead_lettered)
 {
     int queue = a->queue_idx;
     struct seq_track *t = track_of(w, queue, producer, seq);
     if (!t) return;
-    if (processed) check_order(w, a, queue, producer, seq, redelivered, attempt);
+    /* a dead-letter hop reorders by design: the queue's order is the order
+     * of failures, not of publishing */
+    if (processed && !dead_lettered) check_order(w, a, queue, producer, seq, redelivered, attempt);
     enum ledger_copy copy = ledger_add(t, seq, redelivered || attempt > 1);
     /* The effect of handling it: once per id with a dedup inbox, else every copy. */
     if (processed && (copy == LEDGER_FIRST || !w->cfg->idempotent)) w->counters[ST_EFFECTS]++;
@@ -295,6 +307,8 @@ void worker_destroy_all(struct worker *ws, int n)
             free(c->rx);
             wire_free(&c->out);
         }
+        for (int k = 0; k < w->nroute_headers; k++) wire_table_free(&w->route_headers[k]);
+        free(w->route_headers);
         for (int i = 0; i < w->nagents; i++) {
             if (w->agents[i].producer) producer_free(&w->agents[i]);
             else consumer_free(&w->agents[i]);

@@ -1,5 +1,7 @@
 #include "scenario.h"
+#include "scenario_int.h"
 #include "route.h"
+#include "topo.h"
 #include "toxic.h"
 #include "units.h"
 #include "util.h"
@@ -21,17 +23,7 @@ static const char *const action_names[FA_COUNT] = {
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
 bool fault_needs_broker(enum fault_action a) { return a <= FA_RESUME; }
 
-struct ctx {
-    const char *path;
-    yaml_document_t *doc;
-    struct scenario *sc;
-    int errors;
-};
-
-static void err_at(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void err_at(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
+void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -43,30 +35,30 @@ static void err_at(struct ctx *x, yaml_node_t *n, const char *field, const char 
     x->errors++;
 }
 
-static yaml_node_t *node(struct ctx *x, int id)
+yaml_node_t *sc_node(struct ctx *x, int id)
 {
     return yaml_document_get_node(x->doc, id);
 }
 
-static const char *scalar(yaml_node_t *n)
+const char *sc_scalar(yaml_node_t *n)
 {
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
 /* A scalar, or an error naming the field. */
-static const char *want_scalar(struct ctx *x, yaml_node_t *n, const char *field)
+const char *sc_want_scalar(struct ctx *x, yaml_node_t *n, const char *field)
 {
-    const char *s = scalar(n);
-    if (!s) err_at(x, n, field, "expected a value, not a %s", n && n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+    const char *s = sc_scalar(n);
+    if (!s) sc_err(x, n, field, "expected a value, not a %s", n && n->type == YAML_MAPPING_NODE ? "mapping" : "list");
     return s;
 }
 
-static int want_duration(struct ctx *x, yaml_node_t *n, const char *field, uint64_t *out)
+int sc_want_duration(struct ctx *x, yaml_node_t *n, const char *field, uint64_t *out)
 {
-    const char *s = want_scalar(x, n, field);
+    const char *s = sc_want_scalar(x, n, field);
     if (!s) return -1;
     if (units_duration(s, out)) {
-        err_at(x, n, field, "'%s' is not a duration (e.g. 500ms, 10s, 1m)", s);
+        sc_err(x, n, field, "'%s' is not a duration (e.g. 500ms, 10s, 1m)", s);
         return -1;
     }
     return 0;
@@ -74,11 +66,11 @@ static int want_duration(struct ctx *x, yaml_node_t *n, const char *field, uint6
 
 /* YAML subtree -> JSON (for toxic specs). Scalars that parse as numbers or
  * booleans become those; the rest strings. */
-static json_t *to_json(struct ctx *x, yaml_node_t *n, int depth)
+json_t *sc_to_json(struct ctx *x, yaml_node_t *n, int depth)
 {
     if (!n || depth > 16) return json_null();
     if (n->type == YAML_SCALAR_NODE) {
-        const char *s = scalar(n);
+        const char *s = sc_scalar(n);
         char *end;
         errno = 0;
         double d = strtod(s, &end);
@@ -91,23 +83,21 @@ static json_t *to_json(struct ctx *x, yaml_node_t *n, int depth)
     if (n->type == YAML_SEQUENCE_NODE) {
         json_t *a = json_array();
         for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
-            json_array_append_new(a, to_json(x, node(x, *i), depth + 1));
+            json_array_append_new(a, sc_to_json(x, sc_node(x, *i), depth + 1));
         return a;
     }
     json_t *o = json_object();
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        const char *k = scalar(node(x, p->key));
-        if (k) json_object_set_new(o, k, to_json(x, node(x, p->value), depth + 1));
+        const char *k = sc_scalar(sc_node(x, p->key));
+        if (k) json_object_set_new(o, k, sc_to_json(x, sc_node(x, p->value), depth + 1));
     }
     return o;
 }
 
-#define FOREACH_PAIR(n, p) for (yaml_node_pair_t *p = (n)->data.mapping.pairs.start; p < (n)->data.mapping.pairs.top; p++)
-
-static bool is_map(struct ctx *x, yaml_node_t *n, const char *field)
+bool sc_is_map(struct ctx *x, yaml_node_t *n, const char *field)
 {
     if (n && n->type == YAML_MAPPING_NODE) return true;
-    err_at(x, n, field, "expected a mapping (key: value lines)");
+    sc_err(x, n, field, "expected a mapping (key: value lines)");
     return false;
 }
 
@@ -121,78 +111,78 @@ static void set_option(struct ctx *x, const char *section, const char *key, yaml
     for (char *c = opt; *c; c++)
         if (*c == '_') *c = '-';
     if (!strcmp(opt, "args") || !strcmp(opt, "queue-args")) {
-        if (!is_map(x, v, field)) return;
+        if (!sc_is_map(x, v, field)) return;
         FOREACH_PAIR(v, p) {
-            const char *k = scalar(node(x, p->key)), *val = want_scalar(x, node(x, p->value), field);
+            const char *k = sc_scalar(sc_node(x, p->key)), *val = sc_want_scalar(x, sc_node(x, p->value), field);
             if (!k || !val) continue;
             char kv[512];
             snprintf(kv, sizeof kv, "%s=%s", k, val);
             if (config_apply(&x->sc->cfg, "queue-arg", kv, err, sizeof err))
-                err_at(x, node(x, p->value), field, "%s", err);
+                sc_err(x, sc_node(x, p->value), field, "%s", err);
         }
         return;
     }
     if (!strcmp(opt, "uri") || !strcmp(opt, "json") || !strcmp(opt, "proxy-api")) {
-        err_at(x, v, field, "not allowed here (give it on the command line)");
+        sc_err(x, v, field, "not allowed here (give it on the command line)");
         return;
     }
-    const char *val = want_scalar(x, v, field);
+    const char *val = sc_want_scalar(x, v, field);
     if (val && config_apply(&x->sc->cfg, opt, val, err, sizeof err))
-        err_at(x, strcmp(err, "unknown key") ? v : kn, field, "%s", err);
+        sc_err(x, strcmp(err, "unknown key") ? v : kn, field, "%s", err);
 }
 
 static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
 {
     char field[64];
     snprintf(field, sizeof field, "faults[%d]", idx);
-    if (!is_map(x, n, field)) return;
+    if (!sc_is_map(x, n, field)) return;
     struct scenario *sc = x->sc;
     struct fault f = {.line = (int)n->start_mark.line + 1, .action = FA_COUNT};
     bool have_at = false;
     yaml_node_t *toxic = NULL;
     FOREACH_PAIR(n, p) {
-        const char *k = scalar(node(x, p->key));
-        yaml_node_t *v = node(x, p->value);
+        const char *k = sc_scalar(sc_node(x, p->key));
+        yaml_node_t *v = sc_node(x, p->value);
         char sub[96];
         snprintf(sub, sizeof sub, "%s.%s", field, k ? k : "?");
-        if (!k) err_at(x, node(x, p->key), field, "keys must be plain words");
-        else if (!strcmp(k, "at")) have_at = want_duration(x, v, sub, &f.at_ns) == 0;
-        else if (!strcmp(k, "for")) want_duration(x, v, sub, &f.for_ns);
-        else if (!strcmp(k, "timeout")) want_duration(x, v, sub, &f.timeout_ns);
+        if (!k) sc_err(x, sc_node(x, p->key), field, "keys must be plain words");
+        else if (!strcmp(k, "at")) have_at = sc_want_duration(x, v, sub, &f.at_ns) == 0;
+        else if (!strcmp(k, "for")) sc_want_duration(x, v, sub, &f.for_ns);
+        else if (!strcmp(k, "timeout")) sc_want_duration(x, v, sub, &f.timeout_ns);
         else if (!strcmp(k, "action")) {
-            const char *a = want_scalar(x, v, sub);
+            const char *a = sc_want_scalar(x, v, sub);
             for (int i = 0; a && i < FA_COUNT; i++)
                 if (!strcmp(a, action_names[i])) f.action = (enum fault_action)i;
             if (a && f.action == FA_COUNT)
-                err_at(x, v, sub, "unknown action '%s' (kill, stop, start, restart, pause, resume, "
+                sc_err(x, v, sub, "unknown action '%s' (kill, stop, start, restart, pause, resume, "
                                   "toxic, untoxic, down, up, disconnect, exec, wait, unbind, bind)", a);
         } else if (!strcmp(k, "toxic")) {
-            if (is_map(x, v, sub)) toxic = v;
+            if (sc_is_map(x, v, sub)) toxic = v;
         } else if (!strcmp(k, "name")) {
-            const char *s = want_scalar(x, v, sub);
+            const char *s = sc_want_scalar(x, v, sub);
             if (s) f.toxic_name = xstrdup(s);
         } else if (!strcmp(k, "command")) {
-            const char *s = want_scalar(x, v, sub);
+            const char *s = sc_want_scalar(x, v, sub);
             if (s) f.command = xstrdup(s);
         } else if (!strcmp(k, "queue") || !strcmp(k, "key")) {
-            const char *s = want_scalar(x, v, sub);
+            const char *s = sc_want_scalar(x, v, sub);
             if (s) {
                 char **dst = k[0] == 'q' ? &f.queue : &f.key;
                 free(*dst);
                 *dst = xstrdup(s);
             }
         } else
-            err_at(x, node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout, queue, key)");
+            sc_err(x, sc_node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout, queue, key)");
     }
-    if (!have_at) err_at(x, n, field, "needs 'at: <time since start>'");
+    if (!have_at) sc_err(x, n, field, "needs 'at: <time since start>'");
     if (f.action == FA_COUNT) {
-        if (!x->errors) err_at(x, n, field, "needs 'action'");
+        if (!x->errors) sc_err(x, n, field, "needs 'action'");
     } else if (f.action == FA_TOXIC && !toxic) {
-        err_at(x, n, field, "action toxic needs 'toxic: {type: ..., attributes: {...}}'");
+        sc_err(x, n, field, "action toxic needs 'toxic: {type: ..., attributes: {...}}'");
     } else if (f.action == FA_UNTOXIC && !f.toxic_name) {
-        err_at(x, n, field, "action untoxic needs 'name: <toxic name>'");
+        sc_err(x, n, field, "action untoxic needs 'name: <toxic name>'");
     } else if (f.action == FA_EXEC && !f.command) {
-        err_at(x, n, field, "action exec needs 'command: <shell command>'");
+        sc_err(x, n, field, "action exec needs 'command: <shell command>'");
     } else if (f.action == FA_UNBIND || f.action == FA_BIND) {
         /* One of the scenario's own queues, bound to its exchange: the
          * checker's model keeps the declared binding, so what the broker
@@ -201,13 +191,26 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
         int qi = -1;
         for (int i = 0; f.queue && i < sc->cfg.queues; i++)
             if (!strcmp(config_queue_name(&sc->cfg, i, qn, sizeof qn), f.queue)) qi = i;
-        if (!sc->cfg.exchange[0]) err_at(x, n, field, "action %s needs topology.exchange", action_names[f.action]);
-        else if (!f.queue) err_at(x, n, field, "action %s needs 'queue: <one of the topology's queues>'", action_names[f.action]);
-        else if (qi < 0) err_at(x, n, field, "queue '%s' is not one of the topology's queues", f.queue);
-        else if (!f.key) f.key = xstrdup(config_binding_key(&sc->cfg, qi, f.queue));
+        if (!sc->cfg.exchange[0]) sc_err(x, n, field, "action %s needs topology.exchange", action_names[f.action]);
+        else if (!f.queue) sc_err(x, n, field, "action %s needs 'queue: <one of the topology's queues>'", action_names[f.action]);
+        else if (qi < 0) sc_err(x, n, field, "queue '%s' is not one of the topology's queues", f.queue);
+        else if (sc->cfg.topo) {
+            /* the declared binding from the publish exchange to that queue */
+            const struct topo_binding *b = NULL;
+            for (int i = 0; i < sc->cfg.topo->nbindings; i++) {
+                const struct topo_binding *c = &sc->cfg.topo->bindings[i];
+                if (!c->to_exchange && !strcmp(c->source, sc->cfg.exchange) && !strcmp(c->dest, f.queue) &&
+                    (!f.key || !strcmp(f.key, c->key)))
+                    b = c;
+            }
+            if (!b) sc_err(x, n, field, "no binding of '%s' to publish.exchange '%s'%s%s in topology.bindings", f.queue,
+                           sc->cfg.exchange, f.key ? " with key " : "", f.key ? f.key : "");
+            else if (b->nargs) sc_err(x, n, field, "action %s of a headers binding is not supported", action_names[f.action]);
+            else if (!f.key) f.key = xstrdup(b->key);
+        } else if (!f.key) f.key = xstrdup(config_binding_key(&sc->cfg, qi, f.queue));
     }
     if (toxic) {
-        json_t *j = to_json(x, toxic, 0);
+        json_t *j = sc_to_json(x, toxic, 0);
         if (!json_object_get(j, "name")) {
             char nm[64];
             snprintf(nm, sizeof nm, "fault%d", idx);
@@ -217,7 +220,7 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
          * not the run (where a toxic that was never set tests nothing). */
         struct toxic probe = {0};
         char terr[200];
-        if (toxic_parse(&probe, j, true, terr, sizeof terr)) err_at(x, toxic, field, "toxic: %s", terr);
+        if (toxic_parse(&probe, j, true, terr, sizeof terr)) sc_err(x, toxic, field, "toxic: %s", terr);
         free(f.toxic_name);
         f.toxic_name = xstrdup(json_is_string(json_object_get(j, "name"))
                                    ? json_string_value(json_object_get(j, "name")) : "?");
@@ -226,7 +229,7 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
     }
     if (!f.timeout_ns) f.timeout_ns = 60 * NS_PER_SEC;
     if (have_at && sc->cfg.duration_ns && f.at_ns > sc->cfg.duration_ns && !sc->cfg.messages)
-        err_at(x, n, field, "at %.3fs is beyond the run (load.duration %.3fs)", (double)f.at_ns / 1e9,
+        sc_err(x, n, field, "at %.3fs is beyond the run (load.duration %.3fs)", (double)f.at_ns / 1e9,
                (double)sc->cfg.duration_ns / 1e9);
     sc->faults = xrealloc(sc->faults, (size_t)(sc->nfaults + 1) * sizeof *sc->faults);
     sc->faults[sc->nfaults++] = f;
@@ -234,19 +237,19 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
 
 static int gate_value(struct ctx *x, enum gate_kind g, yaml_node_t *v, const char *field, double *out)
 {
-    const char *s = want_scalar(x, v, field);
+    const char *s = sc_want_scalar(x, v, field);
     if (!s) return -1;
     uint64_t u;
     if (!strcmp(gate_defs[g].unit, "ms")) {
         if (units_duration(s, &u)) {
-            err_at(x, v, field, "'%s' is not a duration (e.g. 200ms, 15s)", s);
+            sc_err(x, v, field, "'%s' is not a duration (e.g. 200ms, 15s)", s);
             return -1;
         }
         *out = (double)u / 1e6;
         return 0;
     }
     if (units_count(s, &u)) {
-        err_at(x, v, field, "'%s' is not a whole number", s);
+        sc_err(x, v, field, "'%s' is not a whole number", s);
         return -1;
     }
     *out = (double)u;
@@ -255,34 +258,34 @@ static int gate_value(struct ctx *x, enum gate_kind g, yaml_node_t *v, const cha
 
 static void parse_expect(struct ctx *x, yaml_node_t *n)
 {
-    if (!is_map(x, n, "expect")) return;
+    if (!sc_is_map(x, n, "expect")) return;
     FOREACH_PAIR(n, p) {
-        const char *k = scalar(node(x, p->key));
-        yaml_node_t *v = node(x, p->value);
+        const char *k = sc_scalar(sc_node(x, p->key));
+        yaml_node_t *v = sc_node(x, p->value);
         char field[96];
         snprintf(field, sizeof field, "expect.%s", k ? k : "?");
         int g = gates_lookup(k);
         if (g < 0) {
-            err_at(x, node(x, p->key), field, "unknown gate (lost, unexpected, duplicates, "
+            sc_err(x, sc_node(x, p->key), field, "unknown gate (lost, unexpected, duplicates, "
                    "unexplained_duplicates, order_violations, recovery, e2e_p50, e2e_p99, "
                    "confirm_p99, throughput, consumed, indeterminate, duplicate_effects, dead_lettered, unavailable)");
             continue;
         }
         if (x->sc->ngates == SCENARIO_MAX_GATES) {
-            err_at(x, v, field, "too many gates");
+            sc_err(x, v, field, "too many gates");
             continue;
         }
-        yaml_node_t *kn = node(x, p->key);
+        yaml_node_t *kn = sc_node(x, p->key);
         struct gate gt = {.kind = (enum gate_kind)g, .line = (int)kn->start_mark.line + 1,
                           .col = (int)kn->start_mark.column + 1};
         if (v->type == YAML_MAPPING_NODE) {
             FOREACH_PAIR(v, q) {
-                const char *b = scalar(node(x, q->key));
+                const char *b = sc_scalar(sc_node(x, q->key));
                 char sub[128];
                 snprintf(sub, sizeof sub, "%s.%s", field, b ? b : "?");
-                if (b && !strcmp(b, "min")) gt.has_min = !gate_value(x, gt.kind, node(x, q->value), sub, &gt.min);
-                else if (b && !strcmp(b, "max")) gt.has_max = !gate_value(x, gt.kind, node(x, q->value), sub, &gt.max);
-                else err_at(x, node(x, q->key), sub, "expected min or max");
+                if (b && !strcmp(b, "min")) gt.has_min = !gate_value(x, gt.kind, sc_node(x, q->value), sub, &gt.min);
+                else if (b && !strcmp(b, "max")) gt.has_max = !gate_value(x, gt.kind, sc_node(x, q->value), sub, &gt.max);
+                else sc_err(x, sc_node(x, q->key), sub, "expected min or max");
             }
         } else {
             /* A bare value: the most allowed (a floor for throughput/consumed). */
@@ -301,61 +304,67 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
 {
     struct scenario *sc = x->sc;
     if (!root || root->type != YAML_MAPPING_NODE) {
-        err_at(x, root, "(top)", "a scenario is a mapping with name, load, faults and expect");
+        sc_err(x, root, "(top)", "a scenario is a mapping with name, load, faults and expect");
         return;
     }
-    yaml_node_t *faults = NULL, *expect = NULL;
+    yaml_node_t *faults = NULL, *expect = NULL, *topo_node = root;
     /* load and topology first: faults are checked against the duration. */
     FOREACH_PAIR(root, p) {
-        const char *k = scalar(node(x, p->key));
-        yaml_node_t *v = node(x, p->value);
+        const char *k = sc_scalar(sc_node(x, p->key));
+        yaml_node_t *v = sc_node(x, p->value);
         if (!k) {
-            err_at(x, node(x, p->key), "(top)", "keys must be plain words");
+            sc_err(x, sc_node(x, p->key), "(top)", "keys must be plain words");
+        } else if (!strcmp(k, "topology") && sc_topology_is_lists(x, v)) {
+            sc_parse_topology_lists(x, v);
+            topo_node = v;
         } else if (!strcmp(k, "load") || !strcmp(k, "topology")) {
-            if (!is_map(x, v, k)) continue;
+            if (!sc_is_map(x, v, k)) continue;
             FOREACH_PAIR(v, q) {
-                const char *key = scalar(node(x, q->key));
-                if (key) set_option(x, k, key, node(x, q->key), node(x, q->value));
+                const char *key = sc_scalar(sc_node(x, q->key));
+                if (key) set_option(x, k, key, sc_node(x, q->key), sc_node(x, q->value));
             }
         } else if (!strcmp(k, "name") || !strcmp(k, "description")) {
-            const char *s = want_scalar(x, v, k);
+            const char *s = sc_want_scalar(x, v, k);
             if (s) *(k[0] == 'n' ? &sc->name : &sc->description) = xstrdup(s);
         } else if (!strcmp(k, "broker")) {
-            if (!is_map(x, v, k)) continue;
+            if (!sc_is_map(x, v, k)) continue;
             FOREACH_PAIR(v, q) {
-                const char *key = scalar(node(x, q->key));
-                const char *s = want_scalar(x, node(x, q->value), "broker");
+                const char *key = sc_scalar(sc_node(x, q->key));
+                const char *s = sc_want_scalar(x, sc_node(x, q->value), "broker");
                 if (key && s && !strcmp(key, "uri")) {
                     char *copy = xstrdup(s), red[600];
                     struct amqp_connection_info info;
                     if (amqp_parse_url(copy, &info) != AMQP_STATUS_OK)
-                        err_at(x, node(x, q->value), "broker.uri", "'%s' is not an AMQP URI "
+                        sc_err(x, sc_node(x, q->value), "broker.uri", "'%s' is not an AMQP URI "
                                "(amqp://user:pass@host:port/vhost)", config_redact_uri(s, red, sizeof red));
                     free(copy);
                     free(sc->cfg.uri);
                     sc->cfg.uri = xstrdup(s);
                 } else if (key && strcmp(key, "embedded"))
-                    err_at(x, node(x, q->key), "broker", "unknown key '%s' (uri, embedded)", key);
+                    sc_err(x, sc_node(x, q->key), "broker", "unknown key '%s' (uri, embedded)", key);
             }
         } else if (!strcmp(k, "faults")) {
             faults = v;
         } else if (!strcmp(k, "expect")) {
             expect = v;
         } else {
-            err_at(x, node(x, p->key), k, "unknown key (name, description, broker, topology, load, "
+            sc_err(x, sc_node(x, p->key), k, "unknown key (name, description, broker, topology, load, "
                                           "faults, expect)");
         }
     }
+    char err[300];
+    if (sc->cfg.topo && !x->errors && topo_apply(&sc->cfg, err, sizeof err))
+        sc_err(x, topo_node, "topology", "%s", err);
     if (faults) {
-        if (faults->type != YAML_SEQUENCE_NODE) err_at(x, faults, "faults", "expected a list of steps");
+        if (faults->type != YAML_SEQUENCE_NODE) sc_err(x, faults, "faults", "expected a list of steps");
         else {
             int i = 0;
             for (yaml_node_item_t *it = faults->data.sequence.items.start; it < faults->data.sequence.items.top; it++)
-                parse_fault(x, node(x, *it), i++);
+                parse_fault(x, sc_node(x, *it), i++);
         }
     }
     if (expect) parse_expect(x, expect);
-    if (!sc->name) err_at(x, root, "name", "a scenario needs a name");
+    if (!sc->name) sc_err(x, root, "name", "a scenario needs a name");
     for (int i = 0; sc->cfg.uri && i < sc->nfaults; i++)
         if (fault_needs_broker(sc->faults[i].action)) {
             fprintf(stderr, "%s:%d:1: faults[%d].action: %s needs the embedded broker (remove broker.uri, "
@@ -435,7 +444,7 @@ int scenario_load(const char *path, struct scenario *sc)
     struct ctx x = {path, &doc, sc, 0};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
-    if (!root) err_at(&x, NULL, "(top)", "the file is empty");
+    if (!root) sc_err(&x, NULL, "(top)", "the file is empty");
     else if (!x.errors) parse_top(&x, root);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);

@@ -224,14 +224,36 @@ static void routed(void)
     ledger_add(&b, 199, false);
     ledger_add(&b, 300, false);                                      /* never published at all */
     const struct seq_track *tr[] = {&a, &b};
-    uint64_t lost = 0, rec = 0, mis = 0, gaps = 0;
-    ledger_durability_routed(conf, nconf, 200, route, tr, 2, &lost, &rec, &mis, &gaps);
-    CHECK_EQ_U64(lost, 5);
-    CHECK_EQ_U64(rec, 1);
-    CHECK_EQ_U64(mis, 3);
+    struct ledger_route_counts c = {0};
+    struct ledger_route r = {.expected = route};
+    ledger_durability_routed(conf, nconf, 200, &r, tr, 2, &c);
+    CHECK_EQ_U64(c.lost, 5);
+    CHECK_EQ_U64(c.recovered, 1);
+    CHECK_EQ_U64(c.misrouted, 3);
     /* highest seen is 300 (never published): routed evens 142..158 and
      * 162..200 are holes (9 + 20); odd ones and 201..300 are not routed here */
-    CHECK_EQ_U64(gaps, 29);
+    CHECK_EQ_U64(c.gaps, 29);
+    CHECK_EQ_U64(c.dead_lettered, 0);
+
+    /* The queue dead-letters: 142 and 144 came out of its dead-letter
+     * queue (dead-lettered, not lost, not gaps); 7 was allowed here (it
+     * came back through a retry loop), so it is not misrouted. */
+    uint64_t *dl = NULL, ndl = 0, *ok = NULL, nok = 0;
+    bits_reserve(&dl, &ndl, 200);
+    bits_reserve(&ok, &nok, 200);
+    dl[142 >> 6] |= 1ULL << (142 & 63);
+    dl[144 >> 6] |= 1ULL << (144 & 63);
+    dl[2 >> 6] |= 1ULL << 2;                   /* also consumed here: not counted twice */
+    ok[0] |= 1ULL << 7;
+    struct ledger_route_counts d = {0};
+    struct ledger_route r2 = {.expected = route, .allowed = ok, .elsewhere = dl};
+    ledger_durability_routed(conf, nconf, 200, &r2, tr, 2, &d);
+    CHECK_EQ_U64(d.lost, 3);
+    CHECK_EQ_U64(d.dead_lettered, 2);
+    CHECK_EQ_U64(d.misrouted, 2);
+    CHECK_EQ_U64(d.gaps, 27);
+    free(dl);
+    free(ok);
     ledger_free(&a);
     ledger_free(&b);
     free(conf);

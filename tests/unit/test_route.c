@@ -81,8 +81,40 @@ static void picks(void)
     CHECK(route_pick(w, 1, 7, 12345) == 0);
 }
 
+/* Dead-letter chains: work -> (DLX fanout) retry -> (default exchange,
+ * key second) second -> (DLX with the message's own key) dlq, and a retry
+ * loop back to work that must end. */
+static void dead_letters(void)
+{
+    static struct route_model d;
+    char err[200];
+    bool to[ROUTE_MAX_QUEUES];
+    route_init(&d);
+    CHECK(route_add_exchange(&d, "retry-x", RX_FANOUT, err, sizeof err) == 0);
+    CHECK(route_add_exchange(&d, "dead-x", RX_DIRECT, err, sizeof err) == 1);
+    const char *qs[] = {"work", "retry", "second", "dlq", "other"};
+    for (int i = 0; i < 5; i++) CHECK(route_add_queue(&d, qs[i], err, sizeof err) == i);
+    CHECK(route_bind(&d, "retry-x", "retry", false, "", NULL, 0, false, err, sizeof err) == 0);
+    CHECK(route_bind(&d, "dead-x", "dlq", false, "order", NULL, 0, false, err, sizeof err) == 0);
+    CHECK(route_bind(&d, "dead-x", "other", false, "invoice", NULL, 0, false, err, sizeof err) == 0);
+    CHECK(route_dead_letter_reach(&d, 0, "order", NULL, 0, to) == 0); /* no DLX: nowhere */
+    CHECK(route_set_dead_letter(&d, "work", "retry-x", NULL, err, sizeof err) == 0);
+    CHECK(route_set_dead_letter(&d, "retry", "", "second", err, sizeof err) == 0);
+    CHECK(route_set_dead_letter(&d, "second", "dead-x", NULL, err, sizeof err) == 0);
+    CHECK(route_set_dead_letter(&d, "nope", "dead-x", NULL, err, sizeof err) == -1 && strstr(err, "nope"));
+    CHECK(route_dead_letter_reach(&d, 0, "order", NULL, 0, to) == 3);
+    CHECK(to[1] && to[2] && to[3] && !to[0] && !to[4]);
+    /* the message's own key picks the DLQ at the end of the chain */
+    CHECK(route_dead_letter_reach(&d, 0, "invoice", NULL, 0, to) == 3 && to[4] && !to[3]);
+    CHECK(route_dead_letter_reach(&d, 2, "order", NULL, 0, to) == 1 && to[3]);
+    /* a retry loop back to work ends, and work itself is not downstream */
+    CHECK(route_set_dead_letter(&d, "retry", "", "work", err, sizeof err) == 0);
+    CHECK(route_dead_letter_reach(&d, 0, "order", NULL, 0, to) == 1 && to[1] && !to[0]);
+}
+
 void test_route(void)
 {
+    dead_letters();
     picks();
     json_error_t je;
     json_t *cases = json_load_file(CASES, 0, &je), *c;

@@ -1,0 +1,121 @@
+/* topo: a topology given as lists (a scenario's `topology:` with
+ * exchanges, queues, bindings, publish and policies): what loadgen
+ * declares, which queue each consumer reads with which settings, and what
+ * the checker's routing model is built from. The single-exchange options
+ * (--exchange, --queues, --binding-keys) stay a shorthand and need none of
+ * this. Sizes are capped: scenario files are hostile input. */
+#ifndef LOADGEN_TOPO_H
+#define LOADGEN_TOPO_H
+
+#include "config.h"
+#include "route.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TOPO_MAX_EXCHANGES 32
+#define TOPO_MAX_QUEUES 64
+#define TOPO_MAX_BINDINGS 256
+#define TOPO_MAX_ROUTES CONFIG_MAX_ARGS
+#define TOPO_MAX_POLICIES 16
+#define TOPO_MAX_ARGS 16
+#define TOPO_MAX_CONSUMERS 1000 /* per queue */
+
+struct topo_exchange {
+    char *name, *type;
+    char *alternate; /* alternate-exchange, NULL: none */
+    bool durable, auto_delete, internal;
+    struct config_arg args[TOPO_MAX_ARGS];
+    int nargs, line;
+};
+
+/* A queue and the consumers that read it. Consumer settings left unset
+ * (negative) take the load's. */
+struct topo_queue {
+    char *name;
+    enum queue_type type;
+    bool durable;
+    struct config_arg args[TOPO_MAX_ARGS];
+    int nargs, line;
+    int consumers;              /* -1: the load's consumers, spread over the queues */
+    int prefetch;               /* -1: the load's */
+    double fail_rate;           /* < 0: the load's */
+    int fail_action;            /* -1: the load's (requeue or reject) */
+    int64_t consumer_delay_ns;  /* < 0: the load's */
+};
+
+struct topo_binding {
+    char *source, *dest, *key; /* key "" when none */
+    bool to_exchange;          /* exchange-to-exchange */
+    bool match_any;            /* headers: x-match any (else all) */
+    struct route_header args[ROUTE_MAX_ARGS];
+    int nargs, line;
+};
+
+/* One way producers publish: a routing key and headers, chosen by weight. */
+struct topo_route {
+    char *key;
+    unsigned weight;
+    struct route_header headers[ROUTE_MAX_ARGS];
+    int nheaders, line;
+};
+
+struct topo_policy {
+    char *name, *pattern, *apply_to, *definition; /* definition: JSON object text */
+    int priority, line;
+};
+
+struct topo {
+    struct topo_exchange *exchanges;
+    struct topo_queue *queues;
+    struct topo_binding *bindings;
+    int nexchanges, nqueues, nbindings;
+    char *exchange; /* publish.exchange: "" is the default exchange */
+    struct topo_route routes[TOPO_MAX_ROUTES];
+    int nroutes;
+    struct topo_policy policies[TOPO_MAX_POLICIES];
+    int npolicies;
+};
+
+struct topo *topo_new(void);
+void topo_free(struct topo *t);
+/* A new zeroed entry with its defaults, or NULL with the reason (too many). */
+struct topo_exchange *topo_add_exchange(struct topo *t, char *err, size_t cap);
+struct topo_queue *topo_add_queue(struct topo *t, char *err, size_t cap);
+struct topo_binding *topo_add_binding(struct topo *t, char *err, size_t cap);
+struct topo_route *topo_add_route(struct topo *t, char *err, size_t cap);
+struct topo_policy *topo_add_policy(struct topo *t, char *err, size_t cap);
+
+/* Cross-references and limits (names declared, types known, a queue with
+ * no consumers must dead-letter somewhere): -1 with the reason in err and
+ * the offending entry's line in *line (0 when none). */
+int topo_check(const struct topo *t, char *err, size_t cap, int *line);
+/* Sets cfg's queues, consumers, exchange and routing keys from cfg->topo.
+ * -1 with the reason when they contradict the load. */
+int topo_apply(struct config *cfg, char *err, size_t cap);
+
+/* What the consumers of queue q run with: the queue's own settings, else
+ * the load's (no topology lists: the load's). */
+struct topo_settings {
+    enum queue_type type;
+    int prefetch;
+    double fail_rate;
+    enum fail_action fail_action;
+    uint64_t consumer_delay_ns;
+};
+void topo_settings(const struct config *cfg, int q, struct topo_settings *s);
+
+/* The queue consumer c (0-based, of cfg->consumers) reads. */
+int topo_consumer_queue(const struct topo *t, int consumers, int c);
+/* The routing model of t: exchanges, queues, bindings, alternates and
+ * dead-letter targets. -1 when something is not modelled (an exchange type
+ * such as x-consistent-hash). */
+int topo_model(const struct topo *t, struct route_model *m, char *err, size_t cap);
+/* The value of a queue argument given as a string, NULL when absent. */
+const char *topo_queue_arg(const struct topo_queue *q, const char *key);
+/* A queue argument given as an integer (e.g. x-message-ttl), -1 when absent. */
+long long topo_queue_num(const struct topo_queue *q, const char *key);
+
+json_t *topo_to_json(const struct topo *t);
+
+#endif

@@ -1,0 +1,41 @@
+/* The scenario parser's shared helpers (scenario.c) for its other file,
+ * scenario_topo.c. Private to loadgen/scenario/. */
+#ifndef LOADGEN_SCENARIO_INT_H
+#define LOADGEN_SCENARIO_INT_H
+
+#include "scenario.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <yaml.h>
+
+struct ctx {
+    const char *path;
+    yaml_document_t *doc;
+    struct scenario *sc;
+    int errors;
+};
+
+#define FOREACH_PAIR(n, p) for (yaml_node_pair_t *p = (n)->data.mapping.pairs.start; p < (n)->data.mapping.pairs.top; p++)
+#define FOREACH_ITEM(n, i) for (yaml_node_item_t *i = (n)->data.sequence.items.start; i < (n)->data.sequence.items.top; i++)
+
+/* Prints "file:line:col: field: message" and counts the error. */
+void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+yaml_node_t *sc_node(struct ctx *x, int id);
+/* The scalar's text, NULL for a mapping or list. */
+const char *sc_scalar(yaml_node_t *n);
+/* A scalar, or an error naming the field. */
+const char *sc_want_scalar(struct ctx *x, yaml_node_t *n, const char *field);
+int sc_want_duration(struct ctx *x, yaml_node_t *n, const char *field, uint64_t *out);
+/* YAML subtree -> JSON: plain numbers and booleans typed, the rest strings. */
+json_t *sc_to_json(struct ctx *x, yaml_node_t *n, int depth);
+bool sc_is_map(struct ctx *x, yaml_node_t *n, const char *field);
+
+/* topology: given as lists (exchanges, queues, bindings, publish,
+ * policies): parsed into sc->cfg.topo. */
+void sc_parse_topology_lists(struct ctx *x, yaml_node_t *n);
+/* Does this topology: mapping use the list form? */
+bool sc_topology_is_lists(struct ctx *x, yaml_node_t *n);
+
+#endif
