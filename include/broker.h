@@ -63,6 +63,10 @@ int broker_restart(struct broker *b, char *err, size_t cap);
 /* SIGSTOP / SIGCONT of the beam process. */
 int broker_pause(struct broker *b, char *err, size_t cap);
 int broker_resume(struct broker *b, char *err, size_t cap);
+/* Runs Debian's rabbitmqctl against the node (its cookie, its epmd) with
+ * args (NULL-terminated, e.g. "set_policy", ...), waiting up to 60 s; on
+ * failure err holds its last line of output. */
+int broker_ctl(struct broker *b, const char *const *args, char *err, size_t cap);
 /* Refreshes b->state from the pids (a reaped or vanished beam is STOPPED). */
 enum broker_state broker_status(struct broker *b);
 const char *broker_state_name(enum broker_state s);

@@ -111,6 +111,10 @@ int topo_consumer_queue(const struct topo *t, int consumers, int c);
  * dead-letter targets. -1 when something is not modelled (an exchange type
  * such as x-consistent-hash). */
 int topo_model(const struct topo *t, struct route_model *m, char *err, size_t cap);
+/* Queue qi's dead-letter exchange and key: its own x-dead-letter-*
+ * arguments, else those of the policy that applies to it. false: none. */
+bool topo_dead_letter(const struct topo *t, int qi, char *exchange, size_t xcap, char *key, size_t kcap,
+                      bool *has_key);
 /* The value of a queue argument given as a string, NULL when absent. */
 const char *topo_queue_arg(const struct topo_queue *q, const char *key);
 /* A queue argument given as an integer (e.g. x-message-ttl), -1 when absent. */

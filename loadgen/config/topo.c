@@ -2,6 +2,8 @@
 #include "topo.h"
 #include "util.h"
 
+#include <jansson.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,46 @@ long long topo_queue_num(const struct topo_queue *q, const char *key)
     return -1;
 }
 
+/* The policy RabbitMQ applies to queue q: the highest priority one whose
+ * pattern matches its name (POSIX extended regex here, Erlang's re there:
+ * the same for the usual ^name$ and prefix patterns). */
+static const struct topo_policy *queue_policy(const struct topo *t, const struct topo_queue *q)
+{
+    const struct topo_policy *best = NULL;
+    for (int i = 0; i < t->npolicies; i++) {
+        const struct topo_policy *p = &t->policies[i];
+        if (!strcmp(p->apply_to, "exchanges")) continue;
+        regex_t re;
+        if (regcomp(&re, p->pattern, REG_EXTENDED | REG_NOSUB)) continue;
+        bool match = regexec(&re, q->name, 0, NULL, 0) == 0;
+        regfree(&re);
+        if (match && (!best || p->priority > best->priority)) best = p;
+    }
+    return best;
+}
+
+bool topo_dead_letter(const struct topo *t, int qi, char *exchange, size_t xcap, char *key, size_t kcap, bool *has_key)
+{
+    const struct topo_queue *q = &t->queues[qi];
+    const char *x = topo_queue_arg(q, "x-dead-letter-exchange"), *k = topo_queue_arg(q, "x-dead-letter-routing-key");
+    *has_key = false;
+    if (x) { /* the queue's own arguments win over a policy */
+        str_copy(exchange, xcap, x);
+        if (k) str_copy(key, kcap, k), *has_key = true;
+        return true;
+    }
+    const struct topo_policy *p = queue_policy(t, q);
+    json_t *d = p ? json_loads(p->definition, 0, NULL) : NULL;
+    const char *px = json_string_value(json_object_get(d, "dead-letter-exchange"));
+    const char *pk = json_string_value(json_object_get(d, "dead-letter-routing-key"));
+    if (px) {
+        str_copy(exchange, xcap, px);
+        if (pk) str_copy(key, kcap, pk), *has_key = true;
+    }
+    json_decref(d);
+    return px != NULL;
+}
+
 static int find_exchange(const struct topo *t, const char *name)
 {
     for (int i = 0; i < t->nexchanges; i++)
@@ -157,10 +199,11 @@ int topo_check(const struct topo *t, char *err, size_t cap, int *line)
     for (int i = 0; i < t->nqueues; i++) {
         const struct topo_queue *q = &t->queues[i];
         if (find_queue(t, q->name) != i) FAIL(q->line, "queue '%s' is declared twice", q->name);
-        const char *dlx = topo_queue_arg(q, "x-dead-letter-exchange");
-        if (dlx && *dlx && find_exchange(t, dlx) < 0)
+        char dlx[ROUTE_NAME], dkey[ROUTE_KEY];
+        bool has_key;
+        if (topo_dead_letter(t, i, dlx, sizeof dlx, dkey, sizeof dkey, &has_key) && *dlx && find_exchange(t, dlx) < 0)
             FAIL(q->line, "queue '%s': x-dead-letter-exchange '%s' is not in topology.exchanges", q->name, dlx);
-        if (q->type == QUEUE_STREAM && dlx) FAIL(q->line, "queue '%s': a stream does not dead-letter", q->name);
+        if (q->type == QUEUE_STREAM && topo_queue_arg(q, "x-dead-letter-exchange")) FAIL(q->line, "queue '%s': a stream does not dead-letter", q->name);
     }
     for (int i = 0; i < t->nbindings; i++) {
         const struct topo_binding *b = &t->bindings[i];
@@ -205,7 +248,10 @@ int topo_apply(struct config *cfg, char *err, size_t cap)
     if (listed) cfg->consumers = sum;
     for (int i = 0; i < t->nqueues; i++) {
         const struct topo_queue *q = &t->queues[i];
-        if (cfg->consumers && !consumers_of(t, cfg->consumers, i) && !topo_queue_arg(q, "x-dead-letter-exchange"))
+        char dlx[ROUTE_NAME], dkey[ROUTE_KEY];
+        bool has_key;
+        if (cfg->consumers && !consumers_of(t, cfg->consumers, i) &&
+            !topo_dead_letter(t, i, dlx, sizeof dlx, dkey, sizeof dkey, &has_key))
             return snprintf(err, cap, "queue '%s' has no consumers and no x-dead-letter-exchange: what reaches it "
                             "could never be checked (give it consumers)", q->name), -1;
     }
@@ -244,9 +290,10 @@ int topo_model(const struct topo *t, struct route_model *m, char *err, size_t ca
     for (int i = 0; i < t->nqueues; i++)
         if (route_add_queue(m, t->queues[i].name, err, cap) < 0) return -1;
     for (int i = 0; i < t->nqueues; i++) {
-        const struct topo_queue *q = &t->queues[i];
-        const char *dlx = topo_queue_arg(q, "x-dead-letter-exchange");
-        if (dlx && route_set_dead_letter(m, q->name, dlx, topo_queue_arg(q, "x-dead-letter-routing-key"), err, cap))
+        char dlx[ROUTE_NAME], dkey[ROUTE_KEY];
+        bool has_key;
+        if (topo_dead_letter(t, i, dlx, sizeof dlx, dkey, sizeof dkey, &has_key) &&
+            route_set_dead_letter(m, t->queues[i].name, dlx, has_key ? dkey : NULL, err, cap))
             return -1;
     }
     for (int i = 0; i < t->nbindings; i++) {

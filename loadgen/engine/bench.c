@@ -420,6 +420,25 @@ static void server_version(amqp_connection_state_t c, char *buf, size_t cap)
 }
 
 
+/* topology.policies, set with rabbitmqctl before anything is declared
+ * (AMQP cannot set a policy). */
+static int apply_policies(struct broker *b, const struct config *cfg, char *err, size_t cap)
+{
+    if (!b)
+        return snprintf(err, cap, "loadgen sets policies on its embedded node only (AMQP cannot set them): "
+                        "set them on %s yourself and remove topology.policies", cfg->uri ? "the broker" : "it"), -1;
+    for (int i = 0; i < cfg->topo->npolicies; i++) {
+        const struct topo_policy *p = &cfg->topo->policies[i];
+        char prio[16];
+        snprintf(prio, sizeof prio, "%d", p->priority);
+        const char *args[] = {"set_policy", "--apply-to", p->apply_to, "--priority", prio, "--",
+                              p->name, p->pattern, p->definition, NULL};
+        if (broker_ctl(b, args, err, cap)) return -1;
+        log_info("policy '%s' set on %s", p->name, p->pattern);
+    }
+    return 0;
+}
+
 /* Chooses the next phase from the workers' snapshots and, while draining,
  * the broker's own queue depth. */
 static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t now, struct drain *d,
@@ -536,6 +555,11 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     }
     have_adm = true;
     server_version(adm.c, version, sizeof version);
+    if (cfg.topo && cfg.topo->npolicies && apply_policies(have_broker ? &broker : NULL, &cfg, err, sizeof err)) {
+        log_err("policies: %s", err);
+        exit_code = have_broker ? EXIT_BROKER : EXIT_USAGE;
+        goto out;
+    }
     if (!cfg.predeclared && topology_declare(adm.c, &cfg, err, sizeof err)) {
         log_err("setup failed on %s: %s", run.target.uri_redacted, err);
         exit_code = EXIT_BROKER;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,7 +307,14 @@ static void parse_policy(struct ctx *x, struct topo *t, yaml_node_t *n, const ch
     p0->line = (int)n->start_mark.line + 1;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "name")) free(p0->name), p0->name = want_name(x, v, sub, 256, false);
-        else if (!strcmp(k, "pattern")) free(p0->pattern), p0->pattern = want_name(x, v, sub, 1024, false);
+        else if (!strcmp(k, "pattern")) {
+            free(p0->pattern);
+            p0->pattern = want_name(x, v, sub, 1024, false);
+            regex_t re;
+            if (p0->pattern && regcomp(&re, p0->pattern, REG_EXTENDED | REG_NOSUB))
+                sc_err(x, v, sub, "'%s' is not a regular expression", p0->pattern);
+            else if (p0->pattern) regfree(&re);
+        }
         else if (!strcmp(k, "apply_to")) {
             const char *s = sc_want_scalar(x, v, sub);
             if (s && strcmp(s, "queues") && strcmp(s, "exchanges") && strcmp(s, "all"))

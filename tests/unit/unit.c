@@ -19,6 +19,7 @@ static const struct {
     {"run_schema", test_run_schema},
     {"config", test_config},
     {"route", test_route},
+    {"topo", test_topo},
 };
 
 int main(void)

@@ -38,6 +38,7 @@ void test_gates(void);
 void test_junit(void);
 void test_run_schema(void);
 void test_config(void);
+void test_topo(void);
 void test_route(void);
 
 #endif
