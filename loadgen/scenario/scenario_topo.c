@@ -21,6 +21,9 @@ bool sc_topology_is_lists(struct ctx *x, yaml_node_t *n)
     if (!n || n->type != YAML_MAPPING_NODE) return false;
     FOREACH_PAIR(n, p) {
         const char *k = sc_scalar(sc_node(x, p->key));
+        yaml_node_t *v = sc_node(x, p->value);
+        /* `queues: 3` is the shorthand's queue count */
+        if (k && !strcmp(k, "queues") && v && v->type == YAML_SCALAR_NODE) continue;
         for (size_t i = 0; k && i < sizeof list_keys / sizeof *list_keys; i++)
             if (!strcmp(k, list_keys[i])) return true;
     }
