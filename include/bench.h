@@ -13,11 +13,14 @@ struct proxy_server;
 
 /* What a hook may act on during the run. broker is NULL for --uri runs;
  * proxy is NULL unless cfg->via_proxy. */
+struct run_ctx;
+
 struct bench_env {
     struct broker *broker;
     struct proxy_server *proxy;
     uint64_t start_ns;   /* CLOCK_MONOTONIC start of publishing */
     const struct amqpc_target *target; /* the broker itself, never through the proxy */
+    struct run_ctx *run; /* the workers' shared state (a `crash` fault) */
 };
 
 struct bench_hooks {
@@ -25,6 +28,13 @@ struct bench_hooks {
     void (*started)(void *ctx, const struct bench_env *env); /* publishing begins */
     void (*stopped)(void *ctx);                              /* workers are done */
 };
+
+/* The `crash` fault: every worker drops the connections of the consumers
+ * of queue (-1: all) without an AMQP close, as a killed process's drop (the
+ * broker requeues their unacked deliveries); they reconnect after for_ns.
+ * Waits until each worker has acted; returns the connections dropped, or
+ * -1 with the reason. */
+int bench_crash_consumers(struct run_ctx *run, int queue, uint64_t for_ns, char *err, size_t cap);
 
 /* Runs cfg (already validated). Returns an exit code (cli.h); *result gets
  * the result JSON (caller owns) whenever the run got as far as starting.

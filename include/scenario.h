@@ -15,6 +15,7 @@ enum fault_action {
     FA_TOXIC, FA_UNTOXIC, FA_DOWN, FA_UP, FA_DISCONNECT,         /* the proxy */
     FA_EXEC, FA_WAIT,
     FA_UNBIND, FA_BIND,                                          /* the topology */
+    FA_CRASH,                                                    /* loadgen's consumers */
     FA_COUNT
 };
 
@@ -26,6 +27,7 @@ struct fault {
     char *command;             /* FA_EXEC */
     uint64_t timeout_ns;       /* FA_EXEC / FA_WAIT */
     char *queue, *key;         /* FA_UNBIND / FA_BIND: the queue's binding to the exchange */
+    int queue_idx;             /* FA_CRASH: the queue whose consumers crash, -1 all */
     int line;
 };
 

@@ -31,6 +31,12 @@ struct run_ctx {
     _Atomic int phase;        /* enum bench_phase */
     struct reporter *rep;
     pthread_barrier_t ready, go; /* workers connected / bench says go */
+    int nworkers;
+    /* a `crash` fault: the consumers of crash_queue (-1: all) drop their
+     * connections and stay away until crash_until_ns; each worker acts once
+     * per crash_gen and adds what it did to crash_acked / crash_conns */
+    _Atomic uint64_t crash_gen, crash_until_ns;
+    _Atomic int crash_queue, crash_acked, crash_conns;
 };
 
 /* Unconfirmed publish, kept until acked or nacked. */
@@ -121,6 +127,7 @@ struct conn {
     struct chan_rx *rx;    /* by channel - 1 */
     int nagents;
     uint64_t backoff_ns;
+    uint64_t down_until_ns;  /* a crashed consumer stays away until then */
     uint64_t bytes_since_check;
     int sndbuf;
     char last_error[256];
@@ -157,6 +164,7 @@ struct worker {
     int nproducers_total;
     struct wire_table *route_headers; /* per route of cfg->topo: its headers, encoded once */
     int nroute_headers;
+    uint64_t crash_seen;              /* the last run->crash_gen acted on */
     /* read by bench without locks */
     _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed, snap_unique;
     uint64_t unique_total; /* distinct (queue, producer, seq) this thread saw */

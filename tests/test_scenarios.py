@@ -21,7 +21,7 @@ def run(name, tmp_path):
 
 SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", "restart-ordering",
         "idempotent-redelivery", "retry-dead-letter", "fanout-kill", "topic-kill", "headers-routing",
-        "dead-letter-chain"]
+        "dead-letter-chain", "fanout-consumer-crash"]
 
 
 @pytest.mark.slow
@@ -47,9 +47,12 @@ def test_safe_scenarios_pass(name, tmp_path):
         assert t["dead_lettered"] == t["dead_letter_rejected"] + t["dead_letter_expired"]
         assert t["dead_letter_rejected"] > 0 and t["dead_letter_expired"] > 0
     else:
-        assert t["unique"] == (3 if name == "fanout-kill" else 1) * (t["confirmed"] + t["recovered"])
+        fanout = 3 if name in ("fanout-kill", "fanout-consumer-crash") else 1
+        assert t["unique"] == fanout * (t["confirmed"] + t["recovered"])
     assert t["duplicates_unexplained"] == 0
     assert all(f["ok"] for f in j["faults"]), j["faults"]
+    if name == "fanout-consumer-crash":
+        assert j["errors"]["connection_errors"] == 1 and j["errors"]["reconnects"] == 1  # one consumer, once
     if name.startswith("kill"):
         assert j["errors"]["reconnects"] >= 2  # both clients really lost the broker
     if name == "kill-durable-classic":
@@ -80,6 +83,7 @@ UNSAFE = [
     ("unsafe-fanout-nondurable-kill", "lost"),
     ("unsafe-unbind", "lost"),
     ("unsafe-dlx-unbound", "lost"),
+    ("unsafe-autoack-crash", "lost"),
 ]
 
 

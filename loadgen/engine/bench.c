@@ -420,6 +420,19 @@ static void server_version(amqp_connection_state_t c, char *buf, size_t cap)
 }
 
 
+int bench_crash_consumers(struct run_ctx *run, int queue, uint64_t for_ns, char *err, size_t cap)
+{
+    atomic_store(&run->crash_acked, 0);
+    atomic_store(&run->crash_conns, 0);
+    atomic_store(&run->crash_queue, queue);
+    atomic_store(&run->crash_until_ns, clock_ns() + for_ns);
+    atomic_fetch_add(&run->crash_gen, 1);
+    uint64_t deadline = clock_ns() + 5 * NS_PER_SEC;
+    while (atomic_load(&run->crash_acked) < run->nworkers && clock_ns() < deadline) sleep_ns(5 * NS_PER_MS);
+    if (atomic_load(&run->crash_acked) < run->nworkers) return snprintf(err, cap, "the workers did not answer"), -1;
+    return atomic_load(&run->crash_conns);
+}
+
 /* topology.policies, set with rabbitmqctl before anything is declared
  * (AMQP cannot set a policy). */
 static int apply_policies(struct broker *b, const struct config *cfg, char *err, size_t cap)
@@ -610,6 +623,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     run.run_id = (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
     run.rep = &rep;
     ws = worker_create_all(&run, &nworkers);
+    run.nworkers = nworkers;
     double epoch = (double)clock_realtime_ns() / 1e9;
     reporter_init(&rep, nworkers, &cfg, hlog, epoch);
     rep_inited = true;
@@ -636,7 +650,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
             cfg.producers, cfg.consumers, nworkers, run.target.uri_redacted, version);
 
     if (hooks && hooks->started) {
-        struct bench_env env = {have_broker ? &broker : NULL, proxy, run.start_ns, &adm.target};
+        struct bench_env env = {have_broker ? &broker : NULL, proxy, run.start_ns, &adm.target, &run};
         hooks->started(hooks->ctx, &env);
     }
     struct drain drain = {.last_change = clock_ns(), .still_queued = -1};

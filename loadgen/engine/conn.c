@@ -132,6 +132,12 @@ void conn_on_reconnect(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     struct conn *c = arg;
     if (atomic_load_explicit(&c->w->run->phase, memory_order_relaxed) == PHASE_STOP) return;
+    uint64_t now = clock_ns();
+    if (now < c->down_until_ns) { /* a crashed consumer: not back yet */
+        struct timeval tv = tv_from_ns(c->down_until_ns - now);
+        event_add(c->ev_reconnect, &tv);
+        return;
+    }
     char err[512];
     if (conn_up(c, err, sizeof err) == 0) {
         c->w->counters[ST_RECONNECTS]++;

@@ -174,11 +174,37 @@ static void on_interval(evutil_socket_t fd, short what, void *arg)
     arm_interval(w);
 }
 
+/* A `crash` fault: the consumer connections reading the queue drop without
+ * an AMQP close, as a killed process's do (the broker requeues their
+ * unacked deliveries), and reconnect once the crash is over. */
+static void crash_consumers(struct worker *w)
+{
+    struct run_ctx *run = w->run;
+    uint64_t gen = atomic_load(&run->crash_gen);
+    if (gen == w->crash_seen) return;
+    w->crash_seen = gen;
+    int queue = atomic_load(&run->crash_queue), n = 0;
+    uint64_t until = atomic_load(&run->crash_until_ns);
+    for (int i = 0; i < w->nconns; i++) {
+        struct conn *c = &w->conns[i];
+        bool hit = false;
+        for (int j = 0; j < c->nagents; j++)
+            hit |= !c->agents[j]->producer && (queue < 0 || c->agents[j]->queue_idx == queue);
+        if (!hit) continue;
+        n++;
+        c->down_until_ns = until;
+        if (c->up) conn_fail(c, ST_ERR_CONNECTION, "consumer crashed (scenario fault)");
+    }
+    atomic_fetch_add(&run->crash_conns, n);
+    atomic_fetch_add(&run->crash_acked, 1);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct worker *w = arg;
     uint64_t now = clock_ns();
+    crash_consumers(w);
     int phase = atomic_load_explicit(&w->run->phase, memory_order_relaxed);
     if (phase != PHASE_RUN) {
         for (int i = 0; i < w->nagents; i++) {

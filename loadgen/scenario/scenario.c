@@ -17,7 +17,7 @@
 
 static const char *const action_names[FA_COUNT] = {
     "kill", "stop", "start", "restart", "pause", "resume", "toxic", "untoxic", "down", "up",
-    "disconnect", "exec", "wait", "unbind", "bind",
+    "disconnect", "exec", "wait", "unbind", "bind", "crash",
 };
 
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
@@ -155,7 +155,7 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
                 if (!strcmp(a, action_names[i])) f.action = (enum fault_action)i;
             if (a && f.action == FA_COUNT)
                 sc_err(x, v, sub, "unknown action '%s' (kill, stop, start, restart, pause, resume, "
-                                  "toxic, untoxic, down, up, disconnect, exec, wait, unbind, bind)", a);
+                                  "toxic, untoxic, down, up, disconnect, exec, wait, unbind, bind, crash)", a);
         } else if (!strcmp(k, "toxic")) {
             if (sc_is_map(x, v, sub)) toxic = v;
         } else if (!strcmp(k, "name")) {
@@ -183,6 +183,14 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
         sc_err(x, n, field, "action untoxic needs 'name: <toxic name>'");
     } else if (f.action == FA_EXEC && !f.command) {
         sc_err(x, n, field, "action exec needs 'command: <shell command>'");
+    } else if (f.action == FA_CRASH) {
+        /* the consumers of one of the scenario's queues, or all */
+        char qn[256];
+        f.queue_idx = -1;
+        for (int i = 0; f.queue && i < sc->cfg.queues; i++)
+            if (!strcmp(config_queue_name(&sc->cfg, i, qn, sizeof qn), f.queue)) f.queue_idx = i;
+        if (f.queue && f.queue_idx < 0) sc_err(x, n, field, "queue '%s' is not one of the topology's queues", f.queue);
+        if (!sc->cfg.consumers) sc_err(x, n, field, "action crash needs consumers");
     } else if (f.action == FA_UNBIND || f.action == FA_BIND) {
         /* One of the scenario's own queues, bound to its exchange: the
          * checker's model keeps the declared binding, so what the broker

@@ -108,6 +108,16 @@ static int rebind(struct timeline *tl, const struct fault *f, bool bind, char *e
     return rc;
 }
 
+/* A crash that hit no connection is an error, never a silent pass. */
+static int crash(struct timeline *tl, const struct fault *f, char *err, size_t cap)
+{
+    if (!tl->env.run) return snprintf(err, cap, "no workers"), -1;
+    int conns = bench_crash_consumers(tl->env.run, f->queue_idx, f->for_ns, err, cap);
+    if (conns < 0) return -1;
+    if (!conns) return snprintf(err, cap, "no consumer connection reads %s", f->queue ? f->queue : "any queue"), -1;
+    return 0;
+}
+
 static int apply(struct timeline *tl, const struct fault *f, bool revert, char *err, size_t cap)
 {
     struct broker *b = tl->env.broker;
@@ -119,7 +129,7 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
             [FA_TOXIC] = FA_UNTOXIC, [FA_DOWN] = FA_UP, [FA_START] = FA_COUNT,
             [FA_RESTART] = FA_COUNT, [FA_RESUME] = FA_COUNT, [FA_UNTOXIC] = FA_COUNT,
             [FA_UP] = FA_COUNT, [FA_DISCONNECT] = FA_COUNT, [FA_EXEC] = FA_COUNT, [FA_WAIT] = FA_COUNT,
-            [FA_UNBIND] = FA_BIND, [FA_BIND] = FA_COUNT};
+            [FA_UNBIND] = FA_BIND, [FA_BIND] = FA_COUNT, [FA_CRASH] = FA_COUNT};
         a = undo[a];
         if (a == FA_COUNT) return 0;
     }
@@ -151,6 +161,7 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
         if (b && broker_status(b) != BROKER_RUNNING) return snprintf(err, cap, "broker not up"), -1;
         return 0;
     }
+    case FA_CRASH: return crash(tl, f, err, cap);
     case FA_UNBIND: return rebind(tl, f, false, err, cap);
     case FA_BIND: return rebind(tl, f, true, err, cap);
     case FA_COUNT: return 0;
