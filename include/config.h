@@ -67,6 +67,7 @@ struct config {
     int n_binding_keys;
     /* topology given as lists (topo.h), NULL: the shorthand above */
     struct topo *topo;
+    char *topology_path; /* --topology FILE: the lists from a YAML file (bench) */
     char *stream_offset;
     uint64_t duration_ns, warmup_ns, drain_timeout_ns;
     uint64_t messages;            /* total to publish; 0 = until duration */

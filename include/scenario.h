@@ -43,6 +43,10 @@ struct scenario {
 };
 
 int scenario_load(const char *path, struct scenario *sc);
+/* `bench --topology FILE`: a YAML file holding a scenario's topology lists
+ * (exchanges, queues, bindings, publish, policies) into cfg->topo, applied
+ * to cfg. Errors print as file:line:col; -1. */
+int scenario_load_topology(const char *path, struct config *cfg);
 void scenario_free(struct scenario *sc);
 
 const char *fault_action_name(enum fault_action a);

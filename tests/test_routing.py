@@ -8,7 +8,7 @@ import uuid
 
 import pika
 
-from conftest import ROOT, amqp_params
+from conftest import ROOT, amqp_params, run_loadgen
 
 CASES = json.loads((ROOT / "tests" / "data" / "routing-cases.json").read_text())
 
@@ -102,3 +102,47 @@ def test_rabbitmq_matches_topics_as_the_model_says(broker):
             ch.queue_delete(q)
         ch.exchange_delete(x)
         conn.close()
+
+
+BENCH_TOPOLOGY = """\
+exchanges:
+  - {name: %(p)s-events, type: topic}
+queues:
+  - {name: %(p)s-all, consumers: 1}
+  - {name: %(p)s-created, consumers: {count: 2, prefetch: 20}}
+bindings:
+  - {source: %(p)s-events, destination: %(p)s-all, routing_key: "#"}
+  - {source: %(p)s-events, destination: %(p)s-created, routing_key: "*.created"}
+publish:
+  exchange: %(p)s-events
+  routes:
+    - {routing_key: order.created, weight: 1}
+    - {routing_key: order.paid, weight: 1, headers: {region: eu}}
+"""
+
+
+def test_bench_takes_a_topology_file(broker, tmp_path):
+    """`bench --topology FILE`: the lists of a scenario from a file; every
+    message out of each queue its key reaches, the consumers spread as the
+    file says, and the topology echoed in run.json."""
+    p = "bt-" + uuid.uuid4().hex[:8]
+    f = tmp_path / "topology.yaml"
+    f.write_text(BENCH_TOPOLOGY % {"p": p})
+    out = tmp_path / "r.json"
+    r = run_loadgen("bench", "--uri", broker.uri, "--topology", f, "--producers", "1", "--rate", "400",
+                    "--messages", "800", "--no-report", "--json", out, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "1 producers, 3 consumers" in r.stderr
+    j = json.loads(out.read_text())
+    t = j["totals"]
+    assert t["lost"] == 0 and t["misrouted"] == 0 and t["unroutable"] == 0
+    # every message to -all, the created half to -created too
+    assert 800 + 300 < t["unique"] < 800 + 500
+    topo = j["config"]["topology"]
+    assert [q["name"] for q in topo["queues"]] == [f"{p}-all", f"{p}-created"]
+    assert topo["publish"]["routes"][1]["headers"] == {"region": "eu"}
+    # a broken file names its line and the field
+    f.write_text("queues:\n  - {name: q, consumers: 1}\nbindings:\n  - {source: nope, destination: q}\n"
+                 "publish: {routes: [{routing_key: q}]}\n")
+    r = run_loadgen("bench", "--uri", broker.uri, "--topology", f)
+    assert r.returncode == 2 and f"{f}:4:1: topology: binding: source 'nope'" in r.stderr, r.stderr

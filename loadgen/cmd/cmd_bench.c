@@ -4,6 +4,7 @@
 #include "config.h"
 #include "gates.h"
 #include "report.h"
+#include "scenario.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@ int cmd_bench(int argc, char **argv)
     config_init(&cfg);
     char err[512];
     int rc = config_parse_args(&cfg, argc, argv);
+    if (!rc && cfg.topology_path && scenario_load_topology(cfg.topology_path, &cfg)) rc = -1;
     if (!rc && config_validate(&cfg, err, sizeof err)) {
         log_err("%s", err);
         rc = -1;

@@ -49,6 +49,7 @@ void config_free(struct config *c)
     for (int i = 0; i < c->n_routing_keys; i++) free(c->routing_keys[i]);
     for (int i = 0; i < c->n_binding_keys; i++) free(c->binding_keys[i]);
     topo_free(c->topo);
+    free(c->topology_path);
     for (int i = 0; i < c->n_queue_args; i++) free(c->queue_args[i].key), free(c->queue_args[i].str);
     memset(c, 0, sizeof *c);
 }
@@ -153,6 +154,9 @@ void config_usage(FILE *f)
         "  --routing-keys K[:W],..   each message's key drawn from these by weight W\n"
         "                            (default 1), e.g. orders.eu.created:3,orders.us.paid\n"
         "  --binding-keys B1,B2,..   queue i bound with Bi (topic patterns: * and #)\n"
+        "  --topology FILE           exchanges, queues (with their consumers), bindings,\n"
+        "                            publish routes and policies from a YAML file, as a\n"
+        "                            scenario's topology lists (docs/scenarios.md)\n"
         "  --predeclared             use existing queues/exchange; declare nothing\n"
         "  --keep-queues             do not delete the queues loadgen declared\n"
         "  --stream-offset OFF       x-stream-offset for stream consumers (default next)\n"
@@ -276,7 +280,7 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS,
+    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
 };
 
 static const struct option o[] = {
@@ -313,6 +317,7 @@ static const struct option o[] = {
     {"routing-key", required_argument, NULL, 'k'},
     {"routing-keys", required_argument, NULL, O_RKEYS},
     {"binding-keys", required_argument, NULL, O_BKEYS},
+    {"topology", required_argument, NULL, O_TOPO},
     {"predeclared", no_argument, NULL, O_PREDECL},
     {"keep-queues", no_argument, NULL, O_KEEP},
     {"stream-offset", required_argument, NULL, O_SOFF},
@@ -405,6 +410,7 @@ int config_apply(struct config *c, const char *option, const char *value, char *
     case 'k': set_str(&c->routing_key, v); break;
     case O_RKEYS: return key_list(v, true, c->routing_keys, c->routing_weights, &c->n_routing_keys, err, cap);
     case O_BKEYS: return key_list(v, false, c->binding_keys, NULL, &c->n_binding_keys, err, cap);
+    case O_TOPO: set_str(&c->topology_path, v); break;
     case O_PREDECL: c->predeclared = true; break;
     case O_KEEP: c->keep_queues = true; break;
     case O_SOFF: set_str(&c->stream_offset, v); break;

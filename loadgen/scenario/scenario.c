@@ -122,6 +122,10 @@ static void set_option(struct ctx *x, const char *section, const char *key, yaml
         }
         return;
     }
+    if (!strcmp(opt, "topology")) {
+        sc_err(x, v, field, "give the lists in topology: (exchanges, queues, bindings, publish, policies)");
+        return;
+    }
     if (!strcmp(opt, "uri") || !strcmp(opt, "json") || !strcmp(opt, "proxy-api")) {
         sc_err(x, v, field, "not allowed here (give it on the command line)");
         return;
@@ -386,6 +390,11 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
  * be "n/a" after the whole run: refuse it now. */
 static const char *not_computable(const struct config *cfg, enum gate_kind g)
 {
+    for (int i = 0; cfg->topo && i < cfg->topo->nexchanges && (g == G_LOST || g == G_MISROUTED || g == G_UNROUTABLE);
+         i++)
+        if (route_xtype_parse(cfg->topo->exchanges[i].type) < 0)
+            return "the routing model does not know this exchange type (x-consistent-hash): where messages must go "
+                   "is unknown";
     switch (g) {
     case G_LOST:
         if (cfg->exchange[0] && cfg->queues > ROUTE_MAX_QUEUES)
@@ -422,12 +431,9 @@ static void check_computable(struct ctx *x)
     }
 }
 
-int scenario_load(const char *path, struct scenario *sc)
+/* Opens and loads a YAML file within yamlsafe's limits; -1 after printing. */
+static int load_doc(const char *path, yaml_document_t *doc)
 {
-    memset(sc, 0, sizeof *sc);
-    config_init(&sc->cfg);
-    sc->cfg.drain_timeout_ns = 60 * NS_PER_SEC;
-    sc->path = xstrdup(path);
     FILE *f = fopen(path, "rbe");
     if (!f) {
         fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
@@ -438,25 +444,54 @@ int scenario_load(const char *path, struct scenario *sc)
         return -1;
     }
     yaml_parser_t parser;
-    yaml_document_t doc;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &doc)) {
+    int rc = 0;
+    if (!yaml_parser_load(&parser, doc)) {
         fprintf(stderr, "%s:%zu:%zu: YAML: %s%s%s\n", path, parser.problem_mark.line + 1,
                 parser.problem_mark.column + 1, parser.problem ? parser.problem : "syntax error",
                 parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        fclose(f);
-        return -1;
+        rc = -1;
     }
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+int scenario_load_topology(const char *path, struct config *cfg)
+{
+    yaml_document_t doc;
+    if (load_doc(path, &doc)) return -1;
+    struct scenario sc = {0};
+    sc.cfg = *cfg; /* the lists land in sc.cfg.topo */
+    struct ctx x = {path, &doc, &sc, 0};
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    x.errors += yamlsafe_duplicates(path, &doc);
+    if (!x.errors && !sc_topology_is_lists(&x, root))
+        sc_err(&x, root, "(top)", "a topology file is a mapping with exchanges, queues, bindings, publish and "
+                                  "policies");
+    else if (!x.errors) sc_parse_topology_lists(&x, root);
+    char err[300];
+    if (!x.errors && topo_apply(&sc.cfg, err, sizeof err)) sc_err(&x, root, "topology", "%s", err);
+    *cfg = sc.cfg;
+    yaml_document_delete(&doc);
+    return x.errors ? -1 : 0;
+}
+
+int scenario_load(const char *path, struct scenario *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    config_init(&sc->cfg);
+    sc->cfg.drain_timeout_ns = 60 * NS_PER_SEC;
+    sc->path = xstrdup(path);
+    yaml_document_t doc;
+    if (load_doc(path, &doc)) return -1;
     struct ctx x = {path, &doc, sc, 0};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!root) sc_err(&x, NULL, "(top)", "the file is empty");
     else if (!x.errors) parse_top(&x, root);
     yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    fclose(f);
     char err[512];
     if (!x.errors && config_validate(&sc->cfg, err, sizeof err)) {
         log_err("%s: %s", path, err);
