@@ -4,6 +4,7 @@
 #define LOADGEN_CONFIG_H
 
 #include "schedule.h"
+#include "topo.h"
 
 #include <jansson.h>
 
@@ -12,20 +13,6 @@
 
 #define CONFIG_MAX_ARGS 32
 
-
-struct config_arg {
-    char *key;
-    char *str;     /* string value, or NULL when typed */
-    long long num; /* integer value when is_int */
-    bool is_int, is_bool;
-};
-
-struct topo;
-
-enum queue_type { QUEUE_CLASSIC, QUEUE_QUORUM, QUEUE_STREAM };
-
-/* What a consumer does with a delivery its handler failed on. */
-enum fail_action { FAIL_REQUEUE, FAIL_REJECT, FAIL_RETRY };
 
 struct config {
     char *uri;                 /* NULL: start the embedded broker */
@@ -54,7 +41,7 @@ struct config {
     char *queue;                  /* name, or pattern base with queues > 1 */
     int queues;
     enum queue_type queue_type;
-    struct config_arg queue_args[CONFIG_MAX_ARGS];
+    struct topo_arg queue_args[CONFIG_MAX_ARGS];
     int n_queue_args;
     bool durable, predeclared, keep_queues;
     char *exchange, *exchange_type, *routing_key;
@@ -99,12 +86,27 @@ int config_apply(struct config *c, const char *option, const char *value, char *
 int config_validate(struct config *c, char *err, size_t cap);
 
 /* Parses "key=value" with typed value (integer, true/false, else string). */
-int config_parse_arg(const char *kv, struct config_arg *out);
+int config_parse_arg(const char *kv, struct topo_arg *out);
 
 /* The key queue i is bound with, and the key of producer p's message seq
  * (behind a named exchange). */
 const char *config_binding_key(const struct config *c, int i, const char *queue);
 const char *config_message_key(const struct config *c, int producer, uint64_t seq, const char *queue);
+/* Sets cfg's queues, consumers, exchange and routing keys from cfg->topo.
+ * -1 with the reason when they contradict the load. */
+int config_apply_topology(struct config *cfg, char *err, size_t cap);
+
+/* What the consumers of queue q run with: the queue's own settings, else
+ * the load's (no topology lists: the load's). */
+struct consumer_settings {
+    enum queue_type type;
+    int prefetch;
+    double fail_rate;
+    enum fail_action fail_action;
+    uint64_t consumer_delay_ns;
+};
+void config_consumer_settings(const struct config *cfg, int q, struct consumer_settings *s);
+
 /* Behind an exchange or a topology: the checker needs the routing model. */
 bool config_routed(const struct config *c);
 /* Queue name i (0-based) for this config. Writes into buf. */

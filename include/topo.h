@@ -7,25 +7,38 @@
 #ifndef LOADGEN_TOPO_H
 #define LOADGEN_TOPO_H
 
-#include "config.h"
 #include "route.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #define TOPO_MAX_EXCHANGES 32
 #define TOPO_MAX_QUEUES 64
 #define TOPO_MAX_BINDINGS 256
-#define TOPO_MAX_ROUTES CONFIG_MAX_ARGS
+#define TOPO_MAX_ROUTES 32
 #define TOPO_MAX_POLICIES 16
 #define TOPO_MAX_ARGS 16
 #define TOPO_MAX_CONSUMERS 1000 /* per queue */
+
+enum queue_type { QUEUE_CLASSIC, QUEUE_QUORUM, QUEUE_STREAM };
+
+/* What a consumer does with a delivery its handler failed on. */
+enum fail_action { FAIL_REQUEUE, FAIL_REJECT, FAIL_RETRY };
+
+/* An argument (of a queue, an exchange): typed as RabbitMQ needs it. */
+struct topo_arg {
+    char *key;
+    char *str;     /* string value, or NULL when typed */
+    long long num; /* integer value when is_int */
+    bool is_int, is_bool;
+};
 
 struct topo_exchange {
     char *name, *type;
     char *alternate; /* alternate-exchange, NULL: none */
     bool durable, auto_delete, internal;
-    struct config_arg args[TOPO_MAX_ARGS];
+    struct topo_arg args[TOPO_MAX_ARGS];
     int nargs, line;
 };
 
@@ -35,7 +48,7 @@ struct topo_queue {
     char *name;
     enum queue_type type;
     bool durable;
-    struct config_arg args[TOPO_MAX_ARGS];
+    struct topo_arg args[TOPO_MAX_ARGS];
     int nargs, line;
     int consumers;              /* -1: the load's consumers, spread over the queues */
     int prefetch;               /* -1: the load's */
@@ -90,20 +103,11 @@ struct topo_policy *topo_add_policy(struct topo *t, char *err, size_t cap);
  * no consumers must dead-letter somewhere): -1 with the reason in err and
  * the offending entry's line in *line (0 when none). */
 int topo_check(const struct topo *t, char *err, size_t cap, int *line);
-/* Sets cfg's queues, consumers, exchange and routing keys from cfg->topo.
- * -1 with the reason when they contradict the load. */
-int topo_apply(struct config *cfg, char *err, size_t cap);
-
-/* What the consumers of queue q run with: the queue's own settings, else
- * the load's (no topology lists: the load's). */
-struct topo_settings {
-    enum queue_type type;
-    int prefetch;
-    double fail_rate;
-    enum fail_action fail_action;
-    uint64_t consumer_delay_ns;
-};
-void topo_settings(const struct config *cfg, int q, struct topo_settings *s);
+/* Consumers of queue i when n consumers are spread over the queues: the
+ * queue's own count when any queue gives one. */
+int topo_queue_consumers(const struct topo *t, int n, int i);
+/* "classic", "quorum", "stream". */
+const char *topo_queue_type_name(enum queue_type type);
 
 /* The queue consumer c (0-based, of cfg->consumers) reads. */
 int topo_consumer_queue(const struct topo *t, int consumers, int c);

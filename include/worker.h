@@ -88,7 +88,7 @@ struct agent {
     struct event *ev_send;
     bool done;
     /* consumer */
-    struct topo_settings set;         /* its queue's settings, else the load's */
+    struct consumer_settings set;        /* its queue's settings, else the load's */
     uint64_t unacked, last_tag;
     uint64_t busy_until_ns;
     struct pending_ack *pend;

@@ -38,7 +38,7 @@ json_t *config_to_json(const struct config *c)
     char uri[256];
     json_t *args = json_object();
     for (int i = 0; i < c->n_queue_args; i++) {
-        const struct config_arg *a = &c->queue_args[i];
+        const struct topo_arg *a = &c->queue_args[i];
         json_object_set_new(args, a->key,
                             a->is_int    ? json_integer(a->num)
                             : a->is_bool ? json_boolean(a->num)

@@ -15,7 +15,7 @@ struct topo *topo_new(void)
     return t;
 }
 
-static void free_args(struct config_arg *a, int n)
+static void free_args(struct topo_arg *a, int n)
 {
     for (int i = 0; i < n; i++) free(a[i].key), free(a[i].str);
 }
@@ -165,8 +165,7 @@ static int find_queue(const struct topo *t, const char *name)
     return -1;
 }
 
-/* Consumers of queue i when the load's n consumers are spread over them. */
-static int consumers_of(const struct topo *t, int n, int i)
+int topo_queue_consumers(const struct topo *t, int n, int i)
 {
     bool listed = false;
     for (int k = 0; k < t->nqueues; k++) listed |= t->queues[k].consumers >= 0;
@@ -177,7 +176,7 @@ static int consumers_of(const struct topo *t, int n, int i)
 int topo_consumer_queue(const struct topo *t, int consumers, int c)
 {
     for (int i = 0; i < t->nqueues; i++) {
-        int k = consumers_of(t, consumers, i);
+        int k = topo_queue_consumers(t, consumers, i);
         if (c < k) return i;
         c -= k;
     }
@@ -226,54 +225,9 @@ int topo_check(const struct topo *t, char *err, size_t cap, int *line)
     return 0;
 }
 
-int topo_apply(struct config *cfg, char *err, size_t cap)
+const char *topo_queue_type_name(enum queue_type type)
 {
-    struct topo *t = cfg->topo;
-    int line;
-    if (topo_check(t, err, cap, &line)) return -1;
-    if (cfg->exchange && strcmp(cfg->exchange, "") && strcmp(cfg->exchange, t->exchange))
-        return snprintf(err, cap, "topology: give the exchange in publish.exchange, not as 'exchange'"), -1;
-    if (cfg->n_binding_keys || cfg->n_routing_keys || cfg->n_queue_args)
-        return snprintf(err, cap, "topology lists: bindings and publish.routes replace binding_keys, routing_keys "
-                        "and args"), -1;
-    free(cfg->exchange);
-    cfg->exchange = xstrdup(t->exchange);
-    cfg->queues = t->nqueues;
-    bool listed = false;
-    int sum = 0;
-    for (int i = 0; i < t->nqueues; i++) {
-        listed |= t->queues[i].consumers >= 0;
-        sum += t->queues[i].consumers > 0 ? t->queues[i].consumers : 0;
-    }
-    if (listed) cfg->consumers = sum;
-    for (int i = 0; i < t->nqueues; i++) {
-        const struct topo_queue *q = &t->queues[i];
-        char dlx[ROUTE_NAME], dkey[ROUTE_KEY];
-        bool has_key;
-        if (cfg->consumers && !consumers_of(t, cfg->consumers, i) &&
-            !topo_dead_letter(t, i, dlx, sizeof dlx, dkey, sizeof dkey, &has_key))
-            return snprintf(err, cap, "queue '%s' has no consumers and no x-dead-letter-exchange: what reaches it "
-                            "could never be checked (give it consumers)", q->name), -1;
-    }
-    for (int i = 0; i < t->nroutes; i++) {
-        cfg->routing_keys[i] = xstrdup(t->routes[i].key);
-        cfg->routing_weights[i] = t->routes[i].weight;
-    }
-    cfg->n_routing_keys = t->nroutes;
-    return 0;
-}
-
-void topo_settings(const struct config *cfg, int q, struct topo_settings *s)
-{
-    *s = (struct topo_settings){cfg->queue_type, cfg->prefetch, cfg->fail_rate, cfg->fail_action,
-                                cfg->consumer_delay_ns};
-    if (!cfg->topo || q < 0 || q >= cfg->topo->nqueues) return;
-    const struct topo_queue *tq = &cfg->topo->queues[q];
-    s->type = tq->type;
-    if (tq->prefetch >= 0) s->prefetch = tq->prefetch;
-    if (tq->fail_rate >= 0) s->fail_rate = tq->fail_rate;
-    if (tq->fail_action >= 0) s->fail_action = (enum fail_action)tq->fail_action;
-    if (tq->consumer_delay_ns >= 0) s->consumer_delay_ns = (uint64_t)tq->consumer_delay_ns;
+    return type == QUEUE_QUORUM ? "quorum" : type == QUEUE_STREAM ? "stream" : "classic";
 }
 
 int topo_model(const struct topo *t, struct route_model *m, char *err, size_t cap)
@@ -304,7 +258,7 @@ int topo_model(const struct topo *t, struct route_model *m, char *err, size_t ca
     return 0;
 }
 
-static json_t *args_json(const struct config_arg *a, int n)
+static json_t *args_json(const struct topo_arg *a, int n)
 {
     json_t *o = json_object();
     for (int i = 0; i < n; i++)
@@ -334,7 +288,7 @@ json_t *topo_to_json(const struct topo *t)
     for (int i = 0; i < t->nqueues; i++) {
         const struct topo_queue *q = &t->queues[i];
         json_array_append_new(qs, json_pack("{s:s, s:s, s:b, s:o, s:i}", "name", q->name, "type",
-                                            config_queue_type_name(q->type), "durable", q->durable, "arguments",
+                                            topo_queue_type_name(q->type), "durable", q->durable, "arguments",
                                             args_json(q->args, q->nargs), "consumers", q->consumers));
     }
     for (int i = 0; i < t->nbindings; i++) {

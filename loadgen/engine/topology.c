@@ -14,10 +14,10 @@ static void str_arg(amqp_table_entry_t *e, const char *key, const char *v)
 
 /* Typed arguments (an integer TTL, a boolean flag, else strings) into e;
  * returns how many. */
-static int typed_args(const struct config_arg *args, int nargs, amqp_table_entry_t *e)
+static int typed_args(const struct topo_arg *args, int nargs, amqp_table_entry_t *e)
 {
     for (int i = 0; i < nargs; i++) {
-        const struct config_arg *a = &args[i];
+        const struct topo_arg *a = &args[i];
         e[i].key = amqp_cstring_bytes(a->key);
         if (a->is_int) {
             e[i].value.kind = AMQP_FIELD_KIND_I64;

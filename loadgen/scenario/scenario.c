@@ -365,7 +365,7 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
         }
     }
     char err[300];
-    if (sc->cfg.topo && !x->errors && topo_apply(&sc->cfg, err, sizeof err))
+    if (sc->cfg.topo && !x->errors && config_apply_topology(&sc->cfg, err, sizeof err))
         sc_err(x, topo_node, "topology", "%s", err);
     if (faults) {
         if (faults->type != YAML_SEQUENCE_NODE) sc_err(x, faults, "faults", "expected a list of steps");
@@ -472,7 +472,7 @@ int scenario_load_topology(const char *path, struct config *cfg)
                                   "policies");
     else if (!x.errors) sc_parse_topology_lists(&x, root);
     char err[300];
-    if (!x.errors && topo_apply(&sc.cfg, err, sizeof err)) sc_err(&x, root, "topology", "%s", err);
+    if (!x.errors && config_apply_topology(&sc.cfg, err, sizeof err)) sc_err(&x, root, "topology", "%s", err);
     *cfg = sc.cfg;
     yaml_document_delete(&doc);
     return x.errors ? -1 : 0;

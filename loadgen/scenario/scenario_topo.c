@@ -68,7 +68,7 @@ static bool want_int(struct ctx *x, yaml_node_t *n, const char *field, long long
 /* arguments: typed the way RabbitMQ needs them (x-message-ttl an integer,
  * x-single-active-consumer a boolean): plain numbers and true/false typed,
  * the rest strings. */
-static void parse_args(struct ctx *x, yaml_node_t *n, const char *field, struct config_arg *args, int *nargs)
+static void parse_args(struct ctx *x, yaml_node_t *n, const char *field, struct topo_arg *args, int *nargs)
 {
     if (!sc_is_map(x, n, field)) return;
     FOREACH_PAIR(n, p) {
@@ -84,7 +84,7 @@ static void parse_args(struct ctx *x, yaml_node_t *n, const char *field, struct 
             sc_err(x, v, field, "argument '%.40s' is too long", k);
             continue;
         }
-        struct config_arg *a = &args[(*nargs)++];
+        struct topo_arg *a = &args[(*nargs)++];
         memset(a, 0, sizeof *a);
         a->key = xstrdup(k);
         char *end;
@@ -222,7 +222,7 @@ static void parse_queue(struct ctx *x, struct topo *t, yaml_node_t *n, const cha
         else sc_err(x, sc_node(x, p->key), sub, "unknown key (name, type, durable, arguments, consumers)");
     }
     for (int i = 0; i < q->nargs; i++) {
-        const struct config_arg *a = &q->args[i];
+        const struct topo_arg *a = &q->args[i];
         if (!strcmp(a->key, "x-queue-type"))
             sc_err(x, n, field, "give the queue's type as 'type: %s', not as x-queue-type", a->str ? a->str : "?");
         if (!strncmp(a->key, "x-dead-letter-", 14) && !a->str)

@@ -1,6 +1,7 @@
 /* Topology lists (topo.h) without a broker: the checks a scenario's lists
  * must pass, how consumers spread over queues, the settings each consumer
  * gets, and dead-letter targets from arguments or from a policy. */
+#include "config.h"
 #include "topo.h"
 #include "unit.h"
 #include "util.h"
@@ -60,11 +61,11 @@ void test_topo(void)
     config_init(&cfg);
     cfg.topo = chain();
     /* "wait" has no consumers and (yet) no dead-letter exchange */
-    CHECK(topo_apply(&cfg, err, sizeof err) == -1 && strstr(err, "'wait' has no consumers"));
+    CHECK(config_apply_topology(&cfg, err, sizeof err) == -1 && strstr(err, "'wait' has no consumers"));
     policy(cfg.topo, "low", "^wa", "{\"dead-letter-exchange\":\"orders\"}", 0);
     policy(cfg.topo, "high", "^wait$", "{\"dead-letter-exchange\":\"\",\"dead-letter-routing-key\":\"dlq\"}", 5);
     policy(cfg.topo, "other", "^dlq$", "{\"message-ttl\":5}", 9);
-    CHECK(topo_apply(&cfg, err, sizeof err) == 0);
+    CHECK(config_apply_topology(&cfg, err, sizeof err) == 0);
     CHECK(cfg.queues == 3 && cfg.consumers == 3 && !strcmp(cfg.exchange, "orders") && cfg.n_routing_keys == 1);
     /* consumers 0 and 1 read work, 2 reads dlq */
     CHECK(topo_consumer_queue(cfg.topo, 3, 0) == 0 && topo_consumer_queue(cfg.topo, 3, 1) == 0);
@@ -87,10 +88,10 @@ void test_topo(void)
     cfg.topo->queues[2].prefetch = 300;
     cfg.topo->queues[0].fail_rate = 0.25;
     cfg.topo->queues[0].fail_action = FAIL_REJECT;
-    struct topo_settings s;
-    topo_settings(&cfg, 0, &s);
+    struct consumer_settings s;
+    config_consumer_settings(&cfg, 0, &s);
     CHECK(s.prefetch == 10 && s.fail_rate == 0.25 && s.fail_action == FAIL_REJECT);
-    topo_settings(&cfg, 2, &s);
+    config_consumer_settings(&cfg, 2, &s);
     CHECK(s.prefetch == 300 && s.fail_rate == 0);
     CHECK(config_validate(&cfg, err, sizeof err) == 0);
     cfg.topo->queues[0].fail_rate = 1;
