@@ -1,7 +1,10 @@
-"""Every shipped scenario against a real embedded broker, verdict and key
-numbers from the JSON; malformed scenario files give file:line:col errors."""
+"""Every shipped scenario against a real broker (a private embedded node for
+those that act on the node itself, the session's node for the rest),
+verdict and key numbers from the JSON; malformed scenario files give
+file:line:col errors."""
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +14,17 @@ from conftest import ROOT, run_loadgen
 SCEN = ROOT / "scenarios"
 
 
-def run(name, tmp_path):
+# Scenarios that act on the broker itself (or set policies, which needs
+# rabbitmqctl on the embedded node) boot their own node; the rest run on the
+# session's broker and save a boot each.
+NEEDS_OWN_NODE = re.compile(r"action: (kill|stop|start|restart|pause|resume)\b|^  policies:", re.M)
+
+
+def run(name, tmp_path, broker=None):
     out = tmp_path / f"{name}.json"
-    r = run_loadgen("run", SCEN / f"{name}.yaml", "--json", out, timeout=240)
+    text = (SCEN / f"{name}.yaml").read_text()
+    uri = [] if broker is None or NEEDS_OWN_NODE.search(text) else ["--uri", broker.uri]
+    r = run_loadgen("run", SCEN / f"{name}.yaml", "--json", out, *uri, timeout=240)
     j = json.loads(out.read_text())
     gates = {g["gate"]: g for g in j["verdict"]["gates"]}
     return r, j, gates
@@ -26,8 +37,8 @@ SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SAFE)
-def test_safe_scenarios_pass(name, tmp_path):
-    r, j, gates = run(name, tmp_path)
+def test_safe_scenarios_pass(name, tmp_path, broker):
+    r, j, gates = run(name, tmp_path, broker)
     assert r.returncode == 0, r.stdout + r.stderr
     assert j["verdict"]["pass"] is True
     t = j["totals"]
@@ -89,8 +100,8 @@ UNSAFE = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,gate", UNSAFE)
-def test_unsafe_scenarios_are_caught(name, gate, tmp_path):
-    r, j, gates = run(name, tmp_path)
+def test_unsafe_scenarios_are_caught(name, gate, tmp_path, broker):
+    r, j, gates = run(name, tmp_path, broker)
     assert r.returncode == 1, r.stdout + r.stderr
     assert j["verdict"]["pass"] is False
     assert gates[gate]["pass"] is False

@@ -128,19 +128,41 @@ static void parse_headers(struct ctx *x, yaml_node_t *n, const char *field, stru
     }
 }
 
+/* Each key of an item's mapping: k its name, v its value, sub "field.k"
+ * for messages. */
 #define EACH_KEY(n, field, sub, k, v)                                                                     \
     FOREACH_PAIR(n, p)                                                                                    \
-    for (const char *k = sc_scalar(sc_node(x, p->key)); k; k = NULL)                                      \
-        for (yaml_node_t *v = sc_node(x, p->value); v; v = NULL)                                          \
-            for (int once_ = snprintf(sub, sizeof sub, "%s.%s", field, k); once_ >= 0; once_ = -1)
+    if (!item_key(x, p, field, sub, sizeof sub, &k, &v)) continue; else
+
+static bool item_key(struct ctx *x, yaml_node_pair_t *p, const char *field, char *sub, size_t cap, const char **k,
+                     yaml_node_t **v)
+{
+    *k = sc_scalar(sc_node(x, p->key));
+    *v = sc_node(x, p->value);
+    if (!*k || !*v) return false;
+    snprintf(sub, cap, "%s.%s", field, *k);
+    return true;
+}
+
+/* The line an item starts on, and whether its entry could be added. */
+static bool item_start(struct ctx *x, yaml_node_t *n, const char *field, const void *entry, const char *err, int *line)
+{
+    if (!entry) {
+        sc_err(x, n, field, "%s", err);
+        return false;
+    }
+    *line = (int)n->start_mark.line + 1;
+    return true;
+}
 
 static void parse_exchange(struct ctx *x, struct topo *t, yaml_node_t *n, const char *field)
 {
     char sub[160], err[200];
     if (!sc_is_map(x, n, field)) return;
     struct topo_exchange *e = topo_add_exchange(t, err, sizeof err);
-    if (!e) return sc_err(x, n, field, "%s", err);
-    e->line = (int)n->start_mark.line + 1;
+    if (!item_start(x, n, field, e, err, e ? &e->line : NULL)) return;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "name")) free(e->name), e->name = want_name(x, v, sub, ROUTE_NAME, false);
         else if (!strcmp(k, "type")) {
@@ -176,6 +198,8 @@ static void parse_consumers(struct ctx *x, struct topo_queue *q, yaml_node_t *n,
     }
     if (!sc_is_map(x, n, field)) return;
     q->consumers = 1;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "count")) {
             if (want_int(x, v, sub, 0, TOPO_MAX_CONSUMERS, &v64)) q->consumers = (int)v64;
@@ -206,8 +230,9 @@ static void parse_queue(struct ctx *x, struct topo *t, yaml_node_t *n, const cha
     char sub[160], err[200];
     if (!sc_is_map(x, n, field)) return;
     struct topo_queue *q = topo_add_queue(t, err, sizeof err);
-    if (!q) return sc_err(x, n, field, "%s", err);
-    q->line = (int)n->start_mark.line + 1;
+    if (!item_start(x, n, field, q, err, q ? &q->line : NULL)) return;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "name")) free(q->name), q->name = want_name(x, v, sub, ROUTE_NAME, false);
         else if (!strcmp(k, "type")) {
@@ -238,8 +263,9 @@ static void parse_binding(struct ctx *x, struct topo *t, yaml_node_t *n, const c
     char sub[160], err[200];
     if (!sc_is_map(x, n, field)) return;
     struct topo_binding *b = topo_add_binding(t, err, sizeof err);
-    if (!b) return sc_err(x, n, field, "%s", err);
-    b->line = (int)n->start_mark.line + 1;
+    if (!item_start(x, n, field, b, err, b ? &b->line : NULL)) return;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "source")) free(b->source), b->source = want_name(x, v, sub, ROUTE_NAME, false);
         else if (!strcmp(k, "destination")) free(b->dest), b->dest = want_name(x, v, sub, ROUTE_NAME, false);
@@ -264,8 +290,9 @@ static void parse_route(struct ctx *x, struct topo *t, yaml_node_t *n, const cha
     long long w;
     if (!sc_is_map(x, n, field)) return;
     struct topo_route *r = topo_add_route(t, err, sizeof err);
-    if (!r) return sc_err(x, n, field, "%s", err);
-    r->line = (int)n->start_mark.line + 1;
+    if (!item_start(x, n, field, r, err, r ? &r->line : NULL)) return;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "routing_key")) free(r->key), r->key = want_name(x, v, sub, ROUTE_KEY, true);
         else if (!strcmp(k, "headers")) parse_headers(x, v, sub, r->headers, &r->nheaders, NULL);
@@ -280,6 +307,8 @@ static void parse_publish(struct ctx *x, struct topo *t, yaml_node_t *n, const c
 {
     char sub[160];
     if (!sc_is_map(x, n, field)) return;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "exchange")) {
             char *s = want_name(x, v, sub, ROUTE_NAME, true);
@@ -306,8 +335,9 @@ static void parse_policy(struct ctx *x, struct topo *t, yaml_node_t *n, const ch
     long long prio;
     if (!sc_is_map(x, n, field)) return;
     struct topo_policy *p0 = topo_add_policy(t, err, sizeof err);
-    if (!p0) return sc_err(x, n, field, "%s", err);
-    p0->line = (int)n->start_mark.line + 1;
+    if (!item_start(x, n, field, p0, err, p0 ? &p0->line : NULL)) return;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, field, sub, k, v) {
         if (!strcmp(k, "name")) free(p0->name), p0->name = want_name(x, v, sub, 256, false);
         else if (!strcmp(k, "pattern")) {
@@ -349,6 +379,8 @@ void sc_parse_topology_lists(struct ctx *x, yaml_node_t *n)
     struct topo *t = topo_new();
     char sub[160];
     int errors = x->errors;
+    const char *k;
+    yaml_node_t *v;
     EACH_KEY(n, "topology", sub, k, v) {
         item_parser f = !strcmp(k, "exchanges") ? parse_exchange
                       : !strcmp(k, "queues")    ? parse_queue
