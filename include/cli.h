@@ -23,6 +23,7 @@ extern volatile sig_atomic_t cli_stop;
 void cli_install_signals(void);
 
 int cmd_broker(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);

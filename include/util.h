@@ -47,6 +47,11 @@ FILE *file_create(const char *path);
 /* A new file holding text, with mode: whatever was at path (a planted file,
  * a symlink to follow) is removed first, never written through. 0 or -1. */
 int file_write_new(const char *path, const char *text, mode_t mode);
+/* Replaces path with text at once (a temp file beside it, renamed over
+ * it): a reader sees the old file or the new one, never half of one. */
+int file_replace(const char *path, const char *text, mode_t mode);
+/* setenv(name, printf(fmt, ...)), for a child's environment before exec. */
+void env_setf(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Removes dir and everything below it, never following symlinks. */
 void rm_tree(const char *dir);
 

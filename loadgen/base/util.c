@@ -152,6 +152,26 @@ int file_write_new(const char *path, const char *text, mode_t mode)
     return rc;
 }
 
+int file_replace(const char *path, const char *text, mode_t mode)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    int rc = file_write_new(tmp, text, mode);
+    if (!rc && rename(tmp, path) != 0) rc = -1;
+    if (rc) unlink(tmp);
+    return rc;
+}
+
+void env_setf(const char *name, const char *fmt, ...)
+{
+    char v[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    setenv(name, v, 1);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;

@@ -254,38 +254,31 @@ static int start_epmd(struct broker *b, char *err, size_t cap)
 
 static void set_env(const struct broker *b)
 {
-    char v[700];
-#define ENV(name, ...)                                                                             \
-    do {                                                                                           \
-        snprintf(v, sizeof v, __VA_ARGS__);                                                        \
-        setenv(name, v, 1);                                                                        \
-    } while (0)
-    ENV("HOME", "%s/home", b->dir);
-    ENV("RABBITMQ_NODENAME", "%s", b->nodename);
-    ENV("RABBITMQ_USE_LONGNAME", "false");
-    ENV("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
-    ENV("RABBITMQ_NODE_PORT", "%d", b->amqp_port);
-    ENV("RABBITMQ_DIST_PORT", "%d", b->dist_port);
-    ENV("ERL_EPMD_PORT", "%d", b->epmd_port);
-    ENV("RABBITMQ_MNESIA_BASE", "%s/mnesia", b->dir);
-    ENV("RABBITMQ_LOG_BASE", "%s/log", b->dir);
-    ENV("RABBITMQ_LOGS", "%s/log/node.log", b->dir);
-    ENV("RABBITMQ_ENABLED_PLUGINS_FILE", "%s/enabled_plugins", b->dir);
-    ENV("RABBITMQ_CONFIG_FILE", "%s/rabbitmq.conf", b->dir);
-    ENV("RABBITMQ_ADVANCED_CONFIG_FILE", "%s/advanced.config", b->dir);
-    ENV("RABBITMQ_CONF_ENV_FILE", "%s/rabbitmq-env.conf", b->dir);
-    ENV("RABBITMQ_PID_FILE", "%s/beam.pid", b->dir);
-    ENV("ERL_CRASH_DUMP", "%s/log/erl_crash.dump", b->dir);
+    env_setf("HOME", "%s/home", b->dir);
+    env_setf("RABBITMQ_NODENAME", "%s", b->nodename);
+    env_setf("RABBITMQ_USE_LONGNAME", "false");
+    env_setf("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
+    env_setf("RABBITMQ_NODE_PORT", "%d", b->amqp_port);
+    env_setf("RABBITMQ_DIST_PORT", "%d", b->dist_port);
+    env_setf("ERL_EPMD_PORT", "%d", b->epmd_port);
+    env_setf("RABBITMQ_MNESIA_BASE", "%s/mnesia", b->dir);
+    env_setf("RABBITMQ_LOG_BASE", "%s/log", b->dir);
+    env_setf("RABBITMQ_LOGS", "%s/log/node.log", b->dir);
+    env_setf("RABBITMQ_ENABLED_PLUGINS_FILE", "%s/enabled_plugins", b->dir);
+    env_setf("RABBITMQ_CONFIG_FILE", "%s/rabbitmq.conf", b->dir);
+    env_setf("RABBITMQ_ADVANCED_CONFIG_FILE", "%s/advanced.config", b->dir);
+    env_setf("RABBITMQ_CONF_ENV_FILE", "%s/rabbitmq-env.conf", b->dir);
+    env_setf("RABBITMQ_PID_FILE", "%s/beam.pid", b->dir);
+    env_setf("ERL_CRASH_DUMP", "%s/log/erl_crash.dump", b->dir);
     /* ALLOW_INPUT makes the script exec erl in place, so our child pid is
      * beam.smp itself; -noinput then keeps the shell off stdin. Our own epmd
      * is already up, so the VM must not spawn a daemon one we could not own. */
-    ENV("RABBITMQ_ALLOW_INPUT", "1");
-    ENV("ERL_EPMD_ADDRESS", "127.0.0.1");
+    env_setf("RABBITMQ_ALLOW_INPUT", "1");
+    env_setf("ERL_EPMD_ADDRESS", "127.0.0.1");
     /* Erlang distribution with a known cookie is remote code execution: its
      * listener binds loopback only (and the cookie is random, 0400). */
-    ENV("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+    env_setf("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
         "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}");
-#undef ENV
 }
 
 /* One AMQP login: the node is ready when its listener accepts guest. */

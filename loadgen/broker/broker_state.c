@@ -45,9 +45,8 @@ unsigned long long broker_proc_start(pid_t pid)
  * replaced, never followed. */
 int broker_save(const struct broker *b)
 {
-    char path[600], tmp[620];
+    char path[600];
     snprintf(path, sizeof path, "%s/broker.json", b->dir);
-    snprintf(tmp, sizeof tmp, "%s/.broker.json.%ld", b->dir, (long)getpid());
     json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s}",
                           "owner_pid", (json_int_t)b->owner_pid, "owner_start", (json_int_t)b->owner_start,
                           "dir",
@@ -60,9 +59,7 @@ int broker_save(const struct broker *b)
     char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
     json_decref(j);
     if (!text) return -1;
-    int rc = file_write_new(tmp, text, 0600);
-    if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-    if (rc) unlink(tmp);
+    int rc = file_replace(path, text, 0600);
     free(text);
     return rc;
 }

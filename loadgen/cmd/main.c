@@ -42,6 +42,7 @@ static void usage(FILE *f)
           "  bench    drive producers and consumers against a broker, measure latency\n"
           "  run      run a scenario: load + faults on a timeline + guarantee checks\n"
           "  broker   start/stop/kill/restart/pause/resume/status a private RabbitMQ node\n"
+          "  cluster  start/status/stop a RabbitMQ cluster in network namespaces (root)\n"
           "  proxy    TCP fault proxy with toxics and a Toxiproxy-compatible HTTP API\n"
           "  report   regenerate a run directory's report.html and junit.xml\n"
           "  compare  compare runs (or groups of repeated runs) side by side\n"
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
     cli_install_signals();
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "broker") == 0) return cmd_broker(argc - 1, argv + 1);
+    if (strcmp(cmd, "cluster") == 0) return cmd_cluster(argc - 1, argv + 1);
     if (strcmp(cmd, "proxy") == 0) return cmd_proxy(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);

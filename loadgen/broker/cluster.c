@@ -1,0 +1,462 @@
+/* A cluster of private RabbitMQ nodes in network namespaces (cluster.h).
+ * The network is made with iproute2's `ip` (Debian's iproute2 package). */
+#include "cluster.h"
+#include "broker.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#define BRIDGE "lgc-br"
+#define SUBNET "10.77.0."
+#define IP_PATH "/usr/sbin/ip"
+#define EPMD_PATH "/usr/bin/epmd"
+#define CTL_PATH "/usr/lib/rabbitmq/bin/rabbitmqctl"
+#define SERVER_PATH BROKER_DEFAULT_SERVER
+#define TICK "-kernel net_ticktime 8" /* a partition is noticed in ~10 s, not 60 */
+
+/* The node's environment: its own HOME (cookie), paths, long name on its
+ * address, its namespace's epmd. Set in a child before exec. */
+static void node_env(const struct cluster_node *nd)
+{
+    env_setf("HOME", "%s/home", nd->dir);
+    env_setf("RABBITMQ_NODENAME", "%s", nd->name);
+    env_setf("RABBITMQ_USE_LONGNAME", "true");
+    env_setf("RABBITMQ_NODE_IP_ADDRESS", "%s", nd->addr);
+    env_setf("RABBITMQ_NODE_PORT", "5672");
+    env_setf("ERL_EPMD_ADDRESS", "%s", nd->addr);
+    env_setf("RABBITMQ_MNESIA_BASE", "%s/mnesia", nd->dir);
+    env_setf("RABBITMQ_LOG_BASE", "%s/log", nd->dir);
+    env_setf("RABBITMQ_LOGS", "%s/log/node.log", nd->dir);
+    env_setf("RABBITMQ_ENABLED_PLUGINS_FILE", "%s/enabled_plugins", nd->dir);
+    env_setf("RABBITMQ_CONFIG_FILE", "%s/rabbitmq.conf", nd->dir);
+    env_setf("RABBITMQ_ADVANCED_CONFIG_FILE", "%s/advanced.config", nd->dir);
+    env_setf("RABBITMQ_CONF_ENV_FILE", "%s/rabbitmq-env.conf", nd->dir);
+    env_setf("RABBITMQ_PID_FILE", "%s/beam.pid", nd->dir);
+    env_setf("ERL_CRASH_DUMP", "%s/log/erl_crash.dump", nd->dir);
+    env_setf("RABBITMQ_ALLOW_INPUT", "1"); /* the script execs erl: our child is beam itself */
+    env_setf("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-noinput -start_epmd false " TICK);
+    env_setf("RABBITMQ_CTL_ERL_ARGS", TICK);
+}
+
+/* Forks argv in namespace ns (NULL: ours) with node nd's environment (NULL:
+ * ours); out_fd receives stdout and stderr (-1: /dev/null). detach: it
+ * outlives us (own session), else it dies with us. Returns the pid. */
+static pid_t spawn(const char *const *argv, const char *ns, const struct cluster_node *nd, int out_fd, bool detach)
+{
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    if (detach) setsid();
+    else {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    }
+    if (ns) {
+        char path[64];
+        snprintf(path, sizeof path, "/run/netns/%s", ns);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(126);
+    }
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (in >= 0) dup2(in, 0);
+    dup2(out_fd >= 0 ? out_fd : null, 1);
+    dup2(out_fd >= 0 ? out_fd : null, 2);
+    close_range(3, ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGPIPE, SIG_DFL);
+    if (nd) node_env(nd);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+/* Runs argv to its end (60 s at most), its output's tail in out. Returns
+ * the exit status, or -1 when it could not run or timed out. */
+static int run(const char *const *argv, const char *ns, const struct cluster_node *nd, char *out, size_t cap)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0) return -1;
+    pid_t pid = spawn(argv, ns, nd, pfd[1], false);
+    close(pfd[1]);
+    if (pid < 0) {
+        close(pfd[0]);
+        return -1;
+    }
+    size_t len = 0;
+    char buf[4096];
+    uint64_t deadline = clock_ns() + 60 * NS_PER_SEC;
+    bool late = false;
+    for (;;) {
+        uint64_t now = clock_ns();
+        if (now >= deadline) {
+            late = true;
+            break;
+        }
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        if (poll(&p, 1, (int)((deadline - now) / NS_PER_MS) + 1) <= 0) continue;
+        if (len == sizeof buf - 1) memmove(buf, buf + len / 2, len - len / 2), len -= len / 2;
+        ssize_t r = read(pfd[0], buf + len, sizeof buf - 1 - len);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        len += (size_t)r;
+    }
+    close(pfd[0]);
+    buf[len] = 0;
+    if (late) kill(-pid, SIGKILL);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ')) buf[--len] = 0;
+    if (out) str_copy(out, cap, buf);
+    if (late) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `ip ARGS...`; on failure err names the command and ip's complaint. */
+static int ip(char *err, size_t cap, const char *const *args)
+{
+    const char *argv[16] = {IP_PATH};
+    int n = 1;
+    for (int i = 0; args[i] && n < 15; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    char out[512];
+    int rc = run(argv, NULL, NULL, out, sizeof out);
+    if (rc == 0) return 0;
+    char cmd[256] = "ip";
+    for (int i = 1; i < n; i++) snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " %s", argv[i]);
+    return snprintf(err, cap, "%s: %s", cmd, rc < 0 ? "did not run" : out), -1;
+}
+#define IP(...) ip(err, cap, (const char *const[]){__VA_ARGS__, NULL})
+
+static bool exists(const char *what, const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, what[0] == 'n' ? "/run/netns/%s" : "/sys/class/net/%s", name);
+    return access(path, F_OK) == 0;
+}
+
+static bool alive(pid_t pid, unsigned long long start)
+{
+    return pid > 0 && start && broker_proc_start(pid) == start;
+}
+
+/* Ends every process in namespace ns (ours: we made it) and removes it. */
+static void remove_ns(const char *ns)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/run/netns/%s", ns);
+    if (access(path, F_OK) != 0) return;
+    for (int round = 0; round < 50; round++) {
+        char out[4096];
+        const char *argv[] = {IP_PATH, "netns", "pids", ns, NULL};
+        if (run(argv, NULL, NULL, out, sizeof out) != 0 || !out[0]) break;
+        for (char *s = strtok(out, "\n"); s; s = strtok(NULL, "\n")) {
+            long pid = strtol(s, NULL, 10);
+            if (pid > 1 && pid != getpid()) kill((pid_t)pid, SIGKILL);
+        }
+        sleep_ns(100 * NS_PER_MS);
+    }
+    const char *argv[] = {IP_PATH, "netns", "delete", ns, NULL};
+    run(argv, NULL, NULL, NULL, 0);
+}
+
+/* Removes every lgc-* object: namespaces (with what runs in them), veths
+ * and the bridge. */
+static void teardown(int n)
+{
+    for (int i = 1; i <= CLUSTER_MAX_NODES || i <= n; i++) {
+        char ns[16], veth[16];
+        snprintf(ns, sizeof ns, "lgc-n%d", i);
+        snprintf(veth, sizeof veth, "lgc-h%d", i);
+        remove_ns(ns);
+        if (exists("link", veth)) {
+            const char *argv[] = {IP_PATH, "link", "delete", veth, NULL};
+            run(argv, NULL, NULL, NULL, 0);
+        }
+    }
+    if (exists("link", BRIDGE)) {
+        const char *argv[] = {IP_PATH, "link", "delete", BRIDGE, NULL};
+        run(argv, NULL, NULL, NULL, 0);
+    }
+}
+
+static int make_network(int n, char *err, size_t cap)
+{
+    if (IP("link", "add", BRIDGE, "type", "bridge") || IP("addr", "add", SUBNET "254/24", "dev", BRIDGE) ||
+        IP("link", "set", BRIDGE, "up"))
+        return -1;
+    for (int i = 1; i <= n; i++) {
+        char ns[16], host[16], peer[16], addr[24];
+        snprintf(ns, sizeof ns, "lgc-n%d", i);
+        snprintf(host, sizeof host, "lgc-h%d", i);
+        snprintf(peer, sizeof peer, "lgc-p%d", i);
+        snprintf(addr, sizeof addr, SUBNET "%d/24", i);
+        if (IP("netns", "add", ns) || IP("link", "add", host, "type", "veth", "peer", "name", peer) ||
+            IP("link", "set", peer, "netns", ns) || IP("-n", ns, "link", "set", peer, "name", "eth0") ||
+            IP("-n", ns, "addr", "add", addr, "dev", "eth0") || IP("-n", ns, "link", "set", "eth0", "up") ||
+            IP("-n", ns, "link", "set", "lo", "up") || IP("link", "set", host, "master", BRIDGE) ||
+            IP("link", "set", host, "up"))
+            return -1;
+    }
+    return 0;
+}
+
+/* Node i's (1-based) names: namespace, address, Erlang name, dir, URI. */
+static struct cluster_node *name_node(struct cluster *c, int i)
+{
+    struct cluster_node *nd = &c->nodes[i - 1];
+    snprintf(nd->ns, sizeof nd->ns, "lgc-n%d", i);
+    snprintf(nd->addr, sizeof nd->addr, SUBNET "%d", i);
+    snprintf(nd->name, sizeof nd->name, "rabbit@" SUBNET "%d", i);
+    snprintf(nd->dir, sizeof nd->dir, "%s/n%d", c->dir, i);
+    snprintf(nd->uri, sizeof nd->uri, "amqp://guest:guest@" SUBNET "%d:5672/%%2f", i);
+    return nd;
+}
+
+static int prepare_node(struct cluster *c, int i, const char *cookie, char *err, size_t cap)
+{
+    struct cluster_node *nd = name_node(c, i);
+    char path[700], conf[256];
+    const char *sub[] = {"", "/home", "/mnesia", "/log"};
+    for (int k = 0; k < 4; k++) {
+        snprintf(path, sizeof path, "%s%s", nd->dir, sub[k]);
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) goto fail;
+    }
+    snprintf(path, sizeof path, "%s/home/.erlang.cookie", nd->dir);
+    if (file_write_new(path, cookie, 0400)) goto fail;
+    snprintf(path, sizeof path, "%s/enabled_plugins", nd->dir);
+    if (file_write_new(path, "[].\n", 0644)) goto fail;
+    snprintf(path, sizeof path, "%s/rabbitmq-env.conf", nd->dir);
+    if (file_write_new(path, "", 0644)) goto fail;
+    /* clients come over the bridge: guest may log in from there */
+    snprintf(conf, sizeof conf, "listeners.tcp.default = %s:5672\nloopback_users = none\nlog.console = false\n",
+             nd->addr);
+    snprintf(path, sizeof path, "%s/rabbitmq.conf", nd->dir);
+    if (file_write_new(path, conf, 0644)) goto fail;
+    return 0;
+fail:
+    return snprintf(err, cap, "cannot prepare %s: %s", path, strerror(errno)), -1;
+}
+
+/* A TCP connect to the node's AMQP port from the root namespace. */
+static bool listening(const struct cluster_node *nd)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(5672)};
+    inet_pton(AF_INET, nd->addr, &a.sin_addr);
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0) close(fd);
+    return ok;
+}
+
+static int boot(struct cluster *c, bool detach, char *err, size_t cap)
+{
+    for (int i = 0; i < c->n; i++) {
+        struct cluster_node *nd = &c->nodes[i];
+        const char *epmd[] = {EPMD_PATH, "-address", nd->addr, NULL};
+        nd->epmd_pid = spawn(epmd, nd->ns, nd, -1, detach);
+        nd->epmd_start = broker_proc_start(nd->epmd_pid);
+    }
+    sleep_ns(200 * NS_PER_MS); /* epmd listening before the nodes register */
+    for (int i = 0; i < c->n; i++) {
+        struct cluster_node *nd = &c->nodes[i];
+        char log[700];
+        snprintf(log, sizeof log, "%s/log/console.log", nd->dir);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+        const char *server[] = {SERVER_PATH, NULL};
+        nd->pid = spawn(server, nd->ns, nd, fd, detach);
+        if (fd >= 0) close(fd);
+        nd->pid_start = broker_proc_start(nd->pid);
+    }
+    uint64_t deadline = clock_ns() + 120 * NS_PER_SEC;
+    for (int i = 0; i < c->n; i++) {
+        struct cluster_node *nd = &c->nodes[i];
+        while (!listening(nd)) {
+            if (!alive(nd->pid, nd->pid_start)) {
+                waitpid(nd->pid, NULL, WNOHANG);
+                return snprintf(err, cap, "node %s exited during start (log: %s/log)", nd->name, nd->dir), -1;
+            }
+            if (clock_ns() > deadline) return snprintf(err, cap, "node %s did not start in 120 s", nd->name), -1;
+            sleep_ns(100 * NS_PER_MS);
+        }
+    }
+    char out[1024];
+    for (int i = 2; i <= c->n; i++) {
+        const char *stop[] = {"stop_app", NULL}, *join[] = {"join_cluster", c->nodes[0].name, NULL},
+                   *start[] = {"start_app", NULL};
+        if (cluster_ctl(c, i, stop, out, sizeof out, err, cap) || cluster_ctl(c, i, join, out, sizeof out, err, cap) ||
+            cluster_ctl(c, i, start, out, sizeof out, err, cap))
+            return -1;
+    }
+    return 0;
+}
+
+int cluster_ctl(const struct cluster *c, int i, const char *const *args, char *out, size_t outcap, char *err,
+                size_t cap)
+{
+    if (i < 1 || i > c->n) return snprintf(err, cap, "no node %d", i), -1;
+    const struct cluster_node *nd = &c->nodes[i - 1];
+    const char *argv[24] = {CTL_PATH, "-n", nd->name};
+    int n = 3;
+    for (int k = 0; args[k] && n < 23; k++) argv[n++] = args[k];
+    argv[n] = NULL;
+    int rc = run(argv, nd->ns, nd, out, outcap);
+    if (rc == 0) return 0;
+    const char *last = out ? strrchr(out, '\n') : NULL;
+    return snprintf(err, cap, "rabbitmqctl %s on %s: %s", args[0], nd->name,
+                    rc < 0 ? "no answer in 60 s" : last ? last + 1 : out ? out : "failed"), -1;
+}
+
+int cluster_alive(const struct cluster *c)
+{
+    int n = 0;
+    for (int i = 0; i < c->n; i++) n += alive(c->nodes[i].pid, c->nodes[i].pid_start);
+    return n;
+}
+
+int cluster_start(struct cluster *c, int n, const char *dir, bool detach, char *err, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    if (n < 1 || n > CLUSTER_MAX_NODES) return snprintf(err, cap, "--nodes: 1 to %d", CLUSTER_MAX_NODES), -1;
+    if (geteuid() != 0)
+        return snprintf(err, cap, "a cluster in network namespaces needs root (ip netns, bridges)"), -1;
+    if (access(IP_PATH, X_OK) != 0) return snprintf(err, cap, "%s not found (Debian's iproute2)", IP_PATH), -1;
+    if (exists("link", BRIDGE)) {
+        /* one cluster per machine: a running one is refused, leftovers go */
+        char state[64] = "";
+        FILE *f = fopen("/run/loadgen-cluster", "re");
+        if (f && fgets(state, sizeof state, f)) state[strcspn(state, "\n")] = 0;
+        if (f) fclose(f);
+        struct cluster old;
+        char e2[256];
+        if (state[0] && cluster_load(&old, state, e2, sizeof e2) == 0 && cluster_alive(&old))
+            return snprintf(err, cap, "a cluster is running (loadgen cluster stop --dir %s)", state), -1;
+        log_info("removing the leftovers of a cluster that is gone");
+        teardown(CLUSTER_MAX_NODES);
+    }
+    c->n = n;
+    if (dir) {
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) return snprintf(err, cap, "%s: %s", dir, strerror(errno)), -1;
+        if (broker_dir_check(dir, err, cap)) return -1;
+        str_copy(c->dir, sizeof c->dir, dir);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(c->dir, sizeof c->dir, "%s/loadgen-cluster-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(c->dir)) return snprintf(err, cap, "mkdtemp: %s", strerror(errno)), -1;
+        c->owns_dir = true;
+    }
+    /* one random cookie for all nodes: 48 capital letters from getrandom */
+    unsigned char rnd[24];
+    char cookie[49];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) return snprintf(err, cap, "getrandom failed"), -1;
+    for (size_t i = 0; i < sizeof rnd; i++)
+        cookie[2 * i] = (char)('A' + (rnd[i] >> 4)), cookie[2 * i + 1] = (char)('A' + (rnd[i] & 15));
+    cookie[48] = 0;
+    int rc = make_network(n, err, cap);
+    for (int i = 1; !rc && i <= n; i++) rc = prepare_node(c, i, cookie, err, cap);
+    if (!rc) {
+        char path[600];
+        snprintf(path, sizeof path, "%s\n", c->dir);
+        unlink("/run/loadgen-cluster");
+        rc = file_write_new("/run/loadgen-cluster", path, 0600) || cluster_save(c);
+        if (rc) snprintf(err, cap, "cannot write the cluster's state: %s", strerror(errno));
+    }
+    if (!rc) rc = boot(c, detach, err, cap);
+    if (!rc) rc = cluster_save(c);
+    if (rc) {
+        char e2[128];
+        cluster_stop(c, e2, sizeof e2);
+    }
+    return rc;
+}
+
+static void end_pid(pid_t pid, unsigned long long start, int sig)
+{
+    if (alive(pid, start)) kill(pid, sig);
+}
+
+int cluster_stop(struct cluster *c, char *err, size_t cap)
+{
+    (void)err, (void)cap;
+    for (int i = 0; i < c->n; i++) end_pid(c->nodes[i].pid, c->nodes[i].pid_start, SIGTERM);
+    uint64_t deadline = clock_ns() + 30 * NS_PER_SEC;
+    while (cluster_alive(c) && clock_ns() < deadline) {
+        for (int i = 0; i < c->n; i++) waitpid(c->nodes[i].pid, NULL, WNOHANG);
+        sleep_ns(100 * NS_PER_MS);
+    }
+    for (int i = 0; i < c->n; i++) {
+        end_pid(c->nodes[i].pid, c->nodes[i].pid_start, SIGKILL);
+        end_pid(c->nodes[i].epmd_pid, c->nodes[i].epmd_start, SIGKILL);
+        waitpid(c->nodes[i].pid, NULL, WNOHANG);
+        waitpid(c->nodes[i].epmd_pid, NULL, WNOHANG);
+    }
+    teardown(c->n);
+    unlink("/run/loadgen-cluster");
+    if (c->owns_dir) rm_tree(c->dir);
+    return 0;
+}
+
+int cluster_save(const struct cluster *c)
+{
+    json_t *nodes = json_array();
+    for (int i = 0; i < c->n; i++) {
+        const struct cluster_node *nd = &c->nodes[i];
+        json_array_append_new(nodes, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "ns", nd->ns, "addr",
+                                               nd->addr, "name", nd->name, "uri", nd->uri, "pid",
+                                               (json_int_t)nd->pid, "pid_start", (json_int_t)nd->pid_start,
+                                               "epmd_pid", (json_int_t)nd->epmd_pid, "epmd_start",
+                                               (json_int_t)nd->epmd_start));
+    }
+    json_t *j = json_pack("{s:s, s:b, s:o}", "dir", c->dir, "owns_dir", c->owns_dir, "nodes", nodes);
+    char path[600];
+    snprintf(path, sizeof path, "%s/cluster.json", c->dir);
+    char *text = json_dumps(j, JSON_INDENT(2));
+    json_decref(j);
+    int rc = text ? file_replace(path, text, 0600) : -1;
+    free(text);
+    return rc;
+}
+
+int cluster_load(struct cluster *c, const char *dir, char *err, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    char path[600];
+    snprintf(path, sizeof path, "%s/cluster.json", dir);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je), *nodes = json_object_get(j, "nodes");
+    if (!j || !json_is_array(nodes) || json_array_size(nodes) < 1 || json_array_size(nodes) > CLUSTER_MAX_NODES) {
+        json_decref(j);
+        return snprintf(err, cap, "%s: no cluster state (%s)", path, j ? "bad nodes" : je.text), -1;
+    }
+    str_copy(c->dir, sizeof c->dir, dir);
+    c->owns_dir = json_is_true(json_object_get(j, "owns_dir"));
+    c->n = (int)json_array_size(nodes);
+    for (int i = 0; i < c->n; i++) {
+        struct cluster_node *nd = &c->nodes[i];
+        json_t *o = json_array_get(nodes, (size_t)i);
+        /* names come from the index, not the file: a tampered state file
+         * cannot point us at another namespace */
+        name_node(c, i + 1);
+        nd->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
+        nd->pid_start = (unsigned long long)json_integer_value(json_object_get(o, "pid_start"));
+        nd->epmd_pid = (pid_t)json_integer_value(json_object_get(o, "epmd_pid"));
+        nd->epmd_start = (unsigned long long)json_integer_value(json_object_get(o, "epmd_start"));
+    }
+    json_decref(j);
+    return 0;
+}

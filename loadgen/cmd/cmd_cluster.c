@@ -1,0 +1,129 @@
+/* `loadgen cluster ...`: a RabbitMQ cluster in network namespaces by hand
+ * (cluster.h), for users and tests. */
+#include "cli.h"
+#include "cluster.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: loadgen cluster <action> [options]\n"
+          "\n"
+          "actions (as root: network namespaces and a bridge, 10.77.0.0/24):\n"
+          "  start    boot N detached nodes, each in its own namespace (10.77.0.N), join\n"
+          "           them into one cluster, print one AMQP URI per node\n"
+          "  status   the nodes' own view: running nodes and partitions (rabbitmqctl)\n"
+          "  stop     stop every node and remove the namespaces, veths and bridge\n"
+          "\n"
+          "options:\n"
+          "  --nodes N        nodes to start (1-5, default 3)\n"
+          "  --dir DIR        data dirs and state file (default: a temp dir, removed by stop;\n"
+          "                   status and stop find it in /run/loadgen-cluster)\n",
+          f);
+}
+
+static int load(struct cluster *c, const char *dir)
+{
+    char path[600] = "", err[512];
+    if (!dir) {
+        FILE *f = fopen("/run/loadgen-cluster", "re");
+        if (f && fgets(path, sizeof path, f)) path[strcspn(path, "\n")] = 0;
+        if (f) fclose(f);
+        if (!path[0]) {
+            log_err("cluster: no cluster is running (no /run/loadgen-cluster)");
+            return -1;
+        }
+        dir = path;
+    }
+    if (cluster_load(c, dir, err, sizeof err)) {
+        log_err("cluster: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_cluster(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"nodes", required_argument, NULL, 'n'}, {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    if (argc < 2 || argv[1][0] == '-') {
+        bool help = argc >= 2 && !strcmp(argv[1], "--help");
+        usage(help ? stdout : stderr);
+        return help ? EXIT_OK : EXIT_USAGE;
+    }
+    const char *action = argv[1], *dir = NULL;
+    int nodes = 3, c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'n':
+            nodes = (int)strtol(optarg, &end, 10);
+            if (*end || nodes < 1 || nodes > CLUSTER_MAX_NODES) {
+                log_err("cluster: --nodes '%s': a number from 1 to %d", optarg, CLUSTER_MAX_NODES);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'd': dir = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    struct cluster cl;
+    char err[1024];
+    if (!strcmp(action, "start")) {
+        uint64_t t0 = clock_ns();
+        if (cluster_start(&cl, nodes, dir, true, err, sizeof err)) {
+            log_err("cluster: %s", err);
+            return EXIT_BROKER;
+        }
+        log_note("%d nodes up and joined in %.1f s; data in %s", nodes, (double)(clock_ns() - t0) / 1e9, cl.dir);
+        for (int i = 0; i < cl.n; i++) printf("%s\n", cl.nodes[i].uri);
+        return EXIT_OK;
+    }
+    if (!strcmp(action, "stop")) {
+        if (load(&cl, dir)) return EXIT_USAGE;
+        cluster_stop(&cl, err, sizeof err);
+        log_note("cluster stopped; namespaces, veths and bridge removed");
+        return EXIT_OK;
+    }
+    if (!strcmp(action, "status")) {
+        if (load(&cl, dir)) return EXIT_USAGE;
+        printf("%d of %d nodes running\n", cluster_alive(&cl), cl.n);
+        for (int i = 1; i <= cl.n; i++) {
+            char out[8192];
+            const char *args[] = {"cluster_status", "--formatter", "json", NULL};
+            if (cluster_ctl(&cl, i, args, out, sizeof out, err, sizeof err)) {
+                printf("%s: %s\n", cl.nodes[i - 1].name, err);
+                continue;
+            }
+            /* the node's own view: who runs, who it cannot reach */
+            const char *js = strchr(out, '{');
+            json_t *j = js ? json_loads(js, 0, NULL) : NULL, *run = json_object_get(j, "running_nodes"),
+                   *parts = json_object_get(j, "partitions"), *v;
+            size_t k;
+            printf("%s: running", cl.nodes[i - 1].name);
+            json_array_foreach(run, k, v) printf(" %s", json_string_value(v));
+            printf("; partitions: %s\n", json_object_size(parts) ? "" : "none");
+            const char *who;
+            json_object_foreach(parts, who, v) {
+                printf("  %s cannot reach", who);
+                json_array_foreach(v, k, run) printf(" %s", json_string_value(run));
+                printf("\n");
+            }
+            if (!j) printf("%s: unreadable cluster_status: %.200s\n", cl.nodes[i - 1].name, out);
+            json_decref(j);
+        }
+        return EXIT_OK;
+    }
+    log_err("cluster: unknown action '%s'", action);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,81 @@
+"""A RabbitMQ cluster in network namespaces (`loadgen cluster`): real
+namespaces, a real bridge, real nodes joined into one cluster. A quorum
+queue works through it; the nodes' own view lists every node; a crashed
+cluster's leftovers are removed by the next start; nothing is left after
+stop. Needs root (CI runs as root)."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import run_loadgen
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
+
+
+def leftovers():
+    ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    return [line for line in (ns + links).splitlines() if "lgc-" in line]
+
+
+def running(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def state():
+    d = open("/run/loadgen-cluster").read().strip()
+    return json.loads(open(f"{d}/cluster.json").read())
+
+
+@pytest.mark.slow
+def test_cluster_start_bench_crash_and_stop(tmp_path):
+    assert leftovers() == []
+    r = run_loadgen("cluster", "start", "--nodes", "3", timeout=180)
+    try:
+        assert r.returncode == 0, r.stderr
+        uris = r.stdout.split()
+        assert uris == [f"amqp://guest:guest@10.77.0.{i}:5672/%2f" for i in (1, 2, 3)]
+        # every node sees all three running, none partitioned
+        s = run_loadgen("cluster", "status")
+        assert s.returncode == 0 and "3 of 3 nodes running" in s.stdout, s.stdout + s.stderr
+        assert s.stdout.count("partitions: none") == 3
+        for i in (1, 2, 3):
+            line = next(ln for ln in s.stdout.splitlines() if ln.startswith(f"rabbit@10.77.0.{i}:"))
+            assert all(f"rabbit@10.77.0.{k}" in line for k in (1, 2, 3)), line
+        # a quorum queue (replicated on the three nodes) through node 2
+        out = tmp_path / "q.json"
+        b = run_loadgen("bench", "--uri", uris[1], "--queue-type", "quorum", "--queue", "cluster-q",
+                        "--rate", "500", "--duration", "2s", "--confirm", "100", "--persistent",
+                        "--no-report", "--json", out, timeout=90)
+        assert b.returncode == 0, b.stderr
+        t = json.loads(out.read_text())["totals"]
+        assert t["confirmed"] == t["published"] >= 900 and t["lost"] == 0
+        # a crash: every node and epmd SIGKILLed; the next start removes the
+        # leftovers (namespaces, veths, bridge) and boots again
+        pids = [p for n in state()["nodes"] for p in (n["pid"], n["epmd_pid"])]
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while any(running(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert leftovers() != []
+        r = run_loadgen("cluster", "start", "--nodes", "1", timeout=180)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split() == ["amqp://guest:guest@10.77.0.1:5672/%2f"]
+        assert not any("lgc-n2" in ln or "lgc-h3" in ln for ln in leftovers())
+        # one cluster per machine: a second start while it runs is refused
+        again = run_loadgen("cluster", "start", "--nodes", "1", timeout=60)
+        assert again.returncode != 0 and "a cluster is running" in again.stderr
+    finally:
+        run_loadgen("cluster", "stop", timeout=120)
+    assert leftovers() == []
+    assert not os.path.exists("/run/loadgen-cluster")
+    bad = run_loadgen("cluster", "start", "--nodes", "9")
+    assert bad.returncode == 2 and "--nodes '9'" in bad.stderr
