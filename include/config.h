@@ -106,6 +106,8 @@ struct consumer_settings {
     uint64_t consumer_delay_ns;
 };
 void config_consumer_settings(const struct config *cfg, int q, struct consumer_settings *s);
+/* config_validate's checks of cfg->topo (each queue's settings). */
+int config_validate_topology(const struct config *c, char *err, size_t cap);
 
 /* Behind an exchange or a topology: the checker needs the routing model. */
 bool config_routed(const struct config *c);

@@ -1,4 +1,5 @@
 #include "broker.h"
+#include "broker_int.h"
 #include "util.h"
 
 #include <amqp.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #define EPMD_PATH "/usr/bin/epmd"
-#define CTL_PATH "/usr/lib/rabbitmq/bin/rabbitmqctl"
 #define STOP_GRACE_MS 30000
 #define MAX_OWNED 16
 
@@ -252,7 +251,7 @@ static int start_epmd(struct broker *b, char *err, size_t cap)
     return 0;
 }
 
-static void set_env(const struct broker *b)
+void broker_set_env(const struct broker *b)
 {
     env_setf("HOME", "%s/home", b->dir);
     env_setf("RABBITMQ_NODENAME", "%s", b->nodename);
@@ -336,7 +335,7 @@ static int spawn_node(struct broker *b, char *err, size_t cap)
     if (pid == 0) {
         close(pfd[0]);
         child_setup(b, log);
-        set_env(b);
+        broker_set_env(b);
         execl(b->server, b->server, (char *)NULL);
         int e = errno; /* reaches the parent only if exec failed (CLOEXEC) */
         if (write(pfd[1], &e, sizeof e) < 0) _exit(126);
@@ -565,66 +564,4 @@ enum broker_state broker_status(struct broker *b)
         if (p && p[1] == ' ') b->state = (p[2] == 'T') ? BROKER_PAUSED : BROKER_RUNNING;
     }
     return b->state;
-}
-
-int broker_ctl(struct broker *b, const char *const *args, char *err, size_t cap)
-{
-    if (broker_status(b) != BROKER_RUNNING) return snprintf(err, cap, "node %s is not running", b->nodename), -1;
-    const char *argv[24] = {"rabbitmqctl", "-n", b->nodename};
-    int n = 3;
-    for (int i = 0; args[i] && n < 23; i++) argv[n++] = args[i];
-    argv[n] = NULL;
-    int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) != 0) return snprintf(err, cap, "pipe: %s", strerror(errno)), -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(pfd[0]), close(pfd[1]);
-        return snprintf(err, cap, "fork: %s", strerror(errno)), -1;
-    }
-    if (pid == 0) {
-        setpgid(0, 0); /* its own group: a hung CLI is ended with its helpers */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (in >= 0) dup2(in, 0);
-        dup2(pfd[1], 1);
-        dup2(pfd[1], 2);
-        close_range(3, ~0U, 0);
-        set_env(b); /* the node's HOME (cookie) and epmd port */
-        execv(CTL_PATH, (char *const *)argv);
-        _exit(127);
-    }
-    close(pfd[1]);
-    /* keep the tail of what it said, for the error */
-    char out[2048] = "";
-    size_t len = 0;
-    uint64_t deadline = clock_ns() + 60 * NS_PER_SEC;
-    bool timed_out = false;
-    for (;;) {
-        struct pollfd p = {pfd[0], POLLIN, 0};
-        uint64_t now = clock_ns();
-        if (now >= deadline) {
-            timed_out = true;
-            break;
-        }
-        if (poll(&p, 1, (int)((deadline - now) / NS_PER_MS) + 1) <= 0) continue;
-        if (len == sizeof out - 1) { /* drop the older half */
-            memmove(out, out + len / 2, len - len / 2);
-            len -= len / 2;
-        }
-        ssize_t r = read(pfd[0], out + len, sizeof out - 1 - len);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        len += (size_t)r;
-    }
-    out[len] = 0;
-    close(pfd[0]);
-    if (timed_out) kill(-pid, SIGKILL);
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    if (timed_out) return snprintf(err, cap, "rabbitmqctl %s: no answer in 60 s", args[0]), -1;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
-    while (len && (out[len - 1] == '\n' || out[len - 1] == ' ')) out[--len] = 0;
-    const char *last = strrchr(out, '\n');
-    return snprintf(err, cap, "rabbitmqctl %s failed (%s %d): %s", args[0], WIFEXITED(st) ? "exit" : "signal",
-                    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), last ? last + 1 : out), -1;
 }

@@ -1,0 +1,210 @@
+/* bench_check: after the drain, the workers' sequence sets against what
+ * was confirmed and where each message had to go (the checker's
+ * categories, ledger.h; the routing model, route.h). */
+#include "bench_int.h"
+#include "ledger.h"
+#include "route.h"
+#include "topo.h"
+#include "topology.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Thread t's sets of (queue q, producer p), NULL where it saw none. */
+static void tracks_of(struct worker *ws, int n, int q, int p, const struct seq_track **tr)
+{
+    for (int t = 0; t < n; t++) tr[t] = ws[t].track[q] ? &ws[t].track[q][p] : NULL;
+}
+
+/* Route k's key and headers (topology lists give headers). */
+static void route_of(const struct config *cfg, const struct agent *a, int k, const char **key,
+                     const struct route_header **h, int *nh)
+{
+    *key = cfg->n_routing_keys ? cfg->routing_keys[k] : a->routing_key;
+    *h = NULL, *nh = 0;
+    if (cfg->topo && k < cfg->topo->nroutes) *h = cfg->topo->routes[k].headers, *nh = cfg->topo->routes[k].nheaders;
+}
+
+static void set_bit(uint64_t *b, uint64_t s)
+{
+    b[s >> 6] |= 1ULL << (s & 63);
+}
+
+static bool bit(const uint64_t *b, uint64_t s)
+{
+    return b[s >> 6] >> (s & 63) & 1;
+}
+
+/* Producer a's messages behind a named exchange or a topology: which
+ * queues each route reaches (the model), which route each sequence took
+ * (route_pick), then per queue the sequences it must hold. A queue with a
+ * dead-letter exchange may pass a message on (rejected, expired, over its
+ * length): found downstream, it is dead-lettered, not lost, and allowed
+ * there. Confirmed messages whose route reaches no queue are unroutable
+ * (returned instead, with mandatory). */
+static void routed_durability(struct worker *ws, int n, const struct config *cfg, const struct route_model *model,
+                              const struct agent *a, const struct seq_track **tr, struct ledger_totals *s)
+{
+    uint64_t last = a->seq - 1, words = last / 64 + 1;
+    int nk = cfg->n_routing_keys ? cfg->n_routing_keys : 1, nq = cfg->queues;
+    bool (*to)[ROUTE_MAX_QUEUES] = xcalloc((size_t)nk, sizeof *to);
+    /* dl[k * nq + q]: where a message of route k dead-lettered out of q may go */
+    bool (*dl)[ROUTE_MAX_QUEUES] = NULL;
+    bool any_dl = false;
+    for (int q = 0; q < nq; q++) any_dl |= model->dead_letter[q].set;
+    if (any_dl) dl = xcalloc((size_t)nk * (size_t)nq, sizeof *dl);
+    for (int k = 0; k < nk; k++) {
+        const char *rk;
+        const struct route_header *h;
+        int nh;
+        route_of(cfg, a, k, &rk, &h, &nh);
+        route_message(model, cfg->exchange, rk, h, nh, to[k]);
+        for (int q = 0; dl && q < nq; q++)
+            if (to[k][q]) route_dead_letter_reach(model, q, rk, h, nh, dl[k * nq + q]);
+    }
+    unsigned char *key = xcalloc(last + 1, 1);
+    for (uint64_t q = 1; nk > 1 && q <= last; q++)
+        key[q] = (unsigned char)route_pick(cfg->routing_weights, nk, (uint32_t)a->id, q);
+    uint64_t *route = xcalloc(words, sizeof *route), *reached = xcalloc(words, sizeof *reached);
+    uint64_t *allowed = NULL, *elsewhere = NULL, **found = NULL;
+    if (dl) {
+        allowed = xcalloc(words, sizeof *allowed);
+        elsewhere = xcalloc(words, sizeof *elsewhere);
+        found = xcalloc((size_t)nq, sizeof *found);
+        for (int r = 0; r < nq; r++) {
+            found[r] = xcalloc(words, sizeof **found);
+            tracks_of(ws, n, r, a->id, tr);
+            for (uint64_t wd = 0; wd < words; wd++) found[r][wd] = ledger_union_word(tr, n, wd);
+        }
+    }
+    struct ledger_route_counts c = {0};
+    for (int q = 0; q < nq; q++) {
+        int keys_here = 0;
+        for (int k = 0; k < nk; k++) keys_here += to[k][q];
+        /* all of 1..last when every key reaches q, none when no key does;
+         * sequence by sequence only in between */
+        for (uint64_t wd = 0; wd < words; wd++) route[wd] = keys_here == nk ? ~0ULL : 0;
+        if (keys_here == nk) {
+            route[0] &= ~1ULL; /* sequences start at 1 */
+            if (last % 64 != 63) route[words - 1] &= (1ULL << (last % 64 + 1)) - 1;
+        }
+        for (uint64_t sq = 1; keys_here && keys_here < nk && sq <= last; sq++)
+            if (to[key[sq]][q]) set_bit(route, sq);
+        for (uint64_t wd = 0; wd < words; wd++) reached[wd] |= route[wd];
+        struct ledger_route lr = {.expected = route};
+        if (dl) {
+            memset(allowed, 0, words * sizeof *allowed);
+            memset(elsewhere, 0, words * sizeof *elsewhere);
+            for (uint64_t sq = 1; sq <= last; sq++) {
+                int k = key[sq];
+                for (int p = 0; p < nq; p++) /* dead-lettered here from p */
+                    if (to[k][p] && dl[k * nq + p][q]) {
+                        set_bit(allowed, sq);
+                        break;
+                    }
+                if (!to[k][q]) continue;
+                for (int r = 0; r < nq; r++) /* found downstream of q */
+                    if (dl[k * nq + q][r] && bit(found[r], sq)) {
+                        set_bit(elsewhere, sq);
+                        break;
+                    }
+            }
+            lr.allowed = allowed, lr.elsewhere = elsewhere;
+        }
+        tracks_of(ws, n, q, a->id, tr);
+        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, &lr, tr, n, &c);
+    }
+    if (s->have_lost) s->lost += c.lost, s->recovered += c.recovered;
+    s->misrouted += c.misrouted;
+    s->gaps += c.gaps;
+    s->dead_lettered += c.dead_lettered;
+    for (uint64_t wd = 0; s->have_unroutable && wd < words; wd++) {
+        uint64_t conf = wd < a->confirmed_nbits / 64 ? a->confirmed[wd] : 0;
+        s->unroutable += (uint64_t)__builtin_popcountll(conf & ~reached[wd]);
+    }
+    for (int r = 0; found && r < nq; r++) free(found[r]);
+    free(found);
+    free(allowed);
+    free(elsewhere);
+    free(dl);
+    free(route);
+    free(reached);
+    free(key);
+    free(to);
+}
+
+/* Per producer and queue: every confirmed message must have come out of
+ * every queue its route reaches (lost: it did not; recovered: consumed
+ * though never confirmed), and none out of a queue it does not reach
+ * (misrouted). Jepsen's total-queue check, once per (message, queue). */
+static void durability(struct worker *ws, int n, const struct config *cfg, struct ledger_totals *s)
+{
+    bool modelled = !config_routed(cfg) || cfg->queues <= ROUTE_MAX_QUEUES;
+    s->have_lost = cfg->confirm && cfg->consumers && modelled;
+    s->have_misrouted = cfg->consumers && modelled;
+    /* with mandatory the broker returns them: `returned`, not unroutable */
+    s->have_unroutable = cfg->confirm && modelled;
+    if (!s->have_misrouted && !s->have_unroutable) return;
+    struct route_model *model = NULL;
+    char err[300];
+    if (config_routed(cfg)) {
+        model = xmalloc(sizeof *model);
+        if (topology_model(cfg, model, err, sizeof err)) {
+            log_info("no routing model (%s): lost, misrouted and unroutable unknown", err);
+            s->have_lost = s->have_misrouted = s->have_unroutable = false;
+            free(model);
+            return;
+        }
+    }
+    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    if (model) s->gaps = 0;
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < ws[t].nagents; i++) {
+            struct agent *a = &ws[t].agents[i];
+            if (!a->producer) continue;
+            if (model) {
+                /* gaps are counted per route here (see below): the merge's
+                 * counted the sequences routed elsewhere too */
+                routed_durability(ws, n, cfg, model, a, tr, s);
+                continue;
+            }
+            /* the default exchange: its own queue, and only that one */
+            for (int q = 0; q < cfg->queues; q++) {
+                tracks_of(ws, n, q, a->id, tr);
+                if (q == a->queue_idx) {
+                    if (s->have_lost)
+                        ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, n, &s->lost,
+                                          &s->recovered);
+                } else {
+                    struct ledger_merge m = {0};
+                    ledger_merge(tr, n, &m);
+                    s->misrouted += m.unique;
+                }
+            }
+        }
+    }
+    if (cfg->mandatory) s->unroutable = 0;
+    free(tr);
+    free(model);
+}
+
+/* Unions every worker's sequence bitmaps per (queue, producer): messages
+ * seen by several threads count once; holes below the highest are gaps.
+ * With the threads' own counts (t), every checker category. */
+struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t)
+{
+    struct ledger_totals s = {0};
+    struct ledger_merge m = {0};
+    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    for (int q = 0; q < cfg->queues; q++) {
+        for (int p = 0; p < cfg->producers; p++) {
+            tracks_of(ws, n, q, p, tr);
+            ledger_merge(tr, n, &m);
+        }
+    }
+    free(tr);
+    ledger_totals_finish(&s, &m, t[ST_DUPLICATES], t[ST_DUP_EXPLAINED], t[ST_EFFECTS], cfg->idempotent);
+    durability(ws, n, cfg, &s);
+    return s;
+}
