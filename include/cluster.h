@@ -46,6 +46,14 @@ int cluster_load(struct cluster *c, const char *dir, char *err, size_t cap);
  * output in out. */
 int cluster_ctl(const struct cluster *c, int i, const char *const *args, char *out, size_t outcap, char *err,
                 size_t cap);
+/* A partition: group[i] is node i+1's side (any small number); every pair
+ * of nodes on different sides is cut both ways with iptables DROP rules in
+ * both namespaces (INPUT and OUTPUT, so established connections stop too).
+ * Clients in the root namespace still reach every node. Replaces any
+ * earlier partition. */
+int cluster_partition(const struct cluster *c, const int *group, char *err, size_t cap);
+/* Removes every rule: the nodes reach each other again. */
+int cluster_heal(const struct cluster *c, char *err, size_t cap);
 /* Nodes whose beam still runs. */
 int cluster_alive(const struct cluster *c);
 

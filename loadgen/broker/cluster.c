@@ -322,6 +322,45 @@ int cluster_ctl(const struct cluster *c, int i, const char *const *args, char *o
                     rc < 0 ? "no answer in 60 s" : last ? last + 1 : out ? out : "failed"), -1;
 }
 
+#define IPTABLES_PATH "/usr/sbin/iptables"
+
+/* iptables ARGS... in node i's namespace (the namespace is ours: its
+ * INPUT and OUTPUT chains hold only our rules). */
+static int iptables(const struct cluster *c, int i, char *err, size_t cap, const char *const *args)
+{
+    const char *argv[16] = {IPTABLES_PATH, "-w"};
+    int n = 2;
+    for (int k = 0; args[k] && n < 15; k++) argv[n++] = args[k];
+    argv[n] = NULL;
+    char out[512];
+    int rc = run(argv, c->nodes[i].ns, NULL, out, sizeof out);
+    if (rc == 0) return 0;
+    return snprintf(err, cap, "iptables in %s: %s", c->nodes[i].ns, rc < 0 ? "did not run" : out), -1;
+}
+#define IPT(i, ...) iptables(c, i, err, cap, (const char *const[]){__VA_ARGS__, NULL})
+
+int cluster_heal(const struct cluster *c, char *err, size_t cap)
+{
+    if (access(IPTABLES_PATH, X_OK) != 0)
+        return snprintf(err, cap, "%s not found (Debian's iptables)", IPTABLES_PATH), -1;
+    for (int i = 0; i < c->n; i++)
+        if (IPT(i, "-F", "INPUT") || IPT(i, "-F", "OUTPUT")) return -1;
+    return 0;
+}
+
+int cluster_partition(const struct cluster *c, const int *group, char *err, size_t cap)
+{
+    if (cluster_heal(c, err, cap)) return -1;
+    for (int i = 0; i < c->n; i++)
+        for (int j = 0; j < c->n; j++) {
+            if (i == j || group[i] == group[j]) continue;
+            const char *peer = c->nodes[j].addr;
+            if (IPT(i, "-A", "INPUT", "-s", peer, "-j", "DROP") || IPT(i, "-A", "OUTPUT", "-d", peer, "-j", "DROP"))
+                return -1;
+        }
+    return 0;
+}
+
 int cluster_alive(const struct cluster *c)
 {
     int n = 0;

@@ -19,6 +19,10 @@ static void usage(FILE *f)
           "           them into one cluster, print one AMQP URI per node\n"
           "  status   the nodes' own view: running nodes and partitions (rabbitmqctl)\n"
           "  stop     stop every node and remove the namespaces, veths and bridge\n"
+          "  partition --groups 1/2,3   cut the nodes of different groups off from each\n"
+          "           other (iptables DROP in their namespaces, both ways); clients still\n"
+          "           reach every node. --isolate N: N alone against the rest\n"
+          "  heal     remove the partition\n"
           "\n"
           "options:\n"
           "  --nodes N        nodes to start (1-5, default 3)\n"
@@ -47,10 +51,41 @@ static int load(struct cluster *c, const char *dir)
     return 0;
 }
 
+/* "1/2,3" (groups by '/', nodes by ','), or --isolate N; every node must
+ * be in exactly one group. */
+static int parse_groups(const struct cluster *c, const char *groups, const char *isolate, int *group, char *err,
+                        size_t cap)
+{
+    if (!groups == !isolate) return snprintf(err, cap, "give --groups 1/2,3 or --isolate N"), -1;
+    for (int i = 0; i < c->n; i++) group[i] = -1;
+    if (isolate) {
+        char *end;
+        long n = strtol(isolate, &end, 10);
+        if (*end || n < 1 || n > c->n) return snprintf(err, cap, "--isolate '%s': a node from 1 to %d", isolate, c->n), -1;
+        for (int i = 0; i < c->n; i++) group[i] = i + 1 == n;
+        return 0;
+    }
+    int g = 0;
+    for (const char *p = groups; *p;) {
+        char *end;
+        long n = strtol(p, &end, 10);
+        if (end == p || n < 1 || n > c->n) return snprintf(err, cap, "--groups '%s': node numbers 1 to %d", groups, c->n), -1;
+        if (group[n - 1] >= 0) return snprintf(err, cap, "--groups '%s': node %ld twice", groups, n), -1;
+        group[n - 1] = g;
+        if (*end == '/') g++;
+        else if (*end && *end != ',') return snprintf(err, cap, "--groups '%s': use 1/2,3", groups), -1;
+        p = *end ? end + 1 : end;
+    }
+    for (int i = 0; i < c->n; i++)
+        if (group[i] < 0) return snprintf(err, cap, "--groups '%s': node %d is in no group", groups, i + 1), -1;
+    return 0;
+}
+
 int cmd_cluster(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"nodes", required_argument, NULL, 'n'}, {"dir", required_argument, NULL, 'd'},
+        {"groups", required_argument, NULL, 'g'}, {"isolate", required_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     if (argc < 2 || argv[1][0] == '-') {
@@ -58,7 +93,7 @@ int cmd_cluster(int argc, char **argv)
         usage(help ? stdout : stderr);
         return help ? EXIT_OK : EXIT_USAGE;
     }
-    const char *action = argv[1], *dir = NULL;
+    const char *action = argv[1], *dir = NULL, *groups = NULL, *isolate = NULL;
     int nodes = 3, c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -72,6 +107,8 @@ int cmd_cluster(int argc, char **argv)
             }
             break;
         case 'd': dir = optarg; break;
+        case 'g': groups = optarg; break;
+        case 'i': isolate = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -121,6 +158,28 @@ int cmd_cluster(int argc, char **argv)
             if (!j) printf("%s: unreadable cluster_status: %.200s\n", cl.nodes[i - 1].name, out);
             json_decref(j);
         }
+        return EXIT_OK;
+    }
+    if (!strcmp(action, "partition") || !strcmp(action, "heal")) {
+        if (load(&cl, dir)) return EXIT_USAGE;
+        if (!strcmp(action, "heal")) {
+            if (cluster_heal(&cl, err, sizeof err)) {
+                log_err("cluster: %s", err);
+                return EXIT_BROKER;
+            }
+            log_note("partition healed");
+            return EXIT_OK;
+        }
+        int group[CLUSTER_MAX_NODES];
+        if (parse_groups(&cl, groups, isolate, group, err, sizeof err)) {
+            log_err("cluster partition: %s", err);
+            return EXIT_USAGE;
+        }
+        if (cluster_partition(&cl, group, err, sizeof err)) {
+            log_err("cluster: %s", err);
+            return EXIT_BROKER;
+        }
+        log_note("partitioned");
         return EXIT_OK;
     }
     log_err("cluster: unknown action '%s'", action);
