@@ -17,7 +17,8 @@ static void usage(FILE *f)
           "actions (as root: network namespaces and a bridge, 10.77.0.0/24):\n"
           "  start    boot N detached nodes, each in its own namespace (10.77.0.N), join\n"
           "           them into one cluster, print one AMQP URI per node\n"
-          "  status   the nodes' own view: running nodes and partitions (rabbitmqctl)\n"
+          "  status   the nodes' own view: running nodes and partitions (rabbitmqctl);\n"
+          "           --node N: node N's only\n"
           "  stop     stop every node and remove the namespaces, veths and bridge\n"
           "  partition --groups 1/2,3   cut the nodes of different groups off from each\n"
           "           other (iptables DROP in their namespaces, both ways); clients still\n"
@@ -86,6 +87,7 @@ int cmd_cluster(int argc, char **argv)
     static const struct option longopts[] = {
         {"nodes", required_argument, NULL, 'n'}, {"dir", required_argument, NULL, 'd'},
         {"groups", required_argument, NULL, 'g'}, {"isolate", required_argument, NULL, 'i'},
+        {"node", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     if (argc < 2 || argv[1][0] == '-') {
@@ -94,7 +96,7 @@ int cmd_cluster(int argc, char **argv)
         return help ? EXIT_OK : EXIT_USAGE;
     }
     const char *action = argv[1], *dir = NULL, *groups = NULL, *isolate = NULL;
-    int nodes = 3, c;
+    int nodes = 3, only = 0, c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         char *end;
@@ -108,6 +110,7 @@ int cmd_cluster(int argc, char **argv)
             break;
         case 'd': dir = optarg; break;
         case 'g': groups = optarg; break;
+        case 'N': only = atoi(optarg); break;
         case 'i': isolate = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
@@ -135,6 +138,7 @@ int cmd_cluster(int argc, char **argv)
         if (load(&cl, dir)) return EXIT_USAGE;
         printf("%d of %d nodes running\n", cluster_alive(&cl), cl.n);
         for (int i = 1; i <= cl.n; i++) {
+            if (only && i != only) continue;
             char out[8192];
             const char *args[] = {"cluster_status", "--formatter", "json", NULL};
             if (cluster_ctl(&cl, i, args, out, sizeof out, err, sizeof err)) {
