@@ -48,8 +48,20 @@ def listeners(pids):
     return [line.split()[3] for line in rows]
 
 
-def test_node_listens_on_loopback_only_with_a_random_cookie(tmp_path):
-    node = Node(tmp_path / "n1")
+def test_one_node_dir_loopback_cookie_symlinks_second_start_reused_pid(tmp_path, broker):
+    """One boot for five properties of a node's dir (each used to boot its
+    own node): listeners on loopback only; a random cookie (not the session
+    node's) that no one else can read; planted symlinks not followed; a
+    second start in the live dir refused; stop never signals a reused pid."""
+    d = tmp_path / "n"
+    d.mkdir(mode=0o700)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (d / "rabbitmq.conf").symlink_to(victim)
+    (d / "home").mkdir(mode=0o700)
+    (d / "home" / ".erlang.cookie").write_text("PLANTEDCOOKIE")
+    node = Node(d)
+    sleeper = subprocess.Popen(["sleep", "60"])
     try:
         st = node.state()
         addrs = listeners([st["pid"], st["epmd_pid"]])
@@ -62,24 +74,26 @@ def test_node_listens_on_loopback_only_with_a_random_cookie(tmp_path):
         assert ((node.dir / "home").stat().st_mode & 0o777) == 0o700
         text = cookie.read_text()
         assert re.fullmatch(r"[A-P]{48}", text), text  # 24 random bytes
-    finally:
-        node.close()
-    node2 = Node(tmp_path / "n2")
-    try:
-        assert (node2.dir / "home" / ".erlang.cookie").read_text() != text
-    finally:
-        node2.close()
+        assert text != (broker.dir / "home" / ".erlang.cookie").read_text()
+        assert victim.read_text() == "precious\n"
+        assert not (d / "rabbitmq.conf").is_symlink()
 
-
-# ---- 3. broker state and directories ----------------------------------------
-
-def test_second_start_in_a_live_dir_is_refused(tmp_path):
-    node = Node(tmp_path / "n")
-    try:
         r, secs = timed("broker", "start", "--dir", node.dir)
         assert r.returncode == 2 and f"already running in {node.dir}" in r.stderr
         assert f"pid {node.pid}" in r.stderr and secs < 2
+
+        # the state file names a pid that is now another process (a sleep
+        # of ours with another start time): stop must leave it alone
+        real = dict(st)
+        st["pid"], st["pid_start"] = sleeper.pid, st["pid_start"] + 1
+        (node.dir / "broker.json").write_text(json.dumps(st))
+        r = run_loadgen("broker", "stop", "--dir", node.dir, timeout=60)
+        assert r.returncode == 0
+        assert sleeper.poll() is None, "stop signalled a process that is not the node"
+        (node.dir / "broker.json").write_text(json.dumps(real))
     finally:
+        sleeper.kill()
+        sleeper.wait()
         node.close()
 
 
@@ -94,43 +108,6 @@ def test_unsafe_dirs_are_refused(tmp_path):
     (tmp_path / "elsewhere").mkdir(mode=0o700)
     r, _ = timed("broker", "start", "--dir", link)
     assert r.returncode == 2 and "symlink" in r.stderr
-
-
-def test_planted_symlinks_in_the_dir_are_not_followed(tmp_path):
-    d = tmp_path / "n"
-    d.mkdir(mode=0o700)
-    victim = tmp_path / "victim.txt"
-    victim.write_text("precious\n")
-    (d / "rabbitmq.conf").symlink_to(victim)
-    (d / "home").mkdir(mode=0o700)
-    (d / "home" / ".erlang.cookie").write_text("PLANTEDCOOKIE")
-    node = Node(d)
-    try:
-        assert victim.read_text() == "precious\n"
-        assert not (d / "rabbitmq.conf").is_symlink()
-        assert (d / "home" / ".erlang.cookie").read_text() != "PLANTEDCOOKIE"
-    finally:
-        node.close()
-
-
-def test_stop_never_signals_a_reused_pid(tmp_path):
-    """The state file names a pid that is now another process (here: a sleep
-    of ours with another start time): stop must leave it alone."""
-    node = Node(tmp_path / "n")
-    sleeper = subprocess.Popen(["sleep", "60"])
-    try:
-        st = node.state()
-        real = dict(st)
-        st["pid"], st["pid_start"] = sleeper.pid, st["pid_start"] + 1
-        (node.dir / "broker.json").write_text(json.dumps(st))
-        r = run_loadgen("broker", "stop", "--dir", node.dir, timeout=60)
-        assert r.returncode == 0
-        assert sleeper.poll() is None, "stop signalled a process that is not the node"
-        (node.dir / "broker.json").write_text(json.dumps(real))
-    finally:
-        sleeper.kill()
-        sleeper.wait()
-        node.close()
 
 
 def test_default_state_dir(tmp_path):
