@@ -16,6 +16,9 @@ struct admin {
     uint64_t timeout_ns;
     amqp_connection_state_t c;  /* NULL while down; channel 1 is open when set */
     uint64_t next_try_ns;
+    /* a cluster: every node; a reopen that fails moves on to the next */
+    struct amqpc_target nodes[CONFIG_MAX_NODES];
+    int nnodes, cur;
 };
 
 /* First open: 0, or -1 with err (the broker is unreachable). */
@@ -24,6 +27,8 @@ int admin_open(struct admin *a, const struct amqpc_target *t, uint64_t timeout_n
 /* The live connection, reopened if it was dropped; NULL if the broker
  * cannot be reached now. */
 amqp_connection_state_t admin_conn(struct admin *a);
+/* A cluster's nodes, t[0] the one admin_open used. */
+void admin_set_nodes(struct admin *a, const struct amqpc_target *t, int n);
 /* A call on the connection failed: drop it (the next admin_conn reopens). */
 void admin_drop(struct admin *a);
 /* Messages ready in the run's queues (passive declares); -1 when unknown:

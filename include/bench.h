@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct broker;
+struct cluster;
 struct proxy_server;
 
 /* What a hook may act on during the run. broker is NULL for --uri runs;
@@ -16,7 +17,8 @@ struct proxy_server;
 struct run_ctx;
 
 struct bench_env {
-    struct broker *broker;
+    struct broker *broker;   /* the embedded node, or NULL */
+    struct cluster *cluster; /* the embedded cluster (--nodes), or NULL */
     struct proxy_server *proxy;
     uint64_t start_ns;   /* CLOCK_MONOTONIC start of publishing */
     const struct amqpc_target *target; /* the broker itself, never through the proxy */

@@ -25,6 +25,7 @@ struct broker_opts {
     bool detach;            /* outlive this process (`loadgen broker start`) */
     volatile sig_atomic_t *cancel; /* set (e.g. by Ctrl-C): stop waiting for the boot */
     bool owns_dir;          /* dir is loadgen's: removed by a failed start or a final stop */
+    const char *conf;       /* more rabbitmq.conf lines (config_broker_conf), or NULL */
 };
 
 struct broker {

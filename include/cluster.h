@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define CLUSTER_MAX_NODES 5
@@ -23,19 +24,22 @@ struct cluster_node {
     char uri[96];
     pid_t pid, epmd_pid;
     unsigned long long pid_start, epmd_start;
+    bool paused; /* SIGSTOPped by cluster_node_pause */
 };
 
 struct cluster {
     int n;
     char dir[512];
     bool owns_dir; /* made by loadgen: removed by stop */
+    bool detach;   /* nodes outlive this process (`cluster start`), else die with it */
     struct cluster_node nodes[CLUSTER_MAX_NODES];
 };
 
 /* Creates the network, boots n nodes (in parallel) and joins nodes 2..n to
  * node 1; detached: the nodes outlive this process (`cluster start`). dir
- * NULL: a new temp dir. On failure everything made is removed again. */
-int cluster_start(struct cluster *c, int n, const char *dir, bool detach, char *err, size_t cap);
+ * NULL: a new temp dir. conf: more rabbitmq.conf lines (or NULL). On
+ * failure everything made is removed again. */
+int cluster_start(struct cluster *c, int n, const char *dir, const char *conf, bool detach, char *err, size_t cap);
 /* Stops every node (SIGTERM, then SIGKILL after 30 s), ends what is left in
  * the namespaces, removes namespaces, veths and bridge (and an owned dir). */
 int cluster_stop(struct cluster *c, char *err, size_t cap);
@@ -46,14 +50,52 @@ int cluster_load(struct cluster *c, const char *dir, char *err, size_t cap);
  * output in out. */
 int cluster_ctl(const struct cluster *c, int i, const char *const *args, char *out, size_t outcap, char *err,
                 size_t cap);
+/* Node faults on node i (1-based), by the recorded pid only. kill: SIGKILL
+ * of beam (epmd and data stay); stop: SIGTERM, waiting for the exit (30 s,
+ * then SIGKILL); start: boots it again on its data (it rejoins) and waits
+ * for its AMQP port (90 s); pause/resume: SIGSTOP/SIGCONT. */
+int cluster_node_kill(struct cluster *c, int i, char *err, size_t cap);
+int cluster_node_stop(struct cluster *c, int i, char *err, size_t cap);
+int cluster_node_start(struct cluster *c, int i, char *err, size_t cap);
+int cluster_node_pause(struct cluster *c, int i, char *err, size_t cap);
+int cluster_node_resume(struct cluster *c, int i, char *err, size_t cap);
+bool cluster_node_running(const struct cluster *c, int i);
+/* The node serves AMQP: a TCP connect to its port from the root namespace
+ * (the listener opens only when RabbitMQ has booted). */
+bool cluster_listening(const struct cluster_node *nd);
+/* The node (1-based) that leads quorum queue or stream `queue` now, asked
+ * of the first running node (rabbitmqctl list_queues name leader); -1. */
+int cluster_leader_of(const struct cluster *c, const char *queue, char *err, size_t cap);
+/* Every node running and resumed, no partition, no loss. */
+int cluster_heal_all(struct cluster *c, char *err, size_t cap);
+
 /* A partition: group[i] is node i+1's side (any small number); every pair
  * of nodes on different sides is cut both ways with iptables DROP rules in
  * both namespaces (INPUT and OUTPUT, so established connections stop too).
  * Clients in the root namespace still reach every node. Replaces any
  * earlier partition. */
 int cluster_partition(const struct cluster *c, const int *group, char *err, size_t cap);
-/* Removes every rule: the nodes reach each other again. */
+/* The general form: cut[i][j] cuts node i+1 from j+1 (both ways are set
+ * by the caller; Jepsen's bridge is not groups). */
+int cluster_cut(const struct cluster *c, const bool cut[][CLUSTER_MAX_NODES], char *err, size_t cap);
+int cluster_cut_check(const struct cluster *c, const bool cut[][CLUSTER_MAX_NODES], char *err, size_t cap);
+/* 0 when every pair of nodes on different sides is cut and every pair on
+ * one side reaches each other (cluster_reaches), else -1 naming a pair. */
+int cluster_partition_check(const struct cluster *c, const int *group, char *err, size_t cap);
+/* Removes the partition's rules: the nodes reach each other again. */
 int cluster_heal(const struct cluster *c, char *err, size_t cap);
+/* Whether node `from` reaches node `to` (a TCP connect to its AMQP port
+ * from inside from's namespace; refused counts as reached): how a
+ * partition is verified as applied. */
+bool cluster_reaches(const struct cluster *c, int from, int to);
+/* Drops `percent` of the packets on node i's links (iptables statistic,
+ * each direction): to and from peer node `peer` only (1-based), the
+ * clients only (peer 0: the bridge's address), or all (peer -1). Adds to
+ * what is there. */
+int cluster_loss(const struct cluster *c, int i, double percent, int peer, char *err, size_t cap);
+/* Removes every loss rule; *seen / *dropped: the packets the loss rules
+ * saw and dropped since they were set (the measured loss). */
+int cluster_unloss(const struct cluster *c, uint64_t *seen, uint64_t *dropped, char *err, size_t cap);
 /* Nodes whose beam still runs. */
 int cluster_alive(const struct cluster *c);
 

@@ -12,11 +12,16 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_ARGS 32
+#define CONFIG_MAX_NODES 5 /* = CLUSTER_MAX_NODES */
 
 
 struct config {
     char *uri;                 /* NULL: start the embedded broker */
     char *broker_dir;          /* embedded broker's data dir (NULL: temp) */
+    int nodes;                 /* > 1: an embedded cluster in network namespaces (cluster.h) */
+    char *partition_handling;  /* the cluster's cluster_partition_handling (NULL: pause_minority) */
+    char *broker_conf;         /* rabbitmq.conf lines for the embedded node(s), "key = value\n"... */
+    int connect_node;          /* clients' first node: 0 round-robin, else node N (1-based) */
     int threads;
     int producers, consumers;
     int channels_per_conn;
@@ -92,6 +97,11 @@ int config_parse_arg(const char *kv, struct topo_arg *out);
  * (behind a named exchange). */
 const char *config_binding_key(const struct config *c, int i, const char *queue);
 const char *config_message_key(const struct config *c, int producer, uint64_t seq, const char *queue);
+/* --broker-conf KEY=VALUE: one rabbitmq.conf line, checked (no newline,
+ * no '=' in the key, size capped) and appended; -1 with the reason. */
+int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap);
+/* config_validate's checks of the embedded broker's settings. */
+int config_validate_broker(const struct config *c, char *err, size_t cap);
 /* Sets cfg's queues, consumers, exchange and routing keys from cfg->topo.
  * -1 with the reason when they contradict the load. */
 int config_apply_topology(struct config *cfg, char *err, size_t cap);

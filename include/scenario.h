@@ -16,8 +16,14 @@ enum fault_action {
     FA_EXEC, FA_WAIT,
     FA_UNBIND, FA_BIND,                                          /* the topology */
     FA_CRASH,                                                    /* loadgen's consumers */
+    FA_PARTITION, FA_HEAL, FA_LOSS,                              /* the cluster's network */
     FA_COUNT
 };
+
+#define NODE_RANDOM (-1)
+#define NODE_LEADER (-2)
+
+enum part_shape { PART_GROUPS, PART_ISOLATE, PART_HALVES, PART_BRIDGE, PART_RANDOM_HALVES };
 
 struct fault {
     uint64_t at_ns, for_ns;    /* for_ns: revert after (0: no revert) */
@@ -28,6 +34,14 @@ struct fault {
     uint64_t timeout_ns;       /* FA_EXEC / FA_WAIT */
     char *queue, *key;         /* FA_UNBIND / FA_BIND: the queue's binding to the exchange */
     int queue_idx;             /* FA_CRASH: the queue whose consumers crash, -1 all */
+    /* on a cluster (broker.nodes): node faults, isolate and loss act on
+     * node (1-based), NODE_RANDOM, or NODE_LEADER of leader_of (a queue) */
+    int node;
+    char *leader_of;
+    enum part_shape shape;     /* FA_PARTITION */
+    int groups[CONFIG_MAX_NODES]; /* PART_GROUPS: each node's side */
+    double percent;            /* FA_LOSS: of the packets, each direction */
+    int peer;                  /* FA_LOSS: only to/from node peer; 0 the clients; -1 all */
     int line;
 };
 
@@ -51,5 +65,7 @@ void scenario_free(struct scenario *sc);
 
 const char *fault_action_name(enum fault_action a);
 bool fault_needs_broker(enum fault_action a);
+/* Acts on the cluster's network (needs broker.nodes 2 or more). */
+bool fault_needs_cluster(enum fault_action a);
 
 #endif

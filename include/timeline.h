@@ -24,6 +24,7 @@ struct timeline {
     bool exit;            /* set after bench stopped the broker: the thread may end */
     json_t *log;          /* what was injected, when, with what outcome */
     uint64_t *injected_ns; /* per fault: actual injection time since start (UINT64_MAX: failed) */
+    int *node_of;          /* per fault on a cluster: the node it acted on (its revert acts there too) */
 };
 
 void timeline_init(struct timeline *tl, struct scenario *sc);

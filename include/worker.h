@@ -25,7 +25,8 @@ enum bench_phase { PHASE_RUN, PHASE_DRAIN, PHASE_STOP };
 /* What bench and all workers share, read-only after start except the phase. */
 struct run_ctx {
     const struct config *cfg;
-    struct amqpc_target target;
+    struct amqpc_target targets[CONFIG_MAX_NODES]; /* a cluster's nodes, else one */
+    int ntargets;
     uint32_t run_id;
     uint64_t start_ns;        /* CLOCK_MONOTONIC start of publishing */
     _Atomic int phase;        /* enum bench_phase */
@@ -127,6 +128,7 @@ struct conn {
     struct chan_rx *rx;    /* by channel - 1 */
     int nagents;
     uint64_t backoff_ns;
+    int node;                /* run->targets[node]: where it connects (next one after a failure) */
     uint64_t down_until_ns;  /* a crashed consumer stays away until then */
     uint64_t bytes_since_check;
     int sndbuf;

@@ -2,6 +2,7 @@
  * The network is made with iproute2's `ip` (Debian's iproute2 package). */
 #include "cluster.h"
 #include "broker.h"
+#include "cluster_int.h"
 #include "util.h"
 
 #include <errno.h>
@@ -54,10 +55,9 @@ static void node_env(const struct cluster_node *nd)
     env_setf("RABBITMQ_CTL_ERL_ARGS", TICK);
 }
 
-/* Forks argv in namespace ns (NULL: ours) with node nd's environment (NULL:
- * ours); out_fd receives stdout and stderr (-1: /dev/null). detach: it
- * outlives us (own session), else it dies with us. Returns the pid. */
-static pid_t spawn(const char *const *argv, const char *ns, const struct cluster_node *nd, int out_fd, bool detach)
+/* (cluster_int.h) PDEATHSIG follows the forking thread: a node restarted
+ * by the timeline's thread lives as long as that thread. */
+pid_t cluster_spawn(const char *const *argv, const char *ns, const struct cluster_node *nd, int out_fd, bool detach)
 {
     pid_t pid = fork();
     if (pid != 0) return pid;
@@ -86,13 +86,11 @@ static pid_t spawn(const char *const *argv, const char *ns, const struct cluster
     _exit(127);
 }
 
-/* Runs argv to its end (60 s at most), its output's tail in out. Returns
- * the exit status, or -1 when it could not run or timed out. */
-static int run(const char *const *argv, const char *ns, const struct cluster_node *nd, char *out, size_t cap)
+int cluster_run(const char *const *argv, const char *ns, const struct cluster_node *nd, char *out, size_t cap)
 {
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) != 0) return -1;
-    pid_t pid = spawn(argv, ns, nd, pfd[1], false);
+    pid_t pid = cluster_spawn(argv, ns, nd, pfd[1], false);
     close(pfd[1]);
     if (pid < 0) {
         close(pfd[0]);
@@ -135,7 +133,7 @@ static int ip(char *err, size_t cap, const char *const *args)
     for (int i = 0; args[i] && n < 15; i++) argv[n++] = args[i];
     argv[n] = NULL;
     char out[512];
-    int rc = run(argv, NULL, NULL, out, sizeof out);
+    int rc = cluster_run(argv, NULL, NULL, out, sizeof out);
     if (rc == 0) return 0;
     char cmd[256] = "ip";
     for (int i = 1; i < n; i++) snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " %s", argv[i]);
@@ -150,7 +148,7 @@ static bool exists(const char *what, const char *name)
     return access(path, F_OK) == 0;
 }
 
-static bool alive(pid_t pid, unsigned long long start)
+bool cluster_pid_alive(pid_t pid, unsigned long long start)
 {
     return pid > 0 && start && broker_proc_start(pid) == start;
 }
@@ -164,7 +162,7 @@ static void remove_ns(const char *ns)
     for (int round = 0; round < 50; round++) {
         char out[4096];
         const char *argv[] = {IP_PATH, "netns", "pids", ns, NULL};
-        if (run(argv, NULL, NULL, out, sizeof out) != 0 || !out[0]) break;
+        if (cluster_run(argv, NULL, NULL, out, sizeof out) != 0 || !out[0]) break;
         for (char *s = strtok(out, "\n"); s; s = strtok(NULL, "\n")) {
             long pid = strtol(s, NULL, 10);
             if (pid > 1 && pid != getpid()) kill((pid_t)pid, SIGKILL);
@@ -172,7 +170,7 @@ static void remove_ns(const char *ns)
         sleep_ns(100 * NS_PER_MS);
     }
     const char *argv[] = {IP_PATH, "netns", "delete", ns, NULL};
-    run(argv, NULL, NULL, NULL, 0);
+    cluster_run(argv, NULL, NULL, NULL, 0);
 }
 
 /* Removes every lgc-* object: namespaces (with what runs in them), veths
@@ -186,12 +184,12 @@ static void teardown(int n)
         remove_ns(ns);
         if (exists("link", veth)) {
             const char *argv[] = {IP_PATH, "link", "delete", veth, NULL};
-            run(argv, NULL, NULL, NULL, 0);
+            cluster_run(argv, NULL, NULL, NULL, 0);
         }
     }
     if (exists("link", BRIDGE)) {
         const char *argv[] = {IP_PATH, "link", "delete", BRIDGE, NULL};
-        run(argv, NULL, NULL, NULL, 0);
+        cluster_run(argv, NULL, NULL, NULL, 0);
     }
 }
 
@@ -228,10 +226,10 @@ static struct cluster_node *name_node(struct cluster *c, int i)
     return nd;
 }
 
-static int prepare_node(struct cluster *c, int i, const char *cookie, char *err, size_t cap)
+static int prepare_node(struct cluster *c, int i, const char *cookie, const char *extra, char *err, size_t cap)
 {
     struct cluster_node *nd = name_node(c, i);
-    char path[700], conf[256];
+    char path[700], conf[5120];
     const char *sub[] = {"", "/home", "/mnesia", "/log"};
     for (int k = 0; k < 4; k++) {
         snprintf(path, sizeof path, "%s%s", nd->dir, sub[k]);
@@ -244,8 +242,8 @@ static int prepare_node(struct cluster *c, int i, const char *cookie, char *err,
     snprintf(path, sizeof path, "%s/rabbitmq-env.conf", nd->dir);
     if (file_write_new(path, "", 0644)) goto fail;
     /* clients come over the bridge: guest may log in from there */
-    snprintf(conf, sizeof conf, "listeners.tcp.default = %s:5672\nloopback_users = none\nlog.console = false\n",
-             nd->addr);
+    snprintf(conf, sizeof conf, "listeners.tcp.default = %s:5672\nloopback_users = none\nlog.console = false\n%s",
+             nd->addr, extra ? extra : "");
     snprintf(path, sizeof path, "%s/rabbitmq.conf", nd->dir);
     if (file_write_new(path, conf, 0644)) goto fail;
     return 0;
@@ -254,7 +252,7 @@ fail:
 }
 
 /* A TCP connect to the node's AMQP port from the root namespace. */
-static bool listening(const struct cluster_node *nd)
+bool cluster_listening(const struct cluster_node *nd)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(5672)};
@@ -264,30 +262,34 @@ static bool listening(const struct cluster_node *nd)
     return ok;
 }
 
+pid_t cluster_spawn_node(struct cluster_node *nd, bool detach)
+{
+    char log[700];
+    snprintf(log, sizeof log, "%s/log/console.log", nd->dir);
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const char *server[] = {SERVER_PATH, NULL};
+    nd->pid = cluster_spawn(server, nd->ns, nd, fd, detach);
+    if (fd >= 0) close(fd);
+    nd->pid_start = broker_proc_start(nd->pid);
+    nd->paused = false;
+    return nd->pid;
+}
+
 static int boot(struct cluster *c, bool detach, char *err, size_t cap)
 {
     for (int i = 0; i < c->n; i++) {
         struct cluster_node *nd = &c->nodes[i];
         const char *epmd[] = {EPMD_PATH, "-address", nd->addr, NULL};
-        nd->epmd_pid = spawn(epmd, nd->ns, nd, -1, detach);
+        nd->epmd_pid = cluster_spawn(epmd, nd->ns, nd, -1, detach);
         nd->epmd_start = broker_proc_start(nd->epmd_pid);
     }
     sleep_ns(200 * NS_PER_MS); /* epmd listening before the nodes register */
-    for (int i = 0; i < c->n; i++) {
-        struct cluster_node *nd = &c->nodes[i];
-        char log[700];
-        snprintf(log, sizeof log, "%s/log/console.log", nd->dir);
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
-        const char *server[] = {SERVER_PATH, NULL};
-        nd->pid = spawn(server, nd->ns, nd, fd, detach);
-        if (fd >= 0) close(fd);
-        nd->pid_start = broker_proc_start(nd->pid);
-    }
+    for (int i = 0; i < c->n; i++) cluster_spawn_node(&c->nodes[i], detach);
     uint64_t deadline = clock_ns() + 120 * NS_PER_SEC;
     for (int i = 0; i < c->n; i++) {
         struct cluster_node *nd = &c->nodes[i];
-        while (!listening(nd)) {
-            if (!alive(nd->pid, nd->pid_start)) {
+        while (!cluster_listening(nd)) {
+            if (!cluster_pid_alive(nd->pid, nd->pid_start)) {
                 waitpid(nd->pid, NULL, WNOHANG);
                 return snprintf(err, cap, "node %s exited during start (log: %s/log)", nd->name, nd->dir), -1;
             }
@@ -315,62 +317,24 @@ int cluster_ctl(const struct cluster *c, int i, const char *const *args, char *o
     int n = 3;
     for (int k = 0; args[k] && n < 23; k++) argv[n++] = args[k];
     argv[n] = NULL;
-    int rc = run(argv, nd->ns, nd, out, outcap);
+    int rc = cluster_run(argv, nd->ns, nd, out, outcap);
     if (rc == 0) return 0;
     const char *last = out ? strrchr(out, '\n') : NULL;
     return snprintf(err, cap, "rabbitmqctl %s on %s: %s", args[0], nd->name,
                     rc < 0 ? "no answer in 60 s" : last ? last + 1 : out ? out : "failed"), -1;
 }
 
-#define IPTABLES_PATH "/usr/sbin/iptables"
-
-/* iptables ARGS... in node i's namespace (the namespace is ours: its
- * INPUT and OUTPUT chains hold only our rules). */
-static int iptables(const struct cluster *c, int i, char *err, size_t cap, const char *const *args)
-{
-    const char *argv[16] = {IPTABLES_PATH, "-w"};
-    int n = 2;
-    for (int k = 0; args[k] && n < 15; k++) argv[n++] = args[k];
-    argv[n] = NULL;
-    char out[512];
-    int rc = run(argv, c->nodes[i].ns, NULL, out, sizeof out);
-    if (rc == 0) return 0;
-    return snprintf(err, cap, "iptables in %s: %s", c->nodes[i].ns, rc < 0 ? "did not run" : out), -1;
-}
-#define IPT(i, ...) iptables(c, i, err, cap, (const char *const[]){__VA_ARGS__, NULL})
-
-int cluster_heal(const struct cluster *c, char *err, size_t cap)
-{
-    if (access(IPTABLES_PATH, X_OK) != 0)
-        return snprintf(err, cap, "%s not found (Debian's iptables)", IPTABLES_PATH), -1;
-    for (int i = 0; i < c->n; i++)
-        if (IPT(i, "-F", "INPUT") || IPT(i, "-F", "OUTPUT")) return -1;
-    return 0;
-}
-
-int cluster_partition(const struct cluster *c, const int *group, char *err, size_t cap)
-{
-    if (cluster_heal(c, err, cap)) return -1;
-    for (int i = 0; i < c->n; i++)
-        for (int j = 0; j < c->n; j++) {
-            if (i == j || group[i] == group[j]) continue;
-            const char *peer = c->nodes[j].addr;
-            if (IPT(i, "-A", "INPUT", "-s", peer, "-j", "DROP") || IPT(i, "-A", "OUTPUT", "-d", peer, "-j", "DROP"))
-                return -1;
-        }
-    return 0;
-}
-
 int cluster_alive(const struct cluster *c)
 {
     int n = 0;
-    for (int i = 0; i < c->n; i++) n += alive(c->nodes[i].pid, c->nodes[i].pid_start);
+    for (int i = 0; i < c->n; i++) n += cluster_pid_alive(c->nodes[i].pid, c->nodes[i].pid_start);
     return n;
 }
 
-int cluster_start(struct cluster *c, int n, const char *dir, bool detach, char *err, size_t cap)
+int cluster_start(struct cluster *c, int n, const char *dir, const char *conf, bool detach, char *err, size_t cap)
 {
     memset(c, 0, sizeof *c);
+    c->detach = detach;
     if (n < 1 || n > CLUSTER_MAX_NODES) return snprintf(err, cap, "--nodes: 1 to %d", CLUSTER_MAX_NODES), -1;
     if (geteuid() != 0)
         return snprintf(err, cap, "a cluster in network namespaces needs root (ip netns, bridges)"), -1;
@@ -407,7 +371,7 @@ int cluster_start(struct cluster *c, int n, const char *dir, bool detach, char *
         cookie[2 * i] = (char)('A' + (rnd[i] >> 4)), cookie[2 * i + 1] = (char)('A' + (rnd[i] & 15));
     cookie[48] = 0;
     int rc = make_network(n, err, cap);
-    for (int i = 1; !rc && i <= n; i++) rc = prepare_node(c, i, cookie, err, cap);
+    for (int i = 1; !rc && i <= n; i++) rc = prepare_node(c, i, cookie, conf, err, cap);
     if (!rc) {
         char path[600];
         snprintf(path, sizeof path, "%s\n", c->dir);
@@ -426,7 +390,7 @@ int cluster_start(struct cluster *c, int n, const char *dir, bool detach, char *
 
 static void end_pid(pid_t pid, unsigned long long start, int sig)
 {
-    if (alive(pid, start)) kill(pid, sig);
+    if (cluster_pid_alive(pid, start)) kill(pid, sig);
 }
 
 int cluster_stop(struct cluster *c, char *err, size_t cap)

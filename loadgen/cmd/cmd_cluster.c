@@ -24,9 +24,16 @@ static void usage(FILE *f)
           "           other (iptables DROP in their namespaces, both ways); clients still\n"
           "           reach every node. --isolate N: N alone against the rest\n"
           "  heal     remove the partition\n"
+          "  loss --node N --percent P [--peer M|clients]   drop P%% of the packets on\n"
+          "           node N's links (each direction), or only those to/from node M or the\n"
+          "           clients; adds to the loss already set\n"
+          "  unloss   remove all loss; prints the packets the rules saw and dropped\n"
+          "  kill|stop|start|pause|resume --node N   a node fault (SIGKILL, SIGTERM, boot\n"
+          "           again and rejoin, SIGSTOP, SIGCONT)\n"
           "\n"
           "options:\n"
           "  --nodes N        nodes to start (1-5, default 3)\n"
+          "  --partition-handling M   pause_minority, autoheal or ignore (RabbitMQ's default)\n"
           "  --dir DIR        data dirs and state file (default: a temp dir, removed by stop;\n"
           "                   status and stop find it in /run/loadgen-cluster)\n",
           f);
@@ -87,7 +94,8 @@ int cmd_cluster(int argc, char **argv)
     static const struct option longopts[] = {
         {"nodes", required_argument, NULL, 'n'}, {"dir", required_argument, NULL, 'd'},
         {"groups", required_argument, NULL, 'g'}, {"isolate", required_argument, NULL, 'i'},
-        {"node", required_argument, NULL, 'N'},
+        {"node", required_argument, NULL, 'N'}, {"percent", required_argument, NULL, 'p'},
+        {"peer", required_argument, NULL, 'P'}, {"partition-handling", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     if (argc < 2 || argv[1][0] == '-') {
@@ -95,8 +103,9 @@ int cmd_cluster(int argc, char **argv)
         usage(help ? stdout : stderr);
         return help ? EXIT_OK : EXIT_USAGE;
     }
-    const char *action = argv[1], *dir = NULL, *groups = NULL, *isolate = NULL;
-    int nodes = 3, only = 0, c;
+    const char *action = argv[1], *dir = NULL, *groups = NULL, *isolate = NULL, *handling = NULL;
+    int nodes = 3, only = 0, peer = -1, c;
+    double percent = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         char *end;
@@ -112,6 +121,15 @@ int cmd_cluster(int argc, char **argv)
         case 'g': groups = optarg; break;
         case 'N': only = atoi(optarg); break;
         case 'i': isolate = optarg; break;
+        case 'p': percent = strtod(optarg, &end); break;
+        case 'P': peer = !strcmp(optarg, "clients") ? 0 : atoi(optarg); break;
+        case 'H':
+            if (strcmp(optarg, "pause_minority") && strcmp(optarg, "autoheal") && strcmp(optarg, "ignore")) {
+                log_err("cluster: --partition-handling '%s': pause_minority, autoheal or ignore", optarg);
+                return EXIT_USAGE;
+            }
+            handling = optarg;
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -120,7 +138,9 @@ int cmd_cluster(int argc, char **argv)
     char err[1024];
     if (!strcmp(action, "start")) {
         uint64_t t0 = clock_ns();
-        if (cluster_start(&cl, nodes, dir, true, err, sizeof err)) {
+        char conf[128] = "";
+        if (handling) snprintf(conf, sizeof conf, "cluster_partition_handling = %s\n", handling);
+        if (cluster_start(&cl, nodes, dir, conf, true, err, sizeof err)) {
             log_err("cluster: %s", err);
             return EXIT_BROKER;
         }
@@ -179,11 +199,43 @@ int cmd_cluster(int argc, char **argv)
             log_err("cluster partition: %s", err);
             return EXIT_USAGE;
         }
-        if (cluster_partition(&cl, group, err, sizeof err)) {
+        if (cluster_partition(&cl, group, err, sizeof err) || cluster_partition_check(&cl, group, err, sizeof err)) {
             log_err("cluster: %s", err);
             return EXIT_BROKER;
         }
-        log_note("partitioned");
+        log_note("partitioned (verified: no node reaches one on another side)");
+        return EXIT_OK;
+    }
+    if (!strcmp(action, "loss") || !strcmp(action, "unloss")) {
+        if (load(&cl, dir)) return EXIT_USAGE;
+        if (action[0] == 'l') {
+            if (cluster_loss(&cl, only, percent, peer, err, sizeof err)) {
+                log_err("cluster loss: %s", err);
+                return EXIT_USAGE;
+            }
+            return EXIT_OK;
+        }
+        uint64_t seen = 0, dropped = 0;
+        if (cluster_unloss(&cl, &seen, &dropped, err, sizeof err)) {
+            log_err("cluster: %s", err);
+            return EXIT_BROKER;
+        }
+        printf("loss removed: the rules saw %llu packets and dropped %llu (%.1f%%)\n", (unsigned long long)seen,
+               (unsigned long long)dropped, seen ? 100.0 * (double)dropped / (double)seen : 0.0);
+        return EXIT_OK;
+    }
+    static const char *const node_actions[] = {"kill", "stop", "start", "pause", "resume", NULL};
+    for (int k = 0; node_actions[k]; k++) {
+        if (strcmp(action, node_actions[k])) continue;
+        if (load(&cl, dir)) return EXIT_USAGE;
+        cl.detach = true; /* a node booted by this command outlives it */
+        int (*fn[])(struct cluster *, int, char *, size_t) = {cluster_node_kill, cluster_node_stop,
+                                                              cluster_node_start, cluster_node_pause,
+                                                              cluster_node_resume};
+        if (fn[k](&cl, only, err, sizeof err)) {
+            log_err("cluster %s: %s", action, err);
+            return EXIT_BROKER;
+        }
         return EXIT_OK;
     }
     log_err("cluster: unknown action '%s'", action);

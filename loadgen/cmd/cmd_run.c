@@ -87,7 +87,9 @@ int cmd_run(int argc, char **argv)
         scenario_free(&sc);
         return EXIT_OK;
     }
-    sc.cfg.via_proxy = true; /* proxy faults need the load to go through it */
+    /* proxy faults need the load to go through it; on a cluster the
+     * clients go to every node and the faults are the network's */
+    sc.cfg.via_proxy = sc.cfg.nodes < 2;
     free(sc.cfg.name);
     sc.cfg.name = xstrdup(sc.name);
     if (report_dir) {

@@ -44,7 +44,7 @@ void config_free(struct config *c)
     free(c->uri), free(c->broker_dir), free(c->queue), free(c->exchange);
     free(c->exchange_type), free(c->routing_key), free(c->stream_offset);
     free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path), free(c->proxy_api);
-    free(c->report_dir), free(c->name);
+    free(c->report_dir), free(c->name), free(c->partition_handling), free(c->broker_conf);
     for (int i = 0; i < c->n_proxy_toxics; i++) free(c->proxy_toxics[i]);
     for (int i = 0; i < c->n_routing_keys; i++) free(c->routing_keys[i]);
     for (int i = 0; i < c->n_binding_keys; i++) free(c->binding_keys[i]);
@@ -100,87 +100,6 @@ const char *config_queue_name(const struct config *c, int i, char *buf, size_t c
     if (c->queues <= 1) snprintf(buf, cap, "%s", c->queue);
     else snprintf(buf, cap, "%s-%d", c->queue, i + 1);
     return buf;
-}
-
-void config_usage(FILE *f)
-{
-    fputs(
-        "usage: loadgen bench [options]\n"
-        "\n"
-        "Target (default: a private RabbitMQ node started and stopped by loadgen)\n"
-        "  --uri URI                 amqp://user:pass@host:port/vhost of an existing broker\n"
-        "  --broker-dir DIR          data dir for the embedded node\n"
-        "Load\n"
-        "  -x, --producers N         producers (default 1)\n"
-        "  -y, --consumers N         consumers (default 1)\n"
-        "  -t, --threads N           worker threads, each its own event loop (default 2)\n"
-        "  --channels-per-connection N  producers/consumers sharing one connection (default 1)\n"
-        "  -r, --rate SCHEDULE       total msg/s over all producers, 0 = unlimited;\n"
-        "                            a schedule steps: 1000:10s,5k:10s (default 0)\n"
-        "  -s, --size SCHEDULE       payload bytes after the 48-byte header (default 16)\n"
-        "  -c, --confirm N           publisher confirms, max N unconfirmed per producer (128)\n"
-        "  --no-confirm              no publisher confirms\n"
-        "  --persistent --mandatory  delivery mode 2; mandatory flag (returns counted)\n"
-        "  --no-republish            do not republish unconfirmed or nacked messages after a\n"
-        "                            connection loss (a naive client)\n"
-        "  -q, --prefetch N          consumer prefetch, 0 = unlimited (default 128)\n"
-        "  --multi-ack N             ack every N deliveries (multiple=true) (default 1)\n"
-        "  -a, --auto-ack            no consumer acks\n"
-        "  --consumer-delay DUR      simulated processing time per message\n"
-        "  --idempotent              consumers apply each message id once (dedup inbox)\n"
-        "  --fail-rate P             the handler fails a delivery with probability P (0..1)\n"
-        "  --fail-action A           on failure: requeue (nack, requeue; default), reject\n"
-        "                            (nack: dropped, or the queue's own DLX), retry (to\n"
-        "                            QUEUE.retry, back after --retry-delay; parked in\n"
-        "                            QUEUE.dlq after --max-retries rejections)\n"
-        "  --retry-delay DUR         retry queue TTL (default 1s)\n"
-        "  --max-retries N           rejections before parking (default 3)\n"
-        "  --ordering SCOPE          consumer (default: per consumer, redeliveries excused) or\n"
-        "                            queue (across the queue's consumers; runs on one thread)\n"
-        "Topology\n"
-        "  -u, --queue NAME          queue name (default loadgen); with --queues N: NAME-1..N\n"
-        "  --queues N                number of queues (default 1)\n"
-        "  --queue-type T            classic|quorum|stream (default classic)\n"
-        "  --queue-arg K=V           queue argument, repeatable (ints and booleans typed)\n"
-        "  --durable                 durable queues (quorum and stream always are)\n"
-        "  -e, --exchange NAME       publish through this exchange (default: the default one)\n"
-        "  --exchange-type T         direct|fanout|topic|headers (default direct)\n"
-        "  -k, --routing-key KEY     routing key (default: the queue name)\n"
-        "  --routing-keys K[:W],..   each message's key drawn from these by weight W\n"
-        "                            (default 1), e.g. orders.eu.created:3,orders.us.paid\n"
-        "  --binding-keys B1,B2,..   queue i bound with Bi (topic patterns: * and #)\n"
-        "  --topology FILE           exchanges, queues (with their consumers), bindings,\n"
-        "                            publish routes and policies from a YAML file, as a\n"
-        "                            scenario's topology lists (docs/scenarios.md)\n"
-        "  --predeclared             use existing queues/exchange; declare nothing\n"
-        "  --keep-queues             do not delete the queues loadgen declared\n"
-        "  --stream-offset OFF       x-stream-offset for stream consumers (default next)\n"
-        "Limits\n"
-        "  -z, --duration DUR        publishing time (default 10s)\n"
-        "  -C, --messages N          total messages to publish (then stop)\n"
-        "  --warmup DUR              excluded from latency results (default 0)\n"
-        "  --drain-timeout DUR       max wait for confirms and deliveries at the end (15s)\n"
-        "  --heartbeat SECONDS       AMQP heartbeat (default 10)\n"
-        "  --connect-timeout DUR     (default 5s)\n"
-        "  --confirm-timeout DUR     a publish unconfirmed this long drops the connection: its\n"
-        "                            unconfirmed messages are indeterminate and republished\n"
-        "                            after the reconnect (default 0: wait forever)\n"
-        "Output\n"
-        "  --json FILE               full result as JSON\n"
-        "  --hgrm PREFIX             percentile files PREFIX-e2e.hgrm, PREFIX-confirm.hgrm ...\n"
-        "  --hlog FILE               HdrHistogram interval log (tagged per metric)\n"
-        "  --uncorrected             headline latency from the actual send time\n"
-        "  --clock realtime          stamp CLOCK_REALTIME (producer and consumer on two hosts)\n"
-        "  --quiet                   no per-second progress lines\n"
-        "  --report-dir DIR          run directory (default reports/<UTC time>-<name>/): run.json,\n"
-        "                            latency-*.hgrm, latency.hlog, report.html, junit.xml\n"
-        "  --no-report               write no run directory\n"
-        "Faults\n"
-        "  --via-proxy               route producers and consumers through a fault proxy\n"
-        "  --proxy-api HOST:PORT     serve its Toxiproxy-style HTTP API (proxy name: amqp)\n"
-        "  --proxy-toxic JSON        toxic from the start, e.g. '{\"type\":\"latency\",\n"
-        "                            \"attributes\":{\"latency\":50}}' (repeatable)\n",
-        f);
 }
 
 static int bad(char *err, size_t cap, const char *val, const char *what)
@@ -276,11 +195,16 @@ enum {
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
+    O_NODES, O_PHAND, O_BCONF, O_CONNECT,
 };
 
 static const struct option o[] = {
     {"uri", required_argument, NULL, O_URI},
     {"broker-dir", required_argument, NULL, O_BDIR},
+    {"nodes", required_argument, NULL, O_NODES},
+    {"partition-handling", required_argument, NULL, O_PHAND},
+    {"broker-conf", required_argument, NULL, O_BCONF},
+    {"connect", required_argument, NULL, O_CONNECT},
     {"producers", required_argument, NULL, 'x'},
     {"consumers", required_argument, NULL, 'y'},
     {"threads", required_argument, NULL, 't'},
@@ -358,6 +282,18 @@ int config_apply(struct config *c, const char *option, const char *value, char *
     switch (opt->val) {
     case O_URI: set_str(&c->uri, v); break;
     case O_BDIR: set_str(&c->broker_dir, v); break;
+    case O_NODES: if (int_opt(v, 1, CONFIG_MAX_NODES, &c->nodes, err, cap)) return -1; break;
+    case O_PHAND:
+        if (strcmp(v, "pause_minority") && strcmp(v, "autoheal") && strcmp(v, "ignore"))
+            return bad(err, cap, v, "a partition handling (pause_minority, autoheal or ignore)");
+        set_str(&c->partition_handling, v);
+        break;
+    case O_BCONF: return config_broker_conf(c, v, err, cap);
+    case O_CONNECT:
+        if (!strcmp(v, "round-robin")) c->connect_node = 0;
+        else if (v[0] != 'n' || int_opt(v + 1, 1, CONFIG_MAX_NODES, &c->connect_node, err, cap))
+            return bad(err, cap, v, "round-robin or a node (n1, n2, ...)");
+        break;
     case 'x': if (int_opt(v, 0, 100000, &c->producers, err, cap)) return -1; break;
     case 'y': if (int_opt(v, 0, 100000, &c->consumers, err, cap)) return -1; break;
     case 't': if (int_opt(v, 1, 256, &c->threads, err, cap)) return -1; break;
@@ -587,6 +523,7 @@ int config_validate(struct config *c, char *err, size_t cap)
         }
     }
     if (c->topo && config_validate_topology(c, err, cap)) return -1;
+    if (config_validate_broker(c, err, cap)) return -1;
     if ((c->n_routing_keys || c->n_binding_keys) && !c->exchange[0] && !c->topo)
         return snprintf(err, cap, "--routing-keys and --binding-keys need an --exchange"), -1;
     if (c->n_binding_keys && c->n_binding_keys != c->queues)

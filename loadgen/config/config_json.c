@@ -46,6 +46,13 @@ json_t *config_to_json(const struct config *c)
     }
     json_t *j = json_object();
     json_object_set_new(j, "uri", json_string(config_redact_uri(c->uri, uri, sizeof uri)));
+    if (c->nodes > 1) {
+        json_object_set_new(j, "nodes", json_integer(c->nodes));
+        json_object_set_new(j, "partition_handling",
+                            json_string(c->partition_handling ? c->partition_handling : "pause_minority"));
+    }
+    if (c->broker_conf) json_object_set_new(j, "broker_conf", json_string(c->broker_conf));
+    if (c->connect_node) json_object_set_new(j, "connect", json_sprintf("n%d", c->connect_node));
     json_object_set_new(j, "threads", json_integer(c->threads));
     json_object_set_new(j, "producers", json_integer(c->producers));
     json_object_set_new(j, "consumers", json_integer(c->consumers));

@@ -13,6 +13,13 @@ int admin_open(struct admin *a, const struct amqpc_target *t, uint64_t timeout_n
     return amqpc_open(&a->c, &a->target, 0, timeout_ns, "loadgen-setup", err, cap);
 }
 
+void admin_set_nodes(struct admin *a, const struct amqpc_target *t, int n)
+{
+    for (int i = 0; i < n && i < CONFIG_MAX_NODES; i++) a->nodes[i] = t[i];
+    a->nnodes = n < CONFIG_MAX_NODES ? n : CONFIG_MAX_NODES;
+    a->cur = 0;
+}
+
 amqp_connection_state_t admin_conn(struct admin *a)
 {
     if (a->c) return a->c;
@@ -22,6 +29,7 @@ amqp_connection_state_t admin_conn(struct admin *a)
     char err[512];
     if (amqpc_open(&a->c, &a->target, 0, a->timeout_ns, "loadgen-setup", err, sizeof err)) {
         log_info("setup connection: %s", err);
+        if (a->nnodes > 1) a->cur = (a->cur + 1) % a->nnodes, a->target = a->nodes[a->cur];
         return NULL;
     }
     amqp_channel_open(a->c, 1);

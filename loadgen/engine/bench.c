@@ -235,25 +235,6 @@ int bench_crash_consumers(struct run_ctx *run, int queue, uint64_t for_ns, char 
     return atomic_load(&run->crash_conns);
 }
 
-/* topology.policies, set with rabbitmqctl before anything is declared
- * (AMQP cannot set a policy). */
-static int apply_policies(struct broker *b, const struct config *cfg, char *err, size_t cap)
-{
-    if (!b)
-        return snprintf(err, cap, "loadgen sets policies on its embedded node only (AMQP cannot set them): "
-                        "set them on %s yourself and remove topology.policies", cfg->uri ? "the broker" : "it"), -1;
-    for (int i = 0; i < cfg->topo->npolicies; i++) {
-        const struct topo_policy *p = &cfg->topo->policies[i];
-        char prio[16];
-        snprintf(prio, sizeof prio, "%d", p->priority);
-        const char *args[] = {"set_policy", "--apply-to", p->apply_to, "--priority", prio, "--",
-                              p->name, p->pattern, p->definition, NULL};
-        if (broker_ctl(b, args, err, cap)) return -1;
-        log_info("policy '%s' set on %s", p->name, p->pattern);
-    }
-    return 0;
-}
-
 /* Chooses the next phase from the workers' snapshots and, while draining,
  * the broker's own queue depth. */
 static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t now, struct drain *d,
@@ -317,8 +298,8 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
 {
     struct config cfg = *cfgp; /* shallow: the caller owns the strings */
     int exit_code = EXIT_OK;
-    struct broker broker;
-    bool have_broker = false;
+    struct bench_broker bb;
+    memset(&bb, 0, sizeof bb);
     struct admin adm;
     bool have_adm = false;
     struct worker *ws = NULL;
@@ -345,46 +326,40 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
             cfg.hlog_path = hlog_path;
         }
     }
-    if (!cfg.uri) {
-        struct broker_opts bo = {.dir = cfg.broker_dir, .cancel = &cli_stop};
-        log_note("starting embedded RabbitMQ node...");
-        if (broker_start(&broker, &bo, err, sizeof err)) {
-            log_err("embedded broker failed to start: %s", err);
-            if (dir[0]) rmdir(dir);
-            return cli_stop ? EXIT_INTERRUPTED : broker.refused ? EXIT_USAGE : EXIT_BROKER;
-        }
-        have_broker = true;
-        log_note("embedded node %s (pid %ld) at %s", broker.nodename,
-                (long)broker.pid, broker.uri);
+    int brc = bench_broker_start(&bb, &cfg, err, sizeof err);
+    if (brc != EXIT_OK) {
+        log_err("embedded %s failed to start: %s", cfg.nodes > 1 ? "cluster" : "broker", err);
+        if (dir[0]) rmdir(dir);
+        return brc;
     }
-    const char *uri = cfg.uri ? cfg.uri : broker.uri;
-    if (amqpc_parse_uri(uri, &run.target, err, sizeof err)) {
+    if (bench_broker_targets(&bb, &cfg, &run, err, sizeof err)) {
         log_err("--uri: %s", err);
         exit_code = EXIT_USAGE;
         goto out;
     }
-    if (admin_open(&adm, &run.target, cfg.connect_timeout_ns, err, sizeof err)) {
+    if (admin_open(&adm, &run.targets[0], cfg.connect_timeout_ns, err, sizeof err)) {
         log_err("broker unreachable: %s", err);
         exit_code = EXIT_BROKER;
         goto out;
     }
     have_adm = true;
+    admin_set_nodes(&adm, run.targets, run.ntargets);
     server_version(adm.c, version, sizeof version);
-    if (cfg.topo && cfg.topo->npolicies && apply_policies(have_broker ? &broker : NULL, &cfg, err, sizeof err)) {
+    if (cfg.topo && cfg.topo->npolicies && bench_broker_policies(&bb, &cfg, err, sizeof err)) {
         log_err("policies: %s", err);
-        exit_code = have_broker ? EXIT_BROKER : EXIT_USAGE;
+        exit_code = cfg.uri ? EXIT_USAGE : EXIT_BROKER;
         goto out;
     }
     if (!cfg.predeclared && topology_declare(adm.c, &cfg, err, sizeof err)) {
-        log_err("setup failed on %s: %s", run.target.uri_redacted, err);
+        log_err("setup failed on %s: %s", run.targets[0].uri_redacted, err);
         exit_code = EXIT_BROKER;
         goto out;
     }
     if (cfg.via_proxy) {
         /* Setup went direct; the load goes through the proxy. */
         char up[300], addr[128];
-        snprintf(up, sizeof up, "%s:%d", strcmp(run.target.host, "localhost") ? run.target.host : "127.0.0.1",
-                 run.target.port);
+        snprintf(up, sizeof up, "%s:%d", strcmp(run.targets[0].host, "localhost") ? run.targets[0].host : "127.0.0.1",
+                 run.targets[0].port);
         proxy = proxy_server_new();
         if (!proxy || proxy_create(proxy, "amqp", "127.0.0.1:0", up, true, err, sizeof err)) {
             log_err("--via-proxy: %s", proxy ? err : "cannot start the proxy");
@@ -410,9 +385,9 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         proxy_listen_addr(proxy, "amqp", addr, sizeof addr);
         char *colon = strrchr(addr, ':');
         *colon = 0;
-        str_copy(run.target.host, sizeof run.target.host, addr);
-        run.target.port = atoi(colon + 1);
-        log_note("load goes through proxy %s:%d%s%s", addr, run.target.port,
+        str_copy(run.targets[0].host, sizeof run.targets[0].host, addr);
+        run.targets[0].port = atoi(colon + 1);
+        log_note("load goes through proxy %s:%d%s%s", addr, run.targets[0].port,
                 cfg.proxy_api ? ", API on http://" : "", api_bound);
     }
     if (cfg.hlog_path && !(hlog = file_create(cfg.hlog_path))) {
@@ -449,10 +424,11 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         goto out;
     }
     log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
-            cfg.producers, cfg.consumers, nworkers, run.target.uri_redacted, version);
+            cfg.producers, cfg.consumers, nworkers, run.targets[0].uri_redacted, version);
 
     if (hooks && hooks->started) {
-        struct bench_env env = {have_broker ? &broker : NULL, proxy, run.start_ns, &adm.target, &run};
+        struct bench_env env = {bb.have_node ? &bb.node : NULL, bb.have_cluster ? &bb.cluster : NULL, proxy,
+                                run.start_ns, &adm.target, &run};
         hooks->started(hooks->ctx, &env);
     }
     struct drain drain = {.last_change = clock_ns(), .still_queued = -1};
@@ -505,7 +481,7 @@ out:
     if (rep_inited) reporter_free(&rep);
     proxy_server_free(proxy);
     if (hlog) fclose(hlog);
-    if (have_broker && broker_stop(&broker, false, err, sizeof err)) log_err("embedded broker stop: %s", err);
+    bench_broker_stop(&bb);
     /* A run that never started leaves no empty run directory behind. */
     if (dir[0] && !(result && *result) && rmdir(dir) == 0) dir[0] = 0;
     return exit_code;

@@ -2,8 +2,24 @@
 #ifndef LOADGEN_BENCH_INT_H
 #define LOADGEN_BENCH_INT_H
 
+#include "broker.h"
+#include "cluster.h"
 #include "ledger.h"
 #include "worker.h"
+
+/* bench_broker.c: the run's embedded node or cluster (neither with --uri). */
+struct bench_broker {
+    struct broker node;
+    struct cluster cluster;
+    bool have_node, have_cluster;
+};
+/* Starts what cfg asks for; an exit code (cli.h), err set on failure. */
+int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap);
+/* run->targets: every node of the cluster, else the one broker. */
+int bench_broker_targets(struct bench_broker *bb, const struct config *cfg, struct run_ctx *run, char *err,
+                         size_t cap);
+int bench_broker_policies(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap);
+void bench_broker_stop(struct bench_broker *bb);
 
 /* Unions every worker's sequence bitmaps per (queue, producer) and, with
  * the threads' own counts (t), computes every checker category: lost,

@@ -39,7 +39,7 @@ int conn_up(struct conn *c, char *err, size_t cap)
     const struct config *cfg = w->cfg;
     char name[64];
     snprintf(name, sizeof name, "loadgen-w%d-c%d", w->id, c->index);
-    if (amqpc_open(&c->amqp, &w->run->target, (int)cfg->heartbeat_s, cfg->connect_timeout_ns, name,
+    if (amqpc_open(&c->amqp, &w->run->targets[c->node], (int)cfg->heartbeat_s, cfg->connect_timeout_ns, name,
                    err, cap))
         return -1;
     for (int i = 0; i < c->nagents; i++) {
@@ -118,6 +118,9 @@ void conn_fail(struct conn *c, enum stats_counter category, const char *why)
     log_info("worker %d conn %d: %s", w->id, c->index, why);
     conn_down(c, false);
     if (atomic_load_explicit(&w->run->phase, memory_order_relaxed) == PHASE_STOP) return;
+    /* On a cluster the next try goes to the next node (PerfTest's and the
+     * Java client's address list). */
+    if (w->run->ntargets > 1) c->node = (c->node + 1) % w->run->ntargets;
     /* Exponential backoff with jitter, so a broker restart is not met by a
      * synchronized thundering herd. */
     c->backoff_ns = c->backoff_ns ? c->backoff_ns * 2 : BACKOFF_MIN_NS;

@@ -54,6 +54,10 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
             struct conn *c = &w->conns[ci];
             c->w = w;
             c->index = k;
+            /* a cluster: producers from n1 on, consumers from n2 on, so a
+             * message usually crosses nodes as it does in production */
+            if (run->ntargets > 1)
+                c->node = cfg->connect_node ? cfg->connect_node - 1 : (idx[k] + !kind[k]) % run->ntargets;
             int first = idx[k] * cpc, total = kind[k] ? cfg->producers : cfg->consumers;
             int n = (first + cpc <= total) ? cpc : total - first;
             c->agents = xcalloc((size_t)n, sizeof *c->agents);

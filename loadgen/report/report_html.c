@@ -264,6 +264,8 @@ static void faults_table(FILE *f, json_t *run)
         fputs("<tr><td class='l'>", f);
         if (run_true(e, RK_F_REVERT)) fputs("revert ", f);
         svg_escape(f, run_str(e, RK_F_ACTION));
+        const char *target = run_str(e, RK_F_TARGET);
+        if (target && *target) fputs(" ", f), svg_escape(f, target);
         fputs("</td>", f);
         cell_num(f, run_num(e, RK_F_PLANNED), 2);
         cell_num(f, run_num(e, RK_F_STARTED), 2);
@@ -272,7 +274,8 @@ static void faults_table(FILE *f, json_t *run)
         else cell_num(f, drift, 2);
         cell_num(f, run_num(e, RK_F_FINISHED), 2);
         fprintf(f, "<td class='l %s'>", ok ? "pass" : "fail");
-        svg_escape(f, ok ? "ok" : run_str(e, RK_F_ERROR));
+        const char *detail = run_str(e, RK_F_DETAIL);
+        svg_escape(f, !ok ? run_str(e, RK_F_ERROR) : detail && *detail ? detail : "ok");
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);

@@ -17,11 +17,12 @@
 
 static const char *const action_names[FA_COUNT] = {
     "kill", "stop", "start", "restart", "pause", "resume", "toxic", "untoxic", "down", "up",
-    "disconnect", "exec", "wait", "unbind", "bind", "crash",
+    "disconnect", "exec", "wait", "unbind", "bind", "crash", "partition", "heal", "loss",
 };
 
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
-bool fault_needs_broker(enum fault_action a) { return a <= FA_RESUME; }
+bool fault_needs_broker(enum fault_action a) { return a <= FA_RESUME || fault_needs_cluster(a); }
+bool fault_needs_cluster(enum fault_action a) { return a == FA_PARTITION || a == FA_HEAL || a == FA_LOSS; }
 
 void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
 {
@@ -141,7 +142,7 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
     snprintf(field, sizeof field, "faults[%d]", idx);
     if (!sc_is_map(x, n, field)) return;
     struct scenario *sc = x->sc;
-    struct fault f = {.line = (int)n->start_mark.line + 1, .action = FA_COUNT};
+    struct fault f = {.line = (int)n->start_mark.line + 1, .action = FA_COUNT, .peer = -1};
     bool have_at = false;
     yaml_node_t *toxic = NULL;
     FOREACH_PAIR(n, p) {
@@ -159,7 +160,8 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
                 if (!strcmp(a, action_names[i])) f.action = (enum fault_action)i;
             if (a && f.action == FA_COUNT)
                 sc_err(x, v, sub, "unknown action '%s' (kill, stop, start, restart, pause, resume, "
-                                  "toxic, untoxic, down, up, disconnect, exec, wait, unbind, bind, crash)", a);
+                                  "toxic, untoxic, down, up, disconnect, exec, wait, unbind, bind, crash, "
+                                  "partition, heal, loss)", a);
         } else if (!strcmp(k, "toxic")) {
             if (sc_is_map(x, v, sub)) toxic = v;
         } else if (!strcmp(k, "name")) {
@@ -175,10 +177,12 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
                 free(*dst);
                 *dst = xstrdup(s);
             }
-        } else
-            sc_err(x, sc_node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout, queue, key)");
+        } else if (!sc_cluster_fault_key(x, &f, k, v, sub))
+            sc_err(x, sc_node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout, queue, "
+                                              "key, node, groups, isolate, shape, percent, peer)");
     }
     if (!have_at) sc_err(x, n, field, "needs 'at: <time since start>'");
+    sc_check_cluster_fault(x, n, field, &f);
     if (f.action == FA_COUNT) {
         if (!x->errors) sc_err(x, n, field, "needs 'action'");
     } else if (f.action == FA_TOXIC && !toxic) {
@@ -339,22 +343,7 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
             const char *s = sc_want_scalar(x, v, k);
             if (s) *(k[0] == 'n' ? &sc->name : &sc->description) = xstrdup(s);
         } else if (!strcmp(k, "broker")) {
-            if (!sc_is_map(x, v, k)) continue;
-            FOREACH_PAIR(v, q) {
-                const char *key = sc_scalar(sc_node(x, q->key));
-                const char *s = sc_want_scalar(x, sc_node(x, q->value), "broker");
-                if (key && s && !strcmp(key, "uri")) {
-                    char *copy = xstrdup(s), red[600];
-                    struct amqp_connection_info info;
-                    if (amqp_parse_url(copy, &info) != AMQP_STATUS_OK)
-                        sc_err(x, sc_node(x, q->value), "broker.uri", "'%s' is not an AMQP URI "
-                               "(amqp://user:pass@host:port/vhost)", config_redact_uri(s, red, sizeof red));
-                    free(copy);
-                    free(sc->cfg.uri);
-                    sc->cfg.uri = xstrdup(s);
-                } else if (key && strcmp(key, "embedded"))
-                    sc_err(x, sc_node(x, q->key), "broker", "unknown key '%s' (uri, embedded)", key);
-            }
+            sc_parse_broker(x, v);
         } else if (!strcmp(k, "faults")) {
             faults = v;
         } else if (!strcmp(k, "expect")) {
@@ -509,6 +498,7 @@ void scenario_free(struct scenario *sc)
         free(sc->faults[i].queue);
         free(sc->faults[i].key);
         free(sc->faults[i].command);
+        free(sc->faults[i].leader_of);
     }
     free(sc->faults);
     free(sc->path), free(sc->name), free(sc->description);

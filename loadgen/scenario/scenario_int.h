@@ -35,6 +35,12 @@ bool sc_is_map(struct ctx *x, yaml_node_t *n, const char *field);
 /* topology: given as lists (exchanges, queues, bindings, publish,
  * policies): parsed into sc->cfg.topo. */
 void sc_parse_topology_lists(struct ctx *x, yaml_node_t *n);
+/* scenario_cluster.c: broker: (uri, embedded, nodes, partition_handling,
+ * config), a fault's cluster keys (true when k is one), and the checks of
+ * a fault's cluster settings once it is read. */
+void sc_parse_broker(struct ctx *x, yaml_node_t *v);
+bool sc_cluster_fault_key(struct ctx *x, struct fault *f, const char *k, yaml_node_t *v, const char *sub);
+void sc_check_cluster_fault(struct ctx *x, yaml_node_t *n, const char *field, struct fault *f);
 /* Does this topology: mapping use the list form? */
 bool sc_topology_is_lists(struct ctx *x, yaml_node_t *n);
 

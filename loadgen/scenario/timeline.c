@@ -3,6 +3,7 @@
  * everything after the publishing time, and logs what happened; and the
  * availability computed from those times and the run's series. */
 #include "timeline.h"
+#include "timeline_int.h"
 #include "amqpc.h"
 #include "broker.h"
 #include "cli.h"
@@ -118,8 +119,11 @@ static int crash(struct timeline *tl, const struct fault *f, char *err, size_t c
     return 0;
 }
 
-static int apply(struct timeline *tl, const struct fault *f, bool revert, char *err, size_t cap)
+static int apply(struct timeline *tl, int fi, bool revert, struct step_note *note, char *err, size_t cap)
 {
+    const struct fault *f = &tl->sc->faults[fi];
+    if (tl->env.cluster && (f->action <= FA_RESUME || f->action == FA_WAIT || fault_needs_cluster(f->action)))
+        return tl_cluster_apply(tl, fi, revert, note, err, cap);
     struct broker *b = tl->env.broker;
     struct proxy_server *p = tl->env.proxy;
     enum fault_action a = f->action;
@@ -129,7 +133,8 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
             [FA_TOXIC] = FA_UNTOXIC, [FA_DOWN] = FA_UP, [FA_START] = FA_COUNT,
             [FA_RESTART] = FA_COUNT, [FA_RESUME] = FA_COUNT, [FA_UNTOXIC] = FA_COUNT,
             [FA_UP] = FA_COUNT, [FA_DISCONNECT] = FA_COUNT, [FA_EXEC] = FA_COUNT, [FA_WAIT] = FA_COUNT,
-            [FA_UNBIND] = FA_BIND, [FA_BIND] = FA_COUNT, [FA_CRASH] = FA_COUNT};
+            [FA_UNBIND] = FA_BIND, [FA_BIND] = FA_COUNT, [FA_CRASH] = FA_COUNT,
+            [FA_PARTITION] = FA_COUNT, [FA_HEAL] = FA_COUNT, [FA_LOSS] = FA_COUNT};
         a = undo[a];
         if (a == FA_COUNT) return 0;
     }
@@ -164,6 +169,7 @@ static int apply(struct timeline *tl, const struct fault *f, bool revert, char *
     case FA_CRASH: return crash(tl, f, err, cap);
     case FA_UNBIND: return rebind(tl, f, false, err, cap);
     case FA_BIND: return rebind(tl, f, true, err, cap);
+    case FA_PARTITION: case FA_HEAL: case FA_LOSS: /* refused without a cluster when loaded */
     case FA_COUNT: return 0;
     }
     return 0;
@@ -176,7 +182,7 @@ static int step_cmp(const void *x, const void *y)
 }
 
 static void log_step(struct timeline *tl, int fault, const char *action, bool revert, double planned,
-                     uint64_t t0, uint64_t t1, int rc, const char *err)
+                     uint64_t t0, uint64_t t1, int rc, const char *err, const struct step_note *note)
 {
     double drift = (double)t0 / 1e9 - planned;
     pthread_mutex_lock(&tl->mu);
@@ -190,6 +196,8 @@ static void log_step(struct timeline *tl, int fault, const char *action, bool re
     run_set(e, RK_F_DRIFT, json_real(drift));
     run_set(e, RK_F_OK, json_boolean(rc == 0));
     run_set(e, RK_F_ERROR, json_string(err));
+    run_set(e, RK_F_TARGET, json_string(note ? note->target : ""));
+    run_set(e, RK_F_DETAIL, json_string(note ? note->detail : ""));
     json_array_append_new(tl->log, e);
     pthread_mutex_unlock(&tl->mu);
 }
@@ -209,15 +217,16 @@ static void heal(struct timeline *tl)
         else if (st == BROKER_STOPPED) rc = broker_restart(b, why, sizeof why);
         if (rc) snprintf(err, sizeof err, "broker: %s", why);
     }
+    struct step_note note = {"", ""};
+    if (tl->env.cluster && tl_cluster_heal(tl, &note, err, sizeof err)) rc = -1;
     if (tl->env.proxy) proxy_reset(tl->env.proxy);
     /* Every binding an unbind removed is back (queue.bind is idempotent). */
     for (int i = 0; !rc && i < tl->sc->nfaults; i++)
         if (tl->sc->faults[i].action == FA_UNBIND && rebind(tl, &tl->sc->faults[i], true, err, sizeof err)) rc = -1;
-    if (rc) {
-        log_err("heal FAILED: %s", err);
-        log_step(tl, -1, "heal", false, (double)tl->sc->cfg.duration_ns / 1e9, t0,
-                 clock_ns() - tl->env.start_ns, rc, err);
-    }
+    if (rc) log_err("heal FAILED: %s", err);
+    if (rc || note.detail[0])
+        log_step(tl, -1, "heal", false, (double)tl->sc->cfg.duration_ns / 1e9, t0, clock_ns() - tl->env.start_ns,
+                 rc, err, &note);
 }
 
 static void *timeline_main(void *arg)
@@ -236,11 +245,13 @@ static void *timeline_main(void *arg)
         if (!timeline_wait(tl, tl->env.start_ns + steps[i].at_ns)) break;
         uint64_t t0 = clock_ns() - tl->env.start_ns;
         char err[512] = "";
-        int rc = apply(tl, f, steps[i].revert, err, sizeof err);
+        struct step_note note = {"", ""};
+        int rc = apply(tl, steps[i].fault, steps[i].revert, &note, err, sizeof err);
         uint64_t t1 = clock_ns() - tl->env.start_ns;
         if (!steps[i].revert) tl->injected_ns[steps[i].fault] = rc ? UINT64_MAX : t0;
-        log_note("[%6.2fs] %s%s%s%s", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
-                fault_action_name(f->action), rc ? " FAILED: " : "", rc ? err : "");
+        log_note("[%6.2fs] %s%s%s%s%s%s%s", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
+                fault_action_name(f->action), note.target[0] ? " " : "", note.target, rc ? " FAILED: " : "",
+                rc ? err : note.detail[0] ? ": " : "", rc ? "" : note.detail);
         /* Steps run one after another: a slow one (a restart takes seconds)
          * delays the next. Said here and in the report, never hidden. */
         if (t0 > steps[i].at_ns + DRIFT_WARN_NS)
@@ -248,7 +259,7 @@ static void *timeline_main(void *arg)
                     steps[i].revert ? "revert " : "", fault_action_name(f->action),
                     (double)steps[i].at_ns / 1e9, (double)(t0 - steps[i].at_ns) / 1e9);
         log_step(tl, steps[i].fault, fault_action_name(f->action), steps[i].revert,
-                 (double)steps[i].at_ns / 1e9, t0, t1, rc, err);
+                 (double)steps[i].at_ns / 1e9, t0, t1, rc, err, &note);
     }
     free(steps);
     if (timeline_wait(tl, tl->env.start_ns + sc->cfg.duration_ns)) heal(tl);
@@ -351,6 +362,7 @@ void timeline_init(struct timeline *tl, struct scenario *sc)
     tl->sc = sc;
     tl->log = json_array();
     tl->injected_ns = xcalloc((size_t)sc->nfaults + 1, sizeof *tl->injected_ns);
+    tl->node_of = xcalloc((size_t)sc->nfaults + 1, sizeof *tl->node_of);
     for (int i = 0; i < sc->nfaults; i++) tl->injected_ns[i] = UINT64_MAX;
     pthread_mutex_init(&tl->mu, NULL);
     pthread_condattr_t ca; /* timeline_wait counts in CLOCK_MONOTONIC */
@@ -369,6 +381,7 @@ void timeline_free(struct timeline *tl)
 {
     json_decref(tl->log);
     free(tl->injected_ns);
+    free(tl->node_of);
     pthread_mutex_destroy(&tl->mu);
     pthread_cond_destroy(&tl->cv);
 }

@@ -1,0 +1,19 @@
+/* cluster's private helpers, shared by cluster.c (network and boot),
+ * cluster_node.c (node faults) and cluster_net.c (network faults). */
+#ifndef LOADGEN_CLUSTER_INT_H
+#define LOADGEN_CLUSTER_INT_H
+
+#include "cluster.h"
+
+/* Forks argv in namespace ns (NULL: ours) with node nd's environment (NULL:
+ * ours); out_fd receives stdout and stderr (-1: /dev/null). detach: it
+ * outlives us (own session), else it dies with the forking thread. */
+pid_t cluster_spawn(const char *const *argv, const char *ns, const struct cluster_node *nd, int out_fd, bool detach);
+/* Runs argv to its end (60 s at most), its output's tail in out. Returns
+ * the exit status, or -1 when it could not run or timed out. */
+int cluster_run(const char *const *argv, const char *ns, const struct cluster_node *nd, char *out, size_t cap);
+bool cluster_pid_alive(pid_t pid, unsigned long long start);
+/* Starts node nd's beam (its epmd runs) with its console log appended. */
+pid_t cluster_spawn_node(struct cluster_node *nd, bool detach);
+
+#endif

@@ -1,0 +1,59 @@
+/* config: the embedded broker's settings: cluster size, partition handling,
+ * extra rabbitmq.conf lines, and the node clients connect to first. */
+#include "config.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BROKER_CONF_MAX 4096
+
+/* Keys loadgen writes itself: the node must listen where we look for it. */
+static const char *const reserved[] = {"listeners.", "loopback_users", "cluster_partition_handling",
+                                       "log.console", "cluster_formation.", NULL};
+
+int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) return snprintf(err, cap, "'%s' is not KEY=VALUE", kv), -1;
+    size_t klen = (size_t)(eq - kv);
+    while (klen && kv[klen - 1] == ' ') klen--;
+    const char *val = eq + 1;
+    while (*val == ' ') val++;
+    if (!klen || !*val) return snprintf(err, cap, "'%s' is not KEY=VALUE", kv), -1;
+    /* a rabbitmq.conf key: dotted words; a value on one line */
+    for (size_t i = 0; i < klen; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_.-", kv[i]))
+            return snprintf(err, cap, "key '%.*s': lower-case words joined by dots", (int)klen, kv), -1;
+    for (const char *s = val; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return snprintf(err, cap, "value of '%.*s': one line, "
+                                                                      "printable", (int)klen, kv), -1;
+    for (int i = 0; reserved[i]; i++)
+        if (!strncmp(kv, reserved[i], strlen(reserved[i])))
+            return snprintf(err, cap, "'%.*s' is set by loadgen%s", (int)klen, kv,
+                            i == 2 ? " (use partition_handling)" : ""), -1;
+    size_t old = c->broker_conf ? strlen(c->broker_conf) : 0, add = klen + strlen(val) + 5;
+    if (old + add > BROKER_CONF_MAX) return snprintf(err, cap, "more than %d bytes of broker config", BROKER_CONF_MAX), -1;
+    c->broker_conf = realloc(c->broker_conf, old + add + 1);
+    if (!c->broker_conf) abort();
+    snprintf(c->broker_conf + old, add + 1, "%.*s = %s\n", (int)klen, kv, val);
+    return 0;
+}
+
+int config_validate_broker(const struct config *c, char *err, size_t cap)
+{
+    if (c->nodes > 1 && c->uri)
+        return snprintf(err, cap, "--nodes starts an embedded cluster: it cannot go with --uri"), -1;
+    if ((c->partition_handling || c->broker_conf) && c->uri)
+        return snprintf(err, cap, "--partition-handling and --broker-conf set up the embedded broker: not with --uri"),
+               -1;
+    if (c->partition_handling && c->nodes < 2)
+        return snprintf(err, cap, "--partition-handling needs a cluster (--nodes 2 or more)"), -1;
+    if (c->connect_node > (c->nodes > 1 ? c->nodes : 1))
+        return snprintf(err, cap, "--connect n%d: there %s only %d node%s", c->connect_node,
+                        c->nodes > 1 ? "are" : "is", c->nodes > 1 ? c->nodes : 1, c->nodes > 1 ? "s" : ""), -1;
+    if (c->nodes > 1 && c->via_proxy)
+        return snprintf(err, cap, "--via-proxy goes to one node: not with --nodes (use network faults)"), -1;
+    return 0;
+}

@@ -1,0 +1,81 @@
+/* The embedded broker of a run: one private node (broker.h), or with
+ * --nodes N a cluster in network namespaces (cluster.h); the clients'
+ * targets on it; policies set with rabbitmqctl. */
+#include "bench_int.h"
+#include "broker.h"
+#include "cli.h"
+#include "cluster.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap)
+{
+    memset(bb, 0, sizeof *bb);
+    if (cfg->uri) return EXIT_OK;
+    if (cfg->nodes > 1) {
+        char conf[5200];
+        snprintf(conf, sizeof conf, "cluster_partition_handling = %s\n%s",
+                 cfg->partition_handling ? cfg->partition_handling : "pause_minority",
+                 cfg->broker_conf ? cfg->broker_conf : "");
+        log_note("starting an embedded cluster of %d nodes in network namespaces...", cfg->nodes);
+        uint64_t t0 = clock_ns();
+        if (cluster_start(&bb->cluster, cfg->nodes, NULL, conf, false, err, cap))
+            return cli_stop ? EXIT_INTERRUPTED : geteuid() ? EXIT_USAGE : EXIT_BROKER;
+        bb->have_cluster = true;
+        log_note("cluster of %d nodes up in %.1f s (%s ... %s)", cfg->nodes, (double)(clock_ns() - t0) / 1e9,
+                 bb->cluster.nodes[0].name, bb->cluster.nodes[cfg->nodes - 1].name);
+        return EXIT_OK;
+    }
+    struct broker_opts bo = {.dir = cfg->broker_dir, .cancel = &cli_stop, .conf = cfg->broker_conf};
+    log_note("starting embedded RabbitMQ node...");
+    if (broker_start(&bb->node, &bo, err, cap))
+        return cli_stop ? EXIT_INTERRUPTED : bb->node.refused ? EXIT_USAGE : EXIT_BROKER;
+    bb->have_node = true;
+    log_note("embedded node %s (pid %ld) at %s", bb->node.nodename, (long)bb->node.pid, bb->node.uri);
+    return EXIT_OK;
+}
+
+int bench_broker_targets(struct bench_broker *bb, const struct config *cfg, struct run_ctx *run, char *err,
+                         size_t cap)
+{
+    run->ntargets = bb->have_cluster ? bb->cluster.n : 1;
+    for (int i = 0; i < run->ntargets; i++) {
+        const char *uri = bb->have_cluster ? bb->cluster.nodes[i].uri : cfg->uri ? cfg->uri : bb->node.uri;
+        if (amqpc_parse_uri(uri, &run->targets[i], err, cap)) return -1;
+    }
+    return 0;
+}
+
+/* topology.policies, set with rabbitmqctl before anything is declared
+ * (AMQP cannot set a policy); on a cluster, through node 1. */
+int bench_broker_policies(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap)
+{
+    if (!bb->have_node && !bb->have_cluster)
+        return snprintf(err, cap, "loadgen sets policies on its embedded node only (AMQP cannot set them): "
+                        "set them on the broker yourself and remove topology.policies"), -1;
+    for (int i = 0; i < cfg->topo->npolicies; i++) {
+        const struct topo_policy *p = &cfg->topo->policies[i];
+        char prio[16], out[1024];
+        snprintf(prio, sizeof prio, "%d", p->priority);
+        const char *args[] = {"set_policy", "--apply-to", p->apply_to, "--priority", prio, "--",
+                              p->name, p->pattern, p->definition, NULL};
+        if (bb->have_cluster ? cluster_ctl(&bb->cluster, 1, args, out, sizeof out, err, cap)
+                             : broker_ctl(&bb->node, args, err, cap))
+            return -1;
+        log_info("policy '%s' set on %s", p->name, p->pattern);
+    }
+    return 0;
+}
+
+void bench_broker_stop(struct bench_broker *bb)
+{
+    char err[1024];
+    if (bb->have_node && broker_stop(&bb->node, false, err, sizeof err)) log_err("embedded broker stop: %s", err);
+    if (bb->have_cluster) {
+        cluster_stop(&bb->cluster, err, sizeof err);
+        log_note("cluster stopped; namespaces, veths and bridge removed");
+    }
+    bb->have_node = bb->have_cluster = false;
+}

@@ -1,0 +1,194 @@
+/* The fault timeline on an embedded cluster: node faults by node (n2,
+ * random, leader-of:QUEUE), partitions in Jepsen's shapes, packet loss,
+ * each verified as applied, and the final heal. */
+#include "cluster.h"
+#include "timeline_int.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+static unsigned rnd(unsigned n)
+{
+    unsigned r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) r = (unsigned)clock_ns();
+    return n ? r % n : 0;
+}
+
+/* A random node that can take the action: running (and not paused) for
+ * kill, stop, pause, restart, isolate, loss; down for start; paused for
+ * resume. 0 when none can. */
+static int random_node(const struct cluster *c, enum fault_action a)
+{
+    int cand[CLUSTER_MAX_NODES], n = 0;
+    for (int i = 1; i <= c->n; i++) {
+        bool up = cluster_node_running(c, i), paused = c->nodes[i - 1].paused;
+        bool ok = a == FA_START ? !up : a == FA_RESUME ? up && paused : up && !paused;
+        if (ok) cand[n++] = i;
+    }
+    return n ? cand[rnd((unsigned)n)] : 0;
+}
+
+static int resolve(struct timeline *tl, const struct fault *f, char *err, size_t cap)
+{
+    struct cluster *c = tl->env.cluster;
+    if (f->node > 0) return f->node;
+    if (f->node == NODE_LEADER) return cluster_leader_of(c, f->leader_of, err, cap);
+    int n = random_node(c, f->action);
+    if (!n) snprintf(err, cap, "no node can take %s now", fault_action_name(f->action));
+    return n ? n : -1;
+}
+
+/* Each node's side for a partition's shape: groups as given, isolate one
+ * node, halves (the smaller half first, as Jepsen's bisect), random
+ * halves; bridge is not groups (see cut()). */
+static void sides(struct timeline *tl, const struct fault *f, int node, int *side)
+{
+    int n = tl->env.cluster->n, order[CLUSTER_MAX_NODES];
+    for (int i = 0; i < n; i++) order[i] = i;
+    if (f->shape == PART_RANDOM_HALVES)
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int)rnd((unsigned)i + 1), t = order[i];
+            order[i] = order[j], order[j] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        if (f->shape == PART_GROUPS) side[i] = f->groups[i];
+        else if (f->shape == PART_ISOLATE) side[i] = i + 1 == node;
+        else side[order[i]] = i >= n / 2;
+    }
+}
+
+/* cut[i][j]: node i+1 and j+1 cannot talk. */
+static void cut_matrix(struct timeline *tl, const struct fault *f, int node, bool cut[][CLUSTER_MAX_NODES],
+                       char *desc, size_t cap)
+{
+    int n = tl->env.cluster->n, side[CLUSTER_MAX_NODES];
+    memset(cut, 0, sizeof(bool) * CLUSTER_MAX_NODES * CLUSTER_MAX_NODES);
+    if (f->shape == PART_BRIDGE) {
+        /* the middle node sees both halves; the halves not each other */
+        int mid = n / 2;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) cut[i][j] = i != mid && j != mid && (i < mid) != (j < mid);
+        snprintf(desc, cap, "bridge n%d", mid + 1);
+        return;
+    }
+    sides(tl, f, node, side);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) cut[i][j] = side[i] != side[j];
+    /* "n1 / n2 n3" */
+    size_t len = 0;
+    desc[0] = 0;
+    for (int g = 0; g <= CLUSTER_MAX_NODES; g++) {
+        bool any = false;
+        for (int i = 0; i < n; i++) {
+            if (side[i] != g) continue;
+            len += (size_t)snprintf(desc + len, len < cap ? cap - len : 0, "%s%sn%d", any || !len ? "" : " / ",
+                                    any ? " " : "", i + 1);
+            any = true;
+        }
+    }
+}
+
+/* The loss the rules measured against the asked percent: far off (over 5
+ * standard deviations and 2 points, on 200 packets or more) means the
+ * fault did not do what it said. */
+static int loss_verdict(const struct fault *f, uint64_t seen, uint64_t dropped, struct step_note *note, char *err,
+                        size_t cap)
+{
+    double p = f->percent / 100, got = seen ? (double)dropped / (double)seen : 0;
+    snprintf(note->detail, sizeof note->detail, "measured loss %.1f%% of %llu packets (asked %.3g%%)", got * 100,
+             (unsigned long long)seen, f->percent);
+    if (seen >= 200 && fabs(got - p) > 5 * sqrt(p * (1 - p) / (double)seen) + 0.02)
+        return snprintf(err, cap, "%s", note->detail), -1;
+    return 0;
+}
+
+int tl_cluster_apply(struct timeline *tl, int fi, bool revert, struct step_note *note, char *err, size_t cap)
+{
+    struct cluster *c = tl->env.cluster;
+    const struct fault *f = &tl->sc->faults[fi];
+    int node = revert ? tl->node_of[fi] : 0;
+    bool needs_node = f->action <= FA_RESUME || f->action == FA_LOSS ||
+                      (f->action == FA_PARTITION && f->shape == PART_ISOLATE);
+    if (!revert && needs_node) {
+        if ((node = resolve(tl, f, err, cap)) < 0) return -1;
+        tl->node_of[fi] = node;
+    }
+    if (node > 0) snprintf(note->target, sizeof note->target, "n%d", node);
+    switch (f->action) {
+    case FA_KILL: return revert ? cluster_node_start(c, node, err, cap) : cluster_node_kill(c, node, err, cap);
+    case FA_STOP: return revert ? cluster_node_start(c, node, err, cap) : cluster_node_stop(c, node, err, cap);
+    case FA_START: return revert ? 0 : cluster_node_start(c, node, err, cap);
+    case FA_RESTART:
+        if (revert) return 0;
+        return cluster_node_stop(c, node, err, cap) ? -1 : cluster_node_start(c, node, err, cap);
+    case FA_PAUSE: return revert ? cluster_node_resume(c, node, err, cap) : cluster_node_pause(c, node, err, cap);
+    case FA_RESUME: return revert ? 0 : cluster_node_resume(c, node, err, cap);
+    case FA_PARTITION: {
+        if (revert) return cluster_heal(c, err, cap);
+        bool cut[CLUSTER_MAX_NODES][CLUSTER_MAX_NODES];
+        cut_matrix(tl, f, node, cut, note->target, sizeof note->target);
+        if (cluster_cut(c, cut, err, cap) || cluster_cut_check(c, cut, err, cap)) return -1;
+        snprintf(note->detail, sizeof note->detail, "verified: every cut pair unreachable, the rest reachable");
+        return 0;
+    }
+    case FA_HEAL: {
+        uint64_t seen = 0, dropped = 0;
+        if (revert) return 0;
+        return cluster_heal(c, err, cap) || cluster_unloss(c, &seen, &dropped, err, cap) ? -1 : 0;
+    }
+    case FA_LOSS: {
+        if (!revert) {
+            if (f->peer >= 0)
+                snprintf(note->target + strlen(note->target), sizeof note->target - strlen(note->target),
+                         f->peer ? " <-> n%d" : " <-> clients", f->peer);
+            return cluster_loss(c, node, f->percent, f->peer, err, cap);
+        }
+        uint64_t seen = 0, dropped = 0;
+        if (cluster_unloss(c, &seen, &dropped, err, cap)) return -1;
+        return loss_verdict(f, seen, dropped, note, err, cap);
+    }
+    case FA_WAIT: {
+        uint64_t deadline = clock_ns() + f->timeout_ns;
+        for (;;) {
+            int up = 0;
+            for (int i = 1; i <= c->n; i++) up += cluster_node_running(c, i) && !c->nodes[i - 1].paused;
+            if (up == c->n) return 0;
+            if (clock_ns() > deadline) return snprintf(err, cap, "%d of %d nodes up", up, c->n), -1;
+            sleep_ns(100 * NS_PER_MS);
+        }
+    }
+    default: return snprintf(err, cap, "%s is not a cluster action", fault_action_name(f->action)), -1;
+    }
+}
+
+/* Every node serves AMQP again within `secs`; the first that does not. */
+static int serving(struct cluster *c, int secs)
+{
+    uint64_t deadline = clock_ns() + (uint64_t)secs * NS_PER_SEC;
+    for (int i = 1; i <= c->n; i++)
+        while (!cluster_listening(&c->nodes[i - 1]))
+            if (clock_ns() > deadline) return i;
+            else sleep_ns(200 * NS_PER_MS);
+    return 0;
+}
+
+int tl_cluster_heal(struct timeline *tl, struct step_note *note, char *err, size_t cap)
+{
+    struct cluster *c = tl->env.cluster;
+    uint64_t seen = 0, dropped = 0;
+    if (cluster_heal(c, err, cap) || cluster_unloss(c, &seen, &dropped, err, cap)) return -1;
+    if (cluster_heal_all(c, err, cap)) return -1;
+    /* RabbitMQ 3.10 can leave a node in its boot (waiting for tables) after
+     * partitions: measured here. A restart brings it back. */
+    int stuck = serving(c, 60);
+    if (stuck) {
+        snprintf(note->detail, sizeof note->detail, "n%d did not serve AMQP 60 s after the heal: restarted", stuck);
+        log_note("heal: %s", note->detail);
+        if (cluster_node_stop(c, stuck, err, cap) || cluster_node_start(c, stuck, err, cap)) return -1;
+        if ((stuck = serving(c, 60))) return snprintf(err, cap, "n%d does not serve AMQP after the heal", stuck), -1;
+    }
+    return 0;
+}
