@@ -7,12 +7,13 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
 import pytest
 
-from conftest import run_loadgen
+from conftest import LOADGEN, SCRATCH, run_loadgen
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
 
@@ -59,6 +60,8 @@ def test_cluster_start_bench_partition_crash_and_stop(tmp_path):
         t = json.loads(out.read_text())["totals"]
         assert t["confirmed"] == t["published"] >= 900 and t["lost"] == 0
         partition_is_seen_by_the_broker_itself()
+        loss_is_measured_on_a_probe()
+        node_faults_by_pid()
         # a crash: every node and epmd SIGKILLed; the next start removes the
         # leftovers (namespaces, veths, bridge) and boots again
         pids = [p for n in state()["nodes"] for p in (n["pid"], n["epmd_pid"])]
@@ -92,7 +95,8 @@ def partition_is_seen_by_the_broker_itself():
     p = run_loadgen("cluster", "partition", "--isolate", "3")
     assert p.returncode == 0, p.stderr
     rules = subprocess.run(["ip", "netns", "exec", "lgc-n3", "iptables", "-S"], capture_output=True, text=True).stdout
-    assert "-A INPUT -s 10.77.0.1/32 -j DROP" in rules and "-A OUTPUT -d 10.77.0.2/32 -j DROP" in rules
+    assert "-A LG-PART -s 10.77.0.1/32 -j DROP" in rules and "-A LG-PART -d 10.77.0.2/32 -j DROP" in rules
+    assert "-A INPUT -j LG-PART" in rules and "-A OUTPUT -j LG-PART" in rules
     deadline = time.monotonic() + 90
     n1 = ""
     while time.monotonic() < deadline:
@@ -112,3 +116,91 @@ def partition_is_seen_by_the_broker_itself():
     # which node reports whom varies with timing; the split itself does not
     assert re.search(r"rabbit@10\.77\.0\.[12] cannot reach .*rabbit@10\.77\.0\.3", s), s
     assert re.search(r"rabbit@10\.77\.0\.3 cannot reach .*rabbit@10\.77\.0\.[12]", s), s
+
+
+PROBE = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[2])):
+    s.sendto(b"%d" % i, (sys.argv[1], int(sys.argv[3])))
+"""
+
+
+def udp_probe(ns, n=2000):
+    """Datagrams from inside namespace ns to a socket of ours on the bridge
+    address: the share that arrives."""
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("10.77.0.254", 0))
+    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    rx.settimeout(1.0)
+    port = rx.getsockname()[1]
+    subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", PROBE, "10.77.0.254", str(n), str(port)],
+                   check=True, timeout=60)
+    got = 0
+    try:
+        while True:
+            rx.recv(64)
+            got += 1
+    except socket.timeout:
+        pass
+    rx.close()
+    return got / n
+
+
+def loss_is_measured_on_a_probe():
+    """`cluster loss --node 2 --percent 30 --peer clients`: a probe from n2
+    to the clients' side loses about 30% (5 standard deviations: 0.07), one
+    from n1 nothing; `unloss` reports what its counting rules saw."""
+    assert udp_probe("lgc-n2", 500) > 0.98  # no loss yet
+    r = run_loadgen("cluster", "loss", "--node", "2", "--percent", "30", "--peer", "clients")
+    assert r.returncode == 0, r.stderr
+    got = udp_probe("lgc-n2")
+    assert 0.63 <= got <= 0.77, got
+    assert udp_probe("lgc-n1", 500) > 0.98
+    u = run_loadgen("cluster", "unloss")
+    assert u.returncode == 0, u.stderr
+    m = re.search(r"saw (\d+) packets and dropped (\d+)", u.stdout)
+    assert m and int(m.group(1)) >= 2000, u.stdout
+    assert 0.23 <= int(m.group(2)) / int(m.group(1)) <= 0.37, u.stdout
+    assert udp_probe("lgc-n2", 500) > 0.98
+    bad = run_loadgen("cluster", "loss", "--node", "2", "--percent", "0")
+    assert bad.returncode == 2 and "percent" in bad.stderr
+
+
+def node_faults_by_pid():
+    """node-kill ends node 2's beam by its recorded pid; node-start boots it
+    again and it serves AMQP (it rejoins on its own data)."""
+    pid = state()["nodes"][1]["pid"]
+    assert run_loadgen("cluster", "node-kill", "--node", "2").returncode == 0
+    assert not running(pid)
+    r = run_loadgen("cluster", "node-start", "--node", "2", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert state()["nodes"][1]["pid"] != pid
+    socket.create_connection(("10.77.0.2", 5672), timeout=5).close()
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_cluster_run_leaves_nothing(tmp_path):
+    """bench --nodes 2 interrupted once the cluster is up: exit 130, a
+    result written, every node gone and no namespace, veth or bridge left."""
+    assert leftovers() == []
+    out = tmp_path / "r.json"
+    p = subprocess.Popen([LOADGEN, "bench", "--nodes", "2", "--duration", "60s", "--rate", "200",
+                          "--json", str(out), "--no-report"], cwd=SCRATCH,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    try:
+        for line in p.stderr:  # until the load runs on the cluster
+            seen.append(line)
+            if " consumers on " in line:
+                break
+        time.sleep(2)
+        p.send_signal(signal.SIGINT)
+        err = "".join(seen) + p.communicate(timeout=90)[1]
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 130, err
+    assert json.loads(out.read_text())["interrupted"] is True
+    assert leftovers() == [] and not os.path.exists("/run/loadgen-cluster")

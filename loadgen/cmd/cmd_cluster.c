@@ -28,8 +28,8 @@ static void usage(FILE *f)
           "           node N's links (each direction), or only those to/from node M or the\n"
           "           clients; adds to the loss already set\n"
           "  unloss   remove all loss; prints the packets the rules saw and dropped\n"
-          "  kill|stop|start|pause|resume --node N   a node fault (SIGKILL, SIGTERM, boot\n"
-          "           again and rejoin, SIGSTOP, SIGCONT)\n"
+          "  node-kill|node-stop|node-start|node-pause|node-resume --node N   a node\n"
+          "           fault: SIGKILL, SIGTERM, boot again (it rejoins), SIGSTOP, SIGCONT\n"
           "\n"
           "options:\n"
           "  --nodes N        nodes to start (1-5, default 3)\n"
@@ -224,7 +224,8 @@ int cmd_cluster(int argc, char **argv)
                (unsigned long long)dropped, seen ? 100.0 * (double)dropped / (double)seen : 0.0);
         return EXIT_OK;
     }
-    static const char *const node_actions[] = {"kill", "stop", "start", "pause", "resume", NULL};
+    static const char *const node_actions[] = {"node-kill", "node-stop", "node-start", "node-pause", "node-resume",
+                                               NULL};
     for (int k = 0; node_actions[k]; k++) {
         if (strcmp(action, node_actions[k])) continue;
         if (load(&cl, dir)) return EXIT_USAGE;
