@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #define CLUSTER_MAX_NODES 5
 
 struct cluster_node {
@@ -32,6 +34,7 @@ struct cluster {
     char dir[512];
     bool owns_dir; /* made by loadgen: removed by stop */
     bool detach;   /* nodes outlive this process (`cluster start`), else die with it */
+    struct cluster_delay *delay[CLUSTER_MAX_NODES]; /* a node's delay thread (this process's) */
     struct cluster_node nodes[CLUSTER_MAX_NODES];
 };
 
@@ -66,7 +69,7 @@ bool cluster_listening(const struct cluster_node *nd);
 /* The node (1-based) that leads quorum queue or stream `queue` now, asked
  * of the first running node (rabbitmqctl list_queues name leader); -1. */
 int cluster_leader_of(const struct cluster *c, const char *queue, char *err, size_t cap);
-/* Every node running and resumed, no partition, no loss. */
+/* Every node running and resumed, no partition, no loss, no bandwidth limit. */
 int cluster_heal_all(struct cluster *c, char *err, size_t cap);
 
 /* A partition: group[i] is node i+1's side (any small number); every pair
@@ -93,10 +96,34 @@ bool cluster_reaches(const struct cluster *c, int from, int to);
  * clients only (peer 0: the bridge's address), or all (peer -1). Adds to
  * what is there. */
 int cluster_loss(const struct cluster *c, int i, double percent, int peer, char *err, size_t cap);
+/* Limits node i's links to bits_per_s each way: a tc TBF qdisc on its
+ * eth0 (its egress) and on the host side of its veth (its ingress). */
+int cluster_bandwidth(const struct cluster *c, int i, uint64_t bits_per_s, char *err, size_t cap);
+/* Removes every node's TBF; *bytes: what went through them meanwhile. */
+int cluster_unbandwidth(const struct cluster *c, uint64_t *bytes, char *err, size_t cap);
+/* Delays the packets on node i's links by latency +- jitter (uniform),
+ * each direction, in order (cluster_delay.c: NFQUEUE and a thread of this
+ * process, which must live until cluster_undelay); peer as for loss. */
+int cluster_delay(struct cluster *c, int i, uint64_t latency_ns, uint64_t jitter_ns, int peer, char *err, size_t cap);
+/* Removes every delay; *held / *hold_ns: the packets held and their total
+ * time held (the measured delay). */
+int cluster_undelay(struct cluster *c, uint64_t *held, uint64_t *hold_ns, char *err, size_t cap);
 /* Removes every loss rule; *seen / *dropped: the packets the loss rules
  * saw and dropped since they were set (the measured loss). */
 int cluster_unloss(const struct cluster *c, uint64_t *seen, uint64_t *dropped, char *err, size_t cap);
 /* Nodes whose beam still runs. */
 int cluster_alive(const struct cluster *c);
+
+/* The cluster's own view, sampled each second by a hidden Erlang node in
+ * our namespace (cluster_view.c): what each node sees running, the
+ * partitions it recorded, the leader of each watched queue. */
+struct cluster_view;
+struct cluster_view *cluster_view_start(const struct cluster *c, const char *const *queues, int nqueues, char *err,
+                                        size_t cap);
+/* Times count from start_ns from now on; earlier samples are dropped. */
+void cluster_view_mark(struct cluster_view *v, uint64_t start_ns);
+/* Ends the sampler; the changes: [{t, view}] (caller owns), view as
+ * "n1=up:n1,n2,n3: n2=... q=n2". */
+json_t *cluster_view_stop(struct cluster_view *v);
 
 #endif

@@ -154,6 +154,9 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(F_TARGET, "faults[].target", RS_STR, RS_RUN, "target")                                             \
     X(F_DETAIL, "faults[].detail", RS_STR, RS_RUN, "detail")                                             \
     X(AV_FAULTS, "availability.faults", RS_ARRAY, RS_RUN, "recovery per fault")                          \
+    X(CLUSTER_VIEW, "cluster_view", RS_ARRAY, RS_OPTIONAL, "the cluster's own view")                     \
+    X(CV_T, "cluster_view[].t", RS_NUM, RS_OPTIONAL, "t (s)")                                            \
+    X(CV_VIEW, "cluster_view[].view", RS_STR, RS_OPTIONAL, "view")                                       \
     X(AV_FAULT, "availability.faults[].fault", RS_INT, RS_RUN, "fault")                                  \
     X(AV_ACTION, "availability.faults[].action", RS_STR, RS_RUN, "action")                               \
     X(AV_INJECTED, "availability.faults[].injected_s", RS_NUM, RS_RUN, "injected (s)")                   \

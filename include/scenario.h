@@ -16,7 +16,7 @@ enum fault_action {
     FA_EXEC, FA_WAIT,
     FA_UNBIND, FA_BIND,                                          /* the topology */
     FA_CRASH,                                                    /* loadgen's consumers */
-    FA_PARTITION, FA_HEAL, FA_LOSS,                              /* the cluster's network */
+    FA_PARTITION, FA_HEAL, FA_LOSS, FA_BANDWIDTH, FA_DELAY,      /* the cluster's network */
     FA_COUNT
 };
 
@@ -41,7 +41,9 @@ struct fault {
     enum part_shape shape;     /* FA_PARTITION */
     int groups[CONFIG_MAX_NODES]; /* PART_GROUPS: each node's side */
     double percent;            /* FA_LOSS: of the packets, each direction */
-    int peer;                  /* FA_LOSS: only to/from node peer; 0 the clients; -1 all */
+    int peer;                  /* FA_LOSS, FA_DELAY: only to/from node peer; 0 the clients; -1 all */
+    uint64_t bits_per_s;       /* FA_BANDWIDTH: the node's links, each way */
+    uint64_t latency_ns, jitter_ns; /* FA_DELAY: each packet on the node's links, each way */
     int line;
 };
 

@@ -13,5 +13,8 @@ int units_duration(const char *s, uint64_t *ns);
 int units_count(const char *s, uint64_t *out);
 /* "512", "4KiB", "1MiB", "1GiB" (powers of 1024), "4KB"/"4k" (powers of 1000). */
 int units_size(const char *s, uint64_t *bytes);
+/* A bit rate in tc's decimal units: "500kbit", "10mbit", "1gbit", "8000bit"
+ * (8 kbit/s to 100 gbit/s). 0 or -1. */
+int units_bitrate(const char *s, uint64_t *bits_per_s);
 
 #endif

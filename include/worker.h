@@ -91,6 +91,7 @@ struct agent {
     /* consumer */
     struct consumer_settings set;        /* its queue's settings, else the load's */
     uint64_t unacked, last_tag;
+    int64_t stream_next;        /* a stream consumer resumes here after a reconnect (-1: the configured offset) */
     uint64_t busy_until_ns;
     struct pending_ack *pend;
     uint64_t pend_head, pend_count, pend_cap;
@@ -109,6 +110,7 @@ struct chan_rx {
     bool redelivered;
     uint32_t rejections;  /* x-death: times rejected from a queue (retry pattern) */
     enum dl_reason dead_letter; /* x-death: the latest dead-letter hop's reason */
+    int64_t stream_offset;      /* a stream's x-stream-offset header, -1 none */
     uint64_t body_size;
     struct msg_decoder dec;
 };
@@ -216,6 +218,8 @@ void consumer_free(struct agent *a);
 /* Times the message was rejected from a queue, from its x-death header;
  * *latest: the reason of its latest dead-letter hop. */
 uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *latest);
+/* A stream delivery's x-stream-offset header; -1 when there is none. */
+int64_t consumer_stream_offset(const amqp_basic_properties_t *p);
 
 /* reporter.c: queues one interval (takes ownership) for the bench thread,
  * which merges the queued intervals when it polls (there is no reporter

@@ -61,6 +61,7 @@ def test_cluster_start_bench_partition_crash_and_stop(tmp_path):
         assert t["confirmed"] == t["published"] >= 900 and t["lost"] == 0
         partition_is_seen_by_the_broker_itself()
         loss_is_measured_on_a_probe()
+        delay_and_bandwidth_are_measured_on_probes()
         node_faults_by_pid()
         # a crash: every node and epmd SIGKILLed; the next start removes the
         # leftovers (namespaces, veths, bridge) and boots again
@@ -92,6 +93,15 @@ def partition_is_seen_by_the_broker_itself():
     node 1 stops listing node 3 as running, clients still reach node 3, and
     after `heal` RabbitMQ itself reports the partition (the default `ignore`
     handling keeps the cluster split)."""
+    # a partition that does not take effect is an error, never a pass: an
+    # ACCEPT ahead of loadgen's rules in n3 lets traffic by; the probes see it
+    ipt3 = ["ip", "netns", "exec", "lgc-n3", "iptables", "-w"]
+    for chain in ("INPUT", "OUTPUT"):
+        subprocess.run(ipt3 + ["-I", chain, "1", "-j", "ACCEPT"], check=True)
+    p = run_loadgen("cluster", "partition", "--isolate", "3")
+    assert p.returncode != 0 and "partition not in effect" in p.stderr, p.stderr
+    for chain in ("INPUT", "OUTPUT"):
+        subprocess.run(ipt3 + ["-D", chain, "-j", "ACCEPT"], check=True)
     p = run_loadgen("cluster", "partition", "--isolate", "3")
     assert p.returncode == 0, p.stderr
     rules = subprocess.run(["ip", "netns", "exec", "lgc-n3", "iptables", "-S"], capture_output=True, text=True).stdout
@@ -204,3 +214,97 @@ def test_ctrl_c_during_a_cluster_run_leaves_nothing(tmp_path):
     assert p.returncode == 130, err
     assert json.loads(out.read_text())["interrupted"] is True
     assert leftovers() == [] and not os.path.exists("/run/loadgen-cluster")
+
+
+def connect_ms(addr, n=8):
+    """The median time of a TCP connect from here to addr:5672 (a SYN in,
+    a SYN-ACK out of the node: both directions of its link)."""
+    times = []
+    for _ in range(n):
+        t0 = time.monotonic()
+        socket.create_connection((addr, 5672), timeout=5).close()
+        times.append((time.monotonic() - t0) * 1000)
+    return sorted(times)[n // 2]
+
+
+def delay_and_bandwidth_are_measured_on_probes():
+    """`cluster delay --node 3 --latency 40ms` (NFQUEUE and a thread of the
+    command, in the foreground): a connect to n3 takes about 80 ms (both
+    directions), one to n1 stays fast; it ends by itself and says what it
+    held. `cluster bandwidth --node 3 --rate 2mbit`: a bulk transfer into n3
+    runs at about 2 Mbit/s; `unbandwidth` removes it."""
+    assert connect_ms("10.77.0.3") < 20
+    p = subprocess.Popen([LOADGEN, "cluster", "delay", "--node", "3", "--latency", "40ms", "--for", "6s"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=SCRATCH)
+    try:
+        time.sleep(1.5)
+        slow, fast = connect_ms("10.77.0.3"), connect_ms("10.77.0.1")
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    assert 70 <= slow <= 130 and fast < 20, (slow, fast)
+    m = re.search(r"held (\d+) packets, ([0-9.]+) ms", out)
+    assert m and int(m.group(1)) >= 16 and 38 <= float(m.group(2)) <= 50, out
+    assert connect_ms("10.77.0.3") < 20  # gone with the command
+    rules = subprocess.run(["ip", "netns", "exec", "lgc-n3", "iptables", "-S", "LG-DELAY"], capture_output=True,
+                           text=True).stdout
+    assert "NFQUEUE" not in rules
+
+    assert run_loadgen("cluster", "bandwidth", "--node", "3", "--rate", "2mbit").returncode == 0
+    try:
+        rate = udp_into("lgc-n3", "10.77.0.3")
+    finally:
+        un = run_loadgen("cluster", "unbandwidth")
+    assert un.returncode == 0, un.stderr
+    assert 1.6e6 <= rate <= 2.5e6, rate
+    qd = subprocess.run(["tc", "qdisc", "show", "dev", "lgc-h3"], capture_output=True, text=True).stdout
+    assert "tbf" not in qd, qd
+    assert udp_into("lgc-n3", "10.77.0.3") > 8e6  # no limit any more
+
+
+SINK = """
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+s.bind(("0.0.0.0", 0))
+print(s.getsockname()[1], flush=True)
+s.settimeout(5)
+n, first, last = 0, None, None
+try:
+    while True:
+        b = s.recv(2048)
+        last = time.monotonic()
+        first = first or last
+        n += len(b)
+        s.settimeout(1)
+except socket.timeout:
+    pass
+print(n, (last - first) if first else 0, flush=True)
+"""
+
+
+def udp_into(ns, addr, secs=3):
+    """Blasts UDP from here into a sink in namespace ns for secs: the rate
+    that arrived, in bit/s."""
+    sink = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", SINK], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        port = int(sink.stdout.readline())
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        data, t0 = b"x" * 1400, time.monotonic()
+        while time.monotonic() - t0 < secs:
+            try:
+                tx.sendto(data, (addr, port))
+            except OSError:
+                time.sleep(0.0005)  # ENOBUFS: the qdisc is full
+        tx.close()
+        got, span = sink.stdout.readline().split()
+        sink.wait(timeout=10)
+    finally:
+        if sink.poll() is None:
+            sink.kill()
+            sink.wait()
+    return int(got) * 8 / max(float(span), 0.5)

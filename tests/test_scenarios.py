@@ -3,6 +3,7 @@ those that act on the node itself, the session's node for the rest),
 verdict and key numbers from the JSON; malformed scenario files give
 file:line:col errors."""
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -120,6 +121,43 @@ def test_unsafe_scenarios_are_caught(name, gate, tmp_path, broker):
         assert j["totals"]["out_of_order"] > 10 and j["totals"]["lost"] == 0
     if name == "latency-spike":
         assert gates["e2e_p99"]["actual"] >= 200
+
+
+# On a 3-node cluster in network namespaces (root): each boots its own.
+CLUSTER = [
+    ("cluster-quorum-leader-kill", None),
+    ("cluster-quorum-minority-partition", None),
+    ("cluster-quorum-loss", None),
+    ("unsafe-cluster-classic-node-kill", "lost"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
+@pytest.mark.parametrize("name,gate", CLUSTER)
+def test_cluster_scenarios(name, gate, tmp_path):
+    r, j, gates = run(name, tmp_path)
+    t, faults = j["totals"], j["faults"]
+    assert all(f["ok"] for f in faults), faults  # every fault applied and verified
+    assert j["config"]["nodes"] == 3 and t["published"] >= 8000
+    if gate:
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert {g for g, v in gates.items() if not v["pass"]} == {gate}
+        # the publishes of the ~16 s n1 was away: confirmed, then dropped
+        assert t["confirmed"] == t["published"] and t["lost"] > 2000 and t["gaps"] == t["lost"]
+        return
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert t["lost"] == 0 and t["confirmed"] == t["published"] and t["duplicates_unexplained"] == 0
+    assert t["unique"] == t["confirmed"] + t["recovered"]
+    first = faults[0]
+    assert re.fullmatch(r"n[123]", first["target"]) or " / " in first["target"], first
+    if "partition" in name:
+        assert first["detail"].startswith("verified:") and j["errors"]["reconnects"] >= 1
+    if "loss" in name:
+        m = re.search(r"measured loss ([0-9.]+)% of (\d+) packets", faults[1]["detail"])
+        assert m and int(m.group(2)) >= 1000 and 6 <= float(m.group(1)) <= 14, faults[1]
+    if "leader-kill" in name:
+        assert j["errors"]["reconnects"] >= 1
 
 
 CONFIRM_TIMEOUT = """\

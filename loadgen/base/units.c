@@ -72,3 +72,16 @@ int units_size(const char *s, uint64_t *bytes)
     if (parse(s, t, 1, &v)) return -1;
     return to_u64(v, bytes);
 }
+
+int units_bitrate(const char *s, uint64_t *bits_per_s)
+{
+    char *end;
+    errno = 0;
+    double r = strtod(s, &end);
+    if (end == s || errno || !(r > 0)) return -1;
+    double mul = !strcmp(end, "bit") ? 1 : !strcmp(end, "kbit") ? 1e3 : !strcmp(end, "mbit") ? 1e6
+                 : !strcmp(end, "gbit") ? 1e9 : 0;
+    if (!mul || r * mul < 8000 || r * mul > 1e11) return -1;
+    *bits_per_s = (uint64_t)(r * mul);
+    return 0;
+}

@@ -396,6 +396,10 @@ static void end_pid(pid_t pid, unsigned long long start, int sig)
 int cluster_stop(struct cluster *c, char *err, size_t cap)
 {
     (void)err, (void)cap;
+    for (int i = 0; i < CLUSTER_MAX_NODES; i++) { /* delay threads leave the namespaces first */
+        cluster_delay_stop(c->delay[i], NULL, NULL);
+        c->delay[i] = NULL;
+    }
     for (int i = 0; i < c->n; i++) end_pid(c->nodes[i].pid, c->nodes[i].pid_start, SIGTERM);
     uint64_t deadline = clock_ns() + 30 * NS_PER_SEC;
     while (cluster_alive(c) && clock_ns() < deadline) {

@@ -16,4 +16,12 @@ bool cluster_pid_alive(pid_t pid, unsigned long long start);
 /* Starts node nd's beam (its epmd runs) with its console log appended. */
 pid_t cluster_spawn_node(struct cluster_node *nd, bool detach);
 
+/* The delay thread of one node (cluster_delay.c): holds the packets of
+ * NFQUEUE qnum in namespace ns for latency +- jitter. */
+struct cluster_delay;
+int cluster_delay_start(struct cluster_delay **out, const char *ns, uint16_t qnum, uint64_t latency_ns,
+                        uint64_t jitter_ns, char *err, size_t cap);
+/* Accepts what it holds and ends; adds its counts. */
+void cluster_delay_stop(struct cluster_delay *d, uint64_t *held, uint64_t *hold_ns_sum);
+
 #endif

@@ -39,12 +39,15 @@ static int ipt_out(const struct cluster *c, int i, char *out, size_t outcap, cha
 }
 #define IPT(i, ...) ipt_out(c, i, NULL, 0, err, cap, (const char *const[]){__VA_ARGS__, NULL})
 
-/* The chain exists and INPUT and OUTPUT jump to it. */
+/* The chain exists and INPUT and OUTPUT jump to it. Drops (partition,
+ * loss) are jumped to first: a delayed packet leaves its chain with the
+ * queue's verdict, and must have met the drops before. */
 static int chain(const struct cluster *c, int i, const char *name, char *err, size_t cap)
 {
     char e2[256];
     if (ipt_out(c, i, NULL, 0, e2, sizeof e2, (const char *const[]){"-n", "-L", name, NULL}) == 0) return 0;
-    return IPT(i, "-N", name) || IPT(i, "-A", "INPUT", "-j", name) || IPT(i, "-A", "OUTPUT", "-j", name) ? -1 : 0;
+    const char *how = strcmp(name, "LG-DELAY") ? "-I" : "-A";
+    return IPT(i, "-N", name) || IPT(i, how, "INPUT", "-j", name) || IPT(i, how, "OUTPUT", "-j", name) ? -1 : 0;
 }
 
 static int need_iptables(char *err, size_t cap)
@@ -199,4 +202,106 @@ int cluster_unloss(const struct cluster *c, uint64_t *seen, uint64_t *dropped, c
     if (seen) *seen = s;
     if (dropped) *dropped = d;
     return 0;
+}
+
+#define TC_PATH "/usr/sbin/tc"
+
+/* tc ARGS... in node i's (0-based) namespace, or ours (i < 0). */
+static int tc(const struct cluster *c, int i, char *out, size_t outcap, char *err, size_t cap,
+              const char *const *args)
+{
+    const char *argv[24] = {TC_PATH};
+    int n = 1;
+    for (int k = 0; args[k] && n < 23; k++) argv[n++] = args[k];
+    argv[n] = NULL;
+    char buf[512];
+    if (!out) out = buf, outcap = sizeof buf;
+    int rc = cluster_run(argv, i >= 0 ? c->nodes[i].ns : NULL, NULL, out, outcap);
+    if (rc == 0) return 0;
+    return snprintf(err, cap, "tc %s %s: %s", args[0], args[1] ? args[1] : "", rc < 0 ? "did not run" : out), -1;
+}
+
+int cluster_bandwidth(const struct cluster *c, int i, uint64_t bits_per_s, char *err, size_t cap)
+{
+    if (access(TC_PATH, X_OK) != 0) return snprintf(err, cap, "%s not found (Debian's iproute2)", TC_PATH), -1;
+    if (i < 1 || i > c->n) return snprintf(err, cap, "no node n%d", i), -1;
+    if (bits_per_s < 8000) return snprintf(err, cap, "bandwidth below 8 kbit/s"), -1;
+    /* 20 ms of traffic, at least a few full frames, in the bucket */
+    uint64_t burst = bits_per_s / 8 / 50;
+    if (burst < 16384) burst = 16384;
+    char rate[32], bst[32], host[16];
+    snprintf(rate, sizeof rate, "%llubit", (unsigned long long)bits_per_s);
+    snprintf(bst, sizeof bst, "%llub", (unsigned long long)burst);
+    snprintf(host, sizeof host, "lgc-h%d", i);
+    /* the node's egress (eth0 in its namespace) and its ingress (the host
+     * side of its veth, whose egress is toward the node) */
+    const char *node_dev[] = {"qdisc", "replace", "dev", "eth0", "root", "tbf", "rate", rate, "burst", bst,
+                              "latency", "200ms", NULL};
+    const char *host_dev[] = {"qdisc", "replace", "dev", host, "root", "tbf", "rate", rate, "burst", bst,
+                              "latency", "200ms", NULL};
+    return tc(c, i - 1, NULL, 0, err, cap, node_dev) || tc(c, -1, NULL, 0, err, cap, host_dev) ? -1 : 0;
+}
+
+/* Whether dev's root qdisc is a tbf; *sent += its "Sent N bytes". */
+static bool tbf_stat(const struct cluster *c, int i, const char *dev, uint64_t *sent)
+{
+    char out[1024], err[256];
+    const char *args[] = {"-s", "qdisc", "show", "dev", dev, "root", NULL};
+    if (tc(c, i, out, sizeof out, err, sizeof err, args) || !strstr(out, "tbf")) return false;
+    const char *s = strstr(out, "Sent ");
+    if (s && sent) *sent += strtoull(s + 5, NULL, 10);
+    return true;
+}
+
+int cluster_unbandwidth(const struct cluster *c, uint64_t *bytes, char *err, size_t cap)
+{
+    if (access(TC_PATH, X_OK) != 0) return snprintf(err, cap, "%s not found (Debian's iproute2)", TC_PATH), -1;
+    uint64_t sum = 0;
+    for (int i = 0; i < c->n; i++) {
+        char host[16], e2[256] = "";
+        snprintf(host, sizeof host, "lgc-h%d", i + 1);
+        if (tbf_stat(c, i, "eth0", &sum))
+            tc(c, i, NULL, 0, e2, sizeof e2, (const char *const[]){"qdisc", "del", "dev", "eth0", "root", NULL});
+        if (tbf_stat(c, -1, host, &sum))
+            tc(c, -1, NULL, 0, e2, sizeof e2, (const char *const[]){"qdisc", "del", "dev", host, "root", NULL});
+        if (tbf_stat(c, i, "eth0", NULL) || tbf_stat(c, -1, host, NULL))
+            return snprintf(err, cap, "n%d: the tbf qdisc is still there: %s", i + 1, e2), -1;
+    }
+    if (bytes) *bytes = sum;
+    return 0;
+}
+
+int cluster_delay(struct cluster *c, int i, uint64_t latency_ns, uint64_t jitter_ns, int peer, char *err, size_t cap)
+{
+    if (need_iptables(err, cap)) return -1;
+    if (i < 1 || i > c->n) return snprintf(err, cap, "no node n%d", i), -1;
+    if (peer > c->n || peer == i) return snprintf(err, cap, "no peer n%d for n%d", peer, i), -1;
+    if (c->delay[i - 1]) return snprintf(err, cap, "n%d is delayed already", i), -1;
+    char q[16];
+    uint16_t qnum = (uint16_t)(100 + i);
+    snprintf(q, sizeof q, "%u", qnum);
+    /* the thread listens before the rules send it packets */
+    if (cluster_delay_start(&c->delay[i - 1], c->nodes[i - 1].ns, qnum, latency_ns, jitter_ns, err, cap)) return -1;
+    const char *addr = peer > 0 ? c->nodes[peer - 1].addr : peer == 0 ? CLIENTS_ADDR : NULL;
+    int k = i - 1;
+    if (chain(c, k, "LG-DELAY", err, cap)) return -1;
+    if (!addr) return IPT(k, "-A", "LG-DELAY", "-j", "NFQUEUE", "--queue-num", q, "--queue-bypass");
+    return IPT(k, "-A", "LG-DELAY", "-s", addr, "-j", "NFQUEUE", "--queue-num", q, "--queue-bypass") ||
+           IPT(k, "-A", "LG-DELAY", "-d", addr, "-j", "NFQUEUE", "--queue-num", q, "--queue-bypass");
+}
+
+int cluster_undelay(struct cluster *c, uint64_t *held, uint64_t *hold_ns, char *err, size_t cap)
+{
+    if (need_iptables(err, cap)) return -1;
+    uint64_t h = 0, ns = 0;
+    int rc = 0;
+    for (int i = 0; i < c->n; i++) {
+        /* rules first: what comes after passes undelayed (bypass) */
+        if (chain(c, i, "LG-DELAY", err, cap) || IPT(i, "-F", "LG-DELAY")) rc = -1;
+        cluster_delay_stop(c->delay[i], &h, &ns);
+        c->delay[i] = NULL;
+    }
+    if (held) *held = h;
+    if (hold_ns) *hold_ns = ns;
+    return rc;
 }

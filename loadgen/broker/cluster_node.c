@@ -17,8 +17,7 @@ static struct cluster_node *node(struct cluster *c, int i, char *err, size_t cap
 
 bool cluster_node_running(const struct cluster *c, int i)
 {
-    const struct cluster_node *nd = &c->nodes[i - 1];
-    return i >= 1 && i <= c->n && cluster_pid_alive(nd->pid, nd->pid_start);
+    return i >= 1 && i <= c->n && cluster_pid_alive(c->nodes[i - 1].pid, c->nodes[i - 1].pid_start);
 }
 
 /* Reaps the node if it is our child; true once its beam is gone. */
@@ -122,6 +121,8 @@ int cluster_heal_all(struct cluster *c, char *err, size_t cap)
     char why[512] = "";
     if (cluster_heal(c, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
     if (cluster_unloss(c, NULL, NULL, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
+    if (cluster_unbandwidth(c, NULL, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
+    if (cluster_undelay(c, NULL, NULL, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
     for (int i = 1; i <= c->n; i++) {
         if (c->nodes[i - 1].paused && cluster_node_resume(c, i, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
         if (!cluster_node_running(c, i) && cluster_node_start(c, i, why, sizeof why))

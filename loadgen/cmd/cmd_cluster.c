@@ -2,6 +2,7 @@
  * (cluster.h), for users and tests. */
 #include "cli.h"
 #include "cluster.h"
+#include "units.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -28,6 +29,11 @@ static void usage(FILE *f)
           "           node N's links (each direction), or only those to/from node M or the\n"
           "           clients; adds to the loss already set\n"
           "  unloss   remove all loss; prints the packets the rules saw and dropped\n"
+          "  delay --node N --latency L [--jitter J] [--peer M|clients] --for D   hold\n"
+          "           node N's packets L +- J each way, in order, for D (in the foreground:\n"
+          "           the delay is a thread of this command); prints what it held\n"
+          "  bandwidth --node N --rate R   limit node N's links to R each way (tc TBF; e.g.\n"
+          "           1mbit); unbandwidth removes every limit\n"
           "  node-kill|node-stop|node-start|node-pause|node-resume --node N   a node\n"
           "           fault: SIGKILL, SIGTERM, boot again (it rejoins), SIGSTOP, SIGCONT\n"
           "\n"
@@ -95,7 +101,9 @@ int cmd_cluster(int argc, char **argv)
         {"nodes", required_argument, NULL, 'n'}, {"dir", required_argument, NULL, 'd'},
         {"groups", required_argument, NULL, 'g'}, {"isolate", required_argument, NULL, 'i'},
         {"node", required_argument, NULL, 'N'}, {"percent", required_argument, NULL, 'p'},
-        {"peer", required_argument, NULL, 'P'}, {"partition-handling", required_argument, NULL, 'H'},
+        {"peer", required_argument, NULL, 'P'}, {"rate", required_argument, NULL, 'R'},
+        {"latency", required_argument, NULL, 'L'}, {"jitter", required_argument, NULL, 'J'},
+        {"for", required_argument, NULL, 'F'}, {"partition-handling", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     if (argc < 2 || argv[1][0] == '-') {
@@ -106,6 +114,7 @@ int cmd_cluster(int argc, char **argv)
     const char *action = argv[1], *dir = NULL, *groups = NULL, *isolate = NULL, *handling = NULL;
     int nodes = 3, only = 0, peer = -1, c;
     double percent = 0;
+    uint64_t bits = 0, latency = 0, jitter = 0, for_ns = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         char *end;
@@ -122,6 +131,20 @@ int cmd_cluster(int argc, char **argv)
         case 'N': only = atoi(optarg); break;
         case 'i': isolate = optarg; break;
         case 'p': percent = strtod(optarg, &end); break;
+        case 'L':
+        case 'J':
+        case 'F':
+            if (units_duration(optarg, c == 'L' ? &latency : c == 'J' ? &jitter : &for_ns)) {
+                log_err("cluster: '%s' is not a duration (e.g. 100ms)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'R':
+            if (units_bitrate(optarg, &bits)) {
+                log_err("cluster: --rate '%s': 8kbit to 100gbit (e.g. 500kbit, 10mbit)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'P': peer = !strcmp(optarg, "clients") ? 0 : atoi(optarg); break;
         case 'H':
             if (strcmp(optarg, "pause_minority") && strcmp(optarg, "autoheal") && strcmp(optarg, "ignore")) {
@@ -222,6 +245,37 @@ int cmd_cluster(int argc, char **argv)
         }
         printf("loss removed: the rules saw %llu packets and dropped %llu (%.1f%%)\n", (unsigned long long)seen,
                (unsigned long long)dropped, seen ? 100.0 * (double)dropped / (double)seen : 0.0);
+        return EXIT_OK;
+    }
+    if (!strcmp(action, "delay")) {
+        if (load(&cl, dir)) return EXIT_USAGE;
+        if (!latency || !for_ns || jitter > latency || latency > 10 * NS_PER_SEC) {
+            log_err("cluster delay: give --latency (at most 10s), --for, and a --jitter not above the latency");
+            return EXIT_USAGE;
+        }
+        if (cluster_delay(&cl, only, latency, jitter, peer, err, sizeof err)) {
+            log_err("cluster delay: %s", err);
+            cluster_undelay(&cl, NULL, NULL, err, sizeof err);
+            return EXIT_USAGE;
+        }
+        uint64_t until = clock_ns() + for_ns;
+        while (!cli_stop && clock_ns() < until) sleep_ns(50 * NS_PER_MS);
+        uint64_t held = 0, hold_ns = 0;
+        int rc = cluster_undelay(&cl, &held, &hold_ns, err, sizeof err);
+        printf("delay removed: held %llu packets, %.2f ms each on average\n", (unsigned long long)held,
+               held ? (double)hold_ns / (double)held / 1e6 : 0.0);
+        if (rc) log_err("cluster delay: %s", err);
+        return rc ? EXIT_BROKER : EXIT_OK;
+    }
+    if (!strcmp(action, "bandwidth") || !strcmp(action, "unbandwidth")) {
+        if (load(&cl, dir)) return EXIT_USAGE;
+        uint64_t bytes = 0;
+        if (action[0] == 'b' ? cluster_bandwidth(&cl, only, bits, err, sizeof err)
+                             : cluster_unbandwidth(&cl, &bytes, err, sizeof err)) {
+            log_err("cluster %s: %s", action, err);
+            return action[0] == 'b' ? EXIT_USAGE : EXIT_BROKER;
+        }
+        if (action[0] == 'u') printf("limits removed: %llu bytes went through them\n", (unsigned long long)bytes);
         return EXIT_OK;
     }
     static const char *const node_actions[] = {"node-kill", "node-stop", "node-start", "node-pause", "node-resume",

@@ -417,6 +417,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         }
     }
     run.start_ns = clock_ns();
+    cluster_view_mark(bb.view, run.start_ns);
     epoch = (double)clock_realtime_ns() / 1e9;
     pthread_barrier_wait(&run.go);
     if (exit_code != EXIT_OK) {
@@ -462,6 +463,9 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     }
     int64_t dlq = admin_dead_lettered(&adm, &cfg);
     if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch, dlq, &drain);
+    json_t *view = bench_broker_view(&bb);
+    if (view && result && *result) run_set(*result, RK_CLUSTER_VIEW, view);
+    else json_decref(view);
     if (interrupted) exit_code = EXIT_INTERRUPTED;
 
 out:

@@ -24,6 +24,18 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
         if (cluster_start(&bb->cluster, cfg->nodes, NULL, conf, false, err, cap))
             return cli_stop ? EXIT_INTERRUPTED : geteuid() ? EXIT_USAGE : EXIT_BROKER;
         bb->have_cluster = true;
+        /* watch the leaders of the replicated queues */
+        const char *qs[8];
+        char names[8][256];
+        int nq = 0;
+        for (int i = 0; i < cfg->queues && nq < 8; i++) {
+            struct consumer_settings s;
+            config_consumer_settings(cfg, i, &s);
+            if (s.type != QUEUE_CLASSIC) qs[nq] = config_queue_name(cfg, i, names[nq], sizeof names[nq]), nq++;
+        }
+        char verr[256];
+        if (!(bb->view = cluster_view_start(&bb->cluster, qs, nq, verr, sizeof verr)))
+            log_note("warning: no view of the cluster in this run: %s", verr);
         log_note("cluster of %d nodes up in %.1f s (%s ... %s)", cfg->nodes, (double)(clock_ns() - t0) / 1e9,
                  bb->cluster.nodes[0].name, bb->cluster.nodes[cfg->nodes - 1].name);
         return EXIT_OK;
@@ -69,9 +81,17 @@ int bench_broker_policies(struct bench_broker *bb, const struct config *cfg, cha
     return 0;
 }
 
+json_t *bench_broker_view(struct bench_broker *bb)
+{
+    json_t *j = cluster_view_stop(bb->view);
+    bb->view = NULL;
+    return j;
+}
+
 void bench_broker_stop(struct bench_broker *bb)
 {
     char err[1024];
+    json_decref(bench_broker_view(bb));
     if (bb->have_node && broker_stop(&bb->node, false, err, sizeof err)) log_err("embedded broker stop: %s", err);
     if (bb->have_cluster) {
         cluster_stop(&bb->cluster, err, sizeof err);

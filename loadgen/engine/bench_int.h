@@ -12,6 +12,7 @@ struct bench_broker {
     struct broker node;
     struct cluster cluster;
     bool have_node, have_cluster;
+    struct cluster_view *view; /* the cluster's own view while the run goes */
 };
 /* Starts what cfg asks for; an exit code (cli.h), err set on failure. */
 int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap);
@@ -20,6 +21,9 @@ int bench_broker_targets(struct bench_broker *bb, const struct config *cfg, stru
                          size_t cap);
 int bench_broker_policies(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap);
 void bench_broker_stop(struct bench_broker *bb);
+/* The cluster view's changes since the start of publishing (NULL: no
+ * cluster); ends the sampler. */
+json_t *bench_broker_view(struct bench_broker *bb);
 
 /* Unions every worker's sequence bitmaps per (queue, producer) and, with
  * the threads' own counts (t), computes every checker category: lost,

@@ -222,6 +222,7 @@ static bool dispatch(struct conn *c, amqp_frame_t *f)
         rx->body_size = f->payload.properties.body_size;
         rx->rejections = 0;
         rx->dead_letter = DL_NONE;
+        rx->stream_offset = a->set.type == QUEUE_STREAM ? consumer_stream_offset(f->payload.properties.decoded) : -1;
         if (config_retrying(c->w->cfg) || c->w->cfg->topo)
             rx->rejections = consumer_rejections(f->payload.properties.decoded, &rx->dead_letter);
         msg_decoder_begin(&rx->dec, rx->body_size);

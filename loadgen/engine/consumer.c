@@ -38,8 +38,12 @@ int consumer_setup(struct agent *a, char *err, size_t cap)
     amqp_table_entry_t e;
     amqp_table_t args = {0, NULL};
     if (a->set.type == QUEUE_STREAM) {
+        /* After a reconnect a stream consumer goes on after the last
+         * message it got (a stream keeps them): "next" again would skip
+         * what was published while it was away. */
         char *end;
-        long long off = strtoll(cfg->stream_offset, &end, 10);
+        long long off = a->stream_next > 0 ? a->stream_next : strtoll(cfg->stream_offset, &end, 10);
+        if (a->stream_next > 0) end = "";
         e.key = amqp_cstring_bytes("x-stream-offset");
         if (*end == 0) {
             e.value.kind = AMQP_FIELD_KIND_I64;
@@ -107,6 +111,19 @@ static enum dl_reason dl_parse(const amqp_bytes_t *b)
     for (int i = DL_REJECTED; i <= DL_DELIVERY_LIMIT; i++)
         if (b->len == strlen(dl_names[i]) && !memcmp(b->bytes, dl_names[i], b->len)) return (enum dl_reason)i;
     return DL_NONE;
+}
+
+int64_t consumer_stream_offset(const amqp_basic_properties_t *p)
+{
+    if (!p || !(p->_flags & AMQP_BASIC_HEADERS_FLAG)) return -1;
+    for (int i = 0; i < p->headers.num_entries; i++) {
+        const amqp_table_entry_t *e = &p->headers.entries[i];
+        if (e->key.len != 15 || memcmp(e->key.bytes, "x-stream-offset", 15)) continue;
+        if (e->value.kind == AMQP_FIELD_KIND_I64) return e->value.value.i64;
+        if (e->value.kind == AMQP_FIELD_KIND_U64) return (int64_t)e->value.value.u64;
+        if (e->value.kind == AMQP_FIELD_KIND_I32) return e->value.value.i32;
+    }
+    return -1;
 }
 
 uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *latest)
@@ -238,6 +255,7 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
     struct worker *w = a->conn->w;
     uint64_t now = clock_ns();
     a->last_delivery_ns = now;
+    if (rx->stream_offset >= 0) a->stream_next = rx->stream_offset + 1;
     if (rx->redelivered) w->counters[ST_REDELIVERED]++;
     struct msg_header h;
     enum msg_status st = msg_decoder_finish(&rx->dec, &h);

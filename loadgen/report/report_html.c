@@ -302,6 +302,37 @@ static void availability_table(FILE *f, json_t *run)
     fputs("</tr></table>\n", f);
 }
 
+/* The cluster's own view, an entry per change: a node per column ("up"
+ * with whom it sees running and any partition it recorded), the queue
+ * leaders last. Read next to the fault timeline: the broker's view of a
+ * partition or a kill, and when it came. */
+static void cluster_view_table(FILE *f, json_t *run)
+{
+    json_t *view = run_get(run, RK_CLUSTER_VIEW), *e;
+    if (!json_array_size(view)) return;
+    fputs("<h2>The cluster's own view</h2>\n<table id='cluster-view'><tr><th>t (s)</th><th class='l'>each node: "
+          "state, nodes it sees running, partitions it recorded</th><th class='l'>queue leaders</th></tr>\n", f);
+    size_t i;
+    json_array_foreach(view, i, e) {
+        char line[1100], nodes[1100] = "", leaders[1100] = "";
+        const char *v = run_str(e, RK_CV_VIEW);
+        snprintf(line, sizeof line, "%s", v ? v : "");
+        for (char *save = NULL, *tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+            bool node = tok[0] == 'n' && tok[1] >= '1' && tok[1] <= '9' && tok[2] == '=';
+            char *dst = node ? nodes : leaders;
+            snprintf(dst + strlen(dst), 1100 - strlen(dst), "%s%s", dst[0] ? "  " : "", tok);
+        }
+        fputs("<tr>", f);
+        cell_num(f, run_num(e, RK_CV_T), 1);
+        fputs("<td class='l'>", f);
+        svg_escape(f, nodes);
+        fputs("</td><td class='l'>", f);
+        svg_escape(f, leaders);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void kv_table(FILE *f, const char *id, json_t *obj)
 {
     fprintf(f, "<table id='%s'>\n", id);
@@ -364,6 +395,7 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     checker_table(f, run);
     faults_table(f, run);
     availability_table(f, run);
+    cluster_view_table(f, run);
     fputs("<h2>Configuration</h2>\n", f);
     kv_table(f, "config", run_get(run, RK_CONFIG));
     fputs("<h2>Environment</h2>\n", f);

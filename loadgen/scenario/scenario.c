@@ -18,11 +18,12 @@
 static const char *const action_names[FA_COUNT] = {
     "kill", "stop", "start", "restart", "pause", "resume", "toxic", "untoxic", "down", "up",
     "disconnect", "exec", "wait", "unbind", "bind", "crash", "partition", "heal", "loss",
+    "bandwidth", "delay",
 };
 
 const char *fault_action_name(enum fault_action a) { return action_names[a]; }
 bool fault_needs_broker(enum fault_action a) { return a <= FA_RESUME || fault_needs_cluster(a); }
-bool fault_needs_cluster(enum fault_action a) { return a == FA_PARTITION || a == FA_HEAL || a == FA_LOSS; }
+bool fault_needs_cluster(enum fault_action a) { return a >= FA_PARTITION && a <= FA_DELAY; }
 
 void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
 {
@@ -161,7 +162,7 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
             if (a && f.action == FA_COUNT)
                 sc_err(x, v, sub, "unknown action '%s' (kill, stop, start, restart, pause, resume, "
                                   "toxic, untoxic, down, up, disconnect, exec, wait, unbind, bind, crash, "
-                                  "partition, heal, loss)", a);
+                                  "partition, heal, loss, bandwidth, delay)", a);
         } else if (!strcmp(k, "toxic")) {
             if (sc_is_map(x, v, sub)) toxic = v;
         } else if (!strcmp(k, "name")) {
@@ -179,7 +180,7 @@ static void parse_fault(struct ctx *x, yaml_node_t *n, int idx)
             }
         } else if (!sc_cluster_fault_key(x, &f, k, v, sub))
             sc_err(x, sc_node(x, p->key), sub, "unknown key (at, action, for, toxic, name, command, timeout, queue, "
-                                              "key, node, groups, isolate, shape, percent, peer)");
+                                              "key, node, groups, isolate, shape, percent, peer, rate, latency, jitter)");
     }
     if (!have_at) sc_err(x, n, field, "needs 'at: <time since start>'");
     sc_check_cluster_fault(x, n, field, &f);

@@ -2,6 +2,7 @@
  * and the faults that act on nodes and on the network between them
  * (node:, partition groups/isolate/shape, loss percent/peer). */
 #include "scenario_int.h"
+#include "units.h"
 #include "util.h"
 
 #include <amqp.h>
@@ -115,6 +116,15 @@ bool sc_cluster_fault_key(struct ctx *x, struct fault *f, const char *k, yaml_no
         char *end;
         if (s && (f->percent = strtod(s, &end), end == s || *end || !(f->percent > 0 && f->percent <= 100)))
             sc_err(x, v, sub, "'%s' is not a percent above 0 and at most 100", s);
+    } else if (!strcmp(k, "latency") || !strcmp(k, "jitter")) {
+        uint64_t *dst = k[0] == 'l' ? &f->latency_ns : &f->jitter_ns;
+        if (!sc_want_duration(x, v, sub, dst) && *dst > 10 * NS_PER_SEC)
+            sc_err(x, v, sub, "at most 10s");
+    } else if (!strcmp(k, "rate")) {
+        /* tc's units, decimal: 500kbit, 10mbit, 1gbit */
+        const char *s = sc_want_scalar(x, v, sub);
+        if (s && units_bitrate(s, &f->bits_per_s))
+            sc_err(x, v, sub, "'%s' is not a rate from 8kbit to 100gbit (e.g. 500kbit, 10mbit)", s);
     } else if (!strcmp(k, "peer")) {
         const char *s = sc_want_scalar(x, v, sub);
         if (s && !strcmp(s, "clients")) f->peer = 0;
@@ -146,17 +156,26 @@ void sc_check_cluster_fault(struct ctx *x, yaml_node_t *n, const char *field, st
         return sc_err(x, n, field, "action %s acts on the proxy of one node's link; on a cluster use partition or loss",
                       fault_action_name(a));
     if (uses_node && !nodes) return sc_err(x, n, field, "node: needs a cluster (broker: {nodes: 3})");
-    if (uses_node && !node_fault && a != FA_LOSS && !(a == FA_PARTITION && f->shape == PART_ISOLATE))
+    if (uses_node && !node_fault && a != FA_LOSS && a != FA_BANDWIDTH && a != FA_DELAY &&
+        !(a == FA_PARTITION && f->shape == PART_ISOLATE))
         return sc_err(x, n, field, "action %s takes no node", fault_action_name(a));
     if (node_fault && nodes && !uses_node)
         return sc_err(x, n, field, "on a cluster, say which node: node: n2, random or leader-of:QUEUE");
+    if (a == FA_BANDWIDTH && (!uses_node || !f->bits_per_s))
+        return sc_err(x, n, field, "action bandwidth needs node: and rate: (e.g. 1mbit)");
+    if (a != FA_BANDWIDTH && f->bits_per_s) return sc_err(x, n, field, "rate belongs to action bandwidth");
     if (a == FA_LOSS && !uses_node) return sc_err(x, n, field, "action loss needs node: and percent:");
     if (a == FA_LOSS && !(f->percent > 0)) return sc_err(x, n, field, "action loss needs percent:");
-    if (a != FA_LOSS && (f->percent > 0 || f->peer >= 0))
-        return sc_err(x, n, field, "percent and peer belong to action loss");
+    if (a != FA_LOSS && f->percent > 0) return sc_err(x, n, field, "percent belongs to action loss");
+    if (a != FA_LOSS && a != FA_DELAY && f->peer >= 0) return sc_err(x, n, field, "peer belongs to loss and delay");
+    if (a == FA_DELAY && (!uses_node || !f->latency_ns))
+        return sc_err(x, n, field, "action delay needs node: and latency: (e.g. 100ms; jitter: optional)");
+    if (a == FA_DELAY && f->jitter_ns > f->latency_ns) return sc_err(x, n, field, "jitter above latency");
+    if (a != FA_DELAY && (f->latency_ns || f->jitter_ns))
+        return sc_err(x, n, field, "latency and jitter belong to action delay");
     if (f->node > nodes || f->peer > nodes)
         return sc_err(x, n, field, "n%d: the cluster has %d nodes", f->node > nodes ? f->node : f->peer, nodes);
-    if (a == FA_LOSS && f->peer > 0 && f->peer == f->node) return sc_err(x, n, field, "a node is not its own peer");
+    if ((a == FA_LOSS || a == FA_DELAY) && f->peer > 0 && f->peer == f->node) return sc_err(x, n, field, "a node is not its own peer");
     if (f->node == NODE_LEADER && !is_queue(cfg, f->leader_of))
         return sc_err(x, n, field, "leader-of: '%s' is not one of the scenario's queues", f->leader_of);
     if (a == FA_PARTITION && f->shape == PART_GROUPS) {

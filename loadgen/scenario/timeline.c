@@ -134,7 +134,8 @@ static int apply(struct timeline *tl, int fi, bool revert, struct step_note *not
             [FA_RESTART] = FA_COUNT, [FA_RESUME] = FA_COUNT, [FA_UNTOXIC] = FA_COUNT,
             [FA_UP] = FA_COUNT, [FA_DISCONNECT] = FA_COUNT, [FA_EXEC] = FA_COUNT, [FA_WAIT] = FA_COUNT,
             [FA_UNBIND] = FA_BIND, [FA_BIND] = FA_COUNT, [FA_CRASH] = FA_COUNT,
-            [FA_PARTITION] = FA_COUNT, [FA_HEAL] = FA_COUNT, [FA_LOSS] = FA_COUNT};
+            [FA_PARTITION] = FA_COUNT, [FA_HEAL] = FA_COUNT, [FA_LOSS] = FA_COUNT, [FA_BANDWIDTH] = FA_COUNT,
+            [FA_DELAY] = FA_COUNT};
         a = undo[a];
         if (a == FA_COUNT) return 0;
     }
@@ -169,7 +170,7 @@ static int apply(struct timeline *tl, int fi, bool revert, struct step_note *not
     case FA_CRASH: return crash(tl, f, err, cap);
     case FA_UNBIND: return rebind(tl, f, false, err, cap);
     case FA_BIND: return rebind(tl, f, true, err, cap);
-    case FA_PARTITION: case FA_HEAL: case FA_LOSS: /* refused without a cluster when loaded */
+    case FA_PARTITION: case FA_HEAL: case FA_LOSS: case FA_BANDWIDTH: case FA_DELAY: /* refused without a cluster when loaded */
     case FA_COUNT: return 0;
     }
     return 0;
@@ -363,6 +364,7 @@ void timeline_init(struct timeline *tl, struct scenario *sc)
     tl->log = json_array();
     tl->injected_ns = xcalloc((size_t)sc->nfaults + 1, sizeof *tl->injected_ns);
     tl->node_of = xcalloc((size_t)sc->nfaults + 1, sizeof *tl->node_of);
+    tl->bw_since_ns = xcalloc((size_t)sc->nfaults + 1, sizeof *tl->bw_since_ns);
     for (int i = 0; i < sc->nfaults; i++) tl->injected_ns[i] = UINT64_MAX;
     pthread_mutex_init(&tl->mu, NULL);
     pthread_condattr_t ca; /* timeline_wait counts in CLOCK_MONOTONIC */
@@ -382,6 +384,7 @@ void timeline_free(struct timeline *tl)
     json_decref(tl->log);
     free(tl->injected_ns);
     free(tl->node_of);
+    free(tl->bw_since_ns);
     pthread_mutex_destroy(&tl->mu);
     pthread_cond_destroy(&tl->cv);
 }

@@ -105,12 +105,43 @@ static int loss_verdict(const struct fault *f, uint64_t seen, uint64_t dropped, 
     return 0;
 }
 
+/* What went through the limit (both directions, counted once each way)
+ * over the fault's time: more than the rate allows (with 10% and two
+ * bursts of slack) means the limit was not in force. */
+static int bandwidth_verdict(const struct fault *f, uint64_t bytes, uint64_t ns, struct step_note *note, char *err,
+                             size_t cap)
+{
+    double secs = (double)ns / 1e9, kbit = secs > 0 ? (double)bytes * 8 / secs / 1e3 : 0;
+    double burst = (double)(f->bits_per_s / 8 / 50 > 16384 ? f->bits_per_s / 8 / 50 : 16384);
+    snprintf(note->detail, sizeof note->detail, "%llu bytes through the limit in %.1f s: %.0f kbit/s over both "
+             "directions (asked %.0f kbit/s each)", (unsigned long long)bytes, secs, kbit,
+             (double)f->bits_per_s / 1e3);
+    if ((double)bytes > 2 * (1.1 * (double)f->bits_per_s / 8 * secs + 2 * burst))
+        return snprintf(err, cap, "limit not in force: %s", note->detail), -1;
+    return 0;
+}
+
+/* The packets held and their mean hold against the asked latency: in
+ * order, a packet may wait behind one with more jitter, so the mean lies
+ * within latency - jitter .. latency + jitter (and a few ms of our own). */
+static int delay_verdict(const struct fault *f, uint64_t held, uint64_t hold_ns, struct step_note *note, char *err,
+                         size_t cap)
+{
+    double mean = held ? (double)hold_ns / (double)held / 1e6 : 0, lat = (double)f->latency_ns / 1e6,
+           jit = (double)f->jitter_ns / 1e6;
+    snprintf(note->detail, sizeof note->detail, "held %llu packets, %.1f ms each on average (asked %.0f ms +- %.0f)",
+             (unsigned long long)held, mean, lat, jit);
+    if (held >= 50 && (mean < lat - jit - 2 || mean > lat + jit + 5 + lat / 10))
+        return snprintf(err, cap, "delay not as asked: %s", note->detail), -1;
+    return 0;
+}
+
 int tl_cluster_apply(struct timeline *tl, int fi, bool revert, struct step_note *note, char *err, size_t cap)
 {
     struct cluster *c = tl->env.cluster;
     const struct fault *f = &tl->sc->faults[fi];
     int node = revert ? tl->node_of[fi] : 0;
-    bool needs_node = f->action <= FA_RESUME || f->action == FA_LOSS ||
+    bool needs_node = f->action <= FA_RESUME || f->action == FA_LOSS || f->action == FA_BANDWIDTH || f->action == FA_DELAY ||
                       (f->action == FA_PARTITION && f->shape == PART_ISOLATE);
     if (!revert && needs_node) {
         if ((node = resolve(tl, f, err, cap)) < 0) return -1;
@@ -137,7 +168,28 @@ int tl_cluster_apply(struct timeline *tl, int fi, bool revert, struct step_note 
     case FA_HEAL: {
         uint64_t seen = 0, dropped = 0;
         if (revert) return 0;
-        return cluster_heal(c, err, cap) || cluster_unloss(c, &seen, &dropped, err, cap) ? -1 : 0;
+        return cluster_heal(c, err, cap) || cluster_unloss(c, &seen, &dropped, err, cap) ||
+               cluster_unbandwidth(c, NULL, err, cap) || cluster_undelay(c, NULL, NULL, err, cap) ? -1 : 0;
+    }
+    case FA_DELAY: {
+        if (!revert) {
+            if (f->peer >= 0)
+                snprintf(note->target + strlen(note->target), sizeof note->target - strlen(note->target),
+                         f->peer ? " <-> n%d" : " <-> clients", f->peer);
+            return cluster_delay(c, node, f->latency_ns, f->jitter_ns, f->peer, err, cap);
+        }
+        uint64_t held = 0, hold_ns = 0;
+        if (cluster_undelay(c, &held, &hold_ns, err, cap)) return -1;
+        return delay_verdict(f, held, hold_ns, note, err, cap);
+    }
+    case FA_BANDWIDTH: {
+        if (!revert) {
+            tl->bw_since_ns[fi] = clock_ns();
+            return cluster_bandwidth(c, node, f->bits_per_s, err, cap);
+        }
+        uint64_t bytes = 0;
+        if (cluster_unbandwidth(c, &bytes, err, cap)) return -1;
+        return bandwidth_verdict(f, bytes, clock_ns() - tl->bw_since_ns[fi], note, err, cap);
     }
     case FA_LOSS: {
         if (!revert) {
@@ -178,8 +230,6 @@ static int serving(struct cluster *c, int secs)
 int tl_cluster_heal(struct timeline *tl, struct step_note *note, char *err, size_t cap)
 {
     struct cluster *c = tl->env.cluster;
-    uint64_t seen = 0, dropped = 0;
-    if (cluster_heal(c, err, cap) || cluster_unloss(c, &seen, &dropped, err, cap)) return -1;
     if (cluster_heal_all(c, err, cap)) return -1;
     /* RabbitMQ 3.10 can leave a node in its boot (waiting for tables) after
      * partitions: measured here. A restart brings it back. */

@@ -27,6 +27,11 @@ void test_units(void)
     CHECK(units_size("4k", &v) == 0 && v == 4000);
     CHECK(units_size("16", &v) == 0 && v == 16);
     CHECK(units_size("1.5B", &v) == -1);
+    CHECK(units_bitrate("500kbit", &v) == 0 && v == 500000);
+    CHECK(units_bitrate("1.5mbit", &v) == 0 && v == 1500000);
+    CHECK(units_bitrate("8000bit", &v) == 0 && v == 8000);
+    CHECK(units_bitrate("1mb", &v) == -1 && units_bitrate("7kbit", &v) == -1 && units_bitrate("-1mbit", &v) == -1);
+    CHECK(units_bitrate("mbit", &v) == -1 && units_bitrate("200gbit", &v) == -1 && units_bitrate("nanmbit", &v) == -1);
 }
 
 void test_bits(void)
