@@ -92,6 +92,9 @@ int broker_default_dir(char *buf, size_t cap, char *err, size_t errcap);
  * and untouched for 10 minutes. */
 void broker_clean_stale(void);
 
+/* A free TCP port on 127.0.0.1 (bound and released), -1. */
+int broker_free_port(void);
+
 /* Ends every registered (owned, not detached) node at once with SIGKILL.
  * Async-signal-safe: usable from a signal handler and atexit. */
 void broker_cleanup_all(void);

@@ -22,8 +22,9 @@
 #define CLUSTER_MAX_NODES 5
 
 struct cluster_node {
-    char ns[24], addr[24], name[48], dir[600];
+    char ns[24], addr[24], name[48], dir[600]; /* ns "": a loopback cluster's node */
     char uri[96];
+    int port, dist_port, epmd_port; /* AMQP, distribution, epmd (5672, any, 4369 in a namespace) */
     pid_t pid, epmd_pid;
     unsigned long long pid_start, epmd_start;
     bool paused; /* SIGSTOPped by cluster_node_pause */
@@ -34,15 +35,25 @@ struct cluster {
     char dir[512];
     bool owns_dir; /* made by loadgen: removed by stop */
     bool detach;   /* nodes outlive this process (`cluster start`), else die with it */
+    bool loopback; /* no namespaces: nodes on 127.0.0.1 ports (no root); no network faults */
     struct cluster_delay *delay[CLUSTER_MAX_NODES]; /* a node's delay thread (this process's) */
     struct cluster_node nodes[CLUSTER_MAX_NODES];
 };
 
-/* Creates the network, boots n nodes (in parallel) and joins nodes 2..n to
- * node 1; detached: the nodes outlive this process (`cluster start`). dir
- * NULL: a new temp dir. conf: more rabbitmq.conf lines (or NULL). On
- * failure everything made is removed again. */
-int cluster_start(struct cluster *c, int n, const char *dir, const char *conf, bool detach, char *err, size_t cap);
+struct cluster_opts {
+    int nodes;
+    const char *dir;  /* NULL: a new temp dir */
+    const char *conf; /* more rabbitmq.conf lines, or NULL */
+    bool detach;      /* the nodes outlive this process (`cluster start`) */
+    /* no namespaces (no root needed): every node on 127.0.0.1 with ports of
+     * its own and one private epmd; node faults work, network faults are
+     * refused (there is no link of a node's own to cut) */
+    bool loopback;
+};
+
+/* Creates the network, boots the nodes (in parallel) and joins nodes
+ * 2..n to node 1. On failure everything made is removed again. */
+int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, size_t cap);
 /* Stops every node (SIGTERM, then SIGKILL after 30 s), ends what is left in
  * the namespaces, removes namespaces, veths and bridge (and an owned dir). */
 int cluster_stop(struct cluster *c, char *err, size_t cap);

@@ -13,6 +13,8 @@
 
 #define CONFIG_MAX_ARGS 32
 #define CONFIG_MAX_NODES 5 /* = CLUSTER_MAX_NODES */
+/* auto: namespaces as root, else loopback (no network faults) */
+enum { CLUSTER_NET_AUTO, CLUSTER_NET_NAMESPACES, CLUSTER_NET_LOOPBACK };
 
 
 struct config {
@@ -22,6 +24,7 @@ struct config {
     char *partition_handling;  /* the cluster's cluster_partition_handling (NULL: pause_minority) */
     char *broker_conf;         /* rabbitmq.conf lines for the embedded node(s), "key = value\n"... */
     int connect_node;          /* clients' first node: 0 round-robin, else node N (1-based) */
+    int cluster_network;       /* CLUSTER_NET_*: where the cluster's nodes live */
     int threads;
     int producers, consumers;
     int channels_per_conn;
@@ -100,6 +103,8 @@ const char *config_message_key(const struct config *c, int producer, uint64_t se
 /* --broker-conf KEY=VALUE: one rabbitmq.conf line, checked (no newline,
  * no '=' in the key, size capped) and appended; -1 with the reason. */
 int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap);
+/* The cluster goes on loopback: asked for, or automatic without root. */
+bool config_cluster_loopback(const struct config *c);
 /* config_validate's checks of the embedded broker's settings. */
 int config_validate_broker(const struct config *c, char *err, size_t cap);
 /* Sets cfg's queues, consumers, exchange and routing keys from cfg->topo.

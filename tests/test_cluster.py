@@ -308,3 +308,37 @@ def udp_into(ns, addr, secs=3):
             sink.kill()
             sink.wait()
     return int(got) * 8 / max(float(span), 0.5)
+
+
+LOOPBACK_WITH_A_PARTITION = """
+name: loopback-partition
+broker: {nodes: 2, network: loopback}
+load: {duration: 5s}
+faults:
+  - {at: 1s, action: partition, isolate: n1}
+"""
+
+
+@pytest.mark.slow
+def test_loopback_cluster_without_namespaces(tmp_path):
+    """bench --nodes 2 --cluster-network loopback (what a run without root
+    gets): nodes on 127.0.0.1 ports, a quorum queue across them, the
+    cluster's own view in run.json; no namespace made. A network fault on
+    a loopback cluster is refused when the file is read."""
+    assert leftovers() == []
+    out = tmp_path / "r.json"
+    r = run_loadgen("bench", "--nodes", "2", "--cluster-network", "loopback", "--queue-type", "quorum",
+                    "--queue", "lb-q", "--rate", "300", "--duration", "3s", "--json", out, "--no-report", timeout=180)
+    assert r.returncode == 0, r.stderr
+    j = json.loads(out.read_text())
+    assert j["config"]["cluster_network"] == "loopback" and j["config"]["nodes"] == 2
+    t = j["totals"]
+    assert t["lost"] == 0 and t["confirmed"] == t["published"] >= 800
+    view = j["cluster_view"]
+    assert view and view[0]["view"].startswith("n1=up:n1,n2:") and " n2=up:n1,n2:" in view[0]["view"], view
+    assert "lb-q=n1" in view[0]["view"], view  # the quorum leader, where it was declared
+    assert leftovers() == []
+    sc = tmp_path / "lp.yaml"
+    sc.write_text(LOOPBACK_WITH_A_PARTITION)
+    c = run_loadgen("run", "--check", sc)
+    assert c.returncode == 2 and "needs the cluster in network namespaces" in c.stderr, c.stderr

@@ -64,7 +64,7 @@ void broker_cleanup_all(void)
     }
 }
 
-static int free_port(void)
+int broker_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
@@ -436,9 +436,9 @@ int broker_start(struct broker *b, const struct broker_opts *o, char *err, size_
         b->owner_pid = getpid();
         b->owner_start = broker_proc_start(b->owner_pid);
     }
-    b->amqp_port = o->amqp_port > 0 ? o->amqp_port : free_port();
-    b->dist_port = free_port();
-    b->epmd_port = free_port();
+    b->amqp_port = o->amqp_port > 0 ? o->amqp_port : broker_free_port();
+    b->dist_port = broker_free_port();
+    b->epmd_port = broker_free_port();
     if (b->amqp_port <= 0 || b->dist_port <= 0 || b->epmd_port <= 0) {
         snprintf(err, cap, "cannot find free loopback ports");
         goto fail;

@@ -35,12 +35,15 @@
  * address, its namespace's epmd. Set in a child before exec. */
 static void node_env(const struct cluster_node *nd)
 {
+    bool lo = !nd->ns[0];
     env_setf("HOME", "%s/home", nd->dir);
     env_setf("RABBITMQ_NODENAME", "%s", nd->name);
-    env_setf("RABBITMQ_USE_LONGNAME", "true");
+    env_setf("RABBITMQ_USE_LONGNAME", lo ? "false" : "true");
     env_setf("RABBITMQ_NODE_IP_ADDRESS", "%s", nd->addr);
-    env_setf("RABBITMQ_NODE_PORT", "5672");
+    env_setf("RABBITMQ_NODE_PORT", "%d", nd->port);
     env_setf("ERL_EPMD_ADDRESS", "%s", nd->addr);
+    env_setf("ERL_EPMD_PORT", "%d", nd->epmd_port);
+    if (lo) env_setf("RABBITMQ_DIST_PORT", "%d", nd->dist_port);
     env_setf("RABBITMQ_MNESIA_BASE", "%s/mnesia", nd->dir);
     env_setf("RABBITMQ_LOG_BASE", "%s/log", nd->dir);
     env_setf("RABBITMQ_LOGS", "%s/log/node.log", nd->dir);
@@ -51,7 +54,10 @@ static void node_env(const struct cluster_node *nd)
     env_setf("RABBITMQ_PID_FILE", "%s/beam.pid", nd->dir);
     env_setf("ERL_CRASH_DUMP", "%s/log/erl_crash.dump", nd->dir);
     env_setf("RABBITMQ_ALLOW_INPUT", "1"); /* the script execs erl: our child is beam itself */
-    env_setf("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-noinput -start_epmd false " TICK);
+    /* on loopback the distribution listener binds 127.0.0.1 only */
+    env_setf("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "%s",
+             lo ? "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1} " TICK
+                : "-noinput -start_epmd false " TICK);
     env_setf("RABBITMQ_CTL_ERL_ARGS", TICK);
 }
 
@@ -66,7 +72,7 @@ pid_t cluster_spawn(const char *const *argv, const char *ns, const struct cluste
         setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     }
-    if (ns) {
+    if (ns && *ns) {
         char path[64];
         snprintf(path, sizeof path, "/run/netns/%s", ns);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -218,6 +224,15 @@ static int make_network(int n, char *err, size_t cap)
 static struct cluster_node *name_node(struct cluster *c, int i)
 {
     struct cluster_node *nd = &c->nodes[i - 1];
+    snprintf(nd->dir, sizeof nd->dir, "%s/n%d", c->dir, i);
+    if (c->loopback) { /* ports from cluster_start or the state file */
+        nd->ns[0] = 0;
+        snprintf(nd->addr, sizeof nd->addr, "127.0.0.1");
+        snprintf(nd->name, sizeof nd->name, "lgc%d-%d@localhost", i, nd->epmd_port);
+        snprintf(nd->uri, sizeof nd->uri, "amqp://guest:guest@127.0.0.1:%d/%%2f", nd->port);
+        return nd;
+    }
+    nd->port = 5672, nd->epmd_port = 4369;
     snprintf(nd->ns, sizeof nd->ns, "lgc-n%d", i);
     snprintf(nd->addr, sizeof nd->addr, SUBNET "%d", i);
     snprintf(nd->name, sizeof nd->name, "rabbit@" SUBNET "%d", i);
@@ -242,8 +257,8 @@ static int prepare_node(struct cluster *c, int i, const char *cookie, const char
     snprintf(path, sizeof path, "%s/rabbitmq-env.conf", nd->dir);
     if (file_write_new(path, "", 0644)) goto fail;
     /* clients come over the bridge: guest may log in from there */
-    snprintf(conf, sizeof conf, "listeners.tcp.default = %s:5672\nloopback_users = none\nlog.console = false\n%s",
-             nd->addr, extra ? extra : "");
+    snprintf(conf, sizeof conf, "listeners.tcp.default = %s:%d\nloopback_users = none\nlog.console = false\n%s",
+             nd->addr, nd->port, extra ? extra : "");
     snprintf(path, sizeof path, "%s/rabbitmq.conf", nd->dir);
     if (file_write_new(path, conf, 0644)) goto fail;
     return 0;
@@ -255,7 +270,7 @@ fail:
 bool cluster_listening(const struct cluster_node *nd)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(5672)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)nd->port)};
     inet_pton(AF_INET, nd->addr, &a.sin_addr);
     bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
     if (fd >= 0) close(fd);
@@ -279,7 +294,10 @@ static int boot(struct cluster *c, bool detach, char *err, size_t cap)
 {
     for (int i = 0; i < c->n; i++) {
         struct cluster_node *nd = &c->nodes[i];
-        const char *epmd[] = {EPMD_PATH, "-address", nd->addr, NULL};
+        char port[16];
+        snprintf(port, sizeof port, "%d", nd->epmd_port);
+        const char *epmd[] = {EPMD_PATH, "-address", nd->addr, "-port", port, NULL};
+        if (c->loopback && i > 0) continue; /* one epmd on loopback, node 1's */
         nd->epmd_pid = cluster_spawn(epmd, nd->ns, nd, -1, detach);
         nd->epmd_start = broker_proc_start(nd->epmd_pid);
     }
@@ -331,15 +349,21 @@ int cluster_alive(const struct cluster *c)
     return n;
 }
 
-int cluster_start(struct cluster *c, int n, const char *dir, const char *conf, bool detach, char *err, size_t cap)
+int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, size_t cap)
 {
     memset(c, 0, sizeof *c);
-    c->detach = detach;
+    int n = o->nodes;
+    const char *dir = o->dir;
+    c->detach = o->detach;
+    c->loopback = o->loopback;
     if (n < 1 || n > CLUSTER_MAX_NODES) return snprintf(err, cap, "--nodes: 1 to %d", CLUSTER_MAX_NODES), -1;
-    if (geteuid() != 0)
-        return snprintf(err, cap, "a cluster in network namespaces needs root (ip netns, bridges)"), -1;
-    if (access(IP_PATH, X_OK) != 0) return snprintf(err, cap, "%s not found (Debian's iproute2)", IP_PATH), -1;
-    if (exists("link", BRIDGE)) {
+    if (!c->loopback && geteuid() != 0)
+        return snprintf(err, cap, "a cluster in network namespaces needs root (ip netns, bridges); without root use "
+                                  "a loopback cluster (--loopback, broker.network: loopback), which has no network "
+                                  "faults"), -1;
+    if (!c->loopback && access(IP_PATH, X_OK) != 0)
+        return snprintf(err, cap, "%s not found (Debian's iproute2)", IP_PATH), -1;
+    if (!c->loopback && exists("link", BRIDGE)) {
         /* one cluster per machine: a running one is refused, leftovers go */
         char state[64] = "";
         FILE *f = fopen("/run/loadgen-cluster", "re");
@@ -351,6 +375,16 @@ int cluster_start(struct cluster *c, int n, const char *dir, const char *conf, b
             return snprintf(err, cap, "a cluster is running (loadgen cluster stop --dir %s)", state), -1;
         log_info("removing the leftovers of a cluster that is gone");
         teardown(CLUSTER_MAX_NODES);
+    }
+    if (c->loopback) {
+        int epmd = broker_free_port();
+        for (int i = 0; i < n; i++) {
+            c->nodes[i].epmd_port = epmd;
+            c->nodes[i].port = broker_free_port();
+            c->nodes[i].dist_port = broker_free_port();
+            if (epmd <= 0 || c->nodes[i].port <= 0 || c->nodes[i].dist_port <= 0)
+                return snprintf(err, cap, "cannot find free loopback ports"), -1;
+        }
     }
     c->n = n;
     if (dir) {
@@ -370,16 +404,17 @@ int cluster_start(struct cluster *c, int n, const char *dir, const char *conf, b
     for (size_t i = 0; i < sizeof rnd; i++)
         cookie[2 * i] = (char)('A' + (rnd[i] >> 4)), cookie[2 * i + 1] = (char)('A' + (rnd[i] & 15));
     cookie[48] = 0;
-    int rc = make_network(n, err, cap);
-    for (int i = 1; !rc && i <= n; i++) rc = prepare_node(c, i, cookie, conf, err, cap);
-    if (!rc) {
+    int rc = c->loopback ? 0 : make_network(n, err, cap);
+    for (int i = 1; !rc && i <= n; i++) rc = prepare_node(c, i, cookie, o->conf, err, cap);
+    if (!rc && c->loopback) rc = cluster_save(c);
+    else if (!rc) {
         char path[600];
         snprintf(path, sizeof path, "%s\n", c->dir);
         unlink("/run/loadgen-cluster");
         rc = file_write_new("/run/loadgen-cluster", path, 0600) || cluster_save(c);
         if (rc) snprintf(err, cap, "cannot write the cluster's state: %s", strerror(errno));
     }
-    if (!rc) rc = boot(c, detach, err, cap);
+    if (!rc) rc = boot(c, c->detach, err, cap);
     if (!rc) rc = cluster_save(c);
     if (rc) {
         char e2[128];
@@ -412,8 +447,10 @@ int cluster_stop(struct cluster *c, char *err, size_t cap)
         waitpid(c->nodes[i].pid, NULL, WNOHANG);
         waitpid(c->nodes[i].epmd_pid, NULL, WNOHANG);
     }
-    teardown(c->n);
-    unlink("/run/loadgen-cluster");
+    if (!c->loopback) {
+        teardown(c->n);
+        unlink("/run/loadgen-cluster");
+    }
     if (c->owns_dir) rm_tree(c->dir);
     return 0;
 }
@@ -423,13 +460,15 @@ int cluster_save(const struct cluster *c)
     json_t *nodes = json_array();
     for (int i = 0; i < c->n; i++) {
         const struct cluster_node *nd = &c->nodes[i];
-        json_array_append_new(nodes, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "ns", nd->ns, "addr",
-                                               nd->addr, "name", nd->name, "uri", nd->uri, "pid",
+        json_array_append_new(nodes, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:i}", "ns", nd->ns,
+                                               "addr", nd->addr, "name", nd->name, "uri", nd->uri, "pid",
                                                (json_int_t)nd->pid, "pid_start", (json_int_t)nd->pid_start,
                                                "epmd_pid", (json_int_t)nd->epmd_pid, "epmd_start",
-                                               (json_int_t)nd->epmd_start));
+                                               (json_int_t)nd->epmd_start, "port", nd->port, "dist_port",
+                                               nd->dist_port, "epmd_port", nd->epmd_port));
     }
-    json_t *j = json_pack("{s:s, s:b, s:o}", "dir", c->dir, "owns_dir", c->owns_dir, "nodes", nodes);
+    json_t *j = json_pack("{s:s, s:b, s:b, s:o}", "dir", c->dir, "owns_dir", c->owns_dir, "loopback", c->loopback,
+                          "nodes", nodes);
     char path[600];
     snprintf(path, sizeof path, "%s/cluster.json", c->dir);
     char *text = json_dumps(j, JSON_INDENT(2));
@@ -452,12 +491,18 @@ int cluster_load(struct cluster *c, const char *dir, char *err, size_t cap)
     }
     str_copy(c->dir, sizeof c->dir, dir);
     c->owns_dir = json_is_true(json_object_get(j, "owns_dir"));
+    c->loopback = json_is_true(json_object_get(j, "loopback"));
     c->n = (int)json_array_size(nodes);
     for (int i = 0; i < c->n; i++) {
         struct cluster_node *nd = &c->nodes[i];
         json_t *o = json_array_get(nodes, (size_t)i);
         /* names come from the index, not the file: a tampered state file
-         * cannot point us at another namespace */
+         * cannot point us at another namespace (a loopback node's ports do) */
+        if (c->loopback) {
+            nd->port = (int)json_integer_value(json_object_get(o, "port"));
+            nd->dist_port = (int)json_integer_value(json_object_get(o, "dist_port"));
+            nd->epmd_port = (int)json_integer_value(json_object_get(o, "epmd_port"));
+        }
         name_node(c, i + 1);
         nd->pid = (pid_t)json_integer_value(json_object_get(o, "pid"));
         nd->pid_start = (unsigned long long)json_integer_value(json_object_get(o, "pid_start"));

@@ -50,6 +50,9 @@ static int chain(const struct cluster *c, int i, const char *name, char *err, si
     return IPT(i, "-N", name) || IPT(i, how, "INPUT", "-j", name) || IPT(i, how, "OUTPUT", "-j", name) ? -1 : 0;
 }
 
+#define NO_NET "a loopback cluster has no links of its own to cut, drop, delay or limit: network faults need the " \
+               "cluster in network namespaces (root)"
+
 static int need_iptables(char *err, size_t cap)
 {
     if (access(IPTABLES_PATH, X_OK) == 0) return 0;
@@ -58,6 +61,7 @@ static int need_iptables(char *err, size_t cap)
 
 int cluster_heal(const struct cluster *c, char *err, size_t cap)
 {
+    if (c->loopback) return 0;
     if (need_iptables(err, cap)) return -1;
     for (int i = 0; i < c->n; i++)
         if (chain(c, i, "LG-PART", err, cap) || IPT(i, "-F", "LG-PART")) return -1;
@@ -66,6 +70,7 @@ int cluster_heal(const struct cluster *c, char *err, size_t cap)
 
 int cluster_cut(const struct cluster *c, const bool cut[][CLUSTER_MAX_NODES], char *err, size_t cap)
 {
+    if (c->loopback) return snprintf(err, cap, NO_NET), -1;
     if (cluster_heal(c, err, cap)) return -1;
     for (int i = 0; i < c->n; i++)
         for (int j = 0; j < c->n; j++) {
@@ -154,6 +159,7 @@ int cluster_partition_check(const struct cluster *c, const int *group, char *err
 
 int cluster_loss(const struct cluster *c, int i, double percent, int peer, char *err, size_t cap)
 {
+    if (c->loopback) return snprintf(err, cap, NO_NET), -1;
     if (need_iptables(err, cap)) return -1;
     if (i < 1 || i > c->n) return snprintf(err, cap, "no node n%d", i), -1;
     if (peer > c->n || peer == i) return snprintf(err, cap, "no peer n%d for n%d", peer, i), -1;
@@ -193,6 +199,7 @@ static int loss_counters(const struct cluster *c, int i, uint64_t *seen, uint64_
 
 int cluster_unloss(const struct cluster *c, uint64_t *seen, uint64_t *dropped, char *err, size_t cap)
 {
+    if (c->loopback) return (seen ? *seen = 0 : 0), (dropped ? *dropped = 0 : 0), 0;
     if (need_iptables(err, cap)) return -1;
     uint64_t s = 0, d = 0;
     for (int i = 0; i < c->n; i++) {
@@ -223,13 +230,14 @@ static int tc(const struct cluster *c, int i, char *out, size_t outcap, char *er
 
 int cluster_bandwidth(const struct cluster *c, int i, uint64_t bits_per_s, char *err, size_t cap)
 {
+    if (c->loopback) return snprintf(err, cap, NO_NET), -1;
     if (access(TC_PATH, X_OK) != 0) return snprintf(err, cap, "%s not found (Debian's iproute2)", TC_PATH), -1;
     if (i < 1 || i > c->n) return snprintf(err, cap, "no node n%d", i), -1;
     if (bits_per_s < 8000) return snprintf(err, cap, "bandwidth below 8 kbit/s"), -1;
     /* 20 ms of traffic, at least a few full frames, in the bucket */
     uint64_t burst = bits_per_s / 8 / 50;
     if (burst < 16384) burst = 16384;
-    char rate[32], bst[32], host[16];
+    char rate[32], bst[32], host[32];
     snprintf(rate, sizeof rate, "%llubit", (unsigned long long)bits_per_s);
     snprintf(bst, sizeof bst, "%llub", (unsigned long long)burst);
     snprintf(host, sizeof host, "lgc-h%d", i);
@@ -255,10 +263,11 @@ static bool tbf_stat(const struct cluster *c, int i, const char *dev, uint64_t *
 
 int cluster_unbandwidth(const struct cluster *c, uint64_t *bytes, char *err, size_t cap)
 {
+    if (c->loopback) return (bytes ? *bytes = 0 : 0), 0;
     if (access(TC_PATH, X_OK) != 0) return snprintf(err, cap, "%s not found (Debian's iproute2)", TC_PATH), -1;
     uint64_t sum = 0;
     for (int i = 0; i < c->n; i++) {
-        char host[16], e2[256] = "";
+        char host[32], e2[256] = "";
         snprintf(host, sizeof host, "lgc-h%d", i + 1);
         if (tbf_stat(c, i, "eth0", &sum))
             tc(c, i, NULL, 0, e2, sizeof e2, (const char *const[]){"qdisc", "del", "dev", "eth0", "root", NULL});
@@ -273,6 +282,7 @@ int cluster_unbandwidth(const struct cluster *c, uint64_t *bytes, char *err, siz
 
 int cluster_delay(struct cluster *c, int i, uint64_t latency_ns, uint64_t jitter_ns, int peer, char *err, size_t cap)
 {
+    if (c->loopback) return snprintf(err, cap, NO_NET), -1;
     if (need_iptables(err, cap)) return -1;
     if (i < 1 || i > c->n) return snprintf(err, cap, "no node n%d", i), -1;
     if (peer > c->n || peer == i) return snprintf(err, cap, "no peer n%d for n%d", peer, i), -1;
@@ -292,6 +302,7 @@ int cluster_delay(struct cluster *c, int i, uint64_t latency_ns, uint64_t jitter
 
 int cluster_undelay(struct cluster *c, uint64_t *held, uint64_t *hold_ns, char *err, size_t cap)
 {
+    if (c->loopback) return (held ? *held = 0 : 0), (hold_ns ? *hold_ns = 0 : 0), 0;
     if (need_iptables(err, cap)) return -1;
     uint64_t h = 0, ns = 0;
     int rc = 0;

@@ -107,8 +107,11 @@ struct cluster_view *cluster_view_start(const struct cluster *c, const char *con
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         env_setf("HOME", "%s", home);
-        execl(ERL_PATH, "erl", "-noinput", "-hidden", "-dist_listen", "false", "-start_epmd", "false", "-name",
-              "lgview@10.77.0.254", "-kernel", "net_ticktime", "8", "-eval", eval, (char *)NULL);
+        /* on loopback: short names, and the nodes' private epmd */
+        if (c->loopback) env_setf("ERL_EPMD_PORT", "%d", c->nodes[0].epmd_port);
+        execl(ERL_PATH, "erl", "-noinput", "-hidden", "-dist_listen", "false", "-start_epmd", "false",
+              c->loopback ? "-sname" : "-name", c->loopback ? "lgview@localhost" : "lgview@10.77.0.254", "-kernel",
+              "net_ticktime", "8", "-eval", eval, (char *)NULL);
         _exit(127);
     }
     free(eval);

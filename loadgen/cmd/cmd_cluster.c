@@ -40,6 +40,8 @@ static void usage(FILE *f)
           "options:\n"
           "  --nodes N        nodes to start (1-5, default 3)\n"
           "  --partition-handling M   pause_minority, autoheal or ignore (RabbitMQ's default)\n"
+          "  --loopback       no namespaces (no root needed): nodes on 127.0.0.1 ports of their\n"
+          "                   own; node faults work, network faults do not\n"
           "  --dir DIR        data dirs and state file (default: a temp dir, removed by stop;\n"
           "                   status and stop find it in /run/loadgen-cluster)\n",
           f);
@@ -103,7 +105,7 @@ int cmd_cluster(int argc, char **argv)
         {"node", required_argument, NULL, 'N'}, {"percent", required_argument, NULL, 'p'},
         {"peer", required_argument, NULL, 'P'}, {"rate", required_argument, NULL, 'R'},
         {"latency", required_argument, NULL, 'L'}, {"jitter", required_argument, NULL, 'J'},
-        {"for", required_argument, NULL, 'F'}, {"partition-handling", required_argument, NULL, 'H'},
+        {"for", required_argument, NULL, 'F'}, {"loopback", no_argument, NULL, 'l'}, {"partition-handling", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     if (argc < 2 || argv[1][0] == '-') {
@@ -113,6 +115,7 @@ int cmd_cluster(int argc, char **argv)
     }
     const char *action = argv[1], *dir = NULL, *groups = NULL, *isolate = NULL, *handling = NULL;
     int nodes = 3, only = 0, peer = -1, c;
+    bool loopback = false;
     double percent = 0;
     uint64_t bits = 0, latency = 0, jitter = 0, for_ns = 0;
     optind = 2;
@@ -127,6 +130,7 @@ int cmd_cluster(int argc, char **argv)
             }
             break;
         case 'd': dir = optarg; break;
+        case 'l': loopback = true; break;
         case 'g': groups = optarg; break;
         case 'N': only = atoi(optarg); break;
         case 'i': isolate = optarg; break;
@@ -163,18 +167,20 @@ int cmd_cluster(int argc, char **argv)
         uint64_t t0 = clock_ns();
         char conf[128] = "";
         if (handling) snprintf(conf, sizeof conf, "cluster_partition_handling = %s\n", handling);
-        if (cluster_start(&cl, nodes, dir, conf, true, err, sizeof err)) {
+        struct cluster_opts co = {.nodes = nodes, .dir = dir, .conf = conf, .detach = true, .loopback = loopback};
+        if (cluster_start(&cl, &co, err, sizeof err)) {
             log_err("cluster: %s", err);
             return EXIT_BROKER;
         }
         log_note("%d nodes up and joined in %.1f s; data in %s", nodes, (double)(clock_ns() - t0) / 1e9, cl.dir);
         for (int i = 0; i < cl.n; i++) printf("%s\n", cl.nodes[i].uri);
+        if (loopback) log_note("a loopback cluster: give --dir %s to status, node-* and stop", cl.dir);
         return EXIT_OK;
     }
     if (!strcmp(action, "stop")) {
         if (load(&cl, dir)) return EXIT_USAGE;
         cluster_stop(&cl, err, sizeof err);
-        log_note("cluster stopped; namespaces, veths and bridge removed");
+        log_note("cluster stopped%s", cl.loopback ? "" : "; namespaces, veths and bridge removed");
         return EXIT_OK;
     }
     if (!strcmp(action, "status")) {

@@ -195,7 +195,7 @@ enum {
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
-    O_NODES, O_PHAND, O_BCONF, O_CONNECT,
+    O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET,
 };
 
 static const struct option o[] = {
@@ -205,6 +205,7 @@ static const struct option o[] = {
     {"partition-handling", required_argument, NULL, O_PHAND},
     {"broker-conf", required_argument, NULL, O_BCONF},
     {"connect", required_argument, NULL, O_CONNECT},
+    {"cluster-network", required_argument, NULL, O_CNET},
     {"producers", required_argument, NULL, 'x'},
     {"consumers", required_argument, NULL, 'y'},
     {"threads", required_argument, NULL, 't'},
@@ -289,6 +290,11 @@ int config_apply(struct config *c, const char *option, const char *value, char *
         set_str(&c->partition_handling, v);
         break;
     case O_BCONF: return config_broker_conf(c, v, err, cap);
+    case O_CNET:
+        if (!strcmp(v, "namespaces")) c->cluster_network = CLUSTER_NET_NAMESPACES;
+        else if (!strcmp(v, "loopback")) c->cluster_network = CLUSTER_NET_LOOPBACK;
+        else return bad(err, cap, v, "namespaces or loopback");
+        break;
     case O_CONNECT:
         if (!strcmp(v, "round-robin")) c->connect_node = 0;
         else if (v[0] != 'n' || int_opt(v + 1, 1, CONFIG_MAX_NODES, &c->connect_node, err, cap))

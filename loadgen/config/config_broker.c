@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BROKER_CONF_MAX 4096
 
@@ -39,6 +40,11 @@ int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap)
     if (!c->broker_conf) abort();
     snprintf(c->broker_conf + old, add + 1, "%.*s = %s\n", (int)klen, kv, val);
     return 0;
+}
+
+bool config_cluster_loopback(const struct config *c)
+{
+    return c->cluster_network == CLUSTER_NET_LOOPBACK || (c->cluster_network == CLUSTER_NET_AUTO && geteuid() != 0);
 }
 
 int config_validate_broker(const struct config *c, char *err, size_t cap)

@@ -48,6 +48,7 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "uri", json_string(config_redact_uri(c->uri, uri, sizeof uri)));
     if (c->nodes > 1) {
         json_object_set_new(j, "nodes", json_integer(c->nodes));
+        json_object_set_new(j, "cluster_network", json_string(config_cluster_loopback(c) ? "loopback" : "namespaces"));
         json_object_set_new(j, "partition_handling",
                             json_string(c->partition_handling ? c->partition_handling : "pause_minority"));
     }

@@ -15,6 +15,8 @@ void config_usage(FILE *f)
         "                            namespace of its own (root; docs/scenarios.md)\n"
         "  --partition-handling M    the cluster's: pause_minority (default), autoheal, ignore\n"
         "  --broker-conf KEY=VALUE   a rabbitmq.conf line for the embedded node(s), repeatable\n"
+        "  --cluster-network N       namespaces (as root; the default then) or loopback (nodes\n"
+        "                            on 127.0.0.1; the default without root; no network faults)\n"
         "  --connect NODE            clients' first node: round-robin (default) or nN; after\n"
         "                            a failure they reconnect to the next node\n"
         "Load\n"

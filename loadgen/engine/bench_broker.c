@@ -19,9 +19,11 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
         snprintf(conf, sizeof conf, "cluster_partition_handling = %s\n%s",
                  cfg->partition_handling ? cfg->partition_handling : "pause_minority",
                  cfg->broker_conf ? cfg->broker_conf : "");
-        log_note("starting an embedded cluster of %d nodes in network namespaces...", cfg->nodes);
+        struct cluster_opts co = {.nodes = cfg->nodes, .conf = conf, .loopback = config_cluster_loopback(cfg)};
+        log_note("starting an embedded cluster of %d nodes %s...", cfg->nodes,
+                 co.loopback ? "on loopback (no network namespaces: no network faults)" : "in network namespaces");
         uint64_t t0 = clock_ns();
-        if (cluster_start(&bb->cluster, cfg->nodes, NULL, conf, false, err, cap))
+        if (cluster_start(&bb->cluster, &co, err, cap))
             return cli_stop ? EXIT_INTERRUPTED : geteuid() ? EXIT_USAGE : EXIT_BROKER;
         bb->have_cluster = true;
         /* watch the leaders of the replicated queues */
@@ -95,7 +97,7 @@ void bench_broker_stop(struct bench_broker *bb)
     if (bb->have_node && broker_stop(&bb->node, false, err, sizeof err)) log_err("embedded broker stop: %s", err);
     if (bb->have_cluster) {
         cluster_stop(&bb->cluster, err, sizeof err);
-        log_note("cluster stopped; namespaces, veths and bridge removed");
+        log_note("cluster stopped%s", bb->cluster.loopback ? "" : "; namespaces, veths and bridge removed");
     }
     bb->have_node = bb->have_cluster = false;
 }

@@ -41,12 +41,13 @@ void sc_parse_broker(struct ctx *x, yaml_node_t *v)
             free(copy);
             free(cfg->uri);
             cfg->uri = xstrdup(s);
-        } else if (!strcmp(key, "nodes") || !strcmp(key, "partition_handling")) {
-            if (config_apply(cfg, key[0] == 'n' ? "nodes" : "partition-handling", s, err, sizeof err))
+        } else if (!strcmp(key, "nodes") || !strcmp(key, "partition_handling") || !strcmp(key, "network")) {
+            if (config_apply(cfg, key[0] == 'p' ? "partition-handling" : key[2] == 'd' ? "nodes" : "cluster-network", s,
+                             err, sizeof err))
                 sc_err(x, val, field, "%s", err);
         } else if (strcmp(key, "embedded"))
             sc_err(x, sc_node(x, q->key), "broker", "unknown key '%s' (uri, embedded, nodes, partition_handling, "
-                                                    "config)", key);
+                                                    "network, config)", key);
     }
 }
 
@@ -152,6 +153,10 @@ void sc_check_cluster_fault(struct ctx *x, yaml_node_t *n, const char *field, st
     if (a == FA_COUNT) return;
     if (fault_needs_cluster(a) && !nodes)
         return sc_err(x, n, field, "action %s needs a cluster (broker: {nodes: 3})", fault_action_name(a));
+    if (fault_needs_cluster(a) && a != FA_HEAL && config_cluster_loopback(cfg))
+        return sc_err(x, n, field, "action %s needs the cluster in network namespaces (root); %s", fault_action_name(a),
+                      cfg->cluster_network == CLUSTER_NET_LOOPBACK ? "this one is on loopback (broker.network)"
+                                                                    : "without root it runs on loopback");
     if (nodes && a >= FA_TOXIC && a <= FA_DISCONNECT)
         return sc_err(x, n, field, "action %s acts on the proxy of one node's link; on a cluster use partition or loss",
                       fault_action_name(a));
