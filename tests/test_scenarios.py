@@ -128,6 +128,7 @@ CLUSTER = [
     ("cluster-quorum-leader-kill", None),
     ("cluster-quorum-minority-partition", None),
     ("cluster-quorum-loss", None),
+    ("cluster-stream-follower-kill", None),
     ("unsafe-cluster-classic-node-kill", "lost"),
 ]
 
@@ -140,6 +141,8 @@ def test_cluster_scenarios(name, gate, tmp_path):
     t, faults = j["totals"], j["faults"]
     assert all(f["ok"] for f in faults), faults  # every fault applied and verified
     assert j["config"]["nodes"] == 3 and t["published"] >= 8000
+    # the cluster's own view was sampled: every node up at the start
+    assert re.match(r"n1=up:n1,n2,n3:\S* n2=up:n1,n2,n3:\S* n3=up:n1,n2,n3:", j["cluster_view"][0]["view"]), j["cluster_view"]
     if gate:
         assert r.returncode == 1, r.stdout + r.stderr
         assert {g for g, v in gates.items() if not v["pass"]} == {gate}
@@ -153,11 +156,22 @@ def test_cluster_scenarios(name, gate, tmp_path):
     assert re.fullmatch(r"n[123]", first["target"]) or " / " in first["target"], first
     if "partition" in name:
         assert first["detail"].startswith("verified:") and j["errors"]["reconnects"] >= 1
+        # the broker's own view: during the cut the majority stops listing
+        # the isolated node (net_ticktime 5: noticed in about 5-6 s)
+        cut = faults[0]["target"].split(" / ")[-1] if " / " in faults[0]["target"] else faults[0]["target"]
+        peers = [f"n{k}" for k in (1, 2, 3) if f"n{k}" != cut]
+        during = [v["view"] for v in j["cluster_view"] if 6 < v["t"] < 20]
+        assert any(re.search(rf"{peers[0]}=up:(?![^ ]*{cut})", v) for v in during), j["cluster_view"]
     if "loss" in name:
         m = re.search(r"measured loss ([0-9.]+)% of (\d+) packets", faults[1]["detail"])
         assert m and int(m.group(2)) >= 1000 and 6 <= float(m.group(1)) <= 14, faults[1]
     if "leader-kill" in name:
         assert j["errors"]["reconnects"] >= 1
+        # the broker's view: the killed node down, then a new leader
+        views = [v["view"] for v in j["cluster_view"]]
+        assert any(f"{first['target']}=down" in v for v in views), views
+    if "stream" in name:
+        assert t["duplicates"] == 0 and j["errors"]["reconnects"] >= 1  # the consumer moved on, from its offset
 
 
 CONFIRM_TIMEOUT = """\
