@@ -21,8 +21,9 @@ SRC := $(sort $(wildcard loadgen/*/*.c loadgen/*/*/*.c))
 LIBSRC := loadgen/base/util.c loadgen/base/units.c loadgen/base/hist.c loadgen/report/hdrfmt.c \
           loadgen/engine/msg.c loadgen/check/ledger.c loadgen/config/schedule.c loadgen/check/gates.c \
           loadgen/report/run_schema.c loadgen/engine/stats.c loadgen/report/junit.c loadgen/report/svg.c \
-          loadgen/config/config.c loadgen/config/config_json.c loadgen/config/config_broker.c loadgen/config/config_usage.c loadgen/config/config_topo.c loadgen/config/topo.c loadgen/check/route.c
-TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c tests/unit/test_ledger.c tests/unit/test_gates.c tests/unit/test_junit.c tests/unit/test_run_schema.c tests/unit/test_config.c tests/unit/test_route.c tests/unit/test_topo.c
+          loadgen/config/config.c loadgen/config/config_json.c loadgen/config/config_broker.c loadgen/config/config_usage.c loadgen/config/config_topo.c loadgen/config/topo.c loadgen/check/route.c \
+          loadgen/scenario/partition.c
+TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c tests/unit/test_ledger.c tests/unit/test_gates.c tests/unit/test_junit.c tests/unit/test_run_schema.c tests/unit/test_config.c tests/unit/test_route.c tests/unit/test_topo.c tests/unit/test_partition.c
 
 OBJ      := $(SRC:%.c=obj/%.o)
 # The commit labels every report; report.o is rebuilt when HEAD moves.
@@ -30,7 +31,7 @@ COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 GITREFS  := $(wildcard .git/HEAD .git/refs/heads/*)
 TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
 
-.PHONY: all run test unit soak asan asan-build bench clean format deps
+.PHONY: all run test test-extra unit soak asan asan-build bench clean format deps
 
 all: bin/loadgen bin/unit-tests
 
@@ -60,7 +61,13 @@ run: deps
 test: deps
 	$(MAKE) all unit
 	scripts/check-include-cycles
-	$(PYTEST) -q tests
+	$(PYTEST) -q -m "not extra" tests
+
+# What the default suite leaves out for time: the shipped scenarios whose
+# coverage a faster test repeats, and three of the cluster scenarios.
+test-extra: deps
+	$(MAKE) all
+	$(PYTEST) -q -m extra tests
 
 # The false-alarm soak: every safe scenario in tests/soak, the shipped safe ones
 # of tests/soak/test_soak.py:SHIPPED_SAFE, and every shipped
@@ -84,7 +91,7 @@ asan:
 	$(MAKE) OBJDIR=obj-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    BIN=bin/asan asan-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 bin/asan/unit-tests
-	LOADGEN_BIN=$(CURDIR)/bin/asan/loadgen ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow" tests
+	LOADGEN_BIN=$(CURDIR)/bin/asan/loadgen ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow and not extra" tests
 
 asan-build: $(BIN)/loadgen $(BIN)/unit-tests
 

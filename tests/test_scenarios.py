@@ -36,8 +36,25 @@ SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", 
         "dead-letter-chain", "fanout-consumer-crash"]
 
 
+# Runs that repeat what a faster default test covers go to `make test-extra`
+# (and `make soak`, 5 times each): kills of a durable queue are
+# test_durability's, and the non-persisted kill cases are alike.
+EXTRA = {"kill-durable-classic", "kill-durable-quorum", "topic-kill", "unsafe-transient-kill",
+         "unsafe-nondurable-kill", "unsafe-fanout-nondurable-kill", "cluster-quorum-leader-kill",
+         "cluster-quorum-loss", "cluster-stream-follower-kill"}
+
+
+def marked(names):
+    """Each name (or (name, gate)) as a pytest param, `extra` if in EXTRA."""
+    out = []
+    for n in names:
+        key = n[0] if isinstance(n, tuple) else n
+        out.append(pytest.param(*(n if isinstance(n, tuple) else (n,)), marks=[pytest.mark.extra] if key in EXTRA else []))
+    return out
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", SAFE)
+@pytest.mark.parametrize("name", marked(SAFE))
 def test_safe_scenarios_pass(name, tmp_path, broker):
     r, j, gates = run(name, tmp_path, broker)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -100,7 +117,7 @@ UNSAFE = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,gate", UNSAFE)
+@pytest.mark.parametrize("name,gate", marked(UNSAFE))
 def test_unsafe_scenarios_are_caught(name, gate, tmp_path, broker):
     r, j, gates = run(name, tmp_path, broker)
     assert r.returncode == 1, r.stdout + r.stderr
@@ -135,7 +152,7 @@ CLUSTER = [
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
-@pytest.mark.parametrize("name,gate", CLUSTER)
+@pytest.mark.parametrize("name,gate", marked(CLUSTER))
 def test_cluster_scenarios(name, gate, tmp_path):
     r, j, gates = run(name, tmp_path)
     t, faults = j["totals"], j["faults"]

@@ -24,7 +24,7 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
                  co.loopback ? "on loopback (no network namespaces: no network faults)" : "in network namespaces");
         uint64_t t0 = clock_ns();
         if (cluster_start(&bb->cluster, &co, err, cap))
-            return cli_stop ? EXIT_INTERRUPTED : geteuid() ? EXIT_USAGE : EXIT_BROKER;
+            return cli_stop ? EXIT_INTERRUPTED : strstr(err, "is running") ? EXIT_USAGE : EXIT_BROKER;
         bb->have_cluster = true;
         /* watch the leaders of the replicated queues */
         const char *qs[8];

@@ -59,6 +59,9 @@ static const char *undo_of(const char *a)
     if (!strcmp(a, "pause")) return "resume";
     if (!strcmp(a, "down")) return "up";
     if (!strcmp(a, "toxic")) return "untoxic";
+    /* the cluster's network faults without `for:` last until a heal */
+    if (!strcmp(a, "partition") || !strcmp(a, "loss") || !strcmp(a, "delay") || !strcmp(a, "bandwidth"))
+        return "heal";
     return NULL;
 }
 
@@ -88,7 +91,10 @@ static int fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
         }
         if (j < json_array_size(log)) t1 = run_num(json_array_get(log, j), RK_F_FINISHED);
         else if (undo && !isnan(end_of_load)) t1 = end_of_load;
-        snprintf(labels[n], 48, "%s%s", act, run_true(e, RK_F_OK) ? "" : " (failed)");
+        /* on a cluster, which node (or which sides) */
+        const char *target = run_str(e, RK_F_TARGET);
+        snprintf(labels[n], 48, "%s%s%.24s%s", act, target && *target ? " " : "", target ? target : "",
+                 run_true(e, RK_F_OK) ? "" : " (failed)");
         out[n] = (struct svg_band){t0, t1, labels[n]};
         n++;
     }

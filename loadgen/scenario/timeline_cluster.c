@@ -41,56 +41,6 @@ static int resolve(struct timeline *tl, const struct fault *f, char *err, size_t
     return n ? n : -1;
 }
 
-/* Each node's side for a partition's shape: groups as given, isolate one
- * node, halves (the smaller half first, as Jepsen's bisect), random
- * halves; bridge is not groups (see cut()). */
-static void sides(struct timeline *tl, const struct fault *f, int node, int *side)
-{
-    int n = tl->env.cluster->n, order[CLUSTER_MAX_NODES];
-    for (int i = 0; i < n; i++) order[i] = i;
-    if (f->shape == PART_RANDOM_HALVES)
-        for (int i = n - 1; i > 0; i--) {
-            int j = (int)rnd((unsigned)i + 1), t = order[i];
-            order[i] = order[j], order[j] = t;
-        }
-    for (int i = 0; i < n; i++) {
-        if (f->shape == PART_GROUPS) side[i] = f->groups[i];
-        else if (f->shape == PART_ISOLATE) side[i] = i + 1 == node;
-        else side[order[i]] = i >= n / 2;
-    }
-}
-
-/* cut[i][j]: node i+1 and j+1 cannot talk. */
-static void cut_matrix(struct timeline *tl, const struct fault *f, int node, bool cut[][CLUSTER_MAX_NODES],
-                       char *desc, size_t cap)
-{
-    int n = tl->env.cluster->n, side[CLUSTER_MAX_NODES];
-    memset(cut, 0, sizeof(bool) * CLUSTER_MAX_NODES * CLUSTER_MAX_NODES);
-    if (f->shape == PART_BRIDGE) {
-        /* the middle node sees both halves; the halves not each other */
-        int mid = n / 2;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) cut[i][j] = i != mid && j != mid && (i < mid) != (j < mid);
-        snprintf(desc, cap, "bridge n%d", mid + 1);
-        return;
-    }
-    sides(tl, f, node, side);
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) cut[i][j] = side[i] != side[j];
-    /* "n1 / n2 n3" */
-    size_t len = 0;
-    desc[0] = 0;
-    for (int g = 0; g <= CLUSTER_MAX_NODES; g++) {
-        bool any = false;
-        for (int i = 0; i < n; i++) {
-            if (side[i] != g) continue;
-            len += (size_t)snprintf(desc + len, len < cap ? cap - len : 0, "%s%sn%d", any || !len ? "" : " / ",
-                                    any ? " " : "", i + 1);
-            any = true;
-        }
-    }
-}
-
 /* The loss the rules measured against the asked percent: far off (over 5
  * standard deviations and 2 points, on 200 packets or more) means the
  * fault did not do what it said. */
@@ -160,7 +110,13 @@ int tl_cluster_apply(struct timeline *tl, int fi, bool revert, struct step_note 
     case FA_PARTITION: {
         if (revert) return cluster_heal(c, err, cap);
         bool cut[CLUSTER_MAX_NODES][CLUSTER_MAX_NODES];
-        cut_matrix(tl, f, node, cut, note->target, sizeof note->target);
+        int order[CLUSTER_MAX_NODES];
+        for (int i = 0; i < c->n; i++) order[i] = i;
+        for (int i = c->n - 1; f->shape == PART_RANDOM_HALVES && i > 0; i--) { /* Fisher-Yates */
+            int j = (int)rnd((unsigned)i + 1), t = order[i];
+            order[i] = order[j], order[j] = t;
+        }
+        fault_cut_matrix(f, c->n, node, order, cut, note->target, sizeof note->target);
         if (cluster_cut(c, cut, err, cap) || cluster_cut_check(c, cut, err, cap)) return -1;
         snprintf(note->detail, sizeof note->detail, "verified: every cut pair unreachable, the rest reachable");
         return 0;

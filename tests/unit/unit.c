@@ -20,6 +20,7 @@ static const struct {
     {"config", test_config},
     {"route", test_route},
     {"topo", test_topo},
+    {"partition", test_partition},
 };
 
 int main(void)
