@@ -355,6 +355,11 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         exit_code = EXIT_BROKER;
         goto out;
     }
+    if (bench_broker_streams_ready(&bb, &cfg, &run, err, sizeof err)) {
+        log_err("setup failed: %s", err);
+        exit_code = EXIT_BROKER;
+        goto out;
+    }
     if (cfg.via_proxy) {
         /* Setup went direct; the load goes through the proxy. */
         char up[300], addr[128];

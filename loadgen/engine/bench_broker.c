@@ -1,6 +1,7 @@
 /* The embedded broker of a run: one private node (broker.h), or with
  * --nodes N a cluster in network namespaces (cluster.h); the clients'
  * targets on it; policies set with rabbitmqctl. */
+#include "amqpc.h"
 #include "bench_int.h"
 #include "broker.h"
 #include "cli.h"
@@ -88,6 +89,53 @@ json_t *bench_broker_view(struct bench_broker *bb)
     json_t *j = cluster_view_stop(bb->view);
     bb->view = NULL;
     return j;
+}
+
+/* Whether a consumer of stream q can start on node t now: a stream's
+ * replicas start after its declaration, and a consume on a node without
+ * one yet is refused (406 "does not have a replica on the local node"). */
+static bool stream_consumable(const struct amqpc_target *t, const char *q, uint64_t timeout_ns)
+{
+    amqp_connection_state_t c;
+    char err[512];
+    if (amqpc_open(&c, t, 0, timeout_ns, "loadgen-setup", err, sizeof err)) return false;
+    amqp_channel_open(c, 1);
+    bool ok = amqpc_check(c, "channel.open", err, sizeof err) == 0;
+    if (ok) {
+        amqp_basic_qos(c, 1, 0, 1, 0);
+        ok = amqpc_check(c, "basic.qos", err, sizeof err) == 0;
+    }
+    if (ok) {
+        amqp_table_entry_t e = {amqp_cstring_bytes("x-stream-offset"),
+                                {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes("next")}};
+        amqp_table_t args = {1, &e};
+        amqp_basic_consume(c, 1, amqp_cstring_bytes(q), amqp_empty_bytes, 0, 0, 0, args);
+        ok = amqpc_check(c, "basic.consume", err, sizeof err) == 0;
+    }
+    amqpc_close(c);
+    return ok;
+}
+
+int bench_broker_streams_ready(struct bench_broker *bb, const struct config *cfg, const struct run_ctx *run,
+                               char *err, size_t cap)
+{
+    if (!bb->have_cluster || !cfg->consumers) return 0;
+    uint64_t deadline = clock_ns() + 30 * NS_PER_SEC;
+    char name[256];
+    for (int i = 0; i < cfg->queues; i++) {
+        struct consumer_settings s;
+        config_consumer_settings(cfg, i, &s);
+        if (s.type != QUEUE_STREAM) continue;
+        config_queue_name(cfg, i, name, sizeof name);
+        for (int k = 0; k < run->ntargets; k++)
+            while (!stream_consumable(&run->targets[k], name, cfg->connect_timeout_ns)) {
+                if (clock_ns() > deadline)
+                    return snprintf(err, cap, "stream '%s' has no replica on n%d 30 s after its declaration", name,
+                                    k + 1), -1;
+                sleep_ns(200 * NS_PER_MS);
+            }
+    }
+    return 0;
 }
 
 void bench_broker_stop(struct bench_broker *bb)

@@ -21,6 +21,10 @@ int bench_broker_targets(struct bench_broker *bb, const struct config *cfg, stru
                          size_t cap);
 int bench_broker_policies(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap);
 void bench_broker_stop(struct bench_broker *bb);
+/* On a cluster: waits (30 s at most) until each stream of the run takes a
+ * consumer on every node, as its replicas start after the declaration. */
+int bench_broker_streams_ready(struct bench_broker *bb, const struct config *cfg, const struct run_ctx *run,
+                               char *err, size_t cap);
 /* The cluster view's changes since the start of publishing (NULL: no
  * cluster); ends the sampler. */
 json_t *bench_broker_view(struct bench_broker *bb);
