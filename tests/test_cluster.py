@@ -184,6 +184,11 @@ def loss_is_measured_on_a_probe():
     assert m and int(m.group(1)) >= 2000, u.stdout
     assert 0.23 <= int(m.group(2)) / int(m.group(1)) <= 0.37, u.stdout
     assert udp_probe("lgc-n2", 500) > 0.98
+    # without --peer: every link of the node
+    assert run_loadgen("cluster", "loss", "--node", "1", "--percent", "30").returncode == 0
+    got = udp_probe("lgc-n1")
+    assert run_loadgen("cluster", "unloss").returncode == 0
+    assert 0.63 <= got <= 0.77, got
     bad = run_loadgen("cluster", "loss", "--node", "2", "--percent", "0")
     assert bad.returncode == 2 and "percent" in bad.stderr
 

@@ -323,6 +323,15 @@ static int boot(struct cluster *c, bool detach, char *err, size_t cap)
             cluster_ctl(c, i, start, out, sizeof out, err, cap))
             return -1;
     }
+    /* start_app can return before the joined node's AMQP listener is back
+     * (measured: connections refused just after a start): wait for it */
+    deadline = clock_ns() + 60 * NS_PER_SEC;
+    for (int i = 0; i < c->n; i++)
+        while (!cluster_listening(&c->nodes[i])) {
+            if (clock_ns() > deadline)
+                return snprintf(err, cap, "node %s does not serve AMQP after joining", c->nodes[i].name), -1;
+            sleep_ns(100 * NS_PER_MS);
+        }
     return 0;
 }
 
