@@ -5,7 +5,8 @@
  * running and the partitions it has recorded, and the node that sees the
  * most nodes running (the majority's view) for the leader of each queue. It prints one line per second; a thread
  * here keeps the lines that differ from the one before, with their time.
- * Cost measured here: one small VM (about 40 MB RSS), under 1% of a core. */
+ * Cost measured here (2 nodes): 42 MB RSS, 0.2 CPU-s in its first 12 s,
+ * its boot included (under 2% of a core). */
 #include "cluster.h"
 #include "util.h"
 
