@@ -94,14 +94,11 @@ int cluster_partition(const struct cluster *c, const int *group, char *err, size
 int cluster_cut(const struct cluster *c, const bool cut[][CLUSTER_MAX_NODES], char *err, size_t cap);
 int cluster_cut_check(const struct cluster *c, const bool cut[][CLUSTER_MAX_NODES], char *err, size_t cap);
 /* 0 when every pair of nodes on different sides is cut and every pair on
- * one side reaches each other (cluster_reaches), else -1 naming a pair. */
+ * one side reaches each other (a TCP connect to its AMQP port from inside
+ * the namespace; refused counts as reached), else -1 naming a pair. */
 int cluster_partition_check(const struct cluster *c, const int *group, char *err, size_t cap);
 /* Removes the partition's rules: the nodes reach each other again. */
 int cluster_heal(const struct cluster *c, char *err, size_t cap);
-/* Whether node `from` reaches node `to` (a TCP connect to its AMQP port
- * from inside from's namespace; refused counts as reached): how a
- * partition is verified as applied. */
-bool cluster_reaches(const struct cluster *c, int from, int to);
 /* Drops `percent` of the packets on node i's links (iptables statistic,
  * each direction): to and from peer node `peer` only (1-based), the
  * clients only (peer 0: the bridge's address), or all (peer -1). Adds to

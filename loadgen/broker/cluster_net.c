@@ -127,11 +127,6 @@ static bool probe_result(pid_t pid)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-bool cluster_reaches(const struct cluster *c, int from, int to)
-{
-    return probe_result(probe(c, from, to));
-}
-
 int cluster_cut_check(const struct cluster *c, const bool cut[][CLUSTER_MAX_NODES], char *err, size_t cap)
 {
     /* all probes at once: a cut one waits its full second */
@@ -157,16 +152,30 @@ int cluster_partition_check(const struct cluster *c, const int *group, char *err
     return cluster_cut_check(c, cut, err, cap);
 }
 
-int cluster_loss(const struct cluster *c, int i, double percent, int peer, char *err, size_t cap)
+/* What every fault on node i's links (to peer, as for loss) needs. */
+static int link_fault_check(const struct cluster *c, int i, int peer, char *err, size_t cap)
 {
     if (c->loopback) return snprintf(err, cap, NO_NET), -1;
     if (need_iptables(err, cap)) return -1;
     if (i < 1 || i > c->n) return snprintf(err, cap, "no node n%d", i), -1;
     if (peer > c->n || peer == i) return snprintf(err, cap, "no peer n%d for n%d", peer, i), -1;
+    return 0;
+}
+
+/* The address a peer-limited rule matches: node peer's, the clients'
+ * (peer 0), or none (-1: every packet). */
+static const char *peer_addr(const struct cluster *c, int peer)
+{
+    return peer > 0 ? c->nodes[peer - 1].addr : peer == 0 ? CLIENTS_ADDR : NULL;
+}
+
+int cluster_loss(const struct cluster *c, int i, double percent, int peer, char *err, size_t cap)
+{
+    if (link_fault_check(c, i, peer, err, cap)) return -1;
     if (!(percent > 0 && percent <= 100)) return snprintf(err, cap, "loss percent %.3g: above 0, at most 100", percent), -1;
     char prob[32];
     snprintf(prob, sizeof prob, "%.6f", percent / 100);
-    const char *addr = peer > 0 ? c->nodes[peer - 1].addr : peer == 0 ? CLIENTS_ADDR : NULL;
+    const char *addr = peer_addr(c, peer);
     int k = i - 1;
     if (chain(c, k, "LG-LOSS", err, cap)) return -1;
     if (!addr)
@@ -282,17 +291,14 @@ int cluster_unbandwidth(const struct cluster *c, uint64_t *bytes, char *err, siz
 
 int cluster_delay(struct cluster *c, int i, uint64_t latency_ns, uint64_t jitter_ns, int peer, char *err, size_t cap)
 {
-    if (c->loopback) return snprintf(err, cap, NO_NET), -1;
-    if (need_iptables(err, cap)) return -1;
-    if (i < 1 || i > c->n) return snprintf(err, cap, "no node n%d", i), -1;
-    if (peer > c->n || peer == i) return snprintf(err, cap, "no peer n%d for n%d", peer, i), -1;
+    if (link_fault_check(c, i, peer, err, cap)) return -1;
     if (c->delay[i - 1]) return snprintf(err, cap, "n%d is delayed already", i), -1;
     char q[16];
     uint16_t qnum = (uint16_t)(100 + i);
     snprintf(q, sizeof q, "%u", qnum);
     /* the thread listens before the rules send it packets */
     if (cluster_delay_start(&c->delay[i - 1], c->nodes[i - 1].ns, qnum, latency_ns, jitter_ns, err, cap)) return -1;
-    const char *addr = peer > 0 ? c->nodes[peer - 1].addr : peer == 0 ? CLIENTS_ADDR : NULL;
+    const char *addr = peer_addr(c, peer);
     int k = i - 1;
     if (chain(c, k, "LG-DELAY", err, cap)) return -1;
     if (!addr) return IPT(k, "-A", "LG-DELAY", "-j", "NFQUEUE", "--queue-num", q, "--queue-bypass");

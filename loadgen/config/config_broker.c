@@ -33,7 +33,7 @@ int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap)
     for (int i = 0; reserved[i]; i++)
         if (!strncmp(kv, reserved[i], strlen(reserved[i])))
             return snprintf(err, cap, "'%.*s' is set by loadgen%s", (int)klen, kv,
-                            i == 2 ? " (use partition_handling)" : ""), -1;
+                            strstr(reserved[i], "partition") ? " (use partition_handling)" : ""), -1;
     size_t old = c->broker_conf ? strlen(c->broker_conf) : 0, add = klen + strlen(val) + 5;
     if (old + add > BROKER_CONF_MAX) return snprintf(err, cap, "more than %d bytes of broker config", BROKER_CONF_MAX), -1;
     c->broker_conf = realloc(c->broker_conf, old + add + 1);

@@ -41,11 +41,10 @@ int consumer_setup(struct agent *a, char *err, size_t cap)
         /* After a reconnect a stream consumer goes on after the last
          * message it got (a stream keeps them): "next" again would skip
          * what was published while it was away. */
-        char *end;
+        char *end = "";
         long long off = a->stream_next > 0 ? a->stream_next : strtoll(cfg->stream_offset, &end, 10);
-        if (a->stream_next > 0) end = "";
         e.key = amqp_cstring_bytes("x-stream-offset");
-        if (*end == 0) {
+        if (*end == 0) { /* an offset: ours, or a number given */
             e.value.kind = AMQP_FIELD_KIND_I64;
             e.value.value.i64 = off;
         } else {

@@ -98,6 +98,9 @@ int tl_cluster_apply(struct timeline *tl, int fi, bool revert, struct step_note 
         tl->node_of[fi] = node;
     }
     if (node > 0) snprintf(note->target, sizeof note->target, "n%d", node);
+    if (node > 0 && f->peer >= 0) /* loss and delay limited to one peer */
+        snprintf(note->target + strlen(note->target), sizeof note->target - strlen(note->target),
+                 f->peer ? " <-> n%d" : " <-> clients", f->peer);
     switch (f->action) {
     case FA_KILL: return revert ? cluster_node_start(c, node, err, cap) : cluster_node_kill(c, node, err, cap);
     case FA_STOP: return revert ? cluster_node_start(c, node, err, cap) : cluster_node_stop(c, node, err, cap);
@@ -121,19 +124,12 @@ int tl_cluster_apply(struct timeline *tl, int fi, bool revert, struct step_note 
         snprintf(note->detail, sizeof note->detail, "verified: every cut pair unreachable, the rest reachable");
         return 0;
     }
-    case FA_HEAL: {
-        uint64_t seen = 0, dropped = 0;
+    case FA_HEAL:
         if (revert) return 0;
-        return cluster_heal(c, err, cap) || cluster_unloss(c, &seen, &dropped, err, cap) ||
+        return cluster_heal(c, err, cap) || cluster_unloss(c, NULL, NULL, err, cap) ||
                cluster_unbandwidth(c, NULL, err, cap) || cluster_undelay(c, NULL, NULL, err, cap) ? -1 : 0;
-    }
     case FA_DELAY: {
-        if (!revert) {
-            if (f->peer >= 0)
-                snprintf(note->target + strlen(note->target), sizeof note->target - strlen(note->target),
-                         f->peer ? " <-> n%d" : " <-> clients", f->peer);
-            return cluster_delay(c, node, f->latency_ns, f->jitter_ns, f->peer, err, cap);
-        }
+        if (!revert) return cluster_delay(c, node, f->latency_ns, f->jitter_ns, f->peer, err, cap);
         uint64_t held = 0, hold_ns = 0;
         if (cluster_undelay(c, &held, &hold_ns, err, cap)) return -1;
         return delay_verdict(f, held, hold_ns, note, err, cap);
@@ -148,12 +144,7 @@ int tl_cluster_apply(struct timeline *tl, int fi, bool revert, struct step_note 
         return bandwidth_verdict(f, bytes, clock_ns() - tl->bw_since_ns[fi], note, err, cap);
     }
     case FA_LOSS: {
-        if (!revert) {
-            if (f->peer >= 0)
-                snprintf(note->target + strlen(note->target), sizeof note->target - strlen(note->target),
-                         f->peer ? " <-> n%d" : " <-> clients", f->peer);
-            return cluster_loss(c, node, f->percent, f->peer, err, cap);
-        }
+        if (!revert) return cluster_loss(c, node, f->percent, f->peer, err, cap);
         uint64_t seen = 0, dropped = 0;
         if (cluster_unloss(c, &seen, &dropped, err, cap)) return -1;
         return loss_verdict(f, seen, dropped, note, err, cap);
