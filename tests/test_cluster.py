@@ -134,9 +134,11 @@ def partition_is_seen_by_the_broker_itself():
     rules = subprocess.run(["ip", "netns", "exec", "lgc-n3", "iptables", "-S"], capture_output=True, text=True).stdout
     assert "DROP" not in rules
     s = run_loadgen("cluster", "status", timeout=90).stdout
-    # which node reports whom varies with timing; the split itself does not
-    assert re.search(r"rabbit@10\.77\.0\.[12] cannot reach .*rabbit@10\.77\.0\.3", s), s
-    assert re.search(r"rabbit@10\.77\.0\.3 cannot reach .*rabbit@10\.77\.0\.[12]", s), s
+    # which side records the partition varies with timing (CI once saw only
+    # node 3 report it, nodes 1 and 2 "none"); that some node reports the
+    # split between node 3 and the others does not
+    assert (re.search(r"rabbit@10\.77\.0\.[12] cannot reach .*rabbit@10\.77\.0\.3", s)
+            or re.search(r"rabbit@10\.77\.0\.3 cannot reach .*rabbit@10\.77\.0\.[12]", s)), s
 
 
 PROBE = """
