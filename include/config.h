@@ -67,6 +67,7 @@ struct config {
     uint64_t duration_ns, warmup_ns, drain_timeout_ns;
     uint64_t messages;            /* total to publish; 0 = until duration */
     uint64_t heartbeat_s, connect_timeout_ns;
+    uint64_t send_tick_ns;        /* paced sends are released on this grid (0: each at its own time) */
     uint64_t confirm_timeout_ns;  /* drop the connection when a confirm is this late (0: never) */
     bool realtime_clock, uncorrected, quiet;
     char *json_path, *hgrm_prefix, *hlog_path;

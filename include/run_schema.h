@@ -96,6 +96,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(T_DL_EXPIRED, "totals.dead_letter_expired", RS_INT, 0, "consumed after a DLX hop: expired")         \
     X(T_DL_MAXLEN, "totals.dead_letter_maxlen", RS_INT, 0, "consumed after a DLX hop: maxlen")            \
     X(T_DL_DELIVERY_LIMIT, "totals.dead_letter_delivery_limit", RS_INT, 0, "consumed after a DLX hop: delivery limit") \
+    X(T_SENT_LATE, "totals.sent_late", RS_INT, 0, "paced sends over 1 ms late")                        \
     X(T_DEAD_LETTER_QUEUE, "totals.dead_letter_queue", RS_INT_NULL, 0, "in the dead-letter queue")       \
     X(RATE_PUBLISHED, "rates.published", RS_NUM, 0, "published")                                         \
     X(RATE_CONFIRMED, "rates.confirmed", RS_NUM, 0, "confirmed")                                         \
@@ -112,6 +113,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(LAT_E2E_UNCORRECTED, "latency.e2e-uncorrected", RS_OBJECT, 0, "e2e-uncorrected")                   \
     X(LAT_CONFIRM, "latency.confirm", RS_OBJECT, 0, "confirm")                                           \
     X(LAT_CONFIRM_UNCORRECTED, "latency.confirm-uncorrected", RS_OBJECT, 0, "confirm-uncorrected")       \
+    X(LAT_SEND_LAG, "latency.send-lag", RS_OBJECT, 0, "send lag")                                        \
     X(LAT_COUNT, "latency.*.count", RS_INT, 0, "count")                                                  \
     X(LAT_P50, "latency.*.p50", RS_NUM, 0, "p50")                                                        \
     X(LAT_P75, "latency.*.p75", RS_NUM, 0, "p75")                                                        \

@@ -14,10 +14,14 @@ enum stats_counter {
     ST_ERR_HEARTBEAT, ST_ERR_CHANNEL, ST_ERR_PUBLISH, ST_ERR_CONFIRM_TIMEOUT, ST_RECONNECTS, ST_REPUBLISHED,
     ST_DUP_EXPLAINED, ST_EFFECTS, ST_HANDLER_FAILED, ST_DEAD_LETTERED,
     /* consumed after a dead-letter hop, by the latest x-death reason */
-    ST_DL_REJECTED, ST_DL_EXPIRED, ST_DL_MAXLEN, ST_DL_DELIVERY_LIMIT, ST_COUNT
+    ST_DL_REJECTED, ST_DL_EXPIRED, ST_DL_MAXLEN, ST_DL_DELIVERY_LIMIT,
+    ST_SENT_LATE, /* a paced first send more than 1 ms after its intended time */
+    ST_COUNT
 };
 
-enum stats_hist { SH_E2E, SH_E2E_UNCORRECTED, SH_CONFIRM, SH_CONFIRM_UNCORRECTED, SH_COUNT };
+/* send-lag: a paced first send's actual minus intended time (the send
+ * accuracy: corrected and uncorrected latencies differ by it) */
+enum stats_hist { SH_E2E, SH_E2E_UNCORRECTED, SH_CONFIRM, SH_CONFIRM_UNCORRECTED, SH_SEND_LAG, SH_COUNT };
 
 extern const char *const stats_counter_names[ST_COUNT];
 extern const char *const stats_hist_names[SH_COUNT];

@@ -73,7 +73,7 @@ struct agent {
     struct conn *conn;
     /* producer */
     uint64_t seq, limit;              /* next sequence; publish up to limit */
-    uint64_t next_intended_ns;
+    uint64_t next_intended_ns, intended_rem; /* place in the rate schedule, and the ns fraction (x rate) */
     uint64_t next_tag;
     struct inflight *ring;            /* capacity cfg->confirm */
     uint64_t ring_head, ring_count;
@@ -96,6 +96,8 @@ struct agent {
     struct pending_ack *pend;
     uint64_t pend_head, pend_count, pend_cap;
     struct event *ev_complete;
+    struct event *ev_ack;                /* coalesced acks go at the end of a send tick */
+    bool coalesce_acks;                  /* a paced run: see consumer.c's ack() */
     uint64_t last_delivery_ns;
     uint64_t *highest; /* per producer: ordering is judged per consumer */
     unsigned char *park_body; /* a failed message rebuilt for QUEUE.dlq */

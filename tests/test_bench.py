@@ -57,6 +57,42 @@ def test_rate_schedule_steps(broker, tmp_path):
     assert 800 <= s[0] + s[1] <= 1200 and 2600 <= s[2] + s[3] <= 3400, s
 
 
+def intended_times(uri, queue):
+    """The intended send times in the messages left in queue (header bytes
+    24..31, docs/message-format.md), taken off with pika."""
+    conn = pika.BlockingConnection(amqp_params(uri))
+    ch = conn.channel()
+    out = []
+    while True:
+        m, _, body = ch.basic_get(queue, auto_ack=True)
+        if m is None:
+            break
+        out.append(int.from_bytes(body[24:32], "little"))
+    ch.queue_delete(queue)
+    conn.close()
+    return out
+
+
+@pytest.mark.parametrize("tick", ["50ms", "0"])
+def test_paced_sends_are_due_on_the_send_tick(broker, tmp_path, tick):
+    """--send-tick 50ms at 200 msg/s: messages are due in groups of 10 on
+    one 50 ms grid (one wake-up sends each group); with 0 each message has
+    its own intended time. Send lag is recorded for every paced send."""
+    q = "tick-" + tick
+    j, _ = bench(broker.uri, "--rate", "200", "--duration", "2s", "--consumers", "0", "--send-tick", tick,
+                 "--queue", q, "--keep-queues", tmp=tmp_path)
+    assert j["config"]["send_tick_ms"] == (50.0 if tick == "50ms" else 0.0)
+    times = sorted(intended_times(broker.uri, q))
+    assert len(times) == j["totals"]["published"] == 400
+    assert j["latency"]["send-lag"]["count"] == 400 and "sent_late" in j["totals"]
+    distinct = sorted(set(times))
+    if tick == "50ms":
+        assert len(distinct) == 40, distinct
+        assert all((b - a) % 50_000_000 == 0 for a, b in zip(distinct, distinct[1:])), distinct
+    else:
+        assert len(distinct) == 400
+
+
 def test_consumer_delay_shows_in_latency(broker, tmp_path):
     j, _ = bench(broker.uri, "--rate", "20", "--duration", "3s", "--consumer-delay", "30ms",
                  "--prefetch", "10", tmp=tmp_path)
@@ -121,6 +157,8 @@ def test_foreign_and_corrupt_messages_are_counted_not_trusted(broker, tmp_path):
     (["--fail-rate", "0.1", "--fail-action", "retry", "--queue-arg", "x-dead-letter-exchange=dlx"],
      "x-dead-letter-exchange"),
     (["--ordering", "global"], "--ordering"),
+    (["--send-tick", "2s"], "--send-tick"),
+    (["--send-tick", "soon"], "--send-tick"),
     (["--report-dir", "/proc/nope/run"], "--report-dir"),
 ])
 def test_bad_options_exit_2(args, needle):

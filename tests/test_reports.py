@@ -11,7 +11,7 @@ import pytest
 
 from conftest import LOADGEN, ROOT, run_loadgen
 
-HISTS = ["e2e", "e2e-uncorrected", "confirm", "confirm-uncorrected"]
+HISTS = ["e2e", "e2e-uncorrected", "confirm", "confirm-uncorrected", "send-lag"]
 FORBIDDEN = ["<script", "<link", "<img", "src=", "href=", "url(", "@import", "http://", "https://"]
 
 

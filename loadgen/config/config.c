@@ -34,6 +34,7 @@ void config_init(struct config *c)
     c->retry_delay_ns = NS_PER_SEC;
     c->max_retries = 3;
     c->duration_ns = 10 * NS_PER_SEC;
+    c->send_tick_ns = NS_PER_MS;
     c->drain_timeout_ns = 15 * NS_PER_SEC;
     c->heartbeat_s = 10;
     c->connect_timeout_ns = 5 * NS_PER_SEC;
@@ -195,7 +196,7 @@ enum {
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
-    O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET,
+    O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK,
 };
 
 static const struct option o[] = {
@@ -211,6 +212,7 @@ static const struct option o[] = {
     {"threads", required_argument, NULL, 't'},
     {"channels-per-connection", required_argument, NULL, O_CPC},
     {"rate", required_argument, NULL, 'r'},
+    {"send-tick", required_argument, NULL, O_STICK},
     {"size", required_argument, NULL, 's'},
     {"confirm", required_argument, NULL, 'c'},
     {"no-confirm", no_argument, NULL, O_NO_CONFIRM},
@@ -357,6 +359,10 @@ int config_apply(struct config *c, const char *option, const char *value, char *
         c->messages = n;
         break;
     case O_WARMUP: if (dur_opt(v, &c->warmup_ns, err, cap)) return -1; break;
+    case O_STICK:
+        if (dur_opt(v, &c->send_tick_ns, err, cap)) return -1;
+        if (c->send_tick_ns > NS_PER_SEC) return bad(err, cap, v, "a send tick of at most 1s");
+        break;
     case O_DRAIN: if (dur_opt(v, &c->drain_timeout_ns, err, cap)) return -1; break;
     case O_HB:
         if (units_count(v, &n) || n > 3600)

@@ -197,7 +197,8 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     run_set(j, RK_RATE_CONSUMED, json_real((double)r->measured_delta[ST_CONSUMED] / m));
     static const enum run_key lat[SH_COUNT] = {[SH_E2E] = RK_LAT_E2E, [SH_E2E_UNCORRECTED] = RK_LAT_E2E_UNCORRECTED,
                                                [SH_CONFIRM] = RK_LAT_CONFIRM,
-                                               [SH_CONFIRM_UNCORRECTED] = RK_LAT_CONFIRM_UNCORRECTED};
+                                               [SH_CONFIRM_UNCORRECTED] = RK_LAT_CONFIRM_UNCORRECTED,
+                                               [SH_SEND_LAG] = RK_LAT_SEND_LAG};
     for (int k = 0; k < SH_COUNT; k++) run_set(j, lat[k], latency_json(r->measured.h[k]));
     run_set(j, RK_SERIES, reporter_series_json(r));
     set_health(j, cfg, r->totals);

@@ -10,14 +10,25 @@
 #include <string.h>
 #include <zlib.h>
 
+static void on_ack_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    consumer_flush_acks(arg);
+}
+
 void consumer_init(struct agent *a, struct worker *w)
 {
     a->ev_complete = event_new(w->base, -1, 0, consumer_on_complete, a);
+    a->ev_ack = event_new(w->base, -1, 0, on_ack_tick, a);
+    const struct config *cfg = w->cfg;
+    for (int i = 0; i < cfg->rate.n && cfg->multi_ack == 1 && cfg->send_tick_ns; i++)
+        if (cfg->rate.value[i]) a->coalesce_acks = true; /* a paced run */
 }
 
 void consumer_free(struct agent *a)
 {
     if (a->ev_complete) event_free(a->ev_complete);
+    if (a->ev_ack) event_free(a->ev_ack);
     free(a->pend);
     free(a->highest);
     free(a->park_body);
@@ -66,8 +77,24 @@ static void ack(struct agent *a, uint64_t tag)
     if (cfg->auto_ack) return;
     a->unacked++;
     a->last_tag = tag;
-    if (a->unacked < (uint64_t)cfg->multi_ack) return;
-    wire_ack(&a->conn->out, (uint16_t)a->channel, tag, cfg->multi_ack > 1);
+    /* While sending is paced, acks are coalesced for one send tick into
+     * one multiple ack: each write wakes the broker, and a paced run's
+     * deliveries come in several small bursts per tick. A quarter of the
+     * prefetch window goes at once, so a consumer is never held by its own
+     * acks. Unpaced, deliveries come in large reads and each read's acks
+     * already go in one write. */
+    if (a->coalesce_acks) {
+        if (a->unacked < (a->set.prefetch ? (uint64_t)(a->set.prefetch + 3) / 4 : 64)) {
+            if (!event_pending(a->ev_ack, EV_TIMEOUT, NULL)) {
+                struct timeval tv = tv_from_ns(cfg->send_tick_ns);
+                event_add(a->ev_ack, &tv);
+            }
+            return;
+        }
+    } else if (a->unacked < (uint64_t)cfg->multi_ack)
+        return;
+    /* multiple when earlier ones were held, by the tick or --multi-ack */
+    wire_ack(&a->conn->out, (uint16_t)a->channel, tag, a->unacked > 1 || cfg->multi_ack > 1);
     a->unacked = 0;
 }
 
@@ -83,6 +110,7 @@ void consumer_lost_connection(struct agent *a)
 {
     /* Unacked deliveries go back to the queue; the broker redelivers them. */
     a->unacked = 0;
+    if (a->ev_ack) event_del(a->ev_ack);
     a->pend_head = a->pend_count = 0;
     a->busy_until_ns = 0;
     if (a->ev_complete) event_del(a->ev_complete);

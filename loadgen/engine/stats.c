@@ -8,10 +8,11 @@ const char *const stats_counter_names[ST_COUNT] = {
     "bad_checksum", "stale_run", "connect_errors", "connection_errors", "heartbeat_timeouts",
     "channel_errors", "publish_errors", "confirm_timeouts", "reconnects", "republished", "duplicates_explained", "effects", "handler_failures", "dead_lettered",
     "dead_letter_rejected", "dead_letter_expired", "dead_letter_maxlen", "dead_letter_delivery_limit",
+    "sent_late",
 };
 
 const char *const stats_hist_names[SH_COUNT] = {"e2e", "e2e-uncorrected", "confirm",
-                                                "confirm-uncorrected"};
+                                                "confirm-uncorrected", "send-lag"};
 
 void stats_hists_init(struct stats_hists *s)
 {
