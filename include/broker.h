@@ -26,6 +26,7 @@ struct broker_opts {
     volatile sig_atomic_t *cancel; /* set (e.g. by Ctrl-C): stop waiting for the boot */
     bool owns_dir;          /* dir is loadgen's: removed by a failed start or a final stop */
     const char *conf;       /* more rabbitmq.conf lines (config_broker_conf), or NULL */
+    bool tls;               /* also a TLS listener, with a throwaway CA in DIR/tls */
 };
 
 struct broker {
@@ -33,7 +34,8 @@ struct broker {
     char server[512];
     char nodename[96];
     char uri[128];
-    int amqp_port, dist_port, epmd_port;
+    char tls_uri[128];  /* amqps:// when started with tls, else empty; CA in DIR/tls/ca.pem */
+    int amqp_port, dist_port, epmd_port, tls_port;
     pid_t pid;       /* the beam.smp process (exec'd in place of the script) */
     pid_t epmd_pid;  /* our private epmd */
     /* /proc start times of pid and epmd_pid: a recorded pid is signalled only

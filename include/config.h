@@ -22,6 +22,9 @@ struct config {
     char *broker_dir;          /* embedded broker's data dir (NULL: temp) */
     int nodes;                 /* > 1: an embedded cluster in network namespaces (cluster.h) */
     char *partition_handling;  /* the cluster's cluster_partition_handling (NULL: pause_minority) */
+    bool tls;                  /* the embedded node gets a TLS listener; the clients use it */
+    char *tls_cacert, *tls_cert, *tls_key; /* amqps: PEM files (--cacert, --cert, --key) */
+    bool tls_no_verify;        /* --verify none */
     char *broker_conf;         /* rabbitmq.conf lines for the embedded node(s), "key = value\n"... */
     int connect_node;          /* clients' first node: 0 round-robin, else node N (1-based) */
     int cluster_network;       /* CLUSTER_NET_*: where the cluster's nodes live */
@@ -67,6 +70,7 @@ struct config {
     uint64_t duration_ns, warmup_ns, drain_timeout_ns;
     uint64_t messages;            /* total to publish; 0 = until duration */
     uint64_t heartbeat_s, connect_timeout_ns;
+    double connect_rate;          /* connection setups per second, all threads (0: no pacing) */
     uint64_t send_tick_ns;        /* paced sends are released on this grid (0: each at its own time) */
     uint64_t confirm_timeout_ns;  /* drop the connection when a confirm is this late (0: never) */
     bool realtime_clock, uncorrected, quiet;
@@ -104,6 +108,7 @@ const char *config_message_key(const struct config *c, int producer, uint64_t se
 /* --broker-conf KEY=VALUE: one rabbitmq.conf line, checked (no newline,
  * no '=' in the key, size capped) and appended; -1 with the reason. */
 int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap);
+int config_validate_tls(const struct config *c, char *err, size_t cap);
 /* The cluster goes on loopback: asked for, or automatic without root. */
 bool config_cluster_loopback(const struct config *c);
 /* config_validate's checks of the embedded broker's settings. */

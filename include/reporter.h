@@ -39,6 +39,8 @@ struct reporter {
     uint64_t measured_delta[ST_COUNT];
     FILE *hlog;
     bool quiet, uncorrected;
+    int connections;
+    double setup_s; /* until every connection was up */
 };
 
 void reporter_init(struct reporter *r, int nworkers, const struct config *cfg, FILE *hlog,

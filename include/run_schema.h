@@ -139,6 +139,8 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(PROC_USER_CPU, "process.user_cpu_s", RS_NUM, 0, "user CPU (s)")                                    \
     X(PROC_SYS_CPU, "process.sys_cpu_s", RS_NUM, 0, "system CPU (s)")                                    \
     X(PROC_MAX_RSS, "process.max_rss_kb", RS_INT, 0, "peak RSS (kB)")                                    \
+    X(PROC_CONNECTIONS, "process.connections", RS_INT, 0, "AMQP connections")                             \
+    X(PROC_SETUP, "process.setup_s", RS_NUM, 0, "connection setup (s)")                                   \
     X(SCENARIO, "scenario", RS_OBJECT, RS_RUN, "scenario")                                               \
     X(SCENARIO_NAME, "scenario.name", RS_STR, RS_RUN, "scenario")                                        \
     X(SCENARIO_FILE, "scenario.file", RS_STR, RS_RUN, "file")                                            \

@@ -31,7 +31,7 @@ struct run_ctx {
     uint64_t start_ns;        /* CLOCK_MONOTONIC start of publishing */
     _Atomic int phase;        /* enum bench_phase */
     struct reporter *rep;
-    pthread_barrier_t ready, go; /* workers connected / bench says go */
+    _Atomic int go;           /* bench says go (start_ns is set) */
     int nworkers;
     /* a `crash` fault: the consumers of crash_queue (-1: all) drop their
      * connections and stay away until crash_until_ns; each worker acts once
@@ -99,7 +99,8 @@ struct agent {
     struct event *ev_ack;                /* coalesced acks go at the end of a send tick */
     bool coalesce_acks;                  /* a paced run: see consumer.c's ack() */
     uint64_t last_delivery_ns;
-    uint64_t *highest; /* per producer: ordering is judged per consumer */
+    uint64_t *highest; /* per producer: ordering is judged per consumer (worker.c's highest_of) */
+    uint32_t *high_keys, high_cap, high_n;
     unsigned char *park_body; /* a failed message rebuilt for QUEUE.dlq */
     size_t park_cap;
     char dlq[256];
@@ -122,6 +123,7 @@ struct conn {
     int index;
     amqp_connection_state_t amqp;
     int fd;
+    void *tls;               /* amqps: the TLS session our own writes go through */
     bool up;
     struct event *ev_read, *ev_write, *ev_timer, *ev_reconnect;
     struct wire_buf out;     /* our encoded publishes and acks */
@@ -137,7 +139,32 @@ struct conn {
     uint64_t bytes_since_check;
     int sndbuf;
     char last_error[256];
+    /* while connecting is set the connector thread owns the connection */
+    bool connecting;
+    bool initial;            /* its first setup, before the run starts */
+    int setup_rc;
+    char setup_error[512];
 };
+
+/* connector.c: a worker's setup thread (see there). */
+struct connector {
+    pthread_t thread;
+    bool started, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct conn **todo, **done;
+    int cap, todo_head, ntodo, ndone;
+    uint64_t every_ns; /* pacing: one setup per this (0: no pacing) */
+    int efd;           /* eventfd: the loop's "connections are ready" */
+};
+int connector_init(struct connector *k, int nconns, double rate_per_s, char *err, size_t cap);
+void connector_submit(struct connector *k, struct conn *c);
+/* Takes up to max finished setups (c->setup_rc says how it went). */
+int connector_take(struct connector *k, struct conn **out, int max);
+/* Forgets the setups not started yet. */
+void connector_drop_pending(struct connector *k);
+void connector_stop(struct connector *k);
+void connector_free(struct connector *k);
 
 struct interval {
     int worker;
@@ -171,6 +198,11 @@ struct worker {
     struct wire_table *route_headers; /* per route of cfg->topo: its headers, encoded once */
     int nroute_headers;
     uint64_t crash_seen;              /* the last run->crash_gen acted on */
+    struct connector connector;
+    struct event *ev_connected;       /* the connector's eventfd */
+    int initial_left;                 /* first setups not back yet */
+    bool started;                     /* saw run->go */
+    _Atomic int ready;                /* 0 connecting, 1 every connection up, -1 a setup failed */
     /* read by bench without locks */
     _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed, snap_unique;
     uint64_t unique_total; /* distinct (queue, producer, seq) this thread saw */
@@ -181,15 +213,20 @@ struct worker {
 
 /* Assigns agents to connections and connections to workers (round-robin). */
 struct worker *worker_create_all(struct run_ctx *run, int *nworkers);
-/* Starts the thread: it connects its connections (blocking), waits at
- * run->ready, then at run->go; it runs only if the phase is still RUN. A
- * connect failure leaves a message in w->setup_error. */
+/* Starts the thread: its loop runs at once (heartbeats flow) while its
+ * connector sets up the connections; w->ready says when all are up (or -1
+ * with a message in w->setup_error). Publishing starts at run->go. */
 int worker_start(struct worker *w);
+/* Wakes w's loop to look at run->go and run->phase (any thread). */
+void worker_wake(struct worker *w);
 void worker_join(struct worker *w);
 void worker_destroy_all(struct worker *ws, int n);
 
-/* conn.c: the event-loop side of one AMQP connection. */
-int conn_up(struct conn *c, char *err, size_t cap);
+/* conn.c: the event-loop side of one AMQP connection. conn_setup is the
+ * blocking part (the connector's thread); conn_attach puts a set-up
+ * connection into the loop. */
+int conn_setup(struct conn *c, char *err, size_t cap);
+void conn_attach(struct conn *c);
 void conn_fail(struct conn *c, enum stats_counter category, const char *why);
 void conn_down(struct conn *c, bool graceful);
 void conn_on_read(evutil_socket_t fd, short what, void *arg);
@@ -202,6 +239,7 @@ int conn_flush(struct conn *c);
 /* producer.c / consumer.c */
 void producer_init(struct agent *a, struct worker *w);
 int producer_setup(struct agent *a, char *err, size_t cap);
+void producer_attached(struct agent *a);
 void producer_pump(evutil_socket_t fd, short what, void *arg);
 void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack);
 void producer_lost_connection(struct agent *a);

@@ -96,9 +96,9 @@ def pid_alive(pid):
 class Node:
     """A detached node started by `loadgen broker start --dir`."""
 
-    def __init__(self, dirpath):
+    def __init__(self, dirpath, *extra):
         self.dir = Path(dirpath)
-        r = run_loadgen("broker", "start", "--dir", self.dir, timeout=120)
+        r = run_loadgen("broker", "start", "--dir", self.dir, *extra, timeout=120)
         if r.returncode != 0:
             raise RuntimeError(f"broker start failed ({r.returncode}): {r.stderr}")
         self.uri = r.stdout.strip().splitlines()[0]

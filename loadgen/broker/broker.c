@@ -153,7 +153,7 @@ static void append_log_tail(struct broker *b, char *err, size_t cap)
 
 static int prepare_dir(struct broker *b, const char *extra, char *err, size_t cap)
 {
-    char path[600], conf[5120];
+    char path[600], conf[16384];
     const char *subdirs[] = {"home", "mnesia", "log"};
     for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/%s", b->dir, subdirs[i]);
@@ -446,7 +446,10 @@ int broker_start(struct broker *b, const struct broker_opts *o, char *err, size_
     snprintf(b->nodename, sizeof b->nodename, "loadgen-%ld-%d@localhost", (long)getpid(),
              ++node_seq);
     snprintf(b->uri, sizeof b->uri, "amqp://guest:guest@127.0.0.1:%d/%%2f", b->amqp_port);
-    if (prepare_dir(b, o->conf, err, cap)) goto fail;
+    char extra[12288];
+    snprintf(extra, sizeof extra, "%s", o->conf ? o->conf : "");
+    if (o->tls && broker_tls_listener(b, extra, sizeof extra, err, cap)) goto fail;
+    if (prepare_dir(b, extra, err, cap)) goto fail;
     if (b->owns_dir) broker_save(b);
     if (spawn_node(b, err, cap)) goto fail;
     broker_save(b);

@@ -8,4 +8,9 @@
  * child before exec: for the server and for rabbitmqctl alike. */
 void broker_set_env(const struct broker *b);
 
+/* broker_tls.c: a throwaway CA and certificates in b->dir/tls, and the
+ * TLS listener's rabbitmq.conf lines appended to conf; sets b->tls_port
+ * and b->tls_uri. */
+int broker_tls_listener(struct broker *b, char *conf, size_t conf_cap, char *err, size_t cap);
+
 #endif

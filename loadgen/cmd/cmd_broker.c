@@ -30,7 +30,9 @@ static void usage(FILE *f)
           "                   `run` without --dir uses a temp dir)\n"
           "  --port N         AMQP port on 127.0.0.1 (default: a free one)\n"
           "  --server PATH    rabbitmq-server script (default " BROKER_DEFAULT_SERVER ")\n"
-          "  --timeout DUR    start timeout (default 90s)\n",
+          "  --timeout DUR    start timeout (default 90s)\n"
+          "  --tls            also a TLS listener with a throwaway CA: start prints its\n"
+          "                   amqps:// URI; DIR/tls holds ca.pem, client.pem, client.key\n",
           f);
 }
 
@@ -39,7 +41,8 @@ int cmd_broker(int argc, char **argv)
     static const struct option longopts[] = {
         {"dir", required_argument, NULL, 'd'},    {"port", required_argument, NULL, 'p'},
         {"server", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"tls", no_argument, NULL, 'T'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     if (argc < 2 || argv[1][0] == '-') {
         usage(argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
@@ -76,6 +79,7 @@ int cmd_broker(int argc, char **argv)
             }
             o.start_timeout_ms = (int)(v / NS_PER_MS);
             break;
+        case 'T': o.tls = true; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -107,9 +111,12 @@ int cmd_broker(int argc, char **argv)
             return b.refused ? EXIT_USAGE : cli_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
         }
 
-        printf("%s\n", b.uri);
+        printf("%s\n", b.tls_uri[0] ? b.tls_uri : b.uri);
         log_note("node %s (pid %ld) up; data in %s", b.nodename, (long)b.pid,
                 b.dir);
+        if (b.tls_uri[0])
+            log_note("TLS: amqps on port %d (plain AMQP at %s); connect with --cacert %s/tls/ca.pem", b.tls_port,
+                     b.uri, b.dir);
         fflush(stdout);
         if (!fg) return EXIT_OK;
         while (!cli_stop && broker_status(&b) != BROKER_STOPPED) {

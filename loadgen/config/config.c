@@ -38,6 +38,7 @@ void config_init(struct config *c)
     c->drain_timeout_ns = 15 * NS_PER_SEC;
     c->heartbeat_s = 10;
     c->connect_timeout_ns = 5 * NS_PER_SEC;
+    c->connect_rate = 1000;
 }
 
 void config_free(struct config *c)
@@ -46,6 +47,7 @@ void config_free(struct config *c)
     free(c->exchange_type), free(c->routing_key), free(c->stream_offset);
     free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path), free(c->proxy_api);
     free(c->report_dir), free(c->name), free(c->partition_handling), free(c->broker_conf);
+    free(c->tls_cacert), free(c->tls_cert), free(c->tls_key);
     for (int i = 0; i < c->n_proxy_toxics; i++) free(c->proxy_toxics[i]);
     for (int i = 0; i < c->n_routing_keys; i++) free(c->routing_keys[i]);
     for (int i = 0; i < c->n_binding_keys; i++) free(c->binding_keys[i]);
@@ -196,7 +198,7 @@ enum {
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
-    O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK,
+    O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
 };
 
 static const struct option o[] = {
@@ -249,6 +251,12 @@ static const struct option o[] = {
     {"drain-timeout", required_argument, NULL, O_DRAIN},
     {"heartbeat", required_argument, NULL, O_HB},
     {"connect-timeout", required_argument, NULL, O_CTO},
+    {"connect-rate", required_argument, NULL, O_CRATE},
+    {"tls", no_argument, NULL, O_TLS},
+    {"cacert", required_argument, NULL, O_CACERT},
+    {"cert", required_argument, NULL, O_CERT},
+    {"key", required_argument, NULL, O_KEY},
+    {"verify", required_argument, NULL, O_VERIFY},
     {"confirm-timeout", required_argument, NULL, O_CONFTO},
     {"json", required_argument, NULL, O_JSON},
     {"hgrm", required_argument, NULL, O_HGRM},
@@ -292,6 +300,14 @@ int config_apply(struct config *c, const char *option, const char *value, char *
         set_str(&c->partition_handling, v);
         break;
     case O_BCONF: return config_broker_conf(c, v, err, cap);
+    case O_TLS: c->tls = true; break;
+    case O_CACERT: set_str(&c->tls_cacert, v); break;
+    case O_CERT: set_str(&c->tls_cert, v); break;
+    case O_KEY: set_str(&c->tls_key, v); break;
+    case O_VERIFY:
+        if (strcmp(v, "peer") && strcmp(v, "none")) return bad(err, cap, v, "peer or none");
+        c->tls_no_verify = !strcmp(v, "none");
+        break;
     case O_CNET:
         if (!strcmp(v, "namespaces")) c->cluster_network = CLUSTER_NET_NAMESPACES;
         else if (!strcmp(v, "loopback")) c->cluster_network = CLUSTER_NET_LOOPBACK;
@@ -370,6 +386,13 @@ int config_apply(struct config *c, const char *option, const char *value, char *
         c->heartbeat_s = n;
         break;
     case O_CTO: if (dur_opt(v, &c->connect_timeout_ns, err, cap)) return -1; break;
+    case O_CRATE: {
+        char *end;
+        double r = strtod(v, &end);
+        if (end == v || *end || !(r >= 0) || r > 1e6) return bad(err, cap, v, "a rate of connection setups per second (0: no pacing)");
+        c->connect_rate = r;
+        break;
+    }
     case O_CONFTO: if (dur_opt(v, &c->confirm_timeout_ns, err, cap)) return -1; break;
     case O_JSON: set_str(&c->json_path, v); break;
     case O_HGRM: set_str(&c->hgrm_prefix, v); break;

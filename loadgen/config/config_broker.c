@@ -1,8 +1,10 @@
 /* config: the embedded broker's settings: cluster size, partition handling,
- * extra rabbitmq.conf lines, and the node clients connect to first. */
+ * extra rabbitmq.conf lines, and the node clients connect to first; and
+ * TLS (amqps:// or the embedded node's --tls). */
 #include "config.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 
 /* Keys loadgen writes itself: the node must listen where we look for it. */
 static const char *const reserved[] = {"listeners.", "loopback_users", "cluster_partition_handling",
-                                       "log.console", "cluster_formation.", NULL};
+                                       "log.console", "cluster_formation.", "ssl_options.", NULL};
 
 int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap)
 {
@@ -61,5 +63,23 @@ int config_validate_broker(const struct config *c, char *err, size_t cap)
                         c->nodes > 1 ? "are" : "is", c->nodes > 1 ? c->nodes : 1, c->nodes > 1 ? "s" : ""), -1;
     if (c->nodes > 1 && c->via_proxy)
         return snprintf(err, cap, "--via-proxy goes to one node: not with --nodes (use network faults)"), -1;
+    return config_validate_tls(c, err, cap);
+}
+
+int config_validate_tls(const struct config *c, char *err, size_t cap)
+{
+    bool amqps = c->uri && !strncmp(c->uri, "amqps://", 8);
+    if (c->tls && c->uri)
+        return snprintf(err, cap, "--tls gives the embedded node a TLS listener: with --uri write amqps://"), -1;
+    if (c->tls && c->nodes > 1) return snprintf(err, cap, "--tls is for a single embedded node, not --nodes"), -1;
+    if (c->tls && c->via_proxy) return snprintf(err, cap, "--tls cannot go --via-proxy (the proxy speaks TCP)"), -1;
+    if ((c->tls_cacert || c->tls_cert || c->tls_key || c->tls_no_verify) && !amqps && !c->tls)
+        return snprintf(err, cap, "--cacert, --cert, --key and --verify are for TLS: an amqps:// --uri, or --tls"),
+               -1;
+    if (!c->tls_cert != !c->tls_key) return snprintf(err, cap, "--cert and --key go together"), -1;
+    const char *files[] = {c->tls_cacert, c->tls_cert, c->tls_key}, *names[] = {"--cacert", "--cert", "--key"};
+    for (int i = 0; i < 3; i++)
+        if (files[i] && access(files[i], R_OK) != 0)
+            return snprintf(err, cap, "%s %s: cannot read it: %s", names[i], files[i], strerror(errno)), -1;
     return 0;
 }

@@ -10,7 +10,7 @@ int admin_open(struct admin *a, const struct amqpc_target *t, uint64_t timeout_n
     memset(a, 0, sizeof *a);
     a->target = *t;
     a->timeout_ns = timeout_ns;
-    return amqpc_open(&a->c, &a->target, 0, timeout_ns, "loadgen-setup", err, cap);
+    return amqpc_open(&a->c, &a->target, 0, timeout_ns, "loadgen-setup", 0, err, cap);
 }
 
 void admin_set_nodes(struct admin *a, const struct amqpc_target *t, int n)
@@ -27,7 +27,7 @@ amqp_connection_state_t admin_conn(struct admin *a)
     if (now < a->next_try_ns) return NULL;
     a->next_try_ns = now + NS_PER_SEC;
     char err[512];
-    if (amqpc_open(&a->c, &a->target, 0, a->timeout_ns, "loadgen-setup", err, sizeof err)) {
+    if (amqpc_open(&a->c, &a->target, 0, a->timeout_ns, "loadgen-setup", 0, err, sizeof err)) {
         log_info("setup connection: %s", err);
         if (a->nnodes > 1) a->cur = (a->cur + 1) % a->nnodes, a->target = a->nodes[a->cur];
         return NULL;

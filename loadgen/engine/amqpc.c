@@ -2,7 +2,10 @@
 #include "config.h"
 #include "util.h"
 
+#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -43,18 +46,16 @@ int amqpc_parse_uri(const char *uri, struct amqpc_target *t, char *err, size_t c
         free(copy);
         return -1;
     }
-    if (info.ssl) {
-        snprintf(err, cap, "amqps:// (TLS) is not supported yet");
-        free(copy);
-        return -1;
-    }
+    t->tls = info.ssl;
+    t->tls_verify = true;
     str_copy(t->host, sizeof t->host, info.host);
     t->port = info.port;
     str_copy(t->user, sizeof t->user, info.user);
     str_copy(t->pass, sizeof t->pass, info.password);
     str_copy(t->vhost, sizeof t->vhost, info.vhost);
     char user[3 * sizeof t->user], vhost[3 * sizeof t->vhost];
-    snprintf(t->uri_redacted, sizeof t->uri_redacted, "amqp://%s@%s:%d/%s", uri_escape(t->user, user, sizeof user),
+    snprintf(t->uri_redacted, sizeof t->uri_redacted, "%s://%s@%s:%d/%s", t->tls ? "amqps" : "amqp",
+             uri_escape(t->user, user, sizeof user),
              t->host, t->port, uri_escape(t->vhost, vhost, sizeof vhost));
     free(copy);
     return 0;
@@ -118,22 +119,73 @@ static const char *connect_error(const struct amqpc_target *t, uint64_t timeout_
     return buf;
 }
 
+/* The SSL of a connection is rabbitmq-c's; its context (one per
+ * connection) is reachable. The info callback sees the SSL as the
+ * handshake starts and parks it in the context's app data. */
+static void tls_info(const SSL *ssl, int where, int ret)
+{
+    (void)ret;
+    if (where & SSL_CB_HANDSHAKE_START) SSL_CTX_set_app_data(SSL_get_SSL_CTX(ssl), (void *)ssl);
+}
+
+static int tls_setup(amqp_socket_t *s, const struct amqpc_target *t, char *err, size_t cap)
+{
+    if (t->cacert[0] && amqp_ssl_socket_set_cacert(s, t->cacert) != AMQP_STATUS_OK)
+        return snprintf(err, cap, "--cacert %s: not a readable PEM certificate file", t->cacert), -1;
+    if (t->cert[0] && amqp_ssl_socket_set_key(s, t->cert, t->key) != AMQP_STATUS_OK)
+        return snprintf(err, cap, "--cert %s / --key %s: not a readable PEM certificate and its key", t->cert,
+                        t->key), -1;
+    if (!t->cacert[0]) SSL_CTX_set_default_verify_paths(amqp_ssl_socket_get_context(s));
+    amqp_ssl_socket_set_verify_peer(s, t->tls_verify);
+    amqp_ssl_socket_set_verify_hostname(s, t->tls_verify);
+    SSL_CTX_set_info_callback(amqp_ssl_socket_get_context(s), tls_info);
+    return 0;
+}
+
+void *amqpc_tls_session(amqp_connection_state_t c)
+{
+    SSL *ssl = SSL_CTX_get_app_data((SSL_CTX *)amqp_ssl_socket_get_context(amqp_get_socket(c)));
+    /* our buffer may move between a write that would block and its retry */
+    if (ssl) SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    return ssl;
+}
+
+ssize_t amqpc_tls_write(void *session, const void *buf, size_t len)
+{
+    ERR_clear_error();
+    int n = SSL_write(session, buf, len > (1 << 30) ? (1 << 30) : (int)len);
+    if (n > 0) return n;
+    int e = SSL_get_error(session, n);
+    return e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ? 0 : -1;
+}
+
 int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int heartbeat_s,
-               uint64_t timeout_ns, const char *conn_name, char *err, size_t cap)
+               uint64_t timeout_ns, const char *conn_name, int frame_max, char *err, size_t cap)
 {
     amqp_connection_state_t c = amqp_new_connection();
-    amqp_socket_t *s = amqp_tcp_socket_new(c);
+    amqp_socket_t *s = t->tls ? amqp_ssl_socket_new(c) : amqp_tcp_socket_new(c);
     struct timeval tv = tv_from_ns(timeout_ns);
     if (!s) {
         snprintf(err, cap, "cannot create socket");
         goto fail;
     }
+    if (t->tls && tls_setup(s, t, err, cap)) goto fail;
     int st = amqp_socket_open_noblock(s, t->host, t->port, &tv);
     if (st != AMQP_STATUS_OK) {
         char why[128];
+        const char *tls_why = st == AMQP_STATUS_SSL_PEER_VERIFY_FAILED
+                                  ? "TLS: the broker's certificate is not trusted (--cacert names the CA that "
+                                    "signed it; --verify none skips the check)"
+                              : st == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED
+                                  ? "TLS: the broker's certificate does not name this host (--verify none skips "
+                                    "the check)"
+                              : st == AMQP_STATUS_SSL_CONNECTION_FAILED || st == AMQP_STATUS_SSL_ERROR
+                                  ? "TLS handshake failed (is it the broker's TLS port?)"
+                                  : NULL;
         snprintf(err, cap, "cannot connect to %s: %s", t->uri_redacted,
-                 st == AMQP_STATUS_SOCKET_ERROR ? connect_error(t, timeout_ns, why, sizeof why)
-                                                : amqp_error_string2(st));
+                 tls_why                          ? tls_why
+                 : st == AMQP_STATUS_SOCKET_ERROR ? connect_error(t, timeout_ns, why, sizeof why)
+                                                  : amqp_error_string2(st));
         goto fail;
     }
     amqp_set_handshake_timeout(c, &tv);
@@ -154,7 +206,7 @@ int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int h
         {amqp_cstring_bytes("capabilities"), {.kind = AMQP_FIELD_KIND_TABLE, .value.table = {5, cap_entries}}},
     };
     amqp_table_t props = {2, prop};
-    amqp_rpc_reply_t r = amqp_login_with_properties(c, t->vhost, 0, 131072, heartbeat_s, &props,
+    amqp_rpc_reply_t r = amqp_login_with_properties(c, t->vhost, 0, frame_max ? frame_max : 131072, heartbeat_s, &props,
                                                     AMQP_SASL_METHOD_PLAIN, t->user, t->pass);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
         char why[256];

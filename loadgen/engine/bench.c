@@ -207,6 +207,8 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     run_set(j, RK_PROC_USER_CPU, json_real((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6));
     run_set(j, RK_PROC_SYS_CPU, json_real((double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6));
     run_set(j, RK_PROC_MAX_RSS, json_integer((json_int_t)ru.ru_maxrss));
+    run_set(j, RK_PROC_CONNECTIONS, json_integer(r->connections));
+    run_set(j, RK_PROC_SETUP, json_real(r->setup_s));
     return j;
 }
 
@@ -402,6 +404,19 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         goto out;
     }
 
+    /* main() raised the soft descriptor limit to the hard one already */
+    int cpc = cfg.channels_per_conn;
+    long long need = (cfg.producers + cpc - 1) / cpc + (cfg.consumers + cpc - 1) / cpc;
+    need = need * (cfg.via_proxy ? 3 : 1) + 64; /* through the proxy: its two sockets each, too */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)need > nofile.rlim_cur) {
+        log_err("this load needs about %lld file descriptors, the limit is %llu (the hard limit: raise it with "
+                "ulimit -Hn as root, or use --channels-per-connection)",
+                need, (unsigned long long)nofile.rlim_cur);
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
     run.cfg = &cfg;
     run.run_id = (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
     run.rep = &rep;
@@ -410,26 +425,38 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     double epoch = (double)clock_realtime_ns() / 1e9;
     reporter_init(&rep, nworkers, &cfg, hlog, epoch);
     rep_inited = true;
-    pthread_barrier_init(&run.ready, NULL, (unsigned)nworkers + 1);
-    pthread_barrier_init(&run.go, NULL, (unsigned)nworkers + 1);
+    /* The workers' loops run while their connectors set up the
+     * connections; publishing starts once every one is up. */
+    uint64_t setup_from = clock_ns();
     for (int t = 0; t < nworkers; t++) worker_start(&ws[t]);
-    pthread_barrier_wait(&run.ready);
-    for (int t = 0; t < nworkers; t++) {
-        if (ws[t].setup_error[0]) {
-            log_err("setup failed: %s", ws[t].setup_error);
-            exit_code = EXIT_BROKER;
-            atomic_store(&run.phase, PHASE_STOP);
-            break;
+    for (int waiting = nworkers; waiting && exit_code == EXIT_OK;) {
+        sleep_ns(5 * NS_PER_MS);
+        waiting = 0;
+        for (int t = 0; t < nworkers; t++) {
+            int r = atomic_load(&ws[t].ready);
+            waiting += r == 0;
+            if (r < 0) {
+                log_err("setup failed: %s", ws[t].setup_error);
+                exit_code = EXIT_BROKER;
+                break;
+            }
         }
+        if (cli_stop) exit_code = EXIT_INTERRUPTED;
     }
-    run.start_ns = clock_ns();
-    cluster_view_mark(bb.view, run.start_ns);
-    epoch = (double)clock_realtime_ns() / 1e9;
-    pthread_barrier_wait(&run.go);
+    rep.setup_s = (double)(clock_ns() - setup_from) / 1e9;
     if (exit_code != EXIT_OK) {
+        atomic_store(&run.phase, PHASE_STOP);
+        for (int t = 0; t < nworkers; t++) worker_wake(&ws[t]);
         for (int t = 0; t < nworkers; t++) worker_join(&ws[t]);
         goto out;
     }
+    for (int t = 0; t < nworkers; t++) rep.connections += ws[t].nconns;
+    if (rep.connections >= 100) log_note("%d connections up in %.1f s", rep.connections, rep.setup_s);
+    run.start_ns = clock_ns();
+    cluster_view_mark(bb.view, run.start_ns);
+    epoch = (double)clock_realtime_ns() / 1e9;
+    atomic_store(&run.go, 1);
+    for (int t = 0; t < nworkers; t++) worker_wake(&ws[t]);
     log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
             cfg.producers, cfg.consumers, nworkers, run.targets[0].uri_redacted, version);
 
@@ -484,8 +511,6 @@ out:
         admin_close(&adm);
     }
     if (ws) {
-        pthread_barrier_destroy(&run.ready);
-        pthread_barrier_destroy(&run.go);
         worker_destroy_all(ws, nworkers);
     }
     if (rep_inited) reporter_free(&rep);

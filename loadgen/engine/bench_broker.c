@@ -43,7 +43,7 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
                  bb->cluster.nodes[0].name, bb->cluster.nodes[cfg->nodes - 1].name);
         return EXIT_OK;
     }
-    struct broker_opts bo = {.dir = cfg->broker_dir, .cancel = &cli_stop, .conf = cfg->broker_conf};
+    struct broker_opts bo = {.dir = cfg->broker_dir, .cancel = &cli_stop, .conf = cfg->broker_conf, .tls = cfg->tls};
     log_note("starting embedded RabbitMQ node...");
     if (broker_start(&bb->node, &bo, err, cap))
         return cli_stop ? EXIT_INTERRUPTED : bb->node.refused ? EXIT_USAGE : EXIT_BROKER;
@@ -57,8 +57,21 @@ int bench_broker_targets(struct bench_broker *bb, const struct config *cfg, stru
 {
     run->ntargets = bb->have_cluster ? bb->cluster.n : 1;
     for (int i = 0; i < run->ntargets; i++) {
-        const char *uri = bb->have_cluster ? bb->cluster.nodes[i].uri : cfg->uri ? cfg->uri : bb->node.uri;
-        if (amqpc_parse_uri(uri, &run->targets[i], err, cap)) return -1;
+        const char *uri = bb->have_cluster ? bb->cluster.nodes[i].uri
+                          : cfg->uri       ? cfg->uri
+                          : cfg->tls       ? bb->node.tls_uri
+                                           : bb->node.uri;
+        struct amqpc_target *t = &run->targets[i];
+        if (amqpc_parse_uri(uri, t, err, cap)) return -1;
+        t->tls_verify = !cfg->tls_no_verify;
+        if (cfg->tls_cacert) str_copy(t->cacert, sizeof t->cacert, cfg->tls_cacert);
+        else if (cfg->tls) {
+            char ca[sizeof bb->node.dir + 16];
+            snprintf(ca, sizeof ca, "%s/tls/ca.pem", bb->node.dir);
+            str_copy(t->cacert, sizeof t->cacert, ca);
+        }
+        if (cfg->tls_cert) str_copy(t->cert, sizeof t->cert, cfg->tls_cert);
+        if (cfg->tls_key) str_copy(t->key, sizeof t->key, cfg->tls_key);
     }
     return 0;
 }
@@ -98,7 +111,7 @@ static bool stream_consumable(const struct amqpc_target *t, const char *q, uint6
 {
     amqp_connection_state_t c;
     char err[512];
-    if (amqpc_open(&c, t, 0, timeout_ns, "loadgen-setup", err, sizeof err)) return false;
+    if (amqpc_open(&c, t, 0, timeout_ns, "loadgen-setup", 0, err, sizeof err)) return false;
     amqp_channel_open(c, 1);
     bool ok = amqpc_check(c, "channel.open", err, sizeof err) == 0;
     if (ok) {

@@ -33,14 +33,45 @@ static uint64_t timer_ns(const struct config *cfg)
 
 static void conn_on_writable(evutil_socket_t fd, short what, void *arg);
 
-int conn_up(struct conn *c, char *err, size_t cap)
+/* Sends c->out, over TLS when the connection has it: 0 all sent, 1 the
+ * socket would block, -1 an error. */
+static int out_flush(struct conn *c)
+{
+    if (!c->tls) return wire_flush(&c->out, c->fd);
+    while (c->out.off < c->out.len) {
+        ssize_t n = amqpc_tls_write(c->tls, c->out.data + c->out.off, c->out.len - c->out.off);
+        if (n < 0) return -1;
+        if (n == 0) return 1;
+        c->out.off += (size_t)n;
+    }
+    c->out.off = c->out.len = 0;
+    return 0;
+}
+
+/* rabbitmq-c sizes its frame pools and output buffer by frame_max: with
+ * 10,000 connections 128 KiB each is what made 105 KB of RSS per
+ * connection. A frame that holds the largest message (header and frame
+ * overhead included) is enough; larger bodies are split anyway. */
+static int conn_frame_max(const struct config *cfg)
+{
+    uint64_t most = 0;
+    for (int i = 0; i < cfg->size.n; i++)
+        if (cfg->size.value[i] > most) most = cfg->size.value[i];
+    uint64_t want = most + MSG_HEADER_LEN + 8 + 512; /* + room for the method and header frames */
+    int fm = 8192;
+    while ((uint64_t)fm < want && fm < 131072) fm *= 2;
+    return fm;
+}
+
+/* The connector's thread: only c->amqp and what the setup RPCs read. */
+int conn_setup(struct conn *c, char *err, size_t cap)
 {
     struct worker *w = c->w;
     const struct config *cfg = w->cfg;
     char name[64];
     snprintf(name, sizeof name, "loadgen-w%d-c%d", w->id, c->index);
     if (amqpc_open(&c->amqp, &w->run->targets[c->node], (int)cfg->heartbeat_s, cfg->connect_timeout_ns, name,
-                   err, cap))
+                   conn_frame_max(cfg), err, cap))
         return -1;
     for (int i = 0; i < c->nagents; i++) {
         struct agent *a = c->agents[i];
@@ -48,7 +79,25 @@ int conn_up(struct conn *c, char *err, size_t cap)
         if (amqpc_check(c->amqp, "channel.open", err, cap)) goto fail;
         if ((a->producer ? producer_setup(a, err, cap) : consumer_setup(a, err, cap))) goto fail;
     }
+    return 0;
+fail:
+    amqp_destroy_connection(c->amqp);
+    c->amqp = NULL;
+    return -1;
+}
+
+/* The loop's thread: c is set up (conn_setup returned 0). */
+void conn_attach(struct conn *c)
+{
+    struct worker *w = c->w;
+    const struct config *cfg = w->cfg;
+    for (int i = 0; i < c->nagents; i++) {
+        struct agent *a = c->agents[i];
+        if (a->producer) producer_attached(a);
+        else a->unacked = 0;
+    }
     c->fd = amqp_get_sockfd(c->amqp);
+    c->tls = w->run->targets[c->node].tls ? amqpc_tls_session(c->amqp) : NULL;
     fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
     c->frame_max = (uint32_t)amqp_get_frame_max(c->amqp);
     c->out.off = c->out.len = 0;
@@ -64,13 +113,8 @@ int conn_up(struct conn *c, char *err, size_t cap)
     event_add(c->ev_timer, &tv);
     c->up = true;
     c->backoff_ns = 0;
-    for (int i = 0; i < c->nagents; i++)
+    for (int i = 0; i < c->nagents && w->started; i++)
         if (c->agents[i]->producer) event_active(c->agents[i]->ev_send, EV_TIMEOUT, 0);
-    return 0;
-fail:
-    amqp_destroy_connection(c->amqp);
-    c->amqp = NULL;
-    return -1;
 }
 
 /* Tear down the socket and events; producers and consumers forget what was
@@ -95,12 +139,13 @@ void conn_down(struct conn *c, bool graceful)
     }
     if (graceful && c->up) {
         /* Our buffered acks must reach the broker before the close. */
-        for (int i = 0; i < 20 && wire_flush(&c->out, c->fd) == 1; i++) {
+        for (int i = 0; i < 20 && out_flush(c) == 1; i++) {
             struct pollfd pfd = {c->fd, POLLOUT, 0};
             poll(&pfd, 1, 50);
         }
     }
     c->out.off = c->out.len = 0;
+    c->tls = NULL;
     if (c->amqp) {
         if (graceful && c->up) amqpc_close(c->amqp);
         else amqp_destroy_connection(c->amqp);
@@ -141,12 +186,7 @@ void conn_on_reconnect(evutil_socket_t fd, short what, void *arg)
         event_add(c->ev_reconnect, &tv);
         return;
     }
-    char err[512];
-    if (conn_up(c, err, sizeof err) == 0) {
-        c->w->counters[ST_RECONNECTS]++;
-        return;
-    }
-    conn_fail(c, ST_ERR_CONNECT, err);
+    connector_submit(&c->w->connector, c); /* back through worker_connected() */
 }
 
 static void server_close(struct conn *c, amqp_frame_t *f)
@@ -283,7 +323,7 @@ static bool pump_frames(struct conn *c)
 int conn_flush(struct conn *c)
 {
     if (!c->up || !wire_pending(&c->out)) return 0;
-    int rc = wire_flush(&c->out, c->fd);
+    int rc = out_flush(c);
     if (rc < 0) {
         char why[200];
         snprintf(why, sizeof why, "connection lost: write: %s", strerror(errno));

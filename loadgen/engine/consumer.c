@@ -31,6 +31,7 @@ void consumer_free(struct agent *a)
     if (a->ev_ack) event_free(a->ev_ack);
     free(a->pend);
     free(a->highest);
+    free(a->high_keys);
     free(a->park_body);
 }
 
@@ -39,7 +40,6 @@ int consumer_setup(struct agent *a, char *err, size_t cap)
     struct conn *c = a->conn;
     const struct config *cfg = c->w->cfg;
     amqp_channel_t ch = (amqp_channel_t)a->channel;
-    a->unacked = 0;
     if (!cfg->predeclared && topology_recover(c->amqp, a->channel, cfg, a->queue_idx, err, cap))
         return -1;
     if (a->set.prefetch) {

@@ -73,11 +73,16 @@ void producer_free(struct agent *a)
     free(a->confirmed);
 }
 
+void producer_attached(struct agent *a)
+{
+    a->next_tag = 1; /* a new channel numbers its publishes from 1 */
+    a->ring_head = a->ring_count = 0;
+}
+
+/* The connector's thread: RPCs only, no agent state. */
 int producer_setup(struct agent *a, char *err, size_t cap)
 {
     struct conn *c = a->conn;
-    a->next_tag = 1;
-    a->ring_head = a->ring_count = 0;
     /* A non-durable exchange is gone after a broker crash: publishing to it
      * would close the channel at every attempt. */
     if (!c->w->cfg->predeclared && topology_recover(c->amqp, a->channel, c->w->cfg, -1, err, cap)) return -1;

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TICK_NS (100 * NS_PER_MS)
 
@@ -29,6 +30,7 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
     for (int t = 0; t < T; t++) {
         struct worker *w = &ws[t];
         w->id = t;
+        w->connector.efd = -1;
         w->run = run;
         w->cfg = cfg;
         /* timerfd-precise timers: epoll's millisecond rounding would add
@@ -105,18 +107,6 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
     free(idx);
     *nworkers = T;
     return ws;
-}
-
-static int worker_connect(struct worker *w)
-{
-    for (int i = 0; i < w->nconns; i++) {
-        char err[512];
-        if (conn_up(&w->conns[i], err, sizeof err)) {
-            str_copy(w->setup_error, sizeof w->setup_error, err);
-            return -1;
-        }
-    }
-    return 0;
 }
 
 static uint64_t inflight(struct worker *w)
@@ -225,20 +215,18 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (phase == PHASE_STOP) {
         event_del(w->ev_interval);
         while (now >= w->run->start_ns + (w->interval_index + 1) * NS_PER_SEC) post(w, false);
-        for (int i = 0; i < w->nconns; i++) conn_down(&w->conns[i], true);
+        for (int i = 0; i < w->nconns; i++)
+            if (!w->conns[i].connecting) conn_down(&w->conns[i], true);
         snapshot(w);
         post(w, true);
         event_base_loopbreak(w->base);
     }
 }
 
-static void *worker_main(void *arg)
+/* run->go: publishing starts now. */
+static void worker_go(struct worker *w)
 {
-    struct worker *w = arg;
-    worker_connect(w);
-    pthread_barrier_wait(&w->run->ready);
-    pthread_barrier_wait(&w->run->go);
-    if (atomic_load(&w->run->phase) == PHASE_STOP) return NULL;
+    w->started = true;
     for (int i = 0; i < w->nagents; i++) {
         struct agent *a = &w->agents[i];
         if (a->producer) {
@@ -256,18 +244,124 @@ static void *worker_main(void *arg)
     struct timeval tv = {0, TICK_NS / 1000};
     event_add(w->ev_tick, &tv);
     arm_interval(w);
+}
+
+/* Setups the connector finished: into the loop, or into the backoff. */
+static void on_connected(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct worker *w = arg;
+    int phase = atomic_load(&w->run->phase);
+    struct conn *got[64];
+    int n;
+    while ((n = connector_take(&w->connector, got, 64)) > 0) {
+        for (int i = 0; i < n; i++) {
+            struct conn *c = got[i];
+            bool first = c->initial;
+            c->initial = false;
+            if (c->setup_rc == 0 && phase == PHASE_STOP) {
+                amqp_destroy_connection(c->amqp);
+                c->amqp = NULL;
+            } else if (c->setup_rc == 0) {
+                conn_attach(c);
+                if (!first) w->counters[ST_RECONNECTS]++;
+            } else if (first) { /* the run cannot start: say why */
+                if (atomic_load(&w->ready) == 0) {
+                    str_copy(w->setup_error, sizeof w->setup_error, c->setup_error);
+                    atomic_store(&w->ready, -1);
+                }
+                connector_drop_pending(&w->connector);
+            } else {
+                conn_fail(c, ST_ERR_CONNECT, c->setup_error);
+            }
+            if (first && --w->initial_left == 0 && atomic_load(&w->ready) == 0) atomic_store(&w->ready, 1);
+        }
+    }
+    if (w->started) return;
+    if (phase == PHASE_STOP) { /* before the start: a setup failed, or Ctrl-C */
+        for (int i = 0; i < w->nconns; i++)
+            if (!w->conns[i].connecting) conn_down(&w->conns[i], true);
+        event_base_loopbreak(w->base);
+    } else if (atomic_load(&w->run->go)) {
+        worker_go(w);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    w->initial_left = w->nconns;
+    if (!w->nconns) atomic_store(&w->ready, 1);
+    for (int i = 0; i < w->nconns; i++) {
+        w->conns[i].initial = true;
+        connector_submit(&w->connector, &w->conns[i]);
+    }
     event_base_dispatch(w->base);
+    connector_stop(&w->connector);
     return NULL;
 }
 
 int worker_start(struct worker *w)
 {
+    /* this worker's share of --connect-rate */
+    double rate = w->cfg->connect_rate > 0 ? w->cfg->connect_rate / w->run->nworkers : 0;
+    if (connector_init(&w->connector, w->nconns, rate, w->setup_error, sizeof w->setup_error)) {
+        atomic_store(&w->ready, -1);
+        return -1;
+    }
+    w->ev_connected = event_new(w->base, w->connector.efd, EV_READ | EV_PERSIST, on_connected, w);
+    event_add(w->ev_connected, NULL);
     return pthread_create(&w->thread, NULL, worker_main, w);
+}
+
+void worker_wake(struct worker *w)
+{
+    uint64_t one = 1;
+    if (w->connector.efd >= 0 && write(w->connector.efd, &one, sizeof one) < 0) { /* already signalled */
+    }
 }
 
 void worker_join(struct worker *w)
 {
-    pthread_join(w->thread, NULL);
+    if (w->thread) pthread_join(w->thread, NULL);
+    w->thread = 0;
+}
+
+/* A consumer's highest sequence per producer. Dense for up to 256
+ * producers; beyond, an open-addressing map of the producers it saw: with
+ * 5,000 producers and 5,000 consumers dense arrays were 200 MB, while each
+ * consumer of a shared queue sees a few dozen producers a minute. */
+#define HIGHEST_DENSE_MAX 256
+
+static uint64_t *highest_of(struct worker *w, struct agent *a, uint32_t producer)
+{
+    if (w->nproducers_total <= HIGHEST_DENSE_MAX) {
+        if (!a->highest) a->highest = xcalloc((size_t)w->nproducers_total, sizeof *a->highest);
+        return &a->highest[producer];
+    }
+    if (a->high_n * 10 >= a->high_cap * 7) { /* grow (from empty, too) and rehash */
+        uint32_t cap = a->high_cap ? a->high_cap * 2 : 16, *keys = xcalloc(cap, sizeof *keys);
+        uint64_t *vals = xcalloc(cap, sizeof *vals);
+        for (uint32_t i = 0; i < a->high_cap; i++) {
+            if (!a->high_keys[i]) continue;
+            uint32_t j = (a->high_keys[i] * 2654435761u) & (cap - 1);
+            while (keys[j]) j = (j + 1) & (cap - 1);
+            keys[j] = a->high_keys[i];
+            vals[j] = a->highest[i];
+        }
+        free(a->high_keys);
+        free(a->highest);
+        a->high_keys = keys;
+        a->highest = vals;
+        a->high_cap = cap;
+    }
+    uint32_t key = producer + 1, j = (key * 2654435761u) & (a->high_cap - 1);
+    while (a->high_keys[j] && a->high_keys[j] != key) j = (j + 1) & (a->high_cap - 1);
+    if (!a->high_keys[j]) {
+        a->high_keys[j] = key;
+        a->high_n++;
+    }
+    return &a->highest[j];
 }
 
 /* Ordering per consumer excuses redeliveries (the broker says it is a copy
@@ -281,13 +375,12 @@ static void check_order(struct worker *w, struct agent *a, int queue, uint32_t p
     if (w->cfg->order_by_queue) {
         if (!w->queue_highest[queue])
             w->queue_highest[queue] = xcalloc((size_t)w->nproducers_total, sizeof **w->queue_highest);
-        hi = w->queue_highest[queue];
+        hi = &w->queue_highest[queue][producer];
         redelivered = false;
     } else {
-        if (!a->highest) a->highest = xcalloc((size_t)w->nproducers_total, sizeof *a->highest);
-        hi = a->highest;
+        hi = highest_of(w, a, producer);
     }
-    if (ledger_order(&hi[producer], seq, redelivered || attempt > 1)) w->counters[ST_OUT_OF_ORDER]++;
+    if (ledger_order(hi, seq, redelivered || attempt > 1)) w->counters[ST_OUT_OF_ORDER]++;
 }
 
 /* The (queue, producer) sets; NULL for a header that names no producer or
@@ -328,6 +421,7 @@ void worker_destroy_all(struct worker *ws, int n)
 {
     for (int t = 0; t < n; t++) {
         struct worker *w = &ws[t];
+        connector_free(&w->connector); /* its thread is gone before the connections go */
         for (int i = 0; i < w->nconns; i++) {
             struct conn *c = &w->conns[i];
             if (c->up || c->amqp) conn_down(c, false);
@@ -355,6 +449,7 @@ void worker_destroy_all(struct worker *ws, int n)
         free(w->agents);
         event_free(w->ev_tick);
         event_free(w->ev_interval);
+        if (w->ev_connected) event_free(w->ev_connected);
         stats_hists_free(&w->hists);
         event_base_free(w->base);
     }

@@ -91,7 +91,7 @@ static int rebind(struct timeline *tl, const struct fault *f, bool bind, char *e
     amqp_connection_state_t c;
     char what[600];
     if (!tl->env.target) return snprintf(err, cap, "no broker connection"), -1;
-    if (amqpc_open(&c, tl->env.target, 0, cfg->connect_timeout_ns, "loadgen-timeline", err, cap)) return -1;
+    if (amqpc_open(&c, tl->env.target, 0, cfg->connect_timeout_ns, "loadgen-timeline", 0, err, cap)) return -1;
     amqp_channel_open(c, 1);
     int rc = amqpc_check(c, "channel.open", err, cap);
     if (!rc) {
