@@ -98,6 +98,7 @@ struct agent {
     struct event *ev_complete;
     struct event *ev_ack;                /* coalesced acks go at the end of a send tick */
     bool coalesce_acks;                  /* a paced run: see consumer.c's ack() */
+    bool dense;                          /* its last two deliveries came within a send tick */
     uint64_t last_delivery_ns;
     uint64_t *highest; /* per producer: ordering is judged per consumer (worker.c's highest_of) */
     uint32_t *high_keys, high_cap, high_n;
@@ -125,7 +126,7 @@ struct conn {
     int fd;
     void *tls;               /* amqps: the TLS session our own writes go through */
     bool up;
-    struct event *ev_read, *ev_write, *ev_timer, *ev_reconnect;
+    struct event *ev_read, *ev_write, *ev_reconnect;
     struct wire_buf out;     /* our encoded publishes and acks */
     bool write_blocked;      /* out has bytes the kernel would not take yet */
     uint32_t frame_max;
@@ -188,7 +189,7 @@ struct worker {
     int nagents;
     uint64_t counters[ST_COUNT];
     struct stats_hists hists;
-    struct event *ev_tick, *ev_interval;
+    struct event *ev_tick, *ev_interval, *ev_service;
     uint64_t interval_index;
     bool flushed_at_stop;
     struct seq_track **track; /* [queue][producer], lazily allocated */
@@ -230,7 +231,10 @@ void conn_attach(struct conn *c);
 void conn_fail(struct conn *c, enum stats_counter category, const char *why);
 void conn_down(struct conn *c, bool graceful);
 void conn_on_read(evutil_socket_t fd, short what, void *arg);
-void conn_on_timer(evutil_socket_t fd, short what, void *arg);
+/* Its service (heartbeats, dead-peer check, pending acks): every
+ * conn_service_ns, from the worker's service timer. */
+void conn_service(struct conn *c);
+uint64_t conn_service_ns(const struct config *cfg);
 void conn_on_reconnect(evutil_socket_t fd, short what, void *arg);
 bool conn_can_write(struct conn *c);
 /* Sends out; on a partial write waits for EV_WRITE. -1 if c failed. */

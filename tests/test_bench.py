@@ -93,6 +93,32 @@ def test_paced_sends_are_due_on_the_send_tick(broker, tmp_path, tick):
         assert len(distinct) == 400
 
 
+def test_a_thousand_connections_ramp_up_paced_and_hold(broker, tmp_path):
+    """500 producers at 1 msg/s + 500 consumers on 2 threads: the
+    connectors set them up at --connect-rate 400/s (so setup takes over a
+    second: the pacing is real) while the loops already run; every
+    connection stays up (no heartbeat timeout, no reconnect) and every
+    message is consumed."""
+    j, r = bench(broker.uri, "--producers", "500", "--consumers", "500", "--rate", "500", "--threads", "2",
+                 "--duration", "4s", "--connect-rate", "400", "--heartbeat", "2", tmp=tmp_path, timeout=180)
+    p, t, e = j["process"], j["totals"], j["errors"]
+    assert p["connections"] == 1000 and p["setup_s"] >= 2.0, p
+    assert e["heartbeat_timeouts"] == 0 and e["reconnects"] == 0 and e["connect_errors"] == 0, e
+    assert t["published"] == t["consumed"] == t["unique"] == 2000 and t["lost"] == 0, t
+    assert "1000 connections up in" in r.stderr
+
+
+def test_descriptor_limit_is_checked_before_the_run(broker):
+    """More connections than descriptors: a clear error and exit 2, not a
+    run that fails half way (a child with a soft limit of 256)."""
+    import resource
+    r = subprocess.run([LOADGEN, "bench", "--uri", broker.uri, "--producers", "300", "--consumers", "300",
+                        "--duration", "1s"], capture_output=True, text=True, timeout=60, cwd=SCRATCH,
+                       env=scratch_env(), preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)))
+    assert r.returncode == 2, r.stderr
+    assert "file descriptors" in r.stderr and "256" in r.stderr
+
+
 def test_consumer_delay_shows_in_latency(broker, tmp_path):
     j, _ = bench(broker.uri, "--rate", "20", "--duration", "3s", "--consumer-delay", "30ms",
                  "--prefetch", "10", tmp=tmp_path)

@@ -77,13 +77,14 @@ static void ack(struct agent *a, uint64_t tag)
     if (cfg->auto_ack) return;
     a->unacked++;
     a->last_tag = tag;
-    /* While sending is paced, acks are coalesced for one send tick into
-     * one multiple ack: each write wakes the broker, and a paced run's
-     * deliveries come in several small bursts per tick. A quarter of the
-     * prefetch window goes at once, so a consumer is never held by its own
-     * acks. Unpaced, deliveries come in large reads and each read's acks
-     * already go in one write. */
-    if (a->coalesce_acks) {
+    /* While sending is paced and deliveries come close together, acks are
+     * coalesced for one send tick into one multiple ack: each write wakes
+     * the broker, and a paced run's deliveries come in several small bursts
+     * per tick. A quarter of the prefetch window goes at once, so a
+     * consumer is never held by its own acks. Unpaced, deliveries come in
+     * large reads and each read's acks already go in one write; a sparse
+     * consumer (1 msg/s) acks at once, in the wake-up of its delivery. */
+    if (a->coalesce_acks && a->dense) {
         if (a->unacked < (a->set.prefetch ? (uint64_t)(a->set.prefetch + 3) / 4 : 64)) {
             if (!event_pending(a->ev_ack, EV_TIMEOUT, NULL)) {
                 struct timeval tv = tv_from_ns(cfg->send_tick_ns);
@@ -281,6 +282,8 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
 {
     struct worker *w = a->conn->w;
     uint64_t now = clock_ns();
+    /* deliveries within a send tick of each other: more are coming */
+    a->dense = now - a->last_delivery_ns < w->cfg->send_tick_ns;
     a->last_delivery_ns = now;
     if (rx->stream_offset >= 0) a->stream_next = rx->stream_offset + 1;
     if (rx->redelivered) w->counters[ST_REDELIVERED]++;

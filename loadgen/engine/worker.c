@@ -8,6 +8,14 @@
 #define TICK_NS (100 * NS_PER_MS)
 
 static void on_tick(evutil_socket_t fd, short what, void *arg);
+
+static void on_service(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct worker *w = arg;
+    for (int i = 0; i < w->nconns; i++)
+        if (!w->conns[i].connecting) conn_service(&w->conns[i]);
+}
 static void on_interval(evutil_socket_t fd, short what, void *arg);
 
 /* Connections: producers and consumers never share one (like PerfTest), and
@@ -65,7 +73,6 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
             c->agents = xcalloc((size_t)n, sizeof *c->agents);
             c->rx = xcalloc((size_t)n, sizeof *c->rx);
             c->nagents = n;
-            c->ev_timer = event_new(w->base, -1, EV_PERSIST, conn_on_timer, c);
             c->ev_reconnect = event_new(w->base, -1, 0, conn_on_reconnect, c);
             for (int j = 0; j < n; j++) {
                 struct agent *a = &w->agents[ai++];
@@ -101,6 +108,7 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
             w->nroute_headers = k + 1;
         }
         w->ev_tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
+        w->ev_service = event_new(w->base, -1, EV_PERSIST, on_service, w);
         w->ev_interval = event_new(w->base, -1, 0, on_interval, w);
     }
     free(kind);
@@ -311,6 +319,8 @@ int worker_start(struct worker *w)
     }
     w->ev_connected = event_new(w->base, w->connector.efd, EV_READ | EV_PERSIST, on_connected, w);
     event_add(w->ev_connected, NULL);
+    struct timeval tv = tv_from_ns(conn_service_ns(w->cfg));
+    event_add(w->ev_service, &tv);
     return pthread_create(&w->thread, NULL, worker_main, w);
 }
 
@@ -425,7 +435,6 @@ void worker_destroy_all(struct worker *ws, int n)
         for (int i = 0; i < w->nconns; i++) {
             struct conn *c = &w->conns[i];
             if (c->up || c->amqp) conn_down(c, false);
-            event_free(c->ev_timer);
             event_free(c->ev_reconnect);
             free(c->agents);
             free(c->rx);
@@ -448,6 +457,7 @@ void worker_destroy_all(struct worker *ws, int n)
         free(w->conns);
         free(w->agents);
         event_free(w->ev_tick);
+        event_free(w->ev_service);
         event_free(w->ev_interval);
         if (w->ev_connected) event_free(w->ev_connected);
         stats_hists_free(&w->hists);
