@@ -190,6 +190,7 @@ struct worker {
     uint64_t counters[ST_COUNT];
     struct stats_hists hists;
     struct event *ev_tick, *ev_interval, *ev_service;
+    int service_slice;        /* the next slice of conns[] the service timer walks */
     uint64_t interval_index;
     bool flushed_at_stop;
     struct seq_track **track; /* [queue][producer], lazily allocated */

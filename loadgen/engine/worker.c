@@ -9,11 +9,19 @@
 
 static void on_tick(evutil_socket_t fd, short what, void *arg);
 
+/* Each service period is walked in SERVICE_SLICES wake-ups, a slice of
+ * the connections each, so 5,000 connections do not hold the loop (and
+ * the sends due meanwhile) for one long walk. */
+#define SERVICE_SLICES 8
+
 static void on_service(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct worker *w = arg;
-    for (int i = 0; i < w->nconns; i++)
+    int k = w->service_slice, from = (int)((long long)w->nconns * k / SERVICE_SLICES),
+        to = (int)((long long)w->nconns * (k + 1) / SERVICE_SLICES);
+    w->service_slice = (k + 1) % SERVICE_SLICES;
+    for (int i = from; i < to; i++)
         if (!w->conns[i].connecting) conn_service(&w->conns[i]);
 }
 static void on_interval(evutil_socket_t fd, short what, void *arg);
@@ -319,7 +327,7 @@ int worker_start(struct worker *w)
     }
     w->ev_connected = event_new(w->base, w->connector.efd, EV_READ | EV_PERSIST, on_connected, w);
     event_add(w->ev_connected, NULL);
-    struct timeval tv = tv_from_ns(conn_service_ns(w->cfg));
+    struct timeval tv = tv_from_ns(conn_service_ns(w->cfg) / SERVICE_SLICES);
     event_add(w->ev_service, &tv);
     return pthread_create(&w->thread, NULL, worker_main, w);
 }
