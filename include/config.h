@@ -109,6 +109,8 @@ const char *config_message_key(const struct config *c, int producer, uint64_t se
  * no '=' in the key, size capped) and appended; -1 with the reason. */
 int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap);
 int config_validate_tls(const struct config *c, char *err, size_t cap);
+/* --uri is amqps:// */
+bool config_uri_tls(const struct config *c);
 /* The cluster goes on loopback: asked for, or automatic without root. */
 bool config_cluster_loopback(const struct config *c);
 /* config_validate's checks of the embedded broker's settings. */

@@ -160,6 +160,8 @@ struct connector {
 };
 int connector_init(struct connector *k, int nconns, double rate_per_s, char *err, size_t cap);
 void connector_submit(struct connector *k, struct conn *c);
+/* Wakes the loop's on_connected (any thread). */
+void connector_signal(struct connector *k);
 /* Takes up to max finished setups (c->setup_rc says how it went). */
 int connector_take(struct connector *k, struct conn **out, int max);
 /* Forgets the setups not started yet. */

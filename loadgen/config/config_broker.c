@@ -66,9 +66,14 @@ int config_validate_broker(const struct config *c, char *err, size_t cap)
     return config_validate_tls(c, err, cap);
 }
 
+bool config_uri_tls(const struct config *c)
+{
+    return c->uri && !strncmp(c->uri, "amqps://", 8);
+}
+
 int config_validate_tls(const struct config *c, char *err, size_t cap)
 {
-    bool amqps = c->uri && !strncmp(c->uri, "amqps://", 8);
+    bool amqps = config_uri_tls(c);
     if (c->tls && c->uri)
         return snprintf(err, cap, "--tls gives the embedded node a TLS listener: with --uri write amqps://"), -1;
     if (c->tls && c->nodes > 1) return snprintf(err, cap, "--tls is for a single embedded node, not --nodes"), -1;

@@ -145,8 +145,9 @@ static int tls_setup(amqp_socket_t *s, const struct amqpc_target *t, char *err, 
 void *amqpc_tls_session(amqp_connection_state_t c)
 {
     SSL *ssl = SSL_CTX_get_app_data((SSL_CTX *)amqp_ssl_socket_get_context(amqp_get_socket(c)));
-    /* our buffer may move between a write that would block and its retry */
-    if (ssl) SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    /* our buffer may move between a write that would block and its retry
+     * (partial writes rabbitmq-c's context enables already) */
+    if (ssl) SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     return ssl;
 }
 

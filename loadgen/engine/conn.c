@@ -186,7 +186,7 @@ void conn_on_reconnect(evutil_socket_t fd, short what, void *arg)
         event_add(c->ev_reconnect, &tv);
         return;
     }
-    connector_submit(&c->w->connector, c); /* back through worker_connected() */
+    connector_submit(&c->w->connector, c); /* back through worker.c's on_connected() */
 }
 
 static void server_close(struct conn *c, amqp_frame_t *f)

@@ -21,6 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
+void connector_signal(struct connector *k)
+{
+    uint64_t one = 1;
+    /* an eventfd counter that cannot overflow here: nothing to handle */
+    if (k->efd >= 0 && write(k->efd, &one, sizeof one) < 0) {
+    }
+}
+
 static void *connector_main(void *arg)
 {
     struct connector *k = arg;
@@ -48,9 +56,7 @@ static void *connector_main(void *arg)
         c->setup_rc = conn_setup(c, c->setup_error, sizeof c->setup_error);
         pthread_mutex_lock(&k->mu);
         k->done[k->ndone++] = c;
-        uint64_t one = 1;
-        if (write(k->efd, &one, sizeof one) < 0) { /* the counter cannot overflow here */
-        }
+        connector_signal(k);
     }
     pthread_mutex_unlock(&k->mu);
     return NULL;
@@ -103,11 +109,7 @@ int connector_take(struct connector *k, struct conn **out, int max)
     k->ndone -= n;
     pthread_mutex_unlock(&k->mu);
     for (int i = 0; i < n; i++) out[i]->connecting = false;
-    if (k->ndone) { /* more than max: come back */
-        uint64_t one = 1;
-        if (write(k->efd, &one, sizeof one) < 0) {
-        }
-    }
+    if (k->ndone) connector_signal(k); /* more than max: come back */
     return n;
 }
 

@@ -240,12 +240,9 @@ static void pump(struct agent *a)
             /* exact places (the remainder carried), so a run has exactly
              * rate x duration messages */
             uint64_t every = NS_PER_SEC * (uint64_t)cfg->producers;
-            a->next_intended_ns += every / rate;
             a->intended_rem += every % rate;
-            while (a->intended_rem >= rate) {
-                a->next_intended_ns++;
-                a->intended_rem -= rate;
-            }
+            a->next_intended_ns += every / rate + a->intended_rem / rate;
+            a->intended_rem %= rate;
             hist_record(w->hists.h[SH_SEND_LAG], (int64_t)(now - due));
             if (now - due > NS_PER_MS) w->counters[ST_SENT_LATE]++;
         }

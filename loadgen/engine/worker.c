@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define TICK_NS (100 * NS_PER_MS)
 
@@ -334,9 +333,7 @@ int worker_start(struct worker *w)
 
 void worker_wake(struct worker *w)
 {
-    uint64_t one = 1;
-    if (w->connector.efd >= 0 && write(w->connector.efd, &one, sizeof one) < 0) { /* already signalled */
-    }
+    connector_signal(&w->connector); /* on_connected also looks at go and the phase */
 }
 
 void worker_join(struct worker *w)
