@@ -46,4 +46,16 @@ int bench_crash_consumers(struct run_ctx *run, int queue, uint64_t for_ns, char 
 int bench_execute(const struct config *cfg, const struct bench_hooks *hooks, json_t **result,
                   char *dir, size_t dircap);
 
+/* The embedded broker (node or cluster) cfg asks for, started once to
+ * serve several runs (`loadgen capacity`); nothing to start with --uri.
+ * Returns an exit code (cli.h); *out is NULL with --uri. */
+struct bench_broker;
+int bench_broker_open(const struct config *cfg, struct bench_broker **out);
+/* Its URI for clients, or NULL (--uri: none of ours). */
+const char *bench_broker_uri(const struct bench_broker *bb, const struct config *cfg);
+void bench_broker_close(struct bench_broker *bb);
+/* bench_execute on a broker from bench_broker_open (NULL: as bench_execute). */
+int bench_execute_on(const struct config *cfg, const struct bench_hooks *hooks, struct bench_broker *shared,
+                     json_t **result, char *dir, size_t dircap);
+
 #endif

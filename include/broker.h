@@ -27,6 +27,7 @@ struct broker_opts {
     bool owns_dir;          /* dir is loadgen's: removed by a failed start or a final stop */
     const char *conf;       /* more rabbitmq.conf lines (config_broker_conf), or NULL */
     bool tls;               /* also a TLS listener, with a throwaway CA in DIR/tls */
+    bool management;        /* rabbitmq_management on a free loopback port */
 };
 
 struct broker {
@@ -35,6 +36,7 @@ struct broker {
     char nodename[96];
     char uri[128];
     char tls_uri[128];  /* amqps:// when started with tls, else empty; CA in DIR/tls/ca.pem */
+    char mgmt_url[128]; /* http:// of rabbitmq_management when started with it, else empty */
     int amqp_port, dist_port, epmd_port, tls_port;
     pid_t pid;       /* the beam.smp process (exec'd in place of the script) */
     pid_t epmd_pid;  /* our private epmd */

@@ -25,6 +25,7 @@ void cli_install_signals(void);
 int cmd_broker(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_capacity(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -74,6 +74,7 @@ struct config {
     uint64_t send_tick_ns;        /* paced sends are released on this grid (0: each at its own time) */
     uint64_t confirm_timeout_ns;  /* drop the connection when a confirm is this late (0: never) */
     bool realtime_clock, uncorrected, quiet;
+    bool silent;                  /* no summary and no notes of the run (capacity's steps) */
     char *json_path, *hgrm_prefix, *hlog_path;
     char *report_dir;             /* run directory; NULL: reports/<UTC time>-<name> */
     bool no_report;               /* write no run directory */
@@ -82,6 +83,11 @@ struct config {
     char *proxy_api;              /* serve its HTTP API here */
     char *proxy_toxics[CONFIG_MAX_ARGS]; /* toxic JSON specs applied from the start */
     int n_proxy_toxics;
+    char *management;             /* management API to sample: http://user:pass@host:port, or
+                                   * "embedded" (the plugin on the embedded node); NULL: none */
+    bool no_broker_stats;         /* sample no broker resources (resources.h) */
+    char *metrics_listen;         /* serve Prometheus text here while the run goes (metrics.h) */
+    uint64_t metrics_linger_ns;   /* and this long after it ended */
 };
 
 void config_init(struct config *c);

@@ -58,5 +58,9 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
  * was interrupted, else PASS; sets run.verdict the same shape as
  * gates_verdict, with no gates and the reasons. */
 enum gate_status gates_bench_verdict(json_t *run);
+/* The verdict of a capacity run.json: the bench verdict of its confirm
+ * hold plus a "capacity" gate (performance): FAIL when no capacity was
+ * found and confirmed, or it is below capacity.required. */
+enum gate_status gates_capacity_verdict(json_t *run);
 
 #endif

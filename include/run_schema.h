@@ -97,6 +97,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(T_DL_MAXLEN, "totals.dead_letter_maxlen", RS_INT, 0, "consumed after a DLX hop: maxlen")            \
     X(T_DL_DELIVERY_LIMIT, "totals.dead_letter_delivery_limit", RS_INT, 0, "consumed after a DLX hop: delivery limit") \
     X(T_SENT_LATE, "totals.sent_late", RS_INT, 0, "paced sends over 1 ms late")                        \
+    X(T_BLOCKED, "totals.blocked", RS_INT, 0, "connection.blocked (a resource alarm)")               \
     X(T_DEAD_LETTER_QUEUE, "totals.dead_letter_queue", RS_INT_NULL, 0, "in the dead-letter queue")       \
     X(RATE_PUBLISHED, "rates.published", RS_NUM, 0, "published")                                         \
     X(RATE_CONFIRMED, "rates.confirmed", RS_NUM, 0, "confirmed")                                         \
@@ -136,6 +137,18 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(S_E2E_MAX, "series[].e2e_max_ms", RS_NUM, 0, "e2e max")                                            \
     X(S_CONFIRM_P50, "series[].confirm_p50_ms", RS_NUM, 0, "confirm p50")                                \
     X(S_CONFIRM_P99, "series[].confirm_p99_ms", RS_NUM, 0, "confirm p99")                                \
+    X(BROKER_RESOURCES, "broker_resources", RS_ARRAY, RS_OPTIONAL, "the broker's resources per second") \
+    X(BR_T, "broker_resources[].t", RS_NUM, RS_OPTIONAL, "t (s)")                                       \
+    X(BR_CPU, "broker_resources[].cpu_pct", RS_NUM_NULL, RS_OPTIONAL, "broker CPU (%)")                 \
+    X(BR_RSS, "broker_resources[].rss_mb", RS_NUM_NULL, RS_OPTIONAL, "broker RSS (MB)")                 \
+    X(BR_LOADGEN_CPU, "broker_resources[].loadgen_cpu_pct", RS_NUM_NULL, RS_OPTIONAL, "loadgen CPU (%)") \
+    X(BR_READY, "broker_resources[].ready", RS_INT_NULL, RS_OPTIONAL, "queue depth (ready)")            \
+    X(BR_CONSUMERS, "broker_resources[].consumers", RS_INT_NULL, RS_OPTIONAL, "consumers")              \
+    X(BR_UNACKED, "broker_resources[].unacked", RS_INT_NULL, RS_OPTIONAL, "unacked")                    \
+    X(BR_CONNECTIONS, "broker_resources[].connections", RS_INT_NULL, RS_OPTIONAL, "connections")        \
+    X(BR_CHANNELS, "broker_resources[].channels", RS_INT_NULL, RS_OPTIONAL, "channels")                 \
+    X(BR_MEM, "broker_resources[].mem_mb", RS_NUM_NULL, RS_OPTIONAL, "broker memory (MB)")              \
+    X(BR_ALARMS, "broker_resources[].alarms", RS_ARRAY, RS_OPTIONAL, "resource alarms")                 \
     X(PROC_USER_CPU, "process.user_cpu_s", RS_NUM, 0, "user CPU (s)")                                    \
     X(PROC_SYS_CPU, "process.sys_cpu_s", RS_NUM, 0, "system CPU (s)")                                    \
     X(PROC_MAX_RSS, "process.max_rss_kb", RS_INT, 0, "peak RSS (kB)")                                    \
@@ -168,6 +181,37 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(AV_WORST_RECOVERY, "availability.worst_recovery_s", RS_NUM_NULL, RS_RUN, "worst recovery (s)")     \
     X(AV_LONGEST_NO_CONFIRM, "availability.longest_no_confirm_s", RS_NUM, RS_RUN,                        \
       "longest time without a confirm (s)")                                                              \
+    X(CAPACITY, "capacity", RS_OBJECT, RS_OPTIONAL, "capacity")                                          \
+    X(CAP_SLO, "capacity.slo", RS_STR, RS_OPTIONAL, "SLO")                                               \
+    X(CAP_MSG_S, "capacity.msg_s", RS_NUM_NULL, RS_OPTIONAL, "capacity (msg/s)")                         \
+    X(CAP_CONFIRMED, "capacity.confirmed", RS_BOOL, RS_OPTIONAL, "confirmed by the hold")                \
+    X(CAP_REQUIRED, "capacity.required", RS_NUM_NULL, RS_OPTIONAL, "required (msg/s)")                   \
+    X(CAP_FIRST_FAIL_RATE, "capacity.first_fail_rate", RS_NUM_NULL, RS_OPTIONAL, "lowest failing rate")  \
+    X(CAP_FIRST_FAIL_REASONS, "capacity.first_fail_reasons", RS_ARRAY, RS_OPTIONAL, "why it failed")     \
+    X(CAP_SEARCH_END, "capacity.search_end", RS_STR, RS_OPTIONAL, "search ended")                        \
+    X(CAP_SEARCH_S, "capacity.search_s", RS_NUM, RS_OPTIONAL, "search (s)")                              \
+    X(CAP_PRECISION, "capacity.precision", RS_NUM, RS_OPTIONAL, "precision")                             \
+    X(CAP_STEP_S, "capacity.step_s", RS_NUM, RS_OPTIONAL, "step (s)")                                    \
+    X(CAP_WARMUP_S, "capacity.warmup_s", RS_NUM, RS_OPTIONAL, "step warmup (s)")                         \
+    X(CAP_HOLD_S, "capacity.confirm_hold_s", RS_NUM, RS_OPTIONAL, "confirm hold (s)")                    \
+    X(CAP_STEPS, "capacity.steps", RS_ARRAY, RS_OPTIONAL, "steps")                                       \
+    X(CS_N, "capacity.steps[].n", RS_INT, RS_OPTIONAL, "step")                                           \
+    X(CS_PHASE, "capacity.steps[].phase", RS_STR, RS_OPTIONAL, "phase")                                  \
+    X(CS_RATE, "capacity.steps[].rate", RS_NUM, RS_OPTIONAL, "offered (msg/s)")                          \
+    X(CS_STARTED, "capacity.steps[].started_s", RS_NUM, RS_OPTIONAL, "started (s)")                      \
+    X(CS_PASS, "capacity.steps[].pass", RS_BOOL, RS_OPTIONAL, "pass")                                    \
+    X(CS_REASONS, "capacity.steps[].reasons", RS_ARRAY, RS_OPTIONAL, "why it failed")                    \
+    X(CS_SLO, "capacity.steps[].slo", RS_OBJECT, RS_OPTIONAL | RS_OPEN, "the SLO's values (ms)")         \
+    X(CS_PUBLISHED, "capacity.steps[].published_rate", RS_NUM, RS_OPTIONAL, "published (msg/s)")         \
+    X(CS_CONSUMED, "capacity.steps[].consumed_rate", RS_NUM, RS_OPTIONAL, "consumed (msg/s)")            \
+    X(CS_BACKLOG, "capacity.steps[].backlog_growth", RS_NUM_NULL, RS_OPTIONAL, "backlog growth (msg/s)") \
+    X(CS_E2E_P50, "capacity.steps[].e2e_p50_ms", RS_NUM_NULL, RS_OPTIONAL, "e2e p50")                    \
+    X(CS_E2E_P99, "capacity.steps[].e2e_p99_ms", RS_NUM_NULL, RS_OPTIONAL, "e2e p99")                    \
+    X(CS_E2E_P999, "capacity.steps[].e2e_p999_ms", RS_NUM_NULL, RS_OPTIONAL, "e2e p99.9")                \
+    X(CS_CONFIRM_P99, "capacity.steps[].confirm_p99_ms", RS_NUM_NULL, RS_OPTIONAL, "confirm p99")        \
+    X(CS_BROKER_CPU, "capacity.steps[].broker_cpu_pct", RS_NUM_NULL, RS_OPTIONAL, "broker CPU (%)")      \
+    X(CS_CPU_PER_100K, "capacity.steps[].loadgen_cpu_s_per_100k", RS_NUM_NULL, RS_OPTIONAL,              \
+      "loadgen CPU-s per 100k")                                                                          \
     X(VERDICT_PASS, "verdict.pass", RS_BOOL, 0, "pass")                                                  \
     X(VERDICT_STATUS, "verdict.status", RS_STR, 0, "verdict")                                            \
     X(VERDICT_REASONS, "verdict.reasons", RS_ARRAY, 0, "reasons")                                        \

@@ -16,6 +16,7 @@ enum stats_counter {
     /* consumed after a dead-letter hop, by the latest x-death reason */
     ST_DL_REJECTED, ST_DL_EXPIRED, ST_DL_MAXLEN, ST_DL_DELIVERY_LIMIT,
     ST_SENT_LATE, /* a paced first send more than 1 ms after its intended time */
+    ST_BLOCKED,   /* connection.blocked: the broker stopped reading publishers (an alarm) */
     ST_COUNT
 };
 

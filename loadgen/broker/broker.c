@@ -151,7 +151,7 @@ static void append_log_tail(struct broker *b, char *err, size_t cap)
     }
 }
 
-static int prepare_dir(struct broker *b, const char *extra, char *err, size_t cap)
+static int prepare_dir(struct broker *b, const char *extra, bool management, char *err, size_t cap)
 {
     char path[600], conf[16384];
     const char *subdirs[] = {"home", "mnesia", "log"};
@@ -173,7 +173,7 @@ static int prepare_dir(struct broker *b, const char *extra, char *err, size_t ca
     cookie[2 * sizeof rnd] = 0;
     if (file_write_new(path, cookie, 0400) != 0) goto fail;
     snprintf(path, sizeof path, "%s/enabled_plugins", b->dir);
-    if (file_write_new(path, "[].\n", 0644) != 0) goto fail;
+    if (file_write_new(path, management ? "[rabbitmq_management].\n" : "[].\n", 0644) != 0) goto fail;
     snprintf(path, sizeof path, "%s/rabbitmq-env.conf", b->dir);
     if (file_write_new(path, "", 0644) != 0) goto fail;
     snprintf(path, sizeof path, "%s/rabbitmq.conf", b->dir);
@@ -449,7 +449,21 @@ int broker_start(struct broker *b, const struct broker_opts *o, char *err, size_
     char extra[12288];
     snprintf(extra, sizeof extra, "%s", o->conf ? o->conf : "");
     if (o->tls && broker_tls_listener(b, extra, sizeof extra, err, cap)) goto fail;
-    if (prepare_dir(b, extra, err, cap)) goto fail;
+    if (o->management) {
+        /* statistics each second (5 s by default): the run's resource
+         * series samples them */
+        int port = broker_free_port();
+        size_t len = strlen(extra);
+        if (port <= 0 || len + 200 > sizeof extra) {
+            snprintf(err, cap, "cannot find a free loopback port for the management API");
+            goto fail;
+        }
+        snprintf(extra + len, sizeof extra - len,
+                 "management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %d\ncollect_statistics_interval = 1000\n",
+                 port);
+        snprintf(b->mgmt_url, sizeof b->mgmt_url, "http://guest:guest@127.0.0.1:%d", port);
+    }
+    if (prepare_dir(b, extra, o->management, err, cap)) goto fail;
     if (b->owns_dir) broker_save(b);
     if (spawn_node(b, err, cap)) goto fail;
     broker_save(b);

@@ -190,3 +190,33 @@ enum gate_status gates_bench_verdict(json_t *run)
     set_verdict(run, v, json_array(), reasons);
     return v;
 }
+
+enum gate_status gates_capacity_verdict(json_t *run)
+{
+    enum gate_status v = gates_bench_verdict(run);
+    json_t *capj = run_get(run, RK_CAPACITY), *reasons = run_get(run, RK_VERDICT_REASONS);
+    json_t *req = run_get(run, RK_CAP_REQUIRED);
+    json_t *ans = run_get(run, RK_CAP_MSG_S);
+    double answer = json_is_number(ans) ? json_number_value(ans) : NAN;
+    struct gate g = {.kind = G_COUNT, .has_min = json_is_number(req), .min = json_number_value(req)};
+    char why[200] = "";
+    enum gate_status st = GATE_PASS;
+    if (!capj || isnan(answer)) {
+        st = GATE_FAIL;
+        snprintf(why, sizeof why, "no rate held the SLO");
+    } else if (!run_true(run, RK_CAP_CONFIRMED)) {
+        /* an answer the hold did not confirm is not stated as one */
+        st = run_true(run, RK_INTERRUPTED) ? GATE_UNKNOWN : GATE_FAIL;
+        snprintf(why, sizeof why, "%.0f msg/s was not confirmed by the hold", answer);
+    } else if (g.has_min && answer < g.min) {
+        st = GATE_FAIL;
+        snprintf(why, sizeof why, "capacity %.0f msg/s is below the required %.0f", answer, g.min);
+    }
+    if (why[0]) json_array_append_new(reasons, json_string(why));
+    json_array_append_new(run_get(run, RK_VERDICT_GATES), gate_json("performance", "capacity", st, "/s", answer, &g,
+                                                                      st == GATE_UNKNOWN ? why : ""));
+    if (st == GATE_FAIL || v == GATE_FAIL) v = GATE_FAIL;
+    else if (st == GATE_UNKNOWN) v = GATE_UNKNOWN;
+    set_verdict(run, v, json_incref(run_get(run, RK_VERDICT_GATES)), json_incref(reasons));
+    return v;
+}

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "config.h"
 #include "gates.h"
+#include "metrics.h"
 #include "report.h"
 #include "scenario.h"
 #include "util.h"
@@ -26,6 +27,11 @@ int cmd_bench(int argc, char **argv)
     }
     json_t *result = NULL;
     char dir[1024];
+    if (cfg.metrics_listen && metrics_start(cfg.metrics_listen, err, sizeof err)) {
+        log_err("--metrics-listen: %s", err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
     int exit_code = bench_execute(&cfg, NULL, &result, dir, sizeof dir);
     /* The verdict is decided once, here, and written into run.json: JUnit,
      * the page and compare only read it. */
@@ -43,6 +49,8 @@ int cmd_bench(int argc, char **argv)
         if (report_write_dir(dir, result, err, sizeof err)) log_err("%s", err);
         else log_note("report in %s/report.html", dir);
     }
+    metrics_set_verdict(result ? run_str(result, RK_VERDICT_STATUS) : "incomplete");
+    metrics_stop(cfg.metrics_linger_ns);
     json_decref(result);
     config_free(&cfg);
     return exit_code;

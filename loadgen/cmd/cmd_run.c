@@ -4,6 +4,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "gates.h"
+#include "metrics.h"
 #include "preflight.h"
 #include "report.h"
 #include "run_schema.h"
@@ -30,9 +31,11 @@ int cmd_run(int argc, char **argv)
         {"json", required_argument, NULL, 'j'}, {"uri", required_argument, NULL, 'u'},
         {"check", no_argument, NULL, 'c'},      {"help", no_argument, NULL, 'h'},
         {"report-dir", required_argument, NULL, 'r'}, {"no-report", no_argument, NULL, 'n'},
+        {"metrics-listen", required_argument, NULL, 'm'}, {"metrics-linger", required_argument, NULL, 'l'},
+        {"management", required_argument, NULL, 'g'},
         {NULL, 0, NULL, 0},
     };
-    const char *json_path = NULL, *uri = NULL, *report_dir = NULL;
+    const char *json_path = NULL, *uri = NULL, *report_dir = NULL, *metrics = NULL, *linger = NULL, *mgmt = NULL;
     bool check_only = false, no_report = false;
     int ch;
     optind = 0;
@@ -43,9 +46,13 @@ int cmd_run(int argc, char **argv)
         case 'c': check_only = true; break;
         case 'r': report_dir = optarg; break;
         case 'n': no_report = true; break;
+        case 'm': metrics = optarg; break;
+        case 'l': linger = optarg; break;
+        case 'g': mgmt = optarg; break;
         case 'h':
             puts("usage: loadgen run SCENARIO.yaml [--json FILE] [--uri URI] [--check]\n"
-                 "                   [--report-dir DIR | --no-report]\n"
+                 "                   [--report-dir DIR | --no-report] [--management URL|embedded]\n"
+                 "                   [--metrics-listen HOST:PORT [--metrics-linger DUR]]\n"
                  "Runs the scenario's load with its faults, drains, checks its gates.\n"
                  "--check: validate the file only. Exit 0 all gates hold, 1 a gate failed,\n"
                  "2 bad scenario file, 3 broker failure. Format: docs/scenarios.md\n"
@@ -97,6 +104,20 @@ int cmd_run(int argc, char **argv)
         sc.cfg.report_dir = xstrdup(report_dir);
     }
     if (no_report) sc.cfg.no_report = true;
+    char merr[512];
+    const char *mopt[][2] = {{"metrics-listen", metrics}, {"metrics-linger", linger}, {"management", mgmt}};
+    for (int i = 0; i < 3; i++)
+        if (mopt[i][1] && (config_apply(&sc.cfg, mopt[i][0], mopt[i][1], merr, sizeof merr) ||
+                           config_validate_broker(&sc.cfg, merr, sizeof merr))) {
+            log_err("--%s: %s", mopt[i][0], merr);
+            scenario_free(&sc);
+            return EXIT_USAGE;
+        }
+    if (sc.cfg.metrics_listen && metrics_start(sc.cfg.metrics_listen, merr, sizeof merr)) {
+        log_err("--metrics-listen: %s", merr);
+        scenario_free(&sc);
+        return EXIT_USAGE;
+    }
     log_note("scenario %s: %s", sc.name, sc.description ? sc.description : "");
     struct timeline tl;
     timeline_init(&tl, &sc);
@@ -118,6 +139,8 @@ int cmd_run(int argc, char **argv)
         if (dir[0] && report_write_dir(dir, result, err, sizeof err)) log_err("%s", err);
         else if (dir[0]) log_note("report in %s/report.html", dir);
     }
+    metrics_set_verdict(result ? run_str(result, RK_VERDICT_STATUS) : "incomplete");
+    metrics_stop(sc.cfg.metrics_linger_ns);
     json_decref(result);
     timeline_free(&tl);
     scenario_free(&sc);

@@ -43,6 +43,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  bench    drive producers and consumers against a broker, measure latency\n"
           "  run      run a scenario: load + faults on a timeline + guarantee checks\n"
+          "  capacity find the highest rate at which a load holds an SLO (ramp + bisection)\n"
           "  broker   start/stop/kill/restart/pause/resume/status a private RabbitMQ node\n"
           "  cluster  start/status/stop a RabbitMQ cluster in network namespaces (root)\n"
           "  proxy    TCP fault proxy with toxics and a Toxiproxy-compatible HTTP API\n"
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
+    if (strcmp(cmd, "capacity") == 0) return cmd_capacity(argc - 1, argv + 1);
     if (strcmp(cmd, "broker") == 0) return cmd_broker(argc - 1, argv + 1);
     if (strcmp(cmd, "cluster") == 0) return cmd_cluster(argc - 1, argv + 1);
     if (strcmp(cmd, "proxy") == 0) return cmd_proxy(argc - 1, argv + 1);

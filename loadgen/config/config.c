@@ -48,6 +48,7 @@ void config_free(struct config *c)
     free(c->json_path), free(c->hgrm_prefix), free(c->hlog_path), free(c->proxy_api);
     free(c->report_dir), free(c->name), free(c->partition_handling), free(c->broker_conf);
     free(c->tls_cacert), free(c->tls_cert), free(c->tls_key);
+    free(c->management), free(c->metrics_listen);
     for (int i = 0; i < c->n_proxy_toxics; i++) free(c->proxy_toxics[i]);
     for (int i = 0; i < c->n_routing_keys; i++) free(c->routing_keys[i]);
     for (int i = 0; i < c->n_binding_keys; i++) free(c->binding_keys[i]);
@@ -199,6 +200,7 @@ enum {
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
     O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
+    O_MGMT, O_NOBSTATS, O_MLISTEN, O_MLINGER,
 };
 
 static const struct option o[] = {
@@ -269,6 +271,10 @@ static const struct option o[] = {
     {"via-proxy", no_argument, NULL, O_VIA},
     {"proxy-api", required_argument, NULL, O_PAPI},
     {"proxy-toxic", required_argument, NULL, O_PTOX},
+    {"management", required_argument, NULL, O_MGMT},
+    {"no-broker-stats", no_argument, NULL, O_NOBSTATS},
+    {"metrics-listen", required_argument, NULL, O_MLISTEN},
+    {"metrics-linger", required_argument, NULL, O_MLINGER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -394,6 +400,19 @@ int config_apply(struct config *c, const char *option, const char *value, char *
         break;
     }
     case O_CONFTO: if (dur_opt(v, &c->confirm_timeout_ns, err, cap)) return -1; break;
+    case O_MGMT:
+        if (strcmp(v, "embedded") && strncmp(v, "http://", 7))
+            return bad(err, cap, v, "an http:// URL of the management API, or embedded");
+        if (strlen(v) > 400) return bad(err, cap, "(too long)", "a URL of at most 400 bytes");
+        set_str(&c->management, v);
+        break;
+    case O_NOBSTATS: c->no_broker_stats = true; break;
+    case O_MLISTEN:
+        if (strlen(v) > 200 || (!strchr(v, ':') && strspn(v, "0123456789") != strlen(v)))
+            return bad(err, cap, v, "HOST:PORT or PORT (e.g. 127.0.0.1:9464)");
+        set_str(&c->metrics_listen, v);
+        break;
+    case O_MLINGER: if (dur_opt(v, &c->metrics_linger_ns, err, cap)) return -1; break;
     case O_JSON: set_str(&c->json_path, v); break;
     case O_HGRM: set_str(&c->hgrm_prefix, v); break;
     case O_HLOG: set_str(&c->hlog_path, v); break;

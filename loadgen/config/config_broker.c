@@ -63,6 +63,9 @@ int config_validate_broker(const struct config *c, char *err, size_t cap)
                         c->nodes > 1 ? "are" : "is", c->nodes > 1 ? c->nodes : 1, c->nodes > 1 ? "s" : ""), -1;
     if (c->nodes > 1 && c->via_proxy)
         return snprintf(err, cap, "--via-proxy goes to one node: not with --nodes (use network faults)"), -1;
+    if (c->management && !strcmp(c->management, "embedded") && (c->uri || c->nodes > 1))
+        return snprintf(err, cap, "--management embedded enables the plugin on one embedded node: with --uri "
+                        "or --nodes give the API's URL (http://user:pass@host:port)"), -1;
     return config_validate_tls(c, err, cap);
 }
 

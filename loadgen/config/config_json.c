@@ -100,6 +100,11 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "confirm_timeout_s", json_real((double)c->confirm_timeout_ns / 1e9));
     json_object_set_new(j, "clock", json_string(c->realtime_clock ? "realtime" : "monotonic"));
     json_object_set_new(j, "via_proxy", json_boolean(c->via_proxy));
+    char mg[512];
+    json_object_set_new(j, "management", c->management ? json_string(config_redact_uri(c->management, mg, sizeof mg))
+                                                       : json_null());
+    json_object_set_new(j, "broker_stats", json_boolean(!c->no_broker_stats));
+    json_object_set_new(j, "metrics_listen", c->metrics_listen ? json_string(c->metrics_listen) : json_null());
     json_t *tox = json_array();
     for (int i = 0; i < c->n_proxy_toxics; i++)
         json_array_append_new(tox, json_loads(c->proxy_toxics[i], 0, NULL));

@@ -194,17 +194,19 @@ int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int h
     /* consumer_cancel_notify: without it the broker drops a consumer
      * silently when its queue's node fails (a cluster), and the consumer
      * would wait forever on an open channel; with it a basic.cancel comes
-     * and the consumer starts over. rabbitmq-c merges these with its own. */
+     * and the consumer starts over. connection.blocked: an alarm is told
+     * (capacity fails a step on it). rabbitmq-c merges these with its own. */
     static const char *const caps[] = {"consumer_cancel_notify", "publisher_confirms", "basic.nack",
-                                       "exchange_exchange_bindings", "authentication_failure_close"};
-    amqp_table_entry_t cap_entries[5];
-    for (int i = 0; i < 5; i++)
+                                       "exchange_exchange_bindings", "authentication_failure_close",
+                                       "connection.blocked"};
+    amqp_table_entry_t cap_entries[6];
+    for (int i = 0; i < 6; i++)
         cap_entries[i] = (amqp_table_entry_t){amqp_cstring_bytes(caps[i]),
                                               {.kind = AMQP_FIELD_KIND_BOOLEAN, .value.boolean = 1}};
     amqp_table_entry_t prop[2] = {
         {amqp_cstring_bytes("connection_name"),
          {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(conn_name)}},
-        {amqp_cstring_bytes("capabilities"), {.kind = AMQP_FIELD_KIND_TABLE, .value.table = {5, cap_entries}}},
+        {amqp_cstring_bytes("capabilities"), {.kind = AMQP_FIELD_KIND_TABLE, .value.table = {6, cap_entries}}},
     };
     amqp_table_t props = {2, prop};
     amqp_rpc_reply_t r = amqp_login_with_properties(c, t->vhost, 0, frame_max ? frame_max : 131072, heartbeat_s, &props,

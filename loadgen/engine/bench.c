@@ -11,6 +11,7 @@
 #include "proxy.h"
 #include "report.h"
 #include "reporter.h"
+#include "resources.h"
 #include "topo.h"
 #include "topology.h"
 #include "util.h"
@@ -299,10 +300,16 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
 int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, json_t **result,
                   char *dir, size_t dircap)
 {
+    return bench_execute_on(cfgp, hooks, NULL, result, dir, dircap);
+}
+
+int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks, struct bench_broker *shared,
+                     json_t **result, char *dir, size_t dircap)
+{
     struct config cfg = *cfgp; /* shallow: the caller owns the strings */
     int exit_code = EXIT_OK;
-    struct bench_broker bb;
-    memset(&bb, 0, sizeof bb);
+    struct bench_broker own, *bb = shared ? shared : &own;
+    struct res_sampler *res = NULL;
     struct admin adm;
     bool have_adm = false;
     struct worker *ws = NULL;
@@ -329,13 +336,13 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
             cfg.hlog_path = hlog_path;
         }
     }
-    int brc = bench_broker_start(&bb, &cfg, err, sizeof err);
+    int brc = shared ? EXIT_OK : bench_broker_start(bb, &cfg, err, sizeof err);
     if (brc != EXIT_OK) {
         log_err("embedded %s failed to start: %s", cfg.nodes > 1 ? "cluster" : "broker", err);
         if (dir[0]) rmdir(dir);
         return brc;
     }
-    if (bench_broker_targets(&bb, &cfg, &run, err, sizeof err)) {
+    if (bench_broker_targets(bb, &cfg, &run, err, sizeof err)) {
         log_err("--uri: %s", err);
         exit_code = EXIT_USAGE;
         goto out;
@@ -348,7 +355,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     have_adm = true;
     admin_set_nodes(&adm, run.targets, run.ntargets);
     server_version(adm.c, version, sizeof version);
-    if (cfg.topo && cfg.topo->npolicies && bench_broker_policies(&bb, &cfg, err, sizeof err)) {
+    if (cfg.topo && cfg.topo->npolicies && bench_broker_policies(bb, &cfg, err, sizeof err)) {
         log_err("policies: %s", err);
         exit_code = cfg.uri ? EXIT_USAGE : EXIT_BROKER;
         goto out;
@@ -358,10 +365,28 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
         exit_code = EXIT_BROKER;
         goto out;
     }
-    if (bench_broker_streams_ready(&bb, &cfg, &run, err, sizeof err)) {
+    if (bench_broker_streams_ready(bb, &cfg, &run, err, sizeof err)) {
         log_err("setup failed: %s", err);
         exit_code = EXIT_BROKER;
         goto out;
+    }
+    if (!cfg.no_broker_stats || cfg.management) {
+        /* the broker's own resources, sampled direct (never through the proxy) */
+        struct res_opts ro = {.node = bb->have_node ? &bb->node : NULL,
+                              .cluster = bb->have_cluster ? &bb->cluster : NULL,
+                              .target = cfg.no_broker_stats ? NULL : &run.targets[0],
+                              .management = !cfg.management                      ? NULL
+                                            : strcmp(cfg.management, "embedded") ? cfg.management
+                                                                                 : bb->node.mgmt_url};
+        if (cfg.no_broker_stats) ro.node = NULL, ro.cluster = NULL;
+        char qn[RES_MAX_QUEUES][256];
+        for (int i = 0; i < cfg.queues && ro.nqueues < RES_MAX_QUEUES; i++)
+            ro.queues[ro.nqueues] = config_queue_name(&cfg, i, qn[ro.nqueues], sizeof qn[0]), ro.nqueues++;
+        if (!(res = res_start(&ro, err, sizeof err))) {
+            log_err("--management: %s", err);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
     }
     if (cfg.via_proxy) {
         /* Setup went direct; the load goes through the proxy. */
@@ -453,15 +478,17 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     for (int t = 0; t < nworkers; t++) rep.connections += ws[t].nconns;
     if (rep.connections >= 100) log_note("%d connections up in %.1f s", rep.connections, rep.setup_s);
     run.start_ns = clock_ns();
-    cluster_view_mark(bb.view, run.start_ns);
+    cluster_view_mark(bb->view, run.start_ns);
+    res_mark(res, run.start_ns);
     epoch = (double)clock_realtime_ns() / 1e9;
     atomic_store(&run.go, 1);
     for (int t = 0; t < nworkers; t++) worker_wake(&ws[t]);
-    log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
+    if (!cfg.silent)
+        log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
             cfg.producers, cfg.consumers, nworkers, run.targets[0].uri_redacted, version);
 
     if (hooks && hooks->started) {
-        struct bench_env env = {bb.have_node ? &bb.node : NULL, bb.have_cluster ? &bb.cluster : NULL, proxy,
+        struct bench_env env = {bb->have_node ? &bb->node : NULL, bb->have_cluster ? &bb->cluster : NULL, proxy,
                                 run.start_ns, &adm.target, &run};
         hooks->started(hooks->ctx, &env);
     }
@@ -487,7 +514,7 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
 
     struct ledger_totals sq = bench_check_sequences(ws, nworkers, &cfg, rep.totals);
     if (interrupted) drain.ended = "interrupted";
-    print_summary(&rep, &sq, secs, &cfg, &drain);
+    if (!cfg.silent) print_summary(&rep, &sq, secs, &cfg, &drain);
     if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);
     if (dir[0]) {
         char prefix[1100];
@@ -496,7 +523,11 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     }
     int64_t dlq = admin_dead_lettered(&adm, &cfg);
     if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch, dlq, &drain);
-    json_t *view = bench_broker_view(&bb);
+    json_t *series = res_stop(res);
+    res = NULL;
+    if (series && result && *result) run_set(*result, RK_BROKER_RESOURCES, series);
+    else json_decref(series);
+    json_t *view = bench_broker_view(bb);
     if (view && result && *result) run_set(*result, RK_CLUSTER_VIEW, view);
     else json_decref(view);
     if (interrupted) exit_code = EXIT_INTERRUPTED;
@@ -516,7 +547,8 @@ out:
     if (rep_inited) reporter_free(&rep);
     proxy_server_free(proxy);
     if (hlog) fclose(hlog);
-    bench_broker_stop(&bb);
+    json_decref(res_stop(res));
+    if (!shared) bench_broker_stop(bb);
     /* A run that never started leaves no empty run directory behind. */
     if (dir[0] && !(result && *result) && rmdir(dir) == 0) dir[0] = 0;
     return exit_code;

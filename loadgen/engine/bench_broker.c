@@ -2,6 +2,7 @@
  * --nodes N a cluster in network namespaces (cluster.h); the clients'
  * targets on it; policies set with rabbitmqctl. */
 #include "amqpc.h"
+#include "bench.h"
 #include "bench_int.h"
 #include "broker.h"
 #include "cli.h"
@@ -9,6 +10,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap)
@@ -43,7 +45,8 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
                  bb->cluster.nodes[0].name, bb->cluster.nodes[cfg->nodes - 1].name);
         return EXIT_OK;
     }
-    struct broker_opts bo = {.dir = cfg->broker_dir, .cancel = &cli_stop, .conf = cfg->broker_conf, .tls = cfg->tls};
+    struct broker_opts bo = {.dir = cfg->broker_dir, .cancel = &cli_stop, .conf = cfg->broker_conf, .tls = cfg->tls,
+                           .management = cfg->management && !strcmp(cfg->management, "embedded")};
     log_note("starting embedded RabbitMQ node...");
     if (broker_start(&bb->node, &bo, err, cap))
         return cli_stop ? EXIT_INTERRUPTED : bb->node.refused ? EXIT_USAGE : EXIT_BROKER;
@@ -161,4 +164,34 @@ void bench_broker_stop(struct bench_broker *bb)
         log_note("cluster stopped%s", bb->cluster.loopback ? "" : "; namespaces, veths and bridge removed");
     }
     bb->have_node = bb->have_cluster = false;
+}
+
+int bench_broker_open(const struct config *cfg, struct bench_broker **out)
+{
+    *out = NULL;
+    if (cfg->uri) return EXIT_OK;
+    struct bench_broker *bb = xcalloc(1, sizeof *bb);
+    char err[2048];
+    int rc = bench_broker_start(bb, cfg, err, sizeof err);
+    if (rc != EXIT_OK) {
+        log_err("embedded %s failed to start: %s", cfg->nodes > 1 ? "cluster" : "broker", err);
+        free(bb);
+        return rc;
+    }
+    *out = bb;
+    return EXIT_OK;
+}
+
+const char *bench_broker_uri(const struct bench_broker *bb, const struct config *cfg)
+{
+    if (!bb) return NULL;
+    if (bb->have_cluster) return bb->cluster.nodes[0].uri;
+    return cfg->tls ? bb->node.tls_uri : bb->node.uri;
+}
+
+void bench_broker_close(struct bench_broker *bb)
+{
+    if (!bb) return;
+    bench_broker_stop(bb);
+    free(bb);
 }

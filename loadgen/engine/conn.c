@@ -216,7 +216,11 @@ static bool dispatch(struct conn *c, amqp_frame_t *f)
             server_close(c, f);
             return false;
         }
-        return true; /* connection.blocked/unblocked: counted by the broker, not us */
+        /* A resource alarm: the broker stops reading publishers until
+         * unblocked. Counted: capacity fails a step on it. */
+        if (f->frame_type == AMQP_FRAME_METHOD && f->payload.method.id == AMQP_CONNECTION_BLOCKED_METHOD)
+            c->w->counters[ST_BLOCKED]++;
+        return true;
     }
     int idx = f->channel - 1;
     if (idx >= c->nagents) return true;

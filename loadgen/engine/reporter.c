@@ -1,5 +1,6 @@
 #include "reporter.h"
 #include "hdrfmt.h"
+#include "metrics.h"
 #include "run_schema.h"
 #include "util.h"
 #include "worker.h"
@@ -61,6 +62,7 @@ static void emit(struct reporter *r, uint64_t index, struct stats_hists *h, doub
     p->e2e_max = hist_max(h->h[e2e]);
     p->confirm_p50 = hist_value_at_percentile(h->h[conf], 50);
     p->confirm_p99 = hist_value_at_percentile(h->h[conf], 99);
+    metrics_add_interval(p->delta, length_s, h->h[e2e], h->h[conf]);
     if (index * NS_PER_SEC >= r->warmup_ns) {
         stats_hists_add(&r->measured, h);
         if (index * NS_PER_SEC < r->publish_end_ns) {

@@ -9,6 +9,7 @@ const char *const stats_counter_names[ST_COUNT] = {
     "channel_errors", "publish_errors", "confirm_timeouts", "reconnects", "republished", "duplicates_explained", "effects", "handler_failures", "dead_lettered",
     "dead_letter_rejected", "dead_letter_expired", "dead_letter_maxlen", "dead_letter_delivery_limit",
     "sent_late",
+    "blocked",
 };
 
 const char *const stats_hist_names[SH_COUNT] = {"e2e", "e2e-uncorrected", "confirm",

@@ -3,6 +3,7 @@
  * everything after the publishing time, and logs what happened; and the
  * availability computed from those times and the run's series. */
 #include "timeline.h"
+#include "metrics.h"
 #include "timeline_int.h"
 #include "amqpc.h"
 #include "broker.h"
@@ -250,6 +251,7 @@ static void *timeline_main(void *arg)
         int rc = apply(tl, steps[i].fault, steps[i].revert, &note, err, sizeof err);
         uint64_t t1 = clock_ns() - tl->env.start_ns;
         if (!steps[i].revert) tl->injected_ns[steps[i].fault] = rc ? UINT64_MAX : t0;
+        if (!rc) metrics_set_fault(steps[i].revert ? NULL : fault_action_name(f->action), note.target);
         log_note("[%6.2fs] %s%s%s%s%s%s%s", (double)t0 / 1e9, steps[i].revert ? "revert " : "",
                 fault_action_name(f->action), note.target[0] ? " " : "", note.target, rc ? " FAILED: " : "",
                 rc ? err : note.detail[0] ? ": " : "", rc ? "" : note.detail);

@@ -1,0 +1,56 @@
+/* resources: the broker's resources, sampled each second in a thread of
+ * their own while a run goes: beam CPU and RSS from /proc (embedded nodes),
+ * the run's queue depth by AMQP passive declares, and with a management
+ * URL the broker's connections, channels, unacked messages, memory and
+ * alarms. Unknown stays unknown (-1, null in JSON), never 0. */
+#ifndef LOADGEN_RESOURCES_H
+#define LOADGEN_RESOURCES_H
+
+#include "amqpc.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RES_MAX_PIDS 5
+#define RES_MAX_QUEUES 64
+
+struct broker;
+struct cluster;
+
+struct res_opts {
+    const struct broker *node;       /* embedded node (its pid may change: restarts), or NULL */
+    const struct cluster *cluster;   /* embedded cluster, or NULL */
+    const struct amqpc_target *target; /* for the passive declares; NULL: no depth */
+    const char *queues[RES_MAX_QUEUES];
+    int nqueues;
+    const char *management;          /* http:// URL, or NULL */
+};
+
+struct res_sample {
+    double t_s;                  /* since the mark (start of publishing) */
+    double cpu_pct, rss_mb;      /* beam processes summed; -1 unknown */
+    double loadgen_cpu_pct;      /* this process */
+    int64_t ready, consumers;    /* the run's queues summed (AMQP); -1 unknown */
+    int64_t unacked, connections, channels; /* management, whole broker; -1 unknown */
+    double mem_mb;               /* management: memory used, all nodes; -1 unknown */
+    int alarms;                  /* RES_ALARM_* bits; -1 unknown */
+};
+enum { RES_ALARM_MEMORY = 1, RES_ALARM_DISK = 2 };
+
+struct res_sampler;
+
+/* Starts sampling (nothing is recorded before res_mark). NULL with the
+ * reason only for a malformed management URL. */
+struct res_sampler *res_start(const struct res_opts *o, char *err, size_t cap);
+/* t = 0 of the series: CLOCK_MONOTONIC ns of the run's start. */
+void res_mark(struct res_sampler *s, uint64_t start_ns);
+/* The newest sample; 0, or -1 before the first. */
+int res_latest(struct res_sampler *s, struct res_sample *out);
+/* Ends the thread; the series as JSON (caller owns), NULL when s is. */
+json_t *res_stop(struct res_sampler *s);
+/* The series' least-squares slope of the queue depth (ready) per second
+ * over samples with from_s <= t <= to_s; *ok false when unknown. */
+double res_depth_slope(json_t *series, double from_s, double to_s, int *ok);
+
+#endif

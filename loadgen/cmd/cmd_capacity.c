@@ -1,0 +1,366 @@
+/* `loadgen capacity`: the highest total rate at which a load holds an SLO.
+ * One broker serves every step (bench_broker_open); each step is a bench
+ * run at a constant rate, judged by cap_judge; the answer is held once
+ * more for --confirm-hold before it is stated. run.json is the confirm
+ * hold's, with the search in its capacity block. */
+#include "bench.h"
+#include "capacity.h"
+#include "cli.h"
+#include "config.h"
+#include "gates.h"
+#include "metrics.h"
+#include "preflight.h"
+#include "report.h"
+#include "run_schema.h"
+#include "scenario.h"
+#include "units.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cap_opts {
+    const char *slo, *scenario;
+    uint64_t step_ns, warmup_ns, hold_ns;
+    double precision, require, start, max, factor;
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: loadgen capacity --slo SLO [capacity options] [bench load options]\n"
+          "\n"
+          "Finds the highest total rate (msg/s) at which the load holds the SLO: a geometric\n"
+          "ramp to the first failing rate, a bisection of the bracket, then the answer held\n"
+          "once more. A step fails on the SLO, a growing backlog, a publish rate below the\n"
+          "asked one, errors, nacks, connection.blocked or a broker alarm.\n"
+          "\n"
+          "  --slo SLO              e2e_p99=20ms[,confirm_p99=50ms][,backlog_growth=0]: latency\n"
+          "                         terms (e2e or confirm, p50 ... p99.99; corrected, from the\n"
+          "                         intended send time) and the queue growth allowed (msg/s)\n"
+          "  --step DUR             each step's length (default 10s)\n"
+          "  --step-warmup DUR      discarded at the start of each step (default 2s)\n"
+          "  --precision PCT        stop when the bracket is this narrow (default 5%)\n"
+          "  --confirm-hold DUR     hold the answer this long to confirm it (default 30s)\n"
+          "  --start-rate N         the first step's rate (default 1000)\n"
+          "  --ramp-factor F        the ramp multiplies the rate by F (default 2)\n"
+          "  --max-rate N           never offer more (default 1000000)\n"
+          "  --require N            exit 1 when the capacity is below N msg/s (a CI gate)\n"
+          "  --scenario FILE        the load and broker of a scenario file (its faults are not run)\n"
+          "\n"
+          "Every `loadgen bench` option sets the load (except --rate, --duration, --messages\n"
+          "and --warmup, which the search sets); --report-dir, --json and --metrics-listen\n"
+          "apply to the whole search.\n",
+          f);
+}
+
+static int num_arg(const char *name, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (end != v && *end == '%' && !strcmp(name, "precision")) d /= 100, end++;
+    else if (end != v && (*end == 'k' || *end == 'K') && end[1] == 0) d *= 1000, end++;
+    if (end == v || *end || !(d >= lo && d <= hi)) {
+        log_err("--%s: '%s' is not a number from %g to %g", name, v, lo, hi);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+static int dur_arg(const char *name, const char *v, uint64_t *out)
+{
+    if (units_duration(v, out) || *out < NS_PER_SEC || *out > 3600 * NS_PER_SEC) {
+        log_err("--%s: '%s' is not a duration from 1s to 1h", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes capacity's own options out of argv; the rest goes to rest[]. */
+static int parse(int argc, char **argv, struct cap_opts *o, char **rest, int *nrest)
+{
+    static const char *const own[] = {"slo", "step", "step-warmup", "precision", "confirm-hold", "start-rate",
+                                      "ramp-factor", "max-rate", "require", "scenario", NULL};
+    *o = (struct cap_opts){.step_ns = 10 * NS_PER_SEC, .warmup_ns = 2 * NS_PER_SEC, .hold_ns = 30 * NS_PER_SEC,
+                           .precision = 0.05, .start = 1000, .max = 1e6, .factor = 2};
+    rest[(*nrest)++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
+        if (!strcmp(a, "--rate") || !strncmp(a, "--rate=", 7) || !strcmp(a, "-r") || !strcmp(a, "--duration") ||
+            !strcmp(a, "-z") || !strcmp(a, "--messages") || !strcmp(a, "-C") || !strcmp(a, "--warmup")) {
+            log_err("%s: capacity sets the rate and the step's length itself (--start-rate, --step, "
+                    "--step-warmup)", a);
+            return -1;
+        }
+        int k = -1;
+        size_t len = 0;
+        for (int j = 0; a[0] == '-' && a[1] == '-' && own[j]; j++) {
+            len = strlen(own[j]);
+            if (!strncmp(a + 2, own[j], len) && (a[2 + len] == 0 || a[2 + len] == '=')) {
+                k = j;
+                break;
+            }
+        }
+        if (k < 0) {
+            rest[(*nrest)++] = argv[i];
+            continue;
+        }
+        const char *v = a[2 + len] == '=' ? a + 3 + len : i + 1 < argc ? argv[++i] : NULL;
+        if (!v) return log_err("option %s needs a value", a), -1;
+        int bad = 0;
+        switch (k) {
+        case 0: o->slo = v; break;
+        case 1: bad = dur_arg(own[k], v, &o->step_ns); break;
+        case 2:
+            bad = units_duration(v, &o->warmup_ns);
+            if (bad) log_err("--step-warmup: '%s' is not a duration", v);
+            break;
+        case 3: bad = num_arg(own[k], v, 0.001, 0.5, &o->precision); break;
+        case 4: bad = dur_arg(own[k], v, &o->hold_ns); break;
+        case 5: bad = num_arg(own[k], v, 1, 1e7, &o->start); break;
+        case 6: bad = num_arg(own[k], v, 1.1, 10, &o->factor); break;
+        case 7: bad = num_arg(own[k], v, 1, 1e7, &o->max); break;
+        case 8: bad = num_arg(own[k], v, 1, 1e7, &o->require); break;
+        case 9: o->scenario = v; break;
+        }
+        if (bad) return -1;
+    }
+    if (!o->slo) return log_err("capacity needs --slo (e.g. --slo e2e_p99=20ms)"), -1;
+    if (o->warmup_ns >= o->step_ns || o->warmup_ns >= o->hold_ns)
+        return log_err("--step-warmup must be shorter than --step and --confirm-hold"), -1;
+    if (o->start > o->max) return log_err("--start-rate exceeds --max-rate"), -1;
+    return 0;
+}
+
+/* One step: a bench run at rate for len_ns. Its run.json, or NULL. */
+static int run_step(const struct config *base, struct bench_broker *bb, double rate, uint64_t len_ns,
+                    uint64_t warmup_ns, const char *dir, json_t **out)
+{
+    struct config c = *base; /* shallow: base owns the strings */
+    memset(&c.rate, 0, sizeof c.rate);
+    c.rate.n = 1;
+    c.rate.value[0] = (uint64_t)rate;
+    c.duration_ns = len_ns;
+    c.warmup_ns = warmup_ns;
+    c.messages = 0;
+    c.quiet = true;
+    c.silent = true;
+    /* a step's backlog is deleted with its queues: no need to drain it all */
+    if (!c.drain_timeout_ns || c.drain_timeout_ns > 3 * NS_PER_SEC) c.drain_timeout_ns = 3 * NS_PER_SEC;
+    c.no_report = dir == NULL;
+    c.report_dir = (char *)dir;
+    c.json_path = NULL;
+    if (!dir) c.hlog_path = NULL, c.hgrm_prefix = NULL;
+    char d[1024];
+    metrics_set_offered(rate);
+    return bench_execute_on(&c, NULL, bb, out, d, sizeof d);
+}
+
+static double cpu_s(json_t *run)
+{
+    return run_num(run, RK_PROC_USER_CPU) + run_num(run, RK_PROC_SYS_CPU);
+}
+
+static void print_step(json_t *st)
+{
+    char slo[200] = "";
+    const char *k;
+    json_t *v;
+    json_object_foreach(run_get(st, RK_CS_SLO), k, v) {
+        size_t n = strlen(slo);
+        if (json_is_number(v)) snprintf(slo + n, sizeof slo - n, " %s %.2fms", k, json_number_value(v));
+        else snprintf(slo + n, sizeof slo - n, " %s n/a", k);
+    }
+    json_t *cpu = run_get(st, RK_CS_BROKER_CPU);
+    char cpus[32] = "n/a";
+    if (json_is_number(cpu)) snprintf(cpus, sizeof cpus, "%.0f%%", json_number_value(cpu));
+    printf("step %2.0f %-7s %9.0f msg/s  %s %s | pub %.0f/s cons %.0f/s | broker CPU %s\n", run_num(st, RK_CS_N),
+           run_str(st, RK_CS_PHASE), run_num(st, RK_CS_RATE), run_true(st, RK_CS_PASS) ? "pass" : "FAIL", slo,
+           run_num(st, RK_CS_PUBLISHED), run_num(st, RK_CS_CONSUMED), cpus);
+    size_t i;
+    json_array_foreach(run_get(st, RK_CS_REASONS), i, v) printf("         - %s\n", json_string_value(v));
+    fflush(stdout);
+}
+
+int cmd_capacity(int argc, char **argv)
+{
+    struct cap_opts o;
+    char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0, prc = parse(argc, argv, &o, rest, &nrest);
+    struct cap_slo slo;
+    char err[1200];
+    if (!prc && cap_slo_parse(o.slo, &slo, err, sizeof err)) log_err("%s", err), prc = -1;
+    if (prc) {
+        free(rest);
+        return prc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    struct scenario sc;
+    memset(&sc, 0, sizeof sc);
+    struct config *cfg = &sc.cfg;
+    int rc = EXIT_OK;
+    if (o.scenario) {
+        if (scenario_load(o.scenario, &sc)) rc = EXIT_USAGE;
+        else if (sc.nfaults) log_note("%s: its %d faults are not run: capacity measures the load alone", o.scenario,
+                                      sc.nfaults);
+    } else {
+        config_init(cfg);
+    }
+    if (rc == EXIT_OK) {
+        int r = config_parse_args(cfg, nrest, rest);
+        if (r) rc = r > 0 ? EXIT_OK : EXIT_USAGE;
+        else if (cfg->topology_path && scenario_load_topology(cfg->topology_path, cfg)) rc = EXIT_USAGE;
+        else if (config_validate(cfg, err, sizeof err)) log_err("%s", err), rc = EXIT_USAGE;
+    }
+    free(rest);
+    if (rc != EXIT_OK || (rc = preflight_config(cfg) ? EXIT_USAGE : EXIT_OK) != EXIT_OK) {
+        scenario_free(&sc);
+        return rc;
+    }
+    if (!cfg->producers) {
+        log_err("capacity needs producers (--producers 1 or more)");
+        scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    char dir[1024] = "";
+    free(cfg->name);
+    cfg->name = xstrdup(o.scenario && sc.name ? sc.name : "capacity");
+    if (!cfg->no_report && report_prepare_dir(cfg, dir, sizeof dir, err, sizeof err)) {
+        log_err("--report-dir: %s", err);
+        scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    if (cfg->metrics_listen && metrics_start(cfg->metrics_listen, err, sizeof err)) {
+        log_err("--metrics-listen: %s", err);
+        scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    struct bench_broker *bb = NULL;
+    if ((rc = bench_broker_open(cfg, &bb)) != EXIT_OK) {
+        metrics_stop(0);
+        scenario_free(&sc);
+        return rc;
+    }
+    char slotext[400];
+    cap_slo_text(&slo, slotext, sizeof slotext);
+    log_note("capacity: searching the highest rate at %s (steps of %.0f s, %.0f s warmup)", slotext,
+             (double)o.step_ns / 1e9, (double)o.warmup_ns / 1e9);
+    bool one_to_one = !config_routed(cfg) && cfg->queues == 1;
+    struct cap_search s;
+    cap_search_init(&s, o.start, o.factor, o.precision, 1, o.max);
+    json_t *steps = json_array(), *last = NULL, *first_fail = NULL, *confirmed_run = NULL;
+    uint64_t t0 = clock_ns();
+    double prev_cpu = 0, answer = 0;
+    bool confirmed = false;
+    int holds = 0;
+    const char *ended = NULL;
+    for (;;) {
+        double rate = cap_search_next(&s);
+        bool hold = rate == 0;
+        if (hold) {
+            if (s.end) ended = s.end;
+            /* the bracket is narrow: hold the answer (at most 3 times, each
+             * failure reopening the bracket below it) */
+            if (!s.lo || holds == 3) break;
+            rate = s.lo;
+            holds++;
+        }
+        json_t *run = NULL;
+        const char *phase = hold ? "confirm" : cap_search_phase(&s);
+        int erc = run_step(cfg, bb, rate, hold ? o.hold_ns : o.step_ns, o.warmup_ns, hold ? (dir[0] ? dir : NULL) : NULL,
+                           &run);
+        json_t *st = json_object(), *reasons = json_array();
+        run_set(st, RK_CS_N, json_integer((json_int_t)json_array_size(steps) + 1));
+        run_set(st, RK_CS_PHASE, json_string(phase));
+        run_set(st, RK_CS_RATE, json_real(rate));
+        run_set(st, RK_CS_STARTED, json_real(round((double)(clock_ns() - t0) / 1e8) / 10));
+        bool pass = false;
+        if (!run) {
+            json_array_append_new(reasons, json_string("the step did not run (see the messages above)"));
+        } else {
+            pass = cap_judge(&slo, rate, run, one_to_one, reasons, st) && erc == EXIT_OK;
+            double cpu = cpu_s(run), msgs = run_num(run, RK_T_PUBLISHED);
+            run_set(st, RK_CS_CPU_PER_100K, msgs > 0 ? json_real(round((cpu - prev_cpu) / msgs * 1e5 * 100) / 100)
+                                                     : json_null());
+            prev_cpu = cpu;
+        }
+        run_set(st, RK_CS_PASS, json_boolean(pass));
+        run_set(st, RK_CS_REASONS, reasons);
+        json_array_append_new(steps, st);
+        print_step(st);
+        if (run) {
+            json_decref(last);
+            last = run;
+        }
+        if (!pass && !first_fail) first_fail = st;
+        if (!pass && first_fail && run_num(first_fail, RK_CS_RATE) > rate && !hold) first_fail = st;
+        if (erc == EXIT_INTERRUPTED || cli_stop || erc == EXIT_BROKER || json_array_size(steps) >= CAP_MAX_STEPS) {
+            if (erc == EXIT_BROKER) rc = EXIT_BROKER;
+            if (json_array_size(steps) >= CAP_MAX_STEPS) log_err("capacity: %d steps without an answer", CAP_MAX_STEPS);
+            break;
+        }
+        cap_search_record(&s, rate, pass);
+        if (hold && pass) {
+            answer = rate;
+            confirmed = true;
+            json_decref(confirmed_run);
+            confirmed_run = json_incref(run);
+            break;
+        }
+    }
+    double search_s = (double)(clock_ns() - t0) / 1e9;
+    bench_broker_close(bb);
+    bool interrupted = cli_stop != 0;
+    if (!confirmed) answer = s.lo;
+    /* run.json: the confirm hold's run (else the last step's), with the search */
+    json_t *result = confirmed_run ? json_incref(confirmed_run) : last ? json_incref(last) : NULL;
+    if (result) {
+        run_set(result, RK_CAP_SLO, json_string(slotext));
+        run_set(result, RK_CAP_MSG_S, answer > 0 ? json_real(answer) : json_null());
+        run_set(result, RK_CAP_CONFIRMED, json_boolean(confirmed));
+        run_set(result, RK_CAP_REQUIRED, o.require > 0 ? json_real(o.require) : json_null());
+        run_set(result, RK_CAP_FIRST_FAIL_RATE, first_fail ? json_real(run_num(first_fail, RK_CS_RATE)) : json_null());
+        run_set(result, RK_CAP_FIRST_FAIL_REASONS,
+                first_fail ? json_deep_copy(run_get(first_fail, RK_CS_REASONS)) : json_array());
+        run_set(result, RK_CAP_SEARCH_END, json_string(interrupted ? "interrupted" : ended ? ended : s.end ? s.end : "stopped"));
+        run_set(result, RK_CAP_SEARCH_S, json_real(round(search_s * 10) / 10));
+        run_set(result, RK_CAP_PRECISION, json_real(o.precision));
+        run_set(result, RK_CAP_STEP_S, json_real((double)o.step_ns / 1e9));
+        run_set(result, RK_CAP_WARMUP_S, json_real((double)o.warmup_ns / 1e9));
+        run_set(result, RK_CAP_HOLD_S, json_real((double)o.hold_ns / 1e9));
+        run_set(result, RK_CAP_STEPS, steps);
+        steps = NULL;
+        if (interrupted) run_set(result, RK_INTERRUPTED, json_true());
+    }
+    json_decref(steps), json_decref(last), json_decref(confirmed_run);
+    enum gate_status v = result ? gates_capacity_verdict(result) : GATE_UNKNOWN;
+    if (answer > 0)
+        printf("capacity: %.0f msg/s at %s%s (search %.0f s)\n", answer, slotext,
+               confirmed ? "" : " (NOT confirmed: the hold failed or the search stopped)", search_s);
+    else
+        printf("capacity: none found: the SLO (%s) failed at every rate tried (the lowest %.0f msg/s)\n", slotext,
+               s.hi);
+    metrics_set_capacity(answer);
+    if (result) {
+        size_t i;
+        json_t *why;
+        json_array_foreach(run_get(result, RK_VERDICT_REASONS), i, why)
+            log_err("capacity FAILED: %s", json_string_value(why));
+        if (cfg->json_path && report_write_json(cfg->json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+            log_err("--json: cannot write %s", cfg->json_path);
+        if (dir[0]) {
+            if (report_write_dir(dir, result, err, sizeof err)) log_err("%s", err);
+            else log_note("report in %s/report.html", dir);
+        }
+    } else if (dir[0]) {
+        rmdir(dir);
+    }
+    if (rc == EXIT_OK) rc = interrupted ? EXIT_INTERRUPTED : v == GATE_PASS ? EXIT_OK : EXIT_FAILED;
+    metrics_set_verdict(result ? run_str(result, RK_VERDICT_STATUS) : "incomplete");
+    metrics_stop(cfg->metrics_linger_ns);
+    json_decref(result);
+    scenario_free(&sc);
+    return rc;
+}
