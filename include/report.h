@@ -56,5 +56,9 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap);
 /* Shared page furniture for report.html and compare.html. */
 void report_html_head(FILE *f, const char *title);
 void report_html_tail(FILE *f);
+/* report.html's capacity section (nothing for a run without one) and the
+ * broker's resources per second (nothing without samples). */
+void report_html_capacity(FILE *f, json_t *run);
+void report_html_resources(FILE *f, json_t *run);
 
 #endif

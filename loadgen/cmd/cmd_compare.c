@@ -5,6 +5,7 @@
  * error of the difference, so a 3 % wobble inside the noise is not a win. */
 #include "cli.h"
 #include "report.h"
+#include "run_schema.h"
 #include "svg.h"
 #include "util.h"
 
@@ -30,25 +31,29 @@ struct metric {
     const char *unit;
     int better; /* +1: higher is better, -1: lower is better */
     int dp;
+    bool optional; /* a row only when some run has it (capacity) */
 };
 
 static const struct metric metrics[] = {
-    {"consumed msg/s", RK_RATE_CONSUMED, RK_COUNT, "/s", +1, 0},
-    {"published msg/s", RK_RATE_PUBLISHED, RK_COUNT, "/s", +1, 0},
-    {"e2e p50", RK_LAT_P50, RK_LAT_E2E, "ms", -1, 3},
-    {"e2e p99", RK_LAT_P99, RK_LAT_E2E, "ms", -1, 3},
-    {"e2e p99.9", RK_LAT_P999, RK_LAT_E2E, "ms", -1, 3},
-    {"e2e max", RK_LAT_MAX, RK_LAT_E2E, "ms", -1, 3},
-    {"confirm p99", RK_LAT_P99, RK_LAT_CONFIRM, "ms", -1, 3},
-    {"lost", RK_T_LOST, RK_COUNT, "", -1, 0},
-    {"duplicates", RK_T_DUPLICATES_TOTAL, RK_COUNT, "", -1, 0},
-    {"recovery", RK_COUNT, RK_COUNT, "ms", -1, 0},        /* the recovery gate's actual value */
-    {"cpu s/100k msgs", RK_COUNT, RK_COUNT, "s", -1, 3},  /* client user+sys per 100k consumed */
+    {"capacity msg/s", RK_CAP_MSG_S, RK_COUNT, "/s", +1, 0, true}, /* confirmed only: value_of */
+    {"consumed msg/s", RK_RATE_CONSUMED, RK_COUNT, "/s", +1, 0, false},
+    {"published msg/s", RK_RATE_PUBLISHED, RK_COUNT, "/s", +1, 0, false},
+    {"e2e p50", RK_LAT_P50, RK_LAT_E2E, "ms", -1, 3, false},
+    {"e2e p99", RK_LAT_P99, RK_LAT_E2E, "ms", -1, 3, false},
+    {"e2e p99.9", RK_LAT_P999, RK_LAT_E2E, "ms", -1, 3, false},
+    {"e2e max", RK_LAT_MAX, RK_LAT_E2E, "ms", -1, 3, false},
+    {"confirm p99", RK_LAT_P99, RK_LAT_CONFIRM, "ms", -1, 3, false},
+    {"lost", RK_T_LOST, RK_COUNT, "", -1, 0, false},
+    {"duplicates", RK_T_DUPLICATES_TOTAL, RK_COUNT, "", -1, 0, false},
+    {"recovery", RK_COUNT, RK_COUNT, "ms", -1, 0, false},        /* the recovery gate's actual value */
+    {"cpu s/100k msgs", RK_COUNT, RK_COUNT, "s", -1, 3, false},  /* client user+sys per 100k consumed */
 };
 #define NMETRICS (sizeof metrics / sizeof metrics[0])
 
 static double value_of(json_t *run, const struct metric *m)
 {
+    /* an answer the hold did not confirm is not a capacity to compare */
+    if (m->key == RK_CAP_MSG_S && !run_true(run, RK_CAP_CONFIRMED)) return NAN;
     if (m->key != RK_COUNT) return run_num(m->in == RK_COUNT ? run : run_get(run, m->in), m->key);
     if (!strcmp(m->name, "recovery")) {
         size_t i;
@@ -107,6 +112,15 @@ static void cell(char *buf, size_t cap, struct stat_summary s, const struct metr
     else snprintf(buf, cap, "%.*f", m->dp, s.mean);
 }
 
+static bool shown(const struct group *g, int ng, const struct metric *m)
+{
+    if (!m->optional) return true;
+    for (int k = 0; k < ng; k++)
+        for (int r = 0; r < g[k].n; r++)
+            if (run_get(g[k].runs[r], m->key)) return true;
+    return false;
+}
+
 static void print_table(struct group *g, int ng)
 {
     char buf[96];
@@ -119,6 +133,7 @@ static void print_table(struct group *g, int ng)
     putchar('\n');
     for (size_t i = 0; i < NMETRICS; i++) {
         const struct metric *m = &metrics[i];
+        if (!shown(g, ng, m)) continue;
         printf("%-18s", m->name);
         struct stat_summary base = summarize(&g[0], m);
         for (int k = 0; k < ng; k++) {
@@ -146,6 +161,7 @@ static void html_table(FILE *f, struct group *g, int ng)
     fputs("</tr>\n", f);
     for (size_t i = 0; i < NMETRICS; i++) {
         const struct metric *m = &metrics[i];
+        if (!shown(g, ng, m)) continue;
         struct stat_summary base = summarize(&g[0], m);
         fprintf(f, "<tr><td class='l'>%s (%s)</td>", m->name, m->unit[0] ? m->unit : "count");
         for (int k = 0; k < ng; k++) {
@@ -196,6 +212,46 @@ static void overlay(FILE *f, struct group *g, int ng, const char *title, const c
     for (int i = 0; i < nb; i++) free(bufs[i]);
 }
 
+static int by_rate(const void *a, const void *b)
+{
+    double x = ((const double *)a)[0], y = ((const double *)b)[0];
+    return x < y ? -1 : x > y;
+}
+
+/* Each capacity run's e2e p99 against its offered rates. */
+static void capacity_overlay(FILE *f, struct group *g, int ng)
+{
+    struct svg_series s[MAX_GROUPS * 4];
+    double *bufs[MAX_GROUPS * 8];
+    char labels[MAX_GROUPS * 4][160];
+    int ns = 0, nb = 0;
+    for (int k = 0; k < ng; k++)
+        for (int r = 0; r < g[k].n && r < 4; r++) {
+            json_t *steps = run_get(g[k].runs[r], RK_CAP_STEPS), *st;
+            size_t n = json_array_size(steps), i, m = 0;
+            if (!n) continue;
+            double *pairs = xcalloc(2 * n, sizeof *pairs), *x = xcalloc(n, sizeof *x), *y = xcalloc(n, sizeof *y);
+            json_array_foreach(steps, i, st) {
+                json_t *p99 = run_get(st, RK_CS_E2E_P99);
+                if (!strcmp(run_str(st, RK_CS_PHASE), "confirm") || !json_is_number(p99)) continue;
+                pairs[2 * m] = run_num(st, RK_CS_RATE), pairs[2 * m + 1] = json_number_value(p99), m++;
+            }
+            qsort(pairs, m, 2 * sizeof *pairs, by_rate);
+            for (i = 0; i < m; i++) x[i] = pairs[2 * i], y[i] = pairs[2 * i + 1];
+            free(pairs);
+            bufs[nb++] = x, bufs[nb++] = y;
+            snprintf(labels[ns], sizeof labels[ns], "%.120s #%d", g[k].label, r + 1);
+            s[ns] = (struct svg_series){.label = labels[ns], .color = svg_color(k), .x = x, .y = y, .n = m,
+                                        .dashed = r > 0};
+            ns++;
+        }
+    if (!ns) return;
+    struct svg_chart c = {.title = "Capacity search: e2e p99 against offered rate", .xlabel = "offered msg/s",
+                          .ylabel = "ms", .series = s, .nseries = ns};
+    svg_chart_write(f, &c);
+    for (int i = 0; i < nb; i++) free(bufs[i]);
+}
+
 static int write_html(const char *path, struct group *g, int ng)
 {
     FILE *f = file_create(path);
@@ -222,6 +278,7 @@ static int write_html(const char *path, struct group *g, int ng)
             fprintf(f, "</td><td class='l'>%s</td></tr>\n", !v ? "-" : json_is_true(v) ? "PASS" : "FAIL");
         }
     fputs("</table>\n<h2>Charts</h2>\n", f);
+    capacity_overlay(f, g, ng);
     overlay(f, g, ng, "Consumed per second", "msg/s", RK_T_CONSUMED, true, false);
     overlay(f, g, ng, "End-to-end p99 per second", "ms", RK_S_E2E_P99, false, false);
     overlay(f, g, ng, "End-to-end latency by percentile", "latency (ms)", RK_LAT_E2E, false, true);
@@ -273,8 +330,8 @@ int cmd_compare(int argc, char **argv)
             puts("usage: loadgen compare [--out FILE] RUN... \n"
                  "RUN is a run directory, or LABEL=GLOB: a group of repeated runs of one\n"
                  "configuration (e.g. quorum='reports/*-quorum-*'), shown as mean ±sd.\n"
-                 "Prints throughput, latency percentiles, lost, duplicates, recovery time and\n"
-                 "client CPU per group with the change against the first, and writes an\n"
+                 "Prints capacity (runs of loadgen capacity), throughput, latency percentiles,\n"
+                 "lost, duplicates, recovery time and client CPU per group with the change against the first, and writes an\n"
                  "HTML page with the runs overlaid (default reports/compare.html).");
             return EXIT_OK;
         } else if (argv[i][0] == '-') {

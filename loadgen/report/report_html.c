@@ -361,7 +361,7 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     if (!f) return snprintf(err, cap, "cannot write %s: %s", path, strerror(errno)), -1;
     const char *name = run_str(run, RK_SCENARIO_NAME);
     char title[300];
-    snprintf(title, sizeof title, "loadgen: %s", *name ? name : "bench");
+    snprintf(title, sizeof title, "loadgen: %s", *name ? name : run_get(run, RK_CAPACITY) ? "capacity" : "bench");
     report_html_head(f, title);
     json_t *verdict = run_get(run, RK_VERDICT_STATUS);
     bool pass = run_true(run, RK_VERDICT_PASS);
@@ -387,6 +387,7 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     if (run_true(run, RK_INTERRUPTED)) fputs(" &middot; <b>interrupted</b>", f);
     fputs("</p>\n<h2>Verdict</h2>\n", f);
     verdict_table(f, run);
+    report_html_capacity(f, run);
     fputs("<h2>Throughput and latency</h2>\n", f);
     latency_table(f, run);
     static const enum run_key tk[] = {RK_T_PUBLISHED, RK_T_CONFIRMED, RK_T_CONSUMED};
@@ -397,6 +398,7 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     time_chart(f, run, "End-to-end latency per second", "ms", lk, ln, 3, false);
     distribution_chart(f, run);
     errors_chart(f, run);
+    report_html_resources(f, run);
     fputs("<h2>Checker</h2>\n", f);
     checker_table(f, run);
     faults_table(f, run);
