@@ -49,8 +49,4 @@ void res_mark(struct res_sampler *s, uint64_t start_ns);
 int res_latest(struct res_sampler *s, struct res_sample *out);
 /* Ends the thread; the series as JSON (caller owns), NULL when s is. */
 json_t *res_stop(struct res_sampler *s);
-/* The series' least-squares slope of the queue depth (ready) per second
- * over samples with from_s <= t <= to_s; *ok false when unknown. */
-double res_depth_slope(json_t *series, double from_s, double to_s, int *ok);
-
 #endif

@@ -1,5 +1,4 @@
 #include "capacity.h"
-#include "resources.h"
 #include "units.h"
 #include "util.h"
 
@@ -88,6 +87,28 @@ void cap_slo_text(const struct cap_slo *slo, char *buf, size_t cap)
     }
 }
 
+/* The least-squares slope of the queues' depth (ready) per second over
+ * broker_resources samples with from_s <= t <= to_s; *ok 0 when unknown
+ * (a gap, or fewer than 3 samples). */
+static double depth_slope(json_t *series, double from_s, double to_s, int *ok)
+{
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    size_t i;
+    json_t *p;
+    *ok = 0;
+    json_array_foreach(series, i, p) {
+        double t = json_number_value(json_object_get(p, "t"));
+        json_t *r = json_object_get(p, "ready");
+        if (t < from_s || t > to_s) continue;
+        if (!json_is_integer(r)) return 0; /* a gap: the slope is unknown */
+        double y = (double)json_integer_value(r);
+        n++, sx += t, sy += y, sxx += t * t, sxy += t * y;
+    }
+    if (n < 3 || n * sxx - sx * sx <= 0) return 0;
+    *ok = 1;
+    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
 static double mean_of(json_t *series, const char *key, double from, double to)
 {
     double sum = 0;
@@ -166,7 +187,7 @@ bool cap_judge(const struct cap_slo *slo, double rate, json_t *run, bool one_to_
     double warm = json_number_value(json_object_get(cfgj, "warmup_s"));
     double dur = json_number_value(json_object_get(cfgj, "duration_s"));
     int ok = 0;
-    double slope = res_depth_slope(series, warm, dur, &ok);
+    double slope = depth_slope(series, warm, dur, &ok);
     double allowed = slo->backlog_growth + fmax(0.01 * rate, 5);
     double consumers = json_number_value(json_object_get(cfgj, "consumers"));
     if (consumers > 0) {

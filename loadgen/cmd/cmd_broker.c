@@ -32,7 +32,9 @@ static void usage(FILE *f)
           "  --server PATH    rabbitmq-server script (default " BROKER_DEFAULT_SERVER ")\n"
           "  --timeout DUR    start timeout (default 90s)\n"
           "  --tls            also a TLS listener with a throwaway CA: start prints its\n"
-          "                   amqps:// URI; DIR/tls holds ca.pem, client.pem, client.key\n",
+          "                   amqps:// URI; DIR/tls holds ca.pem, client.pem, client.key\n"
+          "  --management     enable rabbitmq_management on a free loopback port: start\n"
+          "                   prints its http:// URL on a second line (for --management URL)\n",
           f);
 }
 
@@ -42,6 +44,7 @@ int cmd_broker(int argc, char **argv)
         {"dir", required_argument, NULL, 'd'},    {"port", required_argument, NULL, 'p'},
         {"server", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
         {"tls", no_argument, NULL, 'T'},          {"help", no_argument, NULL, 'h'},
+        {"management", no_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     if (argc < 2 || argv[1][0] == '-') {
@@ -80,6 +83,7 @@ int cmd_broker(int argc, char **argv)
             o.start_timeout_ms = (int)(v / NS_PER_MS);
             break;
         case 'T': o.tls = true; break;
+        case 'M': o.management = true; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -112,6 +116,7 @@ int cmd_broker(int argc, char **argv)
         }
 
         printf("%s\n", b.tls_uri[0] ? b.tls_uri : b.uri);
+        if (b.mgmt_url[0]) printf("%s\n", b.mgmt_url);
         log_note("node %s (pid %ld) up; data in %s", b.nodename, (long)b.pid,
                 b.dir);
         if (b.tls_uri[0])

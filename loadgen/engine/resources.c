@@ -330,22 +330,3 @@ json_t *res_stop(struct res_sampler *s)
     free(s);
     return a;
 }
-
-double res_depth_slope(json_t *series, double from_s, double to_s, int *ok)
-{
-    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    size_t i;
-    json_t *p;
-    *ok = 0;
-    json_array_foreach(series, i, p) {
-        double t = json_number_value(json_object_get(p, "t"));
-        json_t *r = json_object_get(p, "ready");
-        if (t < from_s || t > to_s) continue;
-        if (!json_is_integer(r)) return 0; /* a gap: the slope is unknown */
-        double y = (double)json_integer_value(r);
-        n++, sx += t, sy += y, sxx += t * t, sxy += t * y;
-    }
-    if (n < 3 || n * sxx - sx * sx <= 0) return 0;
-    *ok = 1;
-    return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}

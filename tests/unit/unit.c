@@ -15,6 +15,7 @@ static const struct {
     {"schedule", test_schedule},
     {"msg-bytes", test_msg_bytes},
     {"gates", test_gates},
+    {"capacity", test_capacity},
     {"junit", test_junit},
     {"run_schema", test_run_schema},
     {"config", test_config},
