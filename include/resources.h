@@ -33,6 +33,7 @@ struct res_sample {
     double loadgen_cpu_pct;      /* this process */
     int64_t ready, consumers;    /* the run's queues summed (AMQP); -1 unknown */
     int64_t unacked, connections, channels; /* management, whole broker; -1 unknown */
+    int64_t flow;                /* management: connections in flow control (credit flow); -1 unknown */
     double mem_mb;               /* management: memory used, all nodes; -1 unknown */
     int alarms;                  /* RES_ALARM_* bits; -1 unknown */
 };

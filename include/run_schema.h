@@ -147,6 +147,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(BR_UNACKED, "broker_resources[].unacked", RS_INT_NULL, RS_OPTIONAL, "unacked")                    \
     X(BR_CONNECTIONS, "broker_resources[].connections", RS_INT_NULL, RS_OPTIONAL, "connections")        \
     X(BR_CHANNELS, "broker_resources[].channels", RS_INT_NULL, RS_OPTIONAL, "channels")                 \
+    X(BR_FLOW, "broker_resources[].flow", RS_INT_NULL, RS_OPTIONAL, "connections in flow control")     \
     X(BR_MEM, "broker_resources[].mem_mb", RS_NUM_NULL, RS_OPTIONAL, "broker memory (MB)")              \
     X(BR_ALARMS, "broker_resources[].alarms", RS_ARRAY, RS_OPTIONAL, "resource alarms")                 \
     X(PROC_USER_CPU, "process.user_cpu_s", RS_NUM, 0, "user CPU (s)")                                    \

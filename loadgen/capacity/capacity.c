@@ -165,6 +165,21 @@ bool cap_judge(const struct cap_slo *slo, double rate, json_t *run, bool one_to_
             break;
         }
     }
+    json_t *cfgj = run_get(run, RK_CONFIG);
+    double warm = json_number_value(json_object_get(cfgj, "warmup_s"));
+    double dur = json_number_value(json_object_get(cfgj, "duration_s"));
+    /* credit flow (management): a moment of it is normal under load; held
+     * in most of the measured window, the broker is at its limit */
+    int flow = 0, known = 0;
+    json_array_foreach(series, i, e) {
+        double t = json_number_value(json_object_get(e, "t"));
+        json_t *f = json_object_get(e, "flow");
+        if (t < warm || t > dur || !json_is_integer(f)) continue;
+        known++;
+        flow += json_integer_value(f) > 0;
+    }
+    if (known >= 2 && 2 * flow > known)
+        why(reasons, "the broker held publishers in flow control in %d of %d seconds", flow, known);
     /* the SLO, each term from the measured window's histogram */
     json_t *vals = json_object();
     for (int t = 0; t < slo->n; t++) {
@@ -183,9 +198,6 @@ bool cap_judge(const struct cap_slo *slo, double rate, json_t *run, bool one_to_
     if (!(pub >= 0.95 * rate)) why(reasons, "published %.0f msg/s of %.0f asked", pub, rate);
     /* the backlog: the queues' depth must not grow (beyond the SLO's
      * allowance and noise: 1% of the rate, 5 msg/s) */
-    json_t *cfgj = run_get(run, RK_CONFIG);
-    double warm = json_number_value(json_object_get(cfgj, "warmup_s"));
-    double dur = json_number_value(json_object_get(cfgj, "duration_s"));
     int ok = 0;
     double slope = depth_slope(series, warm, dur, &ok);
     double allowed = slo->backlog_growth + fmax(0.01 * rate, 5);

@@ -157,7 +157,7 @@ static int64_t jint(json_t *o, const char *a, const char *b)
 
 static void sample_management(struct res_sampler *s, struct res_sample *x)
 {
-    x->unacked = x->connections = x->channels = -1;
+    x->unacked = x->connections = x->channels = x->flow = -1;
     x->mem_mb = -1;
     x->alarms = -1;
     if (!s->have_mg) return;
@@ -188,6 +188,13 @@ static void sample_management(struct res_sampler *s, struct res_sample *x)
     x->mem_mb = json_array_size(nodes) ? mem : -1;
     x->alarms = alarms;
     json_decref(ov), json_decref(nodes);
+    /* credit flow: the broker slowing publishers down before any alarm */
+    json_t *conns = http_get_json(&s->mg, "/api/connections?columns=state", RES_TIMEOUT_NS, err, sizeof err);
+    if (json_is_array(conns)) {
+        x->flow = 0;
+        json_array_foreach(conns, i, n) x->flow += !strcmp(json_string_value(json_object_get(n, "state")) ?: "", "flow");
+    }
+    json_decref(conns);
 }
 
 static void *sampler_main(void *arg)
@@ -314,6 +321,7 @@ json_t *res_stop(struct res_sampler *s)
         json_object_set_new(o, "unacked", int_or_null(x->unacked));
         json_object_set_new(o, "connections", int_or_null(x->connections));
         json_object_set_new(o, "channels", int_or_null(x->channels));
+        json_object_set_new(o, "flow", int_or_null(x->flow));
         json_object_set_new(o, "mem_mb", num_or_null(x->mem_mb, 10));
         if (x->alarms >= 0) {
             json_t *al = json_array();

@@ -113,6 +113,16 @@ static void judge(void)
     CHECK(json_number_value(json_object_get(st, "backlog_growth")) == 100);
     json_t *alarm = step_run(5, 1000, 1000, 0, "{\"t\": 1, \"ready\": 0, \"alarms\": [\"memory\"]}");
     CHECK(!cap_judge(&s, 1000, alarm, true, reasons, st));
+    /* flow control held in most of the window fails; a moment of it does not */
+    json_t *flow = step_run(5, 1000, 1000, 0,
+                            "{\"t\": 2, \"flow\": 1}, {\"t\": 3, \"flow\": 1}, {\"t\": 4, \"flow\": 0}");
+    json_array_clear(reasons);
+    CHECK(!cap_judge(&s, 1000, flow, true, reasons, st) && strstr(json_string_value(json_array_get(reasons, 0)), "flow control"));
+    json_t *blip = step_run(5, 1000, 1000, 0,
+                            "{\"t\": 2, \"flow\": 1}, {\"t\": 3, \"flow\": 0}, {\"t\": 4, \"flow\": 0}");
+    json_array_clear(reasons);
+    CHECK(cap_judge(&s, 1000, blip, true, reasons, st));
+    json_decref(flow), json_decref(blip);
     json_decref(ok), json_decref(slow), json_decref(none), json_decref(behind), json_decref(blocked);
     json_decref(grows), json_decref(alarm), json_decref(reasons), json_decref(st);
 }
