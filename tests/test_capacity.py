@@ -209,7 +209,7 @@ def test_metrics_endpoint_and_broker_resources(mgmt_node, tmp_path):
     assert all(x["connections"] is None and x["ready"] is not None for x in res)
 
 
-def test_embedded_node_resources_from_proc(tmp_path):
+def test_embedded_node_resources_from_proc(mgmt_node, tmp_path):
     """The embedded node's beam process: CPU and RSS from /proc; with
     --no-broker-stats nothing is sampled."""
     out = tmp_path / "r.json"
@@ -220,7 +220,7 @@ def test_embedded_node_resources_from_proc(tmp_path):
     assert len(res) >= 3
     assert all(x["cpu_pct"] is not None and 0 < x["cpu_pct"] < 250 for x in res), res
     assert all(x["rss_mb"] > 50 for x in res)
-    r = run_loadgen("bench", "--rate", "1000", "--duration", "2s", "--quiet", "--no-report", "--no-broker-stats",
-                    "--json", out, timeout=180)
+    r = run_loadgen("bench", "--uri", mgmt_node.uri, "--rate", "1000", "--duration", "2s", "--quiet", "--no-report",
+                    "--no-broker-stats", "--json", out, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "broker_resources" not in json.loads(out.read_text())

@@ -38,8 +38,10 @@ SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", 
 
 # Runs that repeat what a faster default test covers go to `make test-extra`
 # (and `make soak`, 5 times each): kills of a durable queue are
-# test_durability's, and the non-persisted kill cases are alike.
-EXTRA = {"kill-durable-classic", "kill-durable-quorum", "topic-kill", "unsafe-transient-kill",
+# test_durability's, and the non-persisted kill cases are alike; fanout-kill
+# is a kill of durable queues behind a fanout (fanout-consumer-crash and
+# test_routing cover the fanout).
+EXTRA = {"kill-durable-classic", "kill-durable-quorum", "topic-kill", "fanout-kill", "unsafe-transient-kill",
          "unsafe-nondurable-kill", "unsafe-fanout-nondurable-kill", "cluster-quorum-leader-kill",
          "cluster-quorum-loss", "cluster-stream-follower-kill"}
 

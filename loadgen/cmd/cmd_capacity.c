@@ -256,15 +256,20 @@ int cmd_capacity(int argc, char **argv)
     bool confirmed = false;
     int holds = 0;
     const char *ended = NULL;
+    double hold_at = 0; /* after a failed hold: the next one, a precision lower */
     for (;;) {
-        double rate = cap_search_next(&s);
-        bool hold = rate == 0;
+        double rate = hold_at ? hold_at : cap_search_next(&s);
+        bool hold = rate == 0 || hold_at > 0;
         if (hold) {
             if (s.end) ended = s.end;
-            /* the bracket is narrow: hold the answer (at most 3 times, each
-             * failure reopening the bracket below it) */
-            if (!s.lo || holds == 3) break;
-            rate = s.lo;
+            /* the bracket is narrow: hold the answer, at most 3 times. A
+             * longer hold sees more of the tail than a step: near the knee
+             * it may fail where the step passed, and the next hold goes a
+             * precision lower (not through another bisection). */
+            if (!hold_at && !s.lo) break;
+            if (holds == 3) break;
+            if (!hold_at) rate = s.lo;
+            hold_at = 0;
             holds++;
         }
         json_t *run = NULL;
@@ -302,6 +307,8 @@ int cmd_capacity(int argc, char **argv)
             break;
         }
         cap_search_record(&s, rate, pass);
+        if (hold && !pass) hold_at = floor(rate * (1 - o.precision));
+        if (hold_at < 1) hold_at = 0;
         if (hold && pass) {
             answer = rate;
             confirmed = true;

@@ -265,7 +265,10 @@ static void *timeline_main(void *arg)
                  (double)steps[i].at_ns / 1e9, t0, t1, rc, err, &note);
     }
     free(steps);
-    if (timeline_wait(tl, tl->env.start_ns + sc->cfg.duration_ns)) heal(tl);
+    if (timeline_wait(tl, tl->env.start_ns + sc->cfg.duration_ns)) {
+        heal(tl);
+        metrics_set_fault(NULL, NULL); /* everything healed */
+    }
     /* A broker this thread (re)started dies with it (PDEATHSIG follows the
      * forking thread): stay until bench has stopped the broker gracefully. */
     pthread_mutex_lock(&tl->mu);
