@@ -32,6 +32,7 @@ struct res_sample {
     double cpu_pct, rss_mb;      /* beam processes summed; -1 unknown */
     double loadgen_cpu_pct;      /* this process */
     int64_t ready, consumers;    /* the run's queues summed (AMQP); -1 unknown */
+    int64_t ready_q[RES_MAX_QUEUES]; /* each queue's ready, when ready is known */
     int64_t unacked, connections, channels; /* management, whole broker; -1 unknown */
     int64_t flow;                /* management: connections in flow control (credit flow); -1 unknown */
     double mem_mb;               /* management: memory used, all nodes; -1 unknown */

@@ -143,6 +143,8 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(BR_RSS, "broker_resources[].rss_mb", RS_NUM_NULL, RS_OPTIONAL, "broker RSS (MB)")                 \
     X(BR_LOADGEN_CPU, "broker_resources[].loadgen_cpu_pct", RS_NUM_NULL, RS_OPTIONAL, "loadgen CPU (%)") \
     X(BR_READY, "broker_resources[].ready", RS_INT_NULL, RS_OPTIONAL, "queue depth (ready)")            \
+    X(BR_READY_BY_QUEUE, "broker_resources[].ready_by_queue", RS_OBJECT, RS_OPTIONAL | RS_OPEN,          \
+      "ready per queue")                                                                                 \
     X(BR_CONSUMERS, "broker_resources[].consumers", RS_INT_NULL, RS_OPTIONAL, "consumers")              \
     X(BR_UNACKED, "broker_resources[].unacked", RS_INT_NULL, RS_OPTIONAL, "unacked")                    \
     X(BR_CONNECTIONS, "broker_resources[].connections", RS_INT_NULL, RS_OPTIONAL, "connections")        \

@@ -137,6 +137,7 @@ static void sample_depth(struct res_sampler *s, struct res_sample *x)
         if (!ok || amqpc_check(s->conn, "queue.declare", err, sizeof err)) goto fail;
         ready += ok->message_count;
         consumers += ok->consumer_count;
+        x->ready_q[i] = ok->message_count;
     }
     amqp_maybe_release_buffers(s->conn);
     x->ready = ready;
@@ -318,6 +319,11 @@ json_t *res_stop(struct res_sampler *s)
         json_object_set_new(o, "loadgen_cpu_pct", num_or_null(x->loadgen_cpu_pct, 10));
         json_object_set_new(o, "ready", int_or_null(x->ready));
         json_object_set_new(o, "consumers", int_or_null(x->consumers));
+        if (x->ready >= 0 && s->nqueues > 1) { /* one queue: ready is its own */
+            json_t *q = json_object();
+            for (int k = 0; k < s->nqueues; k++) json_object_set_new(q, s->queues[k], json_integer(x->ready_q[k]));
+            json_object_set_new(o, "ready_by_queue", q);
+        }
         json_object_set_new(o, "unacked", int_or_null(x->unacked));
         json_object_set_new(o, "connections", int_or_null(x->connections));
         json_object_set_new(o, "channels", int_or_null(x->channels));

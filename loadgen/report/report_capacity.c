@@ -76,6 +76,25 @@ static void curve(FILE *f, json_t *run, json_t *steps)
     free(x), free(p);
 }
 
+/* The search over time: each step's offered rate where it ended, a
+ * marker on each failing step. */
+static void timeline(FILE *f, json_t *steps)
+{
+    size_t n = json_array_size(steps), i, nb = 0;
+    double *x = xcalloc(n + 1, sizeof *x), *y = xcalloc(n + 1, sizeof *y);
+    struct svg_band *fails = xcalloc(n + 1, sizeof *fails);
+    json_t *st;
+    json_array_foreach(steps, i, st) {
+        x[i] = num(st, RK_CS_STARTED), y[i] = num(st, RK_CS_RATE);
+        if (!run_true(st, RK_CS_PASS)) fails[nb++] = (struct svg_band){x[i], x[i], "fail"};
+    }
+    struct svg_series s = {.label = "offered msg/s (each step, where it ended)", .x = x, .y = y, .n = n};
+    struct svg_chart c = {.title = "The search over time (markers: failing steps)", .xlabel = "seconds since the search began",
+                          .ylabel = "msg/s", .series = &s, .nseries = 1, .bands = fails, .nbands = (int)nb, .height = 240};
+    svg_chart_write(f, &c);
+    free(x), free(y), free(fails);
+}
+
 static void cell(FILE *f, double v, int dp)
 {
     if (isfinite(v)) fprintf(f, "<td class='num'>%.*f</td>", dp, v);
@@ -96,6 +115,7 @@ void report_html_capacity(FILE *f, json_t *run)
             num(run, RK_CAP_SEARCH_S), run_str(run, RK_CAP_SEARCH_END), num(run, RK_CAP_STEP_S),
             num(run, RK_CAP_WARMUP_S), num(run, RK_CAP_PRECISION) * 100, num(run, RK_CAP_HOLD_S));
     curve(f, run, steps);
+    timeline(f, steps);
     fputs("<table id='capacity-steps'><tr><th>step</th><th>phase</th><th>started (s)</th><th>offered</th>"
           "<th>published</th><th>consumed</th><th>e2e p50</th><th>e2e p99</th><th>e2e p99.9</th><th>confirm p99</th>"
           "<th>backlog growth</th><th>broker CPU %</th><th>loadgen CPU-s/100k</th><th>verdict</th></tr>\n",
