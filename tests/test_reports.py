@@ -195,7 +195,7 @@ def test_scenario_run_directory(scenario_dir):
     assert cases["lost"].find("failure") is None
     html = (scenario_dir / "report.html").read_text()
     assert "class='fault'" in html and ">toxic<" in html and ">disconnect<" in html
-    assert "badge fail" in html and html.count("<svg") == 4
+    assert "badge fail" in html and html.count("<svg") == 7  # 4 + the broker's CPU, depth, consumers (memory unknown: --uri)
 
 
 def test_report_regenerates_the_page(scenario_dir, tmp_path):
@@ -270,7 +270,7 @@ def test_html_in_chromium(scenario_dir, tmp_path):
     # Blank white is one byte value (plus filter bytes); charts and text are many.
     assert len(set(pixels)) > 50 and pixels.count(255) < 0.99 * len(pixels)
     dom = chromium(tmp_path, "--dump-dom", f"file://{page}")
-    assert dom.count("<svg") == 4
+    assert dom.count("<svg") == 7
     paths = re.findall(r"<path [^>]*d=\"M([^\"]*)\"", dom)
     assert len(paths) >= 10 and all(len(p) > 10 for p in paths)
     assert "PASS" in dom and "FAIL" in dom
