@@ -50,6 +50,19 @@ int proxy_toxic_set(struct proxy_server *s, const char *proxy, json_t *spec, boo
                     char *err, size_t cap);
 int proxy_toxic_remove(struct proxy_server *s, const char *proxy, const char *toxic, char *err,
                        size_t cap);
+/* Toxiproxy's proxy update: enabled, and listen/upstream when not NULL. A
+ * changed address closes the proxy's connections and re-binds. */
+int proxy_update(struct proxy_server *s, const char *name, const char *listen, const char *upstream, bool enabled,
+                 char *err, size_t cap);
+/* Toxiproxy's populate: list is a JSON array of {name, listen, upstream,
+ * enabled}, all checked before anything changes; each proxy is created,
+ * kept (same listen and upstream: its toxics stay) or replaced. Returns the
+ * proxies' JSON (borrowed from *done), or NULL with the reason; *done
+ * always gets those applied before a failure (caller frees). */
+json_t *proxy_populate(struct proxy_server *s, json_t *list, json_t **done, char *err, size_t cap);
+/* Prometheus text of every proxy's bytes and connections and every
+ * toxic's activations, appended to an evbuffer. */
+void proxy_metrics_text(struct proxy_server *s, void *evbuffer);
 /* Enables every proxy and removes every toxic (Toxiproxy's POST /reset). */
 void proxy_reset(struct proxy_server *s);
 

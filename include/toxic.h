@@ -22,6 +22,7 @@ struct toxic {
     enum toxic_stream stream;
     double toxicity;                 /* probability that a connection is affected */
     int64_t attr[TOXIC_MAX_ATTRS];
+    uint64_t activations;            /* connections it was applied to (toxicity passed) */
 };
 
 /* One direction of one connection, as a toxic sees it. */

@@ -1,5 +1,6 @@
 """The fault proxy: real sockets, real toxics, AMQP through it to a real broker."""
 import json
+import statistics
 import socket
 import socketserver
 import subprocess
@@ -376,3 +377,55 @@ def test_slicer_with_microsecond_delays_never_stalls(proxy):
             got += chunk
         s.close()
         assert got == data
+
+
+def test_toxics_do_what_they_say(proxy, echo):
+    """Fidelity on a loopback echo (issue 17's targets): latency adds the
+    asked value within 0.3 ms at p50, jitter spreads it over the asked
+    bound, bandwidth within 5%, the slicer's sizes and delays as asked, and
+    timeout cuts at the asked time. Medians and percentiles, not single
+    samples; figures in bench/run-bench."""
+    s = connect(proxy)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    base = statistics.median(roundtrip(s, 64) for _ in range(50))
+    proxy.toxic(name="lat", type="latency", stream="downstream", attributes={"latency": 5})
+    added = statistics.median(roundtrip(s, 64) for _ in range(50)) - base
+    assert abs(added - 0.005) <= 0.0003, f"asked 5 ms, added {added * 1e3:.3f} ms"
+    proxy.call("DELETE", "/proxies/p/toxics/lat")
+    proxy.toxic(name="jit", type="latency", stream="downstream", attributes={"latency": 10, "jitter": 5})
+    r = sorted(roundtrip(s, 1) - base for _ in range(200))
+    assert r[10] >= 0.0049 and r[189] <= 0.0155, (r[10], r[189])  # 5th and 95th percentiles in 5..15 ms
+    low = sum(x < 0.0099 for x in r) / len(r)  # whole ms 5..9 of 5..15: 5/11
+    assert 0.3 <= low <= 0.6, low
+    proxy.call("DELETE", "/proxies/p/toxics/jit")
+    proxy.toxic(name="sl", type="slicer", stream="downstream",
+                attributes={"average_size": 100, "size_variation": 0, "delay": 2000})
+    t0 = time.monotonic()
+    s.sendall(b"z" * 2000)
+    sizes, times = [], []
+    while sum(sizes) < 2000:
+        sizes.append(len(s.recv(65536)))
+        times.append(time.monotonic() - t0)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert set(sizes) == {100} and len(sizes) == 20, sizes
+    assert 0.0018 <= statistics.median(gaps) <= 0.0025, statistics.median(gaps)
+    proxy.call("DELETE", "/proxies/p/toxics/sl")
+    s.close()
+    proxy.toxic(name="to", type="timeout", stream="downstream", attributes={"timeout": 300})
+    c = connect(proxy)
+    t0 = time.monotonic()
+    c.sendall(b"hi")
+    c.settimeout(3)
+    assert c.recv(10) == b""
+    assert 0.29 <= time.monotonic() - t0 <= 0.35
+    proxy.call("DELETE", "/proxies/p/toxics/to")
+    echo.sink = True
+    proxy.toxic(name="bw", type="bandwidth", stream="upstream", attributes={"rate": 1000})
+    c = connect(proxy)
+    n = 2 * 1000 * 1024
+    t0 = time.monotonic()
+    c.sendall(b"y" * n)
+    while echo.received < n and time.monotonic() - t0 < 10:
+        time.sleep(0.002)
+    rate = n / 1024 / (time.monotonic() - t0)
+    assert 950 <= rate <= 1050, f"asked 1000 KB/s, got {rate:.1f}"

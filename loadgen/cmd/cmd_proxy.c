@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void usage(FILE *f)
@@ -16,46 +17,41 @@ static void usage(FILE *f)
           "\n"
           "Forwards TCP connections through toxics (latency, bandwidth, slow_close, timeout,\n"
           "reset_peer, slicer, limit_data) managed over a Toxiproxy-compatible HTTP API.\n"
-          "--config: a JSON array of {\"name\", \"listen\", \"upstream\", \"enabled\"}.\n"
+          "--config: a JSON array of {\"name\", \"listen\", \"upstream\", \"enabled\"}, as\n"
+          "toxiproxy-server -config and POST /populate take it.\n"
+          "The API is Toxiproxy's (2.x): its clients work unchanged; GET /metrics gives\n"
+          "Prometheus text (bytes and connections per proxy, activations per toxic).\n"
           "Runs until Ctrl-C.\n",
           f);
 }
 
+/* toxiproxy-server -config: the same JSON array as POST /populate, through
+ * the same code. */
 static int load_config(struct proxy_server *s, const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_size > (1 << 20)) {
+        log_err("%s: larger than 1 MiB", path);
+        return -1;
+    }
     json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
+    json_t *j = json_load_file(path, 0, &je), *done = NULL;
     if (!j) {
         log_err("%s:%d:%d: %s", path, je.line, je.column, je.text);
         return -1;
     }
-    if (!json_is_array(j)) {
-        log_err("%s: expected a JSON array of proxies", path);
-        json_decref(j);
-        return -1;
-    }
+    char err[512];
+    json_t *ok = proxy_populate(s, j, &done, err, sizeof err);
+    json_decref(j);
+    if (!ok) log_err("%s: %s", path, err);
     size_t i;
     json_t *p;
-    json_array_foreach(j, i, p) {
-        const char *name = json_string_value(json_object_get(p, "name"));
-        const char *listen = json_string_value(json_object_get(p, "listen"));
-        const char *up = json_string_value(json_object_get(p, "upstream"));
-        json_t *en = json_object_get(p, "enabled");
-        char err[512];
-        if (!name || !listen || !up) {
-            log_err("%s: proxy #%zu needs name, listen and upstream", path, i + 1);
-            json_decref(j);
-            return -1;
-        }
-        if (proxy_create(s, name, listen, up, en ? json_is_true(en) : true, err, sizeof err)) {
-            log_err("%s: proxy %s: %s", path, name, err);
-            json_decref(j);
-            return -1;
-        }
-        log_note("proxy %s %s -> %s", name, listen, up);
-    }
-    json_decref(j);
-    return 0;
+    json_array_foreach(ok, i, p)
+        log_note("proxy %s %s -> %s%s", json_string_value(json_object_get(p, "name")),
+                 json_string_value(json_object_get(p, "listen")), json_string_value(json_object_get(p, "upstream")),
+                 json_is_true(json_object_get(p, "enabled")) ? "" : " (disabled)");
+    json_decref(done);
+    return ok ? 0 : -1;
 }
 
 int cmd_proxy(int argc, char **argv)

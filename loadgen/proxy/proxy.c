@@ -89,6 +89,7 @@ void proxy_link_attach(struct link *l, int i)
     memset(st, 0, sizeof *st);
     st->env = &l->env[t->stream];
     l->affected[i] = t->toxicity >= 1.0 || (double)rand() / RAND_MAX < t->toxicity;
+    if (l->affected[i]) l->p->toxics[i].activations++;
     if (l->affected[i] && t->ops->attach) t->ops->attach(t, st);
 }
 

@@ -1,7 +1,9 @@
-/* Toxiproxy-shaped HTTP API on evhttp, served by the proxy thread:
- *   GET/POST /proxies, GET/POST/DELETE /proxies/{name},
- *   GET/POST /proxies/{name}/toxics, GET/POST/DELETE /proxies/{name}/toxics/{toxic},
- *   POST /reset, GET /version. Errors: {"error": text, "status": code}. */
+/* Toxiproxy's HTTP API (2.x) on evhttp, served by the proxy thread:
+ *   GET/POST /proxies, POST /populate, GET/POST/PATCH/DELETE /proxies/{name},
+ *   GET/POST /proxies/{name}/toxics, GET/POST/PATCH/DELETE /proxies/{name}/toxics/{toxic},
+ *   POST /reset, GET /version, GET /metrics (Prometheus text). Errors as
+ *   Toxiproxy's: {"error": text, "status": code}, its texts for the
+ *   common ones ("proxy not found", "toxic already exists", ...). */
 #include "cli.h"
 #include "proxy_int.h"
 #include "util.h"
@@ -46,7 +48,20 @@ static int code_for(const char *err)
     return 400;
 }
 
-static json_t *body_json(struct evhttp_request *req, char *err, size_t cap)
+/* An operation's error in Toxiproxy's words where it has them (clients
+ * match on them), else ours. */
+static void op_error(struct evhttp_request *req, const char *err)
+{
+    int code = code_for(err);
+    const char *msg = !strncmp(err, "no proxy", 8)                         ? "proxy not found"
+                      : !strncmp(err, "no toxic", 8)                       ? "toxic not found"
+                      : code == 409 && !strncmp(err, "proxy ", 6)          ? "proxy already exists"
+                      : code == 409 && !strncmp(err, "toxic ", 6)          ? "toxic already exists"
+                                                                           : err;
+    error(req, code, msg);
+}
+
+static json_t *body_json_of(struct evhttp_request *req, bool want_array, char *err, size_t cap)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t n = evbuffer_get_length(in);
@@ -60,13 +75,18 @@ static json_t *body_json(struct evhttp_request *req, char *err, size_t cap)
     json_error_t je;
     json_t *j = json_loads(text, 0, &je);
     free(text);
-    if (!j) snprintf(err, cap, "bad JSON: %s (line %d, column %d)", je.text, je.line, je.column);
-    else if (!json_is_object(j)) {
-        snprintf(err, cap, "bad JSON: expected an object");
+    if (!j) snprintf(err, cap, "bad request body: %s (line %d, column %d)", je.text, je.line, je.column);
+    else if (!json_is_object(j) && !want_array) {
+        snprintf(err, cap, "bad request body: expected an object");
         json_decref(j);
         j = NULL;
     }
     return j;
+}
+
+static json_t *body_json(struct evhttp_request *req, char *err, size_t cap)
+{
+    return body_json_of(req, false, err, cap);
 }
 
 enum verb { V_DONE, V_DELETE, V_POST };
@@ -84,7 +104,8 @@ static enum verb verb_of(struct evhttp_request *req, int method, json_t *cur, bo
     }
     json_decref(cur);
     if (method == EVHTTP_REQ_DELETE && can_delete) return V_DELETE;
-    if (method != EVHTTP_REQ_POST) {
+    /* an update: POST, or PATCH (Toxiproxy 2.4 on) */
+    if (method != EVHTTP_REQ_POST && method != EVHTTP_REQ_PATCH) {
         error(req, 405, "method not allowed");
         return V_DONE;
     }
@@ -115,10 +136,13 @@ static void proxies(struct proxy_server *s, struct evhttp_request *req, int meth
     const char *listen = json_string_value(json_object_get(j, "listen"));
     const char *upstream = json_string_value(json_object_get(j, "upstream"));
     json_t *en = json_object_get(j, "enabled");
-    if (!name || !listen || !upstream) {
-        error(req, 400, "a proxy needs string fields name, listen and upstream");
-    } else if (proxy_create(s, name, listen, upstream, en ? json_is_true(en) : true, err, sizeof err)) {
-        error(req, code_for(err), err);
+    if (!name || !*name) {
+        error(req, 400, "missing required field: name");
+    } else if (!upstream || !*upstream) {
+        error(req, 400, "missing required field: upstream");
+    } else if (proxy_create(s, name, listen ? listen : "127.0.0.1:0", upstream, en ? json_is_true(en) : true, err,
+                            sizeof err)) {
+        op_error(req, err);
     } else {
         reply(req, 201, proxy_json(s, name));
     }
@@ -130,9 +154,10 @@ static void one_proxy(struct proxy_server *s, struct evhttp_request *req, int me
     char err[512];
     json_t *cur = proxy_json(s, name);
     if (!cur) {
-        error(req, 404, "no such proxy");
+        error(req, 404, "proxy not found");
         return;
     }
+    bool was = json_is_true(json_object_get(cur, "enabled"));
     json_t *j = NULL;
     switch (verb_of(req, method, cur, true, &j)) {
     case V_DONE: return;
@@ -142,17 +167,27 @@ static void one_proxy(struct proxy_server *s, struct evhttp_request *req, int me
         return;
     case V_POST: break;
     }
-    json_t *en = json_object_get(j, "enabled");
-    if (json_object_get(j, "listen") || json_object_get(j, "upstream")) {
-        error(req, 400, "changing listen or upstream is not supported: delete and create the proxy");
-    } else if (en && !json_is_boolean(en)) {
-        error(req, 400, "enabled must be true or false");
-    } else if (en && proxy_set_enabled(s, name, json_is_true(en), err, sizeof err)) {
-        error(req, code_for(err), err);
+    /* Toxiproxy's update: the fields given change, the rest stay (its
+     * clients send the whole proxy back, listen and upstream included) */
+    json_t *en = json_object_get(j, "enabled"), *li = json_object_get(j, "listen"), *up = json_object_get(j, "upstream");
+    if (en && !json_is_boolean(en)) {
+        error(req, 400, "bad request body: enabled must be true or false");
+    } else if ((li && !json_is_string(li)) || (up && !json_is_string(up))) {
+        error(req, 400, "bad request body: listen and upstream are strings");
+    } else if (proxy_update(s, name, json_string_value(li), json_string_value(up), en ? json_is_true(en) : was, err,
+                            sizeof err)) {
+        op_error(req, err);
     } else {
         reply(req, 200, proxy_json(s, name));
     }
     json_decref(j);
+}
+
+static bool proxy_exists(struct proxy_server *s, const char *name)
+{
+    json_t *j = proxy_json(s, name);
+    json_decref(j);
+    return j != NULL;
 }
 
 static void toxics(struct proxy_server *s, struct evhttp_request *req, int method, const char *proxy,
@@ -160,12 +195,12 @@ static void toxics(struct proxy_server *s, struct evhttp_request *req, int metho
 {
     char err[512];
     json_t *cur = toxic ? proxy_toxic_json(s, proxy, toxic) : proxy_toxics_json(s, proxy);
-    if (!cur && !toxic) {
-        error(req, 404, "no such proxy");
+    if (!cur && (!toxic || !proxy_exists(s, proxy))) {
+        error(req, 404, "proxy not found");
         return;
     }
     if (!cur) {
-        error(req, 404, "no such toxic");
+        error(req, 404, "toxic not found");
         return;
     }
     json_t *j = NULL;
@@ -179,8 +214,37 @@ static void toxics(struct proxy_server *s, struct evhttp_request *req, int metho
     }
     json_t *out = proxy_toxic_set_json(s, proxy, toxic, j, err, sizeof err);
     if (out) reply(req, 200, out);
-    else error(req, code_for(err), err);
+    else op_error(req, err);
     json_decref(j);
+}
+
+/* POST /populate: 201 {"proxies": [...]}; on an error its status, with
+ * the error and the proxies applied before it. */
+static void populate(struct proxy_server *s, struct evhttp_request *req)
+{
+    char err[512];
+    json_t *list = body_json_of(req, true, err, sizeof err), *done = NULL;
+    if (!list) {
+        error(req, 400, err);
+        return;
+    }
+    json_t *ok = proxy_populate(s, list, &done, err, sizeof err);
+    json_decref(list);
+    if (ok) {
+        reply(req, 201, json_pack("{s:o}", "proxies", done));
+        return;
+    }
+    int code = code_for(err);
+    reply(req, code, json_pack("{s:s, s:i, s:o}", "error", err, "status", code, "proxies", done));
+}
+
+static void metrics(struct proxy_server *s, struct evhttp_request *req)
+{
+    struct evbuffer *b = evbuffer_new();
+    proxy_metrics_text(s, b);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
+    evhttp_send_reply(req, 200, "OK", b);
+    evbuffer_free(b);
 }
 
 /* Any web page the user visits could otherwise drive the API (a form or
@@ -197,7 +261,8 @@ static bool refused(struct evhttp_request *req, int method)
     }
     const char *ct = evhttp_find_header(h, "Content-Type");
     bool body = evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0;
-    if (method == EVHTTP_REQ_POST && body && (!ct || strncasecmp(ct, "application/json", 16))) {
+    if ((method == EVHTTP_REQ_POST || method == EVHTTP_REQ_PATCH) && body &&
+        (!ct || strncasecmp(ct, "application/json", 16))) {
         error(req, 415, "a request body must be Content-Type: application/json");
         return true;
     }
@@ -219,6 +284,10 @@ static void handle(struct evhttp_request *req, void *arg)
     }
     if (n == 1 && !strcmp(seg[0], "version") && method == EVHTTP_REQ_GET)
         reply(req, 200, json_pack("{s:s}", "version", "loadgen-proxy " LOADGEN_VERSION));
+    else if (n == 1 && !strcmp(seg[0], "populate") && method == EVHTTP_REQ_POST)
+        populate(s, req);
+    else if (n == 1 && !strcmp(seg[0], "metrics") && method == EVHTTP_REQ_GET)
+        metrics(s, req);
     else if (n == 1 && !strcmp(seg[0], "reset") && method == EVHTTP_REQ_POST) {
         proxy_reset(s);
         reply(req, 204, NULL);
@@ -258,7 +327,7 @@ static void api_fn(struct proxy_server *s, void *arg)
     if (!s->http) {
         s->http = evhttp_new(s->base);
         evhttp_set_gencb(s->http, handle, s);
-        evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+        evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE);
         /* Enforced while reading, not after buffering a 200 MB body. */
         evhttp_set_max_body_size(s->http, API_MAX_BODY);
         evhttp_set_max_headers_size(s->http, API_MAX_HEADERS);
