@@ -54,7 +54,7 @@ def test_capacity_finds_the_rate_a_slow_consumer_allows(mgmt_node, tmp_path):
     cap = run["capacity"]
     assert cap["confirmed"] is True and cap["search_end"] == "bracket within the precision"
     assert abs(cap["msg_s"] - TRUE_CAPACITY) <= 0.1 * TRUE_CAPACITY, cap
-    assert f"capacity: {cap['msg_s']:.0f} msg/s at e2e p99 <= {SLO_MS} ms" in r.stdout
+    assert f"capacity: {cap['msg_s']:,.0f} msg/s at e2e p99 <= {SLO_MS} ms" in r.stdout
     steps = cap["steps"]
     assert [s["phase"] for s in steps][0] == "ramp" and steps[-1]["phase"] == "confirm"
     # a step above the true capacity failed for the right reasons: its

@@ -159,6 +159,19 @@ static int run_step(const struct config *base, struct bench_broker *bb, double r
     return bench_execute_on(&c, NULL, bb, out, d, sizeof d);
 }
 
+/* 12400 as "12,400": the answer is read by people */
+static const char *grouped(double v, char *buf, size_t cap)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%.0f", v), o = 0;
+    for (int i = 0; i < n && (size_t)o + 2 < cap; i++) {
+        if (i && (n - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
 static double cpu_s(json_t *run)
 {
     return run_num(run, RK_PROC_USER_CPU) + run_num(run, RK_PROC_SYS_CPU);
@@ -343,8 +356,9 @@ int cmd_capacity(int argc, char **argv)
     }
     json_decref(steps), json_decref(last), json_decref(confirmed_run);
     enum gate_status v = result ? gates_capacity_verdict(result) : GATE_UNKNOWN;
+    char num[32];
     if (answer > 0)
-        printf("capacity: %.0f msg/s at %s%s (search %.0f s)\n", answer, slotext,
+        printf("capacity: %s msg/s at %s%s (search %.0f s)\n", grouped(answer, num, sizeof num), slotext,
                confirmed ? "" : " (NOT confirmed: the hold failed or the search stopped)", search_s);
     else
         printf("capacity: none found: the SLO (%s) failed at every rate tried (the lowest %.0f msg/s)\n", slotext,
