@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "hdrfmt.h"
+#include "metrics.h"
 #include "preflight.h"
 #include "proxy.h"
 #include "report.h"
@@ -497,6 +498,8 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
     while (atomic_load(&run.phase) != PHASE_STOP) {
         sleep_ns(POLL_NS);
         reporter_process(&rep);
+        struct res_sample rs;
+        if (res_latest(res, &rs) == 0) metrics_set_broker(&rs); /* the live endpoint's broker gauges */
         if (cli_stop) {
             interrupted = true;
             atomic_store(&run.phase, PHASE_STOP);

@@ -5,7 +5,6 @@
 #include "broker.h"
 #include "cluster.h"
 #include "httpget.h"
-#include "metrics.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -235,7 +234,6 @@ static void *sampler_main(void *arg)
             s->v[s->n++] = x;
             s->latest = x;
             s->have_latest = true;
-            metrics_set_broker(&x);
         }
         /* a slow broker skips seconds rather than queueing them */
         k = (clock_ns() - start) / NS_PER_SEC + 1;
