@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import LOADGEN, SCRATCH, Node, run_loadgen, scratch_env
+from conftest import LOADGEN, SCRATCH, Node, run_loadgen, scratch_env, stop_process
 
 SLO_MS = 100
 TRUE_CAPACITY = 500  # one consumer, 2 ms a message
@@ -183,9 +183,7 @@ def test_metrics_endpoint_and_broker_resources(mgmt_node, tmp_path):
         assert s["loadgen_run_done"] == 1 and s['loadgen_verdict{status="pass"}'] == 1
         out, err = p.communicate(timeout=60)
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        stop_process(p)  # only if a check above failed while it ran
     assert p.returncode == 0, err
     run = json.loads((d / "run.json").read_text())
     for k in ("published", "confirmed", "consumed", "reconnects", "nacked"):

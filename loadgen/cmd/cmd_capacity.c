@@ -312,8 +312,8 @@ int cmd_capacity(int argc, char **argv)
             json_decref(last);
             last = run;
         }
-        if (!pass && !first_fail) first_fail = st;
-        if (!pass && first_fail && run_num(first_fail, RK_CS_RATE) > rate && !hold) first_fail = st;
+        /* the lowest failing rate of the search (a hold's failure only when nothing else failed) */
+        if (!pass && (!first_fail || (!hold && run_num(first_fail, RK_CS_RATE) > rate))) first_fail = st;
         if (erc == EXIT_INTERRUPTED || cli_stop || erc == EXIT_BROKER || json_array_size(steps) >= CAP_MAX_STEPS) {
             if (erc == EXIT_BROKER) rc = EXIT_BROKER;
             if (json_array_size(steps) >= CAP_MAX_STEPS) log_err("capacity: %d steps without an answer", CAP_MAX_STEPS);

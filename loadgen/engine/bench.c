@@ -373,13 +373,13 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
     }
     if (!cfg.no_broker_stats || cfg.management) {
         /* the broker's own resources, sampled direct (never through the proxy) */
-        struct res_opts ro = {.node = bb->have_node ? &bb->node : NULL,
-                              .cluster = bb->have_cluster ? &bb->cluster : NULL,
-                              .target = cfg.no_broker_stats ? NULL : &run.targets[0],
+        bool stats = !cfg.no_broker_stats; /* else the management API alone */
+        struct res_opts ro = {.node = stats && bb->have_node ? &bb->node : NULL,
+                              .cluster = stats && bb->have_cluster ? &bb->cluster : NULL,
+                              .target = stats ? &run.targets[0] : NULL,
                               .management = !cfg.management                      ? NULL
                                             : strcmp(cfg.management, "embedded") ? cfg.management
                                                                                  : bb->node.mgmt_url};
-        if (cfg.no_broker_stats) ro.node = NULL, ro.cluster = NULL;
         char qn[RES_MAX_QUEUES][256];
         for (int i = 0; i < cfg.queues && ro.nqueues < RES_MAX_QUEUES; i++)
             ro.queues[ro.nqueues] = config_queue_name(&cfg, i, qn[ro.nqueues], sizeof qn[0]), ro.nqueues++;

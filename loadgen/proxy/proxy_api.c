@@ -183,19 +183,13 @@ static void one_proxy(struct proxy_server *s, struct evhttp_request *req, int me
     json_decref(j);
 }
 
-static bool proxy_exists(struct proxy_server *s, const char *name)
-{
-    json_t *j = proxy_json(s, name);
-    json_decref(j);
-    return j != NULL;
-}
-
 static void toxics(struct proxy_server *s, struct evhttp_request *req, int method, const char *proxy,
                    const char *toxic)
 {
     char err[512];
     json_t *cur = toxic ? proxy_toxic_json(s, proxy, toxic) : proxy_toxics_json(s, proxy);
-    if (!cur && (!toxic || !proxy_exists(s, proxy))) {
+    char addr[160];
+    if (!cur && (!toxic || proxy_listen_addr(s, proxy, addr, sizeof addr))) {
         error(req, 404, "proxy not found");
         return;
     }

@@ -19,12 +19,6 @@ static int by_rate(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double num(json_t *o, enum run_key k)
-{
-    json_t *v = run_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 /* The SLO's first limit, from its text ("e2e p99 <= 20 ms, ..."). */
 static double slo_limit(json_t *run)
 {
@@ -40,8 +34,8 @@ static void curve(FILE *f, json_t *run, json_t *steps)
     size_t m = 0;
     json_array_foreach(steps, i, st) {
         if (!strcmp(run_str(st, RK_CS_PHASE), "confirm")) continue; /* the same rate as a step */
-        p[m].rate = num(st, RK_CS_RATE);
-        p[m].v[0] = num(st, RK_CS_E2E_P50), p[m].v[1] = num(st, RK_CS_E2E_P99), p[m].v[2] = num(st, RK_CS_E2E_P999);
+        p[m].rate = run_num(st, RK_CS_RATE);
+        p[m].v[0] = run_num(st, RK_CS_E2E_P50), p[m].v[1] = run_num(st, RK_CS_E2E_P99), p[m].v[2] = run_num(st, RK_CS_E2E_P999);
         m++;
     }
     qsort(p, m, sizeof *p, by_rate);
@@ -63,7 +57,7 @@ static void curve(FILE *f, json_t *run, json_t *steps)
                               {.label = "SLO limit", .color = "#c00", .x = sx, .y = sy, .n = isfinite(limit) ? 2 : 0,
                                .dashed = true}};
     char lab[64];
-    double ans = num(run, RK_CAP_MSG_S);
+    double ans = run_num(run, RK_CAP_MSG_S);
     snprintf(lab, sizeof lab, "capacity %.0f msg/s", ans);
     struct svg_band knee = {ans, ans, lab};
     char title[160];
@@ -85,7 +79,7 @@ static void timeline(FILE *f, json_t *steps)
     struct svg_band *fails = xcalloc(n + 1, sizeof *fails);
     json_t *st;
     json_array_foreach(steps, i, st) {
-        x[i] = num(st, RK_CS_STARTED), y[i] = num(st, RK_CS_RATE);
+        x[i] = run_num(st, RK_CS_STARTED), y[i] = run_num(st, RK_CS_RATE);
         if (!run_true(st, RK_CS_PASS)) fails[nb++] = (struct svg_band){x[i], x[i], "fail"};
     }
     struct svg_series s = {.label = "offered msg/s (each step, where it ended)", .x = x, .y = y, .n = n};
@@ -106,14 +100,14 @@ void report_html_capacity(FILE *f, json_t *run)
     json_t *steps = run_get(run, RK_CAP_STEPS);
     if (!run_get(run, RK_CAPACITY)) return;
     fputs("<h2>Capacity</h2>\n<p id='capacity'>", f);
-    double ans = num(run, RK_CAP_MSG_S);
+    double ans = run_num(run, RK_CAP_MSG_S);
     if (isfinite(ans)) fprintf(f, "<b>%.0f msg/s</b> at ", ans);
     else fputs("<b>none found</b> at ", f);
     svg_escape(f, run_str(run, RK_CAP_SLO));
     fprintf(f, "%s; search %.0f s (%s), steps of %.0f s with %.0f s warmup, precision %.0f%%, hold %.0f s.</p>\n",
             run_true(run, RK_CAP_CONFIRMED) ? ", confirmed by the hold" : ", <b>not confirmed</b>",
-            num(run, RK_CAP_SEARCH_S), run_str(run, RK_CAP_SEARCH_END), num(run, RK_CAP_STEP_S),
-            num(run, RK_CAP_WARMUP_S), num(run, RK_CAP_PRECISION) * 100, num(run, RK_CAP_HOLD_S));
+            run_num(run, RK_CAP_SEARCH_S), run_str(run, RK_CAP_SEARCH_END), run_num(run, RK_CAP_STEP_S),
+            run_num(run, RK_CAP_WARMUP_S), run_num(run, RK_CAP_PRECISION) * 100, run_num(run, RK_CAP_HOLD_S));
     curve(f, run, steps);
     timeline(f, steps);
     fputs("<table id='capacity-steps'><tr><th>step</th><th>phase</th><th>started (s)</th><th>offered</th>"
@@ -125,21 +119,21 @@ void report_html_capacity(FILE *f, json_t *run)
     json_array_foreach(steps, i, st) {
         bool pass = run_true(st, RK_CS_PASS);
         fprintf(f, "<tr class='%s'>", pass ? "pass" : "fail");
-        cell(f, num(st, RK_CS_N), 0);
+        cell(f, run_num(st, RK_CS_N), 0);
         fputs("<td>", f);
         svg_escape(f, run_str(st, RK_CS_PHASE));
         fputs("</td>", f);
-        cell(f, num(st, RK_CS_STARTED), 1);
-        cell(f, num(st, RK_CS_RATE), 0);
-        cell(f, num(st, RK_CS_PUBLISHED), 0);
-        cell(f, num(st, RK_CS_CONSUMED), 0);
-        cell(f, num(st, RK_CS_E2E_P50), 2);
-        cell(f, num(st, RK_CS_E2E_P99), 2);
-        cell(f, num(st, RK_CS_E2E_P999), 2);
-        cell(f, num(st, RK_CS_CONFIRM_P99), 2);
-        cell(f, num(st, RK_CS_BACKLOG), 0);
-        cell(f, num(st, RK_CS_BROKER_CPU), 0);
-        cell(f, num(st, RK_CS_CPU_PER_100K), 2);
+        cell(f, run_num(st, RK_CS_STARTED), 1);
+        cell(f, run_num(st, RK_CS_RATE), 0);
+        cell(f, run_num(st, RK_CS_PUBLISHED), 0);
+        cell(f, run_num(st, RK_CS_CONSUMED), 0);
+        cell(f, run_num(st, RK_CS_E2E_P50), 2);
+        cell(f, run_num(st, RK_CS_E2E_P99), 2);
+        cell(f, run_num(st, RK_CS_E2E_P999), 2);
+        cell(f, run_num(st, RK_CS_CONFIRM_P99), 2);
+        cell(f, run_num(st, RK_CS_BACKLOG), 0);
+        cell(f, run_num(st, RK_CS_BROKER_CPU), 0);
+        cell(f, run_num(st, RK_CS_CPU_PER_100K), 2);
         fputs(pass ? "<td>pass</td>" : "<td>FAIL: ", f);
         json_array_foreach(run_get(st, RK_CS_REASONS), k, why) {
             if (k) fputs("; ", f);
