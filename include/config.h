@@ -88,7 +88,24 @@ struct config {
     bool no_broker_stats;         /* sample no broker resources (resources.h) */
     char *metrics_listen;         /* serve Prometheus text here while the run goes (metrics.h) */
     uint64_t metrics_linger_ns;   /* and this long after it ended */
+    /* Scale-out (config_instance.c): one of `instances` processes running
+     * the load together. After config_validate, producers and consumers
+     * are this instance's; the totals and bases are the whole load's and
+     * where this instance's global ids start (0 and the same counts alone). */
+    int instance, instances;
+    int producers_total, consumers_total, producer_base, consumer_base;
+    int ids_given[2][2];          /* --producer-ids / --consumer-ids A-B (B+1); [0][1] == 0: not given */
+    uint32_t run_id;              /* shared by every instance (0: a new one per run) */
+    double start_at;              /* publishing starts at this epoch time (0: when ready) */
+    bool sharded;                 /* config_validate applied the share once */
 };
+
+/* config_instance.c: --instance, --run-id, --start-at, --producer-ids,
+ * --consumer-ids (which: 0..4 in that order); and config_validate's share
+ * of the load for this instance (JOB_COMPLETION_INDEX and
+ * LOADGEN_INSTANCES from the environment when --instance is not given). */
+int config_instance_option(struct config *c, int which, const char *v, char *err, size_t cap);
+int config_instance_validate(struct config *c, char *err, size_t cap);
 
 void config_init(struct config *c);
 void config_free(struct config *c);

@@ -200,7 +200,7 @@ enum {
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
     O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
-    O_MGMT, O_NOBSTATS, O_MLISTEN, O_MLINGER,
+    O_MGMT, O_NOBSTATS, O_MLISTEN, O_MLINGER, O_INST, O_RUNID, O_STARTAT, O_PIDS, O_CIDS,
 };
 
 static const struct option o[] = {
@@ -275,6 +275,11 @@ static const struct option o[] = {
     {"no-broker-stats", no_argument, NULL, O_NOBSTATS},
     {"metrics-listen", required_argument, NULL, O_MLISTEN},
     {"metrics-linger", required_argument, NULL, O_MLINGER},
+    {"instance", required_argument, NULL, O_INST},
+    {"run-id", required_argument, NULL, O_RUNID},
+    {"start-at", required_argument, NULL, O_STARTAT},
+    {"producer-ids", required_argument, NULL, O_PIDS},
+    {"consumer-ids", required_argument, NULL, O_CIDS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -413,6 +418,8 @@ int config_apply(struct config *c, const char *option, const char *value, char *
         set_str(&c->metrics_listen, v);
         break;
     case O_MLINGER: if (dur_opt(v, &c->metrics_linger_ns, err, cap)) return -1; break;
+    case O_INST: case O_RUNID: case O_STARTAT: case O_PIDS: case O_CIDS:
+        return config_instance_option(c, opt->val - O_INST, v, err, cap);
     case O_JSON: set_str(&c->json_path, v); break;
     case O_HGRM: set_str(&c->hgrm_prefix, v); break;
     case O_HLOG: set_str(&c->hlog_path, v); break;
@@ -583,6 +590,7 @@ int config_validate(struct config *c, char *err, size_t cap)
     if (c->n_binding_keys && c->n_binding_keys != c->queues)
         return snprintf(err, cap, "--binding-keys gives %d keys for %d queues: one per queue", c->n_binding_keys,
                         c->queues), -1;
+    if (config_instance_validate(c, err, cap)) return -1;
     /* One thread sees every consumer's deliveries in one order. */
     if (c->order_by_queue) c->threads = 1;
     int agents = c->producers + c->consumers;

@@ -110,5 +110,14 @@ json_t *config_to_json(const struct config *c)
         json_array_append_new(tox, json_loads(c->proxy_toxics[i], 0, NULL));
     json_object_set_new(j, "proxy_toxics", tox);
     if (c->topo) json_object_set_new(j, "topology", topo_to_json(c->topo));
+    char run_id_hex[16];
+    snprintf(run_id_hex, sizeof run_id_hex, "%08x", c->run_id);
+    if (c->sharded) /* scale-out: which share of the load this instance ran */
+        json_object_set_new(j, "instance",
+                            json_pack("{s:i, s:i, s:s, s:[i,i], s:[i,i], s:i, s:i, s:f}", "index", c->instance, "of",
+                                      c->instances, "run_id", run_id_hex, "producer_ids", c->producer_base,
+                                      c->producer_base + c->producers, "consumer_ids", c->consumer_base,
+                                      c->consumer_base + c->consumers, "producers_total", c->producers_total,
+                                      "consumers_total", c->consumers_total, "start_at", c->start_at));
     return j;
 }

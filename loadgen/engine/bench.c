@@ -444,7 +444,8 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
         goto out;
     }
     run.cfg = &cfg;
-    run.run_id = (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
+    /* scale-out: every instance carries the same run id */
+    run.run_id = cfg.run_id ? cfg.run_id : (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
     run.rep = &rep;
     ws = worker_create_all(&run, &nworkers);
     run.nworkers = nworkers;
@@ -477,6 +478,13 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
         goto out;
     }
     for (int t = 0; t < nworkers; t++) rep.connections += ws[t].nconns;
+    /* scale-out: every instance starts publishing at the same wall time */
+    if (cfg.start_at > 0) {
+        double wait = cfg.start_at - (double)clock_realtime_ns() / 1e9;
+        if (wait > 0) log_note("instance %d of %d: starting at %.3f (in %.1f s)", cfg.instance, cfg.instances,
+                               cfg.start_at, wait);
+        while ((double)clock_realtime_ns() / 1e9 < cfg.start_at && !cli_stop) sleep_ns(NS_PER_MS);
+    }
     if (rep.connections >= 100) log_note("%d connections up in %.1f s", rep.connections, rep.setup_s);
     run.start_ns = clock_ns();
     cluster_view_mark(bb->view, run.start_ns);

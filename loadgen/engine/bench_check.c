@@ -198,7 +198,7 @@ struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struc
     struct ledger_merge m = {0};
     const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
     for (int q = 0; q < cfg->queues; q++) {
-        for (int p = 0; p < cfg->producers; p++) {
+        for (int p = 0; p < cfg->producers_total; p++) {
             tracks_of(ws, n, q, p, tr);
             ledger_merge(tr, n, &m);
         }

@@ -239,7 +239,7 @@ static void pump(struct agent *a)
             intended = due;
             /* exact places (the remainder carried), so a run has exactly
              * rate x duration messages */
-            uint64_t every = NS_PER_SEC * (uint64_t)cfg->producers;
+            uint64_t every = NS_PER_SEC * (uint64_t)cfg->producers_total; /* every producer's share, all instances */
             a->intended_rem += every % rate;
             a->next_intended_ns += every / rate + a->intended_rem / rate;
             a->intended_rem %= rate;

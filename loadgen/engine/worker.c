@@ -54,7 +54,7 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
         event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
         w->base = event_base_new_with_config(ec);
         event_config_free(ec);
-        w->nproducers_total = cfg->producers;
+        w->nproducers_total = cfg->producers_total; /* global ids (scale-out) */
         w->track = xcalloc((size_t)cfg->queues, sizeof *w->track);
         w->queue_highest = xcalloc((size_t)cfg->queues, sizeof *w->queue_highest);
         w->rng = (run->run_id ^ 0x9e3779b97f4a7c15ULL) + (uint64_t)t * 0x2545f4914f6cdd1dULL;
@@ -84,11 +84,12 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
             for (int j = 0; j < n; j++) {
                 struct agent *a = &w->agents[ai++];
                 a->producer = kind[k];
-                a->id = first + j;
+                /* the global id: this instance's share starts at its base */
+                a->id = (kind[k] ? cfg->producer_base : cfg->consumer_base) + first + j;
                 a->channel = j + 1;
                 a->conn = c;
                 a->queue_idx = a->id % cfg->queues;
-                if (!a->producer && cfg->topo) a->queue_idx = topo_consumer_queue(cfg->topo, cfg->consumers, a->id);
+                if (!a->producer && cfg->topo) a->queue_idx = topo_consumer_queue(cfg->topo, cfg->consumers_total, a->id);
                 config_consumer_settings(cfg, a->queue_idx, &a->set);
                 config_queue_name(cfg, a->queue_idx, a->queue, sizeof a->queue);
                 str_copy(a->routing_key, sizeof a->routing_key,
@@ -98,7 +99,7 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
                     producer_init(a, w);
                     a->limit = UINT64_MAX;
                     if (cfg->messages) {
-                        uint64_t P = (uint64_t)cfg->producers;
+                        uint64_t P = (uint64_t)cfg->producers_total;
                         a->limit = cfg->messages / P + ((uint64_t)a->id < cfg->messages % P);
                     }
                 } else {
@@ -249,8 +250,8 @@ static void worker_go(struct worker *w)
              * producers at 1 msg/s are not a thousand-message burst. */
             uint64_t rate = schedule_at(&w->cfg->rate, 0), phase = 0;
             if (rate) {
-                uint64_t every = NS_PER_SEC * (uint64_t)w->cfg->producers / rate;
-                phase = every * (uint64_t)a->id / (uint64_t)w->cfg->producers;
+                uint64_t every = NS_PER_SEC * (uint64_t)w->cfg->producers_total / rate;
+                phase = every * (uint64_t)a->id / (uint64_t)w->cfg->producers_total;
             }
             a->next_intended_ns = w->run->start_ns + phase;
             if (a->conn->up) event_active(a->ev_send, EV_TIMEOUT, 0);
