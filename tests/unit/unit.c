@@ -16,6 +16,7 @@ static const struct {
     {"msg-bytes", test_msg_bytes},
     {"gates", test_gates},
     {"capacity", test_capacity},
+    {"ledger_file", test_ledger_file},
     {"junit", test_junit},
     {"run_schema", test_run_schema},
     {"config", test_config},

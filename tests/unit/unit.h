@@ -37,6 +37,7 @@ void test_schedule(void);
 void test_msg_bytes(void);
 void test_gates(void);
 void test_capacity(void);
+void test_ledger_file(void);
 void test_junit(void);
 void test_run_schema(void);
 void test_config(void);
