@@ -524,6 +524,11 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
     double secs = (double)(clock_ns() - run.start_ns) / 1e9;
 
     struct ledger_totals sq = bench_check_sequences(ws, nworkers, &cfg, rep.totals);
+    if (cfg.sharded && dir[0]) { /* scale-out: what `loadgen merge` unions */
+        char lpath[1100], lerr[1300];
+        snprintf(lpath, sizeof lpath, "%s/ledger.bin", dir);
+        if (bench_write_ledger(ws, nworkers, &cfg, run.run_id, lpath, lerr, sizeof lerr)) log_err("%s", lerr);
+    }
     if (interrupted) drain.ended = "interrupted";
     if (!cfg.silent) print_summary(&rep, &sq, secs, &cfg, &drain);
     if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);

@@ -2,6 +2,7 @@
  * was confirmed and where each message had to go (the checker's
  * categories, ledger.h; the routing model, route.h). */
 #include "bench_int.h"
+#include "ledger_file.h"
 #include "ledger.h"
 #include "route.h"
 #include "topo.h"
@@ -207,4 +208,57 @@ struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struc
     ledger_totals_finish(&s, &m, t[ST_DUPLICATES], t[ST_DUP_EXPLAINED], t[ST_EFFECTS], cfg->idempotent);
     durability(ws, n, cfg, &s);
     return s;
+}
+
+/* Scale-out: this instance's sets for `loadgen merge` (ledger_file.h): per
+ * (queue, global producer) the union of its consumer threads' seen and
+ * flagged bitmaps, and per local producer its confirmed bitmap and last
+ * sequence. */
+int bench_write_ledger(struct worker *ws, int n, const struct config *cfg, uint32_t run_id, const char *path,
+                       char *err, size_t cap)
+{
+    struct ledger_file_header h = {run_id, (uint32_t)cfg->instance, (uint32_t)(cfg->instances ? cfg->instances : 1),
+                                   (uint32_t)cfg->queues, (uint32_t)cfg->producers_total,
+                                   (uint32_t)cfg->producer_base, (uint32_t)cfg->producers,
+                                   (uint32_t)cfg->consumer_base, (uint32_t)cfg->consumers};
+    struct ledger_writer *lw = ledger_file_create(path, &h, err, cap);
+    if (!lw) return -1;
+    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    uint64_t *seen = NULL, *flagged = NULL;
+    size_t capw = 0;
+    int rc = 0;
+    for (int q = 0; q < cfg->queues && !rc; q++) {
+        for (int p = 0; p < cfg->producers_total && !rc; p++) {
+            tracks_of(ws, n, q, p, tr);
+            uint64_t words = 0;
+            for (int t = 0; t < n; t++)
+                if (tr[t] && tr[t]->nbits / 64 > words) words = tr[t]->nbits / 64;
+            if (!words) continue;
+            if (words > capw) {
+                capw = words;
+                seen = xrealloc(seen, capw * 8);
+                flagged = xrealloc(flagged, capw * 8);
+            }
+            for (uint64_t wd = 0; wd < words; wd++) {
+                seen[wd] = ledger_union_word(tr, n, wd);
+                flagged[wd] = 0;
+                for (int t = 0; t < n; t++)
+                    if (tr[t] && tr[t]->flagged && wd < tr[t]->nbits / 64) flagged[wd] |= tr[t]->flagged[wd];
+            }
+            rc = ledger_file_put(lw, LF_CONSUMED, (uint32_t)q, (uint32_t)p, seen, words) ||
+                 ledger_file_put(lw, LF_FLAGGED, (uint32_t)q, (uint32_t)p, flagged, words);
+        }
+    }
+    for (int t = 0; t < n && !rc; t++)
+        for (int i = 0; i < ws[t].nagents && !rc; i++) {
+            struct agent *a = &ws[t].agents[i];
+            if (!a->producer) continue;
+            uint64_t last = a->seq - 1;
+            rc = ledger_file_put(lw, LF_CONFIRMED, (uint32_t)a->queue_idx, (uint32_t)a->id, a->confirmed,
+                                 a->confirmed_nbits / 64) ||
+                 ledger_file_put(lw, LF_LAST_SEQ, (uint32_t)a->queue_idx, (uint32_t)a->id, &last, 1);
+        }
+    free(tr), free(seen), free(flagged);
+    if (rc) snprintf(err, cap, "cannot write %s", path);
+    return ledger_file_close(lw, rc ? err + strlen(err) : err, rc ? cap - strlen(err) : cap) || rc ? -1 : 0;
 }

@@ -34,4 +34,8 @@ json_t *bench_broker_view(struct bench_broker *bb);
  * misrouted, unroutable and dead-lettered per (message, queue). */
 struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t);
 
+/* Scale-out: the instance's sets for `loadgen merge` at path. */
+int bench_write_ledger(struct worker *ws, int n, const struct config *cfg, uint32_t run_id, const char *path,
+                       char *err, size_t cap);
+
 #endif
