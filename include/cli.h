@@ -26,6 +26,7 @@ int cmd_broker(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -35,8 +35,9 @@ int ledger_file_put(struct ledger_writer *w, enum ledger_file_kind kind, uint32_
  * not a ledger: a reader refuses it). */
 int ledger_file_close(struct ledger_writer *w, char *err, size_t cap);
 
-/* Each record in order; fn returns non-zero to stop (returned). -1 with the
- * reason for a file that is not a whole ledger. */
+/* Each record in order; fn returns non-zero to stop (returned); fn NULL:
+ * the header only. -1 with the reason for a file that is not a whole
+ * ledger. */
 typedef int (*ledger_file_fn)(void *ctx, enum ledger_file_kind kind, uint32_t queue, uint32_t producer,
                               const uint64_t *words, uint64_t n);
 int ledger_file_read(const char *path, struct ledger_file_header *h, ledger_file_fn fn, void *ctx, char *err,

@@ -119,6 +119,10 @@ int ledger_file_read(const char *path, struct ledger_file_header *h, ledger_file
         snprintf(err, cap, "%s: a header field is out of range", path);
         goto out;
     }
+    if (!fn) { /* the header was all that was wanted */
+        rc = 0;
+        goto out;
+    }
     for (;;) {
         unsigned char r[17];
         if (rd(gz, r, sizeof r)) {

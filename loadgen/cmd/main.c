@@ -80,6 +80,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "capacity") == 0) return cmd_capacity(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0) return cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "broker") == 0) return cmd_broker(argc - 1, argv + 1);
     if (strcmp(cmd, "cluster") == 0) return cmd_cluster(argc - 1, argv + 1);
     if (strcmp(cmd, "proxy") == 0) return cmd_proxy(argc - 1, argv + 1);
