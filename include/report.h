@@ -30,6 +30,10 @@ int report_write_dir(const char *dir, json_t *run, char *err, size_t cap);
 /* json_dumpf into file_create(path): never through a planted symlink. */
 int report_write_json(const char *path, json_t *j, size_t flags);
 
+struct hist;
+/* latency.METRIC of run.json for a histogram of ns: count, percentiles,
+ * max, mean (ms) and the distribution the page plots. */
+json_t *report_latency_json(const struct hist *h);
 /* Loads dir/run.json (or a run.json path). NULL with the reason in err. */
 json_t *report_load(const char *dir_or_file, char *err, size_t cap);
 

@@ -4,6 +4,8 @@
  * (latency), series alignment, the gates of a scenario, the report page. */
 #include "cli.h"
 #include "gates.h"
+#include "hdrfmt.h"
+#include "hist.h"
 #include "ledger.h"
 #include "ledger_file.h"
 #include "report.h"
@@ -64,8 +66,40 @@ static int on_record(void *ctx, enum ledger_file_kind kind, uint32_t q, uint32_t
     return 0;
 }
 
+#define MERGE_TAGS 8
+
+struct tags {
+    char name[MERGE_TAGS][32];
+    struct hist *h[MERGE_TAGS];
+    int n;
+    double from_s; /* the instance's warmup: its measured window starts there */
+    int overflow;
+};
+
+/* Rows of the measured window (start >= warmup, as the reporter counts
+ * them), added per tag: the merged histogram is exact, the sum of the
+ * instances' counts, never an average of percentiles. */
+static int on_row(void *ctx, const char *tag, double start_s, double length_s, const struct hist *h)
+{
+    (void)length_s;
+    struct tags *t = ctx;
+    if (start_s + 1e-9 < t->from_s) return 0;
+    int i = 0;
+    while (i < t->n && strcmp(t->name[i], tag)) i++;
+    if (i == t->n) {
+        if (t->n == MERGE_TAGS) return t->overflow = 1;
+        str_copy(t->name[i], sizeof t->name[i], tag);
+        t->h[i] = hist_new_default();
+        t->n++;
+    }
+    if (h->total_count > HDRFMT_MAX_COUNT - t->h[i]->total_count) return t->overflow = 1;
+    hist_add(t->h[i], h);
+    return 0;
+}
+
 int cmd_merge(int argc, char **argv)
 {
+    struct tags tags = {0};
     const char *out = NULL, *dirs[MERGE_MAX];
     int nd = 0;
     for (int i = 1; i < argc; i++) {
@@ -124,6 +158,21 @@ int cmd_merge(int argc, char **argv)
             log_err("merge: %s", err);
             rc = EXIT_USAGE;
         }
+        snprintf(path, sizeof path, "%s/latency.hlog", dirs[i]);
+        FILE *hl = rc == EXIT_OK ? fopen(path, "re") : NULL;
+        if (rc == EXIT_OK && !hl) {
+            log_err("merge: cannot read %s", path);
+            rc = EXIT_USAGE;
+        }
+        if (hl) {
+            tags.from_s = json_number_value(json_object_get(json_object_get(runs[i], "config"), "warmup_s"));
+            long bad = hdrfmt_log_read(hl, on_row, &tags);
+            fclose(hl);
+            if (bad) {
+                log_err("merge: %s:%ld: %s", path, bad, tags.overflow ? "too many tags or values" : "not an interval row");
+                rc = EXIT_USAGE;
+            }
+        }
     }
     if (rc == EXIT_OK) {
         struct ledger_merge lm = {0};
@@ -155,8 +204,12 @@ int cmd_merge(int argc, char **argv)
         run_set(merged, RK_T_DUPLICATES_TOTAL, json_integer((json_int_t)(dups + lm.cross_duplicates)));
         run_set(merged, RK_T_LOST, json_integer((json_int_t)lost));
         run_set(merged, RK_T_RECOVERED, json_integer((json_int_t)recovered));
-        json_object_set_new(merged, "merged", json_pack("{s:i, s:s+}", "instances", nd, "note",
-                                                        "latency, series and gates are not merged yet"));
+        /* latency: the instances' measured rows added per tag */
+        json_t *lat = json_object_get(merged, "latency");
+        for (int t = 0; t < tags.n; t++)
+            if (json_object_get(lat, tags.name[t])) json_object_set_new(lat, tags.name[t], report_latency_json(tags.h[t]));
+        json_object_set_new(merged, "merged", json_pack("{s:i, s:s}", "instances", nd, "note",
+                                                        "series and scenario gates are not merged yet"));
         gates_bench_verdict(merged);
         if (report_mkdirs(out, err, sizeof err)) {
             log_err("merge: --out: %s", err);
@@ -172,6 +225,7 @@ int cmd_merge(int argc, char **argv)
         json_decref(merged);
     }
     for (int i = 0; i < nd; i++) json_decref(runs[i]);
+    for (int t = 0; t < tags.n; t++) hist_free(tags.h[t]);
     if (m.pq) {
         for (size_t j = 0; j < (size_t)(m.h.queues ? m.h.queues : 1) * (m.h.producers_total ? m.h.producers_total : 1); j++) {
             free(m.pq[j].confirmed);

@@ -304,3 +304,55 @@ int hdrfmt_log_interval(FILE *f, const char *tag, double start_s, double length_
     free(text);
     return 0;
 }
+
+/* One data row: [Tag=NAME,]start,length,max,BASE64. */
+static int log_row(char *line, hdrfmt_row_fn fn, void *ctx, int *stopped)
+{
+    const char *tag = "";
+    if (!strncmp(line, "Tag=", 4)) {
+        char *comma = strchr(line, ',');
+        if (!comma) return -1;
+        *comma = 0;
+        tag = line + 4;
+        line = comma + 1;
+    }
+    char *end;
+    double start = strtod(line, &end);
+    if (end == line || *end != ',') return -1;
+    double length = strtod(end + 1, &end);
+    if (*end != ',') return -1;
+    char *b64 = strchr(end + 1, ',');
+    if (!b64) return -1;
+    b64++;
+    b64[strcspn(b64, "\r\n")] = 0;
+    size_t len;
+    unsigned char *bytes = hdrfmt_unbase64(b64, &len);
+    struct hist *h = bytes ? hdrfmt_decode(bytes, len) : NULL;
+    free(bytes);
+    if (!h) return -1;
+    *stopped = fn(ctx, tag, start, length, h);
+    hist_free(h);
+    return 0;
+}
+
+long hdrfmt_log_read(FILE *f, hdrfmt_row_fn fn, void *ctx)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0, rc = 0;
+    while (getline(&line, &cap, f) > 0) {
+        lineno++;
+        if (line[0] == '#' || line[0] == '"' || line[0] == '\n') continue;
+        int stopped = 0;
+        if (log_row(line, fn, ctx, &stopped)) {
+            rc = lineno;
+            break;
+        }
+        if (stopped) {
+            rc = -1;
+            break;
+        }
+    }
+    free(line);
+    return rc;
+}

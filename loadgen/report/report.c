@@ -1,4 +1,6 @@
 #include "report.h"
+#include "hist.h"
+#include "hdrfmt.h"
 #include "cli.h"
 #include "junit.h"
 #include "util.h"
@@ -157,4 +159,32 @@ void report_set_environment(json_t *run, const char *broker_version, double star
     run_set(run, RK_ENV_BROKER_VERSION, json_string(broker_version));
     run_set(run, RK_ENV_STARTED_AT, json_string(started));
     run_set(run, RK_ENV_STARTED_EPOCH, json_real(round(started_epoch_s * 1e3) / 1e3));
+}
+
+static void dist_point(void *ctx, int64_t value, double p, int64_t cum, bool last)
+{
+    (void)cum, (void)last;
+    json_t **arrs = ctx;
+    json_array_append_new(arrs[0], json_real((double)value / 1e6));
+    json_array_append_new(arrs[1], json_real(p));
+}
+
+json_t *report_latency_json(const struct hist *h)
+{
+    static const double ps[] = {50, 75, 90, 95, 99, 99.9, 99.99};
+    static const enum run_key keys[] = {RK_LAT_P50, RK_LAT_P75, RK_LAT_P90, RK_LAT_P95,
+                                        RK_LAT_P99, RK_LAT_P999, RK_LAT_P9999};
+    json_t *o = json_object();
+    run_set(o, RK_LAT_COUNT, json_integer(h->total_count));
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        run_set(o, keys[i], json_real((double)hist_value_at_percentile(h, ps[i]) / 1e6));
+    run_set(o, RK_LAT_MAX, json_real((double)hist_max(h) / 1e6));
+    run_set(o, RK_LAT_MEAN, json_real(hist_mean(h) / 1e6));
+    run_set(o, RK_LAT_UNIT, json_string("ms"));
+    /* The .hgrm rows, for the percentile plot of report.html and compare. */
+    json_t *arrs[2] = {json_array(), json_array()};
+    hdrfmt_percentile_walk(h, 5, dist_point, arrs);
+    run_set(o, RK_LAT_VALUES, arrs[0]);
+    run_set(o, RK_LAT_PERCENTILES, arrs[1]);
+    return o;
 }
