@@ -62,5 +62,20 @@ enum gate_status gates_bench_verdict(json_t *run);
  * hold plus a "capacity" gate (performance): FAIL when no capacity was
  * found and confirmed, or it is below capacity.required. */
 enum gate_status gates_capacity_verdict(json_t *run);
+/* An instance of a sharded run (config.instance in run.json) sees part of
+ * the load, so its gates say nothing of the whole: they and the verdict
+ * become "partial" (pass false), unless the instance failed by itself (its
+ * health, a fault step of its own) or was interrupted. `loadgen merge`
+ * decides the run over every instance. Returns v for a whole run, else
+ * what the instance's exit status says: FAIL, UNKNOWN or PASS. */
+enum gate_status gates_partial(json_t *run, enum gate_status v);
+/* Unavailability from run.series, for the faults already listed in
+ * run.availability.faults (their injected_s): each one's recovery, seconds
+ * from the injection to the end of the first whole second with traffic
+ * again (confirms when confirming, deliveries when consuming; null: never),
+ * the worst of them, and the longest run of seconds before end_s with no
+ * confirms (no deliveries when not confirming). The timeline calls it after
+ * a run, `loadgen merge` over the merged series. */
+void gates_availability(json_t *run, bool confirming, bool consuming, double end_s);
 
 #endif

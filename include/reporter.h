@@ -38,6 +38,8 @@ struct reporter {
     double measured_s;
     uint64_t measured_delta[ST_COUNT];
     FILE *hlog;
+    double start_epoch_s; /* the hlog's StartTime: its rows count from it */
+    bool hlog_started;
     bool quiet, uncorrected;
     int connections;
     double setup_s; /* until every connection was up */
@@ -45,6 +47,10 @@ struct reporter {
 
 void reporter_init(struct reporter *r, int nworkers, const struct config *cfg, FILE *hlog,
                    double start_epoch_s);
+/* Publishing began at this wall-clock time: the hlog's StartTime, so the
+ * rows (seconds since the start) map to wall clock (`loadgen merge`
+ * aligns instances by it). */
+void reporter_started(struct reporter *r, double start_epoch_s);
 /* Merges every second that all workers have delivered. */
 void reporter_process(struct reporter *r);
 void reporter_free(struct reporter *r);

@@ -191,6 +191,63 @@ enum gate_status gates_bench_verdict(json_t *run)
     return v;
 }
 
+/* Whether second pt had traffic again. */
+static bool alive(json_t *pt, bool confirming, bool consuming)
+{
+    bool ok = run_counter(pt, RK_T_CONSUMED) > 0 || !consuming;
+    return confirming ? ok && run_counter(pt, RK_T_CONFIRMED) > 0 : ok;
+}
+
+void gates_availability(json_t *run, bool confirming, bool consuming, double end_s)
+{
+    json_t *series = run_get(run, RK_SERIES), *pt, *e;
+    double worst = 0, longest = 0, quiet_s = 0;
+    size_t i, k;
+    json_array_foreach(run_get(run, RK_AV_FAULTS), i, e) {
+        double at = run_num(e, RK_AV_INJECTED), found = INFINITY;
+        json_array_foreach(series, k, pt) {
+            double t = run_num(pt, RK_S_T), len = run_num(pt, RK_S_LENGTH);
+            /* the fault's own second counts only if it had no outage in it */
+            if (t + len > at && t >= at && alive(pt, confirming, consuming)) {
+                found = t + len - at;
+                break;
+            }
+        }
+        if (found > worst) worst = found;
+        run_set(e, RK_AV_RECOVERY, isinf(found) ? json_null() : json_real(found));
+    }
+    json_array_foreach(series, k, pt) {
+        if (run_num(pt, RK_S_T) >= end_s) break;
+        bool quiet = run_counter(pt, confirming ? RK_T_CONFIRMED : RK_T_CONSUMED) == 0;
+        quiet_s = quiet ? quiet_s + run_num(pt, RK_S_LENGTH) : 0;
+        if (quiet_s > longest) longest = quiet_s;
+    }
+    run_set(run, RK_AV_WORST_RECOVERY, isinf(worst) ? json_null() : json_real(worst));
+    run_set(run, RK_AV_LONGEST_NO_CONFIRM, json_real(longest));
+}
+
+enum gate_status gates_partial(json_t *run, enum gate_status v)
+{
+    json_t *inst = json_object_get(run_get(run, RK_CONFIG), "instance"), *g, *e;
+    if (!json_is_object(inst)) return v;
+    bool failed = run_get(run, RK_HEALTH_PASS) && !run_true(run, RK_HEALTH_PASS);
+    size_t i;
+    json_array_foreach(run_get(run, RK_FAULTS), i, e) failed |= !run_true(e, RK_F_OK);
+    json_array_foreach(run_get(run, RK_VERDICT_GATES), i, g) {
+        if (!strcmp(run_str(g, RK_G_GATE), "faults_failed")) continue; /* its own steps: whole */
+        run_set(g, RK_G_PASS, json_false());
+        run_set(g, RK_G_STATUS, json_string("partial"));
+    }
+    char why[200];
+    snprintf(why, sizeof why, "instance %lld of %lld: part of the load; the verdict is `loadgen merge`'s",
+             json_integer_value(json_object_get(inst, "index")), json_integer_value(json_object_get(inst, "of")));
+    json_array_append_new(run_get(run, RK_VERDICT_REASONS), json_string(why));
+    bool interrupted = run_true(run, RK_INTERRUPTED);
+    run_set(run, RK_VERDICT_PASS, json_false());
+    run_set(run, RK_VERDICT_STATUS, json_string(failed ? "fail" : interrupted ? "incomplete" : "partial"));
+    return failed ? GATE_FAIL : interrupted ? GATE_UNKNOWN : GATE_PASS;
+}
+
 enum gate_status gates_capacity_verdict(json_t *run)
 {
     enum gate_status v = gates_bench_verdict(run);

@@ -35,7 +35,7 @@ int cmd_bench(int argc, char **argv)
     int exit_code = bench_execute(&cfg, NULL, &result, dir, sizeof dir);
     /* The verdict is decided once, here, and written into run.json: JUnit,
      * the page and compare only read it. */
-    if (result && gates_bench_verdict(result) == GATE_FAIL && exit_code == EXIT_OK) {
+    if (result && gates_partial(result, gates_bench_verdict(result)) == GATE_FAIL && exit_code == EXIT_OK) {
         json_t *why;
         size_t i;
         json_array_foreach(run_get(result, RK_VERDICT_REASONS), i, why)

@@ -1,38 +1,42 @@
-/* `loadgen merge DIR... --out DIR` (scale-out, work in progress on branch
- * issue16): unions the instances' ledgers and recomputes the checker's
- * categories over the union; sums the counters. Not yet: the hlog merge
- * (latency), series alignment, the gates of a scenario, the report page. */
+/* `loadgen merge DIR... --out DIR` (scale-out, docs/scale-out.md): one run
+ * directory from the run directories of a run's instances (--instance
+ * I/N). The checker's categories are recomputed over the union of their
+ * ledgers (a message published by one instance and consumed by another is
+ * neither lost nor unexpected); counters, series and latency are
+ * runmerge's; the verdict is recomputed, a scenario's gates included. */
 #include "cli.h"
 #include "gates.h"
-#include "hdrfmt.h"
-#include "hist.h"
 #include "ledger.h"
 #include "ledger_file.h"
 #include "report.h"
 #include "run_schema.h"
+#include "runmerge.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MERGE_MAX 64
+#define MERGE_PAIRS_MAX (1u << 20) /* (queue, producer) pairs: 1M */
 
 struct pq { /* one (queue, producer) */
     uint64_t *confirmed, confirmed_nbits, last;
     bool have_producer;
-    struct seq_track inst[MERGE_MAX]; /* each instance's consumer side */
+    struct seq_track *inst; /* each instance's consumer side, NULL until one is read */
 };
 
 struct merge {
     struct ledger_file_header h;
     struct pq *pq;
-    int cur; /* the instance being read */
+    int cur, n; /* the instance being read, of n */
 };
 
 static int on_record(void *ctx, enum ledger_file_kind kind, uint32_t q, uint32_t p, const uint64_t *w, uint64_t n)
 {
     struct merge *m = ctx;
+    if (q >= m->h.queues || p >= m->h.producers_total) return 1;
     struct pq *x = &m->pq[(size_t)q * m->h.producers_total + p];
     uint64_t bytes = n * 8;
     switch (kind) {
@@ -43,9 +47,10 @@ static int on_record(void *ctx, enum ledger_file_kind kind, uint32_t q, uint32_t
         x->confirmed_nbits = n * 64;
         x->have_producer = true;
         break;
-    case LF_LAST_SEQ: x->last = w[0]; break;
+    case LF_LAST_SEQ: x->last = n ? w[0] : 0; break;
     case LF_CONSUMED:
     case LF_FLAGGED: {
+        if (!x->inst) x->inst = xcalloc((size_t)m->n, sizeof *x->inst);
         struct seq_track *t = &x->inst[m->cur];
         uint64_t **dst = kind == LF_CONSUMED ? &t->bits : &t->flagged;
         free(*dst);
@@ -66,172 +71,274 @@ static int on_record(void *ctx, enum ledger_file_kind kind, uint32_t q, uint32_t
     return 0;
 }
 
-#define MERGE_TAGS 8
-
-struct tags {
-    char name[MERGE_TAGS][32];
-    struct hist *h[MERGE_TAGS];
-    int n;
-    double from_s; /* the instance's warmup: its measured window starts there */
-    int overflow;
-};
-
-/* Rows of the measured window (start >= warmup, as the reporter counts
- * them), added per tag: the merged histogram is exact, the sum of the
- * instances' counts, never an average of percentiles. */
-static int on_row(void *ctx, const char *tag, double start_s, double length_s, const struct hist *h)
+static void usage(void)
 {
-    (void)length_s;
-    struct tags *t = ctx;
-    if (start_s + 1e-9 < t->from_s) return 0;
-    int i = 0;
-    while (i < t->n && strcmp(t->name[i], tag)) i++;
-    if (i == t->n) {
-        if (t->n == MERGE_TAGS) return t->overflow = 1;
-        str_copy(t->name[i], sizeof t->name[i], tag);
-        t->h[i] = hist_new_default();
-        t->n++;
+    puts("usage: loadgen merge DIR... --out DIR [--allow-missing]\n"
+         "One run directory from the run directories of a run's instances (--instance I/N):\n"
+         "the checker over the union of their ledgers (lost, recovered, gaps, duplicates\n"
+         "across instances), counters summed, series aligned by wall clock, latency added\n"
+         "exactly from the interval logs, the verdict (a scenario's gates too) recomputed.\n"
+         "Refuses runs of another run id, a producer in two instances, an instance given\n"
+         "twice, and a missing instance unless --allow-missing (its messages then count as\n"
+         "never consumed). Exit 0 pass, 1 a gate failed, 2 bad input, 4 incomplete.");
+}
+
+/* The instance that acted on the broker (index 0) owns the fault timeline;
+ * every instance's own steps (its proxy) are listed, shifted to the merged
+ * clock, so a failed step anywhere fails the run. */
+static void merge_faults(json_t *merged, json_t **runs, const double *off, const int *index, int nd)
+{
+    json_t *faults = json_array(), *avail = json_array(), *e;
+    size_t k;
+    bool any = false;
+    for (int i = 0; i < nd; i++) {
+        json_array_foreach(run_get(runs[i], RK_FAULTS), k, e) {
+            json_t *c = json_deep_copy(e);
+            run_set(c, RK_F_STARTED, json_real(run_num(e, RK_F_STARTED) + off[i]));
+            run_set(c, RK_F_FINISHED, json_real(run_num(e, RK_F_FINISHED) + off[i]));
+            json_object_set_new(c, "instance", json_integer(index[i]));
+            json_array_append_new(faults, c);
+            any = true;
+        }
+        if (index[i] != 0) continue;
+        json_array_foreach(run_get(runs[i], RK_AV_FAULTS), k, e) {
+            json_t *c = json_deep_copy(e);
+            run_set(c, RK_AV_INJECTED, json_real(run_num(e, RK_AV_INJECTED) + off[i]));
+            json_array_append_new(avail, c);
+        }
     }
-    if (h->total_count > HDRFMT_MAX_COUNT - t->h[i]->total_count) return t->overflow = 1;
-    hist_add(t->h[i], h);
-    return 0;
+    if (any || run_get(merged, RK_FAULTS)) run_set(merged, RK_FAULTS, faults);
+    else json_decref(faults);
+    if (run_get(merged, RK_AV_FAULTS)) run_set(merged, RK_AV_FAULTS, avail);
+    else json_decref(avail);
+}
+
+/* A scenario's gates as the instances recorded them (verdict.gates: name,
+ * min, max), judged again over the merged run. */
+static enum gate_status merged_verdict(json_t *merged, json_t *first, bool had_faults)
+{
+    if (!run_get(merged, RK_SCENARIO_NAME)) return gates_bench_verdict(merged);
+    struct gate gs[G_COUNT];
+    int n = 0;
+    size_t k;
+    json_t *g;
+    json_array_foreach(run_get(first, RK_VERDICT_GATES), k, g) {
+        int kind = gates_lookup(run_str(g, RK_G_GATE));
+        if (kind < 0 || n == G_COUNT) continue; /* faults_failed: recomputed from the steps */
+        json_t *mn = run_get(g, RK_G_MIN), *mx = run_get(g, RK_G_MAX);
+        gs[n++] = (struct gate){.kind = (enum gate_kind)kind, .has_min = json_is_number(mn),
+                                .min = json_number_value(mn), .has_max = json_is_number(mx),
+                                .max = json_number_value(mx)};
+    }
+    return gates_verdict(gs, n, had_faults, merged, stdout);
 }
 
 int cmd_merge(int argc, char **argv)
 {
-    struct tags tags = {0};
     const char *out = NULL, *dirs[MERGE_MAX];
     int nd = 0;
+    bool allow_missing = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--help")) {
-            puts("usage: loadgen merge DIR... --out DIR\n"
-                 "Unions the ledgers of a run's instances (--instance I/N) and recomputes the\n"
-                 "checker's categories over the union; sums the counters. (work in progress)");
-            return EXIT_OK;
-        } else if (argv[i][0] == '-' || nd == MERGE_MAX) {
-            log_err("merge: unexpected '%s' (loadgen merge --help)", argv[i]);
+        else if (!strcmp(argv[i], "--allow-missing")) allow_missing = true;
+        else if (!strcmp(argv[i], "--help")) return usage(), EXIT_OK;
+        else if (argv[i][0] == '-') {
+            log_err("merge: unknown option '%s' (loadgen merge --help)", argv[i]);
+            return EXIT_USAGE;
+        } else if (nd == MERGE_MAX) {
+            log_err("merge: at most %d instances", MERGE_MAX);
             return EXIT_USAGE;
         } else dirs[nd++] = argv[i];
     }
     if (!out || nd < 1) {
-        log_err("merge: give the instances' run directories and --out DIR");
+        log_err("merge: give the instances' run directories and --out DIR (loadgen merge --help)");
         return EXIT_USAGE;
     }
-    struct merge m = {0};
-    json_t *runs[MERGE_MAX] = {0};
     char err[1400], path[1200];
+    if (report_mkdirs(out, err, sizeof err)) {
+        log_err("merge: --out: %s", err);
+        return EXIT_USAGE;
+    }
+    struct merge m = {.n = nd};
+    struct runmerge *rm = runmerge_new();
+    json_t *runs[MERGE_MAX] = {0};
+    double epoch[MERGE_MAX], off[MERGE_MAX], e0 = INFINITY;
+    int index[MERGE_MAX];
+    uint8_t *seen_inst = NULL, *covered = NULL;
     int rc = EXIT_OK;
-    uint64_t covered[2][100000 / 64 + 1] = {{0}};
     for (int i = 0; i < nd && rc == EXIT_OK; i++) {
-        if (!(runs[i] = report_load(dirs[i], err, sizeof err))) {
+        struct ledger_file_header h;
+        snprintf(path, sizeof path, "%s/ledger.bin", dirs[i]);
+        if (!(runs[i] = report_load(dirs[i], err, sizeof err)) ||
+            ledger_file_read(path, &h, NULL, NULL, err, sizeof err)) {
             log_err("merge: %s", err);
             rc = EXIT_USAGE;
             break;
         }
-        snprintf(path, sizeof path, "%s/ledger.bin", dirs[i]);
-        struct ledger_file_header h;
-        m.cur = i;
-        /* the header first, to size the table and check the run */
-        if (ledger_file_read(path, &h, NULL, NULL, err, sizeof err)) {
-            log_err("merge: %s", err);
+        if (!json_is_object(json_object_get(run_get(runs[i], RK_CONFIG), "instance"))) {
+            log_err("merge: %s is not an instance of a sharded run (no config.instance: run with --instance I/N)",
+                    dirs[i]);
             rc = EXIT_USAGE;
             break;
         }
         if (i == 0) {
             m.h = h;
-            m.pq = xcalloc((size_t)(h.queues ? h.queues : 1) * (h.producers_total ? h.producers_total : 1), sizeof *m.pq);
-        } else if (h.run_id != m.h.run_id || h.queues != m.h.queues || h.producers_total != m.h.producers_total) {
-            log_err("merge: %s is another run (run id %08x, %u queues, %u producers; the first: %08x, %u, %u)", dirs[i],
-                    h.run_id, h.queues, h.producers_total, m.h.run_id, m.h.queues, m.h.producers_total);
+            uint64_t pairs = (uint64_t)(h.queues ? h.queues : 1) * (h.producers_total ? h.producers_total : 1);
+            if (pairs > MERGE_PAIRS_MAX || h.instances > 1024 || h.producers_total > 100000) {
+                log_err("merge: %s: %u queues x %u producers over %u instances: more than merge takes", path,
+                        h.queues, h.producers_total, h.instances);
+                rc = EXIT_USAGE;
+                break;
+            }
+            m.pq = xcalloc(pairs, sizeof *m.pq);
+            seen_inst = xcalloc(h.instances, 1);
+            covered = xcalloc(h.producers_total ? h.producers_total : 1, 1);
+        } else if (h.run_id != m.h.run_id || h.instances != m.h.instances || h.queues != m.h.queues ||
+                   h.producers_total != m.h.producers_total) {
+            log_err("merge: %s is another run (run id %08x, %u instances, %u queues, %u producers; %s: %08x, %u, "
+                    "%u, %u)", dirs[i], h.run_id, h.instances, h.queues, h.producers_total, dirs[0], m.h.run_id,
+                    m.h.instances, m.h.queues, m.h.producers_total);
             rc = EXIT_USAGE;
             break;
         }
-        for (uint32_t p = h.producer_base; p < h.producer_base + h.producers; p++) {
-            if (covered[0][p / 64] >> (p % 64) & 1) {
+        if (h.instance >= m.h.instances || seen_inst[h.instance]++) {
+            log_err("merge: %s: instance %u of %u is given twice", dirs[i], h.instance, m.h.instances);
+            rc = EXIT_USAGE;
+            break;
+        }
+        index[i] = (int)h.instance;
+        if ((uint64_t)h.producer_base + h.producers > m.h.producers_total) {
+            log_err("merge: %s: producers %u-%u of %u", dirs[i], h.producer_base, h.producer_base + h.producers,
+                    m.h.producers_total);
+            rc = EXIT_USAGE;
+            break;
+        }
+        for (uint32_t p = h.producer_base; p < h.producer_base + h.producers && rc == EXIT_OK; p++)
+            if (covered[p]++) {
                 log_err("merge: producer %u is in two instances (%s and an earlier one)", p, dirs[i]);
                 rc = EXIT_USAGE;
             }
-            covered[0][p / 64] |= 1ull << (p % 64);
-        }
+        m.cur = i;
         if (rc == EXIT_OK && ledger_file_read(path, &h, on_record, &m, err, sizeof err)) {
             log_err("merge: %s", err);
             rc = EXIT_USAGE;
         }
-        snprintf(path, sizeof path, "%s/latency.hlog", dirs[i]);
-        FILE *hl = rc == EXIT_OK ? fopen(path, "re") : NULL;
-        if (rc == EXIT_OK && !hl) {
-            log_err("merge: cannot read %s", path);
+        epoch[i] = run_num(runs[i], RK_ENV_STARTED_EPOCH);
+        if (isnan(epoch[i])) {
+            log_err("merge: %s: no environment.started_epoch_s", dirs[i]);
             rc = EXIT_USAGE;
         }
-        if (hl) {
-            tags.from_s = json_number_value(json_object_get(json_object_get(runs[i], "config"), "warmup_s"));
-            long bad = hdrfmt_log_read(hl, on_row, &tags);
-            fclose(hl);
-            if (bad) {
-                log_err("merge: %s:%ld: %s", path, bad, tags.overflow ? "too many tags or values" : "not an interval row");
-                rc = EXIT_USAGE;
-            }
+        if (epoch[i] < e0) e0 = epoch[i];
+    }
+    char missing[400] = "";
+    for (uint32_t k = 0; rc == EXIT_OK && k < m.h.instances; k++)
+        if (!seen_inst[k] && strlen(missing) < sizeof missing - 16)
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%u", missing[0] ? ", " : "", k);
+    if (rc == EXIT_OK && missing[0] && !allow_missing) {
+        log_err("merge: instance %s of %u missing (give every instance's run directory, or --allow-missing)",
+                missing, m.h.instances);
+        rc = EXIT_USAGE;
+    }
+    for (int i = 0; i < nd && rc == EXIT_OK; i++) {
+        off[i] = epoch[i] - e0;
+        snprintf(path, sizeof path, "%s/latency.hlog", dirs[i]);
+        if (runmerge_add(rm, runs[i], path, off[i], err, sizeof err)) {
+            log_err("merge: %s", err);
+            rc = EXIT_USAGE;
         }
     }
     if (rc == EXIT_OK) {
+        /* the checker over the union */
         struct ledger_merge lm = {0};
         uint64_t lost = 0, recovered = 0;
-        const struct seq_track *tr[MERGE_MAX];
+        const struct seq_track **tr = xcalloc((size_t)nd, sizeof *tr);
         for (uint32_t q = 0; q < m.h.queues; q++)
             for (uint32_t p = 0; p < m.h.producers_total; p++) {
                 struct pq *x = &m.pq[(size_t)q * m.h.producers_total + p];
-                for (int i = 0; i < nd; i++) tr[i] = x->inst[i].nbits ? &x->inst[i] : NULL;
+                for (int i = 0; i < nd; i++) tr[i] = x->inst && x->inst[i].nbits ? &x->inst[i] : NULL;
                 ledger_merge(tr, nd, &lm);
                 if (x->have_producer)
                     ledger_durability(x->confirmed, x->confirmed_nbits, x->last, tr, nd, &lost, &recovered);
             }
-        json_t *merged = json_deep_copy(runs[0]), *tot = json_object_get(merged, "totals");
-        /* counters: the sum over instances */
-        const char *k;
-        json_t *v;
-        json_object_foreach(tot, k, v) {
-            if (!json_is_integer(v)) continue;
-            json_int_t sum = 0;
-            for (int i = 0; i < nd; i++) sum += json_integer_value(json_object_get(json_object_get(runs[i], "totals"), k));
-            json_object_set_new(tot, k, json_integer(sum));
-        }
-        /* the checker over the union: copies seen by two instances are
-         * duplicates across them */
-        uint64_t dups = (uint64_t)json_integer_value(json_object_get(tot, "duplicates_total"));
+        free(tr);
+        json_t *merged = json_deep_copy(runs[0]);
+        run_set(merged, RK_ENV_STARTED_EPOCH, json_real(e0));
+        snprintf(path, sizeof path, "%s/latency.hlog", out);
+        FILE *hl = file_create(path);
+        if (!hl) log_err("merge: cannot write %s", path);
+        runmerge_finish(rm, merged, hl);
+        if (hl && fclose(hl)) log_err("merge: cannot write %s", path);
+        /* the categories: each instance's own, plus what only the union shows */
+        json_int_t dups = json_integer_value(run_get(merged, RK_T_DUPLICATES_TOTAL));
+        json_int_t expl = json_integer_value(run_get(merged, RK_T_DUPLICATES_EXPLAINED));
+        json_int_t cross = json_integer_value(run_get(merged, RK_T_DUPLICATES_CROSS_THREAD));
+        json_int_t effects = json_integer_value(run_get(merged, RK_T_EFFECTS));
+        bool idem = json_is_true(json_object_get(run_get(merged, RK_CONFIG), "idempotent"));
+        dups += (json_int_t)lm.cross_duplicates, expl += (json_int_t)lm.cross_explained;
+        if (idem) effects -= effects > (json_int_t)lm.cross_duplicates ? (json_int_t)lm.cross_duplicates : effects;
         run_set(merged, RK_T_UNIQUE, json_integer((json_int_t)lm.unique));
         run_set(merged, RK_T_GAPS, json_integer((json_int_t)lm.gaps));
-        run_set(merged, RK_T_DUPLICATES_TOTAL, json_integer((json_int_t)(dups + lm.cross_duplicates)));
-        run_set(merged, RK_T_LOST, json_integer((json_int_t)lost));
-        run_set(merged, RK_T_RECOVERED, json_integer((json_int_t)recovered));
-        /* latency: the instances' measured rows added per tag */
-        json_t *lat = json_object_get(merged, "latency");
-        for (int t = 0; t < tags.n; t++)
-            if (json_object_get(lat, tags.name[t])) json_object_set_new(lat, tags.name[t], report_latency_json(tags.h[t]));
-        json_object_set_new(merged, "merged", json_pack("{s:i, s:s}", "instances", nd, "note",
-                                                        "series and scenario gates are not merged yet"));
-        gates_bench_verdict(merged);
-        if (report_mkdirs(out, err, sizeof err)) {
-            log_err("merge: --out: %s", err);
+        run_set(merged, RK_T_DUPLICATES_TOTAL, json_integer(dups));
+        run_set(merged, RK_T_DUPLICATES_EXPLAINED, json_integer(expl));
+        run_set(merged, RK_T_DUPLICATES_UNEXPLAINED, json_integer(dups > expl ? dups - expl : 0));
+        run_set(merged, RK_T_DUPLICATES_CROSS_THREAD, json_integer(cross + (json_int_t)lm.cross_duplicates));
+        run_set(merged, RK_T_EFFECTS, json_integer(effects));
+        run_set(merged, RK_T_DUPLICATE_EFFECTS,
+                json_integer(effects > (json_int_t)lm.unique ? effects - (json_int_t)lm.unique : 0));
+        json_t *cfg = run_get(merged, RK_CONFIG), *inst = json_object_get(cfg, "instance");
+        json_int_t ptot = json_integer_value(json_object_get(inst, "producers_total"));
+        json_int_t ctot = json_integer_value(json_object_get(inst, "consumers_total"));
+        bool confirming = json_integer_value(json_object_get(cfg, "confirm")) > 0;
+        /* lost needs confirms and someone consuming, as in one process */
+        bool have_lost = confirming && ctot > 0;
+        run_set(merged, RK_T_LOST, have_lost ? json_integer((json_int_t)lost) : json_null());
+        run_set(merged, RK_T_RECOVERED, have_lost ? json_integer((json_int_t)recovered) : json_null());
+        json_object_set_new(cfg, "producers", json_integer(ptot));
+        json_object_set_new(cfg, "consumers", json_integer(ctot));
+        json_t *from = json_array();
+        for (int i = 0; i < nd; i++) json_array_append_new(from, json_string(dirs[i]));
+        json_object_set_new(merged, "merged",
+                            json_pack("{s:i, s:i, s:O, s:s, s:o, s:s}", "instances", nd, "of", (int)m.h.instances,
+                                      "run_id", json_object_get(inst, "run_id"), "missing", missing, "from", from,
+                                      "series", "aligned by wall clock to the second"));
+        json_object_del(cfg, "instance");
+        merge_faults(merged, runs, off, index, nd);
+        bool had_faults = json_array_size(run_get(merged, RK_FAULTS)) > 0;
+        if (run_get(merged, RK_AV_FAULTS))
+            gates_availability(merged, confirming && ptot > 0, ctot > 0, run_num(merged, RK_CONFIG_DURATION));
+        printf("merged %d of %u instances: unique %llu, lost %llu, recovered %llu, gaps %llu, cross-instance "
+               "duplicates %llu\n",
+               nd, m.h.instances, (unsigned long long)lm.unique, (unsigned long long)lost,
+               (unsigned long long)recovered, (unsigned long long)lm.gaps, (unsigned long long)lm.cross_duplicates);
+        enum gate_status v = merged_verdict(merged, runs[0], had_faults);
+        if (missing[0]) {
+            char why[500];
+            snprintf(why, sizeof why, "instance %s of %u missing from the merge: its messages count as never "
+                     "consumed", missing, m.h.instances);
+            json_array_append_new(run_get(merged, RK_VERDICT_REASONS), json_string(why));
+            log_note("%s", why);
+        }
+        if (report_write_dir(out, merged, err, sizeof err)) {
+            log_err("merge: %s", err);
             rc = EXIT_USAGE;
         } else {
-            snprintf(path, sizeof path, "%s/run.json", out);
-            if (report_write_json(path, merged, JSON_INDENT(2))) rc = EXIT_USAGE;
-            printf("merged %d instances: unique %llu, lost %llu, recovered %llu, gaps %llu, cross-instance "
-                   "duplicates %llu -> %s\n",
-                   nd, (unsigned long long)lm.unique, (unsigned long long)lost, (unsigned long long)recovered,
-                   (unsigned long long)lm.gaps, (unsigned long long)lm.cross_duplicates, path);
+            log_note("report in %s/report.html", out);
+            rc = v == GATE_FAIL ? EXIT_FAILED : v == GATE_UNKNOWN ? EXIT_INCOMPLETE : EXIT_OK;
+            if (!run_get(merged, RK_SCENARIO_NAME))
+                printf("verdict: %s\n", rc == EXIT_FAILED ? "FAIL" : rc == EXIT_INCOMPLETE ? "INCOMPLETE" : "PASS");
         }
         json_decref(merged);
     }
     for (int i = 0; i < nd; i++) json_decref(runs[i]);
-    for (int t = 0; t < tags.n; t++) hist_free(tags.h[t]);
+    runmerge_free(rm);
     if (m.pq) {
         for (size_t j = 0; j < (size_t)(m.h.queues ? m.h.queues : 1) * (m.h.producers_total ? m.h.producers_total : 1); j++) {
             free(m.pq[j].confirmed);
-            for (int i = 0; i < nd; i++) free(m.pq[j].inst[i].bits), free(m.pq[j].inst[i].flagged);
+            for (int i = 0; m.pq[j].inst && i < nd; i++) free(m.pq[j].inst[i].bits), free(m.pq[j].inst[i].flagged);
+            free(m.pq[j].inst);
         }
         free(m.pq);
     }
+    free(seen_inst), free(covered);
     return rc;
 }

@@ -21,7 +21,13 @@
 static int evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
 {
     timeline_availability(tl, result);
-    enum gate_status v = gates_verdict(sc->gates, sc->ngates, sc->nfaults > 0, result, stdout);
+    bool part = sc->cfg.sharded;
+    enum gate_status v = gates_partial(result, gates_verdict(sc->gates, sc->ngates, sc->nfaults > 0, result,
+                                                             part ? NULL : stdout));
+    if (part)
+        printf("verdict: %s (instance %d of %d; `loadgen merge` decides the run)\n",
+               v == GATE_FAIL ? "FAIL" : v == GATE_UNKNOWN ? "INCOMPLETE" : "PARTIAL", sc->cfg.instance,
+               sc->cfg.instances);
     return v == GATE_FAIL ? EXIT_FAILED : v == GATE_UNKNOWN ? EXIT_INCOMPLETE : EXIT_OK;
 }
 

@@ -80,6 +80,9 @@ static void print_summary(const struct reporter *r, const struct ledger_totals *
     if (sq->have_lost)
         printf("lost (confirmed, never consumed) %llu  recovered (consumed, never confirmed) %llu\n",
                (unsigned long long)sq->lost, (unsigned long long)sq->recovered);
+    else if (cfg->sharded)
+        printf("instance %d of %d: lost and recovered are decided by `loadgen merge` over every instance\n",
+               cfg->instance, cfg->instances);
     bool drained = dr->ended && (!strcmp(dr->ended, "complete") || !strcmp(dr->ended, "idle"));
     if (!drained && dr->still_queued != 0)
         printf("drain: incomplete (%s), %s%lld still queued: 'lost' includes them\n",
@@ -462,6 +465,7 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
     cluster_view_mark(bb->view, run.start_ns);
     res_mark(res, run.start_ns);
     epoch = (double)clock_realtime_ns() / 1e9;
+    reporter_started(&rep, epoch);
     atomic_store(&run.go, 1);
     for (int t = 0; t < nworkers; t++) worker_wake(&ws[t]);
     if (!cfg.silent)

@@ -24,7 +24,12 @@ void reporter_init(struct reporter *r, int nworkers, const struct config *cfg, F
     r->uncorrected = cfg->uncorrected;
     r->hlog = hlog;
     stats_hists_init(&r->measured);
-    if (hlog) hdrfmt_log_header(hlog, start_epoch_s);
+    r->start_epoch_s = start_epoch_s;
+}
+
+void reporter_started(struct reporter *r, double start_epoch_s)
+{
+    r->start_epoch_s = start_epoch_s;
 }
 
 void reporter_post(struct reporter *r, struct interval *iv)
@@ -70,6 +75,10 @@ static void emit(struct reporter *r, uint64_t index, struct stats_hists *h, doub
             r->measured_s += left < NS_PER_SEC ? (double)left / 1e9 : length_s;
             for (int k = 0; k < ST_COUNT; k++) r->measured_delta[k] += p->delta[k];
         }
+    }
+    if (r->hlog && !r->hlog_started) {
+        hdrfmt_log_header(r->hlog, r->start_epoch_s);
+        r->hlog_started = true;
     }
     if (r->hlog)
         for (int k = 0; k < SH_COUNT; k++)

@@ -24,7 +24,9 @@ static void gate_case(FILE *f, json_t *g, const char *suite)
     fputs("\" name=\"", f);
     svg_escape(f, run_str(g, RK_G_GATE));
     fputs("\" time=\"0\">", f);
-    if (!run_true(g, RK_G_PASS)) {
+    if (!strcmp(run_str(g, RK_G_STATUS), "partial")) {
+        fputs("\n    <skipped message=\"one instance of a sharded run: loadgen merge decides\"/>\n  ", f);
+    } else if (!run_true(g, RK_G_PASS)) {
         fputs("\n    <failure type=\"gate\" message=\"", f);
         svg_escape(f, run_str(g, RK_G_GATE));
         fputs(": actual ", f);
@@ -45,20 +47,28 @@ int junit_write(const char *path, json_t *run, char *err, size_t cap)
     json_t *gates = run_get(run, RK_VERDICT_GATES), *reasons = run_get(run, RK_VERDICT_REASONS);
     size_t n = json_array_size(gates), failed = 0, i;
     json_t *g;
-    json_array_foreach(gates, i, g) failed += !run_true(g, RK_G_PASS);
+    size_t skipped = 0;
+    json_array_foreach(gates, i, g) {
+        bool part = !strcmp(run_str(g, RK_G_STATUS), "partial");
+        skipped += part;
+        failed += !part && !run_true(g, RK_G_PASS);
+    }
     bool interrupted = run_true(run, RK_INTERRUPTED);
-    bool run_fails = !run_true(run, RK_VERDICT_PASS);
+    bool partial = !strcmp(run_str(run, RK_VERDICT_STATUS), "partial");
+    bool run_fails = !run_true(run, RK_VERDICT_PASS) && !partial;
+    if (!n) skipped = partial;
     if (!n) failed = run_fails;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"", f);
     svg_escape(f, suite);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\" "
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\" "
                "timestamp=\"%s\">\n",
-            n ? n : 1, failed, run_num(run, RK_DURATION), run_str(run, RK_ENV_STARTED_AT));
+            n ? n : 1, failed, skipped, run_num(run, RK_DURATION), run_str(run, RK_ENV_STARTED_AT));
     json_array_foreach(gates, i, g) gate_case(f, g, suite);
     if (!n) {
         fputs("  <testcase classname=\"", f);
         svg_escape(f, suite);
         fputs("\" name=\"run\" time=\"0\">", f);
+        if (partial) fputs("\n    <skipped message=\"one instance of a sharded run: loadgen merge decides\"/>\n  ", f);
         if (run_fails) {
             /* The reasons the verdict gives, or that there is none. */
             fputs("\n    <failure type=\"run\" message=\"", f);

@@ -366,11 +366,12 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     json_t *verdict = run_get(run, RK_VERDICT_STATUS);
     bool pass = run_true(run, RK_VERDICT_PASS);
     bool incomplete = !strcmp(run_str(run, RK_VERDICT_STATUS), "incomplete");
+    bool partial = !strcmp(run_str(run, RK_VERDICT_STATUS), "partial");
     fputs("<h1>", f);
     svg_escape(f, title);
     fprintf(f, " <span id='badge' class='badge %s'>%s</span></h1>\n",
-            !verdict ? "none" : pass ? "pass" : "fail",
-            !verdict ? "BENCH" : pass ? "PASS" : incomplete ? "INCOMPLETE" : "FAIL");
+            !verdict || partial ? "none" : pass ? "pass" : "fail",
+            !verdict ? "BENCH" : pass ? "PASS" : partial ? "PARTIAL" : incomplete ? "INCOMPLETE" : "FAIL");
     fputs("<p class='meta'>", f);
     svg_escape(f, run_str(run, RK_SCENARIO_DESCRIPTION));
     fputs("<br>started ", f);

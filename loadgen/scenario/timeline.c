@@ -8,6 +8,7 @@
 #include "amqpc.h"
 #include "broker.h"
 #include "cli.h"
+#include "gates.h"
 #include "proxy.h"
 #include "run_schema.h"
 #include "util.h"
@@ -311,55 +312,23 @@ void timeline_end(struct timeline *tl)
     tl->running = false;
 }
 
-/* Whether second pt had traffic again: confirms (when confirming) and
- * deliveries (when consuming). */
-static bool alive(json_t *pt, const struct config *cfg)
-{
-    bool ok = run_counter(pt, RK_T_CONSUMED) > 0 || !cfg->consumers;
-    if (cfg->confirm && cfg->producers) ok = ok && run_counter(pt, RK_T_CONFIRMED) > 0;
-    return ok;
-}
-
-/* Unavailability, into result.availability: per fault, seconds from the
- * injection to the end of the first whole second with traffic again (null:
- * never); the worst of them; and the longest run of seconds within the
- * publishing time with no confirms (no deliveries when not confirming). */
+/* Unavailability, into result.availability (gates_availability): per
+ * fault, when it was injected; the recovery times follow from the series. */
 void timeline_availability(struct timeline *tl, json_t *result)
 {
-    json_t *series = run_get(result, RK_SERIES), *faults = json_array(), *pt;
+    json_t *faults = json_array();
     const struct config *cfg = &tl->sc->cfg;
-    double worst = 0, longest = 0, run = 0, end = (double)cfg->duration_ns / 1e9;
-    size_t k;
     for (int i = 0; i < tl->sc->nfaults; i++) {
         enum fault_action a = tl->sc->faults[i].action;
         if (tl->injected_ns[i] == UINT64_MAX || a == FA_EXEC || a == FA_WAIT) continue;
-        double at = (double)tl->injected_ns[i] / 1e9, found = INFINITY;
-        json_array_foreach(series, k, pt) {
-            double t = run_num(pt, RK_S_T), len = run_num(pt, RK_S_LENGTH);
-            /* the fault's own second counts only if it had no outage in it */
-            if (t + len > at && t >= at && alive(pt, cfg)) {
-                found = t + len - at;
-                break;
-            }
-        }
-        if (found > worst) worst = found;
         json_t *e = json_object();
         run_set(e, RK_AV_FAULT, json_integer(i));
         run_set(e, RK_AV_ACTION, json_string(fault_action_name(a)));
-        run_set(e, RK_AV_INJECTED, json_real(at));
-        run_set(e, RK_AV_RECOVERY, isinf(found) ? json_null() : json_real(found));
+        run_set(e, RK_AV_INJECTED, json_real((double)tl->injected_ns[i] / 1e9));
         json_array_append_new(faults, e);
     }
-    bool confirming = cfg->confirm && cfg->producers;
-    json_array_foreach(series, k, pt) {
-        if (run_num(pt, RK_S_T) >= end) break;
-        bool quiet = run_counter(pt, confirming ? RK_T_CONFIRMED : RK_T_CONSUMED) == 0;
-        run = quiet ? run + run_num(pt, RK_S_LENGTH) : 0;
-        if (run > longest) longest = run;
-    }
     run_set(result, RK_AV_FAULTS, faults);
-    run_set(result, RK_AV_WORST_RECOVERY, isinf(worst) ? json_null() : json_real(worst));
-    run_set(result, RK_AV_LONGEST_NO_CONFIRM, json_real(longest));
+    gates_availability(result, cfg->confirm && cfg->producers, cfg->consumers > 0, (double)cfg->duration_ns / 1e9);
 }
 
 void timeline_init(struct timeline *tl, struct scenario *sc)
