@@ -101,9 +101,10 @@ struct config {
 };
 
 /* config_instance.c: --instance, --run-id, --start-at, --producer-ids,
- * --consumer-ids (which: 0..4 in that order); and config_validate's share
- * of the load for this instance (JOB_COMPLETION_INDEX and
- * LOADGEN_INSTANCES from the environment when --instance is not given). */
+ * --consumer-ids (which: 0..4 in that order); and, after config_validate
+ * (bench and run call it once their --uri is known), this instance's share
+ * of the load (JOB_COMPLETION_INDEX and LOADGEN_INSTANCES from the
+ * environment when --instance is not given). */
 int config_instance_option(struct config *c, int which, const char *v, char *err, size_t cap);
 int config_instance_validate(struct config *c, char *err, size_t cap);
 

@@ -17,7 +17,7 @@ int cmd_bench(int argc, char **argv)
     char err[512];
     int rc = config_parse_args(&cfg, argc, argv);
     if (!rc && cfg.topology_path && scenario_load_topology(cfg.topology_path, &cfg)) rc = -1;
-    if (!rc && config_validate(&cfg, err, sizeof err)) {
+    if (!rc && (config_validate(&cfg, err, sizeof err) || config_instance_validate(&cfg, err, sizeof err))) {
         log_err("%s", err);
         rc = -1;
     }

@@ -226,6 +226,9 @@ int cmd_capacity(int argc, char **argv)
         if (r) rc = r > 0 ? EXIT_OK : EXIT_USAGE;
         else if (cfg->topology_path && scenario_load_topology(cfg->topology_path, cfg)) rc = EXIT_USAGE;
         else if (config_validate(cfg, err, sizeof err)) log_err("%s", err), rc = EXIT_USAGE;
+        else if (cfg->instances || cfg->ids_given[0][1] || cfg->ids_given[1][1])
+            log_err("capacity searches in one process: --instance and the id ranges are for bench and run"),
+                rc = EXIT_USAGE;
     }
     free(rest);
     if (rc != EXIT_OK || (rc = preflight_config(cfg) ? EXIT_USAGE : EXIT_OK) != EXIT_OK) {

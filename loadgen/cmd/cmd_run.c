@@ -39,10 +39,16 @@ int cmd_run(int argc, char **argv)
         {"report-dir", required_argument, NULL, 'r'}, {"no-report", no_argument, NULL, 'n'},
         {"metrics-listen", required_argument, NULL, 'm'}, {"metrics-linger", required_argument, NULL, 'l'},
         {"management", required_argument, NULL, 'g'},
+        /* scale-out (docs/scale-out.md): passed to the scenario's load */
+        {"instance", required_argument, NULL, 'I'}, {"run-id", required_argument, NULL, 'R'},
+        {"start-at", required_argument, NULL, 'S'}, {"producer-ids", required_argument, NULL, 'P'},
+        {"consumer-ids", required_argument, NULL, 'C'}, {"broker-dir", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     const char *json_path = NULL, *uri = NULL, *report_dir = NULL, *metrics = NULL, *linger = NULL, *mgmt = NULL;
     bool check_only = false, no_report = false;
+    const char *shard[6][2] = {{"instance", NULL}, {"run-id", NULL}, {"start-at", NULL},
+                               {"producer-ids", NULL}, {"consumer-ids", NULL}, {"broker-dir", NULL}};
     int ch;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
@@ -55,15 +61,26 @@ int cmd_run(int argc, char **argv)
         case 'm': metrics = optarg; break;
         case 'l': linger = optarg; break;
         case 'g': mgmt = optarg; break;
+        case 'I': shard[0][1] = optarg; break;
+        case 'R': shard[1][1] = optarg; break;
+        case 'S': shard[2][1] = optarg; break;
+        case 'P': shard[3][1] = optarg; break;
+        case 'C': shard[4][1] = optarg; break;
+        case 'B': shard[5][1] = optarg; break;
         case 'h':
             puts("usage: loadgen run SCENARIO.yaml [--json FILE] [--uri URI] [--check]\n"
                  "                   [--report-dir DIR | --no-report] [--management URL|embedded]\n"
                  "                   [--metrics-listen HOST:PORT [--metrics-linger DUR]]\n"
+                 "                   [--instance I/N --run-id HEX|--start-at EPOCH [--producer-ids A-B]\n"
+                 "                    [--consumer-ids A-B]] [--broker-dir DIR]\n"
                  "Runs the scenario's load with its faults, drains, checks its gates.\n"
                  "--check: validate the file only. Exit 0 all gates hold, 1 a gate failed,\n"
                  "2 bad scenario file, 3 broker failure. Format: docs/scenarios.md\n"
                  "The run directory (default reports/<UTC time>-<name>/) gets run.json,\n"
-                 "latency-*.hgrm, latency.hlog, report.html and junit.xml.");
+                 "latency-*.hgrm, latency.hlog, report.html and junit.xml.\n"
+                 "--instance: one of N processes running the load together (docs/scale-out.md);\n"
+                 "instance 0 runs the broker faults, on the node of --broker-dir DIR (started by\n"
+                 "`loadgen broker start --dir DIR`); `loadgen merge` gives the run's verdict.");
             return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -78,16 +95,39 @@ int cmd_run(int argc, char **argv)
         scenario_free(&sc);
         return EXIT_USAGE;
     }
+    char serr[512];
+    for (int i = 0; i < 6; i++)
+        if (shard[i][1] && config_apply(&sc.cfg, shard[i][0], shard[i][1], serr, sizeof serr)) {
+            log_err("--%s: %s", shard[i][0], serr);
+            scenario_free(&sc);
+            return EXIT_USAGE;
+        }
     if (uri) {
+        free(sc.cfg.uri);
+        sc.cfg.uri = xstrdup(uri);
+    }
+    if (config_instance_validate(&sc.cfg, serr, sizeof serr)) {
+        log_err("%s: %s", path, serr);
+        scenario_free(&sc);
+        return EXIT_USAGE;
+    }
+    for (int i = 0; uri && i < sc.nfaults; i++)
+        if (fault_needs_cluster(sc.faults[i].action)) {
+            log_err("%s: fault %s needs the embedded cluster (--nodes); it cannot run with --uri", path,
+                    fault_action_name(sc.faults[i].action));
+            scenario_free(&sc);
+            return EXIT_USAGE;
+        }
+    /* another instance acts on the broker, or --broker-dir names the node */
+    bool observer = sc.cfg.sharded && sc.cfg.instance != 0;
+    if (uri && !sc.cfg.broker_dir && !observer) {
         for (int i = 0; i < sc.nfaults; i++)
             if (fault_needs_broker(sc.faults[i].action)) {
-                log_err("%s: fault %s needs the embedded broker; it cannot run with --uri",
+                log_err("%s: fault %s needs the embedded broker; with --uri give the node's --broker-dir",
                         path, fault_action_name(sc.faults[i].action));
                 scenario_free(&sc);
                 return EXIT_USAGE;
             }
-        free(sc.cfg.uri);
-        sc.cfg.uri = xstrdup(uri);
     }
     char perr[1200];
     if (json_path && preflight_output(json_path, perr, sizeof perr)) {

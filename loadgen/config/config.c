@@ -590,7 +590,6 @@ int config_validate(struct config *c, char *err, size_t cap)
     if (c->n_binding_keys && c->n_binding_keys != c->queues)
         return snprintf(err, cap, "--binding-keys gives %d keys for %d queues: one per queue", c->n_binding_keys,
                         c->queues), -1;
-    if (config_instance_validate(c, err, cap)) return -1;
     /* One thread sees every consumer's deliveries in one order. */
     if (c->order_by_queue) c->threads = 1;
     int agents = c->producers + c->consumers;

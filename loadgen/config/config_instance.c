@@ -107,5 +107,6 @@ int config_instance_validate(struct config *c, char *err, size_t cap)
     /* queues are shared: no instance deletes them under another */
     c->keep_queues = true;
     c->sharded = true;
+    if (c->threads > c->producers + c->consumers) c->threads = c->producers + c->consumers;
     return 0;
 }

@@ -26,6 +26,7 @@
 
 #define POLL_NS (100 * NS_PER_MS)
 #define IDLE_DRAIN_NS (2 * NS_PER_SEC)
+#define SHARD_IDLE_EXTRA_NS (4 * NS_PER_SEC)
 
 /* How the drain ended, for the verdict: a drain that gave up with messages
  * still in the broker makes `lost` unknowable, not a loss. */
@@ -253,7 +254,9 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     if (phase != PHASE_DRAIN) return PHASE_STOP;
     bool timeout = now - d->since >= cfg->drain_timeout_ns;
     if (!timeout && inflight) return PHASE_DRAIN;
-    if (!cfg->consumers || !cfg->producers) {
+    /* A sharded instance's consumers drain what every instance published:
+     * only the broker's depth and a quiet time say when that is done. */
+    if (!cfg->consumers || (!cfg->producers && !cfg->sharded)) {
         d->ended = timeout ? "timeout" : "complete";
         return PHASE_STOP;
     }
@@ -263,7 +266,9 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     /* Quiet means quiet for longer than a retry queue holds a message, and
      * nothing left in the queues that the consumers could still take. */
     uint64_t idle = IDLE_DRAIN_NS + (config_retrying(cfg) ? cfg->retry_delay_ns : 0);
-    bool covered = !config_routed(cfg) && unique >= published, quiet = now - d->last_change >= idle;
+    /* another instance's producers may still be reconnecting to republish */
+    if (cfg->sharded) idle += SHARD_IDLE_EXTRA_NS;
+    bool covered = !cfg->sharded && !config_routed(cfg) && unique >= published, quiet = now - d->last_change >= idle;
     if (!timeout && !covered && !quiet) return PHASE_DRAIN; /* no need to ask the broker yet */
     int64_t depth = admin_queue_depth(adm, cfg);
     d->still_queued = depth;

@@ -16,6 +16,19 @@
 int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *err, size_t cap)
 {
     memset(bb, 0, sizeof *bb);
+    if (cfg->uri && cfg->broker_dir) {
+        /* A node `loadgen broker start --dir D` started (a broker the
+         * instances of a sharded run share): the faults act on its
+         * recorded pid; it is its starter's to stop. */
+        if (broker_load(&bb->node, cfg->broker_dir, err, cap)) return EXIT_USAGE;
+        if (broker_status(&bb->node) != BROKER_RUNNING)
+            return snprintf(err, cap, "--broker-dir %s: its node %s is not running", cfg->broker_dir,
+                            bb->node.nodename), EXIT_BROKER;
+        bb->have_node = bb->adopted = true;
+        log_note("faults act on node %s (pid %ld, %s) from %s", bb->node.nodename, (long)bb->node.pid, bb->node.uri,
+                 cfg->broker_dir);
+        return EXIT_OK;
+    }
     if (cfg->uri) return EXIT_OK;
     if (cfg->nodes > 1) {
         char conf[5200];
@@ -158,7 +171,8 @@ void bench_broker_stop(struct bench_broker *bb)
 {
     char err[1024];
     json_decref(bench_broker_view(bb));
-    if (bb->have_node && broker_stop(&bb->node, false, err, sizeof err)) log_err("embedded broker stop: %s", err);
+    if (bb->have_node && !bb->adopted && broker_stop(&bb->node, false, err, sizeof err))
+        log_err("embedded broker stop: %s", err);
     if (bb->have_cluster) {
         cluster_stop(&bb->cluster, err, sizeof err);
         log_note("cluster stopped%s", bb->cluster.loopback ? "" : "; namespaces, veths and bridge removed");

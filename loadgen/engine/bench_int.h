@@ -12,6 +12,7 @@ struct bench_broker {
     struct broker node;
     struct cluster cluster;
     bool have_node, have_cluster;
+    bool adopted; /* node is --broker-dir's, started by someone else: acted on, never stopped */
     struct cluster_view *view; /* the cluster's own view while the run goes */
 };
 /* Starts what cfg asks for; an exit code (cli.h), err set on failure. */

@@ -124,6 +124,14 @@ static int crash(struct timeline *tl, const struct fault *f, char *err, size_t c
 static int apply(struct timeline *tl, int fi, bool revert, struct step_note *note, char *err, size_t cap)
 {
     const struct fault *f = &tl->sc->faults[fi];
+    /* scale-out: instance 0 acts on the broker; the others run the same
+     * timeline on their own clients and proxy, and note the rest */
+    const struct config *cfg = &tl->sc->cfg;
+    if (cfg->sharded && cfg->instance != 0 &&
+        (fault_needs_broker(f->action) || f->action == FA_EXEC || f->action == FA_UNBIND || f->action == FA_BIND)) {
+        snprintf(note->detail, sizeof note->detail, "observed: instance 0 acts");
+        return 0;
+    }
     if (tl->env.cluster && (f->action <= FA_RESUME || f->action == FA_WAIT || fault_needs_cluster(f->action)))
         return tl_cluster_apply(tl, fi, revert, note, err, cap);
     struct broker *b = tl->env.broker;
