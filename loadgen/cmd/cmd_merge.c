@@ -139,7 +139,13 @@ int cmd_merge(int argc, char **argv)
     int nd = 0;
     bool allow_missing = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        if (!strcmp(argv[i], "--out")) {
+            if (i + 1 == argc) {
+                log_err("merge: --out needs a directory (--out DIR)");
+                return EXIT_USAGE;
+            }
+            out = argv[++i];
+        }
         else if (!strcmp(argv[i], "--allow-missing")) allow_missing = true;
         else if (!strcmp(argv[i], "--help")) return usage(), EXIT_OK;
         else if (argv[i][0] == '-') {
@@ -155,10 +161,6 @@ int cmd_merge(int argc, char **argv)
         return EXIT_USAGE;
     }
     char err[1400], path[1200];
-    if (report_mkdirs(out, err, sizeof err)) {
-        log_err("merge: --out: %s", err);
-        return EXIT_USAGE;
-    }
     struct merge m = {.n = nd};
     struct runmerge *rm = runmerge_new();
     json_t *runs[MERGE_MAX] = {0};
@@ -169,8 +171,7 @@ int cmd_merge(int argc, char **argv)
     for (int i = 0; i < nd && rc == EXIT_OK; i++) {
         struct ledger_file_header h;
         snprintf(path, sizeof path, "%s/ledger.bin", dirs[i]);
-        if (!(runs[i] = report_load(dirs[i], err, sizeof err)) ||
-            ledger_file_read(path, &h, NULL, NULL, err, sizeof err)) {
+        if (!(runs[i] = report_load(dirs[i], err, sizeof err))) {
             log_err("merge: %s", err);
             rc = EXIT_USAGE;
             break;
@@ -178,6 +179,11 @@ int cmd_merge(int argc, char **argv)
         if (!json_is_object(json_object_get(run_get(runs[i], RK_CONFIG), "instance"))) {
             log_err("merge: %s is not an instance of a sharded run (no config.instance: run with --instance I/N)",
                     dirs[i]);
+            rc = EXIT_USAGE;
+            break;
+        }
+        if (ledger_file_read(path, &h, NULL, NULL, err, sizeof err)) {
+            log_err("merge: %s", err);
             rc = EXIT_USAGE;
             break;
         }
@@ -246,6 +252,10 @@ int cmd_merge(int argc, char **argv)
             log_err("merge: %s", err);
             rc = EXIT_USAGE;
         }
+    }
+    if (rc == EXIT_OK && report_mkdirs(out, err, sizeof err)) {
+        log_err("merge: --out: %s", err);
+        rc = EXIT_USAGE;
     }
     if (rc == EXIT_OK) {
         /* the checker over the union */

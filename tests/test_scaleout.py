@@ -1,0 +1,277 @@
+"""Scale-out: one logical run over several loadgen processes, as a
+Kubernetes Indexed Job starts them (JOB_COMPLETION_INDEX, LOADGEN_INSTANCES),
+against one real broker, and `loadgen merge` of their run directories.
+
+The merge must say what one process would: the checker over the union of
+the instances' ledgers (a message published by one instance and consumed by
+another is neither lost nor unexpected), counters summed, the histograms
+added exactly. Both sides of the verdict are kept: a dropped consumer
+instance, and transient messages through a kill -9, must be reported lost.
+"""
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import LOADGEN, SCRATCH, run_loadgen, scratch_env, stop_process
+
+SAFE_KILL = """\
+name: shard-kill-durable
+topology: {queue: shard-kill-%(tag)s, queue_type: classic, durable: true}
+load:
+  producers: 2
+  consumers: 1
+  rate: 400
+  duration: 16s
+  persistent: true
+  confirm: 128
+  prefetch: 50
+faults:
+  - {at: 3s, action: kill}
+  - {at: 4s, action: start}
+expect:
+  lost: 0
+  unexpected: 0
+  unexplained_duplicates: 0
+  recovery: {max: 20s}
+"""
+
+UNSAFE_KILL = """\
+name: shard-kill-transient
+topology: {queue: shard-transient-%(tag)s, durable: true}
+load:
+  producers: 2
+  consumers: 1
+  rate: 1000
+  duration: 8s
+  consumer_delay: 2ms
+  prefetch: 20
+faults:
+  - {at: 3s, action: kill}
+  - {at: 3500ms, action: start}
+expect:
+  lost: 0
+"""
+
+
+def job(args_of, n, tmp, env_index=True, timeout=150):
+    """Starts n instances at once, as a Job does: instance i gets
+    JOB_COMPLETION_INDEX=i and LOADGEN_INSTANCES=n, and args_of(i).
+    Returns [(returncode, stdout, stderr, run_dir)]."""
+    start_at = int(time.time()) + 4  # after every process has connected
+    procs = []
+    for i in range(n):
+        d = Path(tmp) / f"i{i}"
+        env = scratch_env(JOB_COMPLETION_INDEX=str(i), LOADGEN_INSTANCES=str(n)) if env_index else scratch_env()
+        cmd = [LOADGEN, *map(str, args_of(i)), "--start-at", str(start_at), "--report-dir", str(d)]
+        procs.append((subprocess.Popen(cmd, cwd=SCRATCH, env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True), d))
+    out = []
+    for p, d in procs:
+        try:
+            so, se = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop_process(p)
+            raise
+        out.append((p.returncode, so, se, d))
+    return out
+
+
+def load(d):
+    return json.loads((Path(d) / "run.json").read_text())
+
+
+def merge(*dirs, out, extra=()):
+    return run_loadgen("merge", *map(str, dirs), "--out", out, *extra, timeout=120)
+
+
+def hlog_table(path, tag):
+    r = run_loadgen("hlog", path, "--tag", tag, check=True)
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def split_run(broker, tmp_path_factory):
+    """4 producers on instances 0 and 1, both consumers on instance 2: every
+    message crosses from one process to another."""
+    tmp = tmp_path_factory.mktemp("split")
+    layout = {0: ["--producer-ids", "0-1"], 1: ["--producer-ids", "2-3"], 2: ["--consumer-ids", "0-1"]}
+    res = job(lambda i: ["bench", "--uri", broker.uri, "--queue", "scaleout-split", "--producers", 4,
+                         "--consumers", 2, "--rate", 2000, "--messages", 4000, "--duration", "6s",
+                         "--confirm", 100, "--persistent", "--durable", "--run-id", "5ca1e",
+                         *layout[i]], 3, tmp)
+    return tmp, res
+
+
+def test_three_instances_merge_to_the_run_one_process_would_report(split_run):
+    tmp, res = split_run
+    for rc, so, se, d in res:
+        assert rc == 0, f"{d}: {so}\n{se}"
+        r = load(d)
+        # an instance sees part of the load: no verdict of its own on lost
+        assert r["verdict"]["status"] == "partial", r["verdict"]
+        assert r["totals"]["lost"] is None
+        assert 'skipped="1"' in (d / "junit.xml").read_text()
+        assert (d / "ledger.bin").exists()
+    ins = [load(d) for *_, d in res]
+    assert [x["config"]["instance"]["index"] for x in ins] == [0, 1, 2]
+    assert ins[0]["totals"]["published"] == 2000 and ins[2]["totals"]["published"] == 0
+    assert ins[2]["totals"]["consumed"] >= 4000 and ins[0]["totals"]["consumed"] == 0
+
+    m = merge(*(d for *_, d in res), out=tmp / "merged")
+    assert m.returncode == 0, m.stdout + m.stderr
+    assert "unique 4000, lost 0" in m.stdout
+    run = load(tmp / "merged")
+    t = run["totals"]
+    assert run["verdict"]["status"] == "pass"
+    assert (t["published"], t["confirmed"], t["unique"], t["lost"], t["gaps"]) == (4000, 4000, 4000, 0, 0)
+    assert t["consumed"] == sum(x["totals"]["consumed"] for x in ins)
+    assert t["stale_run"] == 0 and t["duplicates_unexplained"] == 0
+    assert run["config"]["producers"] == 4 and run["config"]["consumers"] == 2
+    assert "instance" not in run["config"] and run["merged"]["instances"] == 3
+    # the histograms add up exactly: the merged log holds the same values
+    # as the three logs together, and run.json's counts are their sums
+    both = tmp / "all.hlog"
+    both.write_text("".join((d / "latency.hlog").read_text() for *_, d in res))
+    for tag in ("e2e", "confirm"):
+        assert hlog_table(tmp / "merged" / "latency.hlog", tag) == hlog_table(both, tag)
+        assert run["latency"][tag]["count"] == sum(x["latency"][tag]["count"] for x in ins)
+    assert run["latency"]["e2e"]["count"] == 4000
+    assert run["latency"]["e2e"]["max"] == max(x["latency"]["e2e"]["max"] for x in ins)
+    # the series: the instances' seconds side by side, summed
+    assert sum(p["published"] for p in run["series"]) == 4000
+    assert sum(p["consumed"] for p in run["series"]) == t["consumed"]
+    assert max(p["e2e_p99_ms"] for p in run["series"]) > 0
+    assert 'failures="0"' in (tmp / "merged" / "junit.xml").read_text()
+    assert "PASS" in (tmp / "merged" / "report.html").read_text()
+
+
+def test_merge_reports_a_dropped_consumer_and_refuses_bad_sets(split_run, broker, tmp_path):
+    tmp, res = split_run
+    d0, d1, d2 = (d for *_, d in res)
+    # a missing instance is refused: its absence is not a loss to report
+    m = merge(d0, d1, out=tmp_path / "m1")
+    assert m.returncode == 2 and "instance 2 of 3 missing" in m.stderr
+    # dropped on purpose: every confirmed message is now never consumed
+    m = merge(d0, d1, out=tmp_path / "m2", extra=["--allow-missing"])
+    assert m.returncode == 1, m.stdout + m.stderr
+    run = load(tmp_path / "m2")
+    assert run["totals"]["lost"] == 4000 and run["verdict"]["status"] == "fail"
+    assert any("4000 confirmed messages lost" in r for r in run["verdict"]["reasons"])
+    assert any("missing from the merge" in r for r in run["verdict"]["reasons"])
+    assert "<failure" in (tmp_path / "m2" / "junit.xml").read_text()
+    # the same instance twice, a run of its own, a damaged ledger
+    m = merge(d0, d0, d1, d2, out=tmp_path / "m3")
+    assert m.returncode == 2 and "given twice" in m.stderr
+    plain = tmp_path / "plain"
+    run_loadgen("bench", "--uri", broker.uri, "--messages", 10, "--producers", 1, "--consumers", 1,
+                "--queue", "scaleout-plain", "--report-dir", plain, check=True)
+    m = merge(d0, d1, plain, out=tmp_path / "m4")
+    assert m.returncode == 2 and "not an instance of a sharded run" in m.stderr, m.stderr
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in ("run.json", "latency.hlog"):
+        (broken / f).write_bytes((d2 / f).read_bytes())
+    data = (d2 / "ledger.bin").read_bytes()
+    (broken / "ledger.bin").write_bytes(data[: len(data) // 2])
+    m = merge(d0, d1, broken, out=tmp_path / "m5")
+    assert m.returncode == 2 and "ledger.bin" in m.stderr, m.stderr
+
+
+def test_instances_split_the_load_as_a_job_starts_them(broker, tmp_path):
+    """Every pod gets the same arguments; the index from the environment
+    picks its producers, consumers and share of the rate."""
+    res = job(lambda i: ["bench", "--uri", broker.uri, "--queue", "scaleout-even", "--producers", 3,
+                         "--consumers", 3, "--rate", 1500, "--duration", "4s", "--confirm", 50, "--run-id",
+                         "10b"], 3, tmp_path)
+    for rc, so, se, d in res:
+        assert rc == 0, f"{d}: {so}\n{se}"
+    ins = [load(d)["config"]["instance"] for *_, d in res]
+    assert [x["producer_ids"] for x in ins] == [[0, 1], [1, 2], [2, 3]]
+    assert [x["consumer_ids"] for x in ins] == [[0, 1], [1, 2], [2, 3]]
+    m = merge(*(d for *_, d in res), out=tmp_path / "m")
+    assert m.returncode == 0, m.stdout + m.stderr
+    run = load(tmp_path / "m")
+    t = run["totals"]
+    # one third of 1500 msg/s each: the whole rate, for 4 s
+    assert 5400 <= t["published"] <= 6100, t
+    assert t["lost"] == 0 and t["unique"] == t["confirmed"] == t["published"]
+    assert t["stale_run"] == 0
+
+
+def test_a_kill_across_three_instances_gives_the_verdict_of_one_process(own_broker, tmp_path):
+    """Instance 0 kills and restarts the node the three share (by the pid
+    `broker start --dir` recorded); 1 and 2 observe. The same scenario in
+    one process against the same node gives the same verdict."""
+    node = own_broker
+    safe = tmp_path / "safe.yaml"
+    safe.write_text(SAFE_KILL % {"tag": "a"})
+    pid0 = node.pid
+    layout = {0: ["--producer-ids", "0-0", "--broker-dir", node.dir], 1: ["--producer-ids", "1-1"],
+              2: ["--consumer-ids", "0-0"]}
+    res = job(lambda i: ["run", safe, "--uri", node.uri, "--run-id", "c0ffee", *layout[i]], 3, tmp_path / "s")
+    for rc, so, se, d in res:
+        assert rc == 0, f"{d}: {so}\n{se}"
+    assert "observed: instance 0 acts" in json.dumps(load(res[1][3])["faults"])
+    assert node.pid != pid0, "the node was not killed and restarted"
+    assert node.action("status").returncode == 0, "the run stopped a node that is not its own"
+    m = merge(*(d for *_, d in res), out=tmp_path / "s" / "m")
+    assert m.returncode == 0, m.stdout + m.stderr
+    run = load(tmp_path / "s" / "m")
+    gates = {g["gate"]: g for g in run["verdict"]["gates"]}
+    assert run["verdict"]["status"] == "pass", run["verdict"]
+    assert set(gates) == {"lost", "unexpected", "unexplained_duplicates", "recovery", "faults_failed"}
+    assert gates["lost"]["actual"] == 0 and gates["recovery"]["actual"] is not None
+    # traffic after the restart (a boot takes 5 s or more here), and all three reconnected
+    assert run["totals"]["unique"] > 3000 and run["totals"]["reconnects"] >= 3, run["totals"]
+    assert [f["action"] for f in run["faults"] if f["instance"] == 0][:2] == ["kill", "start"]
+
+    # one process, the same file, the same node
+    safe.write_text(SAFE_KILL % {"tag": "b"})
+    one = run_loadgen("run", safe, "--uri", node.uri, "--broker-dir", node.dir, "--report-dir",
+                      tmp_path / "one", timeout=150)
+    assert one.returncode == 0, one.stdout + one.stderr
+    r1 = load(tmp_path / "one")
+    assert r1["verdict"]["status"] == run["verdict"]["status"]
+    assert [g["gate"] for g in r1["verdict"]["gates"]] == [g["gate"] for g in run["verdict"]["gates"]]
+    assert r1["totals"]["lost"] == 0
+
+    # the other side: transient messages in a backlog through the kill
+    unsafe = tmp_path / "unsafe.yaml"
+    unsafe.write_text(UNSAFE_KILL % {"tag": "a"})
+    res = job(lambda i: ["run", unsafe, "--uri", node.uri, "--run-id", "bad5eed", *layout[i]], 3, tmp_path / "u")
+    for rc, so, se, d in res:
+        assert rc == 0, f"{d}: {so}\n{se}"
+    m = merge(*(d for *_, d in res), out=tmp_path / "u" / "m")
+    assert m.returncode == 1, m.stdout + m.stderr
+    run = load(tmp_path / "u" / "m")
+    assert run["totals"]["lost"] > 100 and run["verdict"]["status"] == "fail"
+    assert node.action("status").returncode == 0
+
+
+@pytest.mark.parametrize("args, want", [
+    (["bench", "--instance", "3/3", "--uri", "amqp://127.0.0.1:1"], "0 <= I < N"),
+    (["bench", "--instance", "0/2", "--run-id", "1"], "give its --uri"),
+    (["bench", "--instance", "0/2", "--uri", "amqp://127.0.0.1:1"], "--run-id"),
+    (["bench", "--instance", "0/2", "--uri", "amqp://127.0.0.1:1", "--run-id", "zz"], "not a run id"),
+    (["bench", "--instance", "0/2", "--uri", "amqp://127.0.0.1:1", "--run-id", "1", "--exchange", "x"],
+     "without exchanges"),
+    (["bench", "--producer-ids", "0-5", "--producers", 2, "--uri", "amqp://127.0.0.1:1", "--run-id", "1"],
+     "the load has 2 producers"),
+    (["bench", "--start-at", "12", "--uri", "amqp://127.0.0.1:1"], "wall-clock time"),
+    (["capacity", "--slo", "e2e_p99=20ms", "--instance", "0/2"], "one process"),
+    (["merge", "--out"], "--out DIR"),
+    (["merge", "/nonexistent", "--out", "/nonexistent/out"], "run.json"),
+])
+def test_bad_scale_out_input_is_refused(args, want):
+    r = run_loadgen(*args, timeout=30)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert want in r.stderr, r.stderr
+
+
+def test_run_with_uri_needs_the_broker_dir_for_broker_faults(tmp_path):
+    r = run_loadgen("run", Path(__file__).parent.parent / "scenarios" / "kill-durable-classic.yaml", "--uri",
+                    "amqp://127.0.0.1:1", timeout=30)
+    assert r.returncode == 2 and "--broker-dir" in r.stderr, r.stderr
