@@ -1,5 +1,5 @@
 /* ledger_file: an instance's sequence sets on disk, for `loadgen merge`
- * (scale-out). A gzip stream of little-endian records, docs/ledger-format.md:
+ * (scale-out). A gzip stream of little-endian records, docs/scale-out.md:
  * a header, then (kind, queue, producer, n, n words) records, then an end
  * record. Bitmaps are stored as words; gzip folds the runs of all-ones a
  * clean run is made of. Reading caps every size: the file is input. */

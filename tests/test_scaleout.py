@@ -8,7 +8,9 @@ another is neither lost nor unexpected), counters summed, the histograms
 added exactly. Both sides of the verdict are kept: a dropped consumer
 instance, and transient messages through a kill -9, must be reported lost.
 """
+import base64
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -180,25 +182,54 @@ def test_merge_reports_a_dropped_consumer_and_refuses_bad_sets(split_run, broker
     assert m.returncode == 2 and "ledger.bin" in m.stderr, m.stderr
 
 
-def test_instances_split_the_load_as_a_job_starts_them(broker, tmp_path):
-    """Every pod gets the same arguments; the index from the environment
-    picks its producers, consumers and share of the rate."""
-    res = job(lambda i: ["bench", "--uri", broker.uri, "--queue", "scaleout-even", "--producers", 3,
-                         "--consumers", 3, "--rate", 1500, "--duration", "4s", "--confirm", 50, "--run-id",
-                         "10b"], 3, tmp_path)
-    for rc, so, se, d in res:
-        assert rc == 0, f"{d}: {so}\n{se}"
-    ins = [load(d)["config"]["instance"] for *_, d in res]
+def test_a_job_of_three_pods_collected_from_their_logs_and_merged(broker, tmp_path):
+    """The Kubernetes contract without a cluster: three processes with an
+    Indexed Job's environment run deploy/k8s/run-instance.sh with the same
+    arguments; the index picks each one's producers, consumers and share of
+    the rate; scripts/collect-runs takes the run directories out of their
+    logs, and merge adds them up."""
+    root = Path(__file__).resolve().parent.parent
+    start = int(time.time()) + 4
+    procs = []
+    for i in range(3):
+        env = scratch_env(JOB_COMPLETION_INDEX=str(i), LOADGEN_INSTANCES="3", LOADGEN_URI=broker.uri,
+                          LOADGEN_RUN_ID="10b", LOADGEN_START_AT=str(start), LOADGEN=LOADGEN,
+                          LOADGEN_ARGS="bench --queue scaleout-job --producers 3 --consumers 3 --rate 1500 "
+                                       "--duration 4s --confirm 50")
+        log = open(tmp_path / f"pod-{i}.log", "w")
+        procs.append((subprocess.Popen([root / "deploy" / "k8s" / "run-instance.sh"], cwd=SCRATCH, env=env,
+                                       stdout=log, stderr=subprocess.PIPE, text=True), log))
+    for p, log in procs:
+        _, err = p.communicate(timeout=150)
+        log.close()
+        assert p.returncode == 0, err
+    c = subprocess.run([root / "scripts" / "collect-runs", "--from-log", *sorted(tmp_path.glob("pod-*.log")),
+                        "--out", tmp_path / "runs"], capture_output=True, text=True, timeout=60)
+    assert c.returncode == 0, c.stderr
+    dirs = sorted((tmp_path / "runs").glob("instance-*"))
+    assert [d.name for d in dirs] == ["instance-0", "instance-1", "instance-2"]
+    ins = [load(d)["config"]["instance"] for d in dirs]
     assert [x["producer_ids"] for x in ins] == [[0, 1], [1, 2], [2, 3]]
     assert [x["consumer_ids"] for x in ins] == [[0, 1], [1, 2], [2, 3]]
-    m = merge(*(d for *_, d in res), out=tmp_path / "m")
+    m = merge(*dirs, out=tmp_path / "m")
     assert m.returncode == 0, m.stdout + m.stderr
-    run = load(tmp_path / "m")
-    t = run["totals"]
-    # one third of 1500 msg/s each: the whole rate, for 4 s
+    t = load(tmp_path / "m")["totals"]
+    # a third of 1500 msg/s each: the whole rate, for 4 s
     assert 5400 <= t["published"] <= 6100, t
     assert t["lost"] == 0 and t["unique"] == t["confirmed"] == t["published"]
     assert t["stale_run"] == 0
+    # a tarball that reaches outside its directory is refused
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    (evil / "instance-7").mkdir()
+    os.symlink("/etc/passwd", evil / "instance-7" / "run.json")
+    tgz = subprocess.run(["tar", "-C", evil, "-czf", "-", "instance-7"], capture_output=True, check=True).stdout
+    (tmp_path / "evil.log").write_text("-----BEGIN LOADGEN RUN instance-7-----\n" +
+                                       base64.b64encode(tgz).decode() + "\n-----END LOADGEN RUN-----\n")
+    c = subprocess.run([root / "scripts" / "collect-runs", "--from-log", tmp_path / "evil.log", "--out",
+                        tmp_path / "runs2"], capture_output=True, text=True, timeout=60)
+    assert c.returncode == 2 and "refused" in c.stderr, c.stderr
+    assert not (tmp_path / "runs2" / "instance-7").exists()
 
 
 def test_a_kill_across_three_instances_gives_the_verdict_of_one_process(own_broker, tmp_path):

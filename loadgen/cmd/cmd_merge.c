@@ -20,6 +20,7 @@
 
 #define MERGE_MAX 64
 #define MERGE_PAIRS_MAX (1u << 20) /* (queue, producer) pairs: 1M */
+#define MERGE_WORDS_MAX (1ull << 29)  /* bitmap words held at once: 4 GiB, 2^35 sequences */
 
 struct pq { /* one (queue, producer) */
     uint64_t *confirmed, confirmed_nbits, last;
@@ -31,6 +32,7 @@ struct merge {
     struct ledger_file_header h;
     struct pq *pq;
     int cur, n; /* the instance being read, of n */
+    uint64_t words; /* held so far: the files are input, their sizes capped */
 };
 
 static int on_record(void *ctx, enum ledger_file_kind kind, uint32_t q, uint32_t p, const uint64_t *w, uint64_t n)
@@ -39,6 +41,7 @@ static int on_record(void *ctx, enum ledger_file_kind kind, uint32_t q, uint32_t
     if (q >= m->h.queues || p >= m->h.producers_total) return 1;
     struct pq *x = &m->pq[(size_t)q * m->h.producers_total + p];
     uint64_t bytes = n * 8;
+    if ((m->words += n) > MERGE_WORDS_MAX) return 1;
     switch (kind) {
     case LF_CONFIRMED:
         free(x->confirmed);
@@ -225,7 +228,10 @@ int cmd_merge(int argc, char **argv)
                 rc = EXIT_USAGE;
             }
         m.cur = i;
-        if (rc == EXIT_OK && ledger_file_read(path, &h, on_record, &m, err, sizeof err)) {
+        int lr = rc == EXIT_OK ? ledger_file_read(path, &h, on_record, &m, err, sizeof err) : 0;
+        if (lr > 0) snprintf(err, sizeof err, "%s: the ledgers hold more than %llu words of sequences", path,
+                             (unsigned long long)MERGE_WORDS_MAX);
+        if (lr) {
             log_err("merge: %s", err);
             rc = EXIT_USAGE;
         }

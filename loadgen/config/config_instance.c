@@ -3,7 +3,7 @@
  * producers and consumers by global id; a producer's send interval stays
  * producers_total / rate, so a share of producers sends its share of the
  * rate. Every instance must carry the same run id (consumers count other
- * run ids as stale). Design: docs/design-scale-out.md. */
+ * run ids as stale). docs/scale-out.md. */
 #include "config.h"
 #include "units.h"
 #include "util.h"
