@@ -173,6 +173,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(F_ERROR, "faults[].error", RS_STR, RS_RUN, "error")                                                \
     X(F_TARGET, "faults[].target", RS_STR, RS_RUN, "target")                                             \
     X(F_DETAIL, "faults[].detail", RS_STR, RS_RUN, "detail")                                             \
+    X(F_INSTANCE, "faults[].instance", RS_INT, RS_RUN | RS_OPTIONAL, "instance")                         \
     X(AV_FAULTS, "availability.faults", RS_ARRAY, RS_RUN, "recovery per fault")                          \
     X(CLUSTER_VIEW, "cluster_view", RS_ARRAY, RS_OPTIONAL, "the cluster's own view")                     \
     X(CV_T, "cluster_view[].t", RS_NUM, RS_OPTIONAL, "t (s)")                                            \
@@ -184,6 +185,13 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(AV_WORST_RECOVERY, "availability.worst_recovery_s", RS_NUM_NULL, RS_RUN, "worst recovery (s)")     \
     X(AV_LONGEST_NO_CONFIRM, "availability.longest_no_confirm_s", RS_NUM, RS_RUN,                        \
       "longest time without a confirm (s)")                                                              \
+    X(MERGED, "merged", RS_OBJECT, RS_OPTIONAL, "merged")                                                \
+    X(MERGED_INSTANCES, "merged.instances", RS_INT, RS_OPTIONAL, "instances merged")                     \
+    X(MERGED_OF, "merged.of", RS_INT, RS_OPTIONAL, "instances in the run")                               \
+    X(MERGED_RUN_ID, "merged.run_id", RS_STR, RS_OPTIONAL, "run id")                                     \
+    X(MERGED_MISSING, "merged.missing", RS_STR, RS_OPTIONAL, "instances missing")                        \
+    X(MERGED_FROM, "merged.from", RS_ARRAY, RS_OPTIONAL, "run directories")                              \
+    X(MERGED_SERIES, "merged.series", RS_STR, RS_OPTIONAL, "series alignment")                           \
     X(CAPACITY, "capacity", RS_OBJECT, RS_OPTIONAL, "capacity")                                          \
     X(CAP_SLO, "capacity.slo", RS_STR, RS_OPTIONAL, "SLO")                                               \
     X(CAP_MSG_S, "capacity.msg_s", RS_NUM_NULL, RS_OPTIONAL, "capacity (msg/s)")                         \

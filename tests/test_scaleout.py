@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LOADGEN, SCRATCH, run_loadgen, scratch_env, stop_process
+from test_reports import check_schema
 
 SAFE_KILL = """\
 name: shard-kill-durable
@@ -97,11 +98,13 @@ def hlog_table(path, tag):
 @pytest.fixture(scope="module")
 def split_run(broker, tmp_path_factory):
     """4 producers on instances 0 and 1, both consumers on instance 2: every
-    message crosses from one process to another."""
+    message crosses from one process to another. The consumers (500 msg/s)
+    still have a backlog when the 6 s are up: instance 2 drains it."""
     tmp = tmp_path_factory.mktemp("split")
     layout = {0: ["--producer-ids", "0-1"], 1: ["--producer-ids", "2-3"], 2: ["--consumer-ids", "0-1"]}
     res = job(lambda i: ["bench", "--uri", broker.uri, "--queue", "scaleout-split", "--producers", 4,
                          "--consumers", 2, "--rate", 2000, "--messages", 4000, "--duration", "6s",
+                         "--consumer-delay", "4ms",
                          "--confirm", 100, "--persistent", "--durable", "--run-id", "5ca1e",
                          *layout[i]], 3, tmp)
     return tmp, res
@@ -121,6 +124,8 @@ def test_three_instances_merge_to_the_run_one_process_would_report(split_run):
     assert [x["config"]["instance"]["index"] for x in ins] == [0, 1, 2]
     assert ins[0]["totals"]["published"] == 2000 and ins[2]["totals"]["published"] == 0
     assert ins[2]["totals"]["consumed"] >= 4000 and ins[0]["totals"]["consumed"] == 0
+    # consumers alone drain until the broker's queue is empty and quiet
+    assert ins[2]["drain"]["ended"] == "idle" and ins[2]["duration_s"] > 7.5, ins[2]["drain"]
 
     m = merge(*(d for *_, d in res), out=tmp / "merged")
     assert m.returncode == 0, m.stdout + m.stderr
@@ -133,6 +138,7 @@ def test_three_instances_merge_to_the_run_one_process_would_report(split_run):
     assert t["stale_run"] == 0 and t["duplicates_unexplained"] == 0
     assert run["config"]["producers"] == 4 and run["config"]["consumers"] == 2
     assert "instance" not in run["config"] and run["merged"]["instances"] == 3
+    check_schema(run, with_run=False)
     # the histograms add up exactly: the merged log holds the same values
     # as the three logs together, and run.json's counts are their sums
     both = tmp / "all.hlog"
