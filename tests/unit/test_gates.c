@@ -154,8 +154,53 @@ static void bench_verdicts(void)
     json_decref(r);
 }
 
+/* One instance of a sharded run: partial unless it failed by itself. */
+static void partial(void)
+{
+    json_t *r = fixture(", \"health\": {\"pass\": true, \"reasons\": []}");
+    CHECK(gates_partial(r, gates_bench_verdict(r)) == GATE_PASS && !strcmp(status_of(r), "pass")); /* whole run */
+    json_object_set_new(r, "config", json_pack("{s:{s:i, s:i}}", "instance", "index", 2, "of", 3));
+    struct gate g = max_gate(G_LOST, 0);
+    CHECK(gates_partial(r, gates_verdict(&g, 1, false, r, NULL)) == GATE_PASS && !strcmp(status_of(r), "partial"));
+    json_t *v = json_object_get(r, "verdict"), *g0 = json_array_get(json_object_get(v, "gates"), 0);
+    CHECK(json_is_false(json_object_get(v, "pass")) && !strcmp(json_string_value(json_object_get(g0, "status")), "partial"));
+    CHECK(strstr(json_string_value(json_array_get(json_object_get(v, "reasons"), 0)), "instance 2 of 3") != NULL);
+    /* its own failed step is a failure of its own */
+    json_array_append_new(json_object_get(r, "faults"), json_pack("{s:b, s:s, s:s, s:f}", "ok", 0, "action", "kill",
+                                                                  "error", "no such node", "started_s", 3.0));
+    CHECK(gates_partial(r, gates_verdict(&g, 1, true, r, NULL)) == GATE_FAIL && !strcmp(status_of(r), "fail"));
+    json_decref(r);
+    r = fixture(", \"health\": {\"pass\": true, \"reasons\": []}, \"interrupted\": true");
+    json_object_set_new(r, "config", json_pack("{s:{s:i, s:i}}", "instance", "index", 0, "of", 2));
+    CHECK(gates_partial(r, gates_bench_verdict(r)) == GATE_UNKNOWN && !strcmp(status_of(r), "incomplete"));
+    json_decref(r);
+}
+
+/* Recovery from the series, for the faults listed with their injection. */
+static void availability(void)
+{
+    json_t *r = json_pack("{s:[{s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}],"
+                          " s:{s:[{s:i, s:s, s:f}]}}",
+                          "series", "t", 0.0, "length", 1.0, "confirmed", 5, "consumed", 5,
+                          "t", 1.0, "length", 1.0, "confirmed", 0, "consumed", 0,
+                          "t", 2.0, "length", 1.0, "confirmed", 3, "consumed", 0,
+                          "t", 3.0, "length", 1.0, "confirmed", 4, "consumed", 4,
+                          "availability", "faults", "fault", 0, "action", "kill", "injected_s", 0.5);
+    gates_availability(r, true, true, 4);
+    json_t *a = json_object_get(r, "availability"), *f = json_array_get(json_object_get(a, "faults"), 0);
+    /* the first whole second after 0.5 s with both confirms and deliveries ends at 4 */
+    CHECK(json_real_value(json_object_get(f, "recovery_s")) == 3.5);
+    CHECK(json_real_value(json_object_get(a, "worst_recovery_s")) == 3.5);
+    CHECK(json_real_value(json_object_get(a, "longest_no_confirm_s")) == 1);
+    gates_availability(r, true, false, 4); /* producers only: confirms suffice */
+    CHECK(json_real_value(json_object_get(f, "recovery_s")) == 2.5);
+    json_decref(r);
+}
+
 void test_gates(void)
 {
+    partial();
+    availability();
     bench_verdicts();
     actuals();
     table();

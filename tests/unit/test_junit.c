@@ -52,4 +52,14 @@ void test_junit(void)
     CHECK(x && strstr(x, "tests=\"2\" failures=\"1\"") && strstr(x, "classname=\"s.durability\" name=\"lost\""));
     CHECK(x && strstr(x, "message=\"lost: actual 3, max 0\""));
     free(x);
+    /* One instance of a sharded run: its gates and run are skipped, not failed or passed. */
+    x = junit_of("{\"scenario\": {\"name\": \"s\"}, \"verdict\": {\"pass\": false, \"status\": \"partial\","
+                 " \"gates\": [{\"guarantee\": \"durability\", \"gate\": \"lost\", \"pass\": false,"
+                 " \"status\": \"partial\", \"actual\": null, \"max\": 0, \"unit\": \"\"}], \"reasons\": []}}");
+    CHECK(x && strstr(x, "tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\"") && strstr(x, "<skipped"));
+    free(x);
+    x = junit_of("{\"totals\": {\"lost\": null}, \"interrupted\": false,"
+                 " \"verdict\": {\"pass\": false, \"status\": \"partial\", \"gates\": [], \"reasons\": []}}");
+    CHECK(x && strstr(x, "failures=\"0\" errors=\"0\" skipped=\"1\"") && !strstr(x, "<failure"));
+    free(x);
 }
