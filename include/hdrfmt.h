@@ -52,8 +52,9 @@ int hdrfmt_log_interval(FILE *f, const char *tag, double start_s, double length_
 /* Reads an interval log's rows in order: fn(ctx, tag ("" untagged),
  * start_s, length_s, h) for each (h freed after the call); fn non-zero
  * stops. Returns 0, the line number of a malformed row, or -1 when fn
- * stopped. */
+ * stopped; lines (may be NULL): the lines read, the last one the row fn
+ * stopped at. */
 typedef int (*hdrfmt_row_fn)(void *ctx, const char *tag, double start_s, double length_s, const struct hist *h);
-long hdrfmt_log_read(FILE *f, hdrfmt_row_fn fn, void *ctx);
+long hdrfmt_log_read(FILE *f, hdrfmt_row_fn fn, void *ctx, long *lines);
 
 #endif

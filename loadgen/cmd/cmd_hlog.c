@@ -30,36 +30,21 @@ static struct tag_hist *tag_for(struct tag_hist *t, int *n, const char *name)
     return x;
 }
 
-/* One data row: [Tag=NAME,]start,length,max,BASE64. Returns -1 if malformed. */
-static int read_row(char *line, struct tag_hist *tags, int *ntags)
+struct tags {
+    struct tag_hist t[MAX_TAGS];
+    int n;
+};
+
+/* Each row into its tag's histogram; a tag too many or a count past 2^53
+ * stops the read at that row. */
+static int add_row(void *ctx, const char *tag, double start_s, double length_s, const struct hist *h)
 {
-    const char *tag = "";
-    if (!strncmp(line, "Tag=", 4)) {
-        char *comma = strchr(line, ',');
-        if (!comma) return -1;
-        *comma = 0;
-        tag = line + 4;
-        line = comma + 1;
-    }
-    char *b64 = line;
-    for (int i = 0; i < 3; i++) {
-        b64 = strchr(b64, ',');
-        if (!b64) return -1;
-        b64++;
-    }
-    b64[strcspn(b64, "\r\n")] = 0;
-    size_t len;
-    unsigned char *bytes = hdrfmt_unbase64(b64, &len);
-    struct hist *h = bytes ? hdrfmt_decode(bytes, len) : NULL;
-    free(bytes);
-    struct tag_hist *t = h ? tag_for(tags, ntags, tag) : NULL;
-    if (!t || h->total_count > HDRFMT_MAX_COUNT - t->h->total_count) {
-        hist_free(h);
-        return -1;
-    }
+    (void)start_s, (void)length_s;
+    struct tags *ts = ctx;
+    struct tag_hist *t = tag_for(ts->t, &ts->n, tag);
+    if (!t || h->total_count > HDRFMT_MAX_COUNT - t->h->total_count) return 1;
     hist_add(t->h, h);
     t->intervals++;
-    hist_free(h);
     return 0;
 }
 
@@ -84,23 +69,17 @@ int cmd_hlog(int argc, char **argv)
                EXIT_USAGE;
     FILE *f = fopen(file, "re");
     if (!f) return log_err("hlog: cannot read %s: %s", file, strerror(errno)), EXIT_USAGE;
-    struct tag_hist tags[MAX_TAGS];
-    int ntags = 0, rc = EXIT_OK;
-    memset(tags, 0, sizeof tags);
-    char *line = NULL;
-    size_t cap = 0;
-    long lineno = 0;
-    while (getline(&line, &cap, f) > 0) {
-        lineno++;
-        if (line[0] == '#' || line[0] == '"' || line[0] == '\n') continue;
-        if (read_row(line, tags, &ntags)) {
-            log_err("hlog: %s:%ld: not an interval row with a V2 histogram", file, lineno);
-            rc = EXIT_USAGE;
-            break;
-        }
-    }
-    free(line);
+    struct tags ts;
+    memset(&ts, 0, sizeof ts);
+    struct tag_hist *tags = ts.t;
+    int rc = EXIT_OK;
+    long lineno = 0, bad = hdrfmt_log_read(f, add_row, &ts, &lineno);
+    int ntags = ts.n;
     fclose(f);
+    if (bad) {
+        log_err("hlog: %s:%ld: not an interval row with a V2 histogram", file, bad > 0 ? bad : lineno);
+        rc = EXIT_USAGE;
+    }
     if (rc == EXIT_OK && !ntags) {
         log_err("hlog: %s:%ld: no interval rows (an empty or header-only log)", file, lineno);
         rc = EXIT_USAGE;

@@ -335,7 +335,7 @@ static int log_row(char *line, hdrfmt_row_fn fn, void *ctx, int *stopped)
     return 0;
 }
 
-long hdrfmt_log_read(FILE *f, hdrfmt_row_fn fn, void *ctx)
+long hdrfmt_log_read(FILE *f, hdrfmt_row_fn fn, void *ctx, long *lines)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -354,5 +354,6 @@ long hdrfmt_log_read(FILE *f, hdrfmt_row_fn fn, void *ctx)
         }
     }
     free(line);
+    if (lines) *lines = lineno;
     return rc;
 }

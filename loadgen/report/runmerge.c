@@ -94,10 +94,10 @@ int runmerge_add(struct runmerge *m, json_t *run, const char *hlog_path, double 
     m->offset_s = offset_s;
     m->warmup_s = json_number_value(json_object_get(run_get(run, RK_CONFIG), "warmup_s"));
     m->err = NULL;
-    long bad = hdrfmt_log_read(f, on_row, m);
+    long at = 0, bad = hdrfmt_log_read(f, on_row, m, &at);
     fclose(f);
     if (bad > 0) return snprintf(err, cap, "%s:%ld: not an interval row", hlog_path, bad), -1;
-    if (bad < 0) return snprintf(err, cap, "%s: %s", hlog_path, m->err ? m->err : "unreadable"), -1;
+    if (bad < 0) return snprintf(err, cap, "%s:%ld: %s", hlog_path, at, m->err ? m->err : "unreadable"), -1;
     json_array_append_new(m->runs, json_pack("{s:O, s:f}", "run", run, "offset", offset_s));
     return 0;
 }
