@@ -40,8 +40,10 @@ SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", 
 # (and `make soak`, 5 times each): kills of a durable queue are
 # test_durability's, and the non-persisted kill cases are alike; fanout-kill
 # is a kill of durable queues behind a fanout (fanout-consumer-crash and
-# test_routing cover the fanout).
-EXTRA = {"kill-durable-classic", "kill-durable-quorum", "topic-kill", "fanout-kill", "unsafe-transient-kill",
+# test_routing cover the fanout); proxy-reset-blackhole's toxics are
+# test_faults' and test_proxy's (reset_peer under a lost gate, a blackhole
+# detected by heartbeat), and auto-ack's loss is unsafe-autoack-crash's.
+EXTRA = {"proxy-reset-blackhole", "unsafe-autoack-disconnect", "kill-durable-classic", "kill-durable-quorum", "topic-kill", "fanout-kill", "unsafe-transient-kill",
          "unsafe-nondurable-kill", "unsafe-fanout-nondurable-kill", "cluster-quorum-leader-kill",
          "cluster-quorum-loss", "cluster-stream-follower-kill"}
 
