@@ -153,7 +153,9 @@ def test_three_instances_merge_to_the_run_one_process_would_report(split_run):
     assert sum(p["consumed"] for p in run["series"]) == t["consumed"]
     assert max(p["e2e_p99_ms"] for p in run["series"]) > 0
     assert 'failures="0"' in (tmp / "merged" / "junit.xml").read_text()
-    assert "PASS" in (tmp / "merged" / "report.html").read_text()
+    page = (tmp / "merged" / "report.html").read_text()
+    assert "PASS" in page and "merged from 3 of 3 instances" in page
+    assert "instance 2 of 3: part of the load" in (res[2][3] / "report.html").read_text()
 
 
 def test_merge_reports_a_dropped_consumer_and_refuses_bad_sets(split_run, broker, tmp_path):
