@@ -121,10 +121,11 @@ def test_redelivery_on_another_thread_is_explained(broker, tmp_path):
     messages each when their connections drop; the broker redelivers them to
     whichever consumer is back first. (First found with a broker stop, which
     left only ~5 redeliveries and sometimes none on another thread; three
-    disconnects give ~50-100 every time.)"""
+    disconnects give 11-14 on another thread here, old and new builds alike:
+    the floor is that the case happened, not how often.)"""
     j, _ = scenario(tmp_path, DISCONNECTS_TWO_THREADS, "--uri", broker.uri, expect=0)
     t = j["totals"]
-    assert t["duplicates_cross_thread"] >= 10, t  # the case under test happened
+    assert t["duplicates_cross_thread"] >= 3, t  # the case under test happened
     assert t["duplicates_unexplained"] == 0 and t["lost"] == 0
     assert t["duplicates_explained"] == t["duplicates_total"] > 0
 
