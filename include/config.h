@@ -107,6 +107,9 @@ struct config {
  * environment when --instance is not given). */
 int config_instance_option(struct config *c, int which, const char *v, char *err, size_t cap);
 int config_instance_validate(struct config *c, char *err, size_t cap);
+/* config_validate's: the totals and bases are the whole load's (one
+ * process) until config_instance_validate takes a share. */
+void config_instance_whole(struct config *c);
 
 void config_init(struct config *c);
 void config_free(struct config *c);

@@ -284,23 +284,23 @@ int cmd_merge(int argc, char **argv)
         if (!hl) log_err("merge: cannot write %s", path);
         runmerge_finish(rm, merged, hl);
         if (hl && fclose(hl)) log_err("merge: cannot write %s", path);
-        /* the categories: each instance's own, plus what only the union shows */
-        json_int_t dups = json_integer_value(run_get(merged, RK_T_DUPLICATES_TOTAL));
-        json_int_t expl = json_integer_value(run_get(merged, RK_T_DUPLICATES_EXPLAINED));
-        json_int_t cross = json_integer_value(run_get(merged, RK_T_DUPLICATES_CROSS_THREAD));
-        json_int_t effects = json_integer_value(run_get(merged, RK_T_EFFECTS));
-        bool idem = json_is_true(json_object_get(run_get(merged, RK_CONFIG), "idempotent"));
-        dups += (json_int_t)lm.cross_duplicates, expl += (json_int_t)lm.cross_explained;
-        if (idem) effects -= effects > (json_int_t)lm.cross_duplicates ? (json_int_t)lm.cross_duplicates : effects;
-        run_set(merged, RK_T_UNIQUE, json_integer((json_int_t)lm.unique));
-        run_set(merged, RK_T_GAPS, json_integer((json_int_t)lm.gaps));
-        run_set(merged, RK_T_DUPLICATES_TOTAL, json_integer(dups));
-        run_set(merged, RK_T_DUPLICATES_EXPLAINED, json_integer(expl));
-        run_set(merged, RK_T_DUPLICATES_UNEXPLAINED, json_integer(dups > expl ? dups - expl : 0));
-        run_set(merged, RK_T_DUPLICATES_CROSS_THREAD, json_integer(cross + (json_int_t)lm.cross_duplicates));
-        run_set(merged, RK_T_EFFECTS, json_integer(effects));
-        run_set(merged, RK_T_DUPLICATE_EFFECTS,
-                json_integer(effects > (json_int_t)lm.unique ? effects - (json_int_t)lm.unique : 0));
+        /* the categories as one process derives them from its threads: the
+         * instances (summed) stand for the threads, the union adds the
+         * copies seen by two of them */
+        struct ledger_totals lt = {0};
+        json_int_t own_cross = json_integer_value(run_get(merged, RK_T_DUPLICATES_CROSS_THREAD));
+        ledger_totals_finish(&lt, &lm, (uint64_t)json_integer_value(run_get(merged, RK_T_DUPLICATES_TOTAL)),
+                             (uint64_t)json_integer_value(run_get(merged, RK_T_DUPLICATES_EXPLAINED)),
+                             (uint64_t)json_integer_value(run_get(merged, RK_T_EFFECTS)),
+                             json_is_true(json_object_get(run_get(merged, RK_CONFIG), "idempotent")));
+        run_set(merged, RK_T_UNIQUE, json_integer((json_int_t)lt.unique));
+        run_set(merged, RK_T_GAPS, json_integer((json_int_t)lt.gaps));
+        run_set(merged, RK_T_DUPLICATES_TOTAL, json_integer((json_int_t)lt.duplicates));
+        run_set(merged, RK_T_DUPLICATES_EXPLAINED, json_integer((json_int_t)lt.duplicates_explained));
+        run_set(merged, RK_T_DUPLICATES_UNEXPLAINED, json_integer((json_int_t)lt.duplicates_unexplained));
+        run_set(merged, RK_T_DUPLICATES_CROSS_THREAD, json_integer(own_cross + (json_int_t)lt.duplicates_cross_thread));
+        run_set(merged, RK_T_EFFECTS, json_integer((json_int_t)lt.effects));
+        run_set(merged, RK_T_DUPLICATE_EFFECTS, json_integer((json_int_t)lt.duplicate_effects));
         json_t *cfg = run_get(merged, RK_CONFIG), *inst = json_object_get(cfg, "instance");
         json_int_t ptot = json_integer_value(json_object_get(inst, "producers_total"));
         json_int_t ctot = json_integer_value(json_object_get(inst, "consumers_total"));

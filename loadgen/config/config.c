@@ -590,11 +590,7 @@ int config_validate(struct config *c, char *err, size_t cap)
     if (c->n_binding_keys && c->n_binding_keys != c->queues)
         return snprintf(err, cap, "--binding-keys gives %d keys for %d queues: one per queue", c->n_binding_keys,
                         c->queues), -1;
-    /* the whole load until config_instance_validate takes this instance's share */
-    if (!c->sharded) {
-        c->producers_total = c->producers, c->consumers_total = c->consumers;
-        c->producer_base = c->consumer_base = 0;
-    }
+    config_instance_whole(c);
     /* One thread sees every consumer's deliveries in one order. */
     if (c->order_by_queue) c->threads = 1;
     int agents = c->producers + c->consumers;

@@ -59,6 +59,13 @@ int config_instance_option(struct config *c, int which, const char *v, char *err
     return snprintf(err, cap, "unknown option"), -1;
 }
 
+void config_instance_whole(struct config *c)
+{
+    if (c->sharded) return;
+    c->producers_total = c->producers, c->consumers_total = c->consumers;
+    c->producer_base = c->consumer_base = 0;
+}
+
 int config_instance_validate(struct config *c, char *err, size_t cap)
 {
     if (c->sharded) return 0;
@@ -70,8 +77,6 @@ int config_instance_validate(struct config *c, char *err, size_t cap)
             if (config_instance_option(c, 0, spec, err, cap)) return -1;
         }
     }
-    c->producers_total = c->producers, c->consumers_total = c->consumers;
-    c->producer_base = c->consumer_base = 0;
     bool given = c->ids_given[0][1] || c->ids_given[1][1];
     if (c->instances <= 1 && !given) return 0;
     /* the merge's ledger is per (queue, producer): what a routed topology

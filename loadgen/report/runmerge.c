@@ -138,10 +138,8 @@ static json_t *zeroed(json_t *o)
 }
 
 /* The series: each instance's second t lands in the merged second
- * round(t + offset); its counters add up; latency per second comes from
- * the histograms of that second's rows, not from the instances' own
- * percentiles. */
-static json_t *merged_series(struct runmerge *m, bool uncorrected)
+ * round(t + offset); its counters add up (latency: merged_rows). */
+static json_t *merged_series(struct runmerge *m)
 {
     long last = -1;
     size_t i;
@@ -185,17 +183,26 @@ static json_t *merged_series(struct runmerge *m, bool uncorrected)
             run_set(z, RK_S_LENGTH, json_real(1));
             json_array_set_new(out, i, z);
         }
+    return out;
+}
+
+/* Each (second, tag) group of rows added into one histogram, once: the
+ * second's latency in the series comes from it, not from the instances'
+ * own percentiles, and so does the merged log's row. */
+static void merged_rows(struct runmerge *m, json_t *series, bool uncorrected, FILE *hlog, double start_epoch_s)
+{
     const char *e2e = uncorrected ? "e2e-uncorrected" : "e2e", *conf = uncorrected ? "confirm-uncorrected" : "confirm";
+    if (hlog) hdrfmt_log_header(hlog, start_epoch_s);
     struct hist *h = hist_new_default();
-    for (size_t a = 0; a < m->nrows;) {
-        size_t b = a;
+    for (size_t a = 0, b; a < m->nrows; a = b) {
+        double len = 0;
         hist_reset(h);
-        while (b < m->nrows && m->rows[b].second == m->rows[a].second && m->rows[b].tag == m->rows[a].tag) {
+        for (b = a; b < m->nrows && m->rows[b].second == m->rows[a].second && m->rows[b].tag == m->rows[a].tag; b++) {
             struct hist *x = hdrfmt_decode(m->rows[b].enc, m->rows[b].len);
             if (x) hist_add(h, x), hist_free(x);
-            b++;
+            len = fmax(len, m->rows[b].length_s);
         }
-        json_t *o = json_array_get(out, (size_t)m->rows[a].second);
+        json_t *o = json_array_get(series, (size_t)m->rows[a].second);
         const char *tag = m->tag[m->rows[a].tag];
         if (o && !strcmp(tag, e2e)) {
             run_set(o, RK_S_E2E_P50, json_real((double)hist_value_at_percentile(h, 50) / 1e6));
@@ -205,28 +212,7 @@ static json_t *merged_series(struct runmerge *m, bool uncorrected)
             run_set(o, RK_S_CONFIRM_P50, json_real((double)hist_value_at_percentile(h, 50) / 1e6));
             run_set(o, RK_S_CONFIRM_P99, json_real((double)hist_value_at_percentile(h, 99) / 1e6));
         }
-        a = b;
-    }
-    hist_free(h);
-    return out;
-}
-
-static void merged_log(struct runmerge *m, FILE *f, double start_epoch_s)
-{
-    hdrfmt_log_header(f, start_epoch_s);
-    struct hist *h = hist_new_default();
-    for (size_t a = 0; a < m->nrows;) {
-        size_t b = a;
-        double len = 0;
-        hist_reset(h);
-        while (b < m->nrows && m->rows[b].second == m->rows[a].second && m->rows[b].tag == m->rows[a].tag) {
-            struct hist *x = hdrfmt_decode(m->rows[b].enc, m->rows[b].len);
-            if (x) hist_add(h, x), hist_free(x);
-            len = fmax(len, m->rows[b].length_s);
-            b++;
-        }
-        hdrfmt_log_interval(f, m->tag[m->rows[a].tag], (double)m->rows[a].second, len, h);
-        a = b;
+        if (hlog) hdrfmt_log_interval(hlog, tag, (double)m->rows[a].second, len, h);
     }
     hist_free(h);
 }
@@ -283,6 +269,7 @@ void runmerge_finish(struct runmerge *m, json_t *merged, FILE *hlog)
         if (json_object_get(lat, m->tag[t])) json_object_set_new(lat, m->tag[t], report_latency_json(m->measured[t]));
     }
     bool unc = json_is_true(json_object_get(run_get(merged, RK_CONFIG), "uncorrected"));
-    run_set(merged, RK_SERIES, merged_series(m, unc));
-    if (hlog) merged_log(m, hlog, run_num(merged, RK_ENV_STARTED_EPOCH));
+    json_t *series = merged_series(m);
+    merged_rows(m, series, unc, hlog, run_num(merged, RK_ENV_STARTED_EPOCH));
+    run_set(merged, RK_SERIES, series);
 }
