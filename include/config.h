@@ -161,6 +161,9 @@ int config_validate_topology(const struct config *c, char *err, size_t cap);
 
 /* Behind an exchange or a topology: the checker needs the routing model. */
 bool config_routed(const struct config *c);
+struct gate_load;
+/* The facts gates_computable (gates.h) reads, for this config's load. */
+void config_gate_load(const struct config *c, struct gate_load *l);
 /* Queue name i (0-based) for this config. Writes into buf. */
 const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap);
 const char *config_queue_type_name(enum queue_type t);

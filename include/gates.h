@@ -17,6 +17,23 @@ enum gate_kind {
     G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_MISROUTED, G_UNROUTABLE, G_COUNT
 };
 
+/* What a gate's value is computed from (gate_def.needs): without it the
+ * value is unknown, never 0 (gates_computable). */
+enum gate_need {
+    GN_CONFIRM = 1 << 0,   /* publisher confirms: "lost" means confirmed and never consumed */
+    GN_PRODUCERS = 1 << 1, /* someone publishing */
+    GN_CONSUMERS = 1 << 2, /* someone consuming */
+    GN_ROUTES = 1 << 3,    /* the routing model knows where each message must go */
+};
+
+/* The facts of a load the rule reads: from a config (config_gate_load), or
+ * from a merged run's instances. */
+struct gate_load {
+    bool confirm;
+    int producers, consumers;  /* of the whole load */
+    const char *routes_unknown; /* why the routing model cannot say where messages go, or NULL */
+};
+
 struct gate_def {
     const char *name;      /* as written under expect: */
     const char *guarantee; /* durability, idempotency, ordering, retry, routing, performance */
@@ -25,6 +42,7 @@ struct gate_def {
     enum run_key key;      /* its actual value in run.json (RK_COUNT: computed) */
     double scale;          /* times this (seconds to ms) */
     enum run_key in;       /* the object key is read in (latency.e2e); RK_COUNT: the run */
+    unsigned needs;        /* enum gate_need */
 };
 extern const struct gate_def gate_defs[G_COUNT];
 
@@ -39,6 +57,12 @@ enum gate_status { GATE_PASS, GATE_FAIL, GATE_UNKNOWN };
 
 /* The gate called name, or -1. */
 int gates_lookup(const char *name);
+/* Every gate's name, in gate_defs' order ("lost, unexpected, ..."). */
+const char *gates_names(void);
+/* Why gate k cannot be computed for load l ("needs consumers"), or NULL
+ * when it can: the one rule the scenario parser (refusing the gate), the
+ * checker (leaving the value null) and `loadgen merge` all apply. */
+const char *gates_computable(enum gate_kind k, const struct gate_load *l);
 /* The gate's actual value in a run.json: NaN when it could not be computed,
  * +inf for a recovery that never came. */
 double gates_actual(enum gate_kind k, json_t *run);

@@ -10,15 +10,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum fault_action {
-    FA_KILL, FA_STOP, FA_START, FA_RESTART, FA_PAUSE, FA_RESUME, /* the embedded broker */
-    FA_TOXIC, FA_UNTOXIC, FA_DOWN, FA_UP, FA_DISCONNECT,         /* the proxy */
-    FA_EXEC, FA_WAIT,
-    FA_UNBIND, FA_BIND,                                          /* the topology */
-    FA_CRASH,                                                    /* loadgen's consumers */
-    FA_PARTITION, FA_HEAL, FA_LOSS, FA_BANDWIDTH, FA_DELAY,      /* the cluster's network */
-    FA_COUNT
+/* What a fault action needs (struct fault_ops.needs, loadgen/scenario/faults/). */
+enum fault_need {
+    FN_BROKER = 1 << 0,  /* the embedded broker or cluster: refused with broker.uri (--uri needs --broker-dir) */
+    FN_CLUSTER = 1 << 1, /* an embedded cluster (broker.nodes 2 or more) */
+    FN_NETNS = 1 << 2,   /* that cluster in network namespaces (root) */
+    FN_PROXY = 1 << 3,   /* the proxy on the clients' link: refused on a cluster */
+    FN_SHARED = 1 << 4,  /* acts on what every scale-out instance shares: instance 0 acts, the rest observe */
+    FN_STEP = 1 << 5,    /* a step of the run, not a fault: no availability entry */
+    FN_NODE = 1 << 6,    /* may take node: (on a cluster) */
+    FN_ON_NODE = 1 << 7, /* on a cluster, must take node: */
 };
+
+struct fault_ops;
 
 #define NODE_RANDOM (-1)
 #define NODE_LEADER (-2)
@@ -27,23 +31,26 @@ enum part_shape { PART_GROUPS, PART_ISOLATE, PART_HALVES, PART_BRIDGE, PART_RAND
 
 struct fault {
     uint64_t at_ns, for_ns;    /* for_ns: revert after (0: no revert) */
-    enum fault_action action;
-    char *toxic_json;          /* FA_TOXIC: the toxic, as Toxiproxy JSON */
-    char *toxic_name;          /* FA_TOXIC/FA_UNTOXIC: its name */
-    char *command;             /* FA_EXEC */
-    uint64_t timeout_ns;       /* FA_EXEC / FA_WAIT */
-    char *queue, *key;         /* FA_UNBIND / FA_BIND: the queue's binding to the exchange */
-    int queue_idx;             /* FA_CRASH: the queue whose consumers crash, -1 all */
+    const struct fault_ops *ops; /* the action (loadgen/scenario/faults/); NULL only while parsing */
+    int index;                 /* in the scenario's faults: list */
+    /* The values of the fault keys; each family reads those it uses
+     * (a new family's keys get their fields here). */
+    char *toxic_json;          /* toxic: the toxic, as Toxiproxy JSON */
+    char *toxic_name;          /* toxic, untoxic: its name */
+    char *command;             /* exec */
+    uint64_t timeout_ns;       /* exec, wait */
+    char *queue, *key;         /* unbind, bind: the queue's binding to the exchange; crash: the queue */
+    int queue_idx;             /* crash: the queue whose consumers crash, -1 all */
     /* on a cluster (broker.nodes): node faults, isolate and loss act on
      * node (1-based), NODE_RANDOM, or NODE_LEADER of leader_of (a queue) */
     int node;
     char *leader_of;
-    enum part_shape shape;     /* FA_PARTITION */
+    enum part_shape shape;     /* partition */
     int groups[CONFIG_MAX_NODES]; /* PART_GROUPS: each node's side */
-    double percent;            /* FA_LOSS: of the packets, each direction */
-    int peer;                  /* FA_LOSS, FA_DELAY: only to/from node peer; 0 the clients; -1 all */
-    uint64_t bits_per_s;       /* FA_BANDWIDTH: the node's links, each way */
-    uint64_t latency_ns, jitter_ns; /* FA_DELAY: each packet on the node's links, each way */
+    double percent;            /* loss: of the packets, each direction */
+    int peer;                  /* loss, delay: only to/from node peer; 0 the clients; -1 all */
+    uint64_t bits_per_s;       /* bandwidth: the node's links, each way */
+    uint64_t latency_ns, jitter_ns; /* delay: each packet on the node's links, each way */
     int line;
 };
 
@@ -72,9 +79,8 @@ void scenario_free(struct scenario *sc);
  * other. desc gets the sides ("n1 / n2 n3") or "bridge n2". */
 void fault_cut_matrix(const struct fault *f, int n, int node, const int *order, bool cut[][CONFIG_MAX_NODES],
                       char *desc, size_t cap);
-const char *fault_action_name(enum fault_action a);
-bool fault_needs_broker(enum fault_action a);
-/* Acts on the cluster's network (needs broker.nodes 2 or more). */
-bool fault_needs_cluster(enum fault_action a);
+/* The fault's action ("kill"), and whether it needs all of `needs` (enum fault_need). */
+const char *fault_name(const struct fault *f);
+bool fault_needs(const struct fault *f, unsigned needs);
 
 #endif

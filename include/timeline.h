@@ -25,7 +25,7 @@ struct timeline {
     json_t *log;          /* what was injected, when, with what outcome */
     uint64_t *injected_ns; /* per fault: actual injection time since start (UINT64_MAX: failed) */
     int *node_of;          /* per fault on a cluster: the node it acted on (its revert acts there too) */
-    uint64_t *bw_since_ns; /* per bandwidth fault: when the limit was set */
+    uint64_t *since_ns;    /* per fault: a family's own clock (bandwidth: when the limit was set) */
 };
 
 void timeline_init(struct timeline *tl, struct scenario *sc);

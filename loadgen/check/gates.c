@@ -2,30 +2,65 @@
 #include "run_schema.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The actual value of each gate is run.json's key (in the object `in`, or
  * the run itself for RK_COUNT) times scale (seconds to ms); unexpected sums
  * five keys (gates_actual). */
+#define PC (GN_PRODUCERS | GN_CONSUMERS)
 const struct gate_def gate_defs[G_COUNT] = {
-    [G_LOST] = {"lost", "durability", "", false, RK_T_LOST, 1, RK_COUNT},
-    [G_UNEXPECTED] = {"unexpected", "idempotency", "", false, RK_COUNT, 1, RK_COUNT},
-    [G_DUPLICATES] = {"duplicates", "idempotency", "", false, RK_T_DUPLICATES_TOTAL, 1, RK_COUNT},
-    [G_UNEXPLAINED_DUPLICATES] = {"unexplained_duplicates", "idempotency", "", false, RK_T_DUPLICATES_UNEXPLAINED, 1, RK_COUNT},
-    [G_ORDER_VIOLATIONS] = {"order_violations", "ordering", "", false, RK_T_OUT_OF_ORDER, 1, RK_COUNT},
-    [G_RECOVERY] = {"recovery", "retry", "ms", false, RK_AV_WORST_RECOVERY, 1000, RK_COUNT},
-    [G_E2E_P50] = {"e2e_p50", "performance", "ms", false, RK_LAT_P50, 1, RK_LAT_E2E},
-    [G_E2E_P99] = {"e2e_p99", "performance", "ms", false, RK_LAT_P99, 1, RK_LAT_E2E},
-    [G_CONFIRM_P99] = {"confirm_p99", "performance", "ms", false, RK_LAT_P99, 1, RK_LAT_CONFIRM},
-    [G_THROUGHPUT] = {"throughput", "performance", "/s", true, RK_RATE_CONSUMED, 1, RK_COUNT},
-    [G_CONSUMED] = {"consumed", "performance", "", true, RK_T_UNIQUE, 1, RK_COUNT},
-    [G_INDETERMINATE] = {"indeterminate", "retry", "", false, RK_T_INDETERMINATE, 1, RK_COUNT},
-    [G_DUPLICATE_EFFECTS] = {"duplicate_effects", "idempotency", "", false, RK_T_DUPLICATE_EFFECTS, 1, RK_COUNT},
-    [G_DEAD_LETTERED] = {"dead_lettered", "retry", "", false, RK_T_DEAD_LETTERED, 1, RK_COUNT},
-    [G_UNAVAILABLE] = {"unavailable", "retry", "ms", false, RK_AV_LONGEST_NO_CONFIRM, 1000, RK_COUNT},
-    [G_MISROUTED] = {"misrouted", "routing", "", false, RK_T_MISROUTED, 1, RK_COUNT},
-    [G_UNROUTABLE] = {"unroutable", "routing", "", false, RK_T_UNROUTABLE, 1, RK_COUNT},
+    [G_LOST] = {"lost", "durability", "", false, RK_T_LOST, 1, RK_COUNT, GN_CONFIRM | GN_CONSUMERS | GN_ROUTES},
+    [G_UNEXPECTED] = {"unexpected", "idempotency", "", false, RK_COUNT, 1, RK_COUNT, 0},
+    [G_DUPLICATES] = {"duplicates", "idempotency", "", false, RK_T_DUPLICATES_TOTAL, 1, RK_COUNT, PC},
+    [G_UNEXPLAINED_DUPLICATES] = {"unexplained_duplicates", "idempotency", "", false, RK_T_DUPLICATES_UNEXPLAINED, 1, RK_COUNT, PC},
+    [G_ORDER_VIOLATIONS] = {"order_violations", "ordering", "", false, RK_T_OUT_OF_ORDER, 1, RK_COUNT, PC},
+    [G_RECOVERY] = {"recovery", "retry", "ms", false, RK_AV_WORST_RECOVERY, 1000, RK_COUNT, 0},
+    [G_E2E_P50] = {"e2e_p50", "performance", "ms", false, RK_LAT_P50, 1, RK_LAT_E2E, PC},
+    [G_E2E_P99] = {"e2e_p99", "performance", "ms", false, RK_LAT_P99, 1, RK_LAT_E2E, PC},
+    [G_CONFIRM_P99] = {"confirm_p99", "performance", "ms", false, RK_LAT_P99, 1, RK_LAT_CONFIRM, GN_CONFIRM | GN_PRODUCERS},
+    [G_THROUGHPUT] = {"throughput", "performance", "/s", true, RK_RATE_CONSUMED, 1, RK_COUNT, PC},
+    [G_CONSUMED] = {"consumed", "performance", "", true, RK_T_UNIQUE, 1, RK_COUNT, PC},
+    [G_INDETERMINATE] = {"indeterminate", "retry", "", false, RK_T_INDETERMINATE, 1, RK_COUNT, 0},
+    [G_DUPLICATE_EFFECTS] = {"duplicate_effects", "idempotency", "", false, RK_T_DUPLICATE_EFFECTS, 1, RK_COUNT, PC},
+    [G_DEAD_LETTERED] = {"dead_lettered", "retry", "", false, RK_T_DEAD_LETTERED, 1, RK_COUNT, 0},
+    [G_UNAVAILABLE] = {"unavailable", "retry", "ms", false, RK_AV_LONGEST_NO_CONFIRM, 1000, RK_COUNT, 0},
+    [G_MISROUTED] = {"misrouted", "routing", "", false, RK_T_MISROUTED, 1, RK_COUNT, GN_CONSUMERS | GN_ROUTES},
+    [G_UNROUTABLE] = {"unroutable", "routing", "", false, RK_T_UNROUTABLE, 1, RK_COUNT, GN_CONFIRM | GN_ROUTES},
 };
+#undef PC
+
+/* The need, in the order they are told: where messages go first (without
+ * it nothing downstream means anything), then who publishes and consumes. */
+static const struct {
+    unsigned need;
+    const char *why;
+} need_text[] = {
+    {GN_CONFIRM, "needs publisher confirms (load.confirm)"},
+    {GN_PRODUCERS, "needs producers"},
+    {GN_CONSUMERS, "needs consumers"},
+};
+
+const char *gates_computable(enum gate_kind k, const struct gate_load *l)
+{
+    if ((unsigned)k >= G_COUNT) return "no such gate";
+    unsigned needs = gate_defs[k].needs;
+    if ((needs & GN_ROUTES) && l->routes_unknown) return l->routes_unknown;
+    bool have[] = {l->confirm, l->producers > 0, l->consumers > 0};
+    for (size_t i = 0; i < sizeof need_text / sizeof need_text[0]; i++)
+        if ((needs & need_text[i].need) && !have[i]) return need_text[i].why;
+    return NULL;
+}
+
+const char *gates_names(void)
+{
+    static char buf[512];
+    if (buf[0]) return buf;
+    size_t len = 0;
+    for (int i = 0; i < G_COUNT && len < sizeof buf; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", gate_defs[i].name);
+    return buf;
+}
 
 static const char *const status_names[] = {"pass", "fail", "unknown"};
 

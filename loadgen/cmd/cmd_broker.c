@@ -108,11 +108,11 @@ int cmd_broker(int argc, char **argv)
     }
     if (strcmp(action, "start") == 0 || fg) {
         o.detach = !fg;
-        o.cancel = &cli_stop;
+        o.cancel = &proc_stop;
         o.owns_dir = use_default;
         if (broker_start(&b, &o, err, sizeof err)) {
             log_err("broker start failed: %s", err);
-            return b.refused ? EXIT_USAGE : cli_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
+            return b.refused ? EXIT_USAGE : proc_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
         }
 
         printf("%s\n", b.tls_uri[0] ? b.tls_uri : b.uri);
@@ -124,7 +124,7 @@ int cmd_broker(int argc, char **argv)
                      b.uri, b.dir);
         fflush(stdout);
         if (!fg) return EXIT_OK;
-        while (!cli_stop && broker_status(&b) != BROKER_STOPPED) {
+        while (!proc_stop && broker_status(&b) != BROKER_STOPPED) {
             sleep_ns(200 * NS_PER_MS);
         }
         if (broker_stop(&b, false, err, sizeof err)) {

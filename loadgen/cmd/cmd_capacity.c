@@ -317,7 +317,7 @@ int cmd_capacity(int argc, char **argv)
         }
         /* the lowest failing rate of the search (a hold's failure only when nothing else failed) */
         if (!pass && (!first_fail || (!hold && run_num(first_fail, RK_CS_RATE) > rate))) first_fail = st;
-        if (erc == EXIT_INTERRUPTED || cli_stop || erc == EXIT_BROKER || json_array_size(steps) >= CAP_MAX_STEPS) {
+        if (erc == EXIT_INTERRUPTED || proc_stop || erc == EXIT_BROKER || json_array_size(steps) >= CAP_MAX_STEPS) {
             if (erc == EXIT_BROKER) rc = EXIT_BROKER;
             if (json_array_size(steps) >= CAP_MAX_STEPS) log_err("capacity: %d steps without an answer", CAP_MAX_STEPS);
             break;
@@ -335,7 +335,7 @@ int cmd_capacity(int argc, char **argv)
     }
     double search_s = (double)(clock_ns() - t0) / 1e9;
     bench_broker_close(bb);
-    bool interrupted = cli_stop != 0;
+    bool interrupted = proc_stop != 0;
     if (!confirmed) answer = s.lo;
     /* run.json: the confirm hold's run (else the last step's), with the search */
     json_t *result = confirmed_run ? json_incref(confirmed_run) : last ? json_incref(last) : NULL;

@@ -265,7 +265,7 @@ int cmd_cluster(int argc, char **argv)
             return EXIT_USAGE;
         }
         uint64_t until = clock_ns() + for_ns;
-        while (!cli_stop && clock_ns() < until) sleep_ns(50 * NS_PER_MS);
+        while (!proc_stop && clock_ns() < until) sleep_ns(50 * NS_PER_MS);
         uint64_t held = 0, hold_ns = 0;
         int rc = cluster_undelay(&cl, &held, &hold_ns, err, sizeof err);
         printf("delay removed: held %llu packets, %.2f ms each on average\n", (unsigned long long)held,

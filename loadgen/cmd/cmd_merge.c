@@ -305,8 +305,10 @@ int cmd_merge(int argc, char **argv)
         json_int_t ptot = json_integer_value(json_object_get(inst, "producers_total"));
         json_int_t ctot = json_integer_value(json_object_get(inst, "consumers_total"));
         bool confirming = json_integer_value(json_object_get(cfg, "confirm")) > 0;
-        /* lost needs confirms and someone consuming, as in one process */
-        bool have_lost = confirming && ctot > 0;
+        /* lost by the rule of one process, over the whole load; the
+         * instances checked their routing model before writing ledgers */
+        struct gate_load load = {.confirm = confirming, .producers = (int)ptot, .consumers = (int)ctot};
+        bool have_lost = !gates_computable(G_LOST, &load);
         run_set(merged, RK_T_LOST, have_lost ? json_integer((json_int_t)lost) : json_null());
         run_set(merged, RK_T_RECOVERED, have_lost ? json_integer((json_int_t)recovered) : json_null());
         json_object_set_new(cfg, "producers", json_integer(ptot));

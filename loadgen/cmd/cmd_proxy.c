@@ -114,7 +114,7 @@ int cmd_proxy(int argc, char **argv)
         log_note("proxy API on http://%s", bound);
     }
     fflush(stdout);
-    while (!cli_stop) {
+    while (!proc_stop) {
         sleep_ns(100 * NS_PER_MS);
     }
 out:

@@ -112,9 +112,9 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     for (int i = 0; uri && i < sc.nfaults; i++)
-        if (fault_needs_cluster(sc.faults[i].action)) {
+        if (fault_needs(&sc.faults[i], FN_CLUSTER)) {
             log_err("%s: fault %s needs the embedded cluster (--nodes); it cannot run with --uri", path,
-                    fault_action_name(sc.faults[i].action));
+                    fault_name(&sc.faults[i]));
             scenario_free(&sc);
             return EXIT_USAGE;
         }
@@ -122,9 +122,9 @@ int cmd_run(int argc, char **argv)
     bool observer = sc.cfg.sharded && sc.cfg.instance != 0;
     if (uri && !sc.cfg.broker_dir && !observer) {
         for (int i = 0; i < sc.nfaults; i++)
-            if (fault_needs_broker(sc.faults[i].action)) {
+            if (fault_needs(&sc.faults[i], FN_BROKER)) {
                 log_err("%s: fault %s needs the embedded broker; with --uri give the node's --broker-dir",
-                        path, fault_action_name(sc.faults[i].action));
+                        path, fault_name(&sc.faults[i]));
                 scenario_free(&sc);
                 return EXIT_USAGE;
             }

@@ -11,16 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-volatile sig_atomic_t cli_stop;
-
 static void on_signal(int sig)
 {
-    if (cli_stop) {
+    if (proc_stop) {
         /* Second signal: the user insists. Leave no broker behind. */
         broker_cleanup_all();
         _exit(EXIT_INTERRUPTED);
     }
-    cli_stop = sig;
+    proc_stop = sig;
 }
 
 void cli_install_signals(void)

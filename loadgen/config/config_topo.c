@@ -1,6 +1,7 @@
 /* config_topo: a config with topology lists (topo.h): what they set in
  * the config, each queue's consumer settings, and their checks. */
 #include "config.h"
+#include "gates.h"
 #include "topo.h"
 #include "util.h"
 
@@ -86,4 +87,15 @@ int config_validate_topology(const struct config *c, char *err, size_t cap)
 bool config_routed(const struct config *c)
 {
     return c->topo || c->exchange[0];
+}
+
+void config_gate_load(const struct config *c, struct gate_load *l)
+{
+    *l = (struct gate_load){.confirm = c->confirm > 0, .producers = c->producers, .consumers = c->consumers};
+    for (int i = 0; c->topo && i < c->topo->nexchanges; i++)
+        if (route_xtype_parse(c->topo->exchanges[i].type) < 0)
+            l->routes_unknown = "the routing model does not know this exchange type (x-consistent-hash): where "
+                                "messages must go is unknown";
+    if (!l->routes_unknown && config_routed(c) && c->queues > ROUTE_MAX_QUEUES)
+        l->routes_unknown = "more queues behind the exchange than the routing model holds (256)";
 }

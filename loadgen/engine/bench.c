@@ -4,7 +4,7 @@
 #include "bench.h"
 #include "bench_int.h"
 #include "broker.h"
-#include "cli.h"
+#include "proc.h"
 #include "config.h"
 #include "hdrfmt.h"
 #include "metrics.h"
@@ -190,19 +190,6 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
     return j;
 }
 
-static void server_version(amqp_connection_state_t c, char *buf, size_t cap)
-{
-    str_copy(buf, cap, "unknown");
-    amqp_table_t *props = amqp_get_server_properties(c);
-    for (int i = 0; props && i < props->num_entries; i++) {
-        amqp_table_entry_t *e = &props->entries[i];
-        if (e->key.len == 7 && !memcmp(e->key.bytes, "version", 7) &&
-            e->value.kind == AMQP_FIELD_KIND_UTF8)
-            snprintf(buf, cap, "%.*s", (int)e->value.value.bytes.len, (char *)e->value.value.bytes.bytes);
-    }
-}
-
-
 int bench_crash_consumers(struct run_ctx *run, int queue, uint64_t for_ns, char *err, size_t cap)
 {
     atomic_store(&run->crash_acked, 0);
@@ -284,269 +271,211 @@ int bench_execute(const struct config *cfgp, const struct bench_hooks *hooks, js
     return bench_execute_on(cfgp, hooks, NULL, result, dir, dircap);
 }
 
-int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks, struct bench_broker *shared,
-                     json_t **result, char *dir, size_t dircap)
+/* The outputs and the run directory first: a bad path fails before a
+ * broker boots. Then the broker (unless shared) and its targets; *up once
+ * there is a broker to tear down. */
+static int start(struct bench_state *b, char *dir, size_t dircap, bool *up)
 {
-    struct config cfg = *cfgp; /* shallow: the caller owns the strings */
-    int exit_code = EXIT_OK;
-    struct bench_broker own, *bb = shared ? shared : &own;
-    struct res_sampler *res = NULL;
-    struct admin adm;
-    bool have_adm = false;
-    struct worker *ws = NULL;
-    int nworkers = 0;
-    FILE *hlog = NULL;
-    struct run_ctx run;
-    struct reporter rep;
-    bool rep_inited = false;
-    struct proxy_server *proxy = NULL;
-    memset(&run, 0, sizeof run);
-    char err[2048], version[64], hlog_path[1100];
-    dir[0] = 0;
-
-    /* Outputs and the run directory first: a bad path fails before a
-     * broker boots. */
-    if (preflight_config(&cfg)) return EXIT_USAGE;
-    if (!cfg.no_report) {
-        if (report_prepare_dir(&cfg, dir, dircap, err, sizeof err)) {
+    struct config *cfg = &b->cfg;
+    char err[2048];
+    if (preflight_config(cfg)) return EXIT_USAGE;
+    if (!cfg->no_report) {
+        if (report_prepare_dir(cfg, dir, dircap, err, sizeof err)) {
             log_err("--report-dir: %s", err);
             return EXIT_USAGE;
         }
-        if (!cfg.hlog_path) {
-            snprintf(hlog_path, sizeof hlog_path, "%s/latency.hlog", dir);
-            cfg.hlog_path = hlog_path;
+        if (!cfg->hlog_path) {
+            snprintf(b->hlog_path, sizeof b->hlog_path, "%s/latency.hlog", dir);
+            cfg->hlog_path = b->hlog_path;
         }
     }
-    int brc = shared ? EXIT_OK : bench_broker_start(bb, &cfg, err, sizeof err);
+    int brc = b->bb != &b->own ? EXIT_OK : bench_broker_start(b->bb, cfg, err, sizeof err);
     if (brc != EXIT_OK) {
-        log_err("embedded %s failed to start: %s", cfg.nodes > 1 ? "cluster" : "broker", err);
+        log_err("embedded %s failed to start: %s", cfg->nodes > 1 ? "cluster" : "broker", err);
         if (dir[0]) rmdir(dir);
         return brc;
     }
-    if (bench_broker_targets(bb, &cfg, &run, err, sizeof err)) {
+    *up = true;
+    if (bench_broker_targets(b->bb, cfg, &b->run, err, sizeof err)) {
         log_err("--uri: %s", err);
-        exit_code = EXIT_USAGE;
-        goto out;
+        return EXIT_USAGE;
     }
-    if (admin_open(&adm, &run.targets[0], cfg.connect_timeout_ns, err, sizeof err)) {
-        log_err("broker unreachable: %s", err);
-        exit_code = EXIT_BROKER;
-        goto out;
-    }
-    have_adm = true;
-    admin_set_nodes(&adm, run.targets, run.ntargets);
-    server_version(adm.c, version, sizeof version);
-    if (cfg.topo && cfg.topo->npolicies && bench_broker_policies(bb, &cfg, err, sizeof err)) {
-        log_err("policies: %s", err);
-        exit_code = cfg.uri ? EXIT_USAGE : EXIT_BROKER;
-        goto out;
-    }
-    if (!cfg.predeclared && topology_declare(adm.c, &cfg, err, sizeof err)) {
-        log_err("setup failed on %s: %s", run.targets[0].uri_redacted, err);
-        exit_code = EXIT_BROKER;
-        goto out;
-    }
-    if (bench_broker_streams_ready(bb, &cfg, &run, err, sizeof err)) {
-        log_err("setup failed: %s", err);
-        exit_code = EXIT_BROKER;
-        goto out;
-    }
-    if (!cfg.no_broker_stats || cfg.management) {
-        /* the broker's own resources, sampled direct (never through the proxy) */
-        bool stats = !cfg.no_broker_stats; /* else the management API alone */
-        struct res_opts ro = {.node = stats && bb->have_node ? &bb->node : NULL,
-                              .cluster = stats && bb->have_cluster ? &bb->cluster : NULL,
-                              .target = stats ? &run.targets[0] : NULL,
-                              .management = !cfg.management                      ? NULL
-                                            : strcmp(cfg.management, "embedded") ? cfg.management
-                                                                                 : bb->node.mgmt_url};
-        char qn[RES_MAX_QUEUES][256];
-        for (int i = 0; i < cfg.queues && ro.nqueues < RES_MAX_QUEUES; i++)
-            ro.queues[ro.nqueues] = config_queue_name(&cfg, i, qn[ro.nqueues], sizeof qn[0]), ro.nqueues++;
-        if (!(res = res_start(&ro, err, sizeof err))) {
-            log_err("--management: %s", err);
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-    }
-    if (cfg.via_proxy) {
-        /* Setup went direct; the load goes through the proxy. */
-        char up[300], addr[128];
-        snprintf(up, sizeof up, "%s:%d", strcmp(run.targets[0].host, "localhost") ? run.targets[0].host : "127.0.0.1",
-                 run.targets[0].port);
-        proxy = proxy_server_new();
-        if (!proxy || proxy_create(proxy, "amqp", "127.0.0.1:0", up, true, err, sizeof err)) {
-            log_err("--via-proxy: %s", proxy ? err : "cannot start the proxy");
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-        for (int i = 0; i < cfg.n_proxy_toxics; i++) {
-            json_t *spec = json_loads(cfg.proxy_toxics[i], 0, NULL);
-            int bad = proxy_toxic_set(proxy, "amqp", spec, false, err, sizeof err);
-            json_decref(spec);
-            if (bad) {
-                log_err("--proxy-toxic %s: %s", cfg.proxy_toxics[i], err);
-                exit_code = EXIT_USAGE;
-                goto out;
-            }
-        }
-        char api_bound[160] = "";
-        if (cfg.proxy_api && proxy_api_start(proxy, cfg.proxy_api, api_bound, sizeof api_bound, err, sizeof err)) {
-            log_err("--proxy-api: %s", err);
-            exit_code = EXIT_USAGE;
-            goto out;
-        }
-        proxy_listen_addr(proxy, "amqp", addr, sizeof addr);
-        char *colon = strrchr(addr, ':');
-        *colon = 0;
-        str_copy(run.targets[0].host, sizeof run.targets[0].host, addr);
-        run.targets[0].port = atoi(colon + 1);
-        log_note("load goes through proxy %s:%d%s%s", addr, run.targets[0].port,
-                cfg.proxy_api ? ", API on http://" : "", api_bound);
-    }
-    if (cfg.hlog_path && !(hlog = file_create(cfg.hlog_path))) {
-        log_err("--hlog: cannot write %s", cfg.hlog_path);
-        exit_code = EXIT_USAGE;
-        goto out;
-    }
+    return EXIT_OK;
+}
 
-    /* main() raised the soft descriptor limit to the hard one already */
-    int cpc = cfg.channels_per_conn;
-    long long need = (cfg.producers + cpc - 1) / cpc + (cfg.consumers + cpc - 1) / cpc;
-    need = need * (cfg.via_proxy ? 3 : 1) + 64; /* through the proxy: its two sockets each, too */
-    struct rlimit nofile;
-    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
-        (rlim_t)need > nofile.rlim_cur) {
-        log_err("this load needs about %lld file descriptors, the limit is %llu (the hard limit: raise it with "
-                "ulimit -Hn as root, or use --channels-per-connection)",
-                need, (unsigned long long)nofile.rlim_cur);
-        exit_code = EXIT_USAGE;
-        goto out;
-    }
-    run.cfg = &cfg;
+/* The workers' loops run while their connectors set up the connections;
+ * publishing starts once every one is up. */
+static int start_workers(struct bench_state *b)
+{
+    struct config *cfg = &b->cfg;
+    struct reporter *rep = &b->rep;
+    int exit_code = EXIT_OK;
+    b->run.cfg = cfg;
     /* scale-out: every instance carries the same run id */
-    run.run_id = cfg.run_id ? cfg.run_id : (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
-    run.rep = &rep;
-    ws = worker_create_all(&run, &nworkers);
-    run.nworkers = nworkers;
-    double epoch = (double)clock_realtime_ns() / 1e9;
-    reporter_init(&rep, nworkers, &cfg, hlog, epoch);
-    rep_inited = true;
-    /* The workers' loops run while their connectors set up the
-     * connections; publishing starts once every one is up. */
+    b->run.run_id = cfg->run_id ? cfg->run_id : (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
+    b->run.rep = rep;
+    b->ws = worker_create_all(&b->run, &b->nworkers);
+    b->run.nworkers = b->nworkers;
+    reporter_init(rep, b->nworkers, cfg, b->hlog, (double)clock_realtime_ns() / 1e9);
+    b->rep_inited = true;
     uint64_t setup_from = clock_ns();
-    for (int t = 0; t < nworkers; t++) worker_start(&ws[t]);
-    for (int waiting = nworkers; waiting && exit_code == EXIT_OK;) {
+    for (int t = 0; t < b->nworkers; t++) worker_start(&b->ws[t]);
+    for (int waiting = b->nworkers; waiting && exit_code == EXIT_OK;) {
         sleep_ns(5 * NS_PER_MS);
         waiting = 0;
-        for (int t = 0; t < nworkers; t++) {
-            int r = atomic_load(&ws[t].ready);
+        for (int t = 0; t < b->nworkers; t++) {
+            int r = atomic_load(&b->ws[t].ready);
             waiting += r == 0;
             if (r < 0) {
-                log_err("setup failed: %s", ws[t].setup_error);
+                log_err("setup failed: %s", b->ws[t].setup_error);
                 exit_code = EXIT_BROKER;
                 break;
             }
         }
-        if (cli_stop) exit_code = EXIT_INTERRUPTED;
+        if (proc_stop) exit_code = EXIT_INTERRUPTED;
     }
-    rep.setup_s = (double)(clock_ns() - setup_from) / 1e9;
+    rep->setup_s = (double)(clock_ns() - setup_from) / 1e9;
     if (exit_code != EXIT_OK) {
-        atomic_store(&run.phase, PHASE_STOP);
-        for (int t = 0; t < nworkers; t++) worker_wake(&ws[t]);
-        for (int t = 0; t < nworkers; t++) worker_join(&ws[t]);
-        goto out;
+        atomic_store(&b->run.phase, PHASE_STOP);
+        for (int t = 0; t < b->nworkers; t++) worker_wake(&b->ws[t]);
+        for (int t = 0; t < b->nworkers; t++) worker_join(&b->ws[t]);
     }
-    for (int t = 0; t < nworkers; t++) rep.connections += ws[t].nconns;
-    /* scale-out: every instance starts publishing at the same wall time */
-    if (cfg.start_at > 0) {
-        double wait = cfg.start_at - (double)clock_realtime_ns() / 1e9;
-        if (wait > 0) log_note("instance %d of %d: starting at %.3f (in %.1f s)", cfg.instance, cfg.instances,
-                               cfg.start_at, wait);
-        while ((double)clock_realtime_ns() / 1e9 < cfg.start_at && !cli_stop) sleep_ns(NS_PER_MS);
-    }
-    if (rep.connections >= 100) log_note("%d connections up in %.1f s", rep.connections, rep.setup_s);
-    run.start_ns = clock_ns();
-    cluster_view_mark(bb->view, run.start_ns);
-    res_mark(res, run.start_ns);
-    epoch = (double)clock_realtime_ns() / 1e9;
-    reporter_started(&rep, epoch);
-    atomic_store(&run.go, 1);
-    for (int t = 0; t < nworkers; t++) worker_wake(&ws[t]);
-    if (!cfg.silent)
-        log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
-            cfg.producers, cfg.consumers, nworkers, run.targets[0].uri_redacted, version);
+    return exit_code;
+}
 
+/* Publishing begins (at --start-at for a scale-out instance); the hooks
+ * hear of it. The wall-clock start, for the report. */
+static double start_publishing(struct bench_state *b, const struct bench_hooks *hooks)
+{
+    struct config *cfg = &b->cfg;
+    struct reporter *rep = &b->rep;
+    for (int t = 0; t < b->nworkers; t++) rep->connections += b->ws[t].nconns;
+    /* scale-out: every instance starts publishing at the same wall time */
+    if (cfg->start_at > 0) {
+        double wait = cfg->start_at - (double)clock_realtime_ns() / 1e9;
+        if (wait > 0) log_note("instance %d of %d: starting at %.3f (in %.1f s)", cfg->instance, cfg->instances,
+                               cfg->start_at, wait);
+        while ((double)clock_realtime_ns() / 1e9 < cfg->start_at && !proc_stop) sleep_ns(NS_PER_MS);
+    }
+    if (rep->connections >= 100) log_note("%d connections up in %.1f s", rep->connections, rep->setup_s);
+    b->run.start_ns = clock_ns();
+    cluster_view_mark(b->bb->view, b->run.start_ns);
+    res_mark(b->res, b->run.start_ns);
+    double epoch = (double)clock_realtime_ns() / 1e9;
+    reporter_started(rep, epoch);
+    atomic_store(&b->run.go, 1);
+    for (int t = 0; t < b->nworkers; t++) worker_wake(&b->ws[t]);
+    if (!cfg->silent)
+        log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
+            cfg->producers, cfg->consumers, b->nworkers, b->run.targets[0].uri_redacted, b->version);
     if (hooks && hooks->started) {
-        struct bench_env env = {bb->have_node ? &bb->node : NULL, bb->have_cluster ? &bb->cluster : NULL, proxy,
-                                run.start_ns, &adm.target, &run};
+        struct bench_env env = {b->bb->have_node ? &b->bb->node : NULL, b->bb->have_cluster ? &b->bb->cluster : NULL,
+                                b->proxy, b->run.start_ns, &b->adm.target, &b->run};
         hooks->started(hooks->ctx, &env);
     }
-    struct drain drain = {.last_change = clock_ns(), .still_queued = -1};
-    bool interrupted = false;
-    while (atomic_load(&run.phase) != PHASE_STOP) {
-        sleep_ns(POLL_NS);
-        reporter_process(&rep);
-        struct res_sample rs;
-        if (res_latest(res, &rs) == 0) metrics_set_broker(&rs); /* the live endpoint's broker gauges */
-        if (cli_stop) {
-            interrupted = true;
-            atomic_store(&run.phase, PHASE_STOP);
-            break;
-        }
-        int next = next_phase(&run, ws, nworkers, clock_ns(), &drain, &adm);
-        if (next == PHASE_DRAIN && atomic_load(&run.phase) == PHASE_RUN)
-            rep.publish_end_ns = clock_ns() - run.start_ns;
-        atomic_store(&run.phase, next);
-    }
-    for (int t = 0; t < nworkers; t++) worker_join(&ws[t]);
-    if (hooks && hooks->stopped) hooks->stopped(hooks->ctx);
-    reporter_process(&rep);
-    double secs = (double)(clock_ns() - run.start_ns) / 1e9;
+    return epoch;
+}
 
-    struct ledger_totals sq = bench_check_sequences(ws, nworkers, &cfg, rep.totals);
-    if (cfg.sharded && dir[0]) { /* scale-out: what `loadgen merge` unions */
+/* Until the workers stop: the reporter each tick, the phases (run, drain,
+ * stop), Ctrl-C. True when interrupted. */
+static bool run_phases(struct bench_state *b, struct drain *drain)
+{
+    while (atomic_load(&b->run.phase) != PHASE_STOP) {
+        sleep_ns(POLL_NS);
+        reporter_process(&b->rep);
+        struct res_sample rs;
+        if (res_latest(b->res, &rs) == 0) metrics_set_broker(&rs); /* the live endpoint's broker gauges */
+        if (proc_stop) {
+            atomic_store(&b->run.phase, PHASE_STOP);
+            return true;
+        }
+        int next = next_phase(&b->run, b->ws, b->nworkers, clock_ns(), drain, &b->adm);
+        if (next == PHASE_DRAIN && atomic_load(&b->run.phase) == PHASE_RUN)
+            b->rep.publish_end_ns = clock_ns() - b->run.start_ns;
+        atomic_store(&b->run.phase, next);
+    }
+    return false;
+}
+
+/* The workers are done: the checker over their sets, the ledger of a
+ * scale-out instance, the summary, the .hgrm files, the result. */
+static void finish(struct bench_state *b, const struct drain *drain, bool interrupted, double epoch, char *dir,
+                   json_t **result)
+{
+    struct config *cfg = &b->cfg;
+    double secs = (double)(clock_ns() - b->run.start_ns) / 1e9;
+    struct ledger_totals sq = bench_check_sequences(b->ws, b->nworkers, cfg, b->rep.totals);
+    if (cfg->sharded && dir[0]) { /* scale-out: what `loadgen merge` unions */
         char lpath[1100], lerr[1300];
         snprintf(lpath, sizeof lpath, "%s/ledger.bin", dir);
-        if (bench_write_ledger(ws, nworkers, &cfg, run.run_id, lpath, lerr, sizeof lerr)) log_err("%s", lerr);
+        if (bench_write_ledger(b->ws, b->nworkers, cfg, b->run.run_id, lpath, lerr, sizeof lerr)) log_err("%s", lerr);
     }
-    if (interrupted) drain.ended = "interrupted";
-    if (!cfg.silent) print_summary(&rep, &sq, secs, &cfg, &drain);
-    if (cfg.hgrm_prefix) write_hgrm(cfg.hgrm_prefix, &rep.measured);
+    if (!cfg->silent) print_summary(&b->rep, &sq, secs, cfg, drain);
+    if (cfg->hgrm_prefix) write_hgrm(cfg->hgrm_prefix, &b->rep.measured);
     if (dir[0]) {
         char prefix[1100];
         snprintf(prefix, sizeof prefix, "%s/latency", dir);
-        write_hgrm(prefix, &rep.measured);
+        write_hgrm(prefix, &b->rep.measured);
     }
-    int64_t dlq = admin_dead_lettered(&adm, &cfg);
-    if (result) *result = result_json(&cfg, &rep, &sq, secs, interrupted, version, epoch, dlq, &drain);
-    json_t *series = res_stop(res);
-    res = NULL;
+    int64_t dlq = admin_dead_lettered(&b->adm, cfg);
+    if (result)
+        *result = result_json(cfg, &b->rep, &sq, secs, interrupted, b->version, epoch, dlq, drain);
+    json_t *series = res_stop(b->res);
+    b->res = NULL;
     if (series && result && *result) run_set(*result, RK_BROKER_RESOURCES, series);
     else json_decref(series);
-    json_t *view = bench_broker_view(bb);
+    json_t *view = bench_broker_view(b->bb);
     if (view && result && *result) run_set(*result, RK_CLUSTER_VIEW, view);
     else json_decref(view);
-    if (interrupted) exit_code = EXIT_INTERRUPTED;
+}
 
-out:
-    if (have_adm) {
+static void teardown(struct bench_state *b, int exit_code)
+{
+    if (b->have_adm) {
         /* After a broker restart the first connection is dead: reopen. */
-        adm.next_try_ns = 0;
-        amqp_connection_state_t c = admin_conn(&adm);
-        if (c && !cfg.predeclared && !cfg.keep_queues && exit_code != EXIT_BROKER)
-            topology_delete(c, &cfg);
-        admin_close(&adm);
+        b->adm.next_try_ns = 0;
+        amqp_connection_state_t c = admin_conn(&b->adm);
+        if (c && !b->cfg.predeclared && !b->cfg.keep_queues && exit_code != EXIT_BROKER)
+            topology_delete(c, &b->cfg);
+        admin_close(&b->adm);
     }
-    if (ws) {
-        worker_destroy_all(ws, nworkers);
+    if (b->ws) worker_destroy_all(b->ws, b->nworkers);
+    if (b->rep_inited) reporter_free(&b->rep);
+    proxy_server_free(b->proxy);
+    if (b->hlog) fclose(b->hlog);
+    json_decref(res_stop(b->res));
+    if (b->bb == &b->own) bench_broker_stop(b->bb);
+}
+
+int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks, struct bench_broker *shared,
+                     json_t **result, char *dir, size_t dircap)
+{
+    struct bench_state *b = xcalloc(1, sizeof *b);
+    b->cfg = *cfgp;
+    b->bb = shared ? shared : &b->own;
+    dir[0] = 0;
+    bool up = false;
+    int exit_code = start(b, dir, dircap, &up);
+    if (!up) {
+        free(b);
+        return exit_code;
     }
-    if (rep_inited) reporter_free(&rep);
-    proxy_server_free(proxy);
-    if (hlog) fclose(hlog);
-    json_decref(res_stop(res));
-    if (!shared) bench_broker_stop(bb);
+    if (exit_code == EXIT_OK) exit_code = bench_setup(b);
+    if (exit_code == EXIT_OK) exit_code = start_workers(b);
+    if (exit_code == EXIT_OK) {
+        double epoch = start_publishing(b, hooks);
+        struct drain drain = {.last_change = clock_ns(), .still_queued = -1};
+        bool interrupted = run_phases(b, &drain);
+        for (int t = 0; t < b->nworkers; t++) worker_join(&b->ws[t]);
+        if (hooks && hooks->stopped) hooks->stopped(hooks->ctx);
+        reporter_process(&b->rep);
+        if (interrupted) drain.ended = "interrupted";
+        finish(b, &drain, interrupted, epoch, dir, result);
+        if (interrupted) exit_code = EXIT_INTERRUPTED;
+    }
+    teardown(b, exit_code);
     /* A run that never started leaves no empty run directory behind. */
     if (dir[0] && !(result && *result) && rmdir(dir) == 0) dir[0] = 0;
+    free(b);
     return exit_code;
 }

@@ -5,7 +5,7 @@
 #include "bench.h"
 #include "bench_int.h"
 #include "broker.h"
-#include "cli.h"
+#include "proc.h"
 #include "cluster.h"
 #include "util.h"
 
@@ -40,7 +40,7 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
                  co.loopback ? "on loopback (no network namespaces: no network faults)" : "in network namespaces");
         uint64_t t0 = clock_ns();
         if (cluster_start(&bb->cluster, &co, err, cap))
-            return cli_stop ? EXIT_INTERRUPTED : strstr(err, "is running") ? EXIT_USAGE : EXIT_BROKER;
+            return proc_stop ? EXIT_INTERRUPTED : strstr(err, "is running") ? EXIT_USAGE : EXIT_BROKER;
         bb->have_cluster = true;
         /* watch the leaders of the replicated queues */
         const char *qs[8];
@@ -58,11 +58,11 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
                  bb->cluster.nodes[0].name, bb->cluster.nodes[cfg->nodes - 1].name);
         return EXIT_OK;
     }
-    struct broker_opts bo = {.dir = cfg->broker_dir, .cancel = &cli_stop, .conf = cfg->broker_conf, .tls = cfg->tls,
+    struct broker_opts bo = {.dir = cfg->broker_dir, .cancel = &proc_stop, .conf = cfg->broker_conf, .tls = cfg->tls,
                            .management = cfg->management && !strcmp(cfg->management, "embedded")};
     log_note("starting embedded RabbitMQ node...");
     if (broker_start(&bb->node, &bo, err, cap))
-        return cli_stop ? EXIT_INTERRUPTED : bb->node.refused ? EXIT_USAGE : EXIT_BROKER;
+        return proc_stop ? EXIT_INTERRUPTED : bb->node.refused ? EXIT_USAGE : EXIT_BROKER;
     bb->have_node = true;
     log_note("embedded node %s (pid %ld) at %s", bb->node.nodename, (long)bb->node.pid, bb->node.uri);
     return EXIT_OK;

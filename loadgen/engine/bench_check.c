@@ -3,6 +3,7 @@
  * categories, ledger.h; the routing model, route.h). */
 #include "bench_int.h"
 #include "ledger_file.h"
+#include "gates.h"
 #include "ledger.h"
 #include "route.h"
 #include "topo.h"
@@ -141,13 +142,14 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
  * (misrouted). Jepsen's total-queue check, once per (message, queue). */
 static void durability(struct worker *ws, int n, const struct config *cfg, struct ledger_totals *s)
 {
-    bool modelled = !config_routed(cfg) || cfg->queues <= ROUTE_MAX_QUEUES;
+    struct gate_load load;
+    config_gate_load(cfg, &load);
     /* an instance of a sharded run sees one side of some messages: its
      * lost is `loadgen merge`'s, over every instance's ledger */
-    s->have_lost = cfg->confirm && cfg->consumers && modelled && !cfg->sharded;
-    s->have_misrouted = cfg->consumers && modelled;
+    s->have_lost = !gates_computable(G_LOST, &load) && !cfg->sharded;
+    s->have_misrouted = !gates_computable(G_MISROUTED, &load);
     /* with mandatory the broker returns them: `returned`, not unroutable */
-    s->have_unroutable = cfg->confirm && modelled;
+    s->have_unroutable = !gates_computable(G_UNROUTABLE, &load);
     if (!s->have_misrouted && !s->have_unroutable) return;
     struct route_model *model = NULL;
     char err[300];

@@ -5,7 +5,12 @@
 #include "broker.h"
 #include "cluster.h"
 #include "ledger.h"
+#include "admin.h"
+#include "reporter.h"
+#include "resources.h"
 #include "worker.h"
+
+#include <stdio.h>
 
 /* bench_broker.c: the run's embedded node or cluster (neither with --uri). */
 struct bench_broker {
@@ -33,6 +38,29 @@ json_t *bench_broker_view(struct bench_broker *bb);
 /* Unions every worker's sequence bitmaps per (queue, producer) and, with
  * the threads' own counts (t), computes every checker category: lost,
  * misrouted, unroutable and dead-lettered per (message, queue). */
+/* One bench run's state from setup to teardown (bench.c's steps). */
+struct bench_state {
+    struct config cfg; /* shallow: the caller owns the strings */
+    struct bench_broker own, *bb;
+    struct res_sampler *res;
+    struct admin adm;
+    bool have_adm;
+    struct worker *ws;
+    int nworkers;
+    FILE *hlog;
+    struct run_ctx run;
+    struct reporter rep;
+    bool rep_inited;
+    struct proxy_server *proxy;
+    char version[64], hlog_path[1100];
+};
+
+/* bench_setup.c, once the broker is up: the setup connection and the
+ * topology, the resource sampler, the proxy the load goes through, the
+ * hlog and the descriptor limit. EXIT_OK or the exit code, after logging
+ * why. */
+int bench_setup(struct bench_state *b);
+
 struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t);
 
 /* Scale-out: the instance's sets for `loadgen merge` at path. */

@@ -4,7 +4,7 @@
  *   POST /reset, GET /version, GET /metrics (Prometheus text). Errors as
  *   Toxiproxy's: {"error": text, "status": code}, its texts for the
  *   common ones ("proxy not found", "toxic already exists", ...). */
-#include "cli.h"
+#include "proc.h"
 #include "proxy_int.h"
 #include "util.h"
 

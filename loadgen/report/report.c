@@ -1,7 +1,7 @@
 #include "report.h"
 #include "hist.h"
 #include "hdrfmt.h"
-#include "cli.h"
+#include "proc.h"
 #include "junit.h"
 #include "util.h"
 

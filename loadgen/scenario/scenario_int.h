@@ -1,5 +1,5 @@
-/* The scenario parser's shared helpers (scenario.c) for its other file,
- * scenario_topo.c. Private to loadgen/scenario/. */
+/* The scenario parser's shared helpers (scenario.c) for its other files
+ * and the fault families (faults/). Private to loadgen/scenario/. */
 #ifndef LOADGEN_SCENARIO_INT_H
 #define LOADGEN_SCENARIO_INT_H
 
@@ -36,11 +36,15 @@ bool sc_is_map(struct ctx *x, yaml_node_t *n, const char *field);
  * policies): parsed into sc->cfg.topo. */
 void sc_parse_topology_lists(struct ctx *x, yaml_node_t *n);
 /* scenario_cluster.c: broker: (uri, embedded, nodes, partition_handling,
- * config), a fault's cluster keys (true when k is one), and the checks of
- * a fault's cluster settings once it is read. */
+ * config); a node reference ("n2", "random", "leader-of:QUEUE") into *out
+ * (NODE_LEADER sets f->leader_of), false after an error. */
 void sc_parse_broker(struct ctx *x, yaml_node_t *v);
-bool sc_cluster_fault_key(struct ctx *x, struct fault *f, const char *k, yaml_node_t *v, const char *sub);
-void sc_check_cluster_fault(struct ctx *x, yaml_node_t *n, const char *field, struct fault *f);
+bool sc_node_ref(struct ctx *x, struct fault *f, yaml_node_t *v, const char *sub, int *out);
+/* scenario_fault.c: faults[idx], its keys offered to every family
+ * (faults/faults.h), its needs checked, appended to x->sc->faults. */
+void sc_parse_fault(struct ctx *x, yaml_node_t *n, int idx);
+/* The index of one of cfg's queues called name, or -1. */
+int sc_queue_index(const struct config *cfg, const char *name);
 /* Does this topology: mapping use the list form? */
 bool sc_topology_is_lists(struct ctx *x, yaml_node_t *n);
 

@@ -1,10 +1,12 @@
 /* The gates on run.json fixtures: the actual value of each gate, min/max
  * and floor semantics, unknown (never PASS) for what cannot be decided, and
  * the verdict with faults_failed, an incomplete drain and an interruption. */
+#include "config.h"
 #include "gates.h"
 #include "unit.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 static json_t *fixture(const char *extra)
@@ -197,8 +199,78 @@ static void availability(void)
     json_decref(r);
 }
 
+/* The one computable rule: each need, in the order it is told, and the
+ * facts a config gives it (config_gate_load). */
+static void computable(void)
+{
+    struct gate_load all = {.confirm = true, .producers = 1, .consumers = 1};
+    for (int k = 0; k < G_COUNT; k++) CHECK(gates_computable((enum gate_kind)k, &all) == NULL);
+    struct gate_load l = all;
+    l.confirm = false;
+    CHECK(!strcmp(gates_computable(G_LOST, &l), "needs publisher confirms (load.confirm)"));
+    CHECK(!strcmp(gates_computable(G_UNROUTABLE, &l), "needs publisher confirms (load.confirm)"));
+    CHECK(gates_computable(G_MISROUTED, &l) == NULL && gates_computable(G_CONSUMED, &l) == NULL);
+    l = all, l.consumers = 0;
+    CHECK(!strcmp(gates_computable(G_LOST, &l), "needs consumers"));
+    CHECK(!strcmp(gates_computable(G_E2E_P99, &l), "needs consumers"));
+    CHECK(gates_computable(G_CONFIRM_P99, &l) == NULL && gates_computable(G_UNROUTABLE, &l) == NULL);
+    l = all, l.producers = 0;
+    CHECK(!strcmp(gates_computable(G_CONFIRM_P99, &l), "needs producers"));
+    CHECK(gates_computable(G_LOST, &l) == NULL); /* a consumer-only load still judges what it read */
+    l = all, l.routes_unknown = "why";
+    CHECK(!strcmp(gates_computable(G_LOST, &l), "why") && !strcmp(gates_computable(G_MISROUTED, &l), "why"));
+    CHECK(gates_computable(G_DUPLICATES, &l) == NULL);
+    for (int k = 0; k < G_COUNT; k++) CHECK(gates_computable((enum gate_kind)k, &(struct gate_load){0}) ||
+                                            !gate_defs[k].needs);
+
+    struct config c;
+    config_init(&c);
+    char err[300];
+    CHECK(!config_apply(&c, "confirm", "10", err, sizeof err) && !config_apply(&c, "consumers", "2", err, sizeof err));
+    config_gate_load(&c, &l);
+    CHECK(l.confirm && l.consumers == 2 && l.producers == c.producers && !l.routes_unknown);
+    CHECK(!config_apply(&c, "exchange", "ex", err, sizeof err) && !config_apply(&c, "queues", "300", err, sizeof err));
+    config_gate_load(&c, &l);
+    CHECK(l.routes_unknown && strstr(l.routes_unknown, "256"));
+    config_free(&c);
+}
+
+/* docs/scenarios.md's gate table names every gate of gate_defs, and no
+ * other; gates_names() lists them all (the parser's message). */
+static void documented(void)
+{
+    FILE *f = fopen("docs/scenarios.md", "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    char line[2048];
+    bool in = false, seen[G_COUNT] = {false};
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "## ", 3)) in = !strncmp(line, "## Gates", 8);
+        if (!in || strncmp(line, "| `", 3)) continue;
+        char *end = strchr(line + 1, '|');
+        for (char *p = line; end && (p = strchr(p, '`')) && p < end; p++) {
+            char *q = strchr(p + 1, '`');
+            if (!q || q > end) break;
+            *q = 0;
+            int g = gates_lookup(p + 1);
+            if (g < 0) fprintf(stderr, "docs/scenarios.md: gate `%s` is not in gate_defs\n", p + 1);
+            CHECK(g >= 0);
+            if (g >= 0) seen[g] = true;
+            p = q;
+        }
+    }
+    fclose(f);
+    for (int k = 0; k < G_COUNT; k++) {
+        if (!seen[k]) fprintf(stderr, "docs/scenarios.md: gate `%s` is not in the Gates table\n", gate_defs[k].name);
+        CHECK(seen[k]);
+        CHECK(strstr(gates_names(), gate_defs[k].name) != NULL);
+    }
+}
+
 void test_gates(void)
 {
+    computable();
+    documented();
     partial();
     availability();
     bench_verdicts();
