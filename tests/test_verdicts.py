@@ -144,6 +144,9 @@ def test_check_refuses_a_gate_that_cannot_be_computed(tmp_path):
     f.write_text("name: x\nload: {duration: 5s, no_confirm: true}\nexpect:\n  lost: 0\n")
     r = run_loadgen("run", "--check", f)
     assert r.returncode == 2 and "expect.lost: cannot be computed for this load: needs publisher confirms" in r.stderr
+    f.write_text("name: x\nload: {duration: 5s, consumers: 0}\nexpect:\n  lost: 0\n")
+    r = run_loadgen("run", "--check", f)
+    assert r.returncode == 2 and f"{f}:4:3: expect.lost: cannot be computed for this load: needs consumers" in r.stderr
     f.write_text("name: x\nload: {duration: 5s, no_confirm: true}\nexpect:\n  confirm_p99: 10ms\n")
     r = run_loadgen("run", "--check", f)
     assert r.returncode == 2 and f"{f}:4:3: expect.confirm_p99: cannot be computed" in r.stderr

@@ -198,175 +198,178 @@ static void print_step(json_t *st)
     fflush(stdout);
 }
 
-int cmd_capacity(int argc, char **argv)
-{
+/* One capacity search: its options, its load, the steps so far. */
+struct capacity {
     struct cap_opts o;
-    char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
-    int nrest = 0, prc = parse(argc, argv, &o, rest, &nrest);
     struct cap_slo slo;
+    char slotext[400];
+    struct scenario sc; /* its cfg is the load, scenario or not */
+    char dir[1024];
+    struct cap_search s;
+    json_t *steps, *last, *first_fail, *confirmed_run;
+    double answer, search_s;
+    bool confirmed;
+    const char *ended;
     char err[1200];
-    if (!prc && cap_slo_parse(o.slo, &slo, err, sizeof err)) log_err("%s", err), prc = -1;
-    if (prc) {
-        free(rest);
-        return prc > 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    struct scenario sc;
-    memset(&sc, 0, sizeof sc);
-    struct config *cfg = &sc.cfg;
-    int rc = EXIT_OK;
-    if (o.scenario) {
-        if (scenario_load(o.scenario, &sc)) rc = EXIT_USAGE;
-        else if (sc.nfaults) log_note("%s: its %d faults are not run: capacity measures the load alone", o.scenario,
-                                      sc.nfaults);
+};
+
+/* The load: a scenario's (its faults not run) or the options'; the rest of
+ * the command line applies on top. EXIT_OK, or the exit code. */
+static int load_config(struct capacity *c, int nrest, char **rest)
+{
+    struct config *cfg = &c->sc.cfg;
+    if (c->o.scenario) {
+        if (scenario_load(c->o.scenario, &c->sc)) return EXIT_USAGE;
+        if (c->sc.nfaults)
+            log_note("%s: its %d faults are not run: capacity measures the load alone", c->o.scenario, c->sc.nfaults);
     } else {
         config_init(cfg);
     }
-    if (rc == EXIT_OK) {
-        int r = config_parse_args(cfg, nrest, rest);
-        if (r) rc = r > 0 ? EXIT_OK : EXIT_USAGE;
-        else if (cfg->topology_path && scenario_load_topology(cfg->topology_path, cfg)) rc = EXIT_USAGE;
-        else if (config_validate(cfg, err, sizeof err)) log_err("%s", err), rc = EXIT_USAGE;
-        else if (cfg->instances || cfg->ids_given[0][1] || cfg->ids_given[1][1])
-            log_err("capacity searches in one process: --instance and the id ranges are for bench and run"),
-                rc = EXIT_USAGE;
-    }
-    free(rest);
-    if (rc != EXIT_OK || (rc = preflight_config(cfg) ? EXIT_USAGE : EXIT_OK) != EXIT_OK) {
-        scenario_free(&sc);
-        return rc;
-    }
-    if (!cfg->producers) {
-        log_err("capacity needs producers (--producers 1 or more)");
-        scenario_free(&sc);
-        return EXIT_USAGE;
-    }
-    char dir[1024] = "";
+    int r = config_parse_args(cfg, nrest, rest);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if (cfg->topology_path && scenario_load_topology(cfg->topology_path, cfg)) return EXIT_USAGE;
+    if (config_validate(cfg, c->err, sizeof c->err)) return log_err("%s", c->err), EXIT_USAGE;
+    if (cfg->instances || cfg->ids_given[0][1] || cfg->ids_given[1][1])
+        return log_err("capacity searches in one process: --instance and the id ranges are for bench and run"),
+               EXIT_USAGE;
+    if (preflight_config(cfg)) return EXIT_USAGE;
+    if (!cfg->producers) return log_err("capacity needs producers (--producers 1 or more)"), EXIT_USAGE;
     free(cfg->name);
-    cfg->name = xstrdup(o.scenario && sc.name ? sc.name : "capacity");
-    if (!cfg->no_report && report_prepare_dir(cfg, dir, sizeof dir, err, sizeof err)) {
-        log_err("--report-dir: %s", err);
-        scenario_free(&sc);
-        return EXIT_USAGE;
+    cfg->name = xstrdup(c->o.scenario && c->sc.name ? c->sc.name : "capacity");
+    if (!cfg->no_report && report_prepare_dir(cfg, c->dir, sizeof c->dir, c->err, sizeof c->err))
+        return log_err("--report-dir: %s", c->err), EXIT_USAGE;
+    if (cfg->metrics_listen && metrics_start(cfg->metrics_listen, c->err, sizeof c->err))
+        return log_err("--metrics-listen: %s", c->err), EXIT_USAGE;
+    return EXIT_OK;
+}
+
+/* A step's entry in capacity.steps, judged against the SLO; *pass. */
+static json_t *step_entry(struct capacity *c, double rate, const char *phase, json_t *run, int erc, bool one_to_one,
+                          double *prev_cpu, uint64_t t0, bool *pass)
+{
+    json_t *st = json_object(), *reasons = json_array();
+    run_set(st, RK_CS_N, json_integer((json_int_t)json_array_size(c->steps) + 1));
+    run_set(st, RK_CS_PHASE, json_string(phase));
+    run_set(st, RK_CS_RATE, json_real(rate));
+    run_set(st, RK_CS_STARTED, json_real(round((double)(clock_ns() - t0) / 1e8) / 10));
+    *pass = false;
+    if (!run) {
+        json_array_append_new(reasons, json_string("the step did not run (see the messages above)"));
+    } else {
+        *pass = cap_judge(&c->slo, rate, run, one_to_one, reasons, st) && erc == EXIT_OK;
+        double cpu = cpu_s(run), msgs = run_num(run, RK_T_PUBLISHED);
+        run_set(st, RK_CS_CPU_PER_100K, msgs > 0 ? json_real(round((cpu - *prev_cpu) / msgs * 1e5 * 100) / 100)
+                                                 : json_null());
+        *prev_cpu = cpu;
     }
-    if (cfg->metrics_listen && metrics_start(cfg->metrics_listen, err, sizeof err)) {
-        log_err("--metrics-listen: %s", err);
-        scenario_free(&sc);
-        return EXIT_USAGE;
-    }
-    struct bench_broker *bb = NULL;
-    if ((rc = bench_broker_open(cfg, &bb)) != EXIT_OK) {
-        metrics_stop(0);
-        scenario_free(&sc);
-        return rc;
-    }
-    char slotext[400];
-    cap_slo_text(&slo, slotext, sizeof slotext);
-    log_note("capacity: searching the highest rate at %s (steps of %.0f s, %.0f s warmup)", slotext,
-             (double)o.step_ns / 1e9, (double)o.warmup_ns / 1e9);
+    run_set(st, RK_CS_PASS, json_boolean(*pass));
+    run_set(st, RK_CS_REASONS, reasons);
+    return st;
+}
+
+/* Steps up, then bisection, then holds of the answer. EXIT_OK or
+ * EXIT_BROKER. */
+static int search(struct capacity *c, struct bench_broker *bb)
+{
+    const struct cap_opts *o = &c->o;
+    struct config *cfg = &c->sc.cfg;
     bool one_to_one = !config_routed(cfg) && cfg->queues == 1;
-    struct cap_search s;
-    cap_search_init(&s, o.start, o.factor, o.precision, 1, o.max);
-    json_t *steps = json_array(), *last = NULL, *first_fail = NULL, *confirmed_run = NULL;
+    cap_search_init(&c->s, o->start, o->factor, o->precision, 1, o->max);
     uint64_t t0 = clock_ns();
-    double prev_cpu = 0, answer = 0;
-    bool confirmed = false;
-    int holds = 0;
-    const char *ended = NULL;
+    double prev_cpu = 0;
+    int holds = 0, rc = EXIT_OK;
     double hold_at = 0; /* after a failed hold: the next one, a precision lower */
     for (;;) {
-        double rate = hold_at ? hold_at : cap_search_next(&s);
+        double rate = hold_at ? hold_at : cap_search_next(&c->s);
         bool hold = rate == 0 || hold_at > 0;
         if (hold) {
-            if (s.end) ended = s.end;
+            if (c->s.end) c->ended = c->s.end;
             /* the bracket is narrow: hold the answer, at most 3 times. A
              * longer hold sees more of the tail than a step: near the knee
              * it may fail where the step passed, and the next hold goes a
              * precision lower (not through another bisection). */
-            if (!hold_at && !s.lo) break;
+            if (!hold_at && !c->s.lo) break;
             if (holds == 3) break;
-            if (!hold_at) rate = s.lo;
+            if (!hold_at) rate = c->s.lo;
             hold_at = 0;
             holds++;
         }
         json_t *run = NULL;
-        const char *phase = hold ? "confirm" : cap_search_phase(&s);
-        int erc = run_step(cfg, bb, rate, hold ? o.hold_ns : o.step_ns, o.warmup_ns, hold ? (dir[0] ? dir : NULL) : NULL,
-                           &run);
-        json_t *st = json_object(), *reasons = json_array();
-        run_set(st, RK_CS_N, json_integer((json_int_t)json_array_size(steps) + 1));
-        run_set(st, RK_CS_PHASE, json_string(phase));
-        run_set(st, RK_CS_RATE, json_real(rate));
-        run_set(st, RK_CS_STARTED, json_real(round((double)(clock_ns() - t0) / 1e8) / 10));
-        bool pass = false;
-        if (!run) {
-            json_array_append_new(reasons, json_string("the step did not run (see the messages above)"));
-        } else {
-            pass = cap_judge(&slo, rate, run, one_to_one, reasons, st) && erc == EXIT_OK;
-            double cpu = cpu_s(run), msgs = run_num(run, RK_T_PUBLISHED);
-            run_set(st, RK_CS_CPU_PER_100K, msgs > 0 ? json_real(round((cpu - prev_cpu) / msgs * 1e5 * 100) / 100)
-                                                     : json_null());
-            prev_cpu = cpu;
-        }
-        run_set(st, RK_CS_PASS, json_boolean(pass));
-        run_set(st, RK_CS_REASONS, reasons);
-        json_array_append_new(steps, st);
+        const char *phase = hold ? "confirm" : cap_search_phase(&c->s);
+        int erc = run_step(cfg, bb, rate, hold ? o->hold_ns : o->step_ns, o->warmup_ns,
+                           hold ? (c->dir[0] ? c->dir : NULL) : NULL, &run);
+        bool pass;
+        json_t *st = step_entry(c, rate, phase, run, erc, one_to_one, &prev_cpu, t0, &pass);
+        json_array_append_new(c->steps, st);
         print_step(st);
         if (run) {
-            json_decref(last);
-            last = run;
+            json_decref(c->last);
+            c->last = run;
         }
         /* the lowest failing rate of the search (a hold's failure only when nothing else failed) */
-        if (!pass && (!first_fail || (!hold && run_num(first_fail, RK_CS_RATE) > rate))) first_fail = st;
-        if (erc == EXIT_INTERRUPTED || proc_stop || erc == EXIT_BROKER || json_array_size(steps) >= CAP_MAX_STEPS) {
+        if (!pass && (!c->first_fail || (!hold && run_num(c->first_fail, RK_CS_RATE) > rate))) c->first_fail = st;
+        if (erc == EXIT_INTERRUPTED || proc_stop || erc == EXIT_BROKER || json_array_size(c->steps) >= CAP_MAX_STEPS) {
             if (erc == EXIT_BROKER) rc = EXIT_BROKER;
-            if (json_array_size(steps) >= CAP_MAX_STEPS) log_err("capacity: %d steps without an answer", CAP_MAX_STEPS);
+            if (json_array_size(c->steps) >= CAP_MAX_STEPS)
+                log_err("capacity: %d steps without an answer", CAP_MAX_STEPS);
             break;
         }
-        cap_search_record(&s, rate, pass);
-        if (hold && !pass) hold_at = floor(rate * (1 - o.precision));
+        cap_search_record(&c->s, rate, pass);
+        if (hold && !pass) hold_at = floor(rate * (1 - o->precision));
         if (hold_at < 1) hold_at = 0;
         if (hold && pass) {
-            answer = rate;
-            confirmed = true;
-            json_decref(confirmed_run);
-            confirmed_run = json_incref(run);
+            c->answer = rate;
+            c->confirmed = true;
+            json_decref(c->confirmed_run);
+            c->confirmed_run = json_incref(run);
             break;
         }
     }
-    double search_s = (double)(clock_ns() - t0) / 1e9;
-    bench_broker_close(bb);
-    bool interrupted = proc_stop != 0;
-    if (!confirmed) answer = s.lo;
-    /* run.json: the confirm hold's run (else the last step's), with the search */
-    json_t *result = confirmed_run ? json_incref(confirmed_run) : last ? json_incref(last) : NULL;
-    if (result) {
-        run_set(result, RK_CAP_SLO, json_string(slotext));
-        run_set(result, RK_CAP_MSG_S, answer > 0 ? json_real(answer) : json_null());
-        run_set(result, RK_CAP_CONFIRMED, json_boolean(confirmed));
-        run_set(result, RK_CAP_REQUIRED, o.require > 0 ? json_real(o.require) : json_null());
-        run_set(result, RK_CAP_FIRST_FAIL_RATE, first_fail ? json_real(run_num(first_fail, RK_CS_RATE)) : json_null());
-        run_set(result, RK_CAP_FIRST_FAIL_REASONS,
-                first_fail ? json_deep_copy(run_get(first_fail, RK_CS_REASONS)) : json_array());
-        run_set(result, RK_CAP_SEARCH_END, json_string(interrupted ? "interrupted" : ended ? ended : s.end ? s.end : "stopped"));
-        run_set(result, RK_CAP_SEARCH_S, json_real(round(search_s * 10) / 10));
-        run_set(result, RK_CAP_PRECISION, json_real(o.precision));
-        run_set(result, RK_CAP_STEP_S, json_real((double)o.step_ns / 1e9));
-        run_set(result, RK_CAP_WARMUP_S, json_real((double)o.warmup_ns / 1e9));
-        run_set(result, RK_CAP_HOLD_S, json_real((double)o.hold_ns / 1e9));
-        run_set(result, RK_CAP_STEPS, steps);
-        steps = NULL;
-        if (interrupted) run_set(result, RK_INTERRUPTED, json_true());
-    }
-    json_decref(steps), json_decref(last), json_decref(confirmed_run);
+    c->search_s = (double)(clock_ns() - t0) / 1e9;
+    if (!c->confirmed) c->answer = c->s.lo;
+    return rc;
+}
+
+/* run.json: the confirm hold's run (else the last step's), with the
+ * search; NULL when no step ran. */
+static json_t *result_of(struct capacity *c, bool interrupted)
+{
+    const struct cap_opts *o = &c->o;
+    json_t *result = c->confirmed_run ? json_incref(c->confirmed_run) : c->last ? json_incref(c->last) : NULL;
+    if (!result) return NULL;
+    run_set(result, RK_CAP_SLO, json_string(c->slotext));
+    run_set(result, RK_CAP_MSG_S, c->answer > 0 ? json_real(c->answer) : json_null());
+    run_set(result, RK_CAP_CONFIRMED, json_boolean(c->confirmed));
+    run_set(result, RK_CAP_REQUIRED, o->require > 0 ? json_real(o->require) : json_null());
+    run_set(result, RK_CAP_FIRST_FAIL_RATE, c->first_fail ? json_real(run_num(c->first_fail, RK_CS_RATE)) : json_null());
+    run_set(result, RK_CAP_FIRST_FAIL_REASONS,
+            c->first_fail ? json_deep_copy(run_get(c->first_fail, RK_CS_REASONS)) : json_array());
+    run_set(result, RK_CAP_SEARCH_END,
+            json_string(interrupted ? "interrupted" : c->ended ? c->ended : c->s.end ? c->s.end : "stopped"));
+    run_set(result, RK_CAP_SEARCH_S, json_real(round(c->search_s * 10) / 10));
+    run_set(result, RK_CAP_PRECISION, json_real(o->precision));
+    run_set(result, RK_CAP_STEP_S, json_real((double)o->step_ns / 1e9));
+    run_set(result, RK_CAP_WARMUP_S, json_real((double)o->warmup_ns / 1e9));
+    run_set(result, RK_CAP_HOLD_S, json_real((double)o->hold_ns / 1e9));
+    run_set(result, RK_CAP_STEPS, c->steps);
+    c->steps = NULL;
+    if (interrupted) run_set(result, RK_INTERRUPTED, json_true());
+    return result;
+}
+
+/* The answer printed, the reports written; the exit code. */
+static int report_result(struct capacity *c, json_t *result, bool interrupted, int rc)
+{
+    const struct config *cfg = &c->sc.cfg;
     enum gate_status v = result ? gates_capacity_verdict(result) : GATE_UNKNOWN;
     char num[32];
-    if (answer > 0)
-        printf("capacity: %s msg/s at %s%s (search %.0f s)\n", grouped(answer, num, sizeof num), slotext,
-               confirmed ? "" : " (NOT confirmed: the hold failed or the search stopped)", search_s);
+    if (c->answer > 0)
+        printf("capacity: %s msg/s at %s%s (search %.0f s)\n", grouped(c->answer, num, sizeof num), c->slotext,
+               c->confirmed ? "" : " (NOT confirmed: the hold failed or the search stopped)", c->search_s);
     else
-        printf("capacity: none found: the SLO (%s) failed at every rate tried (the lowest %.0f msg/s)\n", slotext,
-               s.hi);
-    metrics_set_capacity(answer);
+        printf("capacity: none found: the SLO (%s) failed at every rate tried (the lowest %.0f msg/s)\n", c->slotext,
+               c->s.hi);
+    metrics_set_capacity(c->answer);
     if (result) {
         size_t i;
         json_t *why;
@@ -374,17 +377,50 @@ int cmd_capacity(int argc, char **argv)
             log_err("capacity FAILED: %s", json_string_value(why));
         if (cfg->json_path && report_write_json(cfg->json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
             log_err("--json: cannot write %s", cfg->json_path);
-        if (dir[0]) {
-            if (report_write_dir(dir, result, err, sizeof err)) log_err("%s", err);
-            else log_note("report in %s/report.html", dir);
+        if (c->dir[0]) {
+            if (report_write_dir(c->dir, result, c->err, sizeof c->err)) log_err("%s", c->err);
+            else log_note("report in %s/report.html", c->dir);
         }
-    } else if (dir[0]) {
-        rmdir(dir);
+    } else if (c->dir[0]) {
+        rmdir(c->dir);
     }
     if (rc == EXIT_OK) rc = interrupted ? EXIT_INTERRUPTED : v == GATE_PASS ? EXIT_OK : EXIT_FAILED;
     metrics_set_verdict(result ? run_str(result, RK_VERDICT_STATUS) : "incomplete");
-    metrics_stop(cfg->metrics_linger_ns);
+    return rc;
+}
+
+int cmd_capacity(int argc, char **argv)
+{
+    struct capacity *c = xcalloc(1, sizeof *c);
+    char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0, prc = parse(argc, argv, &c->o, rest, &nrest);
+    if (!prc && cap_slo_parse(c->o.slo, &c->slo, c->err, sizeof c->err)) log_err("%s", c->err), prc = -1;
+    if (prc) {
+        free(rest), free(c);
+        return prc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    int rc = load_config(c, nrest, rest);
+    free(rest);
+    struct bench_broker *bb = NULL;
+    if (rc == EXIT_OK && (rc = bench_broker_open(&c->sc.cfg, &bb)) != EXIT_OK) metrics_stop(0);
+    if (rc != EXIT_OK) {
+        scenario_free(&c->sc);
+        free(c);
+        return rc;
+    }
+    cap_slo_text(&c->slo, c->slotext, sizeof c->slotext);
+    log_note("capacity: searching the highest rate at %s (steps of %.0f s, %.0f s warmup)", c->slotext,
+             (double)c->o.step_ns / 1e9, (double)c->o.warmup_ns / 1e9);
+    c->steps = json_array();
+    rc = search(c, bb);
+    bench_broker_close(bb);
+    bool interrupted = proc_stop != 0;
+    json_t *result = result_of(c, interrupted);
+    json_decref(c->steps), json_decref(c->last), json_decref(c->confirmed_run);
+    rc = report_result(c, result, interrupted, rc);
+    metrics_stop(c->sc.cfg.metrics_linger_ns);
     json_decref(result);
-    scenario_free(&sc);
+    scenario_free(&c->sc);
+    free(c);
     return rc;
 }

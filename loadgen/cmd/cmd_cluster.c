@@ -97,7 +97,19 @@ static int parse_groups(const struct cluster *c, const char *groups, const char 
     return 0;
 }
 
-int cmd_cluster(int argc, char **argv)
+/* The command's options, for every action. */
+struct args {
+    const char *action, *dir, *groups, *isolate, *handling;
+    int nodes, only, peer;
+    bool loopback;
+    double percent;
+    uint64_t bits, latency, jitter, for_ns;
+    struct cluster cl; /* the cluster the state file names, once loaded */
+    char err[1024];
+};
+
+/* EXIT_OK to go on, or the exit code (-1: --help, done). */
+static int parse_args(struct args *a, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"nodes", required_argument, NULL, 'n'}, {"dir", required_argument, NULL, 'd'},
@@ -105,201 +117,258 @@ int cmd_cluster(int argc, char **argv)
         {"node", required_argument, NULL, 'N'}, {"percent", required_argument, NULL, 'p'},
         {"peer", required_argument, NULL, 'P'}, {"rate", required_argument, NULL, 'R'},
         {"latency", required_argument, NULL, 'L'}, {"jitter", required_argument, NULL, 'J'},
-        {"for", required_argument, NULL, 'F'}, {"loopback", no_argument, NULL, 'l'}, {"partition-handling", required_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"for", required_argument, NULL, 'F'}, {"loopback", no_argument, NULL, 'l'},
+        {"partition-handling", required_argument, NULL, 'H'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    if (argc < 2 || argv[1][0] == '-') {
-        bool help = argc >= 2 && !strcmp(argv[1], "--help");
-        usage(help ? stdout : stderr);
-        return help ? EXIT_OK : EXIT_USAGE;
-    }
-    const char *action = argv[1], *dir = NULL, *groups = NULL, *isolate = NULL, *handling = NULL;
-    int nodes = 3, only = 0, peer = -1, c;
-    bool loopback = false;
-    double percent = 0;
-    uint64_t bits = 0, latency = 0, jitter = 0, for_ns = 0;
+    int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'n':
-            nodes = (int)strtol(optarg, &end, 10);
-            if (*end || nodes < 1 || nodes > CLUSTER_MAX_NODES) {
+            a->nodes = (int)strtol(optarg, &end, 10);
+            if (*end || a->nodes < 1 || a->nodes > CLUSTER_MAX_NODES) {
                 log_err("cluster: --nodes '%s': a number from 1 to %d", optarg, CLUSTER_MAX_NODES);
                 return EXIT_USAGE;
             }
             break;
-        case 'd': dir = optarg; break;
-        case 'l': loopback = true; break;
-        case 'g': groups = optarg; break;
-        case 'N': only = atoi(optarg); break;
-        case 'i': isolate = optarg; break;
-        case 'p': percent = strtod(optarg, &end); break;
+        case 'd': a->dir = optarg; break;
+        case 'l': a->loopback = true; break;
+        case 'g': a->groups = optarg; break;
+        case 'N': a->only = atoi(optarg); break;
+        case 'i': a->isolate = optarg; break;
+        case 'p': a->percent = strtod(optarg, &end); break;
         case 'L':
         case 'J':
         case 'F':
-            if (units_duration(optarg, c == 'L' ? &latency : c == 'J' ? &jitter : &for_ns)) {
+            if (units_duration(optarg, c == 'L' ? &a->latency : c == 'J' ? &a->jitter : &a->for_ns)) {
                 log_err("cluster: '%s' is not a duration (e.g. 100ms)", optarg);
                 return EXIT_USAGE;
             }
             break;
         case 'R':
-            if (units_bitrate(optarg, &bits)) {
+            if (units_bitrate(optarg, &a->bits)) {
                 log_err("cluster: --rate '%s': 8kbit to 100gbit (e.g. 500kbit, 10mbit)", optarg);
                 return EXIT_USAGE;
             }
             break;
-        case 'P': peer = !strcmp(optarg, "clients") ? 0 : atoi(optarg); break;
+        case 'P': a->peer = !strcmp(optarg, "clients") ? 0 : atoi(optarg); break;
         case 'H':
             if (strcmp(optarg, "pause_minority") && strcmp(optarg, "autoheal") && strcmp(optarg, "ignore")) {
                 log_err("cluster: --partition-handling '%s': pause_minority, autoheal or ignore", optarg);
                 return EXIT_USAGE;
             }
-            handling = optarg;
+            a->handling = optarg;
             break;
-        case 'h': usage(stdout); return EXIT_OK;
+        case 'h': usage(stdout); return -1;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
-    struct cluster cl;
-    char err[1024];
-    if (!strcmp(action, "start")) {
-        uint64_t t0 = clock_ns();
-        char conf[128] = "";
-        if (handling) snprintf(conf, sizeof conf, "cluster_partition_handling = %s\n", handling);
-        struct cluster_opts co = {.nodes = nodes, .dir = dir, .conf = conf, .detach = true, .loopback = loopback};
-        if (cluster_start(&cl, &co, err, sizeof err)) {
-            log_err("cluster: %s", err);
-            return EXIT_BROKER;
-        }
-        log_note("%d nodes up and joined in %.1f s; data in %s", nodes, (double)(clock_ns() - t0) / 1e9, cl.dir);
-        for (int i = 0; i < cl.n; i++) printf("%s\n", cl.nodes[i].uri);
-        if (loopback) log_note("a loopback cluster: give --dir %s to status, node-* and stop", cl.dir);
-        return EXIT_OK;
+    return EXIT_OK;
+}
+
+static int act_start(struct args *a)
+{
+    uint64_t t0 = clock_ns();
+    char conf[128] = "";
+    if (a->handling) snprintf(conf, sizeof conf, "cluster_partition_handling = %s\n", a->handling);
+    struct cluster_opts co = {.nodes = a->nodes, .dir = a->dir, .conf = conf, .detach = true, .loopback = a->loopback};
+    if (cluster_start(&a->cl, &co, a->err, sizeof a->err)) {
+        log_err("cluster: %s", a->err);
+        return EXIT_BROKER;
     }
-    if (!strcmp(action, "stop")) {
-        if (load(&cl, dir)) return EXIT_USAGE;
-        cluster_stop(&cl, err, sizeof err);
-        log_note("cluster stopped%s", cl.loopback ? "" : "; namespaces, veths and bridge removed");
-        return EXIT_OK;
+    log_note("%d nodes up and joined in %.1f s; data in %s", a->nodes, (double)(clock_ns() - t0) / 1e9, a->cl.dir);
+    for (int i = 0; i < a->cl.n; i++) printf("%s\n", a->cl.nodes[i].uri);
+    if (a->loopback) log_note("a loopback cluster: give --dir %s to status, node-* and stop", a->cl.dir);
+    return EXIT_OK;
+}
+
+static int act_stop(struct args *a)
+{
+    cluster_stop(&a->cl, a->err, sizeof a->err);
+    log_note("cluster stopped%s", a->cl.loopback ? "" : "; namespaces, veths and bridge removed");
+    return EXIT_OK;
+}
+
+/* Each node's own view: who runs, who it cannot reach. */
+static void node_status(struct args *a, int i)
+{
+    struct cluster *cl = &a->cl;
+    char out[8192];
+    const char *argv[] = {"cluster_status", "--formatter", "json", NULL};
+    if (cluster_ctl(cl, i, argv, out, sizeof out, a->err, sizeof a->err)) {
+        printf("%s: %s\n", cl->nodes[i - 1].name, a->err);
+        return;
     }
-    if (!strcmp(action, "status")) {
-        if (load(&cl, dir)) return EXIT_USAGE;
-        printf("%d of %d nodes running\n", cluster_alive(&cl), cl.n);
-        for (int i = 1; i <= cl.n; i++) {
-            if (only && i != only) continue;
-            char out[8192];
-            const char *args[] = {"cluster_status", "--formatter", "json", NULL};
-            if (cluster_ctl(&cl, i, args, out, sizeof out, err, sizeof err)) {
-                printf("%s: %s\n", cl.nodes[i - 1].name, err);
-                continue;
-            }
-            /* the node's own view: who runs, who it cannot reach */
-            const char *js = strchr(out, '{');
-            json_t *j = js ? json_loads(js, 0, NULL) : NULL, *run = json_object_get(j, "running_nodes"),
-                   *parts = json_object_get(j, "partitions"), *v;
-            size_t k;
-            printf("%s: running", cl.nodes[i - 1].name);
-            json_array_foreach(run, k, v) printf(" %s", json_string_value(v));
-            printf("; partitions: %s\n", json_object_size(parts) ? "" : "none");
-            const char *who;
-            json_object_foreach(parts, who, v) {
-                printf("  %s cannot reach", who);
-                json_array_foreach(v, k, run) printf(" %s", json_string_value(run));
-                printf("\n");
-            }
-            if (!j) printf("%s: unreadable cluster_status: %.200s\n", cl.nodes[i - 1].name, out);
-            json_decref(j);
-        }
-        return EXIT_OK;
+    const char *js = strchr(out, '{');
+    json_t *j = js ? json_loads(js, 0, NULL) : NULL, *run = json_object_get(j, "running_nodes"),
+           *parts = json_object_get(j, "partitions"), *v;
+    size_t k;
+    printf("%s: running", cl->nodes[i - 1].name);
+    json_array_foreach(run, k, v) printf(" %s", json_string_value(v));
+    printf("; partitions: %s\n", json_object_size(parts) ? "" : "none");
+    const char *who;
+    json_object_foreach(parts, who, v) {
+        printf("  %s cannot reach", who);
+        json_array_foreach(v, k, run) printf(" %s", json_string_value(run));
+        printf("\n");
     }
-    if (!strcmp(action, "partition") || !strcmp(action, "heal")) {
-        if (load(&cl, dir)) return EXIT_USAGE;
-        if (!strcmp(action, "heal")) {
-            if (cluster_heal(&cl, err, sizeof err)) {
-                log_err("cluster: %s", err);
-                return EXIT_BROKER;
-            }
-            log_note("partition healed");
-            return EXIT_OK;
-        }
-        int group[CLUSTER_MAX_NODES];
-        if (parse_groups(&cl, groups, isolate, group, err, sizeof err)) {
-            log_err("cluster partition: %s", err);
-            return EXIT_USAGE;
-        }
-        if (cluster_partition(&cl, group, err, sizeof err) || cluster_partition_check(&cl, group, err, sizeof err)) {
-            log_err("cluster: %s", err);
-            return EXIT_BROKER;
-        }
-        log_note("partitioned (verified: no node reaches one on another side)");
-        return EXIT_OK;
+    if (!j) printf("%s: unreadable cluster_status: %.200s\n", cl->nodes[i - 1].name, out);
+    json_decref(j);
+}
+
+static int act_status(struct args *a)
+{
+    printf("%d of %d nodes running\n", cluster_alive(&a->cl), a->cl.n);
+    for (int i = 1; i <= a->cl.n; i++)
+        if (!a->only || i == a->only) node_status(a, i);
+    return EXIT_OK;
+}
+
+static int act_heal(struct args *a)
+{
+    if (cluster_heal(&a->cl, a->err, sizeof a->err)) {
+        log_err("cluster: %s", a->err);
+        return EXIT_BROKER;
     }
-    if (!strcmp(action, "loss") || !strcmp(action, "unloss")) {
-        if (load(&cl, dir)) return EXIT_USAGE;
-        if (action[0] == 'l') {
-            if (cluster_loss(&cl, only, percent, peer, err, sizeof err)) {
-                log_err("cluster loss: %s", err);
-                return EXIT_USAGE;
-            }
-            return EXIT_OK;
-        }
-        uint64_t seen = 0, dropped = 0;
-        if (cluster_unloss(&cl, &seen, &dropped, err, sizeof err)) {
-            log_err("cluster: %s", err);
-            return EXIT_BROKER;
-        }
-        printf("loss removed: the rules saw %llu packets and dropped %llu (%.1f%%)\n", (unsigned long long)seen,
-               (unsigned long long)dropped, seen ? 100.0 * (double)dropped / (double)seen : 0.0);
-        return EXIT_OK;
+    log_note("partition healed");
+    return EXIT_OK;
+}
+
+static int act_partition(struct args *a)
+{
+    int group[CLUSTER_MAX_NODES];
+    if (parse_groups(&a->cl, a->groups, a->isolate, group, a->err, sizeof a->err)) {
+        log_err("cluster partition: %s", a->err);
+        return EXIT_USAGE;
     }
-    if (!strcmp(action, "delay")) {
-        if (load(&cl, dir)) return EXIT_USAGE;
-        if (!latency || !for_ns || jitter > latency || latency > 10 * NS_PER_SEC) {
-            log_err("cluster delay: give --latency (at most 10s), --for, and a --jitter not above the latency");
-            return EXIT_USAGE;
-        }
-        if (cluster_delay(&cl, only, latency, jitter, peer, err, sizeof err)) {
-            log_err("cluster delay: %s", err);
-            cluster_undelay(&cl, NULL, NULL, err, sizeof err);
-            return EXIT_USAGE;
-        }
-        uint64_t until = clock_ns() + for_ns;
-        while (!proc_stop && clock_ns() < until) sleep_ns(50 * NS_PER_MS);
-        uint64_t held = 0, hold_ns = 0;
-        int rc = cluster_undelay(&cl, &held, &hold_ns, err, sizeof err);
-        printf("delay removed: held %llu packets, %.2f ms each on average\n", (unsigned long long)held,
-               held ? (double)hold_ns / (double)held / 1e6 : 0.0);
-        if (rc) log_err("cluster delay: %s", err);
-        return rc ? EXIT_BROKER : EXIT_OK;
+    if (cluster_partition(&a->cl, group, a->err, sizeof a->err) ||
+        cluster_partition_check(&a->cl, group, a->err, sizeof a->err)) {
+        log_err("cluster: %s", a->err);
+        return EXIT_BROKER;
     }
-    if (!strcmp(action, "bandwidth") || !strcmp(action, "unbandwidth")) {
-        if (load(&cl, dir)) return EXIT_USAGE;
-        uint64_t bytes = 0;
-        if (action[0] == 'b' ? cluster_bandwidth(&cl, only, bits, err, sizeof err)
-                             : cluster_unbandwidth(&cl, &bytes, err, sizeof err)) {
-            log_err("cluster %s: %s", action, err);
-            return action[0] == 'b' ? EXIT_USAGE : EXIT_BROKER;
-        }
-        if (action[0] == 'u') printf("limits removed: %llu bytes went through them\n", (unsigned long long)bytes);
-        return EXIT_OK;
+    log_note("partitioned (verified: no node reaches one on another side)");
+    return EXIT_OK;
+}
+
+static int act_loss(struct args *a)
+{
+    if (cluster_loss(&a->cl, a->only, a->percent, a->peer, a->err, sizeof a->err)) {
+        log_err("cluster loss: %s", a->err);
+        return EXIT_USAGE;
     }
-    static const char *const node_actions[] = {"node-kill", "node-stop", "node-start", "node-pause", "node-resume",
-                                               NULL};
-    for (int k = 0; node_actions[k]; k++) {
-        if (strcmp(action, node_actions[k])) continue;
-        if (load(&cl, dir)) return EXIT_USAGE;
-        cl.detach = true; /* a node booted by this command outlives it */
-        int (*fn[])(struct cluster *, int, char *, size_t) = {cluster_node_kill, cluster_node_stop,
-                                                              cluster_node_start, cluster_node_pause,
-                                                              cluster_node_resume};
-        if (fn[k](&cl, only, err, sizeof err)) {
-            log_err("cluster %s: %s", action, err);
-            return EXIT_BROKER;
-        }
-        return EXIT_OK;
+    return EXIT_OK;
+}
+
+static int act_unloss(struct args *a)
+{
+    uint64_t seen = 0, dropped = 0;
+    if (cluster_unloss(&a->cl, &seen, &dropped, a->err, sizeof a->err)) {
+        log_err("cluster: %s", a->err);
+        return EXIT_BROKER;
     }
-    log_err("cluster: unknown action '%s'", action);
-    usage(stderr);
-    return EXIT_USAGE;
+    printf("loss removed: the rules saw %llu packets and dropped %llu (%.1f%%)\n", (unsigned long long)seen,
+           (unsigned long long)dropped, seen ? 100.0 * (double)dropped / (double)seen : 0.0);
+    return EXIT_OK;
+}
+
+/* Held for --for, then removed: the delay lives in this process's NFQUEUE thread. */
+static int act_delay(struct args *a)
+{
+    if (!a->latency || !a->for_ns || a->jitter > a->latency || a->latency > 10 * NS_PER_SEC) {
+        log_err("cluster delay: give --latency (at most 10s), --for, and a --jitter not above the latency");
+        return EXIT_USAGE;
+    }
+    if (cluster_delay(&a->cl, a->only, a->latency, a->jitter, a->peer, a->err, sizeof a->err)) {
+        log_err("cluster delay: %s", a->err);
+        cluster_undelay(&a->cl, NULL, NULL, a->err, sizeof a->err);
+        return EXIT_USAGE;
+    }
+    uint64_t until = clock_ns() + a->for_ns;
+    while (!proc_stop && clock_ns() < until) sleep_ns(50 * NS_PER_MS);
+    uint64_t held = 0, hold_ns = 0;
+    int rc = cluster_undelay(&a->cl, &held, &hold_ns, a->err, sizeof a->err);
+    printf("delay removed: held %llu packets, %.2f ms each on average\n", (unsigned long long)held,
+           held ? (double)hold_ns / (double)held / 1e6 : 0.0);
+    if (rc) log_err("cluster delay: %s", a->err);
+    return rc ? EXIT_BROKER : EXIT_OK;
+}
+
+static int act_bandwidth(struct args *a)
+{
+    if (cluster_bandwidth(&a->cl, a->only, a->bits, a->err, sizeof a->err)) {
+        log_err("cluster bandwidth: %s", a->err);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int act_unbandwidth(struct args *a)
+{
+    uint64_t bytes = 0;
+    if (cluster_unbandwidth(&a->cl, &bytes, a->err, sizeof a->err)) {
+        log_err("cluster unbandwidth: %s", a->err);
+        return EXIT_BROKER;
+    }
+    printf("limits removed: %llu bytes went through them\n", (unsigned long long)bytes);
+    return EXIT_OK;
+}
+
+/* node-*: on --node; a node booted by this command outlives it. */
+static int act_node(struct args *a, int (*fn)(struct cluster *, int, char *, size_t))
+{
+    a->cl.detach = true;
+    if (fn(&a->cl, a->only, a->err, sizeof a->err)) {
+        log_err("cluster %s: %s", a->action, a->err);
+        return EXIT_BROKER;
+    }
+    return EXIT_OK;
+}
+
+static int act_node_kill(struct args *a) { return act_node(a, cluster_node_kill); }
+static int act_node_stop(struct args *a) { return act_node(a, cluster_node_stop); }
+static int act_node_start(struct args *a) { return act_node(a, cluster_node_start); }
+static int act_node_pause(struct args *a) { return act_node(a, cluster_node_pause); }
+static int act_node_resume(struct args *a) { return act_node(a, cluster_node_resume); }
+
+/* Every action but start acts on the cluster the state file (or --dir) names. */
+static const struct {
+    const char *name;
+    int (*run)(struct args *a);
+    bool loads;
+} actions[] = {
+    {"start", act_start, false}, {"stop", act_stop, true}, {"status", act_status, true},
+    {"partition", act_partition, true}, {"heal", act_heal, true}, {"loss", act_loss, true},
+    {"unloss", act_unloss, true}, {"delay", act_delay, true}, {"bandwidth", act_bandwidth, true},
+    {"unbandwidth", act_unbandwidth, true}, {"node-kill", act_node_kill, true}, {"node-stop", act_node_stop, true},
+    {"node-start", act_node_start, true}, {"node-pause", act_node_pause, true},
+    {"node-resume", act_node_resume, true},
+};
+
+int cmd_cluster(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        bool help = argc >= 2 && !strcmp(argv[1], "--help");
+        usage(help ? stdout : stderr);
+        return help ? EXIT_OK : EXIT_USAGE;
+    }
+    struct args *a = xcalloc(1, sizeof *a);
+    a->action = argv[1], a->nodes = 3, a->peer = -1;
+    int rc = parse_args(a, argc, argv);
+    if (rc != EXIT_OK) {
+        free(a);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    rc = -1;
+    for (size_t k = 0; rc < 0 && k < sizeof actions / sizeof actions[0]; k++)
+        if (!strcmp(a->action, actions[k].name))
+            rc = actions[k].loads && load(&a->cl, a->dir) ? EXIT_USAGE : actions[k].run(a);
+    if (rc < 0) {
+        log_err("cluster: unknown action '%s'", a->action);
+        usage(stderr);
+        rc = EXIT_USAGE;
+    }
+    free(a);
+    return rc;
 }

@@ -31,7 +31,32 @@ static int evaluate(struct scenario *sc, json_t *result, struct timeline *tl)
     return v == GATE_FAIL ? EXIT_FAILED : v == GATE_UNKNOWN ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
-int cmd_run(int argc, char **argv)
+/* The command line: what it sets on the scenario's load. */
+struct run_args {
+    const char *json_path, *uri, *report_dir, *metrics, *linger, *mgmt, *path;
+    bool check_only, no_report;
+    const char *shard[6][2];
+};
+
+static void run_usage(void)
+{
+    puts("usage: loadgen run SCENARIO.yaml [--json FILE] [--uri URI] [--check]\n"
+         "                   [--report-dir DIR | --no-report] [--management URL|embedded]\n"
+         "                   [--metrics-listen HOST:PORT [--metrics-linger DUR]]\n"
+         "                   [--instance I/N --run-id HEX|--start-at EPOCH [--producer-ids A-B]\n"
+         "                    [--consumer-ids A-B]] [--broker-dir DIR]\n"
+         "Runs the scenario's load with its faults, drains, checks its gates.\n"
+         "--check: validate the file only. Exit 0 all gates hold, 1 a gate failed,\n"
+         "2 bad scenario file, 3 broker failure. Format: docs/scenarios.md\n"
+         "The run directory (default reports/<UTC time>-<name>/) gets run.json,\n"
+         "latency-*.hgrm, latency.hlog, report.html and junit.xml.\n"
+         "--instance: one of N processes running the load together (docs/scale-out.md);\n"
+         "instance 0 runs the broker faults, on the node of --broker-dir DIR (started by\n"
+         "`loadgen broker start --dir DIR`); `loadgen merge` gives the run's verdict.");
+}
+
+/* EXIT_OK to go on, or the exit code (-1: --help, done). */
+static int parse_args(struct run_args *a, int argc, char **argv)
 {
     static const struct option o[] = {
         {"json", required_argument, NULL, 'j'}, {"uri", required_argument, NULL, 'u'},
@@ -45,150 +70,133 @@ int cmd_run(int argc, char **argv)
         {"consumer-ids", required_argument, NULL, 'C'}, {"broker-dir", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
-    const char *json_path = NULL, *uri = NULL, *report_dir = NULL, *metrics = NULL, *linger = NULL, *mgmt = NULL;
-    bool check_only = false, no_report = false;
-    const char *shard[6][2] = {{"instance", NULL}, {"run-id", NULL}, {"start-at", NULL},
-                               {"producer-ids", NULL}, {"consumer-ids", NULL}, {"broker-dir", NULL}};
+    static const char shards[] = "IRSPCB"; /* in the order of a->shard */
+    static const char *const names[6] = {"instance", "run-id", "start-at", "producer-ids", "consumer-ids",
+                                         "broker-dir"};
+    for (int i = 0; i < 6; i++) a->shard[i][0] = names[i];
     int ch;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
-        switch (ch) {
-        case 'j': json_path = optarg; break;
-        case 'u': uri = optarg; break;
-        case 'c': check_only = true; break;
-        case 'r': report_dir = optarg; break;
-        case 'n': no_report = true; break;
-        case 'm': metrics = optarg; break;
-        case 'l': linger = optarg; break;
-        case 'g': mgmt = optarg; break;
-        case 'I': shard[0][1] = optarg; break;
-        case 'R': shard[1][1] = optarg; break;
-        case 'S': shard[2][1] = optarg; break;
-        case 'P': shard[3][1] = optarg; break;
-        case 'C': shard[4][1] = optarg; break;
-        case 'B': shard[5][1] = optarg; break;
-        case 'h':
-            puts("usage: loadgen run SCENARIO.yaml [--json FILE] [--uri URI] [--check]\n"
-                 "                   [--report-dir DIR | --no-report] [--management URL|embedded]\n"
-                 "                   [--metrics-listen HOST:PORT [--metrics-linger DUR]]\n"
-                 "                   [--instance I/N --run-id HEX|--start-at EPOCH [--producer-ids A-B]\n"
-                 "                    [--consumer-ids A-B]] [--broker-dir DIR]\n"
-                 "Runs the scenario's load with its faults, drains, checks its gates.\n"
-                 "--check: validate the file only. Exit 0 all gates hold, 1 a gate failed,\n"
-                 "2 bad scenario file, 3 broker failure. Format: docs/scenarios.md\n"
-                 "The run directory (default reports/<UTC time>-<name>/) gets run.json,\n"
-                 "latency-*.hgrm, latency.hlog, report.html and junit.xml.\n"
-                 "--instance: one of N processes running the load together (docs/scale-out.md);\n"
-                 "instance 0 runs the broker faults, on the node of --broker-dir DIR (started by\n"
-                 "`loadgen broker start --dir DIR`); `loadgen merge` gives the run's verdict.");
-            return EXIT_OK;
-        default: return EXIT_USAGE;
-        }
+        const char *sh = ch ? strchr(shards, ch) : NULL;
+        if (sh) a->shard[sh - shards][1] = optarg;
+        else if (ch == 'j') a->json_path = optarg;
+        else if (ch == 'u') a->uri = optarg;
+        else if (ch == 'c') a->check_only = true;
+        else if (ch == 'r') a->report_dir = optarg;
+        else if (ch == 'n') a->no_report = true;
+        else if (ch == 'm') a->metrics = optarg;
+        else if (ch == 'l') a->linger = optarg;
+        else if (ch == 'g') a->mgmt = optarg;
+        else if (ch == 'h') return run_usage(), -1;
+        else return EXIT_USAGE;
     }
     if (optind != argc - 1) {
         log_err("run: give exactly one scenario file (loadgen run --help)");
         return EXIT_USAGE;
     }
-    const char *path = argv[optind]; /* loading re-runs getopt: optind changes */
-    struct scenario sc;
-    if (scenario_load(path, &sc)) {
-        scenario_free(&sc);
-        return EXIT_USAGE;
-    }
+    a->path = argv[optind]; /* loading re-runs getopt: optind changes */
+    return EXIT_OK;
+}
+
+/* The scale-out options and --uri on the loaded scenario, and the faults
+ * they leave possible: an exit code. */
+static int apply_target(const struct run_args *a, struct scenario *sc)
+{
     char serr[512];
     for (int i = 0; i < 6; i++)
-        if (shard[i][1] && config_apply(&sc.cfg, shard[i][0], shard[i][1], serr, sizeof serr)) {
-            log_err("--%s: %s", shard[i][0], serr);
-            scenario_free(&sc);
-            return EXIT_USAGE;
-        }
-    if (uri) {
-        free(sc.cfg.uri);
-        sc.cfg.uri = xstrdup(uri);
+        if (a->shard[i][1] && config_apply(&sc->cfg, a->shard[i][0], a->shard[i][1], serr, sizeof serr))
+            return log_err("--%s: %s", a->shard[i][0], serr), EXIT_USAGE;
+    if (a->uri) {
+        free(sc->cfg.uri);
+        sc->cfg.uri = xstrdup(a->uri);
     }
-    if (config_instance_validate(&sc.cfg, serr, sizeof serr)) {
-        log_err("%s: %s", path, serr);
-        scenario_free(&sc);
-        return EXIT_USAGE;
-    }
-    for (int i = 0; uri && i < sc.nfaults; i++)
-        if (fault_needs(&sc.faults[i], FN_CLUSTER)) {
-            log_err("%s: fault %s needs the embedded cluster (--nodes); it cannot run with --uri", path,
-                    fault_name(&sc.faults[i]));
-            scenario_free(&sc);
-            return EXIT_USAGE;
-        }
+    if (config_instance_validate(&sc->cfg, serr, sizeof serr)) return log_err("%s: %s", a->path, serr), EXIT_USAGE;
+    for (int i = 0; a->uri && i < sc->nfaults; i++)
+        if (fault_needs(&sc->faults[i], FN_CLUSTER))
+            return log_err("%s: fault %s needs the embedded cluster (--nodes); it cannot run with --uri", a->path,
+                           fault_name(&sc->faults[i])), EXIT_USAGE;
     /* another instance acts on the broker, or --broker-dir names the node */
-    bool observer = sc.cfg.sharded && sc.cfg.instance != 0;
-    if (uri && !sc.cfg.broker_dir && !observer) {
-        for (int i = 0; i < sc.nfaults; i++)
-            if (fault_needs(&sc.faults[i], FN_BROKER)) {
-                log_err("%s: fault %s needs the embedded broker; with --uri give the node's --broker-dir",
-                        path, fault_name(&sc.faults[i]));
-                scenario_free(&sc);
-                return EXIT_USAGE;
-            }
-    }
+    bool observer = sc->cfg.sharded && sc->cfg.instance != 0;
+    for (int i = 0; a->uri && !sc->cfg.broker_dir && !observer && i < sc->nfaults; i++)
+        if (fault_needs(&sc->faults[i], FN_BROKER))
+            return log_err("%s: fault %s needs the embedded broker; with --uri give the node's --broker-dir",
+                           a->path, fault_name(&sc->faults[i])), EXIT_USAGE;
     char perr[1200];
-    if (json_path && preflight_output(json_path, perr, sizeof perr)) {
-        log_err("--json: %s", perr);
-        scenario_free(&sc);
-        return EXIT_USAGE;
-    }
-    if (check_only) {
-        printf("%s: ok (%d faults, %d gates)\n", path, sc.nfaults, sc.ngates);
-        scenario_free(&sc);
-        return EXIT_OK;
-    }
+    if (a->json_path && preflight_output(a->json_path, perr, sizeof perr))
+        return log_err("--json: %s", perr), EXIT_USAGE;
+    return EXIT_OK;
+}
+
+/* The reports' and the metrics endpoint's options, then the endpoint. */
+static int apply_outputs(const struct run_args *a, struct scenario *sc)
+{
     /* proxy faults need the load to go through it; on a cluster the
      * clients go to every node and the faults are the network's */
-    sc.cfg.via_proxy = sc.cfg.nodes < 2;
-    free(sc.cfg.name);
-    sc.cfg.name = xstrdup(sc.name);
-    if (report_dir) {
-        free(sc.cfg.report_dir);
-        sc.cfg.report_dir = xstrdup(report_dir);
+    sc->cfg.via_proxy = sc->cfg.nodes < 2;
+    free(sc->cfg.name);
+    sc->cfg.name = xstrdup(sc->name);
+    if (a->report_dir) {
+        free(sc->cfg.report_dir);
+        sc->cfg.report_dir = xstrdup(a->report_dir);
     }
-    if (no_report) sc.cfg.no_report = true;
+    if (a->no_report) sc->cfg.no_report = true;
     char merr[512];
-    const char *mopt[][2] = {{"metrics-listen", metrics}, {"metrics-linger", linger}, {"management", mgmt}};
+    const char *mopt[][2] = {{"metrics-listen", a->metrics}, {"metrics-linger", a->linger}, {"management", a->mgmt}};
     for (int i = 0; i < 3; i++)
-        if (mopt[i][1] && (config_apply(&sc.cfg, mopt[i][0], mopt[i][1], merr, sizeof merr) ||
-                           config_validate_broker(&sc.cfg, merr, sizeof merr))) {
-            log_err("--%s: %s", mopt[i][0], merr);
-            scenario_free(&sc);
-            return EXIT_USAGE;
-        }
-    if (sc.cfg.metrics_listen && metrics_start(sc.cfg.metrics_listen, merr, sizeof merr)) {
-        log_err("--metrics-listen: %s", merr);
-        scenario_free(&sc);
-        return EXIT_USAGE;
-    }
-    log_note("scenario %s: %s", sc.name, sc.description ? sc.description : "");
+        if (mopt[i][1] && (config_apply(&sc->cfg, mopt[i][0], mopt[i][1], merr, sizeof merr) ||
+                           config_validate_broker(&sc->cfg, merr, sizeof merr)))
+            return log_err("--%s: %s", mopt[i][0], merr), EXIT_USAGE;
+    if (sc->cfg.metrics_listen && metrics_start(sc->cfg.metrics_listen, merr, sizeof merr))
+        return log_err("--metrics-listen: %s", merr), EXIT_USAGE;
+    return EXIT_OK;
+}
+
+/* The load with the timeline, then the verdict and the reports. */
+static int run_scenario(const struct run_args *a, struct scenario *sc)
+{
+    log_note("scenario %s: %s", sc->name, sc->description ? sc->description : "");
     struct timeline tl;
-    timeline_init(&tl, &sc);
+    timeline_init(&tl, sc);
     struct bench_hooks hooks = timeline_hooks(&tl);
     json_t *result = NULL;
     char dir[1024];
-    int rc = bench_execute(&sc.cfg, &hooks, &result, dir, sizeof dir);
+    int rc = bench_execute(&sc->cfg, &hooks, &result, dir, sizeof dir);
     timeline_end(&tl);
     if (result) {
-        run_set(result, RK_SCENARIO_NAME, json_string(sc.name));
-        run_set(result, RK_SCENARIO_FILE, json_string(sc.path));
-        run_set(result, RK_SCENARIO_DESCRIPTION, json_string(sc.description ? sc.description : ""));
+        run_set(result, RK_SCENARIO_NAME, json_string(sc->name));
+        run_set(result, RK_SCENARIO_FILE, json_string(sc->path));
+        run_set(result, RK_SCENARIO_DESCRIPTION, json_string(sc->description ? sc->description : ""));
         run_set(result, RK_FAULTS, json_incref(tl.log));
-        int verdict = evaluate(&sc, result, &tl);
+        int verdict = evaluate(sc, result, &tl);
         if (rc == EXIT_OK) rc = verdict;
-        if (json_path && report_write_json(json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
-            log_err("--json: cannot write %s", json_path);
+        if (a->json_path && report_write_json(a->json_path, result, JSON_INDENT(2) | JSON_REAL_PRECISION(10)))
+            log_err("--json: cannot write %s", a->json_path);
         char err[1400];
         if (dir[0] && report_write_dir(dir, result, err, sizeof err)) log_err("%s", err);
         else if (dir[0]) log_note("report in %s/report.html", dir);
     }
     metrics_set_verdict(result ? run_str(result, RK_VERDICT_STATUS) : "incomplete");
-    metrics_stop(sc.cfg.metrics_linger_ns);
+    metrics_stop(sc->cfg.metrics_linger_ns);
     json_decref(result);
     timeline_free(&tl);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_args a = {0};
+    int rc = parse_args(&a, argc, argv);
+    if (rc != EXIT_OK) return rc < 0 ? EXIT_OK : rc;
+    struct scenario sc;
+    if (scenario_load(a.path, &sc)) rc = EXIT_USAGE;
+    if (rc == EXIT_OK) rc = apply_target(&a, &sc);
+    if (rc == EXIT_OK && a.check_only) {
+        printf("%s: ok (%d faults, %d gates)\n", a.path, sc.nfaults, sc.ngates);
+        scenario_free(&sc);
+        return EXIT_OK;
+    }
+    if (rc == EXIT_OK) rc = apply_outputs(&a, &sc);
+    if (rc == EXIT_OK) rc = run_scenario(&a, &sc);
     scenario_free(&sc);
     return rc;
 }
