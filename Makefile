@@ -14,7 +14,7 @@ LDLIBS  = $(PKG_LIBS) -lpthread -lm
 PYTEST  := /usr/bin/python3 -m pytest
 Q       := $(if $(V),,@)
 
-# Every source of every folder (docs: README "Code map"); a new file needs
+# Every source of every folder (docs/development.md "Code map"); a new file needs
 # no edit here.
 SRC := $(sort $(wildcard loadgen/*/*.c loadgen/*/*/*.c))
 # Pure modules, also linked into the C unit tests.

@@ -79,9 +79,9 @@ int broker_load(struct broker *b, const char *dir, char *err, size_t cap)
     json_int_t pid = 0, epmd = 0, pid_start = 0, epmd_start = 0, owner = 0, owner_start = 0;
     int owns = 0;
     if (json_unpack_ex(j, &jerr, 0, "{s?I, s?I, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:I, s?I, s?I, s?b, s?s}",
-                       "owner_pid", &owner, "owner_start", &owner_start, "dir", &d, "server", &server, "nodename", &name, "uri", &uri, "amqp_port",
-                       &b->amqp_port, "dist_port", &b->dist_port, "epmd_port", &b->epmd_port,
-                       "pid", &pid, "epmd_pid", &epmd, "pid_start", &pid_start, "epmd_start",
+                       "owner_pid", &owner, "owner_start", &owner_start, "dir", &d, "server", &server, "nodename",
+                       &name, "uri", &uri, "amqp_port", &b->amqp_port, "dist_port", &b->dist_port, "epmd_port",
+                       &b->epmd_port, "pid", &pid, "epmd_pid", &epmd, "pid_start", &pid_start, "epmd_start",
                        &epmd_start, "owns_dir", &owns, "state", &state)) {
         snprintf(err, cap, "bad broker state in %s: %s", path, jerr.text);
         json_decref(j);

@@ -172,7 +172,8 @@ static const char *peer_addr(const struct cluster *c, int peer)
 int cluster_loss(const struct cluster *c, int i, double percent, int peer, char *err, size_t cap)
 {
     if (link_fault_check(c, i, peer, err, cap)) return -1;
-    if (!(percent > 0 && percent <= 100)) return snprintf(err, cap, "loss percent %.3g: above 0, at most 100", percent), -1;
+    if (!(percent > 0 && percent <= 100))
+        return snprintf(err, cap, "loss percent %.3g: above 0, at most 100", percent), -1;
     char prob[32];
     snprintf(prob, sizeof prob, "%.6f", percent / 100);
     const char *addr = peer_addr(c, peer);

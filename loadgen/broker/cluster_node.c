@@ -124,7 +124,8 @@ int cluster_heal_all(struct cluster *c, char *err, size_t cap)
     if (cluster_unbandwidth(c, NULL, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
     if (cluster_undelay(c, NULL, NULL, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
     for (int i = 1; i <= c->n; i++) {
-        if (c->nodes[i - 1].paused && cluster_node_resume(c, i, why, sizeof why)) rc = -1, snprintf(err, cap, "%s", why);
+        if (c->nodes[i - 1].paused && cluster_node_resume(c, i, why, sizeof why))
+            rc = -1, snprintf(err, cap, "%s", why);
         if (!cluster_node_running(c, i) && cluster_node_start(c, i, why, sizeof why))
             rc = -1, snprintf(err, cap, "%s", why);
     }

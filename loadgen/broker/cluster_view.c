@@ -84,7 +84,8 @@ struct cluster_view *cluster_view_start(const struct cluster *c, const char *con
         snprintf(nodes + strlen(nodes), sizeof nodes - strlen(nodes), "%s'%s'", i ? "," : "", c->nodes[i].name);
     for (int i = 0; i < nqueues && i < 8; i++) {
         /* a queue name as an Erlang binary: only plain names are watched */
-        if (strspn(queues[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(queues[i]) ||
+        if (strspn(queues[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                strlen(queues[i]) ||
             strlen(queues[i]) > 100)
             continue;
         snprintf(qs + strlen(qs), sizeof qs - strlen(qs), "%s<<\"%s\">>", qs[0] ? "," : "", queues[i]);

@@ -82,8 +82,8 @@ void cap_slo_text(const struct cap_slo *slo, char *buf, size_t cap)
     buf[0] = 0;
     for (int i = 0; i < slo->n && o < cap; i++) {
         const struct cap_term *t = &slo->t[i];
-        o += (size_t)snprintf(buf + o, cap - o, "%s%s %s <= %g ms", i ? ", " : "", t->metric == RK_LAT_E2E ? "e2e" : "confirm",
-                              strchr(t->name, '_') + 1, t->limit_ms);
+        o += (size_t)snprintf(buf + o, cap - o, "%s%s %s <= %g ms", i ? ", " : "",
+                              t->metric == RK_LAT_E2E ? "e2e" : "confirm", strchr(t->name, '_') + 1, t->limit_ms);
     }
 }
 

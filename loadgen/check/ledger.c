@@ -128,7 +128,8 @@ void ledger_durability_routed(const uint64_t *confirmed, uint64_t confirmed_nbit
         c->recovered += (uint64_t)__builtin_popcountll(cons & in & ~conf);
         c->misrouted += (uint64_t)__builtin_popcountll(cons & ~ok);
         if (wd <= highest / 64) { /* routed here, below the highest seen, not seen nor dead-lettered */
-            uint64_t below = wd < highest / 64 ? ~0ULL : (highest % 64 == 63 ? ~0ULL : (1ULL << (highest % 64 + 1)) - 1);
+            uint64_t below =
+                wd < highest / 64 ? ~0ULL : (highest % 64 == 63 ? ~0ULL : (1ULL << (highest % 64 + 1)) - 1);
             c->gaps += (uint64_t)__builtin_popcountll(in & ~cons & ~dl & below);
         }
     }

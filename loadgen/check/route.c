@@ -51,7 +51,8 @@ int route_queue(const struct route_model *m, const char *name)
 int route_add_exchange(struct route_model *m, const char *name, enum route_xtype type, char *err, size_t cap)
 {
     if (!*name || strlen(name) >= ROUTE_NAME || (unsigned)type >= RX_COUNT)
-        return snprintf(err, cap, "exchange '%.64s': a name of 1 to %d bytes and a known type", name, ROUTE_NAME - 1), -1;
+        return snprintf(err, cap, "exchange '%.64s': a name of 1 to %d bytes and a known type", name, ROUTE_NAME - 1),
+               -1;
     if (route_exchange(m, name) >= 0) return snprintf(err, cap, "exchange '%s' declared twice", name), -1;
     if (m->nexchanges == ROUTE_MAX_EXCHANGES)
         return snprintf(err, cap, "more than %d exchanges", ROUTE_MAX_EXCHANGES), -1;
@@ -76,7 +77,8 @@ int route_set_alternate(struct route_model *m, const char *exchange, const char 
 {
     int x = route_exchange(m, exchange), a = route_exchange(m, alternate);
     if (x < 0 || a < 0)
-        return snprintf(err, cap, "alternate-exchange: '%s' is not a declared exchange", x < 0 ? exchange : alternate), -1;
+        return snprintf(err, cap, "alternate-exchange: '%s' is not a declared exchange", x < 0 ? exchange : alternate),
+               -1;
     m->exchanges[x].alternate = a;
     return 0;
 }
@@ -91,7 +93,8 @@ int route_bind(struct route_model *m, const char *source, const char *dest, bool
         return snprintf(err, cap, "binding: destination '%s' is not a declared %s", dest,
                         to_exchange ? "exchange" : "queue"), -1;
     if (strlen(key) >= ROUTE_KEY) return snprintf(err, cap, "binding key longer than %d bytes", ROUTE_KEY - 1), -1;
-    if (nargs < 0 || nargs > ROUTE_MAX_ARGS) return snprintf(err, cap, "more than %d binding arguments", ROUTE_MAX_ARGS), -1;
+    if (nargs < 0 || nargs > ROUTE_MAX_ARGS)
+        return snprintf(err, cap, "more than %d binding arguments", ROUTE_MAX_ARGS), -1;
     if (m->nbindings == ROUTE_MAX_BINDINGS) return snprintf(err, cap, "more than %d bindings", ROUTE_MAX_BINDINGS), -1;
     struct route_binding *b = &m->bindings[m->nbindings++];
     memset(b, 0, sizeof *b);

@@ -341,7 +341,8 @@ static json_t *result_of(struct capacity *c, bool interrupted)
     run_set(result, RK_CAP_MSG_S, c->answer > 0 ? json_real(c->answer) : json_null());
     run_set(result, RK_CAP_CONFIRMED, json_boolean(c->confirmed));
     run_set(result, RK_CAP_REQUIRED, o->require > 0 ? json_real(o->require) : json_null());
-    run_set(result, RK_CAP_FIRST_FAIL_RATE, c->first_fail ? json_real(run_num(c->first_fail, RK_CS_RATE)) : json_null());
+    run_set(result, RK_CAP_FIRST_FAIL_RATE,
+            c->first_fail ? json_real(run_num(c->first_fail, RK_CS_RATE)) : json_null());
     run_set(result, RK_CAP_FIRST_FAIL_REASONS,
             c->first_fail ? json_deep_copy(run_get(c->first_fail, RK_CS_REASONS)) : json_array());
     run_set(result, RK_CAP_SEARCH_END,

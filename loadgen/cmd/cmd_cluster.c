@@ -77,7 +77,8 @@ static int parse_groups(const struct cluster *c, const char *groups, const char 
     if (isolate) {
         char *end;
         long n = strtol(isolate, &end, 10);
-        if (*end || n < 1 || n > c->n) return snprintf(err, cap, "--isolate '%s': a node from 1 to %d", isolate, c->n), -1;
+        if (*end || n < 1 || n > c->n)
+            return snprintf(err, cap, "--isolate '%s': a node from 1 to %d", isolate, c->n), -1;
         for (int i = 0; i < c->n; i++) group[i] = i + 1 == n;
         return 0;
     }
@@ -85,7 +86,8 @@ static int parse_groups(const struct cluster *c, const char *groups, const char 
     for (const char *p = groups; *p;) {
         char *end;
         long n = strtol(p, &end, 10);
-        if (end == p || n < 1 || n > c->n) return snprintf(err, cap, "--groups '%s': node numbers 1 to %d", groups, c->n), -1;
+        if (end == p || n < 1 || n > c->n)
+            return snprintf(err, cap, "--groups '%s': node numbers 1 to %d", groups, c->n), -1;
         if (group[n - 1] >= 0) return snprintf(err, cap, "--groups '%s': node %ld twice", groups, n), -1;
         group[n - 1] = g;
         if (*end == '/') g++;

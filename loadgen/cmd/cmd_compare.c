@@ -331,7 +331,8 @@ int cmd_compare(int argc, char **argv)
                  "RUN is a run directory, or LABEL=GLOB: a group of repeated runs of one\n"
                  "configuration (e.g. quorum='reports/*-quorum-*'), shown as mean ±sd.\n"
                  "Prints capacity (runs of loadgen capacity), throughput, latency percentiles,\n"
-                 "lost, duplicates, recovery time and client CPU per group with the change against the first, and writes an\n"
+                 "lost, duplicates, recovery time and client CPU per group with the change against the first, and "
+                 "writes an\n"
                  "HTML page with the runs overlaid (default reports/compare.html).");
             return EXIT_OK;
         } else if (argv[i][0] == '-') {

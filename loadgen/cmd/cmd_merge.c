@@ -293,7 +293,8 @@ static void check_union(struct job *j, struct ledger_merge *lm, uint64_t *lost, 
             struct pq *x = &j->m.pq[(size_t)q * j->m.h.producers_total + p];
             for (int i = 0; i < j->nd; i++) tr[i] = x->inst && x->inst[i].nbits ? &x->inst[i] : NULL;
             ledger_merge(tr, j->nd, lm);
-            if (x->have_producer) ledger_durability(x->confirmed, x->confirmed_nbits, x->last, tr, j->nd, lost, recovered);
+            if (x->have_producer)
+                ledger_durability(x->confirmed, x->confirmed_nbits, x->last, tr, j->nd, lost, recovered);
         }
     free(tr);
 }
@@ -390,9 +391,11 @@ static void job_free(struct job *j)
     for (int i = 0; i < j->nd; i++) json_decref(j->runs[i]);
     runmerge_free(j->rm);
     if (m->pq) {
-        for (size_t k = 0; k < (size_t)(m->h.queues ? m->h.queues : 1) * (m->h.producers_total ? m->h.producers_total : 1); k++) {
+        for (size_t k = 0;
+             k < (size_t)(m->h.queues ? m->h.queues : 1) * (m->h.producers_total ? m->h.producers_total : 1); k++) {
             free(m->pq[k].confirmed);
-            for (int i = 0; m->pq[k].inst && i < j->nd; i++) free(m->pq[k].inst[i].bits), free(m->pq[k].inst[i].flagged);
+            for (int i = 0; m->pq[k].inst && i < j->nd; i++)
+                free(m->pq[k].inst[i].bits), free(m->pq[k].inst[i].flagged);
             free(m->pq[k].inst);
         }
         free(m->pq);

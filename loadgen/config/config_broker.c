@@ -37,7 +37,8 @@ int config_broker_conf(struct config *c, const char *kv, char *err, size_t cap)
             return snprintf(err, cap, "'%.*s' is set by loadgen%s", (int)klen, kv,
                             strstr(reserved[i], "partition") ? " (use partition_handling)" : ""), -1;
     size_t old = c->broker_conf ? strlen(c->broker_conf) : 0, add = klen + strlen(val) + 5;
-    if (old + add > BROKER_CONF_MAX) return snprintf(err, cap, "more than %d bytes of broker config", BROKER_CONF_MAX), -1;
+    if (old + add > BROKER_CONF_MAX)
+        return snprintf(err, cap, "more than %d bytes of broker config", BROKER_CONF_MAX), -1;
     c->broker_conf = realloc(c->broker_conf, old + add + 1);
     if (!c->broker_conf) abort();
     snprintf(c->broker_conf + old, add + 1, "%.*s = %s\n", (int)klen, kv, val);

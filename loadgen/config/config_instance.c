@@ -42,7 +42,8 @@ int config_instance_option(struct config *c, int which, const char *v, char *err
     }
     case 1: {
         unsigned long id = strtoul(v, &end, 16);
-        if (end == v || *end || strlen(v) > 8 || !id) return snprintf(err, cap, "'%s' is not a run id (1 to 8 hex digits, not 0)", v), -1;
+        if (end == v || *end || strlen(v) > 8 || !id)
+            return snprintf(err, cap, "'%s' is not a run id (1 to 8 hex digits, not 0)", v), -1;
         c->run_id = (uint32_t)id;
         return 0;
     }

@@ -84,7 +84,8 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "routing_key", c->routing_key ? json_string(c->routing_key) : json_null());
     json_t *rk = json_array(), *bk = json_array();
     for (int i = 0; i < c->n_routing_keys; i++)
-        json_array_append_new(rk, json_pack("{s:s, s:i}", "key", c->routing_keys[i], "weight", (int)c->routing_weights[i]));
+        json_array_append_new(rk,
+                              json_pack("{s:s, s:i}", "key", c->routing_keys[i], "weight", (int)c->routing_weights[i]));
     for (int i = 0; i < c->n_binding_keys; i++) json_array_append_new(bk, json_string(c->binding_keys[i]));
     json_object_set_new(j, "routing_keys", rk);
     json_object_set_new(j, "binding_keys", bk);

@@ -94,7 +94,8 @@ enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
-    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING, O_RKEYS, O_BKEYS, O_TOPO,
+    O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
+    O_RKEYS, O_BKEYS, O_TOPO,
     O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
     O_MGMT, O_NOBSTATS, O_MLISTEN, O_MLINGER, O_INST, O_RUNID, O_STARTAT, O_PIDS, O_CIDS,
 };
@@ -326,7 +327,8 @@ static int apply_timing(struct config *c, int val, const char *v, char *err, siz
     case O_CRATE: {
         char *end;
         double r = strtod(v, &end);
-        if (end == v || *end || !(r >= 0) || r > 1e6) return bad(err, cap, v, "a rate of connection setups per second (0: no pacing)");
+        if (end == v || *end || !(r >= 0) || r > 1e6)
+            return bad(err, cap, v, "a rate of connection setups per second (0: no pacing)");
         c->connect_rate = r;
         break;
     }

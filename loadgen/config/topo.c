@@ -202,7 +202,8 @@ int topo_check(const struct topo *t, char *err, size_t cap, int *line)
         bool has_key;
         if (topo_dead_letter(t, i, dlx, sizeof dlx, dkey, sizeof dkey, &has_key) && *dlx && find_exchange(t, dlx) < 0)
             FAIL(q->line, "queue '%s': x-dead-letter-exchange '%s' is not in topology.exchanges", q->name, dlx);
-        if (q->type == QUEUE_STREAM && topo_queue_arg(q, "x-dead-letter-exchange")) FAIL(q->line, "queue '%s': a stream does not dead-letter", q->name);
+        if (q->type == QUEUE_STREAM && topo_queue_arg(q, "x-dead-letter-exchange"))
+            FAIL(q->line, "queue '%s': a stream does not dead-letter", q->name);
     }
     for (int i = 0; i < t->nbindings; i++) {
         const struct topo_binding *b = &t->bindings[i];
@@ -239,7 +240,8 @@ int topo_model(const struct topo *t, struct route_model *m, char *err, size_t ca
         if (route_add_exchange(m, t->exchanges[i].name, type, err, cap) < 0) return -1;
     }
     for (int i = 0; i < t->nexchanges; i++)
-        if (t->exchanges[i].alternate && route_set_alternate(m, t->exchanges[i].name, t->exchanges[i].alternate, err, cap))
+        if (t->exchanges[i].alternate &&
+            route_set_alternate(m, t->exchanges[i].name, t->exchanges[i].alternate, err, cap))
             return -1;
     for (int i = 0; i < t->nqueues; i++)
         if (route_add_queue(m, t->queues[i].name, err, cap) < 0) return -1;

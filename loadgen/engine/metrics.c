@@ -50,7 +50,8 @@ static void put_hist(struct evbuffer *b, const char *name, const char *help, con
         int64_t c = h->counts[i];
         if (!c) continue;
         double v = (double)hist_value_at_index(h, i) / 1e9;
-        while (k < NBOUNDS && v > bounds[k]) evbuffer_add_printf(b, "%s_bucket{le=\"%g\"} %lld\n", name, bounds[k++], (long long)cum);
+        while (k < NBOUNDS && v > bounds[k])
+            evbuffer_add_printf(b, "%s_bucket{le=\"%g\"} %lld\n", name, bounds[k++], (long long)cum);
         cum += c;
         sum += (double)hist_median_equivalent(h, hist_value_at_index(h, i)) / 1e9 * (double)c;
     }
@@ -94,13 +95,15 @@ static void format(struct evbuffer *b)
     if (m->have_broker) {
         const struct res_sample *x = &m->broker;
         if (x->cpu_pct >= 0) put_gauge(b, "loadgen_broker_cpu_percent", "the broker processes' CPU", x->cpu_pct);
-        if (x->rss_mb >= 0) put_gauge(b, "loadgen_broker_rss_bytes", "the broker processes' RSS", x->rss_mb * (1 << 20));
+        if (x->rss_mb >= 0)
+            put_gauge(b, "loadgen_broker_rss_bytes", "the broker processes' RSS", x->rss_mb * (1 << 20));
         if (x->ready >= 0) put_gauge(b, "loadgen_queue_ready_messages", "the run's queues: ready", (double)x->ready);
         if (x->unacked >= 0) put_gauge(b, "loadgen_broker_unacked_messages", "management: unacked", (double)x->unacked);
         if (x->connections >= 0)
             put_gauge(b, "loadgen_broker_connections", "management: connections", (double)x->connections);
-        if (x->alarms >= 0) put_gauge(b, "loadgen_broker_alarms", "management: alarms in effect (bits: 1 memory, 2 disk)",
-                                      (double)x->alarms);
+        if (x->alarms >= 0)
+            put_gauge(b, "loadgen_broker_alarms", "management: alarms in effect (bits: 1 memory, 2 disk)",
+                      (double)x->alarms);
     }
     evbuffer_add_printf(b, "# HELP loadgen_fault_active a scenario fault in effect (labels: which)\n"
                            "# TYPE loadgen_fault_active gauge\n");

@@ -87,7 +87,8 @@ static void sample_proc(struct res_sampler *s, struct res_sample *x, uint64_t no
 {
     pid_t pids[RES_MAX_PIDS] = {0};
     int n = node_pids(s, pids);
-    double dt = (double)(now - s->prev_ns) / 1e9, hz = (double)sysconf(_SC_CLK_TCK), page = (double)sysconf(_SC_PAGESIZE);
+    double dt = (double)(now - s->prev_ns) / 1e9, hz = (double)sysconf(_SC_CLK_TCK),
+           page = (double)sysconf(_SC_PAGESIZE);
     bool known = n > 0 && s->prev_ns, rss_known = n > 0;
     double cpu = 0, rss = 0;
     for (int i = 0; i < n; i++) {
@@ -166,7 +167,8 @@ static void sample_management(struct res_sampler *s, struct res_sample *x)
     if (ov) nodes = http_get_json(&s->mg, "/api/nodes?columns=name,mem_used,mem_alarm,disk_free_alarm",
                                   RES_TIMEOUT_NS, err, sizeof err);
     if (!ov || !json_is_array(nodes)) {
-        if (!s->warned_mg) log_note("warning: --management: %s (sampling goes on)", ov && nodes ? "/api/nodes: not a list" : err);
+        if (!s->warned_mg)
+            log_note("warning: --management: %s (sampling goes on)", ov && nodes ? "/api/nodes: not a list" : err);
         s->warned_mg = true;
         json_decref(ov), json_decref(nodes);
         return;
@@ -192,7 +194,8 @@ static void sample_management(struct res_sampler *s, struct res_sample *x)
     json_t *conns = http_get_json(&s->mg, "/api/connections?columns=state", RES_TIMEOUT_NS, err, sizeof err);
     if (json_is_array(conns)) {
         x->flow = 0;
-        json_array_foreach(conns, i, n) x->flow += !strcmp(json_string_value(json_object_get(n, "state")) ?: "", "flow");
+        json_array_foreach(conns, i, n) x->flow +=
+            !strcmp(json_string_value(json_object_get(n, "state")) ?: "", "flow");
     }
     json_decref(conns);
 }

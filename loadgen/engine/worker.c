@@ -89,7 +89,8 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
                 a->channel = j + 1;
                 a->conn = c;
                 a->queue_idx = a->id % cfg->queues;
-                if (!a->producer && cfg->topo) a->queue_idx = topo_consumer_queue(cfg->topo, cfg->consumers_total, a->id);
+                if (!a->producer && cfg->topo)
+                    a->queue_idx = topo_consumer_queue(cfg->topo, cfg->consumers_total, a->id);
                 config_consumer_settings(cfg, a->queue_idx, &a->set);
                 config_queue_name(cfg, a->queue_idx, a->queue, sizeof a->queue);
                 str_copy(a->routing_key, sizeof a->routing_key,

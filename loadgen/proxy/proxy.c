@@ -350,8 +350,9 @@ int proxy_listen(struct proxy *p, char *err, size_t cap)
         snprintf(err, cap, "bad listen address %s (host:port)", p->listen);
         return -1;
     }
-    p->lis = evconnlistener_new_bind(p->srv->base, on_accept, p, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-                                     128, (struct sockaddr *)&ss, (int)len);
+    p->lis = evconnlistener_new_bind(p->srv->base, on_accept, p,
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
+                                     (struct sockaddr *)&ss, (int)len);
     if (!p->lis) {
         snprintf(err, cap, "cannot listen on %s: %s", p->listen, strerror(errno));
         return -1;

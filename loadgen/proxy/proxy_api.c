@@ -169,7 +169,8 @@ static void one_proxy(struct proxy_server *s, struct evhttp_request *req, int me
     }
     /* Toxiproxy's update: the fields given change, the rest stay (its
      * clients send the whole proxy back, listen and upstream included) */
-    json_t *en = json_object_get(j, "enabled"), *li = json_object_get(j, "listen"), *up = json_object_get(j, "upstream");
+    json_t *en = json_object_get(j, "enabled"), *li = json_object_get(j, "listen"),
+           *up = json_object_get(j, "upstream");
     if (en && !json_is_boolean(en)) {
         error(req, 400, "bad request body: enabled must be true or false");
     } else if ((li && !json_is_string(li)) || (up && !json_is_string(up))) {
@@ -332,7 +333,8 @@ static void api_fn(struct proxy_server *s, void *arg)
         o->rc = -1;
         return;
     }
-    if (proxy_bound_addr(evhttp_bound_socket_get_fd(bs), o->bound, o->bound_cap)) snprintf(o->bound, o->bound_cap, "%s", o->addr);
+    if (proxy_bound_addr(evhttp_bound_socket_get_fd(bs), o->bound, o->bound_cap))
+        snprintf(o->bound, o->bound_cap, "%s", o->addr);
     o->rc = 0;
 }
 

@@ -35,7 +35,8 @@ static void curve(FILE *f, json_t *run, json_t *steps)
     json_array_foreach(steps, i, st) {
         if (!strcmp(run_str(st, RK_CS_PHASE), "confirm")) continue; /* the same rate as a step */
         p[m].rate = run_num(st, RK_CS_RATE);
-        p[m].v[0] = run_num(st, RK_CS_E2E_P50), p[m].v[1] = run_num(st, RK_CS_E2E_P99), p[m].v[2] = run_num(st, RK_CS_E2E_P999);
+        p[m].v[0] = run_num(st, RK_CS_E2E_P50), p[m].v[1] = run_num(st, RK_CS_E2E_P99),
+        p[m].v[2] = run_num(st, RK_CS_E2E_P999);
         m++;
     }
     qsort(p, m, sizeof *p, by_rate);
@@ -83,8 +84,14 @@ static void timeline(FILE *f, json_t *steps)
         if (!run_true(st, RK_CS_PASS)) fails[nb++] = (struct svg_band){x[i], x[i], "fail"};
     }
     struct svg_series s = {.label = "offered msg/s (each step, where it ended)", .x = x, .y = y, .n = n};
-    struct svg_chart c = {.title = "The search over time (markers: failing steps)", .xlabel = "seconds since the search began",
-                          .ylabel = "msg/s", .series = &s, .nseries = 1, .bands = fails, .nbands = (int)nb, .height = 240};
+    struct svg_chart c = {.title = "The search over time (markers: failing steps)",
+                          .xlabel = "seconds since the search began",
+                          .ylabel = "msg/s",
+                          .series = &s,
+                          .nseries = 1,
+                          .bands = fails,
+                          .nbands = (int)nb,
+                          .height = 240};
     svg_chart_write(f, &c);
     free(x), free(y), free(fails);
 }
@@ -169,7 +176,8 @@ static void res_chart(FILE *f, json_t *series, const char *title, const char *yl
         cols[k] = column(series, keys[k], &n);
         bool any = false;
         for (size_t i = 0; i < n; i++) any |= !isnan(cols[k][i]);
-        if (any) s[shown++] = (struct svg_series){.label = labels[k], .color = svg_color(k), .x = x, .y = cols[k], .n = n};
+        if (any)
+            s[shown++] = (struct svg_series){.label = labels[k], .color = svg_color(k), .x = x, .y = cols[k], .n = n};
     }
     struct svg_chart c = {.title = title, .xlabel = "seconds since start", .ylabel = ylabel, .series = s,
                           .nseries = shown};
@@ -196,7 +204,8 @@ void report_html_resources(FILE *f, json_t *run)
     static const char *const meml[] = {"broker RSS (MB)", "broker memory used (management, MB)"};
     res_chart(f, series, "Broker memory", "MB", mem, meml, 2);
     static const char *const conn[] = {"connections", "channels", "consumers"};
-    static const char *const connl[] = {"connections (management)", "channels (management)", "consumers (the run's queues)"};
+    static const char *const connl[] = {"connections (management)", "channels (management)",
+                                        "consumers (the run's queues)"};
     res_chart(f, series, "Connections, channels and consumers", "count", conn, connl, 3);
     size_t i;
     json_t *p;

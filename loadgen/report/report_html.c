@@ -391,8 +391,8 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
                 run_num(run, RK_MERGED_OF));
     json_t *inst = json_object_get(run_get(run, RK_CONFIG), "instance");
     if (json_is_object(inst))
-        fprintf(f, " &middot; instance %lld of %lld: part of the load", json_integer_value(json_object_get(inst, "index")),
-                json_integer_value(json_object_get(inst, "of")));
+        fprintf(f, " &middot; instance %lld of %lld: part of the load",
+                json_integer_value(json_object_get(inst, "index")), json_integer_value(json_object_get(inst, "of")));
     fputs("</p>\n<h2>Verdict</h2>\n", f);
     verdict_table(f, run);
     report_html_capacity(f, run);

@@ -239,7 +239,8 @@ void runmerge_finish(struct runmerge *m, json_t *merged, FILE *hlog)
         measured = fmax(measured, run_num(r, RK_MEASURED));
         user += run_num(r, RK_PROC_USER_CPU), sys += run_num(r, RK_PROC_SYS_CPU);
         setup = fmax(setup, run_num(r, RK_PROC_SETUP));
-        if (json_integer_value(run_get(r, RK_PROC_MAX_RSS)) > rss) rss = json_integer_value(run_get(r, RK_PROC_MAX_RSS));
+        if (json_integer_value(run_get(r, RK_PROC_MAX_RSS)) > rss)
+            rss = json_integer_value(run_get(r, RK_PROC_MAX_RSS));
         conns += json_integer_value(run_get(r, RK_PROC_CONNECTIONS));
         /* the drain is as complete as its least complete instance */
         const char *d = run_str(r, RK_DRAIN_ENDED);

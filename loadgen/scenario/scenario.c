@@ -96,7 +96,8 @@ static void parse_expect(struct ctx *x, yaml_node_t *n)
                 char sub[128];
                 snprintf(sub, sizeof sub, "%s.%s", field, b ? b : "?");
                 if (b && !strcmp(b, "min")) gt.has_min = !gate_value(x, gt.kind, sc_node(x, q->value), sub, &gt.min);
-                else if (b && !strcmp(b, "max")) gt.has_max = !gate_value(x, gt.kind, sc_node(x, q->value), sub, &gt.max);
+                else if (b && !strcmp(b, "max"))
+                    gt.has_max = !gate_value(x, gt.kind, sc_node(x, q->value), sub, &gt.max);
                 else sc_err(x, sc_node(x, q->key), sub, "expected min or max");
             }
         } else {

@@ -16,8 +16,10 @@ struct ctx {
     int errors;
 };
 
-#define FOREACH_PAIR(n, p) for (yaml_node_pair_t *p = (n)->data.mapping.pairs.start; p < (n)->data.mapping.pairs.top; p++)
-#define FOREACH_ITEM(n, i) for (yaml_node_item_t *i = (n)->data.sequence.items.start; i < (n)->data.sequence.items.top; i++)
+#define FOREACH_PAIR(n, p)                                                                                             \
+    for (yaml_node_pair_t *p = (n)->data.mapping.pairs.start; p < (n)->data.mapping.pairs.top; p++)
+#define FOREACH_ITEM(n, i)                                                                                             \
+    for (yaml_node_item_t *i = (n)->data.sequence.items.start; i < (n)->data.sequence.items.top; i++)
 
 /* Prints "file:line:col: field: message" and counts the error. */
 void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)

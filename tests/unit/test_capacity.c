@@ -77,13 +77,14 @@ static void search_cases(void)
 static json_t *step_run(double p99, long count, double pub, double blocked, const char *extra)
 {
     char text[2048];
-    snprintf(text, sizeof text,
-             "{\"latency\": {\"e2e\": {\"count\": %ld, \"p99\": %g}, \"confirm\": {\"count\": 0}},"
-             " \"rates\": {\"published\": %g, \"consumed\": %g}, \"errors\": {\"reconnects\": 0},"
-             " \"totals\": {\"nacked\": 0, \"blocked\": %g, \"lost\": 0}, \"health\": {\"pass\": true, \"reasons\": []},"
-             " \"interrupted\": false, \"config\": {\"warmup_s\": 1, \"duration_s\": 6, \"consumers\": 1},"
-             " \"broker_resources\": [%s]}",
-             count, p99, pub, pub, blocked, extra);
+    snprintf(
+        text, sizeof text,
+        "{\"latency\": {\"e2e\": {\"count\": %ld, \"p99\": %g}, \"confirm\": {\"count\": 0}},"
+        " \"rates\": {\"published\": %g, \"consumed\": %g}, \"errors\": {\"reconnects\": 0},"
+        " \"totals\": {\"nacked\": 0, \"blocked\": %g, \"lost\": 0}, \"health\": {\"pass\": true, \"reasons\": []},"
+        " \"interrupted\": false, \"config\": {\"warmup_s\": 1, \"duration_s\": 6, \"consumers\": 1},"
+        " \"broker_resources\": [%s]}",
+        count, p99, pub, pub, blocked, extra);
     return json_loads(text, 0, NULL);
 }
 
@@ -99,7 +100,8 @@ static void judge(void)
     CHECK(!cap_judge(&s, 1000, slow, true, reasons, st));
     json_t *none = step_run(0, 0, 1000, 0, ""); /* nothing measured: a fail */
     json_array_clear(reasons);
-    CHECK(!cap_judge(&s, 1000, none, true, reasons, st) && strstr(json_string_value(json_array_get(reasons, 0)), "nothing measured"));
+    CHECK(!cap_judge(&s, 1000, none, true, reasons, st) &&
+          strstr(json_string_value(json_array_get(reasons, 0)), "nothing measured"));
     json_t *behind = step_run(5, 1000, 900, 0, ""); /* published below 95% of the offer */
     CHECK(!cap_judge(&s, 1000, behind, true, reasons, st));
     json_t *blocked = step_run(5, 1000, 1000, 2, "");
@@ -109,7 +111,8 @@ static void judge(void)
                              "{\"t\": 1, \"ready\": 0}, {\"t\": 2, \"ready\": 100}, {\"t\": 3, \"ready\": 200},"
                              "{\"t\": 4, \"ready\": 300}, {\"t\": 5, \"ready\": 400}, {\"t\": 6, \"ready\": 500}");
     json_array_clear(reasons);
-    CHECK(!cap_judge(&s, 1000, grows, true, reasons, st) && strstr(json_string_value(json_array_get(reasons, 0)), "backlog grew 100"));
+    CHECK(!cap_judge(&s, 1000, grows, true, reasons, st) &&
+          strstr(json_string_value(json_array_get(reasons, 0)), "backlog grew 100"));
     CHECK(json_number_value(json_object_get(st, "backlog_growth")) == 100);
     json_t *alarm = step_run(5, 1000, 1000, 0, "{\"t\": 1, \"ready\": 0, \"alarms\": [\"memory\"]}");
     CHECK(!cap_judge(&s, 1000, alarm, true, reasons, st));
@@ -117,7 +120,8 @@ static void judge(void)
     json_t *flow = step_run(5, 1000, 1000, 0,
                             "{\"t\": 2, \"flow\": 1}, {\"t\": 3, \"flow\": 1}, {\"t\": 4, \"flow\": 0}");
     json_array_clear(reasons);
-    CHECK(!cap_judge(&s, 1000, flow, true, reasons, st) && strstr(json_string_value(json_array_get(reasons, 0)), "flow control"));
+    CHECK(!cap_judge(&s, 1000, flow, true, reasons, st) &&
+          strstr(json_string_value(json_array_get(reasons, 0)), "flow control"));
     json_t *blip = step_run(5, 1000, 1000, 0,
                             "{\"t\": 2, \"flow\": 1}, {\"t\": 3, \"flow\": 0}, {\"t\": 4, \"flow\": 0}");
     json_array_clear(reasons);

@@ -79,7 +79,8 @@ static void judging(void)
     CHECK(gates_judge(&mn, 99, 0, why, sizeof why) == GATE_FAIL);
     struct gate both = {.kind = G_CONSUMED, .has_min = true, .min = 5, .has_max = true, .max = 5};
     CHECK(gates_judge(&both, 5, 0, why, sizeof why) == GATE_PASS);
-    CHECK(gates_judge(&both, 4, 0, why, sizeof why) == GATE_FAIL && gates_judge(&both, 6, 0, why, sizeof why) == GATE_FAIL);
+    CHECK(gates_judge(&both, 4, 0, why, sizeof why) == GATE_FAIL &&
+          gates_judge(&both, 6, 0, why, sizeof why) == GATE_FAIL);
     /* Not computable: unknown, never pass. */
     CHECK(gates_judge(&mx, NAN, 0, why, sizeof why) == GATE_UNKNOWN && strstr(why, "not computable"));
     /* lost with 30 still queued: 20 lost may be in the queue (unknown); 50 lost cannot all be. */
@@ -111,7 +112,8 @@ static void verdicts(void)
     CHECK(gates_verdict(gs, 3, true, r, NULL) == GATE_FAIL && !strcmp(status_of(r), "fail"));
     json_t *v = json_object_get(r, "verdict");
     CHECK(json_array_size(json_object_get(v, "gates")) == 4);
-    CHECK(strstr(json_string_value(json_array_get(json_object_get(v, "reasons"), 0)), "kill at 2.00s failed: not running"));
+    CHECK(strstr(json_string_value(json_array_get(json_object_get(v, "reasons"), 0)),
+                 "kill at 2.00s failed: not running"));
     json_decref(r);
     /* A drain that gave up with lost ones possibly still queued: incomplete. */
     r = fixture("");
@@ -165,7 +167,8 @@ static void partial(void)
     struct gate g = max_gate(G_LOST, 0);
     CHECK(gates_partial(r, gates_verdict(&g, 1, false, r, NULL)) == GATE_PASS && !strcmp(status_of(r), "partial"));
     json_t *v = json_object_get(r, "verdict"), *g0 = json_array_get(json_object_get(v, "gates"), 0);
-    CHECK(json_is_false(json_object_get(v, "pass")) && !strcmp(json_string_value(json_object_get(g0, "status")), "partial"));
+    CHECK(json_is_false(json_object_get(v, "pass")) &&
+          !strcmp(json_string_value(json_object_get(g0, "status")), "partial"));
     CHECK(strstr(json_string_value(json_array_get(json_object_get(v, "reasons"), 0)), "instance 2 of 3") != NULL);
     /* its own failed step is a failure of its own */
     json_array_append_new(json_object_get(r, "faults"), json_pack("{s:b, s:s, s:s, s:f}", "ok", 0, "action", "kill",

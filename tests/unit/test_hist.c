@@ -39,7 +39,8 @@ static void percentiles_vs_sorted(void)
         if (idx < 1) idx = 1;
         int64_t want = v[idx - 1], got = hist_value_at_percentile(h, ps[k]);
         CHECK(got >= want && (double)(got - want) <= (double)want * 0.001 + 512);
-        if (!(got >= want && (double)(got - want) <= (double)want * 0.001 + 512)) fprintf(stderr, "p%g got %lld want %lld\n", ps[k], (long long)got, (long long)want);
+        if (!(got >= want && (double)(got - want) <= (double)want * 0.001 + 512))
+            fprintf(stderr, "p%g got %lld want %lld\n", ps[k], (long long)got, (long long)want);
     }
     CHECK_EQ_U64(h->total_count, N);
     CHECK(hist_max(h) >= v[N - 1] && hist_max(h) - v[N - 1] <= v[N - 1] / 1000 + 1);

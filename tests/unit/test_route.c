@@ -34,14 +34,17 @@ static void build(json_t *cases)
     size_t i;
     json_t *e;
     route_init(&m);
-    json_array_foreach(json_object_get(cases, "queues"), i, e) CHECK(route_add_queue(&m, json_string_value(e), err, sizeof err) >= 0);
+    json_array_foreach(json_object_get(cases, "queues"), i, e)
+        CHECK(route_add_queue(&m, json_string_value(e), err, sizeof err) >= 0);
     json_array_foreach(json_object_get(cases, "exchanges"), i, e) {
         int t = route_xtype_parse(json_string_value(json_object_get(e, "type")));
         CHECK(t >= 0 && route_add_exchange(&m, json_string_value(json_object_get(e, "name")), t, err, sizeof err) >= 0);
     }
     json_array_foreach(json_object_get(cases, "exchanges"), i, e) {
         json_t *alt = json_object_get(e, "alternate");
-        if (alt) CHECK(route_set_alternate(&m, json_string_value(json_object_get(e, "name")), json_string_value(alt), err, sizeof err) == 0);
+        if (alt)
+            CHECK(route_set_alternate(&m, json_string_value(json_object_get(e, "name")), json_string_value(alt), err,
+                                      sizeof err) == 0);
     }
     json_array_foreach(json_object_get(cases, "bindings"), i, e) {
         struct route_header h[ROUTE_MAX_ARGS];
