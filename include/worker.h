@@ -63,8 +63,25 @@ struct pending_ack { /* a delivery in simulated processing (--consumer-delay) */
     enum dl_reason dead_letter;
 };
 
+struct chan_rx;
+
+/* What a connection asks of the agents on its channels: conn.c sits below
+ * producer.c and consumer.c and calls up only through these (each role's
+ * init sets a->ops). NULL: not this role's. */
+struct agent_ops {
+    int (*setup)(struct agent *a, char *err, size_t cap); /* the connector's thread: declare, consume */
+    void (*attached)(struct agent *a);                      /* the loop's thread: the connection is up */
+    void (*lost_connection)(struct agent *a);
+    void (*on_ack)(struct agent *a, uint64_t tag, bool multiple, bool nack);
+    void (*on_message)(struct agent *a, struct chan_rx *rx);
+    void (*flush_acks)(struct agent *a);
+    uint64_t (*oldest_unconfirmed_ns)(const struct agent *a);
+};
+extern const struct agent_ops producer_ops, consumer_ops;
+
 struct agent {
     bool producer;
+    const struct agent_ops *ops;
     int id;              /* global producer or consumer index */
     int channel;
     int queue_idx;
@@ -157,8 +174,12 @@ struct connector {
     int cap, todo_head, ntodo, ndone;
     uint64_t every_ns; /* pacing: one setup per this (0: no pacing) */
     int efd;           /* eventfd: the loop's "connections are ready" */
+    /* the blocking setup it runs for each connection (conn_setup): given,
+     * so the connector stays below the connections it sets up */
+    int (*setup)(struct conn *c, char *err, size_t cap);
 };
-int connector_init(struct connector *k, int nconns, double rate_per_s, char *err, size_t cap);
+int connector_init(struct connector *k, int nconns, double rate_per_s, int (*setup)(struct conn *, char *, size_t),
+                   char *err, size_t cap);
 void connector_submit(struct connector *k, struct conn *c);
 /* Wakes the loop's on_connected (any thread). */
 void connector_signal(struct connector *k);

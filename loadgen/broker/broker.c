@@ -64,20 +64,6 @@ void broker_cleanup_all(void)
     }
 }
 
-int broker_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static bool port_in_use(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -105,22 +91,9 @@ static bool port_listening(int port)
 }
 
 
-/* True while pid exists; reaps it when it is our child. */
-static bool alive(pid_t pid, bool child)
-{
-    if (pid <= 0) return false;
-    if (child) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid || (r < 0 && errno == ECHILD)) return false;
-        return true;
-    }
-    return kill(pid, 0) == 0 || errno == EPERM;
-}
-
 static bool wait_gone(pid_t pid, bool child, int timeout_ms)
 {
-    for (int waited = 0; alive(pid, child); waited += 20) {
+    for (int waited = 0; broker_alive(pid, child); waited += 20) {
         if (waited >= timeout_ms) return false;
         sleep_ns((uint64_t)(20) * NS_PER_MS);
     }
@@ -221,7 +194,7 @@ static void child_setup(const struct broker *b, const char *log)
 
 static int start_epmd(struct broker *b, char *err, size_t cap)
 {
-    if (b->epmd_pid > 0 && alive(b->epmd_pid, b->epmd_child)) return 0;
+    if (b->epmd_pid > 0 && broker_alive(b->epmd_pid, b->epmd_child)) return 0;
     char port[16];
     snprintf(port, sizeof port, "%d", b->epmd_port);
     pid_t pid = fork();
@@ -240,7 +213,7 @@ static int start_epmd(struct broker *b, char *err, size_t cap)
     b->epmd_start = broker_proc_start(pid);
     b->epmd_child = true;
     for (int waited = 0; !port_listening(b->epmd_port); waited += 20) {
-        if (!alive(pid, true) || waited > 10000) {
+        if (!broker_alive(pid, true) || waited > 10000) {
             snprintf(err, cap, "epmd (%s) did not start on port %d", EPMD_PATH,
                      b->epmd_port);
             b->epmd_pid = 0;
@@ -368,7 +341,7 @@ static int spawn_node(struct broker *b, char *err, size_t cap)
             b->pid = 0;
             return -1;
         }
-        if (!alive(pid, true)) {
+        if (!broker_alive(pid, true)) {
             snprintf(err, cap, "RabbitMQ node %s exited during start", b->nodename);
             append_log_tail(b, err, cap);
             disown_pid(pid);
@@ -480,7 +453,7 @@ fail:
 
 static int stop_beam(struct broker *b, int sig, int grace_ms, char *err, size_t cap)
 {
-    if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
+    if (b->pid <= 0 || !broker_alive(b->pid, b->is_child)) {
         end_group(b->pid);
         disown_pid(b->pid);
         b->pid = 0;
@@ -540,7 +513,7 @@ int broker_restart(struct broker *b, char *err, size_t cap)
 
 static int signal_beam(struct broker *b, int sig, enum broker_state to, char *err, size_t cap)
 {
-    if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
+    if (b->pid <= 0 || !broker_alive(b->pid, b->is_child)) {
         snprintf(err, cap, "node %s is not running", b->nodename);
         return -1;
     }
@@ -563,22 +536,3 @@ int broker_resume(struct broker *b, char *err, size_t cap)
     return signal_beam(b, SIGCONT, BROKER_RUNNING, err, cap);
 }
 
-enum broker_state broker_status(struct broker *b)
-{
-    if (b->pid <= 0 || !alive(b->pid, b->is_child)) {
-        b->state = BROKER_STOPPED;
-        return b->state;
-    }
-    /* Another process may have paused it: ask /proc, the source of truth. */
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)b->pid);
-    FILE *f = fopen(path, "re");
-    if (f) {
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        buf[n] = 0;
-        fclose(f);
-        char *p = strrchr(buf, ')');
-        if (p && p[1] == ' ') b->state = (p[2] == 'T') ? BROKER_PAUSED : BROKER_RUNNING;
-    }
-    return b->state;
-}

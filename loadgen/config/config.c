@@ -82,21 +82,6 @@ int config_parse_arg(const char *kv, struct topo_arg *a)
     return 0;
 }
 
-bool config_retrying(const struct config *c)
-{
-    return c->fail_rate > 0 && c->fail_action == FAIL_RETRY;
-}
-
-const char *config_fail_action_name(enum fail_action a)
-{
-    return a == FAIL_REJECT ? "reject" : a == FAIL_RETRY ? "retry" : "requeue";
-}
-
-const char *config_queue_type_name(enum queue_type t)
-{
-    return topo_queue_type_name(t);
-}
-
 const char *config_queue_name(const struct config *c, int i, char *buf, size_t cap)
 {
     if (c->topo && i >= 0 && i < c->topo->nqueues) {

@@ -6,6 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *config_fail_action_name(enum fail_action a)
+{
+    return a == FAIL_REJECT ? "reject" : a == FAIL_RETRY ? "retry" : "requeue";
+}
+
+const char *config_queue_type_name(enum queue_type t)
+{
+    return topo_queue_type_name(t);
+}
+
 const char *config_redact_uri(const char *uri, char *buf, size_t cap)
 {
     if (!uri) {

@@ -84,6 +84,11 @@ int config_validate_topology(const struct config *c, char *err, size_t cap)
     return 0;
 }
 
+bool config_retrying(const struct config *c)
+{
+    return c->fail_rate > 0 && c->fail_action == FAIL_RETRY;
+}
+
 bool config_routed(const struct config *c)
 {
     return c->topo || c->exchange[0];

@@ -78,7 +78,7 @@ int conn_setup(struct conn *c, char *err, size_t cap)
         struct agent *a = c->agents[i];
         amqp_channel_open(c->amqp, (amqp_channel_t)a->channel);
         if (amqpc_check(c->amqp, "channel.open", err, cap)) goto fail;
-        if ((a->producer ? producer_setup(a, err, cap) : consumer_setup(a, err, cap))) goto fail;
+        if (a->ops->setup(a, err, cap)) goto fail;
     }
     return 0;
 fail:
@@ -93,8 +93,7 @@ void conn_attach(struct conn *c)
     struct worker *w = c->w;
     for (int i = 0; i < c->nagents; i++) {
         struct agent *a = c->agents[i];
-        if (a->producer) producer_attached(a);
-        else a->unacked = 0;
+        a->ops->attached(a);
     }
     c->fd = amqp_get_sockfd(c->amqp);
     c->tls = w->run->targets[c->node].tls ? amqpc_tls_session(c->amqp) : NULL;
@@ -132,11 +131,8 @@ void conn_down(struct conn *c, bool graceful)
     }
     for (int i = 0; i < c->nagents; i++) {
         struct agent *a = c->agents[i];
-        if (a->producer) producer_lost_connection(a);
-        else {
-            if (graceful && c->up) consumer_flush_acks(a);
-            consumer_lost_connection(a);
-        }
+        if (graceful && c->up && a->ops->flush_acks) a->ops->flush_acks(a);
+        a->ops->lost_connection(a);
     }
     if (graceful && c->up) {
         /* Our buffered acks must reach the broker before the close. */
@@ -231,12 +227,12 @@ static bool dispatch(struct conn *c, amqp_frame_t *f)
         switch (f->payload.method.id) {
         case AMQP_BASIC_ACK_METHOD: {
             amqp_basic_ack_t *m = f->payload.method.decoded;
-            if (a->producer) producer_on_ack(a, m->delivery_tag, m->multiple, false);
+            if (a->ops->on_ack) a->ops->on_ack(a, m->delivery_tag, m->multiple, false);
             break;
         }
         case AMQP_BASIC_NACK_METHOD: {
             amqp_basic_nack_t *m = f->payload.method.decoded;
-            if (a->producer) producer_on_ack(a, m->delivery_tag, m->multiple, true);
+            if (a->ops->on_ack) a->ops->on_ack(a, m->delivery_tag, m->multiple, true);
             break;
         }
         case AMQP_BASIC_RETURN_METHOD:
@@ -271,7 +267,7 @@ static bool dispatch(struct conn *c, amqp_frame_t *f)
             rx->rejections = consumer_rejections(f->payload.properties.decoded, &rx->dead_letter);
         msg_decoder_begin(&rx->dec, rx->body_size);
         if (rx->body_size == 0) {
-            if (!rx->is_return) consumer_on_message(a, rx);
+            if (!rx->is_return && a->ops->on_message) a->ops->on_message(a, rx);
             rx->active = false;
         }
         break;
@@ -279,7 +275,7 @@ static bool dispatch(struct conn *c, amqp_frame_t *f)
         if (!rx->active) break;
         msg_decoder_feed(&rx->dec, f->payload.body_fragment.bytes, f->payload.body_fragment.len);
         if (rx->dec.seen >= rx->body_size) {
-            if (!rx->is_return) consumer_on_message(a, rx);
+            if (!rx->is_return && a->ops->on_message) a->ops->on_message(a, rx);
             rx->active = false;
         }
         break;
@@ -380,14 +376,15 @@ void conn_service(struct conn *c)
      * indeterminate and are republished after the reconnect. */
     uint64_t ct = c->w->cfg->confirm_timeout_ns, now = clock_ns();
     for (int i = 0; ct && i < c->nagents; i++) {
-        uint64_t oldest = c->agents[i]->producer ? producer_oldest_unconfirmed_ns(c->agents[i]) : 0;
+        const struct agent *a = c->agents[i];
+        uint64_t oldest = a->ops->oldest_unconfirmed_ns ? a->ops->oldest_unconfirmed_ns(a) : 0;
         if (oldest && now - oldest > ct) {
             conn_fail(c, ST_ERR_CONFIRM_TIMEOUT, "no publisher confirm within the --confirm-timeout");
             return;
         }
     }
     for (int i = 0; i < c->nagents && c->up; i++)
-        if (!c->agents[i]->producer) consumer_flush_acks(c->agents[i]);
+        if (c->agents[i]->ops->flush_acks) c->agents[i]->ops->flush_acks(c->agents[i]);
 }
 
 /* rabbitmq-c writes block without a deadline; we only write while the

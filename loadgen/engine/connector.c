@@ -53,7 +53,7 @@ static void *connector_main(void *arg)
         k->todo_head = (k->todo_head + 1) % k->cap;
         k->ntodo--;
         pthread_mutex_unlock(&k->mu);
-        c->setup_rc = conn_setup(c, c->setup_error, sizeof c->setup_error);
+        c->setup_rc = k->setup(c, c->setup_error, sizeof c->setup_error);
         pthread_mutex_lock(&k->mu);
         k->done[k->ndone++] = c;
         connector_signal(k);
@@ -62,9 +62,11 @@ static void *connector_main(void *arg)
     return NULL;
 }
 
-int connector_init(struct connector *k, int nconns, double rate_per_s, char *err, size_t cap)
+int connector_init(struct connector *k, int nconns, double rate_per_s, int (*setup)(struct conn *, char *, size_t),
+                   char *err, size_t cap)
 {
     memset(k, 0, sizeof *k);
+    k->setup = setup;
     k->cap = nconns > 0 ? nconns : 1;
     k->todo = xcalloc((size_t)k->cap, sizeof *k->todo);
     k->done = xcalloc((size_t)k->cap, sizeof *k->done);

@@ -20,6 +20,7 @@ static void on_ack_tick(evutil_socket_t fd, short what, void *arg)
 
 void consumer_init(struct agent *a, struct worker *w)
 {
+    a->ops = &consumer_ops;
     a->ev_complete = event_new(w->base, -1, 0, consumer_on_complete, a);
     a->ev_ack = event_new(w->base, -1, 0, on_ack_tick, a);
     const struct config *cfg = w->cfg;
@@ -133,62 +134,6 @@ static void record(struct agent *a, const struct msg_header *h, bool redelivered
     w->counters[ST_CONSUMED]++;
     hist_record(w->hists.h[SH_E2E], (int64_t)(now - intended));
     hist_record(w->hists.h[SH_E2E_UNCORRECTED], (int64_t)(now - sent));
-}
-
-/* x-death's reason strings, by enum dl_reason */
-static const char *const dl_names[] = {"", "rejected", "expired", "maxlen", "delivery_limit"};
-
-static enum dl_reason dl_parse(const amqp_bytes_t *b)
-{
-    for (int i = DL_REJECTED; i <= DL_DELIVERY_LIMIT; i++)
-        if (b->len == strlen(dl_names[i]) && !memcmp(b->bytes, dl_names[i], b->len)) return (enum dl_reason)i;
-    return DL_NONE;
-}
-
-int64_t consumer_stream_offset(const amqp_basic_properties_t *p)
-{
-    if (!p || !(p->_flags & AMQP_BASIC_HEADERS_FLAG)) return -1;
-    for (int i = 0; i < p->headers.num_entries; i++) {
-        const amqp_table_entry_t *e = &p->headers.entries[i];
-        if (e->key.len != 15 || memcmp(e->key.bytes, "x-stream-offset", 15)) continue;
-        if (e->value.kind == AMQP_FIELD_KIND_I64) return e->value.value.i64;
-        if (e->value.kind == AMQP_FIELD_KIND_U64) return (int64_t)e->value.value.u64;
-        if (e->value.kind == AMQP_FIELD_KIND_I32) return e->value.value.i32;
-    }
-    return -1;
-}
-
-uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *latest)
-{
-    *latest = DL_NONE;
-    if (!p || !(p->_flags & AMQP_BASIC_HEADERS_FLAG)) return 0;
-    uint32_t n = 0;
-    for (int i = 0; i < p->headers.num_entries; i++) {
-        const amqp_table_entry_t *e = &p->headers.entries[i];
-        if (e->key.len != 7 || memcmp(e->key.bytes, "x-death", 7) || e->value.kind != AMQP_FIELD_KIND_ARRAY)
-            continue;
-        /* One table per (queue, reason), each with its count. */
-        for (int k = 0; k < e->value.value.array.num_entries; k++) {
-            const amqp_field_value_t *v = &e->value.value.array.entries[k];
-            if (v->kind != AMQP_FIELD_KIND_TABLE) continue;
-            enum dl_reason why = DL_NONE;
-            uint64_t count = 0;
-            for (int j = 0; j < v->value.table.num_entries; j++) {
-                const amqp_table_entry_t *f = &v->value.table.entries[j];
-                if (f->key.len == 6 && !memcmp(f->key.bytes, "reason", 6) &&
-                    (f->value.kind == AMQP_FIELD_KIND_UTF8 || f->value.kind == AMQP_FIELD_KIND_BYTES))
-                    why = dl_parse(&f->value.value.bytes);
-                if (f->key.len == 5 && !memcmp(f->key.bytes, "count", 5))
-                    count = f->value.kind == AMQP_FIELD_KIND_I64 ? (uint64_t)f->value.value.i64
-                            : f->value.kind == AMQP_FIELD_KIND_I32 ? (uint64_t)f->value.value.i32
-                            : f->value.kind == AMQP_FIELD_KIND_U64 ? f->value.value.u64 : 0;
-            }
-            if (why == DL_REJECTED) n += (uint32_t)count;
-            /* RabbitMQ puts the latest hop first */
-            if (k == 0) *latest = why;
-        }
-    }
-    return n;
 }
 
 /* xorshift64*: the worker's own generator, no shared state. */
@@ -309,3 +254,13 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
     }
     handle(a, rx->tag, &h, rx->redelivered, rx->rejections, rx->dead_letter, now);
 }
+
+static void attached(struct agent *a)
+{
+    a->unacked = 0;
+}
+
+const struct agent_ops consumer_ops = {
+    .setup = consumer_setup, .attached = attached, .lost_connection = consumer_lost_connection,
+    .on_message = consumer_on_message, .flush_acks = consumer_flush_acks,
+};

@@ -55,6 +55,7 @@ static void set_payload(struct agent *a, uint64_t len)
 
 void producer_init(struct agent *a, struct worker *w)
 {
+    a->ops = &producer_ops;
     const struct config *cfg = w->cfg;
     a->seq = 1;
     a->next_tag = 1;
@@ -314,3 +315,8 @@ void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack)
     }
     if ((was_full && a->ring_count < a->cwnd) || a->retry_count) event_active(a->ev_send, EV_TIMEOUT, 0);
 }
+
+const struct agent_ops producer_ops = {
+    .setup = producer_setup, .attached = producer_attached, .lost_connection = producer_lost_connection,
+    .on_ack = producer_on_ack, .oldest_unconfirmed_ns = producer_oldest_unconfirmed_ns,
+};

@@ -11,17 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *fault_name(const struct fault *f) { return f->ops ? f->ops->name : "?"; }
-bool fault_needs(const struct fault *f, unsigned needs) { return f->ops && (f->ops->needs & needs) == needs; }
-
-int sc_queue_index(const struct config *cfg, const char *name)
-{
-    char qn[256];
-    for (int i = 0; name && i < cfg->queues; i++)
-        if (!strcmp(config_queue_name(cfg, i, qn, sizeof qn), name)) return i;
-    return -1;
-}
-
 /* What the action needs, against the scenario's broker: false after the
  * first problem. */
 static bool check_needs(struct ctx *x, yaml_node_t *n, const char *field, const struct fault *f)

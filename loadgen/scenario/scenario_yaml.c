@@ -1,6 +1,8 @@
-/* The scenario parser's YAML helpers (scenario_int.h): errors as
- * file:line:col: field: reason, scalars, durations, YAML to JSON. */
+/* The scenario parser's helpers (scenario_int.h), below every other file
+ * of the folder: errors as file:line:col: field: reason, scalars,
+ * durations, YAML to JSON, a queue by name, a fault's name and needs. */
 #include "scenario_int.h"
+#include "faults/faults.h"
 #include "units.h"
 
 #include <errno.h>
@@ -85,4 +87,15 @@ bool sc_is_map(struct ctx *x, yaml_node_t *n, const char *field)
     if (n && n->type == YAML_MAPPING_NODE) return true;
     sc_err(x, n, field, "expected a mapping (key: value lines)");
     return false;
+}
+
+const char *fault_name(const struct fault *f) { return f->ops ? f->ops->name : "?"; }
+bool fault_needs(const struct fault *f, unsigned needs) { return f->ops && (f->ops->needs & needs) == needs; }
+
+int sc_queue_index(const struct config *cfg, const char *name)
+{
+    char qn[256];
+    for (int i = 0; name && i < cfg->queues; i++)
+        if (!strcmp(config_queue_name(cfg, i, qn, sizeof qn), name)) return i;
+    return -1;
 }
