@@ -18,7 +18,7 @@ int metrics_start(const char *addr, char *err, size_t cap);
 /* Serves linger_ns more (the final values for a last scrape), then ends. */
 void metrics_stop(uint64_t linger_ns);
 
-/* One reporter second: counter deltas (ST_COUNT of them), its length, and
+/* One collector second: counter deltas (ST_COUNT of them), its length, and
  * its corrected e2e and confirm histograms. */
 void metrics_add_interval(const uint64_t *delta, double length_s, const struct hist *e2e,
                           const struct hist *confirm);

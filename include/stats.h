@@ -1,5 +1,5 @@
 /* stats: one thread's counters and latency histograms. Owned and written
- * only by its worker; handed to the reporter once per interval. */
+ * only by its worker; handed to the collector once per interval. */
 #ifndef LOADGEN_STATS_H
 #define LOADGEN_STATS_H
 

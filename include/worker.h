@@ -1,7 +1,7 @@
 /* worker: one thread, one event_base, many AMQP connections. Shared nothing:
  * its connections, agents, counters and histograms are touched only by this
  * thread. The bench reads a few relaxed atomics (snapshot) and receives one
- * struct interval per second through the reporter queue. */
+ * struct interval per second through the collector queue. */
 #ifndef LOADGEN_WORKER_H
 #define LOADGEN_WORKER_H
 
@@ -30,7 +30,7 @@ struct run_ctx {
     uint32_t run_id;
     uint64_t start_ns;        /* CLOCK_MONOTONIC start of publishing */
     _Atomic int phase;        /* enum bench_phase */
-    struct reporter *rep;
+    struct collector *rep;
     _Atomic int go;           /* bench says go (start_ns is set) */
     int nworkers;
     /* a `crash` fault: the consumers of crash_queue (-1: all) drop their
@@ -289,10 +289,10 @@ uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *l
 /* A stream delivery's x-stream-offset header; -1 when there is none. */
 int64_t consumer_stream_offset(const amqp_basic_properties_t *p);
 
-/* reporter.c: queues one interval (takes ownership) for the bench thread,
- * which merges the queued intervals when it polls (there is no reporter
+/* collector.c: queues one interval (takes ownership) for the bench thread,
+ * which merges the queued intervals when it polls (there is no collector
  * thread). */
-void reporter_post(struct reporter *r, struct interval *iv);
+void collector_post(struct collector *r, struct interval *iv);
 
 /* Sequence tracking shared by a worker's consumers. processed: the handler
  * ran (effects, ordering); false for a message parked in a dead-letter queue,

@@ -1,5 +1,5 @@
 /* `loadgen bench`: set up, run the workers, drain, report. */
-#include "admin.h"
+#include "setupconn.h"
 #include "amqpc.h"
 #include "bench.h"
 #include "bench_int.h"
@@ -11,10 +11,10 @@
 #include "preflight.h"
 #include "proxy.h"
 #include "report.h"
-#include "reporter.h"
+#include "collector.h"
 #include "resources.h"
 #include "topo.h"
-#include "topology.h"
+#include "declare.h"
 #include "util.h"
 #include "worker.h"
 
@@ -51,7 +51,7 @@ static void write_hgrm(const char *prefix, const struct stats_hists *h)
     }
 }
 
-static void print_summary(const struct reporter *r, const struct ledger_totals *sq, double secs,
+static void print_summary(const struct collector *r, const struct ledger_totals *sq, double secs,
                           const struct config *cfg, const struct drain *dr)
 {
     const uint64_t *t = r->totals;
@@ -124,7 +124,7 @@ static void set_health(json_t *run, const struct config *cfg, const uint64_t *t)
     run_set(run, RK_HEALTH_REASONS, reasons);
 }
 
-static json_t *result_json(const struct config *cfg, const struct reporter *r,
+static json_t *result_json(const struct config *cfg, const struct collector *r,
                            const struct ledger_totals *sq, double secs, bool interrupted,
                            const char *broker_version, double epoch, int64_t dlq_depth,
                            const struct drain *dr)
@@ -178,7 +178,7 @@ static json_t *result_json(const struct config *cfg, const struct reporter *r,
                                                [SH_CONFIRM_UNCORRECTED] = RK_LAT_CONFIRM_UNCORRECTED,
                                                [SH_SEND_LAG] = RK_LAT_SEND_LAG};
     for (int k = 0; k < SH_COUNT; k++) run_set(j, lat[k], report_latency_json(r->measured.h[k]));
-    run_set(j, RK_SERIES, reporter_series_json(r));
+    run_set(j, RK_SERIES, collector_series_json(r));
     set_health(j, cfg, r->totals);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -206,7 +206,7 @@ int bench_crash_consumers(struct run_ctx *run, int queue, uint64_t for_ns, char 
 /* Chooses the next phase from the workers' snapshots and, while draining,
  * the broker's own queue depth. */
 static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t now, struct drain *d,
-                      struct admin *adm)
+                      struct setupconn *adm)
 {
     const struct config *cfg = run->cfg;
     int phase = atomic_load(&run->phase);
@@ -257,7 +257,7 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     if (cfg->sharded) idle += SHARD_IDLE_EXTRA_NS;
     bool covered = !cfg->sharded && !config_routed(cfg) && unique >= published, quiet = now - d->last_change >= idle;
     if (!timeout && !covered && !quiet) return PHASE_DRAIN; /* no need to ask the broker yet */
-    int64_t depth = admin_queue_depth(adm, cfg);
+    int64_t depth = setupconn_queue_depth(adm, cfg);
     d->still_queued = depth;
     if (timeout) d->ended = "timeout";
     else if (depth > 0) return PHASE_DRAIN;
@@ -308,7 +308,7 @@ static int start(struct bench_state *b, char *dir, size_t dircap, bool *up)
 static int start_workers(struct bench_state *b)
 {
     struct config *cfg = &b->cfg;
-    struct reporter *rep = &b->rep;
+    struct collector *rep = &b->rep;
     int exit_code = EXIT_OK;
     b->run.cfg = cfg;
     /* scale-out: every instance carries the same run id */
@@ -316,7 +316,7 @@ static int start_workers(struct bench_state *b)
     b->run.rep = rep;
     b->ws = worker_create_all(&b->run, &b->nworkers);
     b->run.nworkers = b->nworkers;
-    reporter_init(rep, b->nworkers, cfg, b->hlog, (double)clock_realtime_ns() / 1e9);
+    collector_init(rep, b->nworkers, cfg, b->hlog, (double)clock_realtime_ns() / 1e9);
     b->rep_inited = true;
     uint64_t setup_from = clock_ns();
     for (int t = 0; t < b->nworkers; t++) worker_start(&b->ws[t]);
@@ -348,7 +348,7 @@ static int start_workers(struct bench_state *b)
 static double start_publishing(struct bench_state *b, const struct bench_hooks *hooks)
 {
     struct config *cfg = &b->cfg;
-    struct reporter *rep = &b->rep;
+    struct collector *rep = &b->rep;
     for (int t = 0; t < b->nworkers; t++) rep->connections += b->ws[t].nconns;
     /* scale-out: every instance starts publishing at the same wall time */
     if (cfg->start_at > 0) {
@@ -362,7 +362,7 @@ static double start_publishing(struct bench_state *b, const struct bench_hooks *
     cluster_view_mark(b->bb->view, b->run.start_ns);
     res_mark(b->res, b->run.start_ns);
     double epoch = (double)clock_realtime_ns() / 1e9;
-    reporter_started(rep, epoch);
+    collector_started(rep, epoch);
     atomic_store(&b->run.go, 1);
     for (int t = 0; t < b->nworkers; t++) worker_wake(&b->ws[t]);
     if (!cfg->silent)
@@ -376,13 +376,13 @@ static double start_publishing(struct bench_state *b, const struct bench_hooks *
     return epoch;
 }
 
-/* Until the workers stop: the reporter each tick, the phases (run, drain,
+/* Until the workers stop: the collector each tick, the phases (run, drain,
  * stop), Ctrl-C. True when interrupted. */
 static bool run_phases(struct bench_state *b, struct drain *drain)
 {
     while (atomic_load(&b->run.phase) != PHASE_STOP) {
         sleep_ns(POLL_NS);
-        reporter_process(&b->rep);
+        collector_process(&b->rep);
         struct res_sample rs;
         if (res_latest(b->res, &rs) == 0) metrics_set_broker(&rs); /* the live endpoint's broker gauges */
         if (proc_stop) {
@@ -417,7 +417,7 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
         snprintf(prefix, sizeof prefix, "%s/latency", dir);
         write_hgrm(prefix, &b->rep.measured);
     }
-    int64_t dlq = admin_dead_lettered(&b->adm, cfg);
+    int64_t dlq = setupconn_dead_lettered(&b->adm, cfg);
     if (result)
         *result = result_json(cfg, &b->rep, &sq, secs, interrupted, b->version, epoch, dlq, drain);
     json_t *series = res_stop(b->res);
@@ -434,13 +434,13 @@ static void teardown(struct bench_state *b, int exit_code)
     if (b->have_adm) {
         /* After a broker restart the first connection is dead: reopen. */
         b->adm.next_try_ns = 0;
-        amqp_connection_state_t c = admin_conn(&b->adm);
+        amqp_connection_state_t c = setupconn_conn(&b->adm);
         if (c && !b->cfg.predeclared && !b->cfg.keep_queues && exit_code != EXIT_BROKER)
-            topology_delete(c, &b->cfg);
-        admin_close(&b->adm);
+            declare_delete_topology(c, &b->cfg);
+        setupconn_close(&b->adm);
     }
     if (b->ws) worker_destroy_all(b->ws, b->nworkers);
-    if (b->rep_inited) reporter_free(&b->rep);
+    if (b->rep_inited) collector_free(&b->rep);
     proxy_server_free(b->proxy);
     if (b->hlog) fclose(b->hlog);
     json_decref(res_stop(b->res));
@@ -468,7 +468,7 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
         bool interrupted = run_phases(b, &drain);
         for (int t = 0; t < b->nworkers; t++) worker_join(&b->ws[t]);
         if (hooks && hooks->stopped) hooks->stopped(hooks->ctx);
-        reporter_process(&b->rep);
+        collector_process(&b->rep);
         if (interrupted) drain.ended = "interrupted";
         finish(b, &drain, interrupted, epoch, dir, result);
         if (interrupted) exit_code = EXIT_INTERRUPTED;

@@ -7,7 +7,7 @@
 #include "ledger.h"
 #include "route.h"
 #include "topo.h"
-#include "topology.h"
+#include "declare.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -155,7 +155,7 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
     char err[300];
     if (config_routed(cfg)) {
         model = xmalloc(sizeof *model);
-        if (topology_model(cfg, model, err, sizeof err)) {
+        if (declare_route_model(cfg, model, err, sizeof err)) {
             log_info("no routing model (%s): lost, misrouted and unroutable unknown", err);
             s->have_lost = s->have_misrouted = s->have_unroutable = false;
             free(model);

@@ -5,8 +5,8 @@
 #include "broker.h"
 #include "cluster.h"
 #include "ledger.h"
-#include "admin.h"
-#include "reporter.h"
+#include "setupconn.h"
+#include "collector.h"
 #include "resources.h"
 #include "worker.h"
 
@@ -43,13 +43,13 @@ struct bench_state {
     struct config cfg; /* shallow: the caller owns the strings */
     struct bench_broker own, *bb;
     struct res_sampler *res;
-    struct admin adm;
+    struct setupconn adm;
     bool have_adm;
     struct worker *ws;
     int nworkers;
     FILE *hlog;
     struct run_ctx run;
-    struct reporter rep;
+    struct collector rep;
     bool rep_inited;
     struct proxy_server *proxy;
     char version[64], hlog_path[1100];

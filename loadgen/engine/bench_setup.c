@@ -6,7 +6,7 @@
 #include "bench_int.h"
 #include "proc.h"
 #include "proxy.h"
-#include "topology.h"
+#include "declare.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -31,18 +31,18 @@ static int setup_broker(struct bench_state *b)
 {
     const struct config *cfg = &b->cfg;
     char err[2048];
-    if (admin_open(&b->adm, &b->run.targets[0], cfg->connect_timeout_ns, err, sizeof err)) {
+    if (setupconn_open(&b->adm, &b->run.targets[0], cfg->connect_timeout_ns, err, sizeof err)) {
         log_err("broker unreachable: %s", err);
         return EXIT_BROKER;
     }
     b->have_adm = true;
-    admin_set_nodes(&b->adm, b->run.targets, b->run.ntargets);
+    setupconn_set_nodes(&b->adm, b->run.targets, b->run.ntargets);
     server_version(b->adm.c, b->version, sizeof b->version);
     if (cfg->topo && cfg->topo->npolicies && bench_broker_policies(b->bb, cfg, err, sizeof err)) {
         log_err("policies: %s", err);
         return cfg->uri ? EXIT_USAGE : EXIT_BROKER;
     }
-    if (!cfg->predeclared && topology_declare(b->adm.c, cfg, err, sizeof err)) {
+    if (!cfg->predeclared && declare_topology(b->adm.c, cfg, err, sizeof err)) {
         log_err("setup failed on %s: %s", b->run.targets[0].uri_redacted, err);
         return EXIT_BROKER;
     }

@@ -2,7 +2,7 @@
  * ack time, tracks sequences per (queue, producer). --consumer-delay models a
  * single-threaded handler: deliveries queue behind one another without
  * blocking the event loop, and the prefetch bounds how many wait. */
-#include "topology.h"
+#include "declare.h"
 #include "util.h"
 #include "worker.h"
 
@@ -43,7 +43,7 @@ int consumer_setup(struct agent *a, char *err, size_t cap)
     struct conn *c = a->conn;
     const struct config *cfg = c->w->cfg;
     amqp_channel_t ch = (amqp_channel_t)a->channel;
-    if (!cfg->predeclared && topology_recover(c->amqp, a->channel, cfg, a->queue_idx, err, cap))
+    if (!cfg->predeclared && declare_recover(c->amqp, a->channel, cfg, a->queue_idx, err, cap))
         return -1;
     if (a->set.prefetch) {
         amqp_basic_qos(c->amqp, ch, 0, (uint16_t)a->set.prefetch, 0);
@@ -156,7 +156,7 @@ static void park(struct agent *a, const struct msg_header *h)
     msg_fill_payload(a->park_body + MSG_HEADER_LEN, h->payload_len);
     uint32_t crc = (uint32_t)crc32(0, a->park_body + MSG_HEADER_LEN, (uInt)h->payload_len);
     msg_encode(a->park_body, h, crc);
-    if (!a->dlq[0]) topology_side_queue(a->queue, "dlq", a->dlq, sizeof a->dlq);
+    if (!a->dlq[0]) declare_side_queue(a->queue, "dlq", a->dlq, sizeof a->dlq);
     wire_publish(&c->out, (uint16_t)a->channel, "", a->dlq, false, 2, NULL, a->park_body, len, c->frame_max);
 }
 

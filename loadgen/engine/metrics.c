@@ -1,4 +1,4 @@
-/* The live metrics endpoint (metrics.h). State is written by the reporter
+/* The live metrics endpoint (metrics.h). State is written by the collector
  * (main thread), the sampler and the timeline, under one mutex; the HTTP
  * thread formats it per scrape. */
 #include "metrics.h"

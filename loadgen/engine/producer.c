@@ -17,7 +17,7 @@
  * clock_nanosleep loop), which at 10k msg/s, one per message, was most of
  * the client's cost. The due time is the intended time, so latency stays
  * measured from it; send-lag records how late each send still was. */
-#include "topology.h"
+#include "declare.h"
 #include "util.h"
 #include "worker.h"
 
@@ -86,7 +86,7 @@ int producer_setup(struct agent *a, char *err, size_t cap)
     struct conn *c = a->conn;
     /* A non-durable exchange is gone after a broker crash: publishing to it
      * would close the channel at every attempt. */
-    if (!c->w->cfg->predeclared && topology_recover(c->amqp, a->channel, c->w->cfg, -1, err, cap)) return -1;
+    if (!c->w->cfg->predeclared && declare_recover(c->amqp, a->channel, c->w->cfg, -1, err, cap)) return -1;
     if (!c->w->cfg->confirm) return 0;
     amqp_confirm_select(c->amqp, (amqp_channel_t)a->channel);
     return amqpc_check(c->amqp, "confirm.select", err, cap);

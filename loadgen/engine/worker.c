@@ -163,7 +163,7 @@ static void post(struct worker *w, bool final)
     memcpy(iv->counters, w->counters, sizeof iv->counters);
     iv->hists = w->hists; /* hand over; start fresh ones */
     stats_hists_init(&w->hists);
-    reporter_post(w->run->rep, iv);
+    collector_post(w->run->rep, iv);
 }
 
 /* Fires at each whole second since the start, so intervals hold exactly

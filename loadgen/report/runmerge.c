@@ -60,7 +60,7 @@ static int tag_index(struct runmerge *m, const char *tag)
     return m->ntags++;
 }
 
-/* Rows of the measured window (start >= warmup, as the reporter counts
+/* Rows of the measured window (start >= warmup, as the collector counts
  * them) go into the tag's totals: the sum of the instances' counts. Every
  * row is kept for the per-second series and the merged log. */
 static int on_row(void *ctx, const char *tag, double start_s, double length_s, const struct hist *h)

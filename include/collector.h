@@ -1,8 +1,8 @@
-/* reporter: receives each worker's per-second intervals, merges a second
+/* collector: receives each worker's per-second intervals, merges a second
  * once every worker delivered it, prints the progress line, writes the
  * interval log and keeps the time series and the run's total histograms. */
-#ifndef LOADGEN_REPORTER_H
-#define LOADGEN_REPORTER_H
+#ifndef LOADGEN_COLLECTOR_H
+#define LOADGEN_COLLECTOR_H
 
 #include "config.h"
 #include "stats.h"
@@ -21,7 +21,7 @@ struct series_point {
     int64_t e2e_p50, e2e_p99, e2e_max, confirm_p50, confirm_p99;
 };
 
-struct reporter {
+struct collector {
     pthread_mutex_t mu;
     struct interval *inbox; /* posted by workers, newest first */
     int nworkers;
@@ -45,15 +45,15 @@ struct reporter {
     double setup_s; /* until every connection was up */
 };
 
-void reporter_init(struct reporter *r, int nworkers, const struct config *cfg, FILE *hlog,
+void collector_init(struct collector *r, int nworkers, const struct config *cfg, FILE *hlog,
                    double start_epoch_s);
 /* Publishing began at this wall-clock time: the hlog's StartTime, so the
  * rows (seconds since the start) map to wall clock (`loadgen merge`
  * aligns instances by it). */
-void reporter_started(struct reporter *r, double start_epoch_s);
+void collector_started(struct collector *r, double start_epoch_s);
 /* Merges every second that all workers have delivered. */
-void reporter_process(struct reporter *r);
-void reporter_free(struct reporter *r);
-json_t *reporter_series_json(const struct reporter *r);
+void collector_process(struct collector *r);
+void collector_free(struct collector *r);
+json_t *collector_series_json(const struct collector *r);
 
 #endif

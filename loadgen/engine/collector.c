@@ -1,4 +1,4 @@
-#include "reporter.h"
+#include "collector.h"
 #include "hdrfmt.h"
 #include "metrics.h"
 #include "run_schema.h"
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void reporter_init(struct reporter *r, int nworkers, const struct config *cfg, FILE *hlog,
+void collector_init(struct collector *r, int nworkers, const struct config *cfg, FILE *hlog,
                    double start_epoch_s)
 {
     memset(r, 0, sizeof *r);
@@ -27,12 +27,12 @@ void reporter_init(struct reporter *r, int nworkers, const struct config *cfg, F
     r->start_epoch_s = start_epoch_s;
 }
 
-void reporter_started(struct reporter *r, double start_epoch_s)
+void collector_started(struct collector *r, double start_epoch_s)
 {
     r->start_epoch_s = start_epoch_s;
 }
 
-void reporter_post(struct reporter *r, struct interval *iv)
+void collector_post(struct collector *r, struct interval *iv)
 {
     pthread_mutex_lock(&r->mu);
     iv->next = r->inbox;
@@ -45,7 +45,7 @@ static void fmt_ms(char *buf, size_t cap, int64_t ns)
     snprintf(buf, cap, "%.3fms", (double)ns / 1e6);
 }
 
-static void emit(struct reporter *r, uint64_t index, struct stats_hists *h, double length_s)
+static void emit(struct collector *r, uint64_t index, struct stats_hists *h, double length_s)
 {
     uint64_t totals[ST_COUNT] = {0};
     for (int w = 0; w < r->nworkers; w++)
@@ -101,7 +101,7 @@ static void emit(struct reporter *r, uint64_t index, struct stats_hists *h, doub
     }
 }
 
-void reporter_process(struct reporter *r)
+void collector_process(struct collector *r)
 {
     pthread_mutex_lock(&r->mu);
     struct interval *in = r->inbox;
@@ -156,7 +156,7 @@ void reporter_process(struct reporter *r)
     }
 }
 
-void reporter_free(struct reporter *r)
+void collector_free(struct collector *r)
 {
     for (int w = 0; w < r->nworkers; w++) {
         for (struct interval *h = r->fifo_head[w], *n; h; h = n) {
@@ -170,7 +170,7 @@ void reporter_free(struct reporter *r)
     pthread_mutex_destroy(&r->mu);
 }
 
-json_t *reporter_series_json(const struct reporter *r)
+json_t *collector_series_json(const struct collector *r)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < r->nseries; i++) {

@@ -1,10 +1,10 @@
-#include "admin.h"
-#include "topology.h"
+#include "setupconn.h"
+#include "declare.h"
 #include "util.h"
 
 #include <string.h>
 
-int admin_open(struct admin *a, const struct amqpc_target *t, uint64_t timeout_ns, char *err,
+int setupconn_open(struct setupconn *a, const struct amqpc_target *t, uint64_t timeout_ns, char *err,
                size_t cap)
 {
     memset(a, 0, sizeof *a);
@@ -13,14 +13,14 @@ int admin_open(struct admin *a, const struct amqpc_target *t, uint64_t timeout_n
     return amqpc_open(&a->c, &a->target, 0, timeout_ns, "loadgen-setup", 0, err, cap);
 }
 
-void admin_set_nodes(struct admin *a, const struct amqpc_target *t, int n)
+void setupconn_set_nodes(struct setupconn *a, const struct amqpc_target *t, int n)
 {
     for (int i = 0; i < n && i < CONFIG_MAX_NODES; i++) a->nodes[i] = t[i];
     a->nnodes = n < CONFIG_MAX_NODES ? n : CONFIG_MAX_NODES;
     a->cur = 0;
 }
 
-amqp_connection_state_t admin_conn(struct admin *a)
+amqp_connection_state_t setupconn_conn(struct setupconn *a)
 {
     if (a->c) return a->c;
     uint64_t now = clock_ns();
@@ -34,29 +34,29 @@ amqp_connection_state_t admin_conn(struct admin *a)
     }
     amqp_channel_open(a->c, 1);
     if (amqpc_check(a->c, "channel.open", err, sizeof err)) {
-        admin_drop(a);
+        setupconn_drop(a);
         return NULL;
     }
     return a->c;
 }
 
-void admin_drop(struct admin *a)
+void setupconn_drop(struct setupconn *a)
 {
     if (a->c) amqp_destroy_connection(a->c);
     a->c = NULL;
 }
 
-int64_t admin_queue_depth(struct admin *a, const struct config *cfg)
+int64_t setupconn_queue_depth(struct setupconn *a, const struct config *cfg)
 {
     if (cfg->queue_type == QUEUE_STREAM) return -1;
-    amqp_connection_state_t c = admin_conn(a);
+    amqp_connection_state_t c = setupconn_conn(a);
     if (!c) return -1;
     char name[256];
     int64_t total = 0;
     for (int i = 0; i < cfg->queues; i++) {
-        int64_t n = topology_queue_depth(c, config_queue_name(cfg, i, name, sizeof name));
+        int64_t n = declare_queue_depth(c, config_queue_name(cfg, i, name, sizeof name));
         if (n < 0) {
-            admin_drop(a); /* a failed passive declare closed the channel too */
+            setupconn_drop(a); /* a failed passive declare closed the channel too */
             return -1;
         }
         total += n;
@@ -64,16 +64,16 @@ int64_t admin_queue_depth(struct admin *a, const struct config *cfg)
     return total;
 }
 
-int64_t admin_dead_lettered(struct admin *a, const struct config *cfg)
+int64_t setupconn_dead_lettered(struct setupconn *a, const struct config *cfg)
 {
     if (!config_retrying(cfg)) return -1;
-    amqp_connection_state_t c = admin_conn(a);
-    int64_t n = c ? topology_dead_lettered(c, cfg) : -1;
-    if (c && n < 0) admin_drop(a);
+    amqp_connection_state_t c = setupconn_conn(a);
+    int64_t n = c ? declare_dead_lettered(c, cfg) : -1;
+    if (c && n < 0) setupconn_drop(a);
     return n;
 }
 
-void admin_close(struct admin *a)
+void setupconn_close(struct setupconn *a)
 {
     if (a->c) amqpc_close(a->c);
     a->c = NULL;

@@ -1,4 +1,4 @@
-#include "topology.h"
+#include "declare.h"
 #include "topo.h"
 #include "util.h"
 
@@ -48,18 +48,18 @@ static amqp_table_t queue_args(const struct config *cfg, amqp_table_entry_t *e, 
     return (amqp_table_t){n, e};
 }
 
-const char *topology_side_queue(const char *queue, const char *suffix, char *buf, size_t cap)
+const char *declare_side_queue(const char *queue, const char *suffix, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%.240s.%s", queue, suffix);
     return buf;
 }
 
-int topology_declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,
+int declare_queue(amqp_connection_state_t c, int channel, const struct config *cfg,
                            const char *name, char *err, size_t cap)
 {
     char what[400], retry[256];
     amqp_table_entry_t e[CONFIG_MAX_ARGS + 3];
-    const char *rk = config_retrying(cfg) ? topology_side_queue(name, "retry", retry, sizeof retry) : NULL;
+    const char *rk = config_retrying(cfg) ? declare_side_queue(name, "retry", retry, sizeof retry) : NULL;
     amqp_queue_declare(c, (amqp_channel_t)channel, amqp_cstring_bytes(name), 0, cfg->durable, 0, 0,
                        queue_args(cfg, e, rk));
     snprintf(what, sizeof what, "declare queue '%s'", name);
@@ -81,18 +81,18 @@ static int declare_side_queues(amqp_connection_state_t c, const struct config *c
     e[n].key = amqp_cstring_bytes("x-message-ttl");
     e[n].value.kind = AMQP_FIELD_KIND_I64;
     e[n++].value.value.i64 = (int64_t)(cfg->retry_delay_ns / NS_PER_MS);
-    topology_side_queue(name, "retry", retry, sizeof retry);
+    declare_side_queue(name, "retry", retry, sizeof retry);
     amqp_queue_declare(c, 1, amqp_cstring_bytes(retry), 0, cfg->durable, 0, 0, (amqp_table_t){n, e});
     snprintf(what, sizeof what, "declare retry queue '%s'", retry);
     if (amqpc_check(c, what, err, cap)) return -1;
-    topology_side_queue(name, "dlq", dlq, sizeof dlq);
+    declare_side_queue(name, "dlq", dlq, sizeof dlq);
     amqp_queue_declare(c, 1, amqp_cstring_bytes(dlq), 0, cfg->durable, 0, 0,
                        (amqp_table_t){cfg->queue_type == QUEUE_QUORUM, e});
     snprintf(what, sizeof what, "declare dead-letter queue '%s'", dlq);
     return amqpc_check(c, what, err, cap);
 }
 
-/* The exchange, as topology_declare declares it. */
+/* The exchange, as declare_topology declares it. */
 static int declare_exchange(amqp_connection_state_t c, int channel, const struct config *cfg, char *err, size_t cap)
 {
     char what[400];
@@ -160,7 +160,7 @@ static int declare_lists(amqp_connection_state_t c, int channel, const struct to
     return 0;
 }
 
-int topology_recover(amqp_connection_state_t c, int channel, const struct config *cfg, int queue, char *err,
+int declare_recover(amqp_connection_state_t c, int channel, const struct config *cfg, int queue, char *err,
                      size_t cap)
 {
     char name[256];
@@ -168,11 +168,11 @@ int topology_recover(amqp_connection_state_t c, int channel, const struct config
     if (cfg->exchange[0] && declare_exchange(c, channel, cfg, err, cap)) return -1;
     if (queue < 0) return 0;
     config_queue_name(cfg, queue, name, sizeof name);
-    if (topology_declare_queue(c, channel, cfg, name, err, cap)) return -1;
+    if (declare_queue(c, channel, cfg, name, err, cap)) return -1;
     return cfg->exchange[0] ? bind_queue(c, channel, cfg, queue, name, err, cap) : 0;
 }
 
-int topology_model(const struct config *cfg, struct route_model *m, char *err, size_t cap)
+int declare_route_model(const struct config *cfg, struct route_model *m, char *err, size_t cap)
 {
     char name[256];
     if (cfg->topo) return topo_model(cfg->topo, m, err, cap);
@@ -184,14 +184,14 @@ int topology_model(const struct config *cfg, struct route_model *m, char *err, s
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
         if (route_add_queue(m, name, err, cap) < 0) return -1;
-        /* as topology_declare binds */
+        /* as declare_topology binds */
         if (route_bind(m, cfg->exchange, name, false, config_binding_key(cfg, i, name), NULL, 0, false, err, cap))
             return -1;
     }
     return 0;
 }
 
-int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap)
+int declare_topology(amqp_connection_state_t c, const struct config *cfg, char *err, size_t cap)
 {
     char name[256];
     amqp_channel_open(c, 1);
@@ -201,13 +201,13 @@ int topology_declare(amqp_connection_state_t c, const struct config *cfg, char *
     for (int i = 0; i < cfg->queues; i++) {
         config_queue_name(cfg, i, name, sizeof name);
         if (config_retrying(cfg) && declare_side_queues(c, cfg, name, err, cap)) return -1;
-        if (topology_declare_queue(c, 1, cfg, name, err, cap)) return -1;
+        if (declare_queue(c, 1, cfg, name, err, cap)) return -1;
         if (cfg->exchange[0] && bind_queue(c, 1, cfg, i, name, err, cap)) return -1;
     }
     return 0;
 }
 
-int64_t topology_queue_depth(amqp_connection_state_t c, const char *queue)
+int64_t declare_queue_depth(amqp_connection_state_t c, const char *queue)
 {
     amqp_queue_declare_ok_t *ok =
         amqp_queue_declare(c, 1, amqp_cstring_bytes(queue), 1, 0, 0, 0, amqp_empty_table);
@@ -215,21 +215,21 @@ int64_t topology_queue_depth(amqp_connection_state_t c, const char *queue)
     return ok->message_count;
 }
 
-int64_t topology_dead_lettered(amqp_connection_state_t c, const struct config *cfg)
+int64_t declare_dead_lettered(amqp_connection_state_t c, const struct config *cfg)
 {
     if (!config_retrying(cfg)) return -1;
     char name[256], dlq[256];
     int64_t total = 0;
     for (int i = 0; i < cfg->queues; i++) {
-        topology_side_queue(config_queue_name(cfg, i, name, sizeof name), "dlq", dlq, sizeof dlq);
-        int64_t n = topology_queue_depth(c, dlq);
+        declare_side_queue(config_queue_name(cfg, i, name, sizeof name), "dlq", dlq, sizeof dlq);
+        int64_t n = declare_queue_depth(c, dlq);
         if (n < 0) return -1;
         total += n;
     }
     return total;
 }
 
-void topology_delete(amqp_connection_state_t c, const struct config *cfg)
+void declare_delete_topology(amqp_connection_state_t c, const struct config *cfg)
 {
     char name[256];
     char side[256];
@@ -249,7 +249,7 @@ void topology_delete(amqp_connection_state_t c, const struct config *cfg)
         amqp_queue_delete(c, 1, amqp_cstring_bytes(name), 0, 0);
         if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
         for (int k = 0; config_retrying(cfg) && k < 2; k++) {
-            topology_side_queue(name, k ? "dlq" : "retry", side, sizeof side);
+            declare_side_queue(name, k ? "dlq" : "retry", side, sizeof side);
             amqp_queue_delete(c, 1, amqp_cstring_bytes(side), 0, 0);
             if (amqp_get_rpc_reply(c).reply_type != AMQP_RESPONSE_NORMAL) return;
         }
