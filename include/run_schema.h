@@ -49,6 +49,23 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(INTERRUPTED, "interrupted", RS_BOOL, 0, "interrupted")                                             \
     X(DRAIN_ENDED, "drain.ended", RS_STR, 0, "drain ended")                                              \
     X(DRAIN_STILL_QUEUED, "drain.still_queued", RS_INT_NULL, 0, "still queued")                          \
+    X(FINAL_READ, "final_read", RS_OBJECT, RS_OPTIONAL, "final read")                                   \
+    X(FR_COMPLETE, "final_read.complete", RS_BOOL, RS_OPTIONAL, "final read complete")                  \
+    X(FR_TIME, "final_read.time", RS_NUM, RS_OPTIONAL, "final read (s)")                                \
+    X(FR_FOUND, "final_read.found_at_end", RS_INT, RS_OPTIONAL, "found at the end")                     \
+    X(FR_QUEUES, "final_read.queues", RS_ARRAY, RS_OPTIONAL, "queues read at the end")                  \
+    X(FRQ_QUEUE, "final_read.queues[].queue", RS_STR, RS_OPTIONAL, "queue")                             \
+    X(FRQ_DECLARED, "final_read.queues[].declared_by_loadgen", RS_BOOL, RS_OPTIONAL, "declared by loadgen") \
+    X(FRQ_COMPLETE, "final_read.queues[].complete", RS_BOOL, RS_OPTIONAL, "read to empty")              \
+    X(FRQ_EXISTS, "final_read.queues[].exists", RS_BOOL, RS_OPTIONAL, "exists")                         \
+    X(FRQ_READ, "final_read.queues[].read", RS_INT, RS_OPTIONAL, "read")                                \
+    X(FRQ_DUPLICATES, "final_read.queues[].duplicates", RS_INT, RS_OPTIONAL, "copies already seen")     \
+    X(FRQ_UNEXPECTED, "final_read.queues[].unexpected", RS_INT, RS_OPTIONAL, "not this run's")          \
+    X(FRQ_KEPT, "final_read.queues[].left_in_place", RS_BOOL, RS_OPTIONAL, "left in place")             \
+    X(FRQ_TIME, "final_read.queues[].time", RS_NUM, RS_OPTIONAL, "time (s)")                            \
+    X(FRQ_REASONS, "final_read.queues[].dead_letter_reasons", RS_OBJECT, RS_OPTIONAL | RS_OPEN,         \
+      "by x-death reason")                                                                               \
+    X(FRQ_WHY, "final_read.queues[].why", RS_STR, RS_OPTIONAL, "why not complete")                      \
     X(HEALTH_PASS, "health.pass", RS_BOOL, 0, "health")                                                  \
     X(HEALTH_REASONS, "health.reasons", RS_ARRAY, 0, "health reasons")                                   \
     X(DURATION, "duration_s", RS_NUM, 0, "ran (s)")                                                      \
@@ -63,6 +80,8 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(T_CONSUMED, "totals.consumed", RS_INT, 0, "consumed (acked deliveries)")                           \
     X(T_UNIQUE, "totals.unique", RS_INT, 0, "unique messages consumed")                                  \
     X(T_LOST, "totals.lost", RS_INT_NULL, 0, "lost (confirmed, never consumed)")                         \
+    X(T_LOST_AT_MOST, "totals.lost_at_most", RS_INT_NULL, 0, "lost at most (the queues not read to empty aside)") \
+    X(T_FOUND_AT_END, "totals.found_at_end", RS_INT_NULL, 0, "found at the end (the final read)")      \
     X(T_RECOVERED, "totals.recovered", RS_INT_NULL, 0, "recovered (consumed, never confirmed)")          \
     X(T_MISROUTED, "totals.misrouted", RS_INT_NULL, 0, "misrouted (in a queue their route does not reach)") \
     X(T_UNROUTABLE, "totals.unroutable", RS_INT_NULL, 0, "unroutable (confirmed, routed to no queue)")   \

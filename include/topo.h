@@ -98,6 +98,9 @@ struct topo_queue *topo_add_queue(struct topo *t, char *err, size_t cap);
 struct topo_binding *topo_add_binding(struct topo *t, char *err, size_t cap);
 struct topo_route *topo_add_route(struct topo *t, char *err, size_t cap);
 struct topo_policy *topo_add_policy(struct topo *t, char *err, size_t cap);
+/* One queue and no publish: publish to it by name through the default
+ * exchange (the obvious default); otherwise nothing changes. */
+void topo_default_route(struct topo *t);
 
 /* Cross-references and limits (names declared, types known, a queue with
  * no consumers must dead-letter somewhere): -1 with the reason in err and

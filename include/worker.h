@@ -286,6 +286,9 @@ void consumer_free(struct agent *a);
 /* Times the message was rejected from a queue, from its x-death header;
  * *latest: the reason of its latest dead-letter hop. */
 uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *latest);
+/* The queue of the latest x-death hop (the queue the message left) into
+ * buf; false when there is none. */
+bool consumer_death_queue(const amqp_basic_properties_t *p, char *buf, size_t cap);
 /* A stream delivery's x-stream-offset header; -1 when there is none. */
 int64_t consumer_stream_offset(const amqp_basic_properties_t *p);
 

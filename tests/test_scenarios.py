@@ -260,9 +260,6 @@ BAD = {
                     ":6:56: topology.bindings[0].arguments: x-match 'some' is not all or any"),
     "topo-mixed": ("name: x\ntopology:\n  queue: a\n  queues: [{name: q}]\n",
                    ":3:3: topology.queue: unknown key with topology lists"),
-    "topo-idle-queue": ("name: x\ntopology:\n  queues: [{name: q, consumers: 1}, {name: s, consumers: 0}]\n"
-                        "  publish: {routes: [{routing_key: q}]}\n",
-                        ":3:3: topology: queue 's' has no consumers and no x-dead-letter-exchange"),
 }
 
 

@@ -151,21 +151,52 @@ static void set_verdict(json_t *run, enum gate_status v, json_t *gates, json_t *
     run_set(run, RK_VERDICT_REASONS, reasons);
 }
 
+/* What may still be in the broker, for lost and consumed: with a final
+ * read, nothing once it read every queue to empty, else unknown; without
+ * one, the drain's last depth (0 only when the broker said so, or every
+ * publish was consumed: an unknown depth is unknown). */
+static double still_queued(json_t *run)
+{
+    if (run_get(run, RK_FINAL_READ)) return run_true(run, RK_FR_COMPLETE) ? 0 : INFINITY;
+    const char *ended = run_str(run, RK_DRAIN_ENDED);
+    json_t *sq = run_get(run, RK_DRAIN_STILL_QUEUED);
+    if (!strcmp(ended, "complete")) return 0;
+    return json_is_integer(sq) && (!strcmp(ended, "idle") || json_integer_value(sq) == 0) ? (double)json_integer_value(sq)
+                                                                                           : INFINITY;
+}
+
+/* The first queue the final read could not empty, and why. */
+static const char *final_read_why(json_t *run, char *why, size_t cap)
+{
+    size_t k;
+    json_t *e;
+    snprintf(why, cap, "final read incomplete");
+    json_array_foreach(run_get(run, RK_FR_QUEUES), k, e) {
+        if (run_true(e, RK_FRQ_COMPLETE)) continue;
+        snprintf(why, cap, "final read: '%s' not read to empty (%s)", run_str(e, RK_FRQ_QUEUE), run_str(e, RK_FRQ_WHY));
+        break;
+    }
+    return why;
+}
+
 enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, json_t *run, FILE *out)
 {
     json_t *gates = json_array(), *reasons = json_array(), *e;
-    const char *ended = run_str(run, RK_DRAIN_ENDED);
-    bool drained = !strcmp(ended, "complete") || !strcmp(ended, "idle");
-    json_t *sq = run_get(run, RK_DRAIN_STILL_QUEUED);
-    double queued = drained ? 0 : json_is_integer(sq) ? (double)json_integer_value(sq) : INFINITY;
+    double queued = still_queued(run);
+    bool final_read = run_get(run, RK_FINAL_READ) != NULL, read_all = run_true(run, RK_FR_COMPLETE);
     int fails = 0, unknowns = 0;
-    char why[200];
+    char why[400];
     if (out) fprintf(out, "\n%-12s %-24s %14s %14s  %s\n", "guarantee", "gate", "limit", "actual", "verdict");
     for (int i = 0; i < n; i++) {
         const struct gate *g = &gs[i];
         const struct gate_def *d = &gate_defs[g->kind];
         double v = gates_actual(g->kind, run);
+        /* lost is null when some are missing from a queue not read to
+         * empty: judged on its bound, unknown unless the bound passes */
+        if (g->kind == G_LOST && isnan(v) && final_read && !read_all) v = run_num(run, RK_T_LOST_AT_MOST);
         enum gate_status st = gates_judge(g, v, queued, why, sizeof why);
+        if (st == GATE_UNKNOWN && final_read && !read_all && (g->kind == G_LOST || g->kind == G_CONSUMED))
+            final_read_why(run, why, sizeof why);
         print_gate(out, d->guarantee, d->name, g, d->unit, v, st, why);
         json_array_append_new(gates, gate_json(d->guarantee, d->name, st, d->unit, v, g, why));
         fails += st == GATE_FAIL;
@@ -190,7 +221,17 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
         json_array_append_new(gates, gate_json("faults", "faults_failed", st, "", failed_steps, &g, ""));
         fails += st == GATE_FAIL;
     }
-    if (!drained) {
+    if (final_read) {
+        json_array_foreach(run_get(run, RK_FR_QUEUES), k, e) {
+            if (!run_true(e, RK_FRQ_EXISTS)) {
+                snprintf(why, sizeof why, "final read: dead-letter target '%s' %s", run_str(e, RK_FRQ_QUEUE),
+                         run_str(e, RK_FRQ_WHY));
+                json_array_append_new(reasons, json_string(why));
+            }
+        }
+        if (!read_all) json_array_append_new(reasons, json_string(final_read_why(run, why, sizeof why)));
+    } else if (queued != 0) {
+        const char *ended = run_str(run, RK_DRAIN_ENDED);
         snprintf(why, sizeof why, "drain: incomplete (%s), %s still queued", ended, isfinite(queued) ? "" : "unknown");
         if (isfinite(queued)) snprintf(why, sizeof why, "drain: incomplete (%s), %.0f still queued", ended, queued);
         json_array_append_new(reasons, json_string(why));
@@ -215,15 +256,18 @@ enum gate_status gates_bench_verdict(json_t *run)
     if (run_get(run, RK_HEALTH_PASS) && !run_true(run, RK_HEALTH_PASS) && !json_array_size(reasons))
         json_array_append_new(reasons, json_string("the health checks failed"));
     double lost = run_num(run, RK_T_LOST);
-    char why[100];
+    char why[400];
     if (lost > 0) {
         snprintf(why, sizeof why, "%.0f confirmed messages lost", lost);
         json_array_append_new(reasons, json_string(why));
     }
     bool failed = json_array_size(reasons) > 0;
     bool interrupted = run_true(run, RK_INTERRUPTED);
+    /* some confirmed found nowhere, but a queue was not read to empty */
+    bool unread = json_is_null(run_get(run, RK_T_LOST)) && run_num(run, RK_T_LOST_AT_MOST) > 0;
     if (interrupted) json_array_append_new(reasons, json_string("interrupted: the run did not finish"));
-    enum gate_status v = failed ? GATE_FAIL : interrupted ? GATE_UNKNOWN : GATE_PASS;
+    if (unread) json_array_append_new(reasons, json_string(final_read_why(run, why, sizeof why)));
+    enum gate_status v = failed ? GATE_FAIL : interrupted || unread ? GATE_UNKNOWN : GATE_PASS;
     set_verdict(run, v, json_array(), reasons);
     return v;
 }

@@ -13,6 +13,7 @@ int config_apply_topology(struct config *cfg, char *err, size_t cap)
 {
     struct topo *t = cfg->topo;
     int line;
+    topo_default_route(t);
     if (topo_check(t, err, cap, &line)) return -1;
     if (cfg->exchange && strcmp(cfg->exchange, "") && strcmp(cfg->exchange, t->exchange))
         return snprintf(err, cap, "topology: give the exchange in publish.exchange, not as 'exchange'"), -1;
@@ -29,15 +30,7 @@ int config_apply_topology(struct config *cfg, char *err, size_t cap)
         sum += t->queues[i].consumers > 0 ? t->queues[i].consumers : 0;
     }
     if (listed) cfg->consumers = sum;
-    for (int i = 0; i < t->nqueues; i++) {
-        const struct topo_queue *q = &t->queues[i];
-        char dlx[ROUTE_NAME], dkey[ROUTE_KEY];
-        bool has_key;
-        if (cfg->consumers && !topo_queue_consumers(t, cfg->consumers, i) &&
-            !topo_dead_letter(t, i, dlx, sizeof dlx, dkey, sizeof dkey, &has_key))
-            return snprintf(err, cap, "queue '%s' has no consumers and no x-dead-letter-exchange: what reaches it "
-                            "could never be checked (give it consumers)", q->name), -1;
-    }
+    /* A queue without consumers is read at the end (final_read.h). */
     for (int i = 0; i < t->nroutes; i++) {
         cfg->routing_keys[i] = xstrdup(t->routes[i].key);
         cfg->routing_weights[i] = t->routes[i].weight;

@@ -88,6 +88,15 @@ struct topo_route *topo_add_route(struct topo *t, char *err, size_t cap)
     return r;
 }
 
+void topo_default_route(struct topo *t)
+{
+    if (t->nroutes || *t->exchange || t->nqueues != 1) return;
+    struct topo_route *r = &t->routes[t->nroutes++];
+    memset(r, 0, sizeof *r);
+    r->weight = 1;
+    r->key = xstrdup(t->queues[0].name);
+}
+
 struct topo_policy *topo_add_policy(struct topo *t, char *err, size_t cap)
 {
     if (t->npolicies == TOPO_MAX_POLICIES)

@@ -15,6 +15,7 @@
 #include "resources.h"
 #include "topo.h"
 #include "declare.h"
+#include "final_read.h"
 #include "util.h"
 #include "worker.h"
 
@@ -27,6 +28,7 @@
 #define POLL_NS (100 * NS_PER_MS)
 #define IDLE_DRAIN_NS (2 * NS_PER_SEC)
 #define SHARD_IDLE_EXTRA_NS (4 * NS_PER_SEC)
+#define FINAL_READ_NS (60 * NS_PER_SEC)
 
 /* How the drain ended, for the verdict: a drain that gave up with messages
  * still in the broker makes `lost` unknowable, not a loss. */
@@ -51,8 +53,32 @@ static void write_hgrm(const char *prefix, const struct stats_hists *h)
     }
 }
 
+/* lost as a claim: null when some are missing but not every queue was
+ * read to empty (they may be in it); the bound stays in lost_at_most. */
+static bool lost_known(const struct ledger_totals *sq, const struct final_read *fr)
+{
+    return sq->have_lost && !(fr->ran && !fr->complete && sq->lost > 0);
+}
+
+static void print_final_read(const struct final_read *fr)
+{
+    char why[600];
+    if (!fr->ran) return;
+    uint64_t found = 0;
+    for (int i = 0; i < fr->nq; i++) found += fr->q[i].read;
+    printf("final read: %llu found at the end in %.1fs%s%s\n", (unsigned long long)found, fr->secs,
+           fr->complete ? "" : "; ", final_read_why(fr, why, sizeof why));
+    for (int i = 0; i < fr->nq; i++) {
+        const struct final_queue *q = &fr->q[i];
+        if (q->missing) printf("final read: '%s' %s\n", q->name, q->why);
+        else if (q->read && q->index < 0)
+            printf("final read: %llu in '%s' (a dead-letter queue loadgen did not declare; left in place)\n",
+                   (unsigned long long)q->read, q->name);
+    }
+}
+
 static void print_summary(const struct collector *r, const struct ledger_totals *sq, double secs,
-                          const struct config *cfg, const struct drain *dr)
+                          const struct config *cfg, const struct drain *dr, const struct final_read *fr)
 {
     const uint64_t *t = r->totals;
     double m = r->measured_s > 0 ? r->measured_s : 1;
@@ -78,17 +104,21 @@ static void print_summary(const struct collector *r, const struct ledger_totals 
            (unsigned long long)sq->gaps, (unsigned long long)t[ST_OUT_OF_ORDER],
            (unsigned long long)t[ST_REDELIVERED], (unsigned long long)t[ST_INDETERMINATE],
            (unsigned long long)t[ST_REPUBLISHED]);
-    if (sq->have_lost)
-        printf("lost (confirmed, never consumed) %llu  recovered (consumed, never confirmed) %llu\n",
+    if (lost_known(sq, fr))
+        printf("lost (confirmed, found nowhere) %llu  recovered (consumed, never confirmed) %llu\n",
                (unsigned long long)sq->lost, (unsigned long long)sq->recovered);
+    else if (sq->have_lost)
+        printf("lost unknown: %llu confirmed found nowhere, but not every queue was read to empty\n",
+               (unsigned long long)sq->lost);
     else if (cfg->sharded)
         printf("instance %d of %d: lost and recovered are decided by `loadgen merge` over every instance\n",
                cfg->instance, cfg->instances);
     bool drained = dr->ended && (!strcmp(dr->ended, "complete") || !strcmp(dr->ended, "idle"));
-    if (!drained && dr->still_queued != 0)
+    if (!drained && dr->still_queued != 0 && !fr->ran)
         printf("drain: incomplete (%s), %s%lld still queued: 'lost' includes them\n",
                dr->ended ? dr->ended : "interrupted", dr->still_queued < 0 ? "unknown, " : "",
                (long long)(dr->still_queued < 0 ? 0 : dr->still_queued));
+    print_final_read(fr);
     uint64_t bad = t[ST_BAD_FOREIGN] + t[ST_BAD_TRUNCATED] + t[ST_BAD_VERSION] +
                    t[ST_BAD_CHECKSUM] + t[ST_STALE_RUN];
     printf("errors: connect %llu  connection %llu  heartbeat %llu  channel %llu  publish %llu  "
@@ -127,7 +157,7 @@ static void set_health(json_t *run, const struct config *cfg, const uint64_t *t)
 static json_t *result_json(const struct config *cfg, const struct collector *r,
                            const struct ledger_totals *sq, double secs, bool interrupted,
                            const char *broker_version, double epoch, int64_t dlq_depth,
-                           const struct drain *dr)
+                           const struct drain *dr, const struct final_read *fr)
 {
     json_t *j = json_object();
     run_set(j, RK_SCHEMA_VERSION, json_integer(REPORT_SCHEMA_VERSION));
@@ -160,7 +190,12 @@ static json_t *result_json(const struct config *cfg, const struct collector *r,
     run_set(j, RK_T_DUPLICATES_UNEXPLAINED, json_integer((json_int_t)sq->duplicates_unexplained));
     run_set(j, RK_T_EFFECTS, json_integer((json_int_t)sq->effects));
     run_set(j, RK_T_DUPLICATE_EFFECTS, json_integer((json_int_t)sq->duplicate_effects));
-    run_set(j, RK_T_LOST, sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
+    run_set(j, RK_T_LOST, lost_known(sq, fr) ? json_integer((json_int_t)sq->lost) : json_null());
+    run_set(j, RK_T_LOST_AT_MOST, sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
+    uint64_t found = 0;
+    for (int i = 0; i < fr->nq; i++) found += fr->q[i].read;
+    run_set(j, RK_T_FOUND_AT_END, fr->ran ? json_integer((json_int_t)found) : json_null());
+    if (fr->ran) run_set(j, RK_FINAL_READ, final_read_json(fr));
     run_set(j, RK_T_RECOVERED, sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
     run_set(j, RK_T_MISROUTED, sq->have_misrouted ? json_integer((json_int_t)sq->misrouted) : json_null());
     run_set(j, RK_T_UNROUTABLE, sq->have_unroutable ? json_integer((json_int_t)sq->unroutable) : json_null());
@@ -404,13 +439,24 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
 {
     struct config *cfg = &b->cfg;
     double secs = (double)(clock_ns() - b->run.start_ns) / 1e9;
-    struct ledger_totals sq = bench_check_sequences(b->ws, b->nworkers, cfg, b->rep.totals);
+    /* the broker's series is the run's: the final read is not part of it */
+    json_t *series = res_stop(b->res);
+    b->res = NULL;
+    struct final_read fr = {0};
+    if (!interrupted && b->have_adm && final_read_applies(cfg)) {
+        uint64_t max_seq = 0;
+        for (int t = 0; t < b->nworkers; t++)
+            for (int i = 0; i < b->ws[t].nagents; i++)
+                if (b->ws[t].agents[i].producer && b->ws[t].agents[i].seq > max_seq) max_seq = b->ws[t].agents[i].seq;
+        final_read_run(&fr, cfg, b->run.targets, b->run.ntargets, b->run.run_id, max_seq, FINAL_READ_NS);
+    }
+    struct ledger_totals sq = bench_check_sequences(b->ws, b->nworkers, cfg, b->rep.totals, &fr);
     if (cfg->sharded && dir[0]) { /* scale-out: what `loadgen merge` unions */
         char lpath[1100], lerr[1300];
         snprintf(lpath, sizeof lpath, "%s/ledger.bin", dir);
         if (bench_write_ledger(b->ws, b->nworkers, cfg, b->run.run_id, lpath, lerr, sizeof lerr)) log_err("%s", lerr);
     }
-    if (!cfg->silent) print_summary(&b->rep, &sq, secs, cfg, drain);
+    if (!cfg->silent) print_summary(&b->rep, &sq, secs, cfg, drain, &fr);
     if (cfg->hgrm_prefix) write_hgrm(cfg->hgrm_prefix, &b->rep.measured);
     if (dir[0]) {
         char prefix[1100];
@@ -419,14 +465,13 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
     }
     int64_t dlq = setupconn_dead_lettered(&b->adm, cfg);
     if (result)
-        *result = result_json(cfg, &b->rep, &sq, secs, interrupted, b->version, epoch, dlq, drain);
-    json_t *series = res_stop(b->res);
-    b->res = NULL;
+        *result = result_json(cfg, &b->rep, &sq, secs, interrupted, b->version, epoch, dlq, drain, &fr);
     if (series && result && *result) run_set(*result, RK_BROKER_RESOURCES, series);
     else json_decref(series);
     json_t *view = bench_broker_view(b->bb);
     if (view && result && *result) run_set(*result, RK_CLUSTER_VIEW, view);
     else json_decref(view);
+    final_read_free(&fr);
 }
 
 static void teardown(struct bench_state *b, int exit_code)

@@ -8,15 +8,21 @@
 #include "route.h"
 #include "topo.h"
 #include "declare.h"
+#include "final_read.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Thread t's sets of (queue q, producer p), NULL where it saw none. */
-static void tracks_of(struct worker *ws, int n, int q, int p, const struct seq_track **tr)
+/* The sets of (queue q, producer p), NULL where none: thread t's at
+ * tr[t], then what the final read found in q, then what it found in a
+ * dead-letter target loadgen did not declare that left q (TRACKS(n) in all). */
+#define TRACKS(n) ((n) + 2)
+static void tracks_of(struct worker *ws, int n, const struct final_read *fr, int q, int p, const struct seq_track **tr)
 {
     for (int t = 0; t < n; t++) tr[t] = ws[t].track[q] ? &ws[t].track[q][p] : NULL;
+    tr[n] = final_read_found(fr, q, p);
+    tr[n + 1] = final_read_parked(fr, q, p);
 }
 
 /* Route k's key and headers (topology lists give headers). */
@@ -45,7 +51,8 @@ static bool bit(const uint64_t *b, uint64_t s)
  * length): found downstream, it is dead-lettered, not lost, and allowed
  * there. Confirmed messages whose route reaches no queue are unroutable
  * (returned instead, with mandatory). */
-static void routed_durability(struct worker *ws, int n, const struct config *cfg, const struct route_model *model,
+static void routed_durability(struct worker *ws, int n, const struct final_read *fr, const struct config *cfg,
+                              const struct route_model *model,
                               const struct agent *a, const struct seq_track **tr, struct ledger_totals *s)
 {
     uint64_t last = a->seq - 1, words = last / 64 + 1;
@@ -76,8 +83,8 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
         found = xcalloc((size_t)nq, sizeof *found);
         for (int r = 0; r < nq; r++) {
             found[r] = xcalloc(words, sizeof **found);
-            tracks_of(ws, n, r, a->id, tr);
-            for (uint64_t wd = 0; wd < words; wd++) found[r][wd] = ledger_union_word(tr, n, wd);
+            tracks_of(ws, n, fr, r, a->id, tr);
+            for (uint64_t wd = 0; wd < words; wd++) found[r][wd] = ledger_union_word(tr, TRACKS(n), wd);
         }
     }
     struct ledger_route_counts c = {0};
@@ -114,8 +121,8 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
             }
             lr.allowed = allowed, lr.elsewhere = elsewhere;
         }
-        tracks_of(ws, n, q, a->id, tr);
-        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, &lr, tr, n, &c);
+        tracks_of(ws, n, fr, q, a->id, tr);
+        ledger_durability_routed(a->confirmed, a->confirmed_nbits, last, &lr, tr, TRACKS(n), &c);
     }
     if (s->have_lost) s->lost += c.lost, s->recovered += c.recovered;
     s->misrouted += c.misrouted;
@@ -140,7 +147,8 @@ static void routed_durability(struct worker *ws, int n, const struct config *cfg
  * every queue its route reaches (lost: it did not; recovered: consumed
  * though never confirmed), and none out of a queue it does not reach
  * (misrouted). Jepsen's total-queue check, once per (message, queue). */
-static void durability(struct worker *ws, int n, const struct config *cfg, struct ledger_totals *s)
+static void durability(struct worker *ws, int n, const struct final_read *fr, const struct config *cfg,
+                       struct ledger_totals *s)
 {
     struct gate_load load;
     config_gate_load(cfg, &load);
@@ -162,7 +170,7 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
             return;
         }
     }
-    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    const struct seq_track **tr = xcalloc((size_t)TRACKS(n), sizeof *tr);
     if (model) s->gaps = 0;
     for (int t = 0; t < n; t++) {
         for (int i = 0; i < ws[t].nagents; i++) {
@@ -171,19 +179,19 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
             if (model) {
                 /* gaps are counted per route here (see below): the merge's
                  * counted the sequences routed elsewhere too */
-                routed_durability(ws, n, cfg, model, a, tr, s);
+                routed_durability(ws, n, fr, cfg, model, a, tr, s);
                 continue;
             }
             /* the default exchange: its own queue, and only that one */
             for (int q = 0; q < cfg->queues; q++) {
-                tracks_of(ws, n, q, a->id, tr);
+                tracks_of(ws, n, fr, q, a->id, tr);
                 if (q == a->queue_idx) {
                     if (s->have_lost)
-                        ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, n, &s->lost,
+                        ledger_durability(a->confirmed, a->confirmed_nbits, a->seq - 1, tr, TRACKS(n), &s->lost,
                                           &s->recovered);
                 } else {
                     struct ledger_merge m = {0};
-                    ledger_merge(tr, n, &m);
+                    ledger_merge(tr, TRACKS(n), &m);
                     s->misrouted += m.unique;
                 }
             }
@@ -197,20 +205,45 @@ static void durability(struct worker *ws, int n, const struct config *cfg, struc
 /* Unions every worker's sequence bitmaps per (queue, producer): messages
  * seen by several threads count once; holes below the highest are gaps.
  * With the threads' own counts (t), every checker category. */
-struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t)
+/* What the final read found of (q, p): the copies the run's consumers had
+ * taken already (its queue's duplicates), and those only in a dead-letter
+ * target loadgen did not declare (dead-lettered, by the queue they left). */
+static void at_end(const struct seq_track **tr, int n, struct final_read *fr, int q, struct ledger_totals *s)
+{
+    const struct seq_track *found = tr[n], *parked = tr[n + 1];
+    if (!found && !parked) return;
+    uint64_t again = 0, words = 0;
+    for (int t = 0; t < TRACKS(n); t++)
+        if (tr[t] && tr[t]->nbits / 64 > words) words = tr[t]->nbits / 64;
+    for (uint64_t wd = 0; wd < words; wd++) {
+        uint64_t run = ledger_union_word(tr, n, wd), f = found && wd < found->nbits / 64 ? found->bits[wd] : 0;
+        uint64_t pk = parked && wd < parked->nbits / 64 ? parked->bits[wd] : 0;
+        again += (uint64_t)__builtin_popcountll(f & run);
+        s->dead_lettered += (uint64_t)__builtin_popcountll(pk & ~run & ~f);
+    }
+    for (int i = 0; i < fr->nq; i++)
+        if (fr->q[i].index == q) {
+            fr->q[i].duplicates += again;
+            break;
+        }
+}
+
+struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t,
+                                           struct final_read *fr)
 {
     struct ledger_totals s = {0};
     struct ledger_merge m = {0};
-    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    const struct seq_track **tr = xcalloc((size_t)TRACKS(n), sizeof *tr);
     for (int q = 0; q < cfg->queues; q++) {
         for (int p = 0; p < cfg->producers_total; p++) {
-            tracks_of(ws, n, q, p, tr);
-            ledger_merge(tr, n, &m);
+            tracks_of(ws, n, fr, q, p, tr);
+            ledger_merge(tr, TRACKS(n), &m);
+            at_end(tr, n, fr, q, &s);
         }
     }
     free(tr);
     ledger_totals_finish(&s, &m, t[ST_DUPLICATES], t[ST_DUP_EXPLAINED], t[ST_EFFECTS], cfg->idempotent);
-    durability(ws, n, cfg, &s);
+    durability(ws, n, fr, cfg, &s);
     return s;
 }
 
@@ -227,13 +260,13 @@ int bench_write_ledger(struct worker *ws, int n, const struct config *cfg, uint3
                                    (uint32_t)cfg->consumer_base, (uint32_t)cfg->consumers};
     struct ledger_writer *lw = ledger_file_create(path, &h, err, cap);
     if (!lw) return -1;
-    const struct seq_track **tr = xcalloc((size_t)n, sizeof *tr);
+    const struct seq_track **tr = xcalloc((size_t)TRACKS(n), sizeof *tr);
     uint64_t *seen = NULL, *flagged = NULL;
     size_t capw = 0;
     int rc = 0;
     for (int q = 0; q < cfg->queues && !rc; q++) {
         for (int p = 0; p < cfg->producers_total && !rc; p++) {
-            tracks_of(ws, n, q, p, tr);
+            tracks_of(ws, n, NULL, q, p, tr);
             uint64_t words = 0;
             for (int t = 0; t < n; t++)
                 if (tr[t] && tr[t]->nbits / 64 > words) words = tr[t]->nbits / 64;

@@ -61,7 +61,11 @@ struct bench_state {
  * why. */
 int bench_setup(struct bench_state *b);
 
-struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t);
+struct final_read;
+/* The checker over the workers' sets and, when one ran, what the final
+ * read found (fr may be NULL); it adds each queue's duplicates to fr. */
+struct ledger_totals bench_check_sequences(struct worker *ws, int n, const struct config *cfg, const uint64_t *t,
+                                           struct final_read *fr);
 
 /* Scale-out: the instance's sets for `loadgen merge` at path. */
 int bench_write_ledger(struct worker *ws, int n, const struct config *cfg, uint32_t run_id, const char *path,

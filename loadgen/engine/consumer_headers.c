@@ -60,3 +60,28 @@ uint32_t consumer_rejections(const amqp_basic_properties_t *p, enum dl_reason *l
     }
     return n;
 }
+
+bool consumer_death_queue(const amqp_basic_properties_t *p, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    if (!p || !(p->_flags & AMQP_BASIC_HEADERS_FLAG) || !cap) return false;
+    for (int i = 0; i < p->headers.num_entries; i++) {
+        const amqp_table_entry_t *e = &p->headers.entries[i];
+        if (e->key.len != 7 || memcmp(e->key.bytes, "x-death", 7) || e->value.kind != AMQP_FIELD_KIND_ARRAY ||
+            !e->value.value.array.num_entries)
+            continue;
+        const amqp_field_value_t *v = &e->value.value.array.entries[0]; /* the latest hop */
+        if (v->kind != AMQP_FIELD_KIND_TABLE) return false;
+        for (int j = 0; j < v->value.table.num_entries; j++) {
+            const amqp_table_entry_t *f = &v->value.table.entries[j];
+            if (f->key.len != 5 || memcmp(f->key.bytes, "queue", 5) ||
+                (f->value.kind != AMQP_FIELD_KIND_UTF8 && f->value.kind != AMQP_FIELD_KIND_BYTES))
+                continue;
+            size_t n = f->value.value.bytes.len < cap - 1 ? f->value.value.bytes.len : cap - 1;
+            memcpy(buf, f->value.value.bytes.bytes, n);
+            buf[n] = 0;
+            return true;
+        }
+    }
+    return false;
+}

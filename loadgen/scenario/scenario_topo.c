@@ -409,6 +409,7 @@ void sc_parse_topology_lists(struct ctx *x, yaml_node_t *n)
     }
     char err[300];
     int line;
+    topo_default_route(t);
     if (topo_check(t, err, sizeof err, &line)) {
         fprintf(stderr, "%s:%d:1: topology: %s\n", x->path, line ? line : (int)n->start_mark.line + 1, err);
         x->errors++;
