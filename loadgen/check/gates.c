@@ -161,8 +161,8 @@ static double still_queued(json_t *run)
     const char *ended = run_str(run, RK_DRAIN_ENDED);
     json_t *sq = run_get(run, RK_DRAIN_STILL_QUEUED);
     if (!strcmp(ended, "complete")) return 0;
-    return json_is_integer(sq) && (!strcmp(ended, "idle") || json_integer_value(sq) == 0) ? (double)json_integer_value(sq)
-                                                                                           : INFINITY;
+    bool known = json_is_integer(sq) && (!strcmp(ended, "idle") || json_integer_value(sq) == 0);
+    return known ? (double)json_integer_value(sq) : INFINITY;
 }
 
 /* The first queue the final read could not empty, and why. */

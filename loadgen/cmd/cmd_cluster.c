@@ -25,7 +25,7 @@ static void usage(FILE *f)
           "           other (iptables DROP in their namespaces, both ways); clients still\n"
           "           reach every node. --isolate N: N alone against the rest\n"
           "  heal     remove the partition\n"
-          "  loss --node N --percent P [--peer M|clients]   drop P%% of the packets on\n"
+          "  loss --node N --percent P [--peer M|clients]   drop P% of the packets on\n"
           "           node N's links (each direction), or only those to/from node M or the\n"
           "           clients; adds to the loss already set\n"
           "  unloss   remove all loss; prints the packets the rules saw and dropped\n"

@@ -47,6 +47,7 @@ static void usage(FILE *f)
           "  proxy    TCP fault proxy with toxics and a Toxiproxy-compatible HTTP API\n"
           "  report   regenerate a run directory's report.html and junit.xml\n"
           "  compare  compare runs (or groups of repeated runs) side by side\n"
+          "  merge    merge the run directories of a scale-out run's instances into one verdict\n"
           "  hlog     read an HdrHistogram interval log: percentiles per tag\n"
           "  version  print the version\n"
           "\n"

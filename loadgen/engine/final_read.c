@@ -278,8 +278,8 @@ void final_read_run(struct final_read *fr, const struct config *cfg, const struc
     plan(fr, cfg);
     fr->ran = true;
     uint64_t t0 = clock_ns();
-    struct reader r = {.cfg = cfg, .nodes = nodes, .n = n > 0 ? n : 1, .run_id = run_id, .max_seq = max_seq, .deadline = t0 + timeout_ns,
-                       .fr = fr};
+    struct reader r = {.cfg = cfg, .nodes = nodes, .n = n > 0 ? n : 1, .run_id = run_id, .max_seq = max_seq,
+                       .deadline = t0 + timeout_ns, .fr = fr};
     /* Queues read and acked first, again while a pass still found
      * something (a TTL queue can feed one already read); then the kept
      * ones, once: what they hold stays. */

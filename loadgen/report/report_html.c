@@ -214,15 +214,41 @@ static void checker_table(FILE *f, json_t *run)
 {
     static const enum run_key rows[] = {
         RK_T_PUBLISHED, RK_T_CONFIRMED, RK_T_NACKED, RK_T_RETURNED, RK_T_INDETERMINATE, RK_T_REPUBLISHED,
-        RK_T_CONSUMED, RK_T_UNIQUE, RK_T_LOST, RK_T_RECOVERED, RK_T_DUPLICATES_TOTAL, RK_T_REDELIVERED,
-        RK_T_DUPLICATES_EXPLAINED, RK_T_DUPLICATES_UNEXPLAINED, RK_T_OUT_OF_ORDER, RK_T_GAPS, RK_T_EFFECTS,
-        RK_T_DUPLICATE_EFFECTS, RK_T_BAD_CHECKSUM, RK_T_BAD_FOREIGN,
+        RK_T_CONSUMED, RK_T_UNIQUE, RK_T_FOUND_AT_END, RK_T_LOST, RK_T_RECOVERED, RK_T_DUPLICATES_TOTAL,
+        RK_T_REDELIVERED, RK_T_DUPLICATES_EXPLAINED, RK_T_DUPLICATES_UNEXPLAINED, RK_T_OUT_OF_ORDER, RK_T_GAPS,
+        RK_T_EFFECTS, RK_T_DUPLICATE_EFFECTS, RK_T_BAD_CHECKSUM, RK_T_BAD_FOREIGN,
     };
     fputs("<table id='checker'><tr><th class='l'>category</th><th>count</th></tr>\n", f);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         fputs("<tr>", f);
         cell_str(f, run_keys[rows[i]].label);
         cell_num(f, run_num(run, rows[i]), 0);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+/* The drain and, beside it, the final read: what each queue still held. */
+static void final_read_table(FILE *f, json_t *run)
+{
+    size_t i;
+    json_t *q;
+    fprintf(f, "<p>drain: %s", run_str(run, RK_DRAIN_ENDED));
+    if (json_is_integer(run_get(run, RK_DRAIN_STILL_QUEUED)))
+        fprintf(f, ", %.0f still queued", run_num(run, RK_DRAIN_STILL_QUEUED));
+    fputs("</p>\n", f);
+    if (!run_get(run, RK_FINAL_READ)) return;
+    fputs("<table id='final-read'><tr><th class='l'>final read</th><th>read</th><th>copies</th><th>unexpected</th>"
+          "<th>s</th><th class='l'>complete</th></tr>\n", f);
+    json_array_foreach(run_get(run, RK_FR_QUEUES), i, q) {
+        fputs("<tr>", f);
+        cell_str(f, run_str(q, RK_FRQ_QUEUE));
+        cell_num(f, run_num(q, RK_FRQ_READ), 0);
+        cell_num(f, run_num(q, RK_FRQ_DUPLICATES), 0);
+        cell_num(f, run_num(q, RK_FRQ_UNEXPECTED), 0);
+        cell_num(f, run_num(q, RK_FRQ_TIME), 1);
+        const char *why = run_str(q, RK_FRQ_WHY);
+        cell_str(f, run_true(q, RK_FRQ_COMPLETE) ? (*why ? why : "yes") : *why ? why : "no");
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -409,6 +435,7 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     report_html_resources(f, run);
     fputs("<h2>Checker</h2>\n", f);
     checker_table(f, run);
+    final_read_table(f, run);
     faults_table(f, run);
     availability_table(f, run);
     cluster_view_table(f, run);
