@@ -42,6 +42,7 @@ struct final_read {
      * declare, attributed by x-death to the queue they left */
     struct seq_track **parked;
     double secs;
+    uint64_t found_at_end; /* this run's messages read, every queue */
 };
 
 /* Whether the run's checker can use a final read: consumers to compare

@@ -60,6 +60,17 @@ def run_loadgen(*args, timeout=120, check=False, **kw):
     return r
 
 
+def run_scenario(tmp, text, *args, expect=None, timeout=240):
+    """Writes text to tmp/s.yaml and runs it; returns (run.json, CompletedProcess)."""
+    f = tmp / "s.yaml"
+    f.write_text(text)
+    out = tmp / "s.json"
+    r = run_loadgen("run", f, "--json", out, "--report-dir", tmp / "run", *args, timeout=timeout)
+    if expect is not None:
+        assert r.returncode == expect, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
+    return json.loads(out.read_text()), r
+
+
 def stop_process(p, timeout=30):
     """Ends a Popen child of this test if it still runs: SIGTERM (loadgen
     then writes its report and stops its node), SIGKILL after timeout. The

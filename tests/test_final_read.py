@@ -2,23 +2,12 @@
 queue to empty, so what the run's consumers did not take is found, not
 lost; a queue that cannot be read to empty makes `lost` unknown, never a
 loss. Each safe shape has an unsafe twin the checker must catch."""
-import json
 import threading
 
 import pika
 import pytest
 
-from conftest import amqp_params, queue_count, run_loadgen
-
-
-def scenario(tmp, text, *args, expect=None, timeout=240):
-    f = tmp / "s.yaml"
-    f.write_text(text)
-    out = tmp / "s.json"
-    r = run_loadgen("run", f, "--json", out, "--report-dir", tmp / "run", *args, timeout=timeout)
-    if expect is not None:
-        assert r.returncode == expect, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
-    return json.loads(out.read_text()), r
+from conftest import amqp_params, queue_count, run_loadgen, run_scenario as scenario
 
 
 def declare(uri, queue, delete=False):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import run_loadgen
+from conftest import run_loadgen, run_scenario as scenario
 
 
 def bench(uri, tmp, *args, expect=0, timeout=120):
@@ -13,16 +13,6 @@ def bench(uri, tmp, *args, expect=0, timeout=120):
     r = run_loadgen("bench", "--uri", uri, "--quiet", "--no-report", "--json", out, *args,
                     timeout=timeout)
     assert r.returncode == expect, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
-    return json.loads(out.read_text()), r
-
-
-def scenario(tmp, text, *args, expect=None, timeout=240):
-    f = tmp / "s.yaml"
-    f.write_text(text)
-    out = tmp / "s.json"
-    r = run_loadgen("run", f, "--json", out, "--report-dir", tmp / "run", *args, timeout=timeout)
-    if expect is not None:
-        assert r.returncode == expect, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
     return json.loads(out.read_text()), r
 
 

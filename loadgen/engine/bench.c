@@ -64,9 +64,7 @@ static void print_final_read(const struct final_read *fr)
 {
     char why[600];
     if (!fr->ran) return;
-    uint64_t found = 0;
-    for (int i = 0; i < fr->nq; i++) found += fr->q[i].read;
-    printf("final read: %llu found at the end in %.1fs%s%s\n", (unsigned long long)found, fr->secs,
+    printf("final read: %llu found at the end in %.1fs%s%s\n", (unsigned long long)fr->found_at_end, fr->secs,
            fr->complete ? "" : "; ", final_read_why(fr, why, sizeof why));
     for (int i = 0; i < fr->nq; i++) {
         const struct final_queue *q = &fr->q[i];
@@ -192,9 +190,7 @@ static json_t *result_json(const struct config *cfg, const struct collector *r,
     run_set(j, RK_T_DUPLICATE_EFFECTS, json_integer((json_int_t)sq->duplicate_effects));
     run_set(j, RK_T_LOST, lost_known(sq, fr) ? json_integer((json_int_t)sq->lost) : json_null());
     run_set(j, RK_T_LOST_AT_MOST, sq->have_lost ? json_integer((json_int_t)sq->lost) : json_null());
-    uint64_t found = 0;
-    for (int i = 0; i < fr->nq; i++) found += fr->q[i].read;
-    run_set(j, RK_T_FOUND_AT_END, fr->ran ? json_integer((json_int_t)found) : json_null());
+    run_set(j, RK_T_FOUND_AT_END, fr->ran ? json_integer((json_int_t)fr->found_at_end) : json_null());
     if (fr->ran) run_set(j, RK_FINAL_READ, final_read_json(fr));
     run_set(j, RK_T_RECOVERED, sq->have_lost ? json_integer((json_int_t)sq->recovered) : json_null());
     run_set(j, RK_T_MISROUTED, sq->have_misrouted ? json_integer((json_int_t)sq->misrouted) : json_null());

@@ -302,7 +302,7 @@ void final_read_run(struct final_read *fr, const struct config *cfg, const struc
     }
     drop(&r);
     fr->complete = true;
-    for (int i = 0; i < fr->nq; i++) fr->complete &= fr->q[i].complete;
+    for (int i = 0; i < fr->nq; i++) fr->complete &= fr->q[i].complete, fr->found_at_end += fr->q[i].read;
     fr->secs = (double)(clock_ns() - t0) / 1e9;
 }
 
@@ -322,7 +322,6 @@ json_t *final_read_json(const struct final_read *fr)
     json_t *o = json_object(), *qs = json_array();
     json_object_set_new(o, "complete", json_boolean(fr->complete));
     json_object_set_new(o, "time", json_real(fr->secs));
-    uint64_t found = 0;
     for (int i = 0; i < fr->nq; i++) {
         const struct final_queue *q = &fr->q[i];
         json_t *e = json_object(), *why = json_object();
@@ -340,9 +339,8 @@ json_t *final_read_json(const struct final_read *fr)
         json_object_set_new(e, "dead_letter_reasons", why);
         if (q->why[0]) json_object_set_new(e, "why", json_string(q->why));
         json_array_append_new(qs, e);
-        found += q->read;
     }
-    json_object_set_new(o, "found_at_end", json_integer((json_int_t)found));
+    json_object_set_new(o, "found_at_end", json_integer((json_int_t)fr->found_at_end));
     json_object_set_new(o, "queues", qs);
     return o;
 }
