@@ -5,7 +5,6 @@ loss. Each safe shape has an unsafe twin the checker must catch."""
 import threading
 
 import pika
-import pytest
 
 from conftest import amqp_params, queue_count, run_loadgen, run_scenario as scenario
 
