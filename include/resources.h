@@ -9,6 +9,8 @@
 #include "amqpc.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,6 +27,13 @@ struct res_opts {
     const char *queues[RES_MAX_QUEUES];
     int nqueues;
     const char *management;          /* http:// URL, or NULL */
+    /* Consumers the broker forgot (run_ctx): per queue, the consumers
+     * loadgen believes subscribed, and the generation moved when the
+     * broker lists fewer for 2 samples in a row; watch[i] false: not
+     * compared (a stream's declare-ok counts no consumers). NULL: none. */
+    _Atomic int *attached;
+    _Atomic uint64_t *forgot_gen;
+    bool watch[RES_MAX_QUEUES];
 };
 
 struct res_sample {
@@ -33,6 +42,7 @@ struct res_sample {
     double loadgen_cpu_pct;      /* this process */
     int64_t ready, consumers;    /* the run's queues summed (AMQP); -1 unknown */
     int64_t ready_q[RES_MAX_QUEUES]; /* each queue's ready, when ready is known */
+    int64_t consumers_q[RES_MAX_QUEUES]; /* each queue's consumers, when consumers is known */
     int64_t unacked, connections, channels; /* management, whole broker; -1 unknown */
     int64_t flow;                /* management: connections in flow control (credit flow); -1 unknown */
     double mem_mb;               /* management: memory used, all nodes; -1 unknown */

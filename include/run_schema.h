@@ -108,6 +108,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(T_CHANNEL_ERRORS, "totals.channel_errors", RS_INT, 0, "channel errors")                            \
     X(T_PUBLISH_ERRORS, "totals.publish_errors", RS_INT, 0, "publish errors")                            \
     X(T_CONFIRM_TIMEOUTS, "totals.confirm_timeouts", RS_INT, 0, "confirm timeouts")                      \
+    X(T_CONSUMERS_FORGOTTEN, "totals.consumers_forgotten", RS_INT, 0, "consumers the broker forgot")     \
     X(T_RECONNECTS, "totals.reconnects", RS_INT, 0, "reconnects")                                        \
     X(T_HANDLER_FAILURES, "totals.handler_failures", RS_INT, 0, "handler failures")                      \
     X(T_DEAD_LETTERED, "totals.dead_lettered", RS_INT, 0, "dead-lettered (parked, or found past a DLX)") \
@@ -127,6 +128,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(E_CHANNEL_ERRORS, "errors.channel_errors", RS_INT, 0, "channel errors")                            \
     X(E_PUBLISH_ERRORS, "errors.publish_errors", RS_INT, 0, "publish errors")                            \
     X(E_CONFIRM_TIMEOUTS, "errors.confirm_timeouts", RS_INT, 0, "confirm timeouts")                      \
+    X(E_CONSUMERS_FORGOTTEN, "errors.consumers_forgotten", RS_INT, 0, "consumers the broker forgot")     \
     X(E_RECONNECTS, "errors.reconnects", RS_INT, 0, "reconnects")                                        \
     X(LATENCY, "latency", RS_OBJECT, 0, "latency")                                                       \
     X(LAT_E2E, "latency.e2e", RS_OBJECT, 0, "e2e")                                                       \

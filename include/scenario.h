@@ -39,8 +39,8 @@ struct fault {
     char *toxic_name;          /* toxic, untoxic: its name */
     char *command;             /* exec */
     uint64_t timeout_ns;       /* exec, wait */
-    char *queue, *key;         /* unbind, bind: the queue's binding to the exchange; crash: the queue */
-    int queue_idx;             /* crash: the queue whose consumers crash, -1 all */
+    char *queue, *key;         /* unbind, bind: the queue's binding to the exchange; crash, forget-: the queue */
+    int queue_idx;             /* crash, forget-consumers: the queue whose consumers crash or are forgotten, -1 all */
     /* on a cluster (broker.nodes): node faults, isolate and loss act on
      * node (1-based), NODE_RANDOM, or NODE_LEADER of leader_of (a queue) */
     int node;

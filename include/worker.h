@@ -38,6 +38,14 @@ struct run_ctx {
      * per crash_gen and adds what it did to crash_acked / crash_conns */
     _Atomic uint64_t crash_gen, crash_until_ns;
     _Atomic int crash_queue, crash_acked, crash_conns;
+    /* Consumers the broker forgot: per queue, the consumers loadgen
+     * believes subscribed (consume-ok seen, connection up), and a
+     * generation the resource sampler moves when the broker has listed
+     * fewer for 2 samples in a row; every consumer of that queue
+     * subscribed before the move then subscribes again (a reconnect). */
+    _Atomic int *attached;
+    _Atomic uint64_t *forgot_gen;
+    int nqueues;
 };
 
 /* Unconfirmed publish, kept until acked or nacked. */
@@ -119,6 +127,8 @@ struct agent {
     uint64_t last_delivery_ns;
     uint64_t *highest; /* per producer: ordering is judged per consumer (worker.c's highest_of) */
     uint32_t *high_keys, high_cap, high_n;
+    bool subscribed;     /* counted in run->attached[queue_idx] */
+    uint64_t forgot_seen; /* run->forgot_gen[queue_idx] when it subscribed */
     unsigned char *park_body; /* a failed message rebuilt for QUEUE.dlq */
     size_t park_cap;
     char dlq[256];

@@ -100,7 +100,7 @@ def test_a_thousand_connections_ramp_up_paced_and_hold(broker, tmp_path):
     connection stays up (no heartbeat timeout, no reconnect) and every
     message is consumed."""
     j, r = bench(broker.uri, "--producers", "500", "--consumers", "500", "--rate", "500", "--threads", "2",
-                 "--duration", "4s", "--connect-rate", "400", "--heartbeat", "2", tmp=tmp_path, timeout=180)
+                 "--messages", "2000", "--connect-rate", "400", "--heartbeat", "2", tmp=tmp_path, timeout=180)
     p, t, e = j["process"], j["totals"], j["errors"]
     assert p["connections"] == 1000 and p["setup_s"] >= 2.0, p
     assert e["heartbeat_timeouts"] == 0 and e["reconnects"] == 0 and e["connect_errors"] == 0, e

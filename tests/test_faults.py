@@ -125,6 +125,46 @@ def test_broker_actions_and_their_reverts(tmp_path):
     assert all(a["recovery_s"] is not None for a in j["availability"]["faults"] if a["action"] != "wait"), trace
 
 
+# The broker forgets both consumers of the queue (their queue drops them with
+# no basic.cancel, as a mirrored queue's new master did in issue 27's
+# partition): their connections stay open and hear nothing. Only the
+# broker's own consumer count, compared each second with the consumers
+# loadgen subscribed, shows it.
+FORGET = """\
+name: forget-consumers
+topology: {queue: f-forget, durable: true}
+load: {rate: 200, duration: 12s, persistent: true, consumers: 2, threads: 2}
+faults:
+  - {at: 3s, action: forget-consumers}
+expect:
+  lost: 0
+  unexplained_duplicates: 0
+"""
+
+
+@pytest.mark.slow
+def test_consumers_the_broker_forgot_subscribe_again(tmp_path):
+    j, r = scenario(tmp_path, FORGET)
+    assert r.returncode == 0, r.stdout + r.stderr
+    forget = j["faults"][0]
+    assert forget["ok"] and forget["action"] == "forget-consumers", j["faults"]
+    s, e, t = j["series"], j["errors"], j["totals"]
+    trace = [(p["t"], p["consumed"], p["consumers_forgotten"], p["reconnects"]) for p in s], forget
+    # Nothing on the wire said so: no cancel (a channel error), no lost
+    # connection, no heartbeat timeout. Both were found and subscribed again.
+    assert e["consumers_forgotten"] == 2 and e["reconnects"] == 2, (e, trace)
+    assert e["channel_errors"] == e["connection_errors"] == e["heartbeat_timeouts"] == 0, e
+    # Deliveries stopped after the forget and came back within 2 samples
+    # and a reconnect; from then on every second has them, during the run.
+    back = ended(forget) + 4
+    assert any(p["consumed"] == 0 for p in window(s, began(forget), back)), trace
+    assert all(p["consumed"] > 0 for p in window(s, back, 12)), trace
+    # Every message consumed by the run's consumers: none was left for the
+    # final read to find.
+    assert t["lost"] == 0 and t["unique"] == t["confirmed"] == t["published"] == 2400, t
+    assert j["final_read"]["found_at_end"] == 0, j["final_read"]
+
+
 # Toxics on the AMQP link, one window each with a control before it. 1 KB
 # messages at 300/s: about 330 KB/s downstream.
 TOXICS = """\

@@ -125,6 +125,9 @@ static void print_summary(const struct collector *r, const struct ledger_totals 
            (unsigned long long)t[ST_ERR_HEARTBEAT], (unsigned long long)t[ST_ERR_CHANNEL],
            (unsigned long long)t[ST_ERR_PUBLISH], (unsigned long long)t[ST_ERR_CONFIRM_TIMEOUT],
            (unsigned long long)t[ST_RECONNECTS], (unsigned long long)bad);
+    if (t[ST_CONSUMERS_FORGOTTEN])
+        printf("consumers the broker forgot (no longer listed, no basic.cancel): %llu, subscribed again\n",
+               (unsigned long long)t[ST_CONSUMERS_FORGOTTEN]);
     printf("ran %.1fs (%s latency from the %s send time)\n", secs,
            cfg->uncorrected ? "uncorrected" : "corrected", cfg->uncorrected ? "actual" : "intended");
 }
@@ -485,6 +488,7 @@ static void teardown(struct bench_state *b, int exit_code)
     proxy_server_free(b->proxy);
     if (b->hlog) fclose(b->hlog);
     json_decref(res_stop(b->res));
+    free((void *)b->run.attached), free((void *)b->run.forgot_gen); /* the sampler and workers are gone */
     if (b->bb == &b->own) bench_broker_stop(b->bb);
 }
 

@@ -70,6 +70,19 @@ static int start_sampler(struct bench_state *b)
     char qn[RES_MAX_QUEUES][256];
     for (int i = 0; i < cfg->queues && ro.nqueues < RES_MAX_QUEUES; i++)
         ro.queues[ro.nqueues] = config_queue_name(cfg, i, qn[ro.nqueues], sizeof qn[0]), ro.nqueues++;
+    /* what the workers believe subscribed, compared with the broker's count */
+    if (stats && cfg->consumers) {
+        b->run.nqueues = cfg->queues;
+        b->run.attached = xcalloc((size_t)cfg->queues, sizeof *b->run.attached);
+        b->run.forgot_gen = xcalloc((size_t)cfg->queues, sizeof *b->run.forgot_gen);
+        ro.attached = b->run.attached;
+        ro.forgot_gen = b->run.forgot_gen;
+        for (int i = 0; i < ro.nqueues; i++) {
+            struct consumer_settings cs;
+            config_consumer_settings(cfg, i, &cs);
+            ro.watch[i] = cs.type != QUEUE_STREAM;
+        }
+    }
     if (!(b->res = res_start(&ro, err, sizeof err))) {
         log_err("--management: %s", err);
         return EXIT_USAGE;

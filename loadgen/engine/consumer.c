@@ -116,6 +116,8 @@ void consumer_lost_connection(struct agent *a)
 {
     /* Unacked deliveries go back to the queue; the broker redelivers them. */
     a->unacked = 0;
+    if (a->subscribed) atomic_fetch_sub(&a->conn->w->run->attached[a->queue_idx], 1);
+    a->subscribed = false;
     if (a->ev_ack) event_del(a->ev_ack);
     a->pend_head = a->pend_count = 0;
     a->busy_until_ns = 0;
@@ -257,7 +259,12 @@ void consumer_on_message(struct agent *a, struct chan_rx *rx)
 
 static void attached(struct agent *a)
 {
+    struct run_ctx *run = a->conn->w->run;
     a->unacked = 0;
+    if (!run->attached || a->queue_idx >= run->nqueues) return;
+    a->forgot_seen = atomic_load(&run->forgot_gen[a->queue_idx]);
+    atomic_fetch_add(&run->attached[a->queue_idx], 1);
+    a->subscribed = true;
 }
 
 const struct agent_ops consumer_ops = {

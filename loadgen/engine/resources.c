@@ -41,6 +41,10 @@ struct res_sampler {
     uint64_t prev_ns, prev_self_us;
     amqp_connection_state_t conn;
     uint64_t next_connect_ns;
+    _Atomic int *attached;
+    _Atomic uint64_t *forgot_gen;
+    bool watch[RES_MAX_QUEUES];
+    int short_streak[RES_MAX_QUEUES]; /* samples in a row with fewer consumers than subscribed */
 };
 
 static int node_pids(const struct res_sampler *s, pid_t *out)
@@ -138,6 +142,7 @@ static void sample_depth(struct res_sampler *s, struct res_sample *x)
         ready += ok->message_count;
         consumers += ok->consumer_count;
         x->ready_q[i] = ok->message_count;
+        x->consumers_q[i] = ok->consumer_count;
     }
     amqp_maybe_release_buffers(s->conn);
     x->ready = ready;
@@ -147,6 +152,28 @@ fail:
     amqp_destroy_connection(s->conn); /* no close handshake with a broker that misbehaves */
     s->conn = NULL;
     s->next_connect_ns = now + 2 * NS_PER_SEC;
+}
+
+/* Consumers the broker forgot: it lists fewer on a queue than loadgen has
+ * subscribed there, with no basic.cancel and no error on their
+ * connections. Two samples in a row (one may fall between a consumer's
+ * consume-ok and the count) move the queue's generation, and its consumers
+ * subscribe again (worker.c). A sample that could not be read is no
+ * reading: the streak waits. Other clients' consumers on the queue can only
+ * hide a shortfall, never make one. */
+static void watch_consumers(struct res_sampler *s, const struct res_sample *x)
+{
+    if (!s->attached || x->consumers < 0) return;
+    for (int i = 0; i < s->nqueues; i++) {
+        if (!s->watch[i]) continue;
+        if (x->consumers_q[i] >= atomic_load(&s->attached[i])) {
+            s->short_streak[i] = 0;
+            continue;
+        }
+        if (++s->short_streak[i] < 2) continue;
+        s->short_streak[i] = 0;
+        atomic_fetch_add(&s->forgot_gen[i], 1);
+    }
 }
 
 static int64_t jint(json_t *o, const char *a, const char *b)
@@ -227,6 +254,7 @@ static void *sampler_main(void *arg)
         x.t_s = (double)(now - start) / 1e9;
         sample_proc(s, &x, now);
         sample_depth(s, &x);
+        watch_consumers(s, &x);
         sample_management(s, &x);
         pthread_mutex_lock(&s->mu);
         if (k > 0) { /* sample 0 is the baseline of the CPU shares */
@@ -256,6 +284,9 @@ struct res_sampler *res_start(const struct res_opts *o, char *err, size_t cap)
     s->node = o->node;
     s->cluster = o->cluster;
     if (o->target) s->target = *o->target, s->have_target = true;
+    s->attached = o->attached;
+    s->forgot_gen = o->forgot_gen;
+    memcpy(s->watch, o->watch, sizeof s->watch);
     for (int i = 0; i < o->nqueues && i < RES_MAX_QUEUES; i++) s->queues[s->nqueues++] = xstrdup(o->queues[i]);
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;

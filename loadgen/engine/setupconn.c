@@ -1,5 +1,6 @@
 #include "setupconn.h"
 #include "declare.h"
+#include "topo.h"
 #include "util.h"
 
 #include <string.h>
@@ -54,6 +55,9 @@ int64_t setupconn_queue_depth(struct setupconn *a, const struct config *cfg)
     char name[256];
     int64_t total = 0;
     for (int i = 0; i < cfg->queues; i++) {
+        /* a queue nobody consumes never empties: waiting for it would only
+         * run the drain to its timeout; the final read reads it */
+        if (cfg->topo && !topo_queue_consumers(cfg->topo, cfg->consumers_total, i)) continue;
         int64_t n = declare_queue_depth(c, config_queue_name(cfg, i, name, sizeof name));
         if (n < 0) {
             setupconn_drop(a); /* a failed passive declare closed the channel too */

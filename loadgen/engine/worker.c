@@ -210,12 +210,29 @@ static void crash_consumers(struct worker *w)
     atomic_fetch_add(&run->crash_acked, 1);
 }
 
+/* The broker no longer lists consumers of a queue this worker believes
+ * subscribed (resources.c moved the queue's forgot_gen): they subscribe
+ * again, on a new connection, as after a basic.cancel. Each is counted. */
+static void resubscribe_forgotten(struct worker *w)
+{
+    struct run_ctx *run = w->run;
+    if (!run->forgot_gen) return;
+    for (int i = 0; i < w->nagents; i++) {
+        struct agent *a = &w->agents[i];
+        if (a->producer || !a->subscribed) continue;
+        uint64_t gen = atomic_load_explicit(&run->forgot_gen[a->queue_idx], memory_order_relaxed);
+        if (gen == a->forgot_seen || !a->conn->up) continue;
+        conn_fail(a->conn, ST_CONSUMERS_FORGOTTEN, "the broker no longer lists this consumer: subscribing again");
+    }
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct worker *w = arg;
     uint64_t now = clock_ns();
     crash_consumers(w);
+    resubscribe_forgotten(w);
     int phase = atomic_load_explicit(&w->run->phase, memory_order_relaxed);
     if (phase != PHASE_RUN) {
         for (int i = 0; i < w->nagents; i++) {

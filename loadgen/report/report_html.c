@@ -133,17 +133,20 @@ static void errors_chart(FILE *f, json_t *run)
     json_t *p;
     json_array_foreach(series, i, p)
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) err[i] += run_counter(p, kinds[k]);
-    struct svg_series s[3] = {{.label = "errors", .x = x, .y = err, .n = n},
+    /* consumers the broker forgot, apart: not an error of the client's */
+    double *fgt = report_series(run, RK_T_CONSUMERS_FORGOTTEN, false, &n);
+    struct svg_series s[4] = {{.label = "errors", .x = x, .y = err, .n = n},
                               {.label = "reconnects", .x = x, .y = rec, .n = n},
-                              {.label = "republished", .x = x, .y = rep, .n = n, .dashed = true}};
+                              {.label = "republished", .x = x, .y = rep, .n = n, .dashed = true},
+                              {.label = "consumers forgotten", .x = x, .y = fgt, .n = n, .dashed = true}};
     struct svg_band bands[MAX_BANDS];
     char labels[MAX_BANDS][48];
     int nb = fault_bands(run, bands, labels);
     struct svg_chart c = {.title = "Errors, reconnects and republishes per second",
                           .xlabel = "seconds since start", .ylabel = "count per second",
-                          .height = 240, .series = s, .nseries = 3, .bands = bands, .nbands = nb};
+                          .height = 240, .series = s, .nseries = 4, .bands = bands, .nbands = nb};
     svg_chart_write(f, &c);
-    free(x), free(rec), free(err), free(rep);
+    free(x), free(rec), free(err), free(rep), free(fgt);
 }
 
 /* Percentile distributions on HdrHistogram's 1/(1-p) axis, corrected solid

@@ -58,7 +58,7 @@ static const struct fault_ops actions[] = {
     {NULL, 0, NULL, NULL},
 };
 
-/* queue (also crash's) and key. */
+/* queue (also crash's and forget-consumers') and key. */
 static bool parse_key(struct ctx *x, struct fault *f, const char *k, yaml_node_t *v, const char *sub)
 {
     if (strcmp(k, "queue") && strcmp(k, "key")) return false;

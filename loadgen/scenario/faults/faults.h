@@ -71,6 +71,6 @@ int fault_cluster_node(struct timeline *tl, int fi, bool revert, enum fault_want
                        char *err, size_t cap);
 
 extern const struct fault_family fault_family_broker, fault_family_cluster_net, fault_family_proxy,
-    fault_family_topology, fault_family_consumers, fault_family_exec, fault_family_wait;
+    fault_family_topology, fault_family_consumers, fault_family_forget, fault_family_exec, fault_family_wait;
 
 #endif
