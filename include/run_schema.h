@@ -203,6 +203,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(AV_ACTION, "availability.faults[].action", RS_STR, RS_RUN, "action")                               \
     X(AV_INJECTED, "availability.faults[].injected_s", RS_NUM, RS_RUN, "injected (s)")                   \
     X(AV_RECOVERY, "availability.faults[].recovery_s", RS_NUM_NULL, RS_RUN, "recovery (s)")              \
+    X(AV_WATCHED, "availability.faults[].watched_s", RS_NUM, RS_RUN, "watched for recovery (s)")         \
     X(AV_WORST_RECOVERY, "availability.worst_recovery_s", RS_NUM_NULL, RS_RUN, "worst recovery (s)")     \
     X(AV_LONGEST_NO_CONFIRM, "availability.longest_no_confirm_s", RS_NUM, RS_RUN,                        \
       "longest time without a confirm (s)")                                                              \

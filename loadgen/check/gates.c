@@ -179,6 +179,25 @@ static const char *final_read_why(json_t *run, char *why, size_t cap)
     return why;
 }
 
+/* A fault the load was not back from when the run ended: a FAIL only if the
+ * run watched longer than the limit after it; else nobody can tell. */
+static bool recovery_undecided(json_t *run, const struct gate *g, char *why, size_t cap)
+{
+    json_t *e;
+    size_t k;
+    bool undecided = false;
+    json_array_foreach(run_get(run, RK_AV_FAULTS), k, e) {
+        double watched = run_num(e, RK_AV_WATCHED);
+        if (!json_is_null(run_get(e, RK_AV_RECOVERY))) continue;
+        if (!g->has_max || watched * 1000 > g->max) return false; /* watched past the limit: it failed */
+        if (!undecided)
+            snprintf(why, cap, "%s at %.1fs: not back when the run ended %.1fs later, under the limit",
+                     run_str(e, RK_AV_ACTION), run_num(e, RK_AV_INJECTED), watched);
+        undecided = true;
+    }
+    return undecided;
+}
+
 enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, json_t *run, FILE *out)
 {
     json_t *gates = json_array(), *reasons = json_array(), *e;
@@ -195,6 +214,7 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
          * empty: judged on its bound, unknown unless the bound passes */
         if (g->kind == G_LOST && isnan(v) && final_read && !read_all) v = run_num(run, RK_T_LOST_AT_MOST);
         enum gate_status st = gates_judge(g, v, queued, why, sizeof why);
+        if (g->kind == G_RECOVERY && isinf(v)) st = recovery_undecided(run, g, why, sizeof why) ? GATE_UNKNOWN : st;
         if (st == GATE_UNKNOWN && final_read && !read_all && (g->kind == G_LOST || g->kind == G_CONSUMED))
             final_read_why(run, why, sizeof why);
         print_gate(out, d->guarantee, d->name, g, d->unit, v, st, why);
@@ -272,30 +292,42 @@ enum gate_status gates_bench_verdict(json_t *run)
     return v;
 }
 
-/* Whether second pt had traffic again. */
-static bool alive(json_t *pt, bool confirming, bool consuming)
+/* The end of the first whole second from at on in which key counted
+ * (the fault's own second only if it began at the injection); INFINITY
+ * when none did. */
+static double back_at(json_t *series, double at, enum run_key key)
 {
-    bool ok = run_counter(pt, RK_T_CONSUMED) > 0 || !consuming;
-    return confirming ? ok && run_counter(pt, RK_T_CONFIRMED) > 0 : ok;
+    json_t *pt;
+    size_t k;
+    json_array_foreach(series, k, pt) {
+        double t = run_num(pt, RK_S_T), len = run_num(pt, RK_S_LENGTH);
+        if (t >= at && run_counter(pt, key) > 0) return t + len;
+    }
+    return INFINITY;
 }
 
+/* Recovery: confirms (when confirming) and deliveries (when consuming) flow
+ * again, each found at its own first second. A producer that catches up
+ * while the consumers still reconnect, or the reverse, is back when the
+ * later one is; requiring one second with both read "never" for a load
+ * that delivered everything. Not back at all: null, with how long the run
+ * watched (to the end of publishing while confirms were missing, else to
+ * the end of the series), which says whether a limit could be decided. */
 void gates_availability(json_t *run, bool confirming, bool consuming, double end_s)
 {
     json_t *series = run_get(run, RK_SERIES), *pt, *e;
-    double worst = 0, longest = 0, quiet_s = 0;
+    double worst = 0, longest = 0, quiet_s = 0, series_end = 0;
     size_t i, k;
+    json_array_foreach(series, k, pt) series_end = run_num(pt, RK_S_T) + run_num(pt, RK_S_LENGTH);
     json_array_foreach(run_get(run, RK_AV_FAULTS), i, e) {
-        double at = run_num(e, RK_AV_INJECTED), found = INFINITY;
-        json_array_foreach(series, k, pt) {
-            double t = run_num(pt, RK_S_T), len = run_num(pt, RK_S_LENGTH);
-            /* the fault's own second counts only if it had no outage in it */
-            if (t + len > at && t >= at && alive(pt, confirming, consuming)) {
-                found = t + len - at;
-                break;
-            }
-        }
+        double at = run_num(e, RK_AV_INJECTED), conf = at, cons = at;
+        if (confirming) conf = back_at(series, at, RK_T_CONFIRMED);
+        if (consuming) cons = back_at(series, at, RK_T_CONSUMED);
+        double found = (conf > cons ? conf : cons) - at;
+        double watched = (isinf(conf) && end_s < series_end ? end_s : series_end) - at;
         if (found > worst) worst = found;
         run_set(e, RK_AV_RECOVERY, isinf(found) ? json_null() : json_real(found));
+        run_set(e, RK_AV_WATCHED, json_real(watched > 0 ? watched : 0));
     }
     json_array_foreach(series, k, pt) {
         if (run_num(pt, RK_S_T) >= end_s) break;

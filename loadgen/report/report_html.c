@@ -328,7 +328,10 @@ static void availability_table(FILE *f, json_t *run)
         fputs("<tr>", f);
         cell_str(f, run_str(e, RK_AV_ACTION));
         cell_num(f, run_num(e, RK_AV_INJECTED), 2);
-        if (json_is_null(run_get(e, RK_AV_RECOVERY))) fputs("<td class='fail'>never</td>", f);
+        if (json_is_null(run_get(e, RK_AV_RECOVERY)) && !json_is_number(run_get(e, RK_AV_WATCHED)))
+            fputs("<td class='fail'>never</td>", f); /* a run.json from before watched_s */
+        else if (json_is_null(run_get(e, RK_AV_RECOVERY)))
+            fprintf(f, "<td class='fail'>not back (watched %.1f s)</td>", run_num(e, RK_AV_WATCHED));
         else cell_num(f, run_num(e, RK_AV_RECOVERY), 2);
         fputs("</tr>\n", f);
     }

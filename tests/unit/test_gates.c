@@ -200,6 +200,31 @@ static void availability(void)
     gates_availability(r, true, false, 4); /* producers only: confirms suffice */
     CHECK(json_real_value(json_object_get(f, "recovery_s")) == 2.5);
     json_decref(r);
+    /* Confirms back in second 2, deliveries in second 3, never in one
+     * second together: recovered at the later, 3.5 s (issue 27 §4: a load
+     * that delivered everything read "never"). */
+    r = json_pack("{s:[{s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}],"
+                  " s:{s:[{s:i, s:s, s:f}]}}",
+                  "series", "t", 0.0, "length", 1.0, "confirmed", 5, "consumed", 5,
+                  "t", 1.0, "length", 1.0, "confirmed", 0, "consumed", 0,
+                  "t", 2.0, "length", 1.0, "confirmed", 3, "consumed", 0,
+                  "t", 3.0, "length", 1.0, "confirmed", 0, "consumed", 4,
+                  "availability", "faults", "fault", 0, "action", "stop", "injected_s", 0.5);
+    gates_availability(r, true, true, 4);
+    f = json_array_get(json_object_get(json_object_get(r, "availability"), "faults"), 0);
+    CHECK(json_real_value(json_object_get(f, "recovery_s")) == 3.5);
+    CHECK(json_real_value(json_object_get(f, "watched_s")) == 3.5);
+    /* Publishing ended at 2 s with no confirm since the fault: not back
+     * (null), watched 1.5 s; a limit of 1 s fails, one of 10 s is
+     * undecided, never a FAIL the run could not see. */
+    json_object_set_new(json_array_get(json_object_get(r, "series"), 2), "confirmed", json_integer(0));
+    gates_availability(r, true, true, 2);
+    CHECK(json_is_null(json_object_get(f, "recovery_s")));
+    CHECK(json_real_value(json_object_get(f, "watched_s")) == 1.5);
+    struct gate tight = max_gate(G_RECOVERY, 1000), loose = max_gate(G_RECOVERY, 10000);
+    CHECK(gates_verdict(&tight, 1, true, r, NULL) == GATE_FAIL);
+    CHECK(gates_verdict(&loose, 1, true, r, NULL) == GATE_UNKNOWN && !strcmp(status_of(r), "incomplete"));
+    json_decref(r);
 }
 
 /* The one computable rule: each need, in the order it is told, and the
