@@ -227,6 +227,21 @@ static void availability(void)
     json_decref(r);
 }
 
+/* capacity --require: a confirmed answer below the floor fails, one at or
+ * above it passes, and no floor passes any confirmed answer. */
+static void capacity_required(void)
+{
+    double req[] = {600, 500, -1};
+    enum gate_status want[] = {GATE_FAIL, GATE_PASS, GATE_PASS};
+    for (int i = 0; i < 3; i++) {
+        json_t *r = json_pack("{s:{s:b, s:[]}, s:{s:i}, s:b, s:{s:f, s:b, s:o}}", "health", "pass", 1, "reasons",
+                              "totals", "lost", 0, "interrupted", 0, "capacity", "msg_s", 500.0, "confirmed", 1,
+                              "required", req[i] < 0 ? json_null() : json_real(req[i]));
+        CHECK(gates_capacity_verdict(r) == want[i]);
+        json_decref(r);
+    }
+}
+
 /* The one computable rule: each need, in the order it is told, and the
  * facts a config gives it (config_gate_load). */
 static void computable(void)
@@ -301,6 +316,7 @@ void test_gates(void)
     documented();
     partial();
     availability();
+    capacity_required();
     bench_verdicts();
     actuals();
     table();
