@@ -2,6 +2,7 @@
 throwaway CA and a TLS listener; bench connects with amqps:// and its own
 writes go through the TLS session (rabbitmq-c reads through it)."""
 import json
+import subprocess
 
 import pytest
 
@@ -47,6 +48,20 @@ def test_client_certificate_is_accepted(tls_node):
     r = bench("--uri", tls_node.uri, "--cacert", tls / "ca.pem", "--cert", tls / "client.pem",
               "--key", tls / "client.key", "--messages", "500")
     assert r.returncode == 0, r.stderr
+
+
+def test_a_client_certificate_is_sent_and_checked(tls_node, tmp_path):
+    """The node checks a certificate the client presents (verify_peer) and
+    does not require one: a certificate its CA did not sign is refused.
+    So --cert and --key really go on the wire: ignored, the handshake would
+    pass with no certificate at all (issue 27: exit 0 alone proved nothing)."""
+    key, crt = tmp_path / "rogue.key", tmp_path / "rogue.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt,
+                    "-days", "1", "-subj", "/CN=rogue"], check=True, capture_output=True)
+    r = bench("--uri", tls_node.uri, "--cacert", tls_node.dir / "tls" / "ca.pem", "--cert", crt, "--key", key,
+              "--messages", "10", "--connect-timeout", "3s")
+    assert r.returncode == 3, r.stderr
+    assert "guest:guest" not in r.stderr
 
 
 @pytest.mark.parametrize("ca", ["system", "client.pem"])

@@ -71,7 +71,7 @@ static int forget(struct timeline *tl, int fi, struct step_note *note, char *err
 
 static const struct fault_ops actions[] = {
     /* nothing to revert: a client that notices subscribes again */
-    {"forget-consumers", FN_BROKER, forget, NULL},
+    {"forget-consumers", FN_BROKER | FN_SHARED, forget, NULL},
     {NULL, 0, NULL, NULL},
 };
 
