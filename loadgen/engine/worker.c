@@ -210,10 +210,15 @@ static void crash_consumers(struct worker *w)
     atomic_fetch_add(&run->crash_acked, 1);
 }
 
-/* The broker no longer lists consumers of a queue this worker believes
- * subscribed (resources.c moved the queue's forgot_gen): they subscribe
- * again, on a new connection, as after a basic.cancel. Each is counted. */
-static void resubscribe_forgotten(struct worker *w)
+/* The broker lists fewer consumers of a queue than this worker believes
+ * subscribed (resources.c moved the queue's forgot_gen): those that had no
+ * delivery for FORGOT_IDLE_NS subscribe again, on a new connection, as
+ * after a basic.cancel; each is counted. A count says how many, not which:
+ * a consumer still getting deliveries is not the forgotten one (in a
+ * partition the sampler's node lists only its side's consumers), and the
+ * next move of the generation finds one that fell idle since. */
+#define FORGOT_IDLE_NS NS_PER_SEC
+static void resubscribe_forgotten(struct worker *w, uint64_t now)
 {
     struct run_ctx *run = w->run;
     if (!run->forgot_gen) return;
@@ -222,6 +227,8 @@ static void resubscribe_forgotten(struct worker *w)
         if (a->producer || !a->subscribed) continue;
         uint64_t gen = atomic_load_explicit(&run->forgot_gen[a->queue_idx], memory_order_relaxed);
         if (gen == a->forgot_seen || !a->conn->up) continue;
+        a->forgot_seen = gen;
+        if (now - a->last_delivery_ns < FORGOT_IDLE_NS) continue;
         conn_fail(a->conn, ST_CONSUMERS_FORGOTTEN, "the broker no longer lists this consumer: subscribing again");
     }
 }
@@ -232,7 +239,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     struct worker *w = arg;
     uint64_t now = clock_ns();
     crash_consumers(w);
-    resubscribe_forgotten(w);
+    resubscribe_forgotten(w, now);
     int phase = atomic_load_explicit(&w->run->phase, memory_order_relaxed);
     if (phase != PHASE_RUN) {
         for (int i = 0; i < w->nagents; i++) {
