@@ -25,13 +25,17 @@ static const struct fault_ops actions[] = {
     {NULL, 0, NULL, NULL},
 };
 
+void fault_check_consumers_of(struct ctx *x, yaml_node_t *n, const char *field, struct fault *f)
+{
+    f->queue_idx = f->queue ? sc_queue_index(&x->sc->cfg, f->queue) : -1;
+    if (f->queue && f->queue_idx < 0) sc_err(x, n, field, "queue '%s' is not one of the topology's queues", f->queue);
+    if (!x->sc->cfg.consumers) sc_err(x, n, field, "action %s needs consumers", f->ops->name);
+}
+
 static void check(struct ctx *x, yaml_node_t *n, const char *field, struct fault *f, bool needs_ok)
 {
     (void)needs_ok;
-    if (f->ops != &actions[0]) return;
-    f->queue_idx = f->queue ? sc_queue_index(&x->sc->cfg, f->queue) : -1;
-    if (f->queue && f->queue_idx < 0) sc_err(x, n, field, "queue '%s' is not one of the topology's queues", f->queue);
-    if (!x->sc->cfg.consumers) sc_err(x, n, field, "action crash needs consumers");
+    if (f->ops == &actions[0]) fault_check_consumers_of(x, n, field, f);
 }
 
 const struct fault_family fault_family_consumers = {

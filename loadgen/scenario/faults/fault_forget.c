@@ -79,9 +79,7 @@ static void check(struct ctx *x, yaml_node_t *n, const char *field, struct fault
 {
     (void)needs_ok;
     if (f->ops != &actions[0]) return;
-    f->queue_idx = f->queue ? sc_queue_index(&x->sc->cfg, f->queue) : -1;
-    if (f->queue && f->queue_idx < 0) sc_err(x, n, field, "queue '%s' is not one of the topology's queues", f->queue);
-    if (!x->sc->cfg.consumers) sc_err(x, n, field, "action forget-consumers needs consumers");
+    fault_check_consumers_of(x, n, field, f);
     if (f->for_ns) sc_err(x, n, field, "action forget-consumers takes no 'for:' (nothing to revert)");
 }
 

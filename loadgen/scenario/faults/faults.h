@@ -70,6 +70,10 @@ enum fault_want { WANT_UP, WANT_DOWN, WANT_PAUSED };
 int fault_cluster_node(struct timeline *tl, int fi, bool revert, enum fault_want want, struct step_note *note,
                        char *err, size_t cap);
 
+/* check for an action on the consumers of `queue:` (one of the topology's,
+ * or all: queue_idx -1): the queue exists and the load has consumers. */
+void fault_check_consumers_of(struct ctx *x, yaml_node_t *n, const char *field, struct fault *f);
+
 extern const struct fault_family fault_family_broker, fault_family_cluster_net, fault_family_proxy,
     fault_family_topology, fault_family_consumers, fault_family_forget, fault_family_exec, fault_family_wait;
 
