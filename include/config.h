@@ -59,6 +59,7 @@ struct config {
     /* --routing-keys: each message's key drawn by weight (route_pick) */
     char *routing_keys[CONFIG_MAX_ARGS];
     unsigned routing_weights[CONFIG_MAX_ARGS];
+    short routing_priority[CONFIG_MAX_ARGS]; /* a route's message priority + 1; 0: none */
     int n_routing_keys;
     /* --binding-keys: queue i bound with binding_keys[i] */
     char *binding_keys[CONFIG_MAX_ARGS];

@@ -69,6 +69,7 @@ struct topo_binding {
 struct topo_route {
     char *key;
     unsigned weight;
+    int priority; /* the messages' basic.properties priority, 0-255; -1: none */
     struct route_header headers[ROUTE_MAX_ARGS];
     int nheaders, line;
 };

@@ -25,10 +25,10 @@ struct wire_table {
 void wire_table_strings(struct wire_table *t, const char *const *keys, const char *const *values, int n);
 void wire_table_free(struct wire_table *t);
 
-/* headers: NULL for none. */
+/* headers: NULL for none; priority: -1 for none. */
 void wire_publish(struct wire_buf *b, uint16_t channel, const char *exchange, const char *routing_key,
-                  bool mandatory, uint8_t delivery_mode, const struct wire_table *headers, const void *body,
-                  size_t body_len, uint32_t frame_max);
+                  bool mandatory, uint8_t delivery_mode, int priority, const struct wire_table *headers,
+                  const void *body, size_t body_len, uint32_t frame_max);
 void wire_ack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool multiple);
 /* basic.nack of one delivery: requeue, or drop/dead-letter it. */
 void wire_nack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool requeue);

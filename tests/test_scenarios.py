@@ -120,6 +120,7 @@ UNSAFE = [
     ("unsafe-unbind", "lost"),
     ("unsafe-dlx-unbound", "lost"),
     ("unsafe-autoack-crash", "lost"),
+    ("unsafe-priority-ordering", "order_violations"),
 ]
 
 
@@ -145,6 +146,26 @@ def test_unsafe_scenarios_are_caught(name, gate, tmp_path, broker):
         assert j["totals"]["out_of_order"] > 10 and j["totals"]["lost"] == 0
     if name == "latency-spike":
         assert gates["e2e_p99"]["actual"] >= 200
+    if name == "unsafe-priority-ordering":
+        # one consumer, per-consumer ordering (the default), nothing
+        # redelivered or republished to excuse it: the priorities did it
+        t = j["totals"]
+        assert t["out_of_order"] > 10 and t["lost"] == 0 and t["redelivered"] == 0 and t["republished"] == 0
+        assert j["config"]["ordering"] == "consumer"
+
+
+def test_the_same_routes_without_x_max_priority_keep_order(tmp_path, broker):
+    """The safe twin of unsafe-priority-ordering: without x-max-priority the
+    queue ignores the priorities and one consumer sees each producer in order."""
+    text = (SCEN / "unsafe-priority-ordering.yaml").read_text()
+    text = text.replace("arguments: {x-max-priority: 10}", "arguments: {}").replace("prio-orders", "prio-plain")
+    f = tmp_path / "safe.yaml"
+    f.write_text(text.replace("name: unsafe-priority-ordering", "name: priority-ignored"))
+    out = tmp_path / "safe.json"
+    r = run_loadgen("run", f, "--json", out, "--uri", broker.uri, timeout=120)
+    j = json.loads(out.read_text())
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert j["totals"]["out_of_order"] == 0 and j["totals"]["lost"] == 0 and j["totals"]["unique"] == 1500
 
 
 # On a 3-node cluster in network namespaces (root): each boots its own.

@@ -34,6 +34,7 @@ int config_apply_topology(struct config *cfg, char *err, size_t cap)
     for (int i = 0; i < t->nroutes; i++) {
         cfg->routing_keys[i] = xstrdup(t->routes[i].key);
         cfg->routing_weights[i] = t->routes[i].weight;
+        cfg->routing_priority[i] = (short)(t->routes[i].priority + 1);
     }
     cfg->n_routing_keys = t->nroutes;
     return 0;

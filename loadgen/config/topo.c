@@ -85,6 +85,7 @@ struct topo_route *topo_add_route(struct topo *t, char *err, size_t cap)
     struct topo_route *r = &t->routes[t->nroutes++];
     memset(r, 0, sizeof *r);
     r->weight = 1;
+    r->priority = -1;
     return r;
 }
 

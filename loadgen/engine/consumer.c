@@ -159,7 +159,7 @@ static void park(struct agent *a, const struct msg_header *h)
     uint32_t crc = (uint32_t)crc32(0, a->park_body + MSG_HEADER_LEN, (uInt)h->payload_len);
     msg_encode(a->park_body, h, crc);
     if (!a->dlq[0]) declare_side_queue(a->queue, "dlq", a->dlq, sizeof a->dlq);
-    wire_publish(&c->out, (uint16_t)a->channel, "", a->dlq, false, 2, NULL, a->park_body, len, c->frame_max);
+    wire_publish(&c->out, (uint16_t)a->channel, "", a->dlq, false, 2, -1, NULL, a->park_body, len, c->frame_max);
 }
 
 /* The handler's outcome: processed and acked, or failed (--fail-rate): nacked

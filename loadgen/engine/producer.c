@@ -150,14 +150,16 @@ static void publish(struct agent *a, uint64_t seq, uint32_t attempt, uint64_t in
     size_t len = MSG_HEADER_LEN + a->payload_len;
     const char *key = a->routing_key;
     const struct wire_table *headers = NULL;
+    int priority = -1;
     if (config_routed(cfg) && cfg->n_routing_keys) {
         /* the route the checker recomputes from (producer, seq) */
         int k = route_pick(cfg->routing_weights, cfg->n_routing_keys, (uint32_t)a->id, seq);
         key = cfg->routing_keys[k];
+        priority = cfg->routing_priority[k] - 1;
         if (k < w->nroute_headers && w->route_headers[k].len > 4) headers = &w->route_headers[k];
     }
     wire_publish(&c->out, (uint16_t)a->channel, cfg->exchange, key, cfg->mandatory,
-                 cfg->persistent ? 2 : 1, headers, a->body, len, c->frame_max);
+                 cfg->persistent ? 2 : 1, priority, headers, a->body, len, c->frame_max);
     w->counters[attempt > 1 ? ST_REPUBLISHED : ST_PUBLISHED]++;
     c->bytes_since_check += len + 32;
     if (cfg->confirm) {

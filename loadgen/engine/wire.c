@@ -17,6 +17,7 @@
 #define BASIC_NACK 120
 #define FLAG_HEADERS 0x2000
 #define FLAG_DELIVERY_MODE 0x1000
+#define FLAG_PRIORITY 0x0800
 
 static unsigned char *reserve(struct wire_buf *b, size_t n)
 {
@@ -92,8 +93,8 @@ void wire_table_free(struct wire_table *t)
 }
 
 void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const char *rkey,
-                  bool mandatory, uint8_t delivery_mode, const struct wire_table *headers, const void *body,
-                  size_t body_len, uint32_t frame_max)
+                  bool mandatory, uint8_t delivery_mode, int priority, const struct wire_table *headers,
+                  const void *body, size_t body_len, uint32_t frame_max)
 {
     size_t tl = headers ? headers->len : 0;
     size_t xl = strlen(exchange), kl = strlen(rkey);
@@ -102,6 +103,7 @@ void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const c
     size_t chunk = frame_max > 8 ? frame_max - 8 : 131064;
     size_t nbody = (body_len + chunk - 1) / chunk;
     uint32_t msize = (uint32_t)(4 + 2 + 1 + xl + 1 + kl + 1), hsize = (uint32_t)(2 + 2 + 8 + 2 + tl + 1);
+    hsize += priority >= 0;
     unsigned char *p = reserve(b, 8 + msize + 8 + hsize + nbody * 8 + body_len);
     p = frame_start(p, FRAME_METHOD, ch, msize);
     p = put16(put16(p, CLASS_BASIC), BASIC_PUBLISH);
@@ -113,9 +115,10 @@ void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const c
     p = frame_start(p, FRAME_HEADER, ch, hsize);
     p = put16(put16(p, CLASS_BASIC), 0);
     p = put64(p, body_len);
-    p = put16(p, FLAG_DELIVERY_MODE | (tl ? FLAG_HEADERS : 0));
+    p = put16(p, FLAG_DELIVERY_MODE | (tl ? FLAG_HEADERS : 0) | (priority >= 0 ? FLAG_PRIORITY : 0));
     if (tl) memcpy(p, headers->data, tl), p += tl; /* properties go in flag order: headers first */
     *p++ = delivery_mode;
+    if (priority >= 0) *p++ = (unsigned char)priority;
     *p++ = FRAME_END;
     const unsigned char *src = body;
     for (size_t left = body_len; left;) {

@@ -298,7 +298,9 @@ static void parse_route(struct ctx *x, struct topo *t, yaml_node_t *n, const cha
         else if (!strcmp(k, "headers")) parse_headers(x, v, sub, r->headers, &r->nheaders, NULL);
         else if (!strcmp(k, "weight")) {
             if (want_int(x, v, sub, 0, 1000000, &w)) r->weight = (unsigned)w;
-        } else sc_err(x, sc_node(x, p->key), sub, "unknown key (routing_key, headers, weight)");
+        } else if (!strcmp(k, "priority")) {
+            if (want_int(x, v, sub, 0, 255, &w)) r->priority = (int)w;
+        } else sc_err(x, sc_node(x, p->key), sub, "unknown key (routing_key, headers, weight, priority)");
     }
     if (!r->key) r->key = xstrdup("");
 }
