@@ -9,7 +9,8 @@ from conftest import ROOT, run_loadgen
 from test_scenarios import UNSAFE
 from test_soak import OUT, RUNS
 
-CAUGHT = UNSAFE + ([("unsafe-cluster-classic-node-kill", "lost")] if os.geteuid() == 0 else [])
+CAUGHT = UNSAFE + ([("unsafe-cluster-classic-node-kill", "lost"), ("unsafe-cluster-classic-partition", "lost")]
+                   if os.geteuid() == 0 else [])
 
 
 @pytest.mark.slow
