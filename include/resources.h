@@ -16,6 +16,7 @@
 
 #define RES_MAX_PIDS 5
 #define RES_MAX_QUEUES 64
+#define RES_MAX_NODES 5
 
 struct broker;
 struct cluster;
@@ -23,7 +24,8 @@ struct cluster;
 struct res_opts {
     const struct broker *node;       /* embedded node (its pid may change: restarts), or NULL */
     const struct cluster *cluster;   /* embedded cluster, or NULL */
-    const struct amqpc_target *target; /* for the passive declares; NULL: no depth */
+    const struct amqpc_target *targets; /* for the passive declares: the first for the depth, every one */
+    int ntargets;                       /* for the consumer watch; 0: no depth */
     const char *queues[RES_MAX_QUEUES];
     int nqueues;
     const char *management;          /* http:// URL, or NULL */
@@ -43,6 +45,7 @@ struct res_sample {
     int64_t ready, consumers;    /* the run's queues summed (AMQP); -1 unknown */
     int64_t ready_q[RES_MAX_QUEUES]; /* each queue's ready, when ready is known */
     int64_t consumers_q[RES_MAX_QUEUES]; /* each queue's consumers, when consumers is known */
+    int64_t watch_q[RES_MAX_QUEUES];     /* the most consumers any node lists (a cluster's), for the watch */
     int64_t unacked, connections, channels; /* management, whole broker; -1 unknown */
     int64_t flow;                /* management: connections in flow control (credit flow); -1 unknown */
     double mem_mb;               /* management: memory used, all nodes; -1 unknown */

@@ -63,7 +63,8 @@ static int start_sampler(struct bench_state *b)
     bool stats = !cfg->no_broker_stats; /* else the management API alone */
     struct res_opts ro = {.node = stats && b->bb->have_node ? &b->bb->node : NULL,
                           .cluster = stats && b->bb->have_cluster ? &b->bb->cluster : NULL,
-                          .target = stats ? &b->run.targets[0] : NULL,
+                          .targets = b->run.targets,
+                          .ntargets = stats ? b->run.ntargets : 0,
                           .management = !cfg->management                      ? NULL
                                         : strcmp(cfg->management, "embedded") ? cfg->management
                                                                              : b->bb->node.mgmt_url};

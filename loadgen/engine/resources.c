@@ -18,11 +18,15 @@
 
 #define RES_TIMEOUT_NS (900 * NS_PER_MS) /* a sample waits this long for a broker at most */
 
+struct res_node {
+    struct amqpc_target target;
+    amqp_connection_state_t conn;
+    uint64_t next_connect_ns;
+};
+
 struct res_sampler {
     const struct broker *node;
     const struct cluster *cluster;
-    struct amqpc_target target;
-    bool have_target;
     char *queues[RES_MAX_QUEUES];
     int nqueues;
     struct http_url mg;
@@ -39,8 +43,8 @@ struct res_sampler {
     pid_t prev_pid[RES_MAX_PIDS];
     unsigned long long prev_ticks[RES_MAX_PIDS];
     uint64_t prev_ns, prev_self_us;
-    amqp_connection_state_t conn;
-    uint64_t next_connect_ns;
+    struct res_node nodes[RES_MAX_NODES]; /* nodes[0]: the series' node; the rest: a cluster's others */
+    int nnodes;
     _Atomic int *attached;
     _Atomic uint64_t *forgot_gen;
     bool watch[RES_MAX_QUEUES];
@@ -117,41 +121,58 @@ static void sample_proc(struct res_sampler *s, struct res_sample *x, uint64_t no
     s->prev_ns = now;
 }
 
+/* Each queue's ready and consumers by passive declares on one node's
+ * connection (opened when missing, at most every 2 s): 0, or -1 with the
+ * connection dropped (a missing queue closes the channel: unknown). */
+static int read_queues(struct res_sampler *s, struct res_node *nd, int64_t *ready_q, int64_t *consumers_q)
+{
+    uint64_t now = clock_ns();
+    char err[512];
+    if (!nd->conn) {
+        if (now < nd->next_connect_ns) return -1;
+        if (amqpc_open(&nd->conn, &nd->target, 0, RES_TIMEOUT_NS, "loadgen-stats", 0, err, sizeof err)) {
+            nd->conn = NULL;
+            nd->next_connect_ns = now + 2 * NS_PER_SEC;
+            return -1;
+        }
+        amqp_channel_open(nd->conn, 1);
+        if (amqpc_check(nd->conn, "channel.open", err, sizeof err)) goto fail;
+    }
+    for (int i = 0; i < s->nqueues; i++) {
+        amqp_queue_declare_ok_t *ok = amqp_queue_declare(nd->conn, 1, amqp_cstring_bytes(s->queues[i]), 1, 0, 0, 0,
+                                                         amqp_empty_table);
+        if (!ok || amqpc_check(nd->conn, "queue.declare", err, sizeof err)) goto fail;
+        ready_q[i] = ok->message_count;
+        consumers_q[i] = ok->consumer_count;
+    }
+    amqp_maybe_release_buffers(nd->conn);
+    return 0;
+fail:
+    amqp_destroy_connection(nd->conn); /* no close handshake with a broker that misbehaves */
+    nd->conn = NULL;
+    nd->next_connect_ns = now + 2 * NS_PER_SEC;
+    return -1;
+}
+
+/* The run's queues on the first node: the depth and consumers the series
+ * shows. On a cluster the consumers the watch compares are the most any
+ * node lists: in a partition each side lists only the consumers of its own
+ * copy of the queue, and a consumer served on the other side is not one
+ * the broker forgot. */
 static void sample_depth(struct res_sampler *s, struct res_sample *x)
 {
     x->ready = x->consumers = -1;
-    if (!s->have_target || !s->nqueues) return;
-    uint64_t now = clock_ns();
-    char err[512];
-    if (!s->conn) {
-        if (now < s->next_connect_ns) return;
-        if (amqpc_open(&s->conn, &s->target, 0, RES_TIMEOUT_NS, "loadgen-stats", 0, err, sizeof err)) {
-            s->conn = NULL;
-            s->next_connect_ns = now + 2 * NS_PER_SEC;
-            return;
-        }
-        amqp_channel_open(s->conn, 1);
-        if (amqpc_check(s->conn, "channel.open", err, sizeof err)) goto fail;
+    if (!s->nnodes || !s->nqueues) return;
+    if (read_queues(s, &s->nodes[0], x->ready_q, x->consumers_q)) return;
+    x->ready = x->consumers = 0;
+    for (int i = 0; i < s->nqueues; i++) x->ready += x->ready_q[i], x->consumers += x->consumers_q[i];
+    memcpy(x->watch_q, x->consumers_q, sizeof x->watch_q);
+    int64_t ready_q[RES_MAX_QUEUES], consumers_q[RES_MAX_QUEUES];
+    for (int k = 1; k < s->nnodes; k++) {
+        if (read_queues(s, &s->nodes[k], ready_q, consumers_q)) continue;
+        for (int i = 0; i < s->nqueues; i++)
+            if (consumers_q[i] > x->watch_q[i]) x->watch_q[i] = consumers_q[i];
     }
-    int64_t ready = 0, consumers = 0;
-    for (int i = 0; i < s->nqueues; i++) {
-        amqp_queue_declare_ok_t *ok = amqp_queue_declare(s->conn, 1, amqp_cstring_bytes(s->queues[i]), 1, 0, 0, 0,
-                                                         amqp_empty_table);
-        /* a missing queue closes the channel: unknown, and a new connection */
-        if (!ok || amqpc_check(s->conn, "queue.declare", err, sizeof err)) goto fail;
-        ready += ok->message_count;
-        consumers += ok->consumer_count;
-        x->ready_q[i] = ok->message_count;
-        x->consumers_q[i] = ok->consumer_count;
-    }
-    amqp_maybe_release_buffers(s->conn);
-    x->ready = ready;
-    x->consumers = consumers;
-    return;
-fail:
-    amqp_destroy_connection(s->conn); /* no close handshake with a broker that misbehaves */
-    s->conn = NULL;
-    s->next_connect_ns = now + 2 * NS_PER_SEC;
 }
 
 /* Consumers the broker forgot: it lists fewer on a queue than loadgen has
@@ -166,7 +187,7 @@ static void watch_consumers(struct res_sampler *s, const struct res_sample *x)
     if (!s->attached || x->consumers < 0) return;
     for (int i = 0; i < s->nqueues; i++) {
         if (!s->watch[i]) continue;
-        if (x->consumers_q[i] >= atomic_load(&s->attached[i])) {
+        if (x->watch_q[i] >= atomic_load(&s->attached[i])) {
             s->short_streak[i] = 0;
             continue;
         }
@@ -283,7 +304,7 @@ struct res_sampler *res_start(const struct res_opts *o, char *err, size_t cap)
     s->have_mg = o->management != NULL;
     s->node = o->node;
     s->cluster = o->cluster;
-    if (o->target) s->target = *o->target, s->have_target = true;
+    for (int i = 0; i < o->ntargets && i < RES_MAX_NODES; i++) s->nodes[s->nnodes++].target = o->targets[i];
     s->attached = o->attached;
     s->forgot_gen = o->forgot_gen;
     memcpy(s->watch, o->watch, sizeof s->watch);
@@ -340,7 +361,8 @@ json_t *res_stop(struct res_sampler *s)
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->th, NULL);
-    if (s->conn) amqpc_close(s->conn);
+    for (int k = 0; k < s->nnodes; k++)
+        if (s->nodes[k].conn) amqpc_close(s->nodes[k].conn);
     json_t *a = json_array();
     for (size_t i = 0; i < s->n; i++) {
         const struct res_sample *x = &s->v[i];
