@@ -168,7 +168,7 @@ static void sample_depth(struct res_sampler *s, struct res_sample *x)
     for (int i = 0; i < s->nqueues; i++) x->ready += x->ready_q[i], x->consumers += x->consumers_q[i];
     memcpy(x->watch_q, x->consumers_q, sizeof x->watch_q);
     int64_t ready_q[RES_MAX_QUEUES], consumers_q[RES_MAX_QUEUES];
-    for (int k = 1; k < s->nnodes; k++) {
+    for (int k = 1; s->attached && k < s->nnodes; k++) { /* only the watch reads the other nodes */
         if (read_queues(s, &s->nodes[k], ready_q, consumers_q)) continue;
         for (int i = 0; i < s->nqueues; i++)
             if (consumers_q[i] > x->watch_q[i]) x->watch_q[i] = consumers_q[i];

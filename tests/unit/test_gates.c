@@ -181,16 +181,22 @@ static void partial(void)
     json_decref(r);
 }
 
+/* A run of four whole seconds with these confirms and deliveries, and one
+ * fault injected at 0.5 s. */
+static json_t *four_seconds(const int confirmed[4], const int consumed[4], const char *action)
+{
+    json_t *series = json_array();
+    for (int i = 0; i < 4; i++)
+        json_array_append_new(series, json_pack("{s:f, s:f, s:i, s:i}", "t", (double)i, "length", 1.0, "confirmed",
+                                                confirmed[i], "consumed", consumed[i]));
+    return json_pack("{s:o, s:{s:[{s:i, s:s, s:f}]}}", "series", series, "availability", "faults", "fault", 0,
+                     "action", action, "injected_s", 0.5);
+}
+
 /* Recovery from the series, for the faults listed with their injection. */
 static void availability(void)
 {
-    json_t *r = json_pack("{s:[{s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}],"
-                          " s:{s:[{s:i, s:s, s:f}]}}",
-                          "series", "t", 0.0, "length", 1.0, "confirmed", 5, "consumed", 5,
-                          "t", 1.0, "length", 1.0, "confirmed", 0, "consumed", 0,
-                          "t", 2.0, "length", 1.0, "confirmed", 3, "consumed", 0,
-                          "t", 3.0, "length", 1.0, "confirmed", 4, "consumed", 4,
-                          "availability", "faults", "fault", 0, "action", "kill", "injected_s", 0.5);
+    json_t *r = four_seconds((const int[]){5, 0, 3, 4}, (const int[]){5, 0, 0, 4}, "kill");
     gates_availability(r, true, true, 4);
     json_t *a = json_object_get(r, "availability"), *f = json_array_get(json_object_get(a, "faults"), 0);
     /* the first whole second after 0.5 s with both confirms and deliveries ends at 4 */
@@ -203,13 +209,7 @@ static void availability(void)
     /* Confirms back in second 2, deliveries in second 3, never in one
      * second together: recovered at the later, 3.5 s (issue 27 §4: a load
      * that delivered everything read "never"). */
-    r = json_pack("{s:[{s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}, {s:f, s:f, s:i, s:i}],"
-                  " s:{s:[{s:i, s:s, s:f}]}}",
-                  "series", "t", 0.0, "length", 1.0, "confirmed", 5, "consumed", 5,
-                  "t", 1.0, "length", 1.0, "confirmed", 0, "consumed", 0,
-                  "t", 2.0, "length", 1.0, "confirmed", 3, "consumed", 0,
-                  "t", 3.0, "length", 1.0, "confirmed", 0, "consumed", 4,
-                  "availability", "faults", "fault", 0, "action", "stop", "injected_s", 0.5);
+    r = four_seconds((const int[]){5, 0, 3, 0}, (const int[]){5, 0, 0, 4}, "stop");
     gates_availability(r, true, true, 4);
     f = json_array_get(json_object_get(json_object_get(r, "availability"), "faults"), 0);
     CHECK(json_real_value(json_object_get(f, "recovery_s")) == 3.5);
