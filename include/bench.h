@@ -23,10 +23,18 @@ struct bench_env {
     uint64_t start_ns;   /* CLOCK_MONOTONIC start of publishing */
     const struct amqpc_target *target; /* the broker itself, never through the proxy */
     struct run_ctx *run; /* the workers' shared state (a `crash` fault) */
+    const char *dir;     /* prepare: the run directory ("" with --no-report) */
+    /* the broker's nodes as reached directly (never the load's proxy), the run id */
+    const struct amqpc_target *nodes;
+    int nnodes;
+    uint32_t run_id;
 };
 
 struct bench_hooks {
     void *ctx;
+    /* Once the broker and the topology are up, before the clients connect
+     * (a scenario's services start): EXIT_OK, or an exit code with err. */
+    int (*prepare)(void *ctx, const struct bench_env *env, char *err, size_t cap);
     void (*started)(void *ctx, const struct bench_env *env); /* publishing begins */
     void (*stopped)(void *ctx);                              /* workers are done */
 };

@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_ARGS 32
+
+struct msg_template;
+struct effects_spec;
 #define CONFIG_MAX_NODES 5 /* = CLUSTER_MAX_NODES */
 /* auto: namespaces as root, else loopback (no network faults) */
 enum { CLUSTER_NET_AUTO, CLUSTER_NET_NAMESPACES, CLUSTER_NET_LOOPBACK };
@@ -99,6 +102,11 @@ struct config {
     uint32_t run_id;              /* shared by every instance (0: a new one per run) */
     double start_at;              /* publishing starts at this epoch time (0: when ready) */
     bool sharded;                 /* config_validate applied the share once */
+    /* A scenario's services (docs/services.md), owned by the scenario:
+     * what the producers publish (NULL: loadgen's own binary messages)
+     * and where the service's effects arrive (NULL: no services). */
+    const struct msg_template *tpl;
+    const struct effects_spec *effects;
 };
 
 /* config_instance.c: --instance, --run-id, --start-at, --producer-ids,

@@ -14,7 +14,8 @@
 enum gate_kind {
     G_LOST, G_UNEXPECTED, G_DUPLICATES, G_UNEXPLAINED_DUPLICATES, G_ORDER_VIOLATIONS,
     G_RECOVERY, G_E2E_P50, G_E2E_P99, G_CONFIRM_P99, G_THROUGHPUT, G_CONSUMED, G_INDETERMINATE,
-    G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_MISROUTED, G_UNROUTABLE, G_COUNT
+    G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_MISROUTED, G_UNROUTABLE, G_LOST_EFFECTS,
+    G_UNEXPECTED_EFFECTS, G_EFFECT_P99, G_COUNT
 };
 
 /* What a gate's value is computed from (gate_def.needs): without it the
@@ -24,6 +25,7 @@ enum gate_need {
     GN_PRODUCERS = 1 << 1, /* someone publishing */
     GN_CONSUMERS = 1 << 2, /* someone consuming */
     GN_ROUTES = 1 << 3,    /* the routing model knows where each message must go */
+    GN_EFFECTS = 1 << 4,   /* a service run: an effects: block says where its results arrive */
 };
 
 /* The facts of a load the rule reads: from a config (config_gate_load), or
@@ -32,6 +34,7 @@ struct gate_load {
     bool confirm;
     int producers, consumers;  /* of the whole load */
     const char *routes_unknown; /* why the routing model cannot say where messages go, or NULL */
+    bool effects;               /* a service run (effects: given): duplicate_effects is the service's */
 };
 
 struct gate_def {

@@ -5,7 +5,10 @@
 #define LOADGEN_SCENARIO_H
 
 #include "config.h"
+#include "effects.h"
 #include "gates.h"
+#include "services.h"
+#include "template.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +23,7 @@ enum fault_need {
     FN_STEP = 1 << 5,    /* a step of the run, not a fault: no availability entry */
     FN_NODE = 1 << 6,    /* may take node: (on a cluster) */
     FN_ON_NODE = 1 << 7, /* on a cluster, must take node: */
+    FN_SERVICE = 1 << 8, /* a service of the scenario's services: (service:, instance:) */
 };
 
 struct fault_ops;
@@ -51,6 +55,9 @@ struct fault {
     int peer;                  /* loss, delay: only to/from node peer; 0 the clients; -1 all */
     uint64_t bits_per_s;       /* bandwidth: the node's links, each way */
     uint64_t latency_ns, jitter_ns; /* delay: each packet on the node's links, each way */
+    char *service;             /* service-*: the service, and proxy faults on its link */
+    int service_idx;           /* its index in the scenario's services, -1 none */
+    int instance;              /* which instance: N, SVC_ALL or SVC_RANDOM */
     int line;
 };
 
@@ -63,6 +70,13 @@ struct scenario {
     int nfaults;
     struct gate gates[SCENARIO_MAX_GATES];
     int ngates;
+    /* the user's services (docs/services.md) */
+    struct service_spec services[SERVICES_MAX];
+    int nservices;
+    struct msg_template tpl;   /* what the load publishes to them (cfg.tpl) */
+    bool has_tpl;
+    struct effects_spec effects; /* where their results arrive (cfg.effects) */
+    bool has_effects;
 };
 
 int scenario_load(const char *path, struct scenario *sc);

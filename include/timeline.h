@@ -6,6 +6,7 @@
 
 #include "bench.h"
 #include "scenario.h"
+#include "services.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@ struct timeline {
     uint64_t *injected_ns; /* per fault: actual injection time since start (UINT64_MAX: failed) */
     int *node_of;          /* per fault on a cluster: the node it acted on (its revert acts there too) */
     uint64_t *since_ns;    /* per fault: a family's own clock (bandwidth: when the limit was set) */
+    struct services *svc;  /* the scenario's services (services.h), or NULL */
 };
 
 void timeline_init(struct timeline *tl, struct scenario *sc);

@@ -29,6 +29,17 @@ void wire_table_free(struct wire_table *t);
 void wire_publish(struct wire_buf *b, uint16_t channel, const char *exchange, const char *routing_key,
                   bool mandatory, uint8_t delivery_mode, int priority, const struct wire_table *headers,
                   const void *body, size_t body_len, uint32_t frame_max);
+/* The basic properties a templated message carries (template.h): a
+ * property is sent when not NULL (short strings, cut at 255 bytes). */
+struct wire_props {
+    const char *content_type, *content_encoding, *correlation_id, *message_id;
+    const struct wire_table *headers; /* NULL: none */
+    uint8_t delivery_mode;            /* 1 transient, 2 persistent */
+    int priority;                     /* -1: none */
+};
+void wire_publish_props(struct wire_buf *b, uint16_t channel, const char *exchange, const char *routing_key,
+                        bool mandatory, const struct wire_props *props, const void *body, size_t body_len,
+                        uint32_t frame_max);
 void wire_ack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool multiple);
 /* basic.nack of one delivery: requeue, or drop/dead-letter it. */
 void wire_nack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool requeue);

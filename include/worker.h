@@ -46,6 +46,7 @@ struct run_ctx {
     _Atomic int *attached;
     _Atomic uint64_t *forgot_gen;
     int nqueues;
+    struct effects *fx; /* a service run: the effects consumer (effects.h), else NULL */
 };
 
 /* Unconfirmed publish, kept until acked or nacked. */
@@ -58,6 +59,8 @@ struct inflight {
 
 struct agent;
 struct conn;
+struct effects;
+struct tpl_out;
 struct worker;
 
 /* Why a delivery was last dead-lettered (the first x-death entry). */
@@ -113,6 +116,9 @@ struct agent {
     uint32_t payload_crc;
     struct event *ev_send;
     bool done;
+    struct tpl_out *tpl;              /* a templated load (cfg->tpl): the message being built */
+    uint64_t *times;                  /* with cfg->effects: per seq, its intended and first send time */
+    uint64_t ntimes;
     /* consumer */
     struct consumer_settings set;        /* its queue's settings, else the load's */
     uint64_t unacked, last_tag;
@@ -285,6 +291,14 @@ void producer_free(struct agent *a);
 uint64_t producer_inflight(const struct agent *a);
 /* CLOCK_MONOTONIC send time of the oldest unconfirmed publish, 0 if none. */
 uint64_t producer_oldest_unconfirmed_ns(const struct agent *a);
+/* producer_tpl.c: a templated load's message (cfg->tpl) for seq: the body
+ * into *body, its properties into *pr (valid until the next call). */
+void producer_tpl_init(struct agent *a);
+size_t producer_tpl_render(struct agent *a, uint64_t seq, uint64_t intended, uint64_t now, const void **body,
+                           struct wire_props *pr);
+void producer_tpl_free(struct agent *a);
+/* Its intended and first send time, kept for the effects' latency. */
+void producer_tpl_times(struct agent *a, uint64_t seq, uint64_t intended, uint64_t now);
 
 void consumer_init(struct agent *a, struct worker *w);
 int consumer_setup(struct agent *a, char *err, size_t cap);

@@ -29,6 +29,11 @@ const struct gate_def gate_defs[G_COUNT] = {
     [G_UNAVAILABLE] = {"unavailable", "retry", "ms", false, RK_AV_LONGEST_NO_CONFIRM, 1000, RK_COUNT, 0},
     [G_MISROUTED] = {"misrouted", "routing", "", false, RK_T_MISROUTED, 1, RK_COUNT, GN_CONSUMERS | GN_ROUTES},
     [G_UNROUTABLE] = {"unroutable", "routing", "", false, RK_T_UNROUTABLE, 1, RK_COUNT, GN_CONFIRM | GN_ROUTES},
+    /* a service run's (effects.h) */
+    [G_LOST_EFFECTS] = {"lost_effects", "durability", "", false, RK_EF_LOST, 1, RK_COUNT, GN_CONFIRM | GN_EFFECTS},
+    [G_UNEXPECTED_EFFECTS] = {"unexpected_effects", "idempotency", "", false, RK_EF_UNEXPECTED, 1, RK_COUNT,
+                              GN_EFFECTS},
+    [G_EFFECT_P99] = {"effect_p99", "performance", "ms", false, RK_EF_P99, 1, RK_COUNT, GN_PRODUCERS | GN_EFFECTS},
 };
 #undef PC
 
@@ -41,14 +46,17 @@ static const struct {
     {GN_CONFIRM, "needs publisher confirms (load.confirm)"},
     {GN_PRODUCERS, "needs producers"},
     {GN_CONSUMERS, "needs consumers"},
+    {GN_EFFECTS, "needs services and an effects: block"},
 };
 
 const char *gates_computable(enum gate_kind k, const struct gate_load *l)
 {
     if ((unsigned)k >= G_COUNT) return "no such gate";
     unsigned needs = gate_defs[k].needs;
+    /* a service run's duplicate effects are the service's, not loadgen's consumers' */
+    if (k == G_DUPLICATE_EFFECTS && l->effects) needs = GN_EFFECTS;
     if ((needs & GN_ROUTES) && l->routes_unknown) return l->routes_unknown;
-    bool have[] = {l->confirm, l->producers > 0, l->consumers > 0};
+    bool have[] = {l->confirm, l->producers > 0, l->consumers > 0, l->effects};
     for (size_t i = 0; i < sizeof need_text / sizeof need_text[0]; i++)
         if ((needs & need_text[i].need) && !have[i]) return need_text[i].why;
     return NULL;
@@ -84,7 +92,10 @@ double gates_actual(enum gate_kind k, json_t *run)
         return sum;
     }
     const struct gate_def *d = &gate_defs[k];
+    if (k == G_DUPLICATE_EFFECTS && run_get(run, RK_EFFECTS)) return run_num(run, RK_EF_DUPLICATES);
     json_t *v = run_get(d->in == RK_COUNT ? run : run_get(run, d->in), d->key);
+    /* an input never answered counts as forever: null is never */
+    if (k == G_EFFECT_P99 && run_get(run, RK_EFFECTS) && json_is_null(v)) return INFINITY;
     /* A recovery that never came is null: +inf, over any limit. */
     if (k == G_RECOVERY && json_is_null(v)) return INFINITY;
     return json_is_number(v) ? json_number_value(v) * d->scale : NAN;
@@ -198,6 +209,21 @@ static bool recovery_undecided(json_t *run, const struct gate *g, char *why, siz
     return undecided;
 }
 
+/* Inputs still queued at the end have no effect yet, and none is lost:
+ * lost_effects passes only when none is left (or it fails regardless).
+ * An end read that could not read a queue leaves lost a bound. */
+static enum gate_status judge_lost_effects(const struct gate *g, json_t *run, double *v, char *why, size_t cap)
+{
+    double pending = run_num(run, RK_EF_PENDING);
+    bool bound = isnan(*v) && run_get(run, RK_EFFECTS);
+    if (bound) *v = run_num(run, RK_EF_LOST_AT_MOST);
+    enum gate_status st = gates_judge(g, *v, 0, why, cap);
+    if (st != GATE_PASS || !(pending > 0 || bound)) return st;
+    if (bound) snprintf(why, cap, "end read incomplete: a queue could not be read");
+    else snprintf(why, cap, "%.0f inputs still queued at the end, no effect yet", pending);
+    return GATE_UNKNOWN;
+}
+
 enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, json_t *run, FILE *out)
 {
     json_t *gates = json_array(), *reasons = json_array(), *e;
@@ -213,7 +239,8 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
         /* lost is null when some are missing from a queue not read to
          * empty: judged on its bound, unknown unless the bound passes */
         if (g->kind == G_LOST && isnan(v) && final_read && !read_all) v = run_num(run, RK_T_LOST_AT_MOST);
-        enum gate_status st = gates_judge(g, v, queued, why, sizeof why);
+        enum gate_status st = g->kind == G_LOST_EFFECTS ? judge_lost_effects(g, run, &v, why, sizeof why)
+                                                        : gates_judge(g, v, queued, why, sizeof why);
         if (g->kind == G_RECOVERY && isinf(v)) st = recovery_undecided(run, g, why, sizeof why) ? GATE_UNKNOWN : st;
         if (st == GATE_UNKNOWN && final_read && !read_all && (g->kind == G_LOST || g->kind == G_CONSUMED))
             final_read_why(run, why, sizeof why);

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "run_schema.h"
 #include "scenario.h"
+#include "services.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -158,17 +159,54 @@ static int apply_outputs(const struct run_args *a, struct scenario *sc)
     return EXIT_OK;
 }
 
+/* The timeline's hooks, and the services around them: they start before
+ * the clients connect, and stop once the timeline is done acting. */
+struct run_hooks {
+    struct bench_hooks tl;
+    struct timeline *t;
+    struct scenario *sc;
+    struct services *svc;
+    uint64_t start_ns;
+};
+
+static int on_prepare(void *ctx, const struct bench_env *env, char *err, size_t cap)
+{
+    struct run_hooks *h = ctx;
+    if (!h->sc->nservices) return EXIT_OK;
+    h->svc = h->t->svc = services_new(h->sc->services, h->sc->nservices);
+    struct services_env se = {env->nodes, env->nnodes, env->dir, env->run_id};
+    return services_start(h->svc, &se, err, cap);
+}
+
+static void on_started(void *ctx, const struct bench_env *env)
+{
+    struct run_hooks *h = ctx;
+    h->start_ns = env->start_ns;
+    h->tl.started(h->tl.ctx, env);
+}
+
+static void on_stopped(void *ctx)
+{
+    struct run_hooks *h = ctx;
+    h->tl.stopped(h->tl.ctx);
+    services_stop(h->svc);
+}
+
 /* The load with the timeline, then the verdict and the reports. */
 static int run_scenario(const struct run_args *a, struct scenario *sc)
 {
     log_note("scenario %s: %s", sc->name, sc->description ? sc->description : "");
     struct timeline tl;
     timeline_init(&tl, sc);
-    struct bench_hooks hooks = timeline_hooks(&tl);
+    struct run_hooks rh = {timeline_hooks(&tl), &tl, sc, NULL, 0};
+    struct bench_hooks hooks = {.ctx = &rh, .prepare = on_prepare, .started = on_started, .stopped = on_stopped};
     json_t *result = NULL;
     char dir[1024];
     int rc = bench_execute(&sc->cfg, &hooks, &result, dir, sizeof dir);
     timeline_end(&tl);
+    if (result && rh.svc) run_set(result, RK_SERVICES, services_json(rh.svc, rh.start_ns));
+    services_free(rh.svc);
+    tl.svc = NULL;
     if (result) {
         run_set(result, RK_SCENARIO_NAME, json_string(sc->name));
         run_set(result, RK_SCENARIO_FILE, json_string(sc->path));

@@ -30,14 +30,6 @@
 #define SHARD_IDLE_EXTRA_NS (4 * NS_PER_SEC)
 #define FINAL_READ_NS (60 * NS_PER_SEC)
 
-/* How the drain ended, for the verdict: a drain that gave up with messages
- * still in the broker makes `lost` unknowable, not a loss. */
-struct drain {
-    uint64_t since, last_consumed, last_change;
-    const char *ended;   /* "complete", "idle", "timeout", "interrupted" */
-    int64_t still_queued; /* ready in the broker when it ended; -1 unknown */
-};
-
 static void write_hgrm(const char *prefix, const struct stats_hists *h)
 {
     for (int k = 0; k < SH_COUNT; k++) {
@@ -244,11 +236,12 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
 {
     const struct config *cfg = run->cfg;
     int phase = atomic_load(&run->phase);
-    uint64_t published = 0, consumed = 0, inflight = 0, unique = 0;
+    uint64_t published = 0, consumed = 0, inflight = 0, unique = 0, confirmed = 0;
     int done = 0, up = 0, conns = 0;
     for (int t = 0; t < n; t++) {
         published += atomic_load_explicit(&ws[t].snap_published, memory_order_relaxed);
         consumed += atomic_load_explicit(&ws[t].snap_consumed, memory_order_relaxed);
+        confirmed += atomic_load_explicit(&ws[t].snap_confirmed, memory_order_relaxed);
         inflight += atomic_load_explicit(&ws[t].snap_inflight, memory_order_relaxed);
         unique += atomic_load_explicit(&ws[t].snap_unique, memory_order_relaxed);
         done += atomic_load_explicit(&ws[t].snap_producers_done, memory_order_relaxed);
@@ -275,6 +268,7 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     if (phase != PHASE_DRAIN) return PHASE_STOP;
     bool timeout = now - d->since >= cfg->drain_timeout_ns;
     if (!timeout && inflight) return PHASE_DRAIN;
+    if (run->fx) return bench_effects_phase(run, now, confirmed, d, adm, timeout);
     /* A sharded instance's consumers drain what every instance published:
      * only the broker's depth and a quiet time say when that is done. */
     if (!cfg->consumers || (!cfg->producers && !cfg->sharded)) {
@@ -337,6 +331,26 @@ static int start(struct bench_state *b, char *dir, size_t dircap, bool *up)
     return EXIT_OK;
 }
 
+/* Before the clients connect: the hooks' preparation (a scenario's
+ * services start and get ready), then the effects consumer. */
+static int prepare(struct bench_state *b, const struct bench_hooks *hooks, const char *dir)
+{
+    char err[1024];
+    /* scale-out: every instance carries the same run id */
+    b->run.run_id = b->cfg.run_id ? b->cfg.run_id : (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
+    if (hooks && hooks->prepare) {
+        struct bench_env env = {b->bb->have_node ? &b->bb->node : NULL, b->bb->have_cluster ? &b->bb->cluster : NULL,
+                                b->proxy, 0, &b->adm.target, &b->run, dir, NULL, 1, b->run.run_id};
+        /* a cluster's clients reach every node directly; a single node's may go through the proxy */
+        env.nodes = b->run.ntargets > 1 ? b->run.targets : &b->adm.target;
+        env.nnodes = b->run.ntargets > 1 ? b->run.ntargets : 1;
+        int rc = hooks->prepare(hooks->ctx, &env, err, sizeof err);
+        if (rc != EXIT_OK) return log_err("%s", err), rc;
+    }
+    if (bench_effects_start(b, err, sizeof err)) return log_err("%s", err), EXIT_BROKER;
+    return EXIT_OK;
+}
+
 /* The workers' loops run while their connectors set up the connections;
  * publishing starts once every one is up. */
 static int start_workers(struct bench_state *b)
@@ -345,8 +359,6 @@ static int start_workers(struct bench_state *b)
     struct collector *rep = &b->rep;
     int exit_code = EXIT_OK;
     b->run.cfg = cfg;
-    /* scale-out: every instance carries the same run id */
-    b->run.run_id = cfg->run_id ? cfg->run_id : (uint32_t)(clock_realtime_ns() ^ ((uint64_t)getpid() << 16));
     b->run.rep = rep;
     b->ws = worker_create_all(&b->run, &b->nworkers);
     b->run.nworkers = b->nworkers;
@@ -404,7 +416,7 @@ static double start_publishing(struct bench_state *b, const struct bench_hooks *
             cfg->producers, cfg->consumers, b->nworkers, b->run.targets[0].uri_redacted, b->version);
     if (hooks && hooks->started) {
         struct bench_env env = {b->bb->have_node ? &b->bb->node : NULL, b->bb->have_cluster ? &b->bb->cluster : NULL,
-                                b->proxy, b->run.start_ns, &b->adm.target, &b->run};
+                                b->proxy, b->run.start_ns, &b->adm.target, &b->run, NULL, NULL, 0, b->run.run_id};
         hooks->started(hooks->ctx, &env);
     }
     return epoch;
@@ -471,6 +483,7 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
     if (view && result && *result) run_set(*result, RK_CLUSTER_VIEW, view);
     else json_decref(view);
     final_read_free(&fr);
+    bench_effects_finish(b, result ? *result : NULL);
 }
 
 static void teardown(struct bench_state *b, int exit_code)
@@ -488,6 +501,7 @@ static void teardown(struct bench_state *b, int exit_code)
     proxy_server_free(b->proxy);
     if (b->hlog) fclose(b->hlog);
     json_decref(res_stop(b->res));
+    effects_free(&b->fx);
     free((void *)b->run.attached), free((void *)b->run.forgot_gen); /* the sampler and workers are gone */
     if (b->bb == &b->own) bench_broker_stop(b->bb);
 }
@@ -506,6 +520,7 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
         return exit_code;
     }
     if (exit_code == EXIT_OK) exit_code = bench_setup(b);
+    if (exit_code == EXIT_OK) exit_code = prepare(b, hooks, dir);
     if (exit_code == EXIT_OK) exit_code = start_workers(b);
     if (exit_code == EXIT_OK) {
         double epoch = start_publishing(b, hooks);

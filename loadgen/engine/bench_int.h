@@ -9,6 +9,7 @@
 #include "collector.h"
 #include "resources.h"
 #include "worker.h"
+#include "effects.h"
 
 #include <stdio.h>
 
@@ -52,8 +53,27 @@ struct bench_state {
     struct collector rep;
     bool rep_inited;
     struct proxy_server *proxy;
+    struct effects fx; /* a service run's effects (cfg->effects) */
     char version[64], hlog_path[1100];
 };
+
+/* How the drain ended, for the verdict: a drain that gave up with messages
+ * still in the broker makes `lost` unknowable, not a loss. */
+struct drain {
+    uint64_t since, last_consumed, last_change;
+    const char *ended;   /* "complete", "idle", "timeout", "interrupted" */
+    int64_t still_queued; /* ready in the broker when it ended; -1 unknown */
+};
+
+/* bench_effects.c: a service run (cfg->effects). start: the effects
+ * consumer, before publishing (0, or -1 with err). phase: the drain's
+ * next phase from the effects (every confirmed input answered, or quiet
+ * for effects.quiet with the input queues empty). finish: after the
+ * services stopped, the end read and run.json's "effects". */
+int bench_effects_start(struct bench_state *b, char *err, size_t cap);
+int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, struct drain *d, struct setupconn *adm,
+                        bool timeout);
+void bench_effects_finish(struct bench_state *b, json_t *result);
 
 /* bench_setup.c, once the broker is up: the setup connection and the
  * topology, the resource sampler, the proxy the load goes through, the

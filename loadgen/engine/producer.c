@@ -62,6 +62,7 @@ void producer_init(struct agent *a, struct worker *w)
     if (cfg->confirm) a->ring = xcalloc((size_t)cfg->confirm, sizeof *a->ring);
     a->cwnd = (uint64_t)cfg->confirm;
     set_payload(a, schedule_at(&cfg->size, 0));
+    if (cfg->tpl) producer_tpl_init(a);
     a->ev_send = event_new(w->base, -1, 0, producer_pump, a);
 }
 
@@ -72,6 +73,7 @@ void producer_free(struct agent *a)
     free(a->retry);
     free(a->body);
     free(a->confirmed);
+    producer_tpl_free(a);
 }
 
 void producer_attached(struct agent *a)
@@ -158,8 +160,17 @@ static void publish(struct agent *a, uint64_t seq, uint32_t attempt, uint64_t in
         priority = cfg->routing_priority[k] - 1;
         if (k < w->nroute_headers && w->route_headers[k].len > 4) headers = &w->route_headers[k];
     }
-    wire_publish(&c->out, (uint16_t)a->channel, cfg->exchange, key, cfg->mandatory,
-                 cfg->persistent ? 2 : 1, priority, headers, a->body, len, c->frame_max);
+    if (cfg->tpl) {
+        struct wire_props pr = {.delivery_mode = cfg->persistent ? 2 : 1, .priority = priority};
+        const void *body;
+        len = producer_tpl_render(a, seq, intended, now, &body, &pr);
+        wire_publish_props(&c->out, (uint16_t)a->channel, cfg->exchange, key, cfg->mandatory, &pr, body, len,
+                           c->frame_max);
+        if (cfg->effects && attempt == 1) producer_tpl_times(a, seq, intended, now);
+    } else {
+        wire_publish(&c->out, (uint16_t)a->channel, cfg->exchange, key, cfg->mandatory, cfg->persistent ? 2 : 1,
+                     priority, headers, a->body, len, c->frame_max);
+    }
     w->counters[attempt > 1 ? ST_REPUBLISHED : ST_PUBLISHED]++;
     c->bytes_since_check += len + 32;
     if (cfg->confirm) {

@@ -15,7 +15,11 @@
 #define BASIC_PUBLISH 40
 #define BASIC_ACK 80
 #define BASIC_NACK 120
+#define FLAG_CONTENT_TYPE 0x8000
+#define FLAG_CONTENT_ENCODING 0x4000
 #define FLAG_HEADERS 0x2000
+#define FLAG_CORRELATION_ID 0x0400
+#define FLAG_MESSAGE_ID 0x0080
 #define FLAG_DELIVERY_MODE 0x1000
 #define FLAG_PRIORITY 0x0800
 
@@ -96,14 +100,30 @@ void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const c
                   bool mandatory, uint8_t delivery_mode, int priority, const struct wire_table *headers,
                   const void *body, size_t body_len, uint32_t frame_max)
 {
-    size_t tl = headers ? headers->len : 0;
+    struct wire_props pr = {.delivery_mode = delivery_mode, .priority = priority, .headers = headers};
+    wire_publish_props(b, ch, exchange, rkey, mandatory, &pr, body, body_len, frame_max);
+}
+
+static size_t short_len(const char *s)
+{
+    return s ? strnlen(s, 255) : 0;
+}
+
+void wire_publish_props(struct wire_buf *b, uint16_t ch, const char *exchange, const char *rkey, bool mandatory,
+                        const struct wire_props *pr, const void *body, size_t body_len, uint32_t frame_max)
+{
+    size_t tl = pr->headers ? pr->headers->len : 0;
     size_t xl = strlen(exchange), kl = strlen(rkey);
     if (xl > 255) xl = 255;
     if (kl > 255) kl = 255;
+    size_t ctl = short_len(pr->content_type), cel = short_len(pr->content_encoding),
+           cil = short_len(pr->correlation_id), mil = short_len(pr->message_id);
     size_t chunk = frame_max > 8 ? frame_max - 8 : 131064;
     size_t nbody = (body_len + chunk - 1) / chunk;
     uint32_t msize = (uint32_t)(4 + 2 + 1 + xl + 1 + kl + 1), hsize = (uint32_t)(2 + 2 + 8 + 2 + tl + 1);
-    hsize += priority >= 0;
+    hsize += pr->priority >= 0;
+    hsize += (uint32_t)((pr->content_type ? 1 + ctl : 0) + (pr->content_encoding ? 1 + cel : 0) +
+                        (pr->correlation_id ? 1 + cil : 0) + (pr->message_id ? 1 + mil : 0));
     unsigned char *p = reserve(b, 8 + msize + 8 + hsize + nbody * 8 + body_len);
     p = frame_start(p, FRAME_METHOD, ch, msize);
     p = put16(put16(p, CLASS_BASIC), BASIC_PUBLISH);
@@ -115,10 +135,18 @@ void wire_publish(struct wire_buf *b, uint16_t ch, const char *exchange, const c
     p = frame_start(p, FRAME_HEADER, ch, hsize);
     p = put16(put16(p, CLASS_BASIC), 0);
     p = put64(p, body_len);
-    p = put16(p, FLAG_DELIVERY_MODE | (tl ? FLAG_HEADERS : 0) | (priority >= 0 ? FLAG_PRIORITY : 0));
-    if (tl) memcpy(p, headers->data, tl), p += tl; /* properties go in flag order: headers first */
-    *p++ = delivery_mode;
-    if (priority >= 0) *p++ = (unsigned char)priority;
+    uint16_t flags = FLAG_DELIVERY_MODE | (tl ? FLAG_HEADERS : 0) | (pr->priority >= 0 ? FLAG_PRIORITY : 0) |
+                     (pr->content_type ? FLAG_CONTENT_TYPE : 0) | (pr->content_encoding ? FLAG_CONTENT_ENCODING : 0) |
+                     (pr->correlation_id ? FLAG_CORRELATION_ID : 0) | (pr->message_id ? FLAG_MESSAGE_ID : 0);
+    p = put16(p, flags);
+    /* properties go in flag order, highest bit first */
+    if (pr->content_type) p = shortstr(p, pr->content_type, ctl);
+    if (pr->content_encoding) p = shortstr(p, pr->content_encoding, cel);
+    if (tl) memcpy(p, pr->headers->data, tl), p += tl;
+    *p++ = pr->delivery_mode;
+    if (pr->priority >= 0) *p++ = (unsigned char)pr->priority;
+    if (pr->correlation_id) p = shortstr(p, pr->correlation_id, cil);
+    if (pr->message_id) p = shortstr(p, pr->message_id, mil);
     *p++ = FRAME_END;
     const unsigned char *src = body;
     for (size_t left = body_len; left;) {

@@ -134,6 +134,8 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
             if (!sc_is_map(x, v, k)) continue;
             FOREACH_PAIR(v, q) {
                 const char *key = sc_scalar(sc_node(x, q->key));
+                if (key && !strcmp(k, "load") && sc_parse_message_key(x, key, sc_node(x, q->value))) continue;
+                if (key && !strcmp(k, "load") && !strcmp(key, "consumers")) x->consumers_set = true;
                 if (key) set_option(x, k, key, sc_node(x, q->key), sc_node(x, q->value));
             }
         } else if (!strcmp(k, "name") || !strcmp(k, "description")) {
@@ -141,15 +143,20 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
             if (s) *(k[0] == 'n' ? &sc->name : &sc->description) = xstrdup(s);
         } else if (!strcmp(k, "broker")) {
             sc_parse_broker(x, v);
+        } else if (!strcmp(k, "services")) {
+            sc_parse_services(x, v);
+        } else if (!strcmp(k, "effects")) {
+            sc_parse_effects(x, v);
         } else if (!strcmp(k, "faults")) {
             faults = v;
         } else if (!strcmp(k, "expect")) {
             expect = v;
         } else {
             sc_err(x, sc_node(x, p->key), k, "unknown key (name, description, broker, topology, load, "
-                                          "faults, expect)");
+                                          "services, effects, faults, expect)");
         }
     }
+    sc_finish_services(x, root);
     char err[300];
     if (sc->cfg.topo && !x->errors && config_apply_topology(&sc->cfg, err, sizeof err))
         sc_err(x, topo_node, "topology", "%s", err);
@@ -220,7 +227,7 @@ int scenario_load_topology(const char *path, struct config *cfg)
     if (load_doc(path, &doc)) return -1;
     struct scenario sc = {0};
     sc.cfg = *cfg; /* the lists land in sc.cfg.topo */
-    struct ctx x = {path, &doc, &sc, 0};
+    struct ctx x = {path, &doc, &sc, 0, false};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!x.errors && !sc_topology_is_lists(&x, root))
@@ -242,7 +249,7 @@ int scenario_load(const char *path, struct scenario *sc)
     sc->path = xstrdup(path);
     yaml_document_t doc;
     if (load_doc(path, &doc)) return -1;
-    struct ctx x = {path, &doc, sc, 0};
+    struct ctx x = {path, &doc, sc, 0, false};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!root) sc_err(&x, NULL, "(top)", "the file is empty");
@@ -266,8 +273,10 @@ void scenario_free(struct scenario *sc)
         free(sc->faults[i].key);
         free(sc->faults[i].command);
         free(sc->faults[i].leader_of);
+        free(sc->faults[i].service);
     }
     free(sc->faults);
+    sc_free_services(sc);
     free(sc->path), free(sc->name), free(sc->description);
     config_free(&sc->cfg);
     memset(sc, 0, sizeof *sc);

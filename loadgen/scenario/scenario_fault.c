@@ -32,6 +32,8 @@ static bool check_needs(struct ctx *x, yaml_node_t *n, const char *field, const 
     if (uses_node && !fault_needs(f, FN_NODE)) return sc_err(x, n, field, "action %s takes no node", a), false;
     if (nodes && !uses_node && fault_needs(f, FN_ON_NODE))
         return sc_err(x, n, field, "on a cluster, say which node: node: n2, random or leader-of:QUEUE"), false;
+    if (fault_needs(f, FN_SERVICE) && !x->sc->nservices)
+        return sc_err(x, n, field, "action %s acts on a service: the scenario has no services:", a), false;
     if (f->node > nodes) return sc_err(x, n, field, "n%d: the cluster has %d nodes", f->node, nodes), false;
     if (f->node == NODE_LEADER && sc_queue_index(cfg, f->leader_of) < 0)
         return sc_err(x, n, field, "leader-of: '%s' is not one of the scenario's queues", f->leader_of), false;
@@ -65,7 +67,7 @@ void sc_parse_fault(struct ctx *x, yaml_node_t *n, int idx)
     snprintf(field, sizeof field, "faults[%d]", idx);
     if (!sc_is_map(x, n, field)) return;
     struct scenario *sc = x->sc;
-    struct fault f = {.line = (int)n->start_mark.line + 1, .index = idx, .peer = -1};
+    struct fault f = {.line = (int)n->start_mark.line + 1, .index = idx, .peer = -1, .service_idx = -1};
     bool have_at = false;
     FOREACH_PAIR(n, p) {
         const char *k = sc_scalar(sc_node(x, p->key));

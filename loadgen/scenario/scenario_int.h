@@ -14,6 +14,7 @@ struct ctx {
     yaml_document_t *doc;
     struct scenario *sc;
     int errors;
+    bool consumers_set; /* load.consumers was given */
 };
 
 #define FOREACH_PAIR(n, p)                                                                                             \
@@ -49,5 +50,16 @@ void sc_parse_fault(struct ctx *x, yaml_node_t *n, int idx);
 int sc_queue_index(const struct config *cfg, const char *name);
 /* Does this topology: mapping use the list form? */
 bool sc_topology_is_lists(struct ctx *x, yaml_node_t *n);
+
+/* scenario_services.c: services:, effects:, and the load's message keys
+ * (true when key is one: body, headers, ...); then what they imply for
+ * the load, once the file is read. */
+void sc_parse_services(struct ctx *x, yaml_node_t *v);
+void sc_parse_effects(struct ctx *x, yaml_node_t *v);
+bool sc_parse_message_key(struct ctx *x, const char *key, yaml_node_t *v);
+void sc_finish_services(struct ctx *x, yaml_node_t *root);
+void sc_free_services(struct scenario *sc);
+/* The index of the service called name, or -1. */
+int sc_service_index(const struct scenario *sc, const char *name);
 
 #endif

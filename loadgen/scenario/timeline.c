@@ -226,7 +226,7 @@ void timeline_init(struct timeline *tl, struct scenario *sc)
 
 struct bench_hooks timeline_hooks(struct timeline *tl)
 {
-    return (struct bench_hooks){tl, on_started, on_stopped};
+    return (struct bench_hooks){.ctx = tl, .started = on_started, .stopped = on_stopped};
 }
 
 void timeline_free(struct timeline *tl)

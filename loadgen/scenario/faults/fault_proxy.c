@@ -4,6 +4,7 @@
  * client connection dropped once). */
 #include "faults.h"
 #include "proxy.h"
+#include "services.h"
 #include "../scenario_int.h"
 #include "timeline.h"
 #include "toxic.h"
@@ -13,31 +14,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The load's proxy, or (service:) that service instance's own link. */
+static struct proxy_server *which(struct timeline *tl, int fi, char *name, size_t cap, struct step_note *note)
+{
+    const struct fault *f = &tl->sc->faults[fi];
+    struct proxy_server *s = tl->env.proxy;
+    snprintf(name, cap, "amqp");
+    if (f->service && (!tl->svc || services_proxy(tl->svc, f->service_idx, f->instance, &s, name, cap))) return NULL;
+    if (f->service) snprintf(note->target, sizeof note->target, "%s-%d's link", f->service, f->instance);
+    return s;
+}
+
 static int toxic(struct timeline *tl, int fi, struct step_note *note, char *err, size_t cap)
 {
-    (void)note;
+    char name[64];
+    struct proxy_server *s = which(tl, fi, name, sizeof name, note);
+    if (!s) return snprintf(err, cap, "no such proxy"), -1;
     json_t *spec = json_loads(tl->sc->faults[fi].toxic_json, 0, NULL);
-    int rc = proxy_toxic_set(tl->env.proxy, "amqp", spec, false, err, cap);
+    int rc = proxy_toxic_set(s, name, spec, false, err, cap);
     json_decref(spec);
     return rc;
 }
 
 static int untoxic(struct timeline *tl, int fi, struct step_note *note, char *err, size_t cap)
 {
-    (void)note;
-    return proxy_toxic_remove(tl->env.proxy, "amqp", tl->sc->faults[fi].toxic_name, err, cap);
+    char name[64];
+    struct proxy_server *s = which(tl, fi, name, sizeof name, note);
+    if (!s) return snprintf(err, cap, "no such proxy"), -1;
+    return proxy_toxic_remove(s, name, tl->sc->faults[fi].toxic_name, err, cap);
 }
 
 static int down(struct timeline *tl, int fi, struct step_note *note, char *err, size_t cap)
 {
-    (void)fi, (void)note;
-    return proxy_set_enabled(tl->env.proxy, "amqp", false, err, cap);
+    char name[64];
+    struct proxy_server *s = which(tl, fi, name, sizeof name, note);
+    if (!s) return snprintf(err, cap, "no such proxy"), -1;
+    return proxy_set_enabled(s, name, false, err, cap);
 }
 
 static int up(struct timeline *tl, int fi, struct step_note *note, char *err, size_t cap)
 {
-    (void)fi, (void)note;
-    return proxy_set_enabled(tl->env.proxy, "amqp", true, err, cap);
+    char name[64];
+    struct proxy_server *s = which(tl, fi, name, sizeof name, note);
+    if (!s) return snprintf(err, cap, "no such proxy"), -1;
+    return proxy_set_enabled(s, name, true, err, cap);
 }
 
 static int disconnect(struct timeline *tl, int fi, struct step_note *note, char *err, size_t cap)

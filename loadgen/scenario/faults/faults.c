@@ -10,7 +10,7 @@
 
 const struct fault_family *const fault_families[] = {
     &fault_family_broker, &fault_family_cluster_net, &fault_family_proxy, &fault_family_topology,
-    &fault_family_consumers, &fault_family_forget, &fault_family_exec, &fault_family_wait, NULL,
+    &fault_family_consumers, &fault_family_forget, &fault_family_exec, &fault_family_wait, &fault_family_service, NULL,
 };
 
 const struct fault_ops *faults_lookup(const char *name)

@@ -75,6 +75,7 @@ int fault_cluster_node(struct timeline *tl, int fi, bool revert, enum fault_want
 void fault_check_consumers_of(struct ctx *x, yaml_node_t *n, const char *field, struct fault *f);
 
 extern const struct fault_family fault_family_broker, fault_family_cluster_net, fault_family_proxy,
-    fault_family_topology, fault_family_consumers, fault_family_forget, fault_family_exec, fault_family_wait;
+    fault_family_topology, fault_family_consumers, fault_family_forget, fault_family_exec, fault_family_wait,
+    fault_family_service;
 
 #endif

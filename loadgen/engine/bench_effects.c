@@ -1,0 +1,77 @@
+/* A service run's effects in bench's steps (effects.h): the consumer of
+ * the effects queue starts before publishing, the drain waits for the
+ * effects, and the end read and the judgement go into run.json. */
+#include "bench_int.h"
+#include "effects.h"
+#include "run_schema.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+#define EFFECTS_START_NS (15 * NS_PER_SEC)
+#define EFFECTS_STOP_NS (10 * NS_PER_SEC)
+
+int bench_effects_start(struct bench_state *b, char *err, size_t cap)
+{
+    const struct config *cfg = &b->cfg;
+    if (!cfg->effects) return 0;
+    /* the effects are read from the broker itself, never through a fault proxy */
+    struct amqpc_target nodes[CONFIG_MAX_NODES];
+    int n = b->run.ntargets ? b->run.ntargets : 1;
+    for (int i = 0; i < n; i++) nodes[i] = i ? b->run.targets[i] : b->adm.target;
+    if (effects_start(&b->fx, cfg->effects, nodes, n, b->run.run_id, (uint32_t)cfg->producers_total,
+                      EFFECTS_START_NS, err, cap))
+        return -1;
+    b->run.fx = &b->fx;
+    return 0;
+}
+
+int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, struct drain *d, struct setupconn *adm,
+                        bool timeout)
+{
+    const struct config *cfg = run->cfg;
+    uint64_t matched = atomic_load_explicit(&run->fx->snap_matched, memory_order_relaxed);
+    uint64_t last = atomic_load_explicit(&run->fx->snap_last_ns, memory_order_relaxed);
+    if (last < d->since) last = d->since;
+    if (timeout) {
+        d->ended = "timeout";
+        d->still_queued = setupconn_queue_depth(adm, cfg);
+        return PHASE_STOP;
+    }
+    if (cfg->confirm && matched >= confirmed) {
+        d->ended = "complete";
+        d->still_queued = 0;
+        return PHASE_STOP;
+    }
+    if (now - last < cfg->effects->quiet_ns) return PHASE_DRAIN;
+    /* quiet: done only when the service has taken every input */
+    int64_t depth = setupconn_queue_depth(adm, cfg);
+    d->still_queued = depth;
+    if (depth != 0) return PHASE_DRAIN;
+    d->ended = "idle";
+    return PHASE_STOP;
+}
+
+void bench_effects_finish(struct bench_state *b, json_t *result)
+{
+    const struct config *cfg = &b->cfg;
+    if (!b->run.fx) return;
+    effects_stop(&b->fx, EFFECTS_STOP_NS);
+    int np = cfg->producers_total;
+    struct effects_producer *prod = xcalloc((size_t)(np ? np : 1), sizeof *prod);
+    for (int t = 0; t < b->nworkers; t++)
+        for (int i = 0; i < b->ws[t].nagents; i++) {
+            const struct agent *a = &b->ws[t].agents[i];
+            if (!a->producer || a->id >= np) continue;
+            prod[a->id] = (struct effects_producer){a->confirmed, a->confirmed_nbits, a->seq - 1, a->times, a->ntimes};
+        }
+    const char *inputs[CONFIG_MAX_ARGS];
+    char names[CONFIG_MAX_ARGS][256];
+    int ni = 0;
+    for (int q = 0; q < cfg->queues && ni < CONFIG_MAX_ARGS; q++, ni++)
+        inputs[ni] = config_queue_name(cfg, q, names[ni], sizeof names[ni]);
+    json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns);
+    free(prod);
+    if (result) run_set(result, RK_EFFECTS, o);
+    else json_decref(o);
+}

@@ -1,0 +1,177 @@
+/* effects: the effects queue's consumer thread (effects.h). Blocking
+ * rabbitmq-c on its own connection: effects come at the service's pace,
+ * far below what one blocking consumer takes. */
+#include "effects.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define PREFETCH 1000
+#define ACK_EVERY 200
+#define POLL_US 100000
+#define RETRY_NS (300 * NS_PER_MS)
+#define EMPTY_NS (500 * NS_PER_MS) /* stopping: the queue gave nothing for this long */
+
+void effects_spec_free(struct effects_spec *s)
+{
+    if (!s) return;
+    free(s->queue), free(s->id_key);
+    for (int i = 0; i < s->nparked; i++) free(s->parked[i]);
+    for (int i = 0; i < s->npending; i++) free(s->pending[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static bool bytes_is(amqp_bytes_t b, const char *s)
+{
+    return b.len == strlen(s) && !memcmp(b.bytes, s, b.len);
+}
+
+/* The id of one effect per the spec; NULL with why when it has none. */
+static const char *effect_id(const struct effects_spec *sp, const amqp_message_t *m, char *scratch, size_t cap,
+                             size_t *len, const char **why)
+{
+    const amqp_basic_properties_t *p = &m->properties;
+    const char *id = NULL;
+    switch (sp->id_from) {
+    case EID_JSON:
+        if (effect_json_id(m->body.bytes, m->body.len, sp->id_key, scratch, cap, &id, len, why)) return NULL;
+        return id;
+    case EID_BODY: *len = m->body.len; return m->body.bytes;
+    case EID_CORRELATION_ID:
+        if (!(p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG)) return *why = "no correlation_id", NULL;
+        *len = p->correlation_id.len;
+        return p->correlation_id.bytes;
+    case EID_MESSAGE_ID:
+        if (!(p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG)) return *why = "no message_id", NULL;
+        *len = p->message_id.len;
+        return p->message_id.bytes;
+    case EID_HEADER:
+        for (int i = 0; (p->_flags & AMQP_BASIC_HEADERS_FLAG) && i < p->headers.num_entries; i++) {
+            const amqp_table_entry_t *e = &p->headers.entries[i];
+            if (!bytes_is(e->key, sp->id_key)) continue;
+            if (e->value.kind != AMQP_FIELD_KIND_UTF8 && e->value.kind != AMQP_FIELD_KIND_BYTES)
+                return *why = "the header is not a string", NULL;
+            *len = e->value.value.bytes.len;
+            return e->value.value.bytes.bytes;
+        }
+        return *why = "no such header", NULL;
+    }
+    return NULL;
+}
+
+static amqp_connection_state_t subscribe(struct effects *e, int node, char *err, size_t cap)
+{
+    amqp_connection_state_t c;
+    if (amqpc_open(&c, &e->nodes[node], 30, 5 * NS_PER_SEC, "loadgen-effects", 0, err, cap)) return NULL;
+    amqp_channel_open(c, 1);
+    if (amqpc_check(c, "channel.open", err, cap)) goto fail;
+    amqp_basic_qos(c, 1, 0, PREFETCH, 0);
+    if (amqpc_check(c, "basic.qos", err, cap)) goto fail;
+    amqp_basic_consume(c, 1, amqp_cstring_bytes(e->spec->queue), amqp_cstring_bytes("loadgen-effects"), 0, 0, 0,
+                       amqp_empty_table);
+    if (amqpc_check(c, "effects.queue", err, cap)) goto fail;
+    return c;
+fail:
+    amqpc_close(c);
+    return NULL;
+}
+
+/* Consumes until told to stop (then until the queue is empty a moment). */
+static void consume(struct effects *e, amqp_connection_state_t c, uint64_t *last_any)
+{
+    uint64_t pending = 0, last_tag = 0;
+    char scratch[256];
+    for (;;) {
+        int stop = atomic_load(&e->stop);
+        if (stop && clock_ns() - *last_any >= EMPTY_NS) break;
+        amqp_envelope_t env;
+        struct timeval tv = {0, POLL_US};
+        amqp_maybe_release_buffers(c);
+        amqp_rpc_reply_t r = amqp_consume_message(c, &env, &tv, 0);
+        if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT) {
+            if (pending) amqp_basic_ack(c, 1, last_tag, 1), pending = 0;
+            continue;
+        }
+        if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+            amqpc_reply_text(r, e->error, sizeof e->error);
+            return;
+        }
+        uint64_t now = clock_ns();
+        *last_any = now;
+        size_t len = 0;
+        const char *why = NULL, *id = effect_id(e->spec, &env.message, scratch, sizeof scratch, &len, &why);
+        effect_ledger_add(&e->ledger, id, len, why, env.message.body.bytes, env.message.body.len,
+                          env.redelivered, now);
+        atomic_store_explicit(&e->snap_matched, e->ledger.nrecs, memory_order_relaxed);
+        atomic_store_explicit(&e->snap_last_ns, now, memory_order_relaxed);
+        last_tag = env.delivery_tag;
+        if (++pending >= ACK_EVERY) amqp_basic_ack(c, 1, last_tag, 1), pending = 0;
+        amqp_destroy_envelope(&env);
+    }
+    if (pending) amqp_basic_ack(c, 1, last_tag, 1);
+    amqpc_close(c);
+    e->error[0] = 0;
+    atomic_store(&e->stop, 2); /* done */
+}
+
+static void *run(void *arg)
+{
+    struct effects *e = arg;
+    uint64_t last_any = clock_ns();
+    for (int node = 0; atomic_load(&e->stop) < 2;) {
+        char err[300];
+        amqp_connection_state_t c = subscribe(e, node, err, sizeof err);
+        if (!c) {
+            snprintf(e->error, sizeof e->error, "%s", err);
+            /* stopping with no broker to read from: what is left stays unread */
+            if (atomic_load(&e->stop) && clock_ns() - last_any >= 5 * NS_PER_SEC) break;
+            node = (node + 1) % e->nnodes;
+            sleep_ns(RETRY_NS);
+            continue;
+        }
+        if (atomic_exchange(&e->subscribed, 1)) e->reconnects++;
+        consume(e, c, &last_any);
+        if (atomic_load(&e->stop) < 2) amqpc_close(c), sleep_ns(RETRY_NS);
+    }
+    return NULL;
+}
+
+int effects_start(struct effects *e, const struct effects_spec *spec, const struct amqpc_target *nodes, int n,
+                  uint32_t run_id, uint32_t producers, uint64_t timeout_ns, char *err, size_t cap)
+{
+    memset(e, 0, sizeof *e);
+    e->spec = spec;
+    e->nnodes = n < 5 ? n : 5;
+    memcpy(e->nodes, nodes, (size_t)e->nnodes * sizeof *nodes);
+    effect_ledger_init(&e->ledger, run_id, producers);
+    /* the first subscription here, so a missing queue is a clear error */
+    uint64_t until = clock_ns() + timeout_ns;
+    amqp_connection_state_t c;
+    while (!(c = subscribe(e, 0, err, cap)) && clock_ns() < until) sleep_ns(RETRY_NS);
+    if (!c) return -1;
+    amqpc_close(c); /* unacked: nothing was taken yet */
+    if (pthread_create(&e->thread, NULL, run, e)) return snprintf(err, cap, "cannot start a thread"), -1;
+    e->started = true;
+    until = clock_ns() + timeout_ns;
+    while (!atomic_load(&e->subscribed) && clock_ns() < until) sleep_ns(5 * NS_PER_MS);
+    if (!atomic_load(&e->subscribed)) return snprintf(err, cap, "effects.queue: %s", e->error), -1;
+    return 0;
+}
+
+void effects_stop(struct effects *e, uint64_t timeout_ns)
+{
+    if (!e->started) return;
+    (void)timeout_ns;
+    if (!atomic_load(&e->stop)) atomic_store(&e->stop, 1);
+    pthread_join(e->thread, NULL);
+    e->started = false;
+}
+
+void effects_free(struct effects *e)
+{
+    effects_stop(e, 0);
+    effect_ledger_free(&e->ledger);
+}

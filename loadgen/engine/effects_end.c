@@ -1,0 +1,234 @@
+/* effects_end: the verdict's numbers for a service run (effects.h). The
+ * end read takes each message of the input, pending and parked queues with
+ * basic.get and never acks it: closing the channel puts every one back, so
+ * the user's queues are as the service left them. */
+#include "effects.h"
+#include "template.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define END_READ_NS (30 * NS_PER_SEC)
+#define END_READ_MAX 2000000
+
+enum role { ROLE_INPUT, ROLE_PENDING, ROLE_PARKED };
+static const char *const role_names[] = {"input", "pending", "parked"};
+
+struct found { /* per producer: bitmaps of inputs found at the end */
+    uint64_t *bits[2];
+    uint64_t nbits[2];
+};
+
+struct end_read {
+    const struct effects *e;
+    uint32_t producers;
+    struct found *f;
+    bool complete;
+    json_t *queues;
+    uint64_t deadline;
+    int left;
+};
+
+static bool header_id(const amqp_basic_properties_t *p, const char **id, size_t *len)
+{
+    for (int i = 0; (p->_flags & AMQP_BASIC_HEADERS_FLAG) && i < p->headers.num_entries; i++) {
+        const amqp_table_entry_t *h = &p->headers.entries[i];
+        if (h->key.len != strlen(TPL_ID_HEADER) || memcmp(h->key.bytes, TPL_ID_HEADER, h->key.len)) continue;
+        if (h->value.kind != AMQP_FIELD_KIND_UTF8 && h->value.kind != AMQP_FIELD_KIND_BYTES) return false;
+        *id = h->value.value.bytes.bytes, *len = h->value.value.bytes.len;
+        return true;
+    }
+    return false;
+}
+
+/* One queue, to empty; returns -1 (and err) when it could not be. */
+static int read_queue(struct end_read *r, amqp_connection_state_t c, amqp_channel_t ch, const char *q, enum role role,
+                      uint64_t *found, uint64_t *other, char *err, size_t cap)
+{
+    int slot = role == ROLE_PARKED;
+    for (uint64_t n = 0;; n++) {
+        if (n >= END_READ_MAX || clock_ns() > r->deadline) return snprintf(err, cap, "not read to empty in time"), -1;
+        amqp_rpc_reply_t rep = amqp_basic_get(c, ch, amqp_cstring_bytes(q), 0);
+        if (rep.reply_type != AMQP_RESPONSE_NORMAL) {
+            amqpc_reply_text(rep, err, cap);
+            return -1;
+        }
+        if (rep.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return 0;
+        amqp_message_t m;
+        rep = amqp_read_message(c, ch, &m, 0);
+        if (rep.reply_type != AMQP_RESPONSE_NORMAL) {
+            amqpc_reply_text(rep, err, cap);
+            return -1;
+        }
+        const char *id;
+        size_t len;
+        uint32_t run, p;
+        uint64_t seq;
+        if (header_id(&m.properties, &id, &len) && !tpl_id_parse(id, len, &run, &p, &seq) &&
+            run == r->e->ledger.run_id && p < r->producers) {
+            bits_reserve(&r->f[p].bits[slot], &r->f[p].nbits[slot], seq);
+            r->f[p].bits[slot][seq >> 6] |= 1ULL << (seq & 63);
+            (*found)++;
+        } else {
+            (*other)++;
+        }
+        amqp_destroy_message(&m);
+    }
+}
+
+static void read_one(struct end_read *r, amqp_connection_state_t *c, const char *q, enum role role)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "queue", json_string(q));
+    json_object_set_new(o, "role", json_string(role_names[role]));
+    uint64_t found = 0, other = 0;
+    char err[300] = "";
+    amqp_channel_t ch = (amqp_channel_t)(2 + json_array_size(r->queues));
+    int rc = -1;
+    if (*c) {
+        amqp_channel_open(*c, ch);
+        rc = amqpc_check(*c, "channel.open", err, sizeof err);
+        if (!rc) rc = read_queue(r, *c, ch, q, role, &found, &other, err, sizeof err);
+    } else {
+        snprintf(err, sizeof err, "%s", r->e->error[0] ? r->e->error : "no connection");
+    }
+    /* 404: a queue the service never declared held nothing */
+    bool missing = rc && strstr(err, "NOT_FOUND");
+    if (rc && !missing) r->complete = false;
+    if (rc) {
+        json_object_set_new(o, "error", json_string(err));
+        if (*c && !missing) amqpc_close(*c), *c = NULL; /* a connection error: the next queue reopens */
+    }
+    json_object_set_new(o, "found", json_integer((json_int_t)found));
+    json_object_set_new(o, "other", json_integer((json_int_t)other));
+    json_object_set_new(o, "exists", json_boolean(!missing));
+    json_array_append_new(r->queues, o);
+}
+
+static amqp_connection_state_t open_any(const struct effects *e)
+{
+    for (int i = 0; i < e->nnodes; i++) {
+        amqp_connection_state_t c;
+        char err[300];
+        if (!amqpc_open(&c, &e->nodes[i], 30, 5 * NS_PER_SEC, "loadgen-end-read", 0, err, sizeof err)) return c;
+    }
+    return NULL;
+}
+
+static void end_read(struct end_read *r, const char *const *inputs, int ninputs)
+{
+    amqp_connection_state_t c = open_any(r->e);
+    const struct effects_spec *sp = r->e->spec;
+    for (int i = 0; i < ninputs; i++) {
+        if (!c) c = open_any(r->e);
+        read_one(r, &c, inputs[i], ROLE_INPUT);
+    }
+    for (int i = 0; i < sp->npending; i++) {
+        if (!c) c = open_any(r->e);
+        read_one(r, &c, sp->pending[i], ROLE_PENDING);
+    }
+    for (int i = 0; i < sp->nparked; i++) {
+        if (!c) c = open_any(r->e);
+        read_one(r, &c, sp->parked[i], ROLE_PARKED);
+    }
+    if (c) amqpc_close(c); /* every message taken goes back */
+}
+
+static json_t *lat_json(const struct hist *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer((json_int_t)h->total_count));
+    json_object_set_new(o, "p50_ms", json_real((double)hist_value_at_percentile(h, 50) / 1e6));
+    json_object_set_new(o, "p99_ms", json_real((double)hist_value_at_percentile(h, 99) / 1e6));
+    json_object_set_new(o, "p999_ms", json_real((double)hist_value_at_percentile(h, 99.9) / 1e6));
+    json_object_set_new(o, "max_ms", json_real((double)hist_max(h) / 1e6));
+    return o;
+}
+
+/* p99 over the confirmed inputs, one never answered counting as forever:
+ * null (never) once more than 1% have no effect. */
+static json_t *p99_with_missing(const struct hist *h, uint64_t matched, uint64_t missing)
+{
+    uint64_t total = matched + missing;
+    if (!total) return json_null();
+    uint64_t rank = (uint64_t)ceil(0.99 * (double)total);
+    if (rank > matched) return json_null();
+    return json_real((double)hist_value_at_percentile(h, 100.0 * (double)rank / (double)matched) / 1e6);
+}
+
+/* Latency of every first effect, from its input's intended (corrected) and
+ * actual (uncorrected) send time, and effects per second of the run. */
+static void latencies(const struct effects *e, const struct effects_producer *prod, int nprod, uint64_t start_ns,
+                      struct hist *hc, struct hist *hu, json_t *per_second)
+{
+    for (size_t i = 0; i < e->ledger.nrecs; i++) {
+        const struct effect_rec *r = &e->ledger.recs[i];
+        if (r->at_ns >= start_ns) {
+            size_t sec = (size_t)((r->at_ns - start_ns) / NS_PER_SEC);
+            while (json_array_size(per_second) <= sec && sec < 100000) json_array_append_new(per_second, json_integer(0));
+            json_t *v = json_array_get(per_second, sec);
+            if (v) json_integer_set(v, json_integer_value(v) + 1);
+        }
+        if ((int)r->producer >= nprod || r->seq >= prod[r->producer].ntimes) continue;
+        const uint64_t *t = &prod[r->producer].times[2 * r->seq];
+        if (!t[0]) continue; /* never published: counted unexpected */
+        hist_record(hc, r->at_ns > t[0] ? (int64_t)(r->at_ns - t[0]) : 0);
+        hist_record(hu, r->at_ns > t[1] ? (int64_t)(r->at_ns - t[1]) : 0);
+    }
+}
+
+static void set_int(json_t *o, const char *k, uint64_t v)
+{
+    json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+json_t *effects_judge(struct effects *e, const struct effects_producer *prod, int nprod, const char *const *inputs,
+                      int ninputs, uint64_t start_ns)
+{
+    struct end_read r = {.e = e, .producers = e->ledger.producers, .complete = true, .queues = json_array(),
+                         .deadline = clock_ns() + END_READ_NS};
+    r.f = xcalloc(r.producers ? r.producers : 1, sizeof *r.f);
+    end_read(&r, inputs, ninputs);
+    struct effect_totals t = {0};
+    for (int p = 0; p < nprod; p++) {
+        struct effect_input_sets in = {prod[p].confirmed, prod[p].confirmed_nbits, prod[p].last, NULL, 0, NULL, 0};
+        if ((uint32_t)p < r.producers) {
+            in.pending = r.f[p].bits[0], in.pending_nbits = r.f[p].nbits[0];
+            in.parked = r.f[p].bits[1], in.parked_nbits = r.f[p].nbits[1];
+        }
+        effect_ledger_judge(&e->ledger, (uint32_t)p, &in, &t);
+    }
+    effect_ledger_finish(&e->ledger, &t);
+    struct hist *hc = hist_new_default(), *hu = hist_new_default();
+    json_t *o = json_object(), *per_second = json_array(), *lat = json_object();
+    latencies(e, prod, nprod, start_ns, hc, hu, per_second);
+    json_object_set_new(o, "queue", json_string(e->spec->queue));
+    set_int(o, "inputs", t.inputs), set_int(o, "confirmed", t.confirmed), set_int(o, "matched", t.matched);
+    /* some confirmed inputs found nowhere, but a queue could not be read: a bound, not a claim */
+    json_object_set_new(o, "lost", r.complete || !t.lost ? json_integer((json_int_t)t.lost) : json_null());
+    set_int(o, "lost_at_most", t.lost);
+    set_int(o, "duplicates", t.duplicates), set_int(o, "extra_copies", e->ledger.extra_copies);
+    set_int(o, "unexpected", t.unexpected), set_int(o, "unparsable", e->ledger.unparsable);
+    json_object_set_new(o, "unexpected_sample", json_string(e->ledger.unexpected_sample));
+    json_object_set_new(o, "unparsable_sample", json_string(e->ledger.unparsable_sample));
+    json_object_set_new(o, "unparsable_why", json_string(e->ledger.unparsable_why));
+    set_int(o, "parked", t.parked), set_int(o, "pending", t.pending);
+    set_int(o, "unconfirmed_effects", t.unconfirmed_effects), set_int(o, "effects", e->ledger.effects);
+    set_int(o, "rereads", e->ledger.rereads), set_int(o, "reconnects", e->reconnects);
+    json_object_set_new(o, "p99_ms", p99_with_missing(hc, (uint64_t)hc->total_count, t.lost + t.pending));
+    json_object_set_new(lat, "corrected", lat_json(hc));
+    json_object_set_new(lat, "uncorrected", lat_json(hu));
+    json_object_set_new(o, "latency", lat);
+    json_object_set_new(o, "per_second", per_second);
+    json_t *er = json_object();
+    json_object_set_new(er, "complete", json_boolean(r.complete));
+    json_object_set_new(er, "queues", r.queues);
+    json_object_set_new(o, "end_read", er);
+    hist_free(hc), hist_free(hu);
+    for (uint32_t p = 0; p < r.producers; p++) free(r.f[p].bits[0]), free(r.f[p].bits[1]);
+    free(r.f);
+    return o;
+}
