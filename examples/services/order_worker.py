@@ -22,7 +22,9 @@ Environment: AMQP_URL (loadgen gives each instance its own fault proxy),
 VARIANT, WORK_MS (time a payment takes), POST_MS (bookkeeping after the
 receipt, before the ack), PREFETCH, MAX_TRIES, RETRY_MS, DECLINE_EVERY
 (an order whose amount is a multiple of it is always declined),
-LOADGEN_RUN_DIR and LOADGEN_RUN_ID (where the sqlite file goes).
+CRASH_AFTER (exit 3 after that many orders: a crash loop for
+`restart: on-failure`), LOADGEN_RUN_DIR and LOADGEN_RUN_ID (where the
+sqlite file goes).
 """
 import asyncio
 import json
@@ -41,6 +43,7 @@ PREFETCH = int(ENV.get("PREFETCH", "20"))
 MAX_TRIES = int(ENV.get("MAX_TRIES", "3"))
 RETRY_MS = int(ENV.get("RETRY_MS", "500"))
 DECLINE_EVERY = int(ENV.get("DECLINE_EVERY", "0"))
+CRASH_AFTER = int(ENV.get("CRASH_AFTER", "0"))  # a bug of another kind: exit(3) after this many orders
 VARIANTS = ("correct", "auto-ack", "ack-first", "no-dedup", "no-confirm", "no-retry-limit")
 
 
@@ -122,9 +125,21 @@ async def main():
         await ack(msg)
 
     tasks = set()
+    handled = 0
+
+    async def guarded(msg):
+        nonlocal handled
+        try:
+            await handle(msg)
+        except Exception as e:  # a lost connection mid-order: the broker redelivers it
+            log("order not finished:", type(e).__name__, e)
+        handled += 1
+        if CRASH_AFTER and handled >= CRASH_AFTER:
+            log(f"crashing after {handled} orders")
+            os._exit(3)
 
     async def on_message(msg):
-        t = asyncio.ensure_future(handle(msg))
+        t = asyncio.ensure_future(guarded(msg))
         tasks.add(t)
         t.add_done_callback(tasks.discard)
 

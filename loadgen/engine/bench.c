@@ -105,9 +105,9 @@ static void print_summary(const struct collector *r, const struct ledger_totals 
                cfg->instance, cfg->instances);
     bool drained = dr->ended && (!strcmp(dr->ended, "complete") || !strcmp(dr->ended, "idle"));
     if (!drained && dr->still_queued != 0 && !fr->ran)
-        printf("drain: incomplete (%s), %s%lld still queued: 'lost' includes them\n",
-               dr->ended ? dr->ended : "interrupted", dr->still_queued < 0 ? "unknown, " : "",
-               (long long)(dr->still_queued < 0 ? 0 : dr->still_queued));
+        printf("drain: incomplete (%s), %s%lld still queued: %s\n", dr->ended ? dr->ended : "interrupted",
+               dr->still_queued < 0 ? "unknown, " : "", (long long)(dr->still_queued < 0 ? 0 : dr->still_queued),
+               cfg->effects ? "the end read names them (effects.pending)" : "'lost' includes them");
     print_final_read(fr);
     uint64_t bad = t[ST_BAD_FOREIGN] + t[ST_BAD_TRUNCATED] + t[ST_BAD_VERSION] +
                    t[ST_BAD_CHECKSUM] + t[ST_STALE_RUN];

@@ -26,6 +26,25 @@ int bench_effects_start(struct bench_state *b, char *err, size_t cap)
     return 0;
 }
 
+/* Ready messages in the input queues and the service's pending queues (a
+ * retry queue); -1 unknown. */
+static int64_t depth(struct setupconn *adm, const struct config *cfg)
+{
+    int64_t d = setupconn_queue_depth(adm, cfg);
+    for (int i = 0; d >= 0 && i < cfg->effects->npending; i++) {
+        amqp_connection_state_t c = setupconn_conn(adm);
+        amqp_queue_declare_ok_t *ok =
+            c ? amqp_queue_declare(c, 1, amqp_cstring_bytes(cfg->effects->pending[i]), 1, 0, 0, 0, amqp_empty_table)
+              : NULL;
+        if (!ok) {
+            if (c) setupconn_drop(adm);
+            return -1;
+        }
+        d += ok->message_count;
+    }
+    return d;
+}
+
 int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, struct drain *d, struct setupconn *adm,
                         bool timeout)
 {
@@ -35,7 +54,7 @@ int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, s
     if (last < d->since) last = d->since;
     if (timeout) {
         d->ended = "timeout";
-        d->still_queued = setupconn_queue_depth(adm, cfg);
+        d->still_queued = depth(adm, cfg);
         return PHASE_STOP;
     }
     if (cfg->confirm && matched >= confirmed) {
@@ -45,9 +64,9 @@ int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, s
     }
     if (now - last < cfg->effects->quiet_ns) return PHASE_DRAIN;
     /* quiet: done only when the service has taken every input */
-    int64_t depth = setupconn_queue_depth(adm, cfg);
-    d->still_queued = depth;
-    if (depth != 0) return PHASE_DRAIN;
+    int64_t n = depth(adm, cfg);
+    d->still_queued = n;
+    if (n != 0) return PHASE_DRAIN;
     d->ended = "idle";
     return PHASE_STOP;
 }
