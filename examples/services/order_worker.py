@@ -19,7 +19,7 @@ loadgen gate (docs/services.md):
   no-retry-limit  declined cards retry forever, never parked
 
 Environment: AMQP_URL (loadgen gives each instance its own fault proxy),
-VARIANT, WORK_MS (time a payment takes), POST_MS (bookkeeping after the
+VARIANT, ORDERS and RECEIPTS (the queues; ORDERS_retry and ORDERS_dlq follow), WORK_MS (time a payment takes), POST_MS (bookkeeping after the
 receipt, before the ack), PREFETCH, MAX_TRIES, RETRY_MS, DECLINE_EVERY
 (an order whose amount is a multiple of it is always declined),
 CRASH_AFTER (exit 3 after that many orders: a crash loop for
@@ -43,6 +43,8 @@ PREFETCH = int(ENV.get("PREFETCH", "20"))
 MAX_TRIES = int(ENV.get("MAX_TRIES", "3"))
 RETRY_MS = int(ENV.get("RETRY_MS", "500"))
 DECLINE_EVERY = int(ENV.get("DECLINE_EVERY", "0"))
+ORDERS = ENV.get("ORDERS", "orders")  # the queue names; retry and DLQ follow the input's
+RECEIPTS = ENV.get("RECEIPTS", "receipts")
 CRASH_AFTER = int(ENV.get("CRASH_AFTER", "0"))  # a bug of another kind: exit(3) after this many orders
 VARIANTS = ("correct", "auto-ack", "ack-first", "no-dedup", "no-confirm", "no-retry-limit")
 
@@ -77,11 +79,11 @@ async def main():
     confirms = VARIANT != "no-confirm"
     ch = await conn.channel(publisher_confirms=confirms)
     await ch.set_qos(prefetch_count=PREFETCH)
-    orders = await ch.declare_queue("orders", durable=True)
-    await ch.declare_queue("receipts", durable=True)
-    await ch.declare_queue("orders_retry", durable=True, arguments={
-        "x-message-ttl": RETRY_MS, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": "orders"})
-    await ch.declare_queue("orders_dlq", durable=True)
+    orders = await ch.declare_queue(ORDERS, durable=True)
+    await ch.declare_queue(RECEIPTS, durable=True)
+    await ch.declare_queue(ORDERS + "_retry", durable=True, arguments={
+        "x-message-ttl": RETRY_MS, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": ORDERS})
+    await ch.declare_queue(ORDERS + "_dlq", durable=True)
     ex = ch.default_exchange
 
     async def forward(msg, queue, tries):
@@ -109,12 +111,12 @@ async def main():
         tries = int((msg.headers or {}).get("x-tries", 0)) + 1
         if DECLINE_EVERY and int(order.get("amount", 1)) % DECLINE_EVERY == 0:
             parked = VARIANT != "no-retry-limit" and tries >= MAX_TRIES
-            await forward(msg, "orders_dlq" if parked else "orders_retry", tries)
+            await forward(msg, ORDERS + ("_dlq" if parked else "_retry"), tries)
         else:
             receipt = json.dumps({"order_id": oid, "status": "paid"}).encode()
             await ex.publish(aio_pika.Message(receipt, content_type="application/json",
                                               delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                             routing_key="receipts")
+                             routing_key=RECEIPTS)
             ledger.mark(oid)
         if VARIANT in ("auto-ack", "ack-first"):
             return
@@ -144,7 +146,7 @@ async def main():
         t.add_done_callback(tasks.discard)
 
     await orders.consume(on_message, no_ack=VARIANT == "auto-ack")
-    log(f"consuming orders ({VARIANT})")
+    log(f"consuming {ORDERS} ({VARIANT})")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

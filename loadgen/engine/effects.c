@@ -147,12 +147,23 @@ int effects_start(struct effects *e, const struct effects_spec *spec, const stru
     e->nnodes = n < 5 ? n : 5;
     memcpy(e->nodes, nodes, (size_t)e->nnodes * sizeof *nodes);
     effect_ledger_init(&e->ledger, run_id, producers);
-    /* the first subscription here, so a missing queue is a clear error */
+    /* the queue must exist (the service declared it, or the topology
+     * lists it): a passive declare, which takes nothing from it */
     uint64_t until = clock_ns() + timeout_ns;
-    amqp_connection_state_t c;
-    while (!(c = subscribe(e, 0, err, cap)) && clock_ns() < until) sleep_ns(RETRY_NS);
-    if (!c) return -1;
-    amqpc_close(c); /* unacked: nothing was taken yet */
+    for (;;) {
+        amqp_connection_state_t c;
+        int rc = amqpc_open(&c, &e->nodes[0], 30, 5 * NS_PER_SEC, "loadgen-effects", 0, err, cap);
+        if (!rc) {
+            amqp_channel_open(c, 1);
+            rc = amqpc_check(c, "channel.open", err, cap);
+            if (!rc) amqp_queue_declare(c, 1, amqp_cstring_bytes(spec->queue), 1, 0, 0, 0, amqp_empty_table);
+            if (!rc) rc = amqpc_check(c, "effects.queue", err, cap);
+            amqpc_close(c);
+        }
+        if (!rc) break;
+        if (clock_ns() >= until) return -1;
+        sleep_ns(RETRY_NS);
+    }
     if (pthread_create(&e->thread, NULL, run, e)) return snprintf(err, cap, "cannot start a thread"), -1;
     e->started = true;
     until = clock_ns() + timeout_ns;

@@ -134,8 +134,9 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
             if (!sc_is_map(x, v, k)) continue;
             FOREACH_PAIR(v, q) {
                 const char *key = sc_scalar(sc_node(x, q->key));
+                if (key && !strcmp(k, "load") && !strcmp(key, "consumers")) x->consumers_node = sc_node(x, q->value);
+                if (key && !strcmp(k, "load") && !strcmp(key, "body")) x->body_node = sc_node(x, q->value);
                 if (key && !strcmp(k, "load") && sc_parse_message_key(x, key, sc_node(x, q->value))) continue;
-                if (key && !strcmp(k, "load") && !strcmp(key, "consumers")) x->consumers_set = true;
                 if (key) set_option(x, k, key, sc_node(x, q->key), sc_node(x, q->value));
             }
         } else if (!strcmp(k, "name") || !strcmp(k, "description")) {
@@ -227,7 +228,7 @@ int scenario_load_topology(const char *path, struct config *cfg)
     if (load_doc(path, &doc)) return -1;
     struct scenario sc = {0};
     sc.cfg = *cfg; /* the lists land in sc.cfg.topo */
-    struct ctx x = {path, &doc, &sc, 0, false};
+    struct ctx x = {path, &doc, &sc, 0, NULL, NULL};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!x.errors && !sc_topology_is_lists(&x, root))
@@ -249,7 +250,7 @@ int scenario_load(const char *path, struct scenario *sc)
     sc->path = xstrdup(path);
     yaml_document_t doc;
     if (load_doc(path, &doc)) return -1;
-    struct ctx x = {path, &doc, sc, 0, false};
+    struct ctx x = {path, &doc, sc, 0, NULL, NULL};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!root) sc_err(&x, NULL, "(top)", "the file is empty");

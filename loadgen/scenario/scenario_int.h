@@ -14,7 +14,7 @@ struct ctx {
     yaml_document_t *doc;
     struct scenario *sc;
     int errors;
-    bool consumers_set; /* load.consumers was given */
+    yaml_node_t *consumers_node, *body_node; /* load.consumers and load.body, when given */
 };
 
 #define FOREACH_PAIR(n, p)                                                                                             \

@@ -263,14 +263,14 @@ void sc_finish_services(struct ctx *x, yaml_node_t *root)
     }
     cfg->tpl = &sc->tpl;
     if (sc->has_effects) cfg->effects = &sc->effects;
-    if (x->consumers_set && cfg->consumers > 0)
-        sc_err(x, root, "load.consumers", "the services consume the load: loadgen's own consumers would take "
+    if (x->consumers_node && cfg->consumers > 0)
+        sc_err(x, x->consumers_node, "load.consumers", "the services consume the load: loadgen's own consumers would take "
                                           "their input (leave consumers out)");
     cfg->consumers = 0;
     if (!cfg->topo) cfg->predeclared = true;
     if (sc->has_effects && !tpl_names_message(&sc->tpl.body) && !sc->tpl.message_id.set &&
         !sc->tpl.correlation_id.set)
-        sc_err(x, root, "load.body", "the service cannot name its input: put {id} in the body (or message_id)");
+        sc_err(x, x->body_node ? x->body_node : root, "load.body", "the service cannot name its input: put {id} in the body (or message_id)");
 }
 
 void sc_free_services(struct scenario *sc)

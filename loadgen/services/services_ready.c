@@ -193,7 +193,7 @@ int svc_wait_ready(struct services *s, struct svc_service *sv, const struct serv
             svc_log_tail(&sv->inst[k], tail, sizeof tail);
             snprintf(err, cap, "service %s-%d exited before it was ready; its log (%s) ends:\n%s", sp->name, k,
                      sv->inst[k].log[0] ? sv->inst[k].log : "not kept", tail);
-            rc = EXIT_FAILED;
+            rc = EXIT_BROKER; /* a setup that failed: nothing was measured */
             goto out;
         }
         if (proc_stop) {
@@ -208,7 +208,7 @@ int svc_wait_ready(struct services *s, struct svc_service *sv, const struct serv
                      (double)sp->ready_timeout_ns / 1e9,
                      sp->ready == READY_CONSUMERS ? "consumers" : sp->ready == READY_LOG ? "log" : "tcp",
                      sv->inst[0].log[0] ? sv->inst[0].log : "not kept", tail);
-            rc = EXIT_FAILED;
+            rc = EXIT_BROKER; /* a setup that failed: nothing was measured */
             goto out;
         }
         sleep_ns(READY_POLL_NS);
