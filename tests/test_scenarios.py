@@ -18,7 +18,9 @@ SCEN = ROOT / "scenarios"
 # Scenarios that act on the broker itself (or set policies, which needs
 # rabbitmqctl on the embedded node) boot their own node; the rest run on the
 # session's broker and save a boot each.
-NEEDS_OWN_NODE = re.compile(r"action: (kill|stop|start|restart|pause|resume)\b|^  policies:", re.M)
+# Service scenarios too: the user's queues (orders, receipts) are not the
+# run's to delete, so each gets a node of its own.
+NEEDS_OWN_NODE = re.compile(r"action: (kill|stop|start|restart|pause|resume)\b|^  policies:|^services:", re.M)
 
 
 def run(name, tmp_path, broker=None):
@@ -33,7 +35,8 @@ def run(name, tmp_path, broker=None):
 
 SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", "restart-ordering",
         "idempotent-redelivery", "retry-dead-letter", "fanout-kill", "topic-kill", "headers-routing",
-        "dead-letter-chain", "fanout-consumer-crash"]
+        "dead-letter-chain", "fanout-consumer-crash", "service-order-worker", "service-order-worker-link",
+        "service-order-worker-broker-kill"]
 
 
 # The flagship claims run in the default suite, the README's test command
@@ -48,6 +51,7 @@ SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", 
 # detected by heartbeat); and three cluster scenarios (test_cluster and the
 # two cluster scenarios below cover partitions, loss and a node kill).
 EXTRA = {"proxy-reset-blackhole", "topic-kill", "fanout-kill", "cluster-quorum-leader-kill",
+         "service-order-worker-broker-kill", "unsafe-service-auto-ack", "unsafe-service-no-confirm",
          "cluster-quorum-loss", "cluster-stream-follower-kill"}
 
 
@@ -66,6 +70,12 @@ def test_safe_scenarios_pass(name, tmp_path, broker):
     r, j, gates = run(name, tmp_path, broker)
     assert r.returncode == 0, r.stdout + r.stderr
     assert j["verdict"]["pass"] is True
+    if name.startswith("service-"):  # the user's service: judged by its effects
+        e = j["effects"]
+        assert e["confirmed"] == e["inputs"] >= 1000 and e["lost"] == e["duplicates"] == e["pending"] == 0
+        assert e["matched"] + e["parked"] == e["confirmed"] and e["parked"] > 0  # declined cards parked
+        assert all(f["ok"] for f in j["faults"]), j["faults"]
+        return
     t = j["totals"]
     # Every publish confirmed in the end (republished if need be), and every
     # confirmed message came out: consumed, or parked by a handler.
@@ -121,6 +131,12 @@ UNSAFE = [
     ("unsafe-dlx-unbound", "lost"),
     ("unsafe-autoack-crash", "lost"),
     ("unsafe-priority-ordering", "order_violations"),
+    # the example order worker's bugs (examples/services/order_worker.py)
+    ("unsafe-service-ack-first", "lost_effects"),
+    ("unsafe-service-auto-ack", "lost_effects"),
+    ("unsafe-service-no-dedup", "duplicate_effects"),
+    ("unsafe-service-no-confirm", "lost_effects"),
+    ("unsafe-service-retry-forever", "effect_p99"),
 ]
 
 
@@ -146,6 +162,12 @@ def test_unsafe_scenarios_are_caught(name, gate, tmp_path, broker):
         assert j["totals"]["out_of_order"] > 10 and j["totals"]["lost"] == 0
     if name == "latency-spike":
         assert gates["e2e_p99"]["actual"] >= 200
+    if name == "unsafe-service-retry-forever":
+        # every 25th order declined forever: still queued at the end, never lost
+        e = j["effects"]
+        assert e["pending"] == e["inputs"] // 25 and e["lost"] == 0 and gates["lost_effects"]["status"] == "unknown"
+    if name == "unsafe-service-no-dedup":
+        assert j["effects"]["lost"] == 0 and j["effects"]["extra_copies"] >= j["effects"]["duplicates"] > 0
     if name == "unsafe-priority-ordering":
         # one consumer, per-consumer ordering (the default), nothing
         # redelivered or republished to excuse it: the priorities did it

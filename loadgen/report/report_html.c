@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_BANDS 64
@@ -387,6 +388,74 @@ static void kv_table(FILE *f, const char *id, json_t *obj)
     fputs("</table>\n", f);
 }
 
+/* A service run: what the service produced (effects.h), its effects per
+ * second under the fault bands, each instance's starts, exits and log. */
+static void services_section(FILE *f, json_t *run)
+{
+    json_t *e = run_get(run, RK_EFFECTS), *v, *svc, *in, *x;
+    size_t i, k, m;
+    if (!e) return;
+    fputs("<h2>Service effects</h2>\n<table id='effects'><tr><th class='l'>inputs</th><th>confirmed</th>"
+          "<th>matched</th><th>lost</th><th>duplicates</th><th>unexpected</th><th>unparsable</th><th>parked</th>"
+          "<th>pending</th><th>effect p99 (ms)</th></tr>\n<tr>", f);
+    static const enum run_key cols[] = {RK_EF_INPUTS, RK_EF_CONFIRMED, RK_EF_MATCHED, RK_EF_LOST, RK_EF_DUPLICATES,
+                                        RK_EF_UNEXPECTED, RK_EF_UNPARSABLE, RK_EF_PARKED, RK_EF_PENDING};
+    for (i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        v = run_get(e, cols[i]);
+        if (json_is_null(v)) cell_str(f, "unknown");
+        else cell_num(f, run_num(e, cols[i]), 0);
+    }
+    if (json_is_null(run_get(e, RK_EF_P99))) cell_str(f, "never");
+    else cell_num(f, run_num(e, RK_EF_P99), 1);
+    fputs("</tr></table>\n", f);
+    if (*run_str(e, RK_EF_UNPARSABLE_SAMPLE)) {
+        fputs("<p>an effect without a readable id (", f);
+        svg_escape(f, run_str(e, RK_EF_UNPARSABLE_WHY));
+        fputs("): <code>", f);
+        svg_escape(f, run_str(e, RK_EF_UNPARSABLE_SAMPLE));
+        fputs("</code></p>\n", f);
+    }
+    size_t n = json_array_size(run_get(e, RK_EF_PER_SECOND));
+    double *t = calloc(n ? n : 1, sizeof *t), *y = calloc(n ? n : 1, sizeof *y);
+    json_array_foreach(run_get(e, RK_EF_PER_SECOND), i, v) t[i] = (double)i + 1, y[i] = (double)json_integer_value(v);
+    struct svg_series s = {.label = "effects", .x = t, .y = y, .n = n};
+    struct svg_band bands[MAX_BANDS];
+    char labels[MAX_BANDS][48];
+    int nb = fault_bands(run, bands, labels);
+    struct svg_chart c = {.title = "Effects per second", .xlabel = "seconds since start", .ylabel = "effects/s",
+                          .series = &s, .nseries = 1, .bands = bands, .nbands = nb};
+    svg_chart_write(f, &c);
+    free(t), free(y);
+    fputs("<table id='services'><tr><th class='l'>instance</th><th class='l'>starts (s)</th>"
+          "<th class='l'>exits</th><th class='l'>log</th></tr>\n", f);
+    json_array_foreach(run_get(run, RK_SERVICES), i, svc) json_array_foreach(run_get(svc, RK_SV_INSTANCES), k, in) {
+        char name[128], buf[64];
+        snprintf(name, sizeof name, "%s-%.0f", run_str(svc, RK_SV_NAME), run_num(in, RK_SVI_INDEX));
+        fputs("<tr>", f);
+        cell_str(f, name);
+        fputs("<td class='l'>", f);
+        json_array_foreach(run_get(in, RK_SVI_STARTS), m, x) fprintf(f, "%s%.1f", m ? ", " : "", run_num(x, RK_SVS_AT));
+        fputs("</td><td class='l'>", f);
+        json_array_foreach(run_get(in, RK_SVI_EXITS), m, x) {
+            snprintf(buf, sizeof buf, "%s%.1f s %s%s", m ? "; " : "", run_num(x, RK_SVE_AT), run_str(x, RK_SVE_STATUS),
+                     run_true(x, RK_SVE_EXPECTED) ? "" : " (by itself)");
+            svg_escape(f, buf);
+        }
+        /* the log sits in the run directory, beside this page */
+        const char *log = run_str(in, RK_SVI_LOG), *base = strrchr(log, '/');
+        fputs("</td><td class='l'>", f);
+        if (*log) {
+            fputs("<a href='services/", f);
+            svg_escape(f, base ? base + 1 : log);
+            fputs("'>", f);
+            svg_escape(f, base ? base + 1 : log);
+            fputs("</a>", f);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 int report_html_write(const char *path, json_t *run, char *err, size_t cap)
 {
     FILE *f = file_create(path);
@@ -439,6 +508,7 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     distribution_chart(f, run);
     errors_chart(f, run);
     report_html_resources(f, run);
+    services_section(f, run);
     fputs("<h2>Checker</h2>\n", f);
     checker_table(f, run);
     final_read_table(f, run);

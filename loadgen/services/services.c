@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -161,8 +162,13 @@ static bool wait_for(struct services *s, struct svc_instance *in, bool running, 
     }
 }
 
-int services_start(struct services *s, const struct services_env *env, char *err, size_t cap)
+int services_start(struct services *s, const struct services_env *envp, char *err, size_t cap)
 {
+    /* the services run in the scenario's folder: the run directory's path
+     * they are given (logs, LOADGEN_RUN_DIR) must not be relative */
+    struct services_env e = *envp, *env = &e;
+    char abs[PATH_MAX];
+    if (e.run_dir && e.run_dir[0] && realpath(e.run_dir, abs)) e.run_dir = abs;
     if (!(s->proxy = proxy_server_new())) return snprintf(err, cap, "services: cannot start their proxy"), EXIT_BROKER;
     if (env->run_dir && env->run_dir[0]) {
         char d[1100];

@@ -16,7 +16,8 @@ from conftest import run_loadgen
 HERE = Path(__file__).resolve().parent
 # the soak's own safe scenarios, and the shipped safe ones (routing among them)
 SHIPPED_SAFE = ["fanout-kill", "topic-kill", "headers-routing", "dead-letter-chain", "fanout-consumer-crash",
-                "retry-dead-letter", "idempotent-redelivery"]
+                "retry-dead-letter", "idempotent-redelivery", "service-order-worker", "service-order-worker-link",
+                "service-order-worker-broker-kill"]
 # a cluster in network namespaces needs root
 if os.geteuid() == 0:
     SHIPPED_SAFE += ["cluster-quorum-leader-kill", "cluster-quorum-minority-partition", "cluster-quorum-loss",
@@ -25,7 +26,8 @@ SCENARIOS = sorted((HERE / "scenarios").glob("*.yaml")) + [
     HERE.parent.parent / "scenarios" / f"{n}.yaml" for n in SHIPPED_SAFE]
 RUNS = int(os.environ.get("LOADGEN_SOAK_RUNS", "5"))
 OUT = os.environ.get("LOADGEN_SOAK_OUT")
-BROKER_ACTIONS = ("action: kill", "action: stop", "action: restart", "action: pause", "  policies:", "  nodes:")
+BROKER_ACTIONS = ("action: kill", "action: stop", "action: restart", "action: pause", "  policies:", "  nodes:",
+                  "services:")
 
 
 @pytest.mark.slow
