@@ -20,7 +20,7 @@ def test_unsafe_scenario_is_caught(name, gate, run, tmp_path):
     out = tmp_path / "r.json"
     r = run_loadgen("run", ROOT / "scenarios" / f"{name}.yaml", "--json", out, "--no-report", timeout=300)
     j = json.loads(out.read_text()) if out.exists() else {}
-    failed = sorted(g["gate"] for g in j.get("verdict", {}).get("gates", []) if not g["pass"])
+    failed = sorted(g["gate"] for g in j.get("verdict", {}).get("gates", []) if g["status"] == "fail")
     caught = r.returncode == 1 and failed == [gate]
     if OUT:
         t = j.get("totals", {})
