@@ -33,6 +33,7 @@ struct effect_ledger {
     uint64_t extra_copies;       /* copies beyond the first that the service published */
     uint64_t unexpected, unparsable;
     char unexpected_sample[EFFECT_SAMPLE], unparsable_sample[EFFECT_SAMPLE], unparsable_why[64];
+    char duplicate_sample[EFFECT_SAMPLE]; /* the id of the first input seen twice */
 };
 
 void effect_ledger_init(struct effect_ledger *l, uint32_t run_id, uint32_t producers);

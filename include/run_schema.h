@@ -193,6 +193,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(EF_EXTRA_COPIES, "effects.extra_copies", RS_INT, RS_RUN | RS_OPTIONAL, "effect copies beyond the first")                                                 \
     X(EF_UNEXPECTED, "effects.unexpected", RS_INT, RS_RUN | RS_OPTIONAL, "effects naming no input of this run")                                                 \
     X(EF_UNEXPECTED_SAMPLE, "effects.unexpected_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an unexpected id")                                                 \
+    X(EF_DUPLICATE_SAMPLE, "effects.duplicate_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an input with two effects")                                                 \
     X(EF_UNPARSABLE, "effects.unparsable", RS_INT, RS_RUN | RS_OPTIONAL, "effects without a readable id")                                                 \
     X(EF_UNPARSABLE_SAMPLE, "effects.unparsable_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an unparsable effect")                                                 \
     X(EF_UNPARSABLE_WHY, "effects.unparsable_why", RS_STR, RS_RUN | RS_OPTIONAL, "why it could not be read")                                                 \

@@ -85,6 +85,31 @@ def test_a_service_run_reports_every_input_and_process(tmp_path, broker):
 
 
 @pytest.mark.slow
+def test_stop_restart_and_pause_act_on_the_instance(tmp_path, broker):
+    """service-stop (SIGTERM: the worker exits 0) comes back after for:;
+    service-restart is a stop and a start; service-pause freezes the whole
+    process group until its revert; nothing lost or paid twice."""
+    faults = ("\n  - {at: 1s, action: service-stop, service: worker, instance: 0, for: 1s}"
+              "\n  - {at: 3s, action: service-restart, service: worker, instance: 1}"
+              "\n  - {at: 4s, action: service-pause, service: worker, instance: all, for: 1s}")
+    j, r = run_scenario(tmp_path, scenario("svc-acts", "svc_acts", WORKER, faults=faults, duration="7s"),
+                        "--uri", broker.uri, expect=0)
+    steps = [(f["action"], f.get("target"), f["ok"]) for f in j["faults"]]
+    assert ("service-stop", "worker-0", True) in steps and ("service-restart", "worker-1", True) in steps
+    assert ("service-pause", "worker (all 2)", True) in steps
+    w0, w1 = j["services"][0]["instances"]
+    assert w0["exits"][0]["status"] == "exit 0" and w0["exits"][0]["expected"] and len(w0["starts"]) == 2
+    assert 0.9 < w0["exits"][0]["at_s"] < 1.9 and 1.9 < w0["starts"][1]["at_s"] < 3
+    assert w1["exits"][0]["status"] == "exit 0" and len(w1["starts"]) == 2
+    assert 3 < w1["starts"][1]["at_s"] < 4.5
+    # paused 4-5 s: next to no receipt in that second (both instances frozen)
+    per = j["effects"]["per_second"]
+    assert per[4] <= 3 < per[3] and per[5] > 0, per  # a receipt in flight at the SIGSTOP may land
+    assert j["effects"]["lost"] == 0 and j["effects"]["duplicates"] == 0
+    assert gone(j)
+
+
+@pytest.mark.slow
 def test_effects_naming_no_input_are_counted_and_shown(tmp_path, broker):
     """Another run's id and an order never placed are unexpected; a body
     without a readable id is counted with a sample, never dropped."""

@@ -20,6 +20,7 @@ import time
 
 import pika
 from celery import Celery
+from celery.signals import worker_ready
 
 ENV = os.environ
 SAFE = ENV.get("VARIANT", "default") == "acks-late"
@@ -55,6 +56,12 @@ def _db():
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS paid (order_id TEXT PRIMARY KEY)")
     return db
+
+
+@worker_ready.connect
+def declare_receipts(**_):
+    """The receipts queue exists before the first order (loadgen reads it from the start)."""
+    _channel()
 
 
 @app.task(name="orders.charge")

@@ -149,7 +149,7 @@ void effect_ledger_add(struct effect_ledger *l, const char *id, size_t len, cons
             l->rereads++;
             return;
         }
-        l->extra_copies++;
+        if (!l->extra_copies++) sample(l->duplicate_sample, id, len);
         ledger_flag(t, seq);
         return;
     }

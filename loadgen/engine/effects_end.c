@@ -214,6 +214,7 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
     set_int(o, "unexpected", t.unexpected), set_int(o, "unparsable", e->ledger.unparsable);
     json_object_set_new(o, "unexpected_sample", json_string(e->ledger.unexpected_sample));
     json_object_set_new(o, "unparsable_sample", json_string(e->ledger.unparsable_sample));
+    json_object_set_new(o, "duplicate_sample", json_string(e->ledger.duplicate_sample));
     json_object_set_new(o, "unparsable_why", json_string(e->ledger.unparsable_why));
     set_int(o, "parked", t.parked), set_int(o, "pending", t.pending);
     set_int(o, "unconfirmed_effects", t.unconfirmed_effects), set_int(o, "effects", e->ledger.effects);

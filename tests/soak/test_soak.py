@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 # the soak's own safe scenarios, and the shipped safe ones (routing among them)
 SHIPPED_SAFE = ["fanout-kill", "topic-kill", "headers-routing", "dead-letter-chain", "fanout-consumer-crash",
                 "retry-dead-letter", "idempotent-redelivery", "service-order-worker", "service-order-worker-link",
-                "service-order-worker-broker-kill"]
+                "service-order-worker-broker-kill", "service-celery-acks-late"]
 # a cluster in network namespaces needs root
 if os.geteuid() == 0:
     SHIPPED_SAFE += ["cluster-quorum-leader-kill", "cluster-quorum-minority-partition", "cluster-quorum-loss",
