@@ -215,12 +215,15 @@ static bool recovery_undecided(json_t *run, const struct gate *g, char *why, siz
 static enum gate_status judge_lost_effects(const struct gate *g, json_t *run, double *v, char *why, size_t cap)
 {
     double pending = run_num(run, RK_EF_PENDING);
-    bool bound = isnan(*v) && run_get(run, RK_EFFECTS);
-    if (bound) *v = run_num(run, RK_EF_LOST_AT_MOST);
+    /* null: some missing where a queue could not be read; its bound decides only when it passes */
+    if (isnan(*v) && run_get(run, RK_EFFECTS)) {
+        *v = run_num(run, RK_EF_LOST_AT_MOST);
+        if (gates_judge(g, *v, 0, why, cap) != GATE_PASS)
+            return snprintf(why, cap, "end read incomplete: a queue could not be read"), GATE_UNKNOWN;
+    }
     enum gate_status st = gates_judge(g, *v, 0, why, cap);
-    if (st != GATE_PASS || !(pending > 0 || bound)) return st;
-    if (bound) snprintf(why, cap, "end read incomplete: a queue could not be read");
-    else snprintf(why, cap, "%.0f inputs still queued at the end, no effect yet", pending);
+    if (st != GATE_PASS || !(pending > 0)) return st;
+    snprintf(why, cap, "%.0f inputs still queued at the end, no effect yet", pending);
     return GATE_UNKNOWN;
 }
 

@@ -318,8 +318,49 @@ static void documented(void)
     }
 }
 
+/* A service run's gates read effects: lost_effects is unknown while inputs
+ * are still queued and a bound when the end read could not read a queue;
+ * effect_p99 null is never; duplicate_effects is the service's. */
+static void service_verdicts(void)
+{
+    static const struct {
+        const char *effects;
+        enum gate_kind k;
+        enum gate_status want;
+    } cases[] = {
+        {"\"lost\": 0, \"lost_at_most\": 0, \"pending\": 0", G_LOST_EFFECTS, GATE_PASS},
+        {"\"lost\": 2, \"lost_at_most\": 2, \"pending\": 0", G_LOST_EFFECTS, GATE_FAIL},
+        {"\"lost\": 0, \"lost_at_most\": 0, \"pending\": 5", G_LOST_EFFECTS, GATE_UNKNOWN},
+        {"\"lost\": 3, \"lost_at_most\": 3, \"pending\": 5", G_LOST_EFFECTS, GATE_FAIL}, /* lost regardless */
+        {"\"lost\": null, \"lost_at_most\": 4, \"pending\": 0", G_LOST_EFFECTS, GATE_UNKNOWN}, /* may be unread */
+        {"\"lost\": null, \"lost_at_most\": 0, \"pending\": 0", G_LOST_EFFECTS, GATE_PASS},
+        {"\"p99_ms\": 120.5", G_EFFECT_P99, GATE_PASS},
+        {"\"p99_ms\": 2500", G_EFFECT_P99, GATE_FAIL},
+        {"\"p99_ms\": null", G_EFFECT_P99, GATE_FAIL},
+        {"\"duplicates\": 0", G_DUPLICATE_EFFECTS, GATE_PASS}, /* totals.duplicate_effects is 5 */
+        {"\"duplicates\": 1", G_DUPLICATE_EFFECTS, GATE_FAIL},
+        {"\"unexpected\": 1", G_UNEXPECTED_EFFECTS, GATE_FAIL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char extra[300];
+        snprintf(extra, sizeof extra, ", \"effects\": {%s}", cases[i].effects);
+        json_t *r = fixture(extra);
+        struct gate g = max_gate(cases[i].k, cases[i].k == G_EFFECT_P99 ? 1000 : 0);
+        enum gate_status st = gates_verdict(&g, 1, false, r, NULL);
+        if (st != cases[i].want) fprintf(stderr, "service case %zu: %d, want %d\n", i, st, cases[i].want);
+        CHECK(st == cases[i].want);
+        json_decref(r);
+    }
+    /* not a service run: null p99 is not computable, never a PASS */
+    json_t *r = fixture("");
+    struct gate g = max_gate(G_EFFECT_P99, 1000);
+    CHECK(gates_verdict(&g, 1, false, r, NULL) == GATE_UNKNOWN);
+    json_decref(r);
+}
+
 void test_gates(void)
 {
+    service_verdicts();
     computable();
     documented();
     partial();

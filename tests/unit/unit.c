@@ -17,6 +17,7 @@ static const struct {
     {"gates", test_gates},
     {"capacity", test_capacity},
     {"ledger_file", test_ledger_file},
+    {"effects", test_effects},
     {"junit", test_junit},
     {"run_schema", test_run_schema},
     {"config", test_config},
