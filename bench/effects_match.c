@@ -54,7 +54,8 @@ int main(int argc, char **argv)
            n, (t1 - t0) / (double)n * 1e5, (t2 - t1) / (double)n * 1e5, (unsigned long long)t.matched,
            (unsigned long long)t.lost, (unsigned long long)l.unparsable);
     effect_ledger_free(&l);
-    for (long i = 0; i < n; i++) free(bodies[i]);
+    for (long i = 0; i < n; i++)
+        free(bodies[i]);
     free(bodies), free(confirmed);
     return 0;
 }

@@ -24,13 +24,13 @@ struct effect_rec {
 
 struct effect_ledger {
     uint32_t run_id;
-    uint32_t producers;          /* ids 0..producers-1 are this run's */
-    struct seq_track *seen;      /* per producer: bits = has an effect, flagged = has more than one */
-    struct effect_rec *recs;     /* first copies, in arrival order */
+    uint32_t producers;      /* ids 0..producers-1 are this run's */
+    struct seq_track *seen;  /* per producer: bits = has an effect, flagged = has more than one */
+    struct effect_rec *recs; /* first copies, in arrival order */
     size_t nrecs, cap;
-    uint64_t effects;            /* every delivery from the effects queue */
-    uint64_t rereads;            /* a redelivered copy of an effect already counted (our own re-read) */
-    uint64_t extra_copies;       /* copies beyond the first that the service published */
+    uint64_t effects;      /* every delivery from the effects queue */
+    uint64_t rereads;      /* a redelivered copy of an effect already counted (our own re-read) */
+    uint64_t extra_copies; /* copies beyond the first that the service published */
     uint64_t unexpected, unparsable;
     char unexpected_sample[EFFECT_SAMPLE], unparsable_sample[EFFECT_SAMPLE], unparsable_why[64];
     char duplicate_sample[EFFECT_SAMPLE]; /* the id of the first input seen twice */
@@ -43,8 +43,8 @@ void effect_ledger_free(struct effect_ledger *l);
  * [*id, *id + *len) pointing into body (or into scratch, when the string
  * had escapes), or -1 with why ("not a JSON object", "no key order_id",
  * "order_id is not a string"). */
-int effect_json_id(const char *body, size_t len, const char *key, char *scratch, size_t scratch_cap,
-                   const char **id, size_t *idlen, const char **why);
+int effect_json_id(const char *body, size_t len, const char *key, char *scratch, size_t scratch_cap, const char **id,
+                   size_t *idlen, const char **why);
 
 /* Records one delivered effect whose id text is [id, id+len) (NULL: the
  * id could not be read, why says so; body is then kept as the sample).
@@ -55,22 +55,22 @@ void effect_ledger_add(struct effect_ledger *l, const char *id, size_t len, cons
 
 /* What became of one producer's inputs. */
 struct effect_input_sets {
-    const uint64_t *confirmed;   /* bit s: input s confirmed by the broker (NULL: none) */
+    const uint64_t *confirmed; /* bit s: input s confirmed by the broker (NULL: none) */
     uint64_t confirmed_nbits;
-    uint64_t last;               /* inputs 1..last were published */
-    const uint64_t *parked;      /* bit s: found in the service's dead-letter queue at the end */
+    uint64_t last;          /* inputs 1..last were published */
+    const uint64_t *parked; /* bit s: found in the service's dead-letter queue at the end */
     uint64_t parked_nbits;
-    const uint64_t *pending;     /* bit s: found still queued at the end */
+    const uint64_t *pending; /* bit s: found still queued at the end */
     uint64_t pending_nbits;
 };
 
 struct effect_totals {
     uint64_t inputs, confirmed;
-    uint64_t matched;            /* inputs with at least one effect */
-    uint64_t lost;               /* confirmed, no effect, neither parked nor pending */
-    uint64_t duplicates;         /* inputs with more than one effect */
-    uint64_t unexpected;         /* effects that name no input of this run (plus copies naming an unpublished seq) */
-    uint64_t parked, pending;    /* confirmed, no effect, found parked / still queued */
+    uint64_t matched;             /* inputs with at least one effect */
+    uint64_t lost;                /* confirmed, no effect, neither parked nor pending */
+    uint64_t duplicates;          /* inputs with more than one effect */
+    uint64_t unexpected;          /* effects that name no input of this run (plus copies naming an unpublished seq) */
+    uint64_t parked, pending;     /* confirmed, no effect, found parked / still queued */
     uint64_t unconfirmed_effects; /* effects of inputs whose confirm never came (published all the same) */
 };
 

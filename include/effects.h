@@ -24,14 +24,14 @@
 
 /* The scenario's effects: block. */
 struct effects_spec {
-    char *queue;                       /* where the service's results arrive */
+    char *queue; /* where the service's results arrive */
     enum effect_id_from id_from;
-    char *id_key;                      /* EID_JSON: the top-level key; EID_HEADER: the header */
-    char *parked[EFFECTS_MAX_QUEUES];  /* the service's dead-letter queues */
+    char *id_key;                     /* EID_JSON: the top-level key; EID_HEADER: the header */
+    char *parked[EFFECTS_MAX_QUEUES]; /* the service's dead-letter queues */
     int nparked;
     char *pending[EFFECTS_MAX_QUEUES]; /* other queues inputs may wait in (a retry queue) */
     int npending;
-    uint64_t quiet_ns;                 /* the drain: no new effect for this long, inputs drained: done */
+    uint64_t quiet_ns; /* the drain: no new effect for this long, inputs drained: done */
     int line;
 };
 void effects_spec_free(struct effects_spec *s);
@@ -43,12 +43,12 @@ struct effects {
     int nnodes;
     pthread_t thread;
     bool started;
-    _Atomic int stop;                 /* 1: drain the queue and end */
-    _Atomic int subscribed;           /* 1 once the first basic.consume-ok came */
+    _Atomic int stop;                            /* 1: drain the queue and end */
+    _Atomic int subscribed;                      /* 1 once the first basic.consume-ok came */
     _Atomic uint64_t snap_matched, snap_last_ns; /* for the drain (any thread) */
-    struct effect_ledger ledger;      /* the thread's until effects_stop */
+    struct effect_ledger ledger;                 /* the thread's until effects_stop */
     uint64_t reconnects;
-    char error[300];                  /* the last failure, for the report */
+    char error[300]; /* the last failure, for the report */
 };
 
 /* Starts the thread and waits (up to timeout_ns) until it consumes:
@@ -64,8 +64,8 @@ void effects_free(struct effects *e);
 struct effects_producer {
     const uint64_t *confirmed;
     uint64_t confirmed_nbits, last;
-    const uint64_t *times;            /* per seq: intended and first send time (2 per seq, CLOCK_MONOTONIC) */
-    uint64_t ntimes;                  /* seqs in times */
+    const uint64_t *times; /* per seq: intended and first send time (2 per seq, CLOCK_MONOTONIC) */
+    uint64_t ntimes;       /* seqs in times */
 };
 
 /* The end read and the verdict's numbers: reads (and leaves in place) the

@@ -182,59 +182,64 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(SCENARIO_NAME, "scenario.name", RS_STR, RS_RUN, "scenario")                                        \
     X(SCENARIO_FILE, "scenario.file", RS_STR, RS_RUN, "file")                                            \
     X(SCENARIO_DESCRIPTION, "scenario.description", RS_STR, RS_RUN, "description")                       \
-    X(EFFECTS, "effects", RS_OBJECT, RS_RUN | RS_OPTIONAL, "a service run: what the service produced, matched to the inputs loadgen published")                                                 \
-    X(EF_QUEUE, "effects.queue", RS_STR, RS_RUN | RS_OPTIONAL, "effects queue")                                                 \
-    X(EF_INPUTS, "effects.inputs", RS_INT, RS_RUN | RS_OPTIONAL, "inputs published")                                                 \
-    X(EF_CONFIRMED, "effects.confirmed", RS_INT, RS_RUN | RS_OPTIONAL, "inputs confirmed")                                                 \
-    X(EF_MATCHED, "effects.matched", RS_INT, RS_RUN | RS_OPTIONAL, "inputs with an effect")                                                 \
-    X(EF_LOST, "effects.lost", RS_INT_NULL, RS_RUN | RS_OPTIONAL, "lost effects (confirmed input, no effect, not parked, not queued)")                                                 \
-    X(EF_LOST_AT_MOST, "effects.lost_at_most", RS_INT, RS_RUN | RS_OPTIONAL, "lost effects at most")                                                 \
-    X(EF_DUPLICATES, "effects.duplicates", RS_INT, RS_RUN | RS_OPTIONAL, "inputs with more than one effect")                                                 \
-    X(EF_EXTRA_COPIES, "effects.extra_copies", RS_INT, RS_RUN | RS_OPTIONAL, "effect copies beyond the first")                                                 \
-    X(EF_UNEXPECTED, "effects.unexpected", RS_INT, RS_RUN | RS_OPTIONAL, "effects naming no input of this run")                                                 \
-    X(EF_UNEXPECTED_SAMPLE, "effects.unexpected_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an unexpected id")                                                 \
-    X(EF_DUPLICATE_SAMPLE, "effects.duplicate_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an input with two effects")                                                 \
-    X(EF_UNPARSABLE, "effects.unparsable", RS_INT, RS_RUN | RS_OPTIONAL, "effects without a readable id")                                                 \
-    X(EF_UNPARSABLE_SAMPLE, "effects.unparsable_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an unparsable effect")                                                 \
-    X(EF_UNPARSABLE_WHY, "effects.unparsable_why", RS_STR, RS_RUN | RS_OPTIONAL, "why it could not be read")                                                 \
-    X(EF_PARKED, "effects.parked", RS_INT, RS_RUN | RS_OPTIONAL, "inputs parked in the service's dead-letter queue")                                                 \
-    X(EF_PENDING, "effects.pending", RS_INT, RS_RUN | RS_OPTIONAL, "inputs still queued at the end")                                                 \
-    X(EF_UNCONFIRMED, "effects.unconfirmed_effects", RS_INT, RS_RUN | RS_OPTIONAL, "effects of inputs never confirmed")                                                 \
-    X(EF_EFFECTS, "effects.effects", RS_INT, RS_RUN | RS_OPTIONAL, "effect deliveries")                                                 \
-    X(EF_REREADS, "effects.rereads", RS_INT, RS_RUN | RS_OPTIONAL, "effects redelivered to loadgen after a reconnect")                                                 \
-    X(EF_RECONNECTS, "effects.reconnects", RS_INT, RS_RUN | RS_OPTIONAL, "effects consumer reconnects")                                                 \
-    X(EF_P99, "effects.p99_ms", RS_NUM_NULL, RS_RUN | RS_OPTIONAL, "effect p99 (ms; an input without one counts as never)")                                                 \
-    X(EF_LATENCY, "effects.latency", RS_OBJECT, RS_RUN | RS_OPTIONAL, "effect latency")                                                 \
-    X(EFL_COUNT, "effects.latency.*.count", RS_INT, RS_RUN | RS_OPTIONAL, "effects timed")                                                 \
-    X(EFL_P50, "effects.latency.*.p50_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "p50 (ms)")                                                 \
-    X(EFL_P99, "effects.latency.*.p99_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "p99 (ms)")                                                 \
-    X(EFL_P999, "effects.latency.*.p999_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "p99.9 (ms)")                                                 \
-    X(EFL_MAX, "effects.latency.*.max_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "max (ms)")                                                 \
-    X(EF_PER_SECOND, "effects.per_second", RS_ARRAY, RS_RUN | RS_OPTIONAL, "effects per second")                                                 \
-    X(EF_END_READ, "effects.end_read", RS_OBJECT, RS_RUN | RS_OPTIONAL, "end read")                                                 \
-    X(EF_END_COMPLETE, "effects.end_read.complete", RS_BOOL, RS_RUN | RS_OPTIONAL, "every queue read")                                                 \
-    X(EF_END_QUEUES, "effects.end_read.queues", RS_ARRAY, RS_RUN | RS_OPTIONAL, "queues read at the end")                                                 \
-    X(EFQ_QUEUE, "effects.end_read.queues[].queue", RS_STR, RS_RUN | RS_OPTIONAL, "queue")                                                 \
-    X(EFQ_ROLE, "effects.end_read.queues[].role", RS_STR, RS_RUN | RS_OPTIONAL, "role")                                                 \
-    X(EFQ_FOUND, "effects.end_read.queues[].found", RS_INT, RS_RUN | RS_OPTIONAL, "inputs found")                                                 \
-    X(EFQ_OTHER, "effects.end_read.queues[].other", RS_INT, RS_RUN | RS_OPTIONAL, "other messages")                                                 \
-    X(EFQ_EXISTS, "effects.end_read.queues[].exists", RS_BOOL, RS_RUN | RS_OPTIONAL, "exists")                                                 \
-    X(EFQ_ERROR, "effects.end_read.queues[].error", RS_STR, RS_RUN | RS_OPTIONAL, "why not read")                                                 \
-    X(SERVICES, "services", RS_ARRAY, RS_RUN | RS_OPTIONAL, "the services under test")                                                 \
-    X(SV_NAME, "services[].name", RS_STR, RS_RUN | RS_OPTIONAL, "service")                                                 \
-    X(SV_COMMAND, "services[].command", RS_ARRAY, RS_RUN | RS_OPTIONAL, "command")                                                 \
-    X(SV_INSTANCES, "services[].instances", RS_ARRAY, RS_RUN | RS_OPTIONAL, "instances")                                                 \
-    X(SVI_INDEX, "services[].instances[].instance", RS_INT, RS_RUN | RS_OPTIONAL, "instance")                                                 \
-    X(SVI_LOG, "services[].instances[].log", RS_STR, RS_RUN | RS_OPTIONAL, "log")                                                 \
-    X(SVI_PROXY, "services[].instances[].proxy", RS_STR, RS_RUN | RS_OPTIONAL, "its fault proxy")                                                 \
-    X(SVI_STARTS, "services[].instances[].starts", RS_ARRAY, RS_RUN | RS_OPTIONAL, "starts")                                                 \
-    X(SVI_EXITS, "services[].instances[].exits", RS_ARRAY, RS_RUN | RS_OPTIONAL, "exits")                                                 \
-    X(SVE_AT, "services[].instances[].exits[].at_s", RS_NUM, RS_RUN | RS_OPTIONAL, "at (s)")                                                 \
-    X(SVE_STATUS, "services[].instances[].exits[].status", RS_STR, RS_RUN | RS_OPTIONAL, "how it ended")                                                 \
-    X(SVE_EXPECTED, "services[].instances[].exits[].expected", RS_BOOL, RS_RUN | RS_OPTIONAL, "caused by a fault or the end")                                                 \
-    X(SVS_AT, "services[].instances[].starts[].at_s", RS_NUM, RS_RUN | RS_OPTIONAL, "at (s)")                                                 \
-    X(SVS_PID, "services[].instances[].starts[].pid", RS_INT, RS_RUN | RS_OPTIONAL, "pid")                                                 \
-    X(SV_UNEXPECTED_EXITS, "services[].unexpected_exits", RS_INT, RS_RUN | RS_OPTIONAL, "exits no fault caused")                                                 \
+    X(EFFECTS, "effects", RS_OBJECT, RS_RUN | RS_OPTIONAL,                                                             \
+      "a service run: what the service produced, matched to the inputs loadgen published")                             \
+    X(EF_QUEUE, "effects.queue", RS_STR, RS_RUN | RS_OPTIONAL, "effects queue")                                        \
+    X(EF_INPUTS, "effects.inputs", RS_INT, RS_RUN | RS_OPTIONAL, "inputs published")                                   \
+    X(EF_CONFIRMED, "effects.confirmed", RS_INT, RS_RUN | RS_OPTIONAL, "inputs confirmed")                             \
+    X(EF_MATCHED, "effects.matched", RS_INT, RS_RUN | RS_OPTIONAL, "inputs with an effect")                            \
+    X(EF_LOST, "effects.lost", RS_INT_NULL, RS_RUN | RS_OPTIONAL,                                                      \
+      "lost effects (confirmed input, no effect, not parked, not queued)")                                             \
+    X(EF_LOST_AT_MOST, "effects.lost_at_most", RS_INT, RS_RUN | RS_OPTIONAL, "lost effects at most")                   \
+    X(EF_DUPLICATES, "effects.duplicates", RS_INT, RS_RUN | RS_OPTIONAL, "inputs with more than one effect")           \
+    X(EF_EXTRA_COPIES, "effects.extra_copies", RS_INT, RS_RUN | RS_OPTIONAL, "effect copies beyond the first")         \
+    X(EF_UNEXPECTED, "effects.unexpected", RS_INT, RS_RUN | RS_OPTIONAL, "effects naming no input of this run")        \
+    X(EF_UNEXPECTED_SAMPLE, "effects.unexpected_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an unexpected id")             \
+    X(EF_DUPLICATE_SAMPLE, "effects.duplicate_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an input with two effects")      \
+    X(EF_UNPARSABLE, "effects.unparsable", RS_INT, RS_RUN | RS_OPTIONAL, "effects without a readable id")              \
+    X(EF_UNPARSABLE_SAMPLE, "effects.unparsable_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an unparsable effect")         \
+    X(EF_UNPARSABLE_WHY, "effects.unparsable_why", RS_STR, RS_RUN | RS_OPTIONAL, "why it could not be read")           \
+    X(EF_PARKED, "effects.parked", RS_INT, RS_RUN | RS_OPTIONAL, "inputs parked in the service's dead-letter queue")   \
+    X(EF_PENDING, "effects.pending", RS_INT, RS_RUN | RS_OPTIONAL, "inputs still queued at the end")                   \
+    X(EF_UNCONFIRMED, "effects.unconfirmed_effects", RS_INT, RS_RUN | RS_OPTIONAL,                                     \
+      "effects of inputs never confirmed")                                                                             \
+    X(EF_EFFECTS, "effects.effects", RS_INT, RS_RUN | RS_OPTIONAL, "effect deliveries")                                \
+    X(EF_REREADS, "effects.rereads", RS_INT, RS_RUN | RS_OPTIONAL, "effects redelivered to loadgen after a reconnect") \
+    X(EF_RECONNECTS, "effects.reconnects", RS_INT, RS_RUN | RS_OPTIONAL, "effects consumer reconnects")                \
+    X(EF_P99, "effects.p99_ms", RS_NUM_NULL, RS_RUN | RS_OPTIONAL,                                                     \
+      "effect p99 (ms; an input without one counts as never)")                                                         \
+    X(EF_LATENCY, "effects.latency", RS_OBJECT, RS_RUN | RS_OPTIONAL, "effect latency")                                \
+    X(EFL_COUNT, "effects.latency.*.count", RS_INT, RS_RUN | RS_OPTIONAL, "effects timed")                             \
+    X(EFL_P50, "effects.latency.*.p50_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "p50 (ms)")                                   \
+    X(EFL_P99, "effects.latency.*.p99_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "p99 (ms)")                                   \
+    X(EFL_P999, "effects.latency.*.p999_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "p99.9 (ms)")                               \
+    X(EFL_MAX, "effects.latency.*.max_ms", RS_NUM, RS_RUN | RS_OPTIONAL, "max (ms)")                                   \
+    X(EF_PER_SECOND, "effects.per_second", RS_ARRAY, RS_RUN | RS_OPTIONAL, "effects per second")                       \
+    X(EF_END_READ, "effects.end_read", RS_OBJECT, RS_RUN | RS_OPTIONAL, "end read")                                    \
+    X(EF_END_COMPLETE, "effects.end_read.complete", RS_BOOL, RS_RUN | RS_OPTIONAL, "every queue read")                 \
+    X(EF_END_QUEUES, "effects.end_read.queues", RS_ARRAY, RS_RUN | RS_OPTIONAL, "queues read at the end")              \
+    X(EFQ_QUEUE, "effects.end_read.queues[].queue", RS_STR, RS_RUN | RS_OPTIONAL, "queue")                             \
+    X(EFQ_ROLE, "effects.end_read.queues[].role", RS_STR, RS_RUN | RS_OPTIONAL, "role")                                \
+    X(EFQ_FOUND, "effects.end_read.queues[].found", RS_INT, RS_RUN | RS_OPTIONAL, "inputs found")                      \
+    X(EFQ_OTHER, "effects.end_read.queues[].other", RS_INT, RS_RUN | RS_OPTIONAL, "other messages")                    \
+    X(EFQ_EXISTS, "effects.end_read.queues[].exists", RS_BOOL, RS_RUN | RS_OPTIONAL, "exists")                         \
+    X(EFQ_ERROR, "effects.end_read.queues[].error", RS_STR, RS_RUN | RS_OPTIONAL, "why not read")                      \
+    X(SERVICES, "services", RS_ARRAY, RS_RUN | RS_OPTIONAL, "the services under test")                                 \
+    X(SV_NAME, "services[].name", RS_STR, RS_RUN | RS_OPTIONAL, "service")                                             \
+    X(SV_COMMAND, "services[].command", RS_ARRAY, RS_RUN | RS_OPTIONAL, "command")                                     \
+    X(SV_INSTANCES, "services[].instances", RS_ARRAY, RS_RUN | RS_OPTIONAL, "instances")                               \
+    X(SVI_INDEX, "services[].instances[].instance", RS_INT, RS_RUN | RS_OPTIONAL, "instance")                          \
+    X(SVI_LOG, "services[].instances[].log", RS_STR, RS_RUN | RS_OPTIONAL, "log")                                      \
+    X(SVI_PROXY, "services[].instances[].proxy", RS_STR, RS_RUN | RS_OPTIONAL, "its fault proxy")                      \
+    X(SVI_STARTS, "services[].instances[].starts", RS_ARRAY, RS_RUN | RS_OPTIONAL, "starts")                           \
+    X(SVI_EXITS, "services[].instances[].exits", RS_ARRAY, RS_RUN | RS_OPTIONAL, "exits")                              \
+    X(SVE_AT, "services[].instances[].exits[].at_s", RS_NUM, RS_RUN | RS_OPTIONAL, "at (s)")                           \
+    X(SVE_STATUS, "services[].instances[].exits[].status", RS_STR, RS_RUN | RS_OPTIONAL, "how it ended")               \
+    X(SVE_EXPECTED, "services[].instances[].exits[].expected", RS_BOOL, RS_RUN | RS_OPTIONAL,                          \
+      "caused by a fault or the end")                                                                                  \
+    X(SVS_AT, "services[].instances[].starts[].at_s", RS_NUM, RS_RUN | RS_OPTIONAL, "at (s)")                          \
+    X(SVS_PID, "services[].instances[].starts[].pid", RS_INT, RS_RUN | RS_OPTIONAL, "pid")                             \
+    X(SV_UNEXPECTED_EXITS, "services[].unexpected_exits", RS_INT, RS_RUN | RS_OPTIONAL, "exits no fault caused")       \
     X(FAULTS, "faults", RS_ARRAY, RS_RUN, "fault steps")                                                 \
     X(F_FAULT, "faults[].fault", RS_INT, RS_RUN, "fault")                                                \
     X(F_ACTION, "faults[].action", RS_STR, RS_RUN, "action")                                             \

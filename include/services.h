@@ -27,15 +27,15 @@ struct service_spec {
     char *argv[SERVICE_MAX_ARGS + 1]; /* argv[0] as written; relative paths are the scenario folder's */
     int argc;
     int instances;
-    char *env[SERVICE_MAX_ENV];       /* "KEY=VALUE" */
+    char *env[SERVICE_MAX_ENV]; /* "KEY=VALUE" */
     int nenv;
     enum svc_ready ready;
-    char *ready_arg;                  /* READY_CONSUMERS: the queue; READY_LOG: the regex */
-    int ready_port;                   /* READY_TCP: instance i listens on this + i (SERVICE_PORT) */
+    char *ready_arg; /* READY_CONSUMERS: the queue; READY_LOG: the regex */
+    int ready_port;  /* READY_TCP: instance i listens on this + i (SERVICE_PORT) */
     uint64_t ready_delay_ns, ready_timeout_ns;
-    bool restart_on_failure;          /* restart: on-failure */
-    uint64_t stop_grace_ns;           /* SIGTERM, then SIGKILL after this */
-    char *dir;                        /* the scenario's folder: the working directory */
+    bool restart_on_failure; /* restart: on-failure */
+    uint64_t stop_grace_ns;  /* SIGTERM, then SIGKILL after this */
+    char *dir;               /* the scenario's folder: the working directory */
     int line;
 };
 void service_spec_free(struct service_spec *s);
@@ -53,7 +53,7 @@ struct proxy_server;
 struct services_env {
     const struct amqpc_target *nodes; /* the broker's nodes, as loadgen reaches them */
     int nnodes;
-    const char *run_dir;              /* logs go to RUN_DIR/services/ ("": none kept) */
+    const char *run_dir; /* logs go to RUN_DIR/services/ ("": none kept) */
     uint32_t run_id;
 };
 

@@ -33,7 +33,8 @@ static void add(struct tpl_part **parts, int *n, enum tpl_kind k, const char *li
 static int placeholder(const char *s, size_t *len, bool *bad)
 {
     size_t n = 1;
-    while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') || s[n] == '_') n++;
+    while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') || s[n] == '_')
+        n++;
     *bad = false;
     if (n == 1 || s[n] != '}') return -1;
     *len = n + 1;
@@ -86,8 +87,9 @@ static int number(const char *s, size_t len, int base, uint64_t max, uint64_t *o
     if (!len || len > 20) return -1;
     uint64_t v = 0;
     for (size_t i = 0; i < len; i++) {
-        int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0'
-              : base == 16 && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+        int d = s[i] >= '0' && s[i] <= '9'                 ? s[i] - '0'
+                : base == 16 && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+                                                           : -1;
         if (d < 0 || v > (max - (uint64_t)d) / (uint64_t)base) return -1;
         v = v * (uint64_t)base + (uint64_t)d;
     }
@@ -125,18 +127,27 @@ size_t tpl_render(const struct tpl *t, const struct tpl_vars *v, char *out, size
         const struct tpl_part *p = &t->parts[i];
         size_t len = 0;
         switch (p->kind) {
-        case TPL_LIT: at = put(out, cap, at, p->lit, p->len); continue;
-        case TPL_ID: len = tpl_id_format(num, sizeof num, v->run_id, v->producer, v->seq); break;
-        case TPL_SEQ: len = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)v->seq); break;
-        case TPL_PRODUCER: len = (size_t)snprintf(num, sizeof num, "%u", v->producer); break;
-        case TPL_RUN: len = (size_t)snprintf(num, sizeof num, "%08x", v->run_id); break;
+        case TPL_LIT:
+            at = put(out, cap, at, p->lit, p->len);
+            continue;
+        case TPL_ID:
+            len = tpl_id_format(num, sizeof num, v->run_id, v->producer, v->seq);
+            break;
+        case TPL_SEQ:
+            len = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)v->seq);
+            break;
+        case TPL_PRODUCER:
+            len = (size_t)snprintf(num, sizeof num, "%u", v->producer);
+            break;
+        case TPL_RUN:
+            len = (size_t)snprintf(num, sizeof num, "%08x", v->run_id);
+            break;
         case TPL_TIME: {
             time_t sec = (time_t)(v->epoch_ns / 1000000000ULL);
             struct tm tm;
             gmtime_r(&sec, &tm);
             len = strftime(num, sizeof num, "%Y-%m-%dT%H:%M:%S", &tm);
-            len += (size_t)snprintf(num + len, sizeof num - len, ".%03uZ",
-                                    (unsigned)(v->epoch_ns / 1000000ULL % 1000));
+            len += (size_t)snprintf(num + len, sizeof num - len, ".%03uZ", (unsigned)(v->epoch_ns / 1000000ULL % 1000));
             break;
         }
         }
@@ -160,7 +171,8 @@ bool tpl_names_message(const struct tpl *t)
 
 void tpl_free(struct tpl *t)
 {
-    for (int i = 0; i < t->n; i++) free(t->parts[i].lit);
+    for (int i = 0; i < t->n; i++)
+        free(t->parts[i].lit);
     free(t->parts);
     memset(t, 0, sizeof *t);
 }
@@ -170,6 +182,7 @@ void msg_template_free(struct msg_template *m)
     if (!m) return;
     tpl_free(&m->body), tpl_free(&m->message_id), tpl_free(&m->correlation_id);
     free(m->content_type), free(m->content_encoding);
-    for (int i = 0; i < m->nheaders; i++) free(m->header_keys[i]), tpl_free(&m->header_values[i]);
+    for (int i = 0; i < m->nheaders; i++)
+        free(m->header_keys[i]), tpl_free(&m->header_values[i]);
     memset(m, 0, sizeof *m);
 }

@@ -17,7 +17,8 @@ void effect_ledger_init(struct effect_ledger *l, uint32_t run_id, uint32_t produ
 
 void effect_ledger_free(struct effect_ledger *l)
 {
-    for (uint32_t p = 0; l->seen && p < l->producers; p++) ledger_free(&l->seen[p]);
+    for (uint32_t p = 0; l->seen && p < l->producers; p++)
+        ledger_free(&l->seen[p]);
     free(l->seen);
     free(l->recs);
     memset(l, 0, sizeof *l);
@@ -26,13 +27,15 @@ void effect_ledger_free(struct effect_ledger *l)
 static void sample(char *dst, const char *s, size_t len)
 {
     size_t n = len < EFFECT_SAMPLE - 1 ? len : EFFECT_SAMPLE - 1;
-    for (size_t i = 0; i < n; i++) dst[i] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
     dst[n] = 0;
 }
 
 static const char *skip_ws(const char *s, const char *end)
 {
-    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++;
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++;
     return s;
 }
 
@@ -42,8 +45,10 @@ static const char *skip_string(const char *s, const char *end, bool *esc)
 {
     *esc = false;
     for (s++; s < end; s++) {
-        if (*s == '\\') *esc = true, s++;
-        else if (*s == '"') return s + 1;
+        if (*s == '\\')
+            *esc = true, s++;
+        else if (*s == '"')
+            return s + 1;
     }
     return NULL;
 }
@@ -79,10 +84,14 @@ static int json_id_slow(const char *body, size_t len, const char *key, char *scr
     json_t *j = json_loadb(body, len, 0, NULL);
     json_t *v = json_is_object(j) ? json_object_get(j, key) : NULL;
     int rc = -1;
-    if (!json_is_object(j)) *why = "not a JSON object";
-    else if (!v) *why = "no such key";
-    else if (!json_is_string(v)) *why = "the key's value is not a string";
-    else if (json_string_length(v) >= cap) *why = "the id is too long";
+    if (!json_is_object(j))
+        *why = "not a JSON object";
+    else if (!v)
+        *why = "no such key";
+    else if (!json_is_string(v))
+        *why = "the key's value is not a string";
+    else if (json_string_length(v) >= cap)
+        *why = "the id is too long";
     else {
         memcpy(scratch, json_string_value(v), json_string_length(v));
         *id = scratch, *idlen = json_string_length(v), rc = 0;
@@ -119,8 +128,10 @@ int effect_json_id(const char *body, size_t len, const char *key, char *scratch,
         }
         if (!(s = skip_value(s, end))) break;
         s = skip_ws(s, end);
-        if (s < end && *s == ',') s = skip_ws(s + 1, end);
-        else break;
+        if (s < end && *s == ',')
+            s = skip_ws(s + 1, end);
+        else
+            break;
     }
     /* a malformed body or the key absent: jansson says which */
     return json_id_slow(body, len, key, scratch, cap, id, idlen, why);
@@ -179,9 +190,12 @@ void effect_ledger_judge(const struct effect_ledger *l, uint32_t p, const struct
             t->duplicates += bit(seen->flagged, seen->nbits, s);
             t->unconfirmed_effects += !conf;
         } else if (conf) {
-            if (bit(in->parked, in->parked_nbits, s)) t->parked++;
-            else if (bit(in->pending, in->pending_nbits, s)) t->pending++;
-            else t->lost++;
+            if (bit(in->parked, in->parked_nbits, s))
+                t->parked++;
+            else if (bit(in->pending, in->pending_nbits, s))
+                t->pending++;
+            else
+                t->lost++;
         }
     }
     /* effects naming a sequence this producer never published */

@@ -18,9 +18,10 @@ int bench_effects_start(struct bench_state *b, char *err, size_t cap)
     /* the effects are read from the broker itself, never through a fault proxy */
     struct amqpc_target nodes[CONFIG_MAX_NODES];
     int n = b->run.ntargets ? b->run.ntargets : 1;
-    for (int i = 0; i < n; i++) nodes[i] = i ? b->run.targets[i] : b->adm.target;
-    if (effects_start(&b->fx, cfg->effects, nodes, n, b->run.run_id, (uint32_t)cfg->producers_total,
-                      EFFECTS_START_NS, err, cap))
+    for (int i = 0; i < n; i++)
+        nodes[i] = i ? b->run.targets[i] : b->adm.target;
+    if (effects_start(&b->fx, cfg->effects, nodes, n, b->run.run_id, (uint32_t)cfg->producers_total, EFFECTS_START_NS,
+                      err, cap))
         return -1;
     b->run.fx = &b->fx;
     return 0;
@@ -91,6 +92,8 @@ void bench_effects_finish(struct bench_state *b, json_t *result)
         inputs[ni] = config_queue_name(cfg, q, names[ni], sizeof names[ni]);
     json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns);
     free(prod);
-    if (result) run_set(result, RK_EFFECTS, o);
-    else json_decref(o);
+    if (result)
+        run_set(result, RK_EFFECTS, o);
+    else
+        json_decref(o);
 }

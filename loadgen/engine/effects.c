@@ -19,8 +19,10 @@ void effects_spec_free(struct effects_spec *s)
 {
     if (!s) return;
     free(s->queue), free(s->id_key);
-    for (int i = 0; i < s->nparked; i++) free(s->parked[i]);
-    for (int i = 0; i < s->npending; i++) free(s->pending[i]);
+    for (int i = 0; i < s->nparked; i++)
+        free(s->parked[i]);
+    for (int i = 0; i < s->npending; i++)
+        free(s->pending[i]);
     memset(s, 0, sizeof *s);
 }
 
@@ -39,7 +41,9 @@ static const char *effect_id(const struct effects_spec *sp, const amqp_message_t
     case EID_JSON:
         if (effect_json_id(m->body.bytes, m->body.len, sp->id_key, scratch, cap, &id, len, why)) return NULL;
         return id;
-    case EID_BODY: *len = m->body.len; return m->body.bytes;
+    case EID_BODY:
+        *len = m->body.len;
+        return m->body.bytes;
     case EID_CORRELATION_ID:
         if (!(p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG)) return *why = "no correlation_id", NULL;
         *len = p->correlation_id.len;
@@ -103,8 +107,7 @@ static void consume(struct effects *e, amqp_connection_state_t c, uint64_t *last
         *last_any = now;
         size_t len = 0;
         const char *why = NULL, *id = effect_id(e->spec, &env.message, scratch, sizeof scratch, &len, &why);
-        effect_ledger_add(&e->ledger, id, len, why, env.message.body.bytes, env.message.body.len,
-                          env.redelivered, now);
+        effect_ledger_add(&e->ledger, id, len, why, env.message.body.bytes, env.message.body.len, env.redelivered, now);
         atomic_store_explicit(&e->snap_matched, e->ledger.nrecs, memory_order_relaxed);
         atomic_store_explicit(&e->snap_last_ns, now, memory_order_relaxed);
         last_tag = env.delivery_tag;
@@ -167,7 +170,8 @@ int effects_start(struct effects *e, const struct effects_spec *spec, const stru
     if (pthread_create(&e->thread, NULL, run, e)) return snprintf(err, cap, "cannot start a thread"), -1;
     e->started = true;
     until = clock_ns() + timeout_ns;
-    while (!atomic_load(&e->subscribed) && clock_ns() < until) sleep_ns(5 * NS_PER_MS);
+    while (!atomic_load(&e->subscribed) && clock_ns() < until)
+        sleep_ns(5 * NS_PER_MS);
     if (!atomic_load(&e->subscribed)) return snprintf(err, cap, "effects.queue: %s", e->error), -1;
     return 0;
 }

@@ -168,7 +168,8 @@ static void latencies(const struct effects *e, const struct effects_producer *pr
         const struct effect_rec *r = &e->ledger.recs[i];
         if (r->at_ns >= start_ns) {
             size_t sec = (size_t)((r->at_ns - start_ns) / NS_PER_SEC);
-            while (json_array_size(per_second) <= sec && sec < 100000) json_array_append_new(per_second, json_integer(0));
+            while (json_array_size(per_second) <= sec && sec < 100000)
+                json_array_append_new(per_second, json_integer(0));
             json_t *v = json_array_get(per_second, sec);
             if (v) json_integer_set(v, json_integer_value(v) + 1);
         }
@@ -188,7 +189,10 @@ static void set_int(json_t *o, const char *k, uint64_t v)
 json_t *effects_judge(struct effects *e, const struct effects_producer *prod, int nprod, const char *const *inputs,
                       int ninputs, uint64_t start_ns)
 {
-    struct end_read r = {.e = e, .producers = e->ledger.producers, .complete = true, .queues = json_array(),
+    struct end_read r = {.e = e,
+                         .producers = e->ledger.producers,
+                         .complete = true,
+                         .queues = json_array(),
                          .deadline = clock_ns() + END_READ_NS};
     r.f = xcalloc(r.producers ? r.producers : 1, sizeof *r.f);
     end_read(&r, inputs, ninputs);
@@ -229,7 +233,8 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
     json_object_set_new(er, "queues", r.queues);
     json_object_set_new(o, "end_read", er);
     hist_free(hc), hist_free(hu);
-    for (uint32_t p = 0; p < r.producers; p++) free(r.f[p].bits[0]), free(r.f[p].bits[1]);
+    for (uint32_t p = 0; p < r.producers; p++)
+        free(r.f[p].bits[0]), free(r.f[p].bits[1]);
     free(r.f);
     return o;
 }

@@ -35,7 +35,8 @@ void producer_tpl_times(struct agent *a, uint64_t seq, uint64_t intended, uint64
 {
     if (2 * seq + 1 >= 2 * a->ntimes) {
         uint64_t n = a->ntimes ? a->ntimes : 1024;
-        while (n <= seq) n *= 2;
+        while (n <= seq)
+            n *= 2;
         a->times = xrealloc(a->times, 2 * n * sizeof *a->times);
         memset(a->times + 2 * a->ntimes, 0, 2 * (n - a->ntimes) * sizeof *a->times);
         a->ntimes = n;
@@ -71,7 +72,8 @@ size_t producer_tpl_render(struct agent *a, uint64_t seq, uint64_t intended, uin
     pr->content_type = m->content_type;
     pr->content_encoding = m->content_encoding;
     pr->message_id = pr->correlation_id = NULL;
-    if (m->message_id.set) tpl_render(&m->message_id, &v, o->message_id, sizeof o->message_id), pr->message_id = o->message_id;
+    if (m->message_id.set)
+        tpl_render(&m->message_id, &v, o->message_id, sizeof o->message_id), pr->message_id = o->message_id;
     if (m->correlation_id.set)
         tpl_render(&m->correlation_id, &v, o->correlation_id, sizeof o->correlation_id),
             pr->correlation_id = o->correlation_id;

@@ -39,17 +39,23 @@ bool sc_parse_message_key(struct ctx *x, const char *key, yaml_node_t *v)
     struct msg_template *m = &x->sc->tpl;
     char field[96];
     snprintf(field, sizeof field, "load.%s", key);
-    if (!strcmp(key, "body")) template(x, v, field, &m->body);
-    else if (!strcmp(key, "message_id")) template(x, v, field, &m->message_id);
-    else if (!strcmp(key, "correlation_id")) template(x, v, field, &m->correlation_id);
+    if (!strcmp(key, "body"))
+        template(x, v, field, &m->body);
+    else if (!strcmp(key, "message_id"))
+        template(x, v, field, &m->message_id);
+    else if (!strcmp(key, "correlation_id"))
+        template(x, v, field, &m->correlation_id);
     else if (!strcmp(key, "content_type") || !strcmp(key, "content_encoding")) {
         const char *s = sc_want_scalar(x, v, field);
         char **dst = key[8] == 't' ? &m->content_type : &m->content_encoding;
-        if (s && strlen(s) > 255) sc_err(x, v, field, "longer than 255 bytes");
-        else if (s) free(*dst), *dst = xstrdup(s);
+        if (s && strlen(s) > 255)
+            sc_err(x, v, field, "longer than 255 bytes");
+        else if (s)
+            free(*dst), *dst = xstrdup(s);
     } else if (!strcmp(key, "headers")) {
         if (!sc_is_map(x, v, field)) return true;
-        FOREACH_PAIR(v, p) {
+        FOREACH_PAIR(v, p)
+        {
             const char *k = sc_scalar(sc_node(x, p->key));
             if (!k || strlen(k) > 255 || !strcmp(k, TPL_ID_HEADER)) {
                 sc_err(x, sc_node(x, p->key), field, "a header name of 1-255 bytes, not %s", TPL_ID_HEADER);
@@ -78,7 +84,8 @@ static void parse_command(struct ctx *x, yaml_node_t *v, const char *field, stru
         return;
     }
     if (v->type != YAML_SEQUENCE_NODE) return sc_err(x, v, field, "a list: [program, arg, ...]");
-    FOREACH_ITEM(v, it) {
+    FOREACH_ITEM(v, it)
+    {
         const char *a = sc_want_scalar(x, sc_node(x, *it), field);
         if (!a) return;
         if (s->argc == SERVICE_MAX_ARGS) return sc_err(x, v, field, "at most %d arguments", SERVICE_MAX_ARGS);
@@ -89,7 +96,8 @@ static void parse_command(struct ctx *x, yaml_node_t *v, const char *field, stru
 static void parse_ready(struct ctx *x, yaml_node_t *v, const char *field, struct service_spec *s)
 {
     if (!sc_is_map(x, v, field)) return;
-    FOREACH_PAIR(v, p) {
+    FOREACH_PAIR(v, p)
+    {
         const char *k = sc_scalar(sc_node(x, p->key));
         yaml_node_t *val = sc_node(x, p->value);
         char sub[160];
@@ -105,15 +113,19 @@ static void parse_ready(struct ctx *x, yaml_node_t *v, const char *field, struct
         const char *str = k ? sc_want_scalar(x, val, sub) : NULL;
         if (!str) continue;
         regex_t re;
-        if (!strcmp(k, "consumers")) s->ready = READY_CONSUMERS, s->ready_arg = xstrdup(str);
+        if (!strcmp(k, "consumers"))
+            s->ready = READY_CONSUMERS, s->ready_arg = xstrdup(str);
         else if (!strcmp(k, "log")) {
-            if (regcomp(&re, str, REG_EXTENDED | REG_NOSUB)) sc_err(x, val, sub, "not a regular expression");
-            else regfree(&re), s->ready = READY_LOG, s->ready_arg = xstrdup(str);
+            if (regcomp(&re, str, REG_EXTENDED | REG_NOSUB))
+                sc_err(x, val, sub, "not a regular expression");
+            else
+                regfree(&re), s->ready = READY_LOG, s->ready_arg = xstrdup(str);
         } else if (!strcmp(k, "tcp")) {
             if (!want_int(x, val, sub, 1, 65535 - SERVICE_MAX_INSTANCES, &s->ready_port)) s->ready = READY_TCP;
         } else if (!strcmp(k, "delay")) {
             if (!sc_want_duration(x, val, sub, &s->ready_delay_ns)) s->ready = READY_DELAY;
-        } else sc_err(x, sc_node(x, p->key), sub, "unknown key (consumers, log, tcp, delay, timeout)");
+        } else
+            sc_err(x, sc_node(x, p->key), sub, "unknown key (consumers, log, tcp, delay, timeout)");
     }
 }
 
@@ -122,20 +134,28 @@ static void service_key(struct ctx *x, const char *k, yaml_node_t *v, const char
     if (!strcmp(k, "name")) {
         const char *n = sc_want_scalar(x, v, sub);
         bool ok = n && n[0] && strlen(n) <= 40;
-        for (const char *c = n; ok && *c; c++) ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
-        if (!ok) sc_err(x, v, sub, "1-40 characters of a-z, 0-9 and _");
-        else s->name = xstrdup(n);
-    } else if (!strcmp(k, "command")) parse_command(x, v, sub, s);
-    else if (!strcmp(k, "instances")) want_int(x, v, sub, 1, SERVICE_MAX_INSTANCES, &s->instances);
-    else if (!strcmp(k, "ready")) parse_ready(x, v, sub, s);
-    else if (!strcmp(k, "stop_grace")) sc_want_duration(x, v, sub, &s->stop_grace_ns);
+        for (const char *c = n; ok && *c; c++)
+            ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
+        if (!ok)
+            sc_err(x, v, sub, "1-40 characters of a-z, 0-9 and _");
+        else
+            s->name = xstrdup(n);
+    } else if (!strcmp(k, "command"))
+        parse_command(x, v, sub, s);
+    else if (!strcmp(k, "instances"))
+        want_int(x, v, sub, 1, SERVICE_MAX_INSTANCES, &s->instances);
+    else if (!strcmp(k, "ready"))
+        parse_ready(x, v, sub, s);
+    else if (!strcmp(k, "stop_grace"))
+        sc_want_duration(x, v, sub, &s->stop_grace_ns);
     else if (!strcmp(k, "restart")) {
         const char *r = sc_want_scalar(x, v, sub);
         if (r && strcmp(r, "on-failure") && strcmp(r, "no")) sc_err(x, v, sub, "on-failure or no");
         s->restart_on_failure = r && !strcmp(r, "on-failure");
     } else if (!strcmp(k, "env")) {
         if (!sc_is_map(x, v, sub)) return;
-        FOREACH_PAIR(v, q) {
+        FOREACH_PAIR(v, q)
+        {
             const char *ek = sc_scalar(sc_node(x, q->key)), *ev = sc_want_scalar(x, sc_node(x, q->value), sub);
             if (!ek || !ev || !ek[0] || strchr(ek, '=') || s->nenv == SERVICE_MAX_ENV) {
                 sc_err(x, sc_node(x, q->key), sub, "NAME: value pairs, at most %d", SERVICE_MAX_ENV);
@@ -145,7 +165,8 @@ static void service_key(struct ctx *x, const char *k, yaml_node_t *v, const char
             s->env[s->nenv] = xmalloc(len);
             snprintf(s->env[s->nenv++], len, "%s=%s", ek, ev);
         }
-    } else sc_err(x, v, sub, "unknown key (name, command, instances, env, ready, restart, stop_grace)");
+    } else
+        sc_err(x, v, sub, "unknown key (name, command, instances, env, ready, restart, stop_grace)");
 }
 
 static void parse_service(struct ctx *x, yaml_node_t *n, int i)
@@ -156,12 +177,15 @@ static void parse_service(struct ctx *x, yaml_node_t *n, int i)
     if (!sc_is_map(x, n, field)) return;
     if (sc->nservices == SERVICES_MAX) return sc_err(x, n, field, "at most %d services", SERVICES_MAX);
     struct service_spec *s = &sc->services[sc->nservices++];
-    *s = (struct service_spec){.instances = 1, .ready_timeout_ns = READY_TIMEOUT_NS, .stop_grace_ns = STOP_GRACE_NS,
+    *s = (struct service_spec){.instances = 1,
+                               .ready_timeout_ns = READY_TIMEOUT_NS,
+                               .stop_grace_ns = STOP_GRACE_NS,
                                .line = (int)n->start_mark.line + 1};
     char *copy = xstrdup(x->path);
     s->dir = xstrdup(dirname(copy));
     free(copy);
-    FOREACH_PAIR(n, p) {
+    FOREACH_PAIR(n, p)
+    {
         const char *k = sc_scalar(sc_node(x, p->key));
         char sub[128];
         snprintf(sub, sizeof sub, "%s.%s", field, k ? k : "?");
@@ -187,8 +211,11 @@ static void parse_id(struct ctx *x, yaml_node_t *v, struct effects_spec *e)
     static const struct {
         const char *key;
         enum effect_id_from from;
-    } kinds[] = {{"json", EID_JSON}, {"header", EID_HEADER}, {"correlation_id", EID_CORRELATION_ID},
-                 {"message_id", EID_MESSAGE_ID}, {"body", EID_BODY}};
+    } kinds[] = {{"json", EID_JSON},
+                 {"header", EID_HEADER},
+                 {"correlation_id", EID_CORRELATION_ID},
+                 {"message_id", EID_MESSAGE_ID},
+                 {"body", EID_BODY}};
     const char *s = sc_scalar(v);
     if (s) { /* a bare word: correlation_id, message_id or body */
         for (size_t i = 2; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -200,8 +227,7 @@ static void parse_id(struct ctx *x, yaml_node_t *v, struct effects_spec *e)
             if (!strcmp(k, kinds[i].key) && (i >= 2 || (arg && arg[0])))
                 e->id_from = kinds[i].from, e->id_key = xstrdup(i >= 2 ? k : arg);
     }
-    if (!e->id_key)
-        sc_err(x, v, "effects.id", "one of {json: KEY}, {header: NAME}, correlation_id, message_id, body");
+    if (!e->id_key) sc_err(x, v, "effects.id", "one of {json: KEY}, {header: NAME}, correlation_id, message_id, body");
 }
 
 static int queue_list(struct ctx *x, yaml_node_t *v, const char *field, char **out)
@@ -212,7 +238,8 @@ static int queue_list(struct ctx *x, yaml_node_t *v, const char *field, char **o
         return n;
     }
     if (v->type != YAML_SEQUENCE_NODE) return sc_err(x, v, field, "a queue or a list of queues"), 0;
-    FOREACH_ITEM(v, it) {
+    FOREACH_ITEM(v, it)
+    {
         const char *q = sc_want_scalar(x, sc_node(x, *it), field);
         if (q && n < EFFECTS_MAX_QUEUES) out[n++] = xstrdup(q);
     }
@@ -226,7 +253,8 @@ void sc_parse_effects(struct ctx *x, yaml_node_t *v)
     x->sc->has_effects = true;
     e->quiet_ns = EFFECTS_QUIET_NS;
     e->line = (int)v->start_mark.line + 1;
-    FOREACH_PAIR(v, p) {
+    FOREACH_PAIR(v, p)
+    {
         const char *k = sc_scalar(sc_node(x, p->key));
         yaml_node_t *val = sc_node(x, p->value);
         char sub[96];
@@ -235,13 +263,18 @@ void sc_parse_effects(struct ctx *x, yaml_node_t *v)
         if (!strcmp(k, "queue")) {
             const char *q = sc_want_scalar(x, val, sub);
             if (q) free(e->queue), e->queue = xstrdup(q);
-        } else if (!strcmp(k, "id")) parse_id(x, val, e);
-        else if (!strcmp(k, "parked")) e->nparked = queue_list(x, val, sub, e->parked);
-        else if (!strcmp(k, "pending")) e->npending = queue_list(x, val, sub, e->pending);
-        else if (!strcmp(k, "quiet")) sc_want_duration(x, val, sub, &e->quiet_ns);
+        } else if (!strcmp(k, "id"))
+            parse_id(x, val, e);
+        else if (!strcmp(k, "parked"))
+            e->nparked = queue_list(x, val, sub, e->parked);
+        else if (!strcmp(k, "pending"))
+            e->npending = queue_list(x, val, sub, e->pending);
+        else if (!strcmp(k, "quiet"))
+            sc_want_duration(x, val, sub, &e->quiet_ns);
         else if (!strcmp(k, "sqlite"))
             sc_err(x, val, sub, "not built yet: effects are read from a queue (queue: and id:)");
-        else sc_err(x, sc_node(x, p->key), sub, "unknown key (queue, id, parked, pending, quiet)");
+        else
+            sc_err(x, sc_node(x, p->key), sub, "unknown key (queue, id, parked, pending, quiet)");
     }
     if (!e->queue) sc_err(x, v, "effects", "effects need the queue the service publishes its results to (queue:)");
     if (!e->id_key && !x->errors) sc_err(x, v, "effects", "effects need id: where each result names its input");
@@ -264,18 +297,20 @@ void sc_finish_services(struct ctx *x, yaml_node_t *root)
     cfg->tpl = &sc->tpl;
     if (sc->has_effects) cfg->effects = &sc->effects;
     if (x->consumers_node && cfg->consumers > 0)
-        sc_err(x, x->consumers_node, "load.consumers", "the services consume the load: loadgen's own consumers would take "
-                                          "their input (leave consumers out)");
+        sc_err(x, x->consumers_node, "load.consumers",
+               "the services consume the load: loadgen's own consumers would take "
+               "their input (leave consumers out)");
     cfg->consumers = 0;
     if (!cfg->topo) cfg->predeclared = true;
-    if (sc->has_effects && !tpl_names_message(&sc->tpl.body) && !sc->tpl.message_id.set &&
-        !sc->tpl.correlation_id.set)
-        sc_err(x, x->body_node ? x->body_node : root, "load.body", "the service cannot name its input: put {id} in the body (or message_id)");
+    if (sc->has_effects && !tpl_names_message(&sc->tpl.body) && !sc->tpl.message_id.set && !sc->tpl.correlation_id.set)
+        sc_err(x, x->body_node ? x->body_node : root, "load.body",
+               "the service cannot name its input: put {id} in the body (or message_id)");
 }
 
 void sc_free_services(struct scenario *sc)
 {
-    for (int i = 0; i < sc->nservices; i++) service_spec_free(&sc->services[i]);
+    for (int i = 0; i < sc->nservices; i++)
+        service_spec_free(&sc->services[i]);
     effects_spec_free(&sc->effects);
     msg_template_free(&sc->tpl);
 }

@@ -1,14 +1,14 @@
 /* services: the supervisor (services.h). Every fork happens on its
  * thread, which lives until services_free: PDEATHSIG follows the forking
  * thread, so an instance restarted mid-run still dies with loadgen. */
-#include "services_int.h"
 #include "proc.h"
 #include "proxy.h"
+#include "services_int.h"
 #include "util.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +25,10 @@
 void service_spec_free(struct service_spec *s)
 {
     free(s->name), free(s->ready_arg), free(s->dir);
-    for (int i = 0; i < s->argc; i++) free(s->argv[i]);
-    for (int i = 0; i < s->nenv; i++) free(s->env[i]);
+    for (int i = 0; i < s->argc; i++)
+        free(s->argv[i]);
+    for (int i = 0; i < s->nenv; i++)
+        free(s->env[i]);
     memset(s, 0, sizeof *s);
 }
 
@@ -34,8 +36,10 @@ int service_resolve(const struct service_spec *s, char *buf, size_t cap, char *w
 {
     const char *a = s->argv[0];
     if (strchr(a, '/')) {
-        if (a[0] == '/') snprintf(buf, cap, "%s", a);
-        else snprintf(buf, cap, "%s/%s", s->dir ? s->dir : ".", a);
+        if (a[0] == '/')
+            snprintf(buf, cap, "%s", a);
+        else
+            snprintf(buf, cap, "%s/%s", s->dir ? s->dir : ".", a);
         struct stat st;
         if (stat(buf, &st) || !S_ISREG(st.st_mode)) return snprintf(why, wcap, "%s: no such file", buf), -1;
         if (access(buf, X_OK)) return snprintf(why, wcap, "%s: not executable", buf), -1;
@@ -105,8 +109,8 @@ static void reap(struct services *s, struct svc_service *sv, struct svc_instance
     event(in->exits, &in->nexits, st, in->expect_exit || s->stopping);
     if (in->expect_exit || s->stopping) return;
     in->unexpected_exits++;
-    log_note("service %s-%d exited by itself (%s %d)", sv->spec->name, in->index,
-             WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    log_note("service %s-%d exited by itself (%s %d)", sv->spec->name, in->index, WIFSIGNALED(st) ? "signal" : "status",
+             WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
     if (sv->spec->restart_on_failure) in->start_at_ns = clock_ns() + RESTART_BACKOFF_NS;
 }
 
@@ -121,8 +125,7 @@ static void *supervise(void *arg)
             for (int k = 0; k < s->svc[i].spec->instances; k++) {
                 struct svc_instance *in = &s->svc[i].inst[k];
                 reap(s, &s->svc[i], in);
-                if (!in->pid && in->start_at_ns && now >= in->start_at_ns && !s->stopping)
-                    spawn(s, &s->svc[i], in);
+                if (!in->pid && in->start_at_ns && now >= in->start_at_ns && !s->stopping) spawn(s, &s->svc[i], in);
             }
         pthread_mutex_unlock(&s->mu);
         if (quit) return NULL;
@@ -138,7 +141,8 @@ struct services *services_new(const struct service_spec *specs, int n)
     s->rng = clock_ns() | 1;
     for (int i = 0; i < s->n; i++) {
         s->svc[i].spec = &specs[i];
-        for (int k = 0; k < SERVICE_MAX_INSTANCES; k++) s->svc[i].inst[k].index = k;
+        for (int k = 0; k < SERVICE_MAX_INSTANCES; k++)
+            s->svc[i].inst[k].index = k;
     }
     return s;
 }
@@ -187,7 +191,8 @@ int services_start(struct services *s, const struct services_env *envp, char *er
     s->thread_started = true;
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->n; i++)
-        for (int k = 0; k < s->svc[i].spec->instances; k++) s->svc[i].inst[k].start_at_ns = clock_ns();
+        for (int k = 0; k < s->svc[i].spec->instances; k++)
+            s->svc[i].inst[k].start_at_ns = clock_ns();
     pthread_mutex_unlock(&s->mu);
     for (int i = 0; i < s->n; i++) {
         for (int k = 0; k < s->svc[i].spec->instances; k++)
@@ -249,8 +254,10 @@ int services_act(struct services *s, int svc, int instance, enum svc_act act, ch
         if (act_one(s, sv, &sv->inst[k], act, err, cap)) return -1;
         done++;
     }
-    if (one == SVC_ALL) snprintf(note, ncap, "%s (all %d)", sv->spec->name, done);
-    else snprintf(note, ncap, "%s-%d", sv->spec->name, one);
+    if (one == SVC_ALL)
+        snprintf(note, ncap, "%s (all %d)", sv->spec->name, done);
+    else
+        snprintf(note, ncap, "%s-%d", sv->spec->name, one);
     return done ? 0 : (snprintf(err, cap, "no instance %d", one), -1);
 }
 
@@ -296,14 +303,16 @@ void services_stop(struct services *s)
         }
     pthread_mutex_unlock(&s->mu);
     for (int i = 0; i < s->n; i++)
-        for (int k = 0; k < s->svc[i].spec->instances; k++) wait_for(s, &s->svc[i].inst[k], false, grace);
+        for (int k = 0; k < s->svc[i].spec->instances; k++)
+            wait_for(s, &s->svc[i].inst[k], false, grace);
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->n; i++)
         for (int k = 0; k < s->svc[i].spec->instances; k++)
             if (s->svc[i].inst[k].pid) kill(-s->svc[i].inst[k].pid, SIGKILL);
     pthread_mutex_unlock(&s->mu);
     for (int i = 0; i < s->n; i++)
-        for (int k = 0; k < s->svc[i].spec->instances; k++) wait_for(s, &s->svc[i].inst[k], false, ACT_WAIT_NS);
+        for (int k = 0; k < s->svc[i].spec->instances; k++)
+            wait_for(s, &s->svc[i].inst[k], false, ACT_WAIT_NS);
 }
 
 static json_t *events_json(const struct svc_event *ev, int n, uint64_t start_ns, bool exits)
@@ -312,15 +321,18 @@ static json_t *events_json(const struct svc_event *ev, int n, uint64_t start_ns,
     for (int i = 0; i < n; i++) {
         json_t *o = json_object();
         double at = start_ns && ev[i].at_ns >= start_ns ? (double)(ev[i].at_ns - start_ns) / 1e9
-                  : start_ns ? -(double)(start_ns - ev[i].at_ns) / 1e9 : 0;
+                    : start_ns                          ? -(double)(start_ns - ev[i].at_ns) / 1e9
+                                                        : 0;
         json_object_set_new(o, "at_s", json_real(at));
         if (!exits) {
             json_object_set_new(o, "pid", json_integer(ev[i].value));
         } else {
             int st = (int)ev[i].value;
             char how[64];
-            if (WIFSIGNALED(st)) snprintf(how, sizeof how, "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-            else snprintf(how, sizeof how, "exit %d", WEXITSTATUS(st));
+            if (WIFSIGNALED(st))
+                snprintf(how, sizeof how, "signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+            else
+                snprintf(how, sizeof how, "exit %d", WEXITSTATUS(st));
             json_object_set_new(o, "status", json_string(how));
             json_object_set_new(o, "expected", json_boolean(ev[i].expected));
         }
@@ -337,7 +349,8 @@ json_t *services_json(struct services *s, uint64_t start_ns)
         const struct svc_service *sv = &s->svc[i];
         json_t *o = json_object(), *cmd = json_array(), *insts = json_array();
         uint64_t unexpected = 0;
-        for (int a = 0; a < sv->spec->argc; a++) json_array_append_new(cmd, json_string(sv->spec->argv[a]));
+        for (int a = 0; a < sv->spec->argc; a++)
+            json_array_append_new(cmd, json_string(sv->spec->argv[a]));
         for (int k = 0; k < sv->spec->instances; k++) {
             const struct svc_instance *in = &sv->inst[k];
             json_t *j = json_object();
@@ -372,7 +385,8 @@ void services_free(struct services *s)
     proxy_server_free(s->proxy);
     for (int i = 0; i < s->n; i++)
         for (int k = 0; k < SERVICE_MAX_INSTANCES; k++)
-            for (int e = 0; e < s->svc[i].inst[k].nenv; e++) free(s->svc[i].inst[k].envp[e]);
+            for (int e = 0; e < s->svc[i].inst[k].nenv; e++)
+                free(s->svc[i].inst[k].envp[e]);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

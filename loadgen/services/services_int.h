@@ -12,13 +12,13 @@
 
 struct svc_event {
     uint64_t at_ns;
-    long value;     /* a start: the pid; an exit: the wait status */
-    bool expected;  /* an exit a fault or the end caused */
+    long value;    /* a start: the pid; an exit: the wait status */
+    bool expected; /* an exit a fault or the end caused */
 };
 
 struct svc_instance {
     int index;
-    pid_t pid;                  /* 0: not running */
+    pid_t pid; /* 0: not running */
     bool paused, expect_exit;
     uint64_t start_at_ns;       /* the supervisor starts it at this time (0: not asked) */
     char proxy[64], listen[64]; /* its fault proxy (link to node 1) */
@@ -32,7 +32,7 @@ struct svc_instance {
 
 struct svc_service {
     const struct service_spec *spec;
-    char path[1024];            /* argv[0] resolved */
+    char path[1024]; /* argv[0] resolved */
     struct svc_instance inst[SERVICE_MAX_INSTANCES];
 };
 

@@ -1,8 +1,8 @@
 /* What each instance is given (its fault proxy, its environment, its log)
  * and how loadgen knows it is ready. */
-#include "services_int.h"
 #include "proc.h"
 #include "proxy.h"
+#include "services_int.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -28,7 +28,8 @@ static void uri_escape(const char *s, char *out, size_t cap)
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c))
             out[n++] = (char)c;
-        else n += (size_t)snprintf(out + n, cap - n, "%%%02X", c);
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", c);
     }
     out[n] = 0;
 }
@@ -74,11 +75,12 @@ int svc_build_env(struct services *s, struct svc_service *sv, struct svc_instanc
     if (env->run_dir && env->run_dir[0])
         snprintf(in->log, sizeof in->log, "%s/services/%s-%d.log", env->run_dir, sv->spec->name, in->index);
     /* loadgen's environment, less what it sets; then the scenario's env: */
-    static const char *const ours[] = {"AMQP_URL=", "AMQP_URLS=", "SERVICE_NAME=", "SERVICE_INSTANCE=",
+    static const char *const ours[] = {"AMQP_URL=",       "AMQP_URLS=",       "SERVICE_NAME=", "SERVICE_INSTANCE=",
                                        "LOADGEN_RUN_ID=", "LOADGEN_RUN_DIR=", "SERVICE_PORT="};
     for (char **e = environ; e && *e; e++) {
         bool skip = false;
-        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) skip |= !strncmp(*e, ours[i], strlen(ours[i]));
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+            skip |= !strncmp(*e, ours[i], strlen(ours[i]));
         for (int i = 0; i < sv->spec->nenv; i++)
             skip |= !strncmp(*e, sv->spec->env[i], (size_t)(strchr(sv->spec->env[i], '=') - sv->spec->env[i] + 1));
         if (!skip && in->nenv < 200) in->envp[in->nenv++] = xstrdup(*e), in->envp[in->nenv] = NULL;
@@ -130,8 +132,7 @@ static long consumers_of(const struct services_env *env, const char *queue)
     long n = -1;
     amqp_channel_open(c, 1);
     if (!amqpc_check(c, "channel.open", err, sizeof err)) {
-        amqp_queue_declare_ok_t *ok =
-            amqp_queue_declare(c, 1, amqp_cstring_bytes(queue), 1, 0, 0, 0, amqp_empty_table);
+        amqp_queue_declare_ok_t *ok = amqp_queue_declare(c, 1, amqp_cstring_bytes(queue), 1, 0, 0, 0, amqp_empty_table);
         if (ok) n = (long)ok->consumer_count;
     }
     amqpc_close(c);
@@ -154,8 +155,8 @@ static bool log_matches(const struct svc_instance *in, const regex_t *re)
 static bool tcp_open(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
     if (fd >= 0) close(fd);
     return ok;
@@ -206,7 +207,9 @@ int svc_wait_ready(struct services *s, struct svc_service *sv, const struct serv
             svc_log_tail(&sv->inst[0], tail, sizeof tail);
             snprintf(err, cap, "service %s not ready after %.0f s (ready: %s); its log (%s) ends:\n%s", sp->name,
                      (double)sp->ready_timeout_ns / 1e9,
-                     sp->ready == READY_CONSUMERS ? "consumers" : sp->ready == READY_LOG ? "log" : "tcp",
+                     sp->ready == READY_CONSUMERS ? "consumers"
+                     : sp->ready == READY_LOG     ? "log"
+                                                  : "tcp",
                      sv->inst[0].log[0] ? sv->inst[0].log : "not kept", tail);
             rc = EXIT_BROKER; /* a setup that failed: nothing was measured */
             goto out;

@@ -45,11 +45,27 @@ static void ids(void)
     size_t n = tpl_id_format(buf, sizeof buf, 0xffffffffu, 4294967295u, UINT64_MAX);
     CHECK(n < TPL_ID_MAX && tpl_id_parse(buf, n, &r, &p, &s) == 0 && r == 0xffffffffu && s == UINT64_MAX);
     static const char *const bad[] = {
-        "", "00abcdef", "00abcdef-1", "00abcdef-1-", "00abcdef--1", "00abcde-1-1", "00abcdeff-1-1", "00ABCDEF-1-1",
-        "00abcdef-1-0", "00abcdef-01-1", "00abcdef-1-01", "00abcdef-1-1-1", "00abcdef-4294967296-1",
-        "00abcdef-1-18446744073709551616", "00abcdef-1-1 ", " 00abcdef-1-1", "00abcdef-+1-1", "00abcdef-1-1\n",
+        "",
+        "00abcdef",
+        "00abcdef-1",
+        "00abcdef-1-",
+        "00abcdef--1",
+        "00abcde-1-1",
+        "00abcdeff-1-1",
+        "00ABCDEF-1-1",
+        "00abcdef-1-0",
+        "00abcdef-01-1",
+        "00abcdef-1-01",
+        "00abcdef-1-1-1",
+        "00abcdef-4294967296-1",
+        "00abcdef-1-18446744073709551616",
+        "00abcdef-1-1 ",
+        " 00abcdef-1-1",
+        "00abcdef-+1-1",
+        "00abcdef-1-1\n",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(tpl_id_parse(bad[i], strlen(bad[i]), &r, &p, &s) != 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(tpl_id_parse(bad[i], strlen(bad[i]), &r, &p, &s) != 0);
     CHECK(tpl_id_parse("00abcdef-0-7", 12, &r, &p, &s) == 0 && r == 0xabcdef && p == 0 && s == 7);
 }
 
@@ -93,7 +109,8 @@ static void json_scanner(void)
     char body[96];
     for (int k = 0; k < 20000; k++) {
         size_t len = (size_t)(rand_r(&seed) % sizeof body);
-        for (size_t i = 0; i < len; i++) body[i] = "{}[]\":,\\ ao_rdi1x"[rand_r(&seed) % 18];
+        for (size_t i = 0; i < len; i++)
+            body[i] = "{}[]\":,\\ ao_rdi1x"[rand_r(&seed) % 18];
         const char *id, *why;
         size_t idl;
         int rc = effect_json_id(body, len, "order_id", scratch, sizeof scratch, &id, &idl, &why);
@@ -147,7 +164,7 @@ static void ledger_arithmetic(void)
     CHECK_EQ_U64(t.duplicates, 1);
     CHECK_EQ_U64(t.parked, 1);
     CHECK_EQ_U64(t.pending, 1);
-    CHECK_EQ_U64(t.lost, 3); /* 1, 4 and 5 of producer 1; 6 was never confirmed */
+    CHECK_EQ_U64(t.lost, 3);       /* 1, 4 and 5 of producer 1; 6 was never confirmed */
     CHECK_EQ_U64(t.unexpected, 3); /* another run, no such producer, seq 99 */
     effect_ledger_free(&l);
 }

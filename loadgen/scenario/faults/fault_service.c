@@ -6,9 +6,9 @@
  * back after it. service: names the service, instance: N, random or all
  * (0 by default). The same keys put a proxy fault (toxic, down,
  * disconnect) on that instance's own link to the broker. */
+#include "../scenario_int.h"
 #include "faults.h"
 #include "services.h"
-#include "../scenario_int.h"
 #include "timeline.h"
 #include "units.h"
 #include "util.h"
@@ -78,10 +78,14 @@ static bool parse_key(struct ctx *x, struct fault *f, const char *k, yaml_node_t
     const char *s = sc_want_scalar(x, v, sub);
     uint64_t n;
     if (!s) return true;
-    if (!strcmp(s, "all")) f->instance = SVC_ALL;
-    else if (!strcmp(s, "random")) f->instance = SVC_RANDOM;
-    else if (units_count(s, &n) || n >= SERVICE_MAX_INSTANCES) sc_err(x, v, sub, "a number, random or all");
-    else f->instance = (int)n;
+    if (!strcmp(s, "all"))
+        f->instance = SVC_ALL;
+    else if (!strcmp(s, "random"))
+        f->instance = SVC_RANDOM;
+    else if (units_count(s, &n) || n >= SERVICE_MAX_INSTANCES)
+        sc_err(x, v, sub, "a number, random or all");
+    else
+        f->instance = (int)n;
     return true;
 }
 
@@ -120,6 +124,10 @@ static int heal(struct timeline *tl, struct step_note *note, char *err, size_t c
 }
 
 const struct fault_family fault_family_service = {
-    .name = "service", .actions = actions, .keys = "service, instance", .parse_key = parse_key, .check = check,
+    .name = "service",
+    .actions = actions,
+    .keys = "service, instance",
+    .parse_key = parse_key,
+    .check = check,
     .heal = heal,
 };
