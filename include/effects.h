@@ -71,8 +71,9 @@ struct effects_producer {
 /* The end read and the verdict's numbers: reads (and leaves in place) the
  * input queues, spec->pending and spec->parked on a fresh connection,
  * judges every input, and returns run.json's "effects" object. inputs
- * names the load's queues. Never NULL. */
+ * names the load's queues. With hgrm_prefix, the effect latency also goes
+ * to PREFIX-effect.hgrm and PREFIX-effect-uncorrected.hgrm. Never NULL. */
 json_t *effects_judge(struct effects *e, const struct effects_producer *prod, int nprod, const char *const *inputs,
-                      int ninputs, uint64_t start_ns);
+                      int ninputs, uint64_t start_ns, const char *hgrm_prefix);
 
 #endif

@@ -81,7 +81,10 @@ def test_a_service_run_reports_every_input_and_process(tmp_path, broker):
         assert log.parent == tmp_path / "run" / "services" and "consuming svc_rep (correct)" in log.read_text()
         assert i["proxy"].startswith("127.0.0.1:")
     assert gone(j)
-    assert "services.html" not in r.stdout  # the report links the logs itself (report.html)
+    run = tmp_path / "run"
+    assert "#[Mean" in (run / "latency-effect.hgrm").read_text() and (run / "latency-effect-uncorrected.hgrm").exists()
+    html = (run / "report.html").read_text()
+    assert "<h2>Service effects</h2>" in html and "href='services/worker-1.log'" in html and "Effects per second" in html
 
 
 @pytest.mark.slow

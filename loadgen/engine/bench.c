@@ -483,7 +483,7 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
     if (view && result && *result) run_set(*result, RK_CLUSTER_VIEW, view);
     else json_decref(view);
     final_read_free(&fr);
-    bench_effects_finish(b, result ? *result : NULL);
+    bench_effects_finish(b, result ? *result : NULL, dir);
 }
 
 static void teardown(struct bench_state *b, int exit_code)

@@ -72,7 +72,7 @@ int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, s
     return PHASE_STOP;
 }
 
-void bench_effects_finish(struct bench_state *b, json_t *result)
+void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir)
 {
     const struct config *cfg = &b->cfg;
     if (!b->run.fx) return;
@@ -90,7 +90,9 @@ void bench_effects_finish(struct bench_state *b, json_t *result)
     int ni = 0;
     for (int q = 0; q < cfg->queues && ni < CONFIG_MAX_ARGS; q++, ni++)
         inputs[ni] = config_queue_name(cfg, q, names[ni], sizeof names[ni]);
-    json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns);
+    char prefix[1100];
+    snprintf(prefix, sizeof prefix, "%s/latency", dir);
+    json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns, dir && dir[0] ? prefix : NULL);
     free(prod);
     if (result)
         run_set(result, RK_EFFECTS, o);

@@ -73,7 +73,7 @@ struct drain {
 int bench_effects_start(struct bench_state *b, char *err, size_t cap);
 int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, struct drain *d, struct setupconn *adm,
                         bool timeout);
-void bench_effects_finish(struct bench_state *b, json_t *result);
+void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir);
 
 /* bench_setup.c, once the broker is up: the setup connection and the
  * topology, the resource sampler, the proxy the load goes through, the

@@ -3,6 +3,7 @@
  * basic.get and never acks it: closing the channel puts every one back, so
  * the user's queues are as the service left them. */
 #include "effects.h"
+#include "hdrfmt.h"
 #include "template.h"
 #include "util.h"
 
@@ -181,13 +182,30 @@ static void latencies(const struct effects *e, const struct effects_producer *pr
     }
 }
 
+static void write_hgrm(const char *prefix, const struct hist *hc, const struct hist *hu)
+{
+    const struct hist *h[2] = {hc, hu};
+    static const char *const names[2] = {"effect", "effect-uncorrected"};
+    for (int k = 0; k < 2; k++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s-%s.hgrm", prefix, names[k]);
+        FILE *f = file_create(path);
+        if (!f) {
+            log_err("cannot write %s", path);
+            continue;
+        }
+        hdrfmt_percentiles(f, h[k], 5, 1e6);
+        fclose(f);
+    }
+}
+
 static void set_int(json_t *o, const char *k, uint64_t v)
 {
     json_object_set_new(o, k, json_integer((json_int_t)v));
 }
 
 json_t *effects_judge(struct effects *e, const struct effects_producer *prod, int nprod, const char *const *inputs,
-                      int ninputs, uint64_t start_ns)
+                      int ninputs, uint64_t start_ns, const char *hgrm_prefix)
 {
     struct end_read r = {.e = e,
                          .producers = e->ledger.producers,
@@ -232,6 +250,7 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
     json_object_set_new(er, "complete", json_boolean(r.complete));
     json_object_set_new(er, "queues", r.queues);
     json_object_set_new(o, "end_read", er);
+    if (hgrm_prefix) write_hgrm(hgrm_prefix, hc, hu);
     hist_free(hc), hist_free(hu);
     for (uint32_t p = 0; p < r.producers; p++)
         free(r.f[p].bits[0]), free(r.f[p].bits[1]);

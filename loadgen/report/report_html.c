@@ -394,6 +394,7 @@ static void services_section(FILE *f, json_t *run)
 {
     json_t *e = run_get(run, RK_EFFECTS), *v, *svc, *in, *x;
     size_t i, k, m;
+    const char *name;
     if (!e) return;
     fputs("<h2>Service effects</h2>\n<table id='effects'><tr><th class='l'>inputs</th><th>confirmed</th>"
           "<th>matched</th><th>lost</th><th>duplicates</th><th>unexpected</th><th>unparsable</th><th>parked</th>"
@@ -408,6 +409,16 @@ static void services_section(FILE *f, json_t *run)
     if (json_is_null(run_get(e, RK_EF_P99))) cell_str(f, "never");
     else cell_num(f, run_num(e, RK_EF_P99), 1);
     fputs("</tr></table>\n", f);
+    fputs("<table id='effect-latency'><tr><th class='l'>effect latency (ms)</th><th>count</th><th>p50</th>"
+          "<th>p99</th><th>p99.9</th><th>max</th></tr>\n", f);
+    json_object_foreach(run_get(e, RK_EF_LATENCY), name, v) {
+        fputs("<tr>", f);
+        cell_str(f, name);
+        static const enum run_key lk[] = {RK_EFL_COUNT, RK_EFL_P50, RK_EFL_P99, RK_EFL_P999, RK_EFL_MAX};
+        for (i = 0; i < 5; i++) cell_num(f, run_num(v, lk[i]), i ? 1 : 0);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
     if (*run_str(e, RK_EF_UNPARSABLE_SAMPLE)) {
         fputs("<p>an effect without a readable id (", f);
         svg_escape(f, run_str(e, RK_EF_UNPARSABLE_WHY));
