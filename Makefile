@@ -1,6 +1,6 @@
 # loadgen: explicit sources, warnings as errors, sanitizer builds.
 CC      ?= cc
-PKGS    := librabbitmq libevent libevent_pthreads yaml-0.1 jansson zlib libnetfilter_queue openssl
+PKGS    := librabbitmq libevent libevent_pthreads yaml-0.1 jansson zlib libnetfilter_queue openssl sqlite3
 OPT     ?= -O2 -g
 # pkg-config runs when a recipe first needs the flags, not when make parses
 # this file: on a bare machine `make run` installs the packages first (deps),

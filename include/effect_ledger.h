@@ -14,6 +14,24 @@
 /* Where an effect names its input (effects.id in a scenario). */
 enum effect_id_from { EID_JSON, EID_HEADER, EID_CORRELATION_ID, EID_MESSAGE_ID, EID_BODY };
 
+/* A scenario's effects: block (docs/services.md). */
+#define EFFECTS_MAX_QUEUES 8
+
+/* The scenario's effects: block. */
+struct effects_spec {
+    char *queue; /* where the service's results arrive */
+    enum effect_id_from id_from;
+    char *id_key;                     /* EID_JSON: the top-level key; EID_HEADER: the header */
+    char *parked[EFFECTS_MAX_QUEUES]; /* the service's dead-letter queues */
+    int nparked;
+    char *pending[EFFECTS_MAX_QUEUES]; /* other queues inputs may wait in (a retry queue) */
+    int npending;
+    uint64_t quiet_ns; /* the drain: no new effect for this long, inputs drained: done */
+    char *sqlite_file, *sqlite_query; /* or from a database the service writes, read at the end */
+    int line;
+};
+void effects_spec_free(struct effects_spec *s);
+
 #define EFFECT_SAMPLE 160
 
 /* One effect's first copy: which input, and when it was consumed. */

@@ -20,21 +20,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define EFFECTS_MAX_QUEUES 8
-
-/* The scenario's effects: block. */
-struct effects_spec {
-    char *queue; /* where the service's results arrive */
-    enum effect_id_from id_from;
-    char *id_key;                     /* EID_JSON: the top-level key; EID_HEADER: the header */
-    char *parked[EFFECTS_MAX_QUEUES]; /* the service's dead-letter queues */
-    int nparked;
-    char *pending[EFFECTS_MAX_QUEUES]; /* other queues inputs may wait in (a retry queue) */
-    int npending;
-    uint64_t quiet_ns; /* the drain: no new effect for this long, inputs drained: done */
-    int line;
-};
-void effects_spec_free(struct effects_spec *s);
 
 /* The consumer of the effects queue while the run goes. */
 struct effects {
@@ -60,6 +45,12 @@ int effects_start(struct effects *e, const struct effects_spec *spec, const stru
 void effects_stop(struct effects *e, uint64_t timeout_ns);
 void effects_free(struct effects *e);
 
+/* effects_sqlite.c: the rows of spec->sqlite_query in spec->sqlite_file
+ * ({run}: the run id; relative: to dir, the services' state folder), each
+ * an effect (no latency); 0, or -1 with err (the verdict's end read is
+ * then incomplete). */
+int effects_read_sqlite(struct effects *e, const char *dir, char *err, size_t cap);
+
 /* One producer's inputs, as the engine kept them. */
 struct effects_producer {
     const uint64_t *confirmed;
@@ -72,8 +63,9 @@ struct effects_producer {
  * input queues, spec->pending and spec->parked on a fresh connection,
  * judges every input, and returns run.json's "effects" object. inputs
  * names the load's queues. With hgrm_prefix, the effect latency also goes
- * to PREFIX-effect.hgrm and PREFIX-effect-uncorrected.hgrm. Never NULL. */
+ * to PREFIX-effect.hgrm and PREFIX-effect-uncorrected.hgrm. A database's
+ * effects are read first (state_dir: where a relative file is). Never NULL. */
 json_t *effects_judge(struct effects *e, const struct effects_producer *prod, int nprod, const char *const *inputs,
-                      int ninputs, uint64_t start_ns, const char *hgrm_prefix);
+                      int ninputs, uint64_t start_ns, const char *hgrm_prefix, const char *state_dir);
 
 #endif

@@ -26,6 +26,7 @@ enum gate_need {
     GN_CONSUMERS = 1 << 2, /* someone consuming */
     GN_ROUTES = 1 << 3,    /* the routing model knows where each message must go */
     GN_EFFECTS = 1 << 4,   /* a service run: an effects: block says where its results arrive */
+    GN_EFFECT_TIMES = 1 << 5, /* effects consumed as they come (a queue, not a database read at the end) */
 };
 
 /* The facts of a load the rule reads: from a config (config_gate_load), or
@@ -35,6 +36,7 @@ struct gate_load {
     int producers, consumers;  /* of the whole load */
     const char *routes_unknown; /* why the routing model cannot say where messages go, or NULL */
     bool effects;               /* a service run (effects: given): duplicate_effects is the service's */
+    bool effect_times;          /* its effects come from a queue: each has a time */
 };
 
 struct gate_def {

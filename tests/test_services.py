@@ -20,7 +20,8 @@ WORKER = ROOT / "examples" / "services" / "order_worker.py"
 ROGUE = ROOT / "tests" / "services" / "rogue_worker.py"
 
 
-def scenario(name, queue, command, *, env="", faults="[]", expect="", duration="6s", rate=100, extra=""):
+def scenario(name, queue, command, *, env="", faults="[]", expect="", duration="6s", rate=100, extra="",
+             effects=None):
     """A service scenario on queues of its own (the session broker is shared)."""
     return f"""name: {name}
 load:
@@ -38,7 +39,7 @@ services:
     env: {{ORDERS: {queue}, RECEIPTS: {queue}_receipts{env}}}
     ready: {{consumers: {queue}}}
 {extra}effects:
-  queue: {queue}_receipts
+  {effects or f"queue: {queue}_receipts"}
   id: {{json: order_id}}
   pending: {queue}_retry
   parked: {queue}_dlq
@@ -110,6 +111,37 @@ def test_stop_restart_and_pause_act_on_the_instance(tmp_path, broker):
     assert per[4] <= 3 < per[3] and per[5] > 0, per  # a receipt in flight at the SIGSTOP may land
     assert j["effects"]["lost"] == 0 and j["effects"]["duplicates"] == 0
     assert gone(j)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant,lost", [("correct", False), ("ack-first", True)])
+def test_effects_read_from_the_services_database(variant, lost, tmp_path, broker):
+    """effects: {sqlite: ...}: the worker's own table of paid orders, read
+    once the services stopped. The correct worker's table names every
+    order after a kill; the one that acks first misses the orders it held."""
+    db = 'sqlite: {file: "orders-{run}.db", query: "SELECT order_id FROM paid"}'
+    text = scenario(f"svc-db-{variant}", f"svc_db_{variant.replace('-', '_')}", WORKER,
+                    env=f", VARIANT: {variant}, WORK_MS: '150'", effects=db,
+                    faults="\n  - {at: 3s, action: service-kill, service: worker, instance: 0, for: 1s}")
+    text = text.replace("  id: {json: order_id}\n", "")
+    j, r = run_scenario(tmp_path, text, "--uri", broker.uri, expect=1 if lost else 0)
+    e = j["effects"]
+    assert e["queue"] == "orders-{run}.db" and e["end_read"]["complete"] and e["p99_ms"] is None
+    assert e["confirmed"] == 600 and e["duplicates"] == 0
+    if lost:
+        assert e["lost"] > 0 and e["matched"] + e["lost"] == 600
+        assert {g["gate"] for g in j["verdict"]["gates"] if g["status"] == "fail"} == {"lost_effects"}
+    else:
+        assert e["lost"] == 0 and e["matched"] == 600
+    assert gone(j)
+
+
+def test_effect_p99_needs_effects_with_a_time(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text(scenario("svc-db-p99", "q", WORKER, effects='sqlite: {file: a.db, query: "SELECT id FROM t"}',
+                          expect="  effect_p99: 1s\n").replace("  id: {json: order_id}\n", ""))
+    r = run_loadgen("run", "--check", f)
+    assert r.returncode == 2 and "expect.effect_p99: cannot be computed for this load: needs effects from a queue" in r.stderr
 
 
 @pytest.mark.slow
@@ -241,6 +273,8 @@ BAD = {
                ":6:25: effects.id: one of {json: KEY}"),
     "no-queue": ("services:\n  - {name: w, command: [true]}\neffects: {id: {json: id}}\n",
                  ":6:10: effects: effects need the queue"),
+    "sqlite-write": ("services:\n  - {name: w, command: [true]}\neffects: {sqlite: {file: a.db, query: 'DELETE FROM t'}}\n",
+                     ":6:19: effects.sqlite.query: a SELECT"),
     "consumers": ("  consumers: 2\nservices:\n  - {name: w, command: [true]}\n",
                   ":4:14: load.consumers: the services consume the load"),
     "no-id-in-body": ("  body: 'hello'\nservices:\n  - {name: w, command: [true]}\neffects: {queue: r, id: body}\n",

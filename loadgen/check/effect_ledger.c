@@ -7,6 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+void effects_spec_free(struct effects_spec *s)
+{
+    if (!s) return;
+    free(s->queue), free(s->id_key), free(s->sqlite_file), free(s->sqlite_query);
+    for (int i = 0; i < s->nparked; i++)
+        free(s->parked[i]);
+    for (int i = 0; i < s->npending; i++)
+        free(s->pending[i]);
+    memset(s, 0, sizeof *s);
+}
+
 void effect_ledger_init(struct effect_ledger *l, uint32_t run_id, uint32_t producers)
 {
     memset(l, 0, sizeof *l);

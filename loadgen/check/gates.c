@@ -33,7 +33,8 @@ const struct gate_def gate_defs[G_COUNT] = {
     [G_LOST_EFFECTS] = {"lost_effects", "durability", "", false, RK_EF_LOST, 1, RK_COUNT, GN_CONFIRM | GN_EFFECTS},
     [G_UNEXPECTED_EFFECTS] = {"unexpected_effects", "idempotency", "", false, RK_EF_UNEXPECTED, 1, RK_COUNT,
                               GN_EFFECTS},
-    [G_EFFECT_P99] = {"effect_p99", "performance", "ms", false, RK_EF_P99, 1, RK_COUNT, GN_PRODUCERS | GN_EFFECTS},
+    [G_EFFECT_P99] = {"effect_p99", "performance", "ms", false, RK_EF_P99, 1, RK_COUNT,
+                      GN_PRODUCERS | GN_EFFECTS | GN_EFFECT_TIMES},
 };
 #undef PC
 
@@ -47,6 +48,7 @@ static const struct {
     {GN_PRODUCERS, "needs producers"},
     {GN_CONSUMERS, "needs consumers"},
     {GN_EFFECTS, "needs services and an effects: block"},
+    {GN_EFFECT_TIMES, "needs effects from a queue (a database's rows carry no time)"},
 };
 
 const char *gates_computable(enum gate_kind k, const struct gate_load *l)
@@ -56,7 +58,7 @@ const char *gates_computable(enum gate_kind k, const struct gate_load *l)
     /* a service run's duplicate effects are the service's, not loadgen's consumers' */
     if (k == G_DUPLICATE_EFFECTS && l->effects) needs = GN_EFFECTS;
     if ((needs & GN_ROUTES) && l->routes_unknown) return l->routes_unknown;
-    bool have[] = {l->confirm, l->producers > 0, l->consumers > 0, l->effects};
+    bool have[] = {l->confirm, l->producers > 0, l->consumers > 0, l->effects, l->effect_times};
     for (size_t i = 0; i < sizeof need_text / sizeof need_text[0]; i++)
         if ((needs & need_text[i].need) && !have[i]) return need_text[i].why;
     return NULL;

@@ -1,6 +1,7 @@
 /* config_topo: a config with topology lists (topo.h): what they set in
  * the config, each queue's consumer settings, and their checks. */
 #include "config.h"
+#include "effect_ledger.h"
 #include "gates.h"
 #include "topo.h"
 #include "util.h"
@@ -91,7 +92,7 @@ bool config_routed(const struct config *c)
 void config_gate_load(const struct config *c, struct gate_load *l)
 {
     *l = (struct gate_load){.confirm = c->confirm > 0, .producers = c->producers, .consumers = c->consumers,
-                            .effects = c->effects != NULL};
+                            .effects = c->effects != NULL, .effect_times = c->effects && c->effects->queue};
     for (int i = 0; c->topo && i < c->topo->nexchanges; i++)
         if (route_xtype_parse(c->topo->exchanges[i].type) < 0)
             l->routes_unknown = "the routing model does not know this exchange type (x-consistent-hash): where "

@@ -90,9 +90,12 @@ void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir
     int ni = 0;
     for (int q = 0; q < cfg->queues && ni < CONFIG_MAX_ARGS; q++, ni++)
         inputs[ni] = config_queue_name(cfg, q, names[ni], sizeof names[ni]);
-    char prefix[1100];
+    char prefix[1100], state[1100];
     snprintf(prefix, sizeof prefix, "%s/latency", dir);
-    json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns, dir && dir[0] ? prefix : NULL);
+    snprintf(state, sizeof state, "%s/services", dir); /* the services' LOADGEN_RUN_DIR */
+    bool have_dir = dir && dir[0];
+    json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns, have_dir ? prefix : NULL,
+                              have_dir ? state : "/tmp");
     free(prod);
     if (result)
         run_set(result, RK_EFFECTS, o);

@@ -205,8 +205,10 @@ static void set_int(json_t *o, const char *k, uint64_t v)
 }
 
 json_t *effects_judge(struct effects *e, const struct effects_producer *prod, int nprod, const char *const *inputs,
-                      int ninputs, uint64_t start_ns, const char *hgrm_prefix)
+                      int ninputs, uint64_t start_ns, const char *hgrm_prefix, const char *state_dir)
 {
+    char dberr[600] = "";
+    bool db_ok = !e->spec->sqlite_file || !effects_read_sqlite(e, state_dir, dberr, sizeof dberr);
     struct end_read r = {.e = e,
                          .producers = e->ledger.producers,
                          .complete = true,
@@ -214,6 +216,7 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
                          .deadline = clock_ns() + END_READ_NS};
     r.f = xcalloc(r.producers ? r.producers : 1, sizeof *r.f);
     end_read(&r, inputs, ninputs);
+    if (!db_ok) r.complete = false; /* effects unread: a missing one is not known lost */
     struct effect_totals t = {0};
     for (int p = 0; p < nprod; p++) {
         struct effect_input_sets in = {prod[p].confirmed, prod[p].confirmed_nbits, prod[p].last, NULL, 0, NULL, 0};
@@ -226,8 +229,8 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
     effect_ledger_finish(&e->ledger, &t);
     struct hist *hc = hist_new_default(), *hu = hist_new_default();
     json_t *o = json_object(), *per_second = json_array(), *lat = json_object();
-    latencies(e, prod, nprod, start_ns, hc, hu, per_second);
-    json_object_set_new(o, "queue", json_string(e->spec->queue));
+    if (e->spec->queue) latencies(e, prod, nprod, start_ns, hc, hu, per_second);
+    json_object_set_new(o, "queue", json_string(e->spec->queue ? e->spec->queue : e->spec->sqlite_file));
     set_int(o, "inputs", t.inputs), set_int(o, "confirmed", t.confirmed), set_int(o, "matched", t.matched);
     /* some confirmed inputs found nowhere, but a queue could not be read: a bound, not a claim */
     json_object_set_new(o, "lost", r.complete || !t.lost ? json_integer((json_int_t)t.lost) : json_null());
@@ -241,12 +244,23 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
     set_int(o, "parked", t.parked), set_int(o, "pending", t.pending);
     set_int(o, "unconfirmed_effects", t.unconfirmed_effects), set_int(o, "effects", e->ledger.effects);
     set_int(o, "rereads", e->ledger.rereads), set_int(o, "reconnects", e->reconnects);
-    json_object_set_new(o, "p99_ms", p99_with_missing(hc, (uint64_t)hc->total_count, t.lost + t.pending));
+    json_object_set_new(o, "p99_ms", e->spec->queue ? p99_with_missing(hc, (uint64_t)hc->total_count, t.lost + t.pending)
+                                                    : json_null());
     json_object_set_new(lat, "corrected", lat_json(hc));
     json_object_set_new(lat, "uncorrected", lat_json(hu));
     json_object_set_new(o, "latency", lat);
     json_object_set_new(o, "per_second", per_second);
     json_t *er = json_object();
+    if (!db_ok) {
+        json_t *q = json_object();
+        json_object_set_new(q, "queue", json_string(e->spec->sqlite_file));
+        json_object_set_new(q, "role", json_string("effects"));
+        json_object_set_new(q, "error", json_string(dberr));
+        json_object_set_new(q, "found", json_integer(0)), json_object_set_new(q, "other", json_integer(0));
+        json_object_set_new(q, "exists", json_boolean(true));
+        json_array_append_new(r.queues, q);
+        r.complete = false;
+    }
     json_object_set_new(er, "complete", json_boolean(r.complete));
     json_object_set_new(er, "queues", r.queues);
     json_object_set_new(o, "end_read", er);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define READY_TIMEOUT_NS (60 * NS_PER_SEC)
 #define STOP_GRACE_NS (5 * NS_PER_SEC)
@@ -230,6 +231,25 @@ static void parse_id(struct ctx *x, yaml_node_t *v, struct effects_spec *e)
     if (!e->id_key) sc_err(x, v, "effects.id", "one of {json: KEY}, {header: NAME}, correlation_id, message_id, body");
 }
 
+/* {file: orders-{run}.db, query: "SELECT order_id FROM paid"}: a relative
+ * file is the services' state folder's (LOADGEN_RUN_DIR). */
+static void parse_sqlite(struct ctx *x, yaml_node_t *v, struct effects_spec *e)
+{
+    if (!sc_is_map(x, v, "effects.sqlite")) return;
+    FOREACH_PAIR(v, p) {
+        const char *k = sc_scalar(sc_node(x, p->key));
+        const char *s = sc_want_scalar(x, sc_node(x, p->value), "effects.sqlite");
+        if (!k || !s) continue;
+        if (!strcmp(k, "file")) free(e->sqlite_file), e->sqlite_file = xstrdup(s);
+        else if (!strcmp(k, "query")) free(e->sqlite_query), e->sqlite_query = xstrdup(s);
+        else sc_err(x, sc_node(x, p->key), "effects.sqlite", "unknown key (file, query)");
+    }
+    if (!e->sqlite_file || !e->sqlite_query)
+        sc_err(x, v, "effects.sqlite", "needs file: and query: (its first column names the input)");
+    else if (strncasecmp(e->sqlite_query, "select", 6))
+        sc_err(x, v, "effects.sqlite.query", "a SELECT (the database is opened read-only)");
+}
+
 static int queue_list(struct ctx *x, yaml_node_t *v, const char *field, char **out)
 {
     int n = 0;
@@ -272,12 +292,15 @@ void sc_parse_effects(struct ctx *x, yaml_node_t *v)
         else if (!strcmp(k, "quiet"))
             sc_want_duration(x, val, sub, &e->quiet_ns);
         else if (!strcmp(k, "sqlite"))
-            sc_err(x, val, sub, "not built yet: effects are read from a queue (queue: and id:)");
+            parse_sqlite(x, val, e);
         else
-            sc_err(x, sc_node(x, p->key), sub, "unknown key (queue, id, parked, pending, quiet)");
+            sc_err(x, sc_node(x, p->key), sub, "unknown key (queue, id, parked, pending, quiet, sqlite)");
     }
-    if (!e->queue) sc_err(x, v, "effects", "effects need the queue the service publishes its results to (queue:)");
-    if (!e->id_key && !x->errors) sc_err(x, v, "effects", "effects need id: where each result names its input");
+    if (!e->queue && !e->sqlite_file)
+        sc_err(x, v, "effects", "effects need the queue the service publishes its results to (queue:), or sqlite:");
+    if (e->queue && e->sqlite_file) sc_err(x, v, "effects", "one source of effects: queue: or sqlite:");
+    if (e->queue && !e->id_key && !x->errors)
+        sc_err(x, v, "effects", "effects need id: where each result names its input");
 }
 
 /* After the whole file: the load the services imply. loadgen publishes

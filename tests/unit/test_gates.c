@@ -246,13 +246,17 @@ static void capacity_required(void)
  * facts a config gives it (config_gate_load). */
 static void computable(void)
 {
-    struct gate_load all = {.confirm = true, .producers = 1, .consumers = 1, .effects = true};
+    struct gate_load all = {.confirm = true, .producers = 1, .consumers = 1, .effects = true, .effect_times = true};
     for (int k = 0; k < G_COUNT; k++) CHECK(gates_computable((enum gate_kind)k, &all) == NULL);
     /* a service run's gates need its effects; its duplicate effects are the service's */
     struct gate_load own = all;
     own.effects = false;
     CHECK(!strcmp(gates_computable(G_LOST_EFFECTS, &own), "needs services and an effects: block"));
     CHECK(gates_computable(G_DUPLICATE_EFFECTS, &own) == NULL);
+    struct gate_load db = all;
+    db.effect_times = false;
+    CHECK(!strcmp(gates_computable(G_EFFECT_P99, &db), "needs effects from a queue (a database's rows carry no time)"));
+    CHECK(gates_computable(G_LOST_EFFECTS, &db) == NULL);
     struct gate_load svc = all;
     svc.consumers = 0;
     CHECK(gates_computable(G_DUPLICATE_EFFECTS, &svc) == NULL && gates_computable(G_EFFECT_P99, &svc) == NULL);

@@ -1,0 +1,2 @@
+obj-dev/loadgen/base/util.o: loadgen/base/util.c include/util.h
+include/util.h:

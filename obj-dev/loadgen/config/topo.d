@@ -1,0 +1,5 @@
+obj-dev/loadgen/config/topo.o: loadgen/config/topo.c include/topo.h \
+ include/route.h include/util.h
+include/topo.h:
+include/route.h:
+include/util.h:

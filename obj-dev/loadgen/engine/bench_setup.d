@@ -1,0 +1,33 @@
+obj-dev/loadgen/engine/bench_setup.o: loadgen/engine/bench_setup.c \
+ include/amqpc.h loadgen/engine/bench_int.h include/broker.h \
+ include/cluster.h include/ledger.h include/setupconn.h include/amqpc.h \
+ include/config.h include/schedule.h include/topo.h include/route.h \
+ include/collector.h include/stats.h include/hist.h include/resources.h \
+ include/worker.h include/ledger.h include/msg.h include/wire.h \
+ include/effects.h include/effect_ledger.h include/proc.h include/proxy.h \
+ include/declare.h include/util.h
+include/amqpc.h:
+loadgen/engine/bench_int.h:
+include/broker.h:
+include/cluster.h:
+include/ledger.h:
+include/setupconn.h:
+include/amqpc.h:
+include/config.h:
+include/schedule.h:
+include/topo.h:
+include/route.h:
+include/collector.h:
+include/stats.h:
+include/hist.h:
+include/resources.h:
+include/worker.h:
+include/ledger.h:
+include/msg.h:
+include/wire.h:
+include/effects.h:
+include/effect_ledger.h:
+include/proc.h:
+include/proxy.h:
+include/declare.h:
+include/util.h:

@@ -1,0 +1,18 @@
+obj-dev/loadgen/engine/producer_tpl.o: loadgen/engine/producer_tpl.c \
+ include/template.h include/util.h include/worker.h include/amqpc.h \
+ include/config.h include/schedule.h include/topo.h include/route.h \
+ include/ledger.h include/msg.h include/stats.h include/hist.h \
+ include/wire.h
+include/template.h:
+include/util.h:
+include/worker.h:
+include/amqpc.h:
+include/config.h:
+include/schedule.h:
+include/topo.h:
+include/route.h:
+include/ledger.h:
+include/msg.h:
+include/stats.h:
+include/hist.h:
+include/wire.h:

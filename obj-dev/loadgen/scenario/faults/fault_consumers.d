@@ -1,0 +1,29 @@
+obj-dev/loadgen/scenario/faults/fault_consumers.o: \
+ loadgen/scenario/faults/fault_consumers.c \
+ loadgen/scenario/faults/faults.h include/bench.h include/config.h \
+ include/schedule.h include/topo.h include/route.h \
+ loadgen/scenario/faults/../scenario_int.h include/scenario.h \
+ include/effects.h include/amqpc.h include/effect_ledger.h \
+ include/ledger.h include/hist.h include/gates.h include/run_schema.h \
+ include/services.h include/template.h include/timeline.h include/bench.h \
+ include/scenario.h
+loadgen/scenario/faults/faults.h:
+include/bench.h:
+include/config.h:
+include/schedule.h:
+include/topo.h:
+include/route.h:
+loadgen/scenario/faults/../scenario_int.h:
+include/scenario.h:
+include/effects.h:
+include/amqpc.h:
+include/effect_ledger.h:
+include/ledger.h:
+include/hist.h:
+include/gates.h:
+include/run_schema.h:
+include/services.h:
+include/template.h:
+include/timeline.h:
+include/bench.h:
+include/scenario.h:

@@ -1,0 +1,30 @@
+obj-dev/loadgen/scenario/faults/fault_forget.o: \
+ loadgen/scenario/faults/fault_forget.c loadgen/scenario/faults/faults.h \
+ include/broker.h include/cluster.h include/config.h include/schedule.h \
+ include/topo.h include/route.h loadgen/scenario/faults/../scenario_int.h \
+ include/scenario.h include/config.h include/effects.h include/amqpc.h \
+ include/effect_ledger.h include/ledger.h include/hist.h include/gates.h \
+ include/run_schema.h include/services.h include/template.h \
+ include/timeline.h include/bench.h include/scenario.h
+loadgen/scenario/faults/faults.h:
+include/broker.h:
+include/cluster.h:
+include/config.h:
+include/schedule.h:
+include/topo.h:
+include/route.h:
+loadgen/scenario/faults/../scenario_int.h:
+include/scenario.h:
+include/config.h:
+include/effects.h:
+include/amqpc.h:
+include/effect_ledger.h:
+include/ledger.h:
+include/hist.h:
+include/gates.h:
+include/run_schema.h:
+include/services.h:
+include/template.h:
+include/timeline.h:
+include/bench.h:
+include/scenario.h:

@@ -1,0 +1,27 @@
+obj-dev/loadgen/scenario/scenario.o: loadgen/scenario/scenario.c \
+ include/scenario.h include/config.h include/schedule.h include/topo.h \
+ include/route.h include/effects.h include/amqpc.h \
+ include/effect_ledger.h include/ledger.h include/hist.h include/gates.h \
+ include/run_schema.h include/services.h include/template.h \
+ loadgen/scenario/scenario_int.h include/route.h include/topo.h \
+ include/units.h include/util.h include/yamlsafe.h
+include/scenario.h:
+include/config.h:
+include/schedule.h:
+include/topo.h:
+include/route.h:
+include/effects.h:
+include/amqpc.h:
+include/effect_ledger.h:
+include/ledger.h:
+include/hist.h:
+include/gates.h:
+include/run_schema.h:
+include/services.h:
+include/template.h:
+loadgen/scenario/scenario_int.h:
+include/route.h:
+include/topo.h:
+include/units.h:
+include/util.h:
+include/yamlsafe.h:
