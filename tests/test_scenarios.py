@@ -51,7 +51,8 @@ SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", 
 # detected by heartbeat); and three cluster scenarios (test_cluster and the
 # two cluster scenarios below cover partitions, loss and a node kill).
 EXTRA = {"proxy-reset-blackhole", "topic-kill", "fanout-kill", "cluster-quorum-leader-kill",
-         "service-order-worker-broker-kill", "unsafe-service-auto-ack",
+         "service-order-worker-broker-kill", "unsafe-service-auto-ack", "unsafe-service-no-confirm",
+         "unsafe-service-celery-default",
          "cluster-quorum-loss", "cluster-stream-follower-kill"}
 
 
