@@ -139,7 +139,7 @@ UNSAFE = [
     ("unsafe-service-no-dedup", "duplicate_effects"),
     ("unsafe-service-no-confirm", "lost_effects"),
     ("unsafe-service-retry-forever", "effect_p99"),
-    ("unsafe-service-celery-default", "duplicate_effects"),
+    ("unsafe-service-celery-default", "lost_effects"),
 ]
 
 

@@ -2,14 +2,14 @@
 
 loadgen publishes Celery task messages itself (protocol 2: the task name
 and id in headers, `[args, kwargs, embed]` as the JSON body), so the worker
-runs unchanged: `celery -A celery_orders worker`. The task charges the card
+runs unchanged: `celery -A celery_orders worker --concurrency=2`. The task charges the card
 (WORK_MS), publishes a receipt to RECEIPTS with publisher confirms, and
 records the order as paid.
 
 VARIANT:
   default     Celery's defaults: the task message is acked *before* the
-              task runs, so a worker killed with SIGKILL loses the task it
-              was running (lost_effects)
+              task runs, so a worker killed with SIGKILL loses the tasks its
+              pool was running (lost_effects)
   acks-late   task_acks_late + task_reject_on_worker_lost, and the task
               skips an order already paid (sqlite): a killed worker's task
               is redelivered and paid once
