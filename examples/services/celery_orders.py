@@ -53,7 +53,13 @@ def _db():
     if db is None:
         path = os.path.join(ENV.get("LOADGEN_RUN_DIR") or "/tmp", f"celery-{ENV.get('LOADGEN_RUN_ID', 'x')}.db")
         db = _out["db"] = sqlite3.connect(path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
+        for _ in range(100):  # another process may be switching the new file to WAL
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                time.sleep(0.05)
+        db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS paid (order_id TEXT PRIMARY KEY)")
     return db
 

@@ -244,8 +244,8 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
     set_int(o, "parked", t.parked), set_int(o, "pending", t.pending);
     set_int(o, "unconfirmed_effects", t.unconfirmed_effects), set_int(o, "effects", e->ledger.effects);
     set_int(o, "rereads", e->ledger.rereads), set_int(o, "reconnects", e->reconnects);
-    json_object_set_new(o, "p99_ms", e->spec->queue ? p99_with_missing(hc, (uint64_t)hc->total_count, t.lost + t.pending)
-                                                    : json_null());
+    json_t *p99 = e->spec->queue ? p99_with_missing(hc, (uint64_t)hc->total_count, t.lost + t.pending) : json_null();
+    json_object_set_new(o, "p99_ms", p99);
     json_object_set_new(lat, "corrected", lat_json(hc));
     json_object_set_new(lat, "uncorrected", lat_json(hu));
     json_object_set_new(o, "latency", lat);
