@@ -21,12 +21,17 @@ enum effect_id_from { EID_JSON, EID_HEADER, EID_CORRELATION_ID, EID_MESSAGE_ID, 
 struct effects_spec {
     char *queue; /* where the service's results arrive */
     enum effect_id_from id_from;
-    char *id_key;                     /* EID_JSON: the top-level key; EID_HEADER: the header */
+    char *id_key; /* EID_JSON: the top-level key; EID_HEADER: the header */
+    /* key: the effect's idempotency key (EID_MESSAGE_ID or EID_HEADER:
+     * key_name; -1 none): a copy with its first copy's key is the same
+     * effect delivered again, not a second effect */
+    int key_from;
+    char *key_name;
     char *parked[EFFECTS_MAX_QUEUES]; /* the service's dead-letter queues */
     int nparked;
     char *pending[EFFECTS_MAX_QUEUES]; /* other queues inputs may wait in (a retry queue) */
     int npending;
-    uint64_t quiet_ns; /* the drain: no new effect for this long, inputs drained: done */
+    uint64_t quiet_ns;                /* the drain: no new effect for this long, inputs drained: done */
     char *sqlite_file, *sqlite_query; /* or from a database the service writes, read at the end */
     int line;
 };
@@ -46,9 +51,12 @@ struct effect_ledger {
     struct seq_track *seen;  /* per producer: bits = has an effect, flagged = has more than one */
     struct effect_rec *recs; /* first copies, in arrival order */
     size_t nrecs, cap;
-    uint64_t effects;      /* every delivery from the effects queue */
-    uint64_t rereads;      /* a redelivered copy of an effect already counted (our own re-read) */
-    uint64_t extra_copies; /* copies beyond the first that the service published */
+    uint64_t effects;         /* every delivery from the effects queue */
+    uint64_t rereads;         /* a redelivered copy of an effect already counted (our own re-read) */
+    uint64_t extra_copies;    /* copies beyond the first that the service published */
+    uint64_t same_key_copies; /* copies with their first copy's idempotency key: one effect, again */
+    uint64_t **keys;          /* per producer, per seq: the first copy's key hash (0: none) */
+    uint64_t *nkeys;
     uint64_t unexpected, unparsable;
     char unexpected_sample[EFFECT_SAMPLE], unparsable_sample[EFFECT_SAMPLE], unparsable_why[64];
     char duplicate_sample[EFFECT_SAMPLE]; /* the id of the first input seen twice */
@@ -70,6 +78,11 @@ int effect_json_id(const char *body, size_t len, const char *key, char *scratch,
  * is its own re-read after a reconnect, not the service's duplicate. */
 void effect_ledger_add(struct effect_ledger *l, const char *id, size_t len, const char *why, const char *body,
                        size_t body_len, bool redelivered, uint64_t now_ns);
+/* The same with the effect's idempotency key (key NULL: none): a later copy
+ * whose key equals the first copy's is counted in same_key_copies, not as
+ * a duplicate; a different key (or none) is a second effect. */
+void effect_ledger_add_keyed(struct effect_ledger *l, const char *id, size_t len, const char *why, const char *body,
+                             size_t body_len, bool redelivered, uint64_t now_ns, const char *key, size_t klen);
 
 /* What became of one producer's inputs. */
 struct effect_input_sets {

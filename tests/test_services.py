@@ -41,6 +41,7 @@ services:
 {extra}effects:
   {effects or f"queue: {queue}_receipts"}
   id: {{json: order_id}}
+  key: message_id
   pending: {queue}_retry
   parked: {queue}_dlq
 faults: {faults}
@@ -123,7 +124,7 @@ def test_effects_read_from_the_services_database(variant, lost, tmp_path, broker
     text = scenario(f"svc-db-{variant}", f"svc_db_{variant.replace('-', '_')}", WORKER,
                     env=f", VARIANT: {variant}, WORK_MS: '150'", effects=db,
                     faults="\n  - {at: 3s, action: service-kill, service: worker, instance: 0, for: 1s}")
-    text = text.replace("  id: {json: order_id}\n", "")
+    text = text.replace("  id: {json: order_id}\n  key: message_id\n", "")
     j, r = run_scenario(tmp_path, text, "--uri", broker.uri, expect=1 if lost else 0)
     e = j["effects"]
     assert e["queue"] == "orders-{run}.db" and e["end_read"]["complete"] and e["p99_ms"] is None
@@ -139,7 +140,7 @@ def test_effects_read_from_the_services_database(variant, lost, tmp_path, broker
 def test_effect_p99_needs_effects_with_a_time(tmp_path):
     f = tmp_path / "s.yaml"
     f.write_text(scenario("svc-db-p99", "q", WORKER, effects='sqlite: {file: a.db, query: "SELECT id FROM t"}',
-                          expect="  effect_p99: 1s\n").replace("  id: {json: order_id}\n", ""))
+                          expect="  effect_p99: 1s\n").replace("  id: {json: order_id}\n  key: message_id\n", ""))
     r = run_loadgen("run", "--check", f)
     assert r.returncode == 2 and "expect.effect_p99: cannot be computed for this load: needs effects from a queue" in r.stderr
 

@@ -76,7 +76,8 @@ def charge(order_id, amount):
         return "already paid"
     time.sleep(WORK_S)
     _channel().basic_publish("", RECEIPTS, f'{{"order_id": "{order_id}", "amount": {amount}}}'.encode(),
-                             pika.BasicProperties(delivery_mode=2, content_type="application/json"))
+                             pika.BasicProperties(delivery_mode=2, content_type="application/json",
+                                                  message_id=f"receipt-{order_id}"))  # at-least-once: a stable key
     if SAFE:
         _db().execute("INSERT OR IGNORE INTO paid VALUES (?)", (order_id,))
     return "paid"

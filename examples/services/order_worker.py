@@ -13,7 +13,8 @@ loadgen gate (docs/services.md):
   correct         the above
   auto-ack        consumes with no_ack: a kill -9 loses what was prefetched
   ack-first       acks on receipt, then works: a kill -9 loses the work in flight
-  no-dedup        no sqlite check: a kill between the receipt and the ack pays twice
+  no-dedup        no sqlite check and a new message id per attempt: a kill
+                  between the receipt and the ack pays twice
   no-confirm      receipts without publisher confirms, input acked at once:
                   a broker kill loses receipts the broker never wrote
   no-retry-limit  declined cards retry forever, never parked
@@ -33,6 +34,7 @@ import signal
 import sqlite3
 import sys
 import time
+import uuid
 
 import aio_pika
 
@@ -125,7 +127,11 @@ async def main():
             await forward(msg, ORDERS + ("_dlq" if parked else "_retry"), tries)
         else:
             receipt = json.dumps({"order_id": oid, "status": "paid"}).encode()
-            await ex.publish(aio_pika.Message(receipt, content_type="application/json",
+            # A stable message id: the receipt is at-least-once (killed after its
+            # confirm, before the order is marked paid, it goes again), and a
+            # reader dedups it by this key. no-dedup mints a new id each time.
+            key = str(uuid.uuid4()) if VARIANT == "no-dedup" else f"receipt-{oid}"
+            await ex.publish(aio_pika.Message(receipt, content_type="application/json", message_id=key,
                                               delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                              routing_key=RECEIPTS)
             ledger.mark(oid)

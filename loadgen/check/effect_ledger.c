@@ -10,7 +10,7 @@
 void effects_spec_free(struct effects_spec *s)
 {
     if (!s) return;
-    free(s->queue), free(s->id_key), free(s->sqlite_file), free(s->sqlite_query);
+    free(s->queue), free(s->id_key), free(s->key_name), free(s->sqlite_file), free(s->sqlite_query);
     for (int i = 0; i < s->nparked; i++)
         free(s->parked[i]);
     for (int i = 0; i < s->npending; i++)
@@ -30,6 +30,9 @@ void effect_ledger_free(struct effect_ledger *l)
 {
     for (uint32_t p = 0; l->seen && p < l->producers; p++)
         ledger_free(&l->seen[p]);
+    for (uint32_t p = 0; l->keys && p < l->producers; p++)
+        free(l->keys[p]);
+    free(l->keys), free(l->nkeys);
     free(l->seen);
     free(l->recs);
     memset(l, 0, sizeof *l);
@@ -148,8 +151,37 @@ int effect_json_id(const char *body, size_t len, const char *key, char *scratch,
     return json_id_slow(body, len, key, scratch, cap, id, idlen, why);
 }
 
+/* FNV-1a, never 0 (0: no key) */
+static uint64_t key_hash(const char *k, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
+    return h | 1;
+}
+
+static uint64_t *key_slot(struct effect_ledger *l, uint32_t p, uint64_t seq)
+{
+    if (!l->keys) l->keys = xcalloc(l->producers, sizeof *l->keys), l->nkeys = xcalloc(l->producers, sizeof *l->nkeys);
+    if (seq >= l->nkeys[p]) {
+        uint64_t n = l->nkeys[p] ? l->nkeys[p] : 1024;
+        while (n <= seq)
+            n *= 2;
+        l->keys[p] = xrealloc(l->keys[p], n * sizeof *l->keys[p]);
+        memset(l->keys[p] + l->nkeys[p], 0, (n - l->nkeys[p]) * sizeof *l->keys[p]);
+        l->nkeys[p] = n;
+    }
+    return &l->keys[p][seq];
+}
+
 void effect_ledger_add(struct effect_ledger *l, const char *id, size_t len, const char *why, const char *body,
                        size_t body_len, bool redelivered, uint64_t now_ns)
+{
+    effect_ledger_add_keyed(l, id, len, why, body, body_len, redelivered, now_ns, NULL, 0);
+}
+
+void effect_ledger_add_keyed(struct effect_ledger *l, const char *id, size_t len, const char *why, const char *body,
+                             size_t body_len, bool redelivered, uint64_t now_ns, const char *key, size_t klen)
 {
     l->effects++;
     uint32_t run, p;
@@ -166,9 +198,15 @@ void effect_ledger_add(struct effect_ledger *l, const char *id, size_t len, cons
         return;
     }
     struct seq_track *t = &l->seen[p];
+    uint64_t kh = key ? key_hash(key, klen) : 0;
     if (ledger_seen(t, seq)) {
         if (redelivered) {
             l->rereads++;
+            return;
+        }
+        /* the service published the same effect again (at-least-once output with a stable key) */
+        if (kh && seq < (l->nkeys ? l->nkeys[p] : 0) && l->keys[p][seq] == kh) {
+            l->same_key_copies++;
             return;
         }
         if (!l->extra_copies++) sample(l->duplicate_sample, id, len);
@@ -176,6 +214,7 @@ void effect_ledger_add(struct effect_ledger *l, const char *id, size_t len, cons
         return;
     }
     ledger_add(t, seq, false);
+    if (kh) *key_slot(l, p, seq) = kh;
     if (l->nrecs == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 4096;
         l->recs = xrealloc(l->recs, l->cap * sizeof *l->recs);

@@ -55,6 +55,25 @@ static const char *effect_id(const struct effects_spec *sp, const amqp_message_t
     return NULL;
 }
 
+/* The effect's idempotency key (spec->key_from), or NULL. */
+static const char *effect_key(const struct effects_spec *sp, const amqp_message_t *m, size_t *len)
+{
+    const amqp_basic_properties_t *p = &m->properties;
+    if (sp->key_from == EID_MESSAGE_ID && (p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG)) {
+        *len = p->message_id.len;
+        return p->message_id.bytes;
+    }
+    for (int i = 0; sp->key_from == EID_HEADER && (p->_flags & AMQP_BASIC_HEADERS_FLAG) && i < p->headers.num_entries;
+         i++) {
+        const amqp_table_entry_t *e = &p->headers.entries[i];
+        if (!bytes_is(e->key, sp->key_name)) continue;
+        if (e->value.kind != AMQP_FIELD_KIND_UTF8 && e->value.kind != AMQP_FIELD_KIND_BYTES) return NULL;
+        *len = e->value.value.bytes.len;
+        return e->value.value.bytes.bytes;
+    }
+    return NULL;
+}
+
 static amqp_connection_state_t subscribe(struct effects *e, int node, char *err, size_t cap)
 {
     amqp_connection_state_t c;
@@ -96,7 +115,10 @@ static void consume(struct effects *e, amqp_connection_state_t c, uint64_t *last
         *last_any = now;
         size_t len = 0;
         const char *why = NULL, *id = effect_id(e->spec, &env.message, scratch, sizeof scratch, &len, &why);
-        effect_ledger_add(&e->ledger, id, len, why, env.message.body.bytes, env.message.body.len, env.redelivered, now);
+        size_t klen = 0;
+        const char *key = effect_key(e->spec, &env.message, &klen);
+        effect_ledger_add_keyed(&e->ledger, id, len, why, env.message.body.bytes, env.message.body.len, env.redelivered,
+                                now, key, klen);
         atomic_store_explicit(&e->snap_matched, e->ledger.nrecs, memory_order_relaxed);
         atomic_store_explicit(&e->snap_last_ns, now, memory_order_relaxed);
         last_tag = env.delivery_tag;

@@ -236,6 +236,7 @@ json_t *effects_judge(struct effects *e, const struct effects_producer *prod, in
     json_object_set_new(o, "lost", r.complete || !t.lost ? json_integer((json_int_t)t.lost) : json_null());
     set_int(o, "lost_at_most", t.lost);
     set_int(o, "duplicates", t.duplicates), set_int(o, "extra_copies", e->ledger.extra_copies);
+    set_int(o, "same_key_copies", e->ledger.same_key_copies);
     set_int(o, "unexpected", t.unexpected), set_int(o, "unparsable", e->ledger.unparsable);
     json_object_set_new(o, "unexpected_sample", json_string(e->ledger.unexpected_sample));
     json_object_set_new(o, "unparsable_sample", json_string(e->ledger.unparsable_sample));

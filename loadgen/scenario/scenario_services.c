@@ -236,18 +236,43 @@ static void parse_id(struct ctx *x, yaml_node_t *v, struct effects_spec *e)
 static void parse_sqlite(struct ctx *x, yaml_node_t *v, struct effects_spec *e)
 {
     if (!sc_is_map(x, v, "effects.sqlite")) return;
-    FOREACH_PAIR(v, p) {
+    FOREACH_PAIR(v, p)
+    {
         const char *k = sc_scalar(sc_node(x, p->key));
         const char *s = sc_want_scalar(x, sc_node(x, p->value), "effects.sqlite");
         if (!k || !s) continue;
-        if (!strcmp(k, "file")) free(e->sqlite_file), e->sqlite_file = xstrdup(s);
-        else if (!strcmp(k, "query")) free(e->sqlite_query), e->sqlite_query = xstrdup(s);
-        else sc_err(x, sc_node(x, p->key), "effects.sqlite", "unknown key (file, query)");
+        if (!strcmp(k, "file"))
+            free(e->sqlite_file), e->sqlite_file = xstrdup(s);
+        else if (!strcmp(k, "query"))
+            free(e->sqlite_query), e->sqlite_query = xstrdup(s);
+        else
+            sc_err(x, sc_node(x, p->key), "effects.sqlite", "unknown key (file, query)");
     }
     if (!e->sqlite_file || !e->sqlite_query)
         sc_err(x, v, "effects.sqlite", "needs file: and query: (its first column names the input)");
     else if (strncasecmp(e->sqlite_query, "select", 6))
         sc_err(x, v, "effects.sqlite.query", "a SELECT (the database is opened read-only)");
+}
+
+/* key: message_id or {header: NAME}: the effect's idempotency key */
+static void parse_key(struct ctx *x, yaml_node_t *v, struct effects_spec *e)
+{
+    const char *s = sc_scalar(v);
+    if (s && !strcmp(s, "message_id")) {
+        e->key_from = EID_MESSAGE_ID;
+        return;
+    }
+    if (v->type == YAML_MAPPING_NODE && v->data.mapping.pairs.top - v->data.mapping.pairs.start == 1) {
+        yaml_node_pair_t *p = v->data.mapping.pairs.start;
+        const char *k = sc_scalar(sc_node(x, p->key)), *name = sc_scalar(sc_node(x, p->value));
+        if (k && !strcmp(k, "header") && name && name[0]) {
+            e->key_from = EID_HEADER;
+            free(e->key_name);
+            e->key_name = xstrdup(name);
+            return;
+        }
+    }
+    sc_err(x, v, "effects.key", "message_id or {header: NAME}");
 }
 
 static int queue_list(struct ctx *x, yaml_node_t *v, const char *field, char **out)
@@ -272,6 +297,7 @@ void sc_parse_effects(struct ctx *x, yaml_node_t *v)
     if (!sc_is_map(x, v, "effects")) return;
     x->sc->has_effects = true;
     e->quiet_ns = EFFECTS_QUIET_NS;
+    e->key_from = -1;
     e->line = (int)v->start_mark.line + 1;
     FOREACH_PAIR(v, p)
     {
@@ -293,8 +319,10 @@ void sc_parse_effects(struct ctx *x, yaml_node_t *v)
             sc_want_duration(x, val, sub, &e->quiet_ns);
         else if (!strcmp(k, "sqlite"))
             parse_sqlite(x, val, e);
+        else if (!strcmp(k, "key"))
+            parse_key(x, val, e);
         else
-            sc_err(x, sc_node(x, p->key), sub, "unknown key (queue, id, parked, pending, quiet, sqlite)");
+            sc_err(x, sc_node(x, p->key), sub, "unknown key (queue, id, key, parked, pending, quiet, sqlite)");
     }
     if (!e->queue && !e->sqlite_file)
         sc_err(x, v, "effects", "effects need the queue the service publishes its results to (queue:), or sqlite:");

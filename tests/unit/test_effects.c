@@ -169,8 +169,29 @@ static void ledger_arithmetic(void)
     effect_ledger_free(&l);
 }
 
+/* An idempotency key: a copy with the first copy's key is the same
+ * effect again; a copy with another key (or none) is a second effect. */
+static void keyed_copies(void)
+{
+    struct effect_ledger l;
+    effect_ledger_init(&l, 1, 1);
+    char id[TPL_ID_MAX];
+    size_t n = tpl_id_format(id, sizeof id, 1, 0, 5);
+    effect_ledger_add_keyed(&l, id, n, NULL, id, n, false, 1, "receipt-5", 9);
+    effect_ledger_add_keyed(&l, id, n, NULL, id, n, false, 2, "receipt-5", 9);
+    CHECK(l.same_key_copies == 1 && l.extra_copies == 0);
+    effect_ledger_add_keyed(&l, id, n, NULL, id, n, false, 3, "f3a1-uuid", 9);
+    CHECK(l.same_key_copies == 1 && l.extra_copies == 1);
+    n = tpl_id_format(id, sizeof id, 1, 0, 6000); /* grows the key table */
+    effect_ledger_add_keyed(&l, id, n, NULL, id, n, false, 4, "k", 1);
+    effect_ledger_add_keyed(&l, id, n, NULL, id, n, false, 5, NULL, 0); /* no key: a second effect */
+    CHECK(l.same_key_copies == 1 && l.extra_copies == 2);
+    effect_ledger_free(&l);
+}
+
 void test_effects(void)
 {
+    keyed_copies();
     template_rendering();
     ids();
     json_scanner();
