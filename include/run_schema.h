@@ -193,7 +193,8 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(EF_LOST_AT_MOST, "effects.lost_at_most", RS_INT, RS_RUN | RS_OPTIONAL, "lost effects at most")                   \
     X(EF_DUPLICATES, "effects.duplicates", RS_INT, RS_RUN | RS_OPTIONAL, "inputs with more than one effect")           \
     X(EF_EXTRA_COPIES, "effects.extra_copies", RS_INT, RS_RUN | RS_OPTIONAL, "effect copies beyond the first")         \
-    X(EF_SAME_KEY, "effects.same_key_copies", RS_INT, RS_RUN | RS_OPTIONAL, "copies with the same key")                   \
+    X(EF_SAME_KEY, "effects.same_key_copies", RS_INT, RS_RUN | RS_OPTIONAL,                                            \
+      "copies with the same key")                                                                                      \
     X(EF_UNEXPECTED, "effects.unexpected", RS_INT, RS_RUN | RS_OPTIONAL, "effects naming no input of this run")        \
     X(EF_UNEXPECTED_SAMPLE, "effects.unexpected_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an unexpected id")             \
     X(EF_DUPLICATE_SAMPLE, "effects.duplicate_sample", RS_STR, RS_RUN | RS_OPTIONAL, "an input with two effects")      \
