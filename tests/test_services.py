@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from test_reports import check_schema
 from conftest import LOADGEN, ROOT, SCRATCH, pid_alive, run_loadgen, run_scenario, scratch_env, wait_until
 
 WORKER = ROOT / "examples" / "services" / "order_worker.py"
@@ -67,6 +68,7 @@ def test_a_service_run_reports_every_input_and_process(tmp_path, broker):
                     faults="\n  - {at: 2s, action: service-kill, service: worker, instance: 1, for: 1s}",
                     expect="  unexpected_effects: 0\n  effect_p99: 10s\n")
     j, r = run_scenario(tmp_path, text, "--uri", broker.uri, expect=0)
+    check_schema(j, with_run=True)  # effects and services as docs/report-schema.md has them
     e = j["effects"]
     assert e["confirmed"] == e["inputs"] == 600 and e["lost"] == 0 and e["pending"] == 0
     assert e["parked"] == 30 and e["matched"] == 570  # every 20th declined, parked after 3 tries
