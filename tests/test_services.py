@@ -109,9 +109,10 @@ def test_stop_restart_and_pause_act_on_the_instance(tmp_path, broker):
     assert 0.9 < w0["exits"][0]["at_s"] < 1.9 and 1.9 < w0["starts"][1]["at_s"] < 3
     assert w1["exits"][0]["status"] == "exit 0" and len(w1["starts"]) == 2
     assert 3 < w1["starts"][1]["at_s"] < 4.5
-    # paused 4-5 s: next to no receipt in that second (both instances frozen)
+    # paused 4-5 s (both instances frozen): that second's receipts collapse
+    # (those in flight at the SIGSTOP still land), the next one catches up
     per = j["effects"]["per_second"]
-    assert per[4] <= 3 < per[3] and per[5] > 0, per  # a receipt in flight at the SIGSTOP may land
+    assert per[4] < per[3] / 4 and per[5] > per[3], per
     assert j["effects"]["lost"] == 0 and j["effects"]["duplicates"] == 0
     assert gone(j)
 
