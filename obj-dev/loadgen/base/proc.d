@@ -1,2 +1,0 @@
-obj-dev/loadgen/base/proc.o: loadgen/base/proc.c include/proc.h
-include/proc.h:

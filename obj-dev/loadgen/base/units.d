@@ -1,2 +1,0 @@
-obj-dev/loadgen/base/units.o: loadgen/base/units.c include/units.h
-include/units.h:

@@ -1,4 +1,0 @@
-obj-dev/loadgen/broker/cluster_view.o: loadgen/broker/cluster_view.c \
- include/cluster.h include/util.h
-include/cluster.h:
-include/util.h:
