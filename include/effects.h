@@ -51,6 +51,10 @@ void effects_free(struct effects *e);
  * then incomplete). */
 int effects_read_sqlite(struct effects *e, const char *dir, char *err, size_t cap);
 
+/* The string header `name` of a delivery (its bytes, *len), or NULL:
+ * absent, or *not_string when it holds another type. */
+const char *effects_header(const amqp_basic_properties_t *p, const char *name, size_t *len, bool *not_string);
+
 /* One producer's inputs, as the engine kept them. */
 struct effects_producer {
     const uint64_t *confirmed;

@@ -15,9 +15,20 @@
 #define RETRY_NS (300 * NS_PER_MS)
 #define EMPTY_NS (500 * NS_PER_MS) /* stopping: the queue gave nothing for this long */
 
-static bool bytes_is(amqp_bytes_t b, const char *s)
+const char *effects_header(const amqp_basic_properties_t *p, const char *name, size_t *len, bool *not_string)
 {
-    return b.len == strlen(s) && !memcmp(b.bytes, s, b.len);
+    *not_string = false;
+    for (int i = 0; (p->_flags & AMQP_BASIC_HEADERS_FLAG) && i < p->headers.num_entries; i++) {
+        const amqp_table_entry_t *e = &p->headers.entries[i];
+        if (e->key.len != strlen(name) || memcmp(e->key.bytes, name, e->key.len)) continue;
+        if (e->value.kind != AMQP_FIELD_KIND_UTF8 && e->value.kind != AMQP_FIELD_KIND_BYTES) {
+            *not_string = true;
+            return NULL;
+        }
+        *len = e->value.value.bytes.len;
+        return e->value.value.bytes.bytes;
+    }
+    return NULL;
 }
 
 /* The id of one effect per the spec; NULL with why when it has none. */
@@ -41,16 +52,11 @@ static const char *effect_id(const struct effects_spec *sp, const amqp_message_t
         if (!(p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG)) return *why = "no message_id", NULL;
         *len = p->message_id.len;
         return p->message_id.bytes;
-    case EID_HEADER:
-        for (int i = 0; (p->_flags & AMQP_BASIC_HEADERS_FLAG) && i < p->headers.num_entries; i++) {
-            const amqp_table_entry_t *e = &p->headers.entries[i];
-            if (!bytes_is(e->key, sp->id_key)) continue;
-            if (e->value.kind != AMQP_FIELD_KIND_UTF8 && e->value.kind != AMQP_FIELD_KIND_BYTES)
-                return *why = "the header is not a string", NULL;
-            *len = e->value.value.bytes.len;
-            return e->value.value.bytes.bytes;
-        }
-        return *why = "no such header", NULL;
+    case EID_HEADER: {
+        bool not_string;
+        if ((id = effects_header(p, sp->id_key, len, &not_string))) return id;
+        return *why = not_string ? "the header is not a string" : "no such header", NULL;
+    }
     }
     return NULL;
 }
@@ -63,15 +69,8 @@ static const char *effect_key(const struct effects_spec *sp, const amqp_message_
         *len = p->message_id.len;
         return p->message_id.bytes;
     }
-    for (int i = 0; sp->key_from == EID_HEADER && (p->_flags & AMQP_BASIC_HEADERS_FLAG) && i < p->headers.num_entries;
-         i++) {
-        const amqp_table_entry_t *e = &p->headers.entries[i];
-        if (!bytes_is(e->key, sp->key_name)) continue;
-        if (e->value.kind != AMQP_FIELD_KIND_UTF8 && e->value.kind != AMQP_FIELD_KIND_BYTES) return NULL;
-        *len = e->value.value.bytes.len;
-        return e->value.value.bytes.bytes;
-    }
-    return NULL;
+    bool not_string;
+    return sp->key_from == EID_HEADER ? effects_header(p, sp->key_name, len, &not_string) : NULL;
 }
 
 static amqp_connection_state_t subscribe(struct effects *e, int node, char *err, size_t cap)

@@ -33,18 +33,6 @@ struct end_read {
     int left;
 };
 
-static bool header_id(const amqp_basic_properties_t *p, const char **id, size_t *len)
-{
-    for (int i = 0; (p->_flags & AMQP_BASIC_HEADERS_FLAG) && i < p->headers.num_entries; i++) {
-        const amqp_table_entry_t *h = &p->headers.entries[i];
-        if (h->key.len != strlen(TPL_ID_HEADER) || memcmp(h->key.bytes, TPL_ID_HEADER, h->key.len)) continue;
-        if (h->value.kind != AMQP_FIELD_KIND_UTF8 && h->value.kind != AMQP_FIELD_KIND_BYTES) return false;
-        *id = h->value.value.bytes.bytes, *len = h->value.value.bytes.len;
-        return true;
-    }
-    return false;
-}
-
 /* One queue, to empty; returns -1 (and err) when it could not be. */
 static int read_queue(struct end_read *r, amqp_connection_state_t c, amqp_channel_t ch, const char *q, enum role role,
                       uint64_t *found, uint64_t *other, char *err, size_t cap)
@@ -68,8 +56,9 @@ static int read_queue(struct end_read *r, amqp_connection_state_t c, amqp_channe
         size_t len;
         uint32_t run, p;
         uint64_t seq;
-        if (header_id(&m.properties, &id, &len) && !tpl_id_parse(id, len, &run, &p, &seq) &&
-            run == r->e->ledger.run_id && p < r->producers) {
+        bool not_string;
+        if ((id = effects_header(&m.properties, TPL_ID_HEADER, &len, &not_string)) &&
+            !tpl_id_parse(id, len, &run, &p, &seq) && run == r->e->ledger.run_id && p < r->producers) {
             bits_reserve(&r->f[p].bits[slot], &r->f[p].nbits[slot], seq);
             r->f[p].bits[slot][seq >> 6] |= 1ULL << (seq & 63);
             (*found)++;
