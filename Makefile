@@ -34,13 +34,17 @@ TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
 
 .PHONY: all run test test-extra unit soak asan asan-build bench clean format deps
 
-all: bin/loadgen bin/unit-tests bin/bench-effects
+all: bin/loadgen bin/unit-tests bin/bench-effects bin/http-server
 
 bin/loadgen: $(OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # bench/run-bench's effect matching figure (not a test)
+bin/http-server: bench/http_server.c
+	@mkdir -p bin
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lpthread
+
 bin/bench-effects: obj/bench/effects_match.o $(LIBSRC:%.c=obj/%.o)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

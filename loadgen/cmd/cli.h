@@ -18,5 +18,6 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_hlog(int argc, char **argv);
+int cmd_http(int argc, char **argv);
 
 #endif

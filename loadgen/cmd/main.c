@@ -49,6 +49,7 @@ static void usage(FILE *f)
           "  compare  compare runs (or groups of repeated runs) side by side\n"
           "  merge    merge the run directories of a scale-out run's instances into one verdict\n"
           "  hlog     read an HdrHistogram interval log: percentiles per tag\n"
+          "  http     drive an HTTP URL open-loop (wrk2's way), no broker\n"
           "  version  print the version\n"
           "\n"
           "`loadgen <command> --help` describes each command's options.\n",
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0) return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "hlog") == 0) return cmd_hlog(argc - 1, argv + 1);
+    if (strcmp(cmd, "http") == 0) return cmd_http(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("loadgen %s\n", LOADGEN_VERSION);
         return EXIT_OK;
