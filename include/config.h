@@ -15,6 +15,7 @@
 
 struct msg_template;
 struct effects_spec;
+struct httpload_spec;
 #define CONFIG_MAX_NODES 5 /* = CLUSTER_MAX_NODES */
 /* auto: namespaces as root, else loopback (no network faults) */
 enum { CLUSTER_NET_AUTO, CLUSTER_NET_NAMESPACES, CLUSTER_NET_LOOPBACK };
@@ -107,6 +108,9 @@ struct config {
      * and where the service's effects arrive (NULL: no services). */
     const struct msg_template *tpl;
     const struct effects_spec *effects;
+    /* load.http: requests to a user's API instead of AMQP publishing
+     * (httpload.h; NULL: none), owned by the scenario */
+    const struct httpload_spec *http;
 };
 
 /* config_instance.c: --instance, --run-id, --start-at, --producer-ids,

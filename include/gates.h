@@ -15,7 +15,8 @@ enum gate_kind {
     G_LOST, G_UNEXPECTED, G_DUPLICATES, G_UNEXPLAINED_DUPLICATES, G_ORDER_VIOLATIONS,
     G_RECOVERY, G_E2E_P50, G_E2E_P99, G_CONFIRM_P99, G_THROUGHPUT, G_CONSUMED, G_INDETERMINATE,
     G_DUPLICATE_EFFECTS, G_DEAD_LETTERED, G_UNAVAILABLE, G_MISROUTED, G_UNROUTABLE, G_LOST_EFFECTS,
-    G_UNEXPECTED_EFFECTS, G_EFFECT_P99, G_COUNT
+    G_UNEXPECTED_EFFECTS, G_EFFECT_P99, G_LOST_EVENTS, G_DUPLICATE_EVENTS, G_UNEXPECTED_EVENTS, G_EVENT_P99,
+    G_HTTP_P99, G_HTTP_ERRORS, G_COUNT
 };
 
 /* What a gate's value is computed from (gate_def.needs): without it the
@@ -27,6 +28,7 @@ enum gate_need {
     GN_ROUTES = 1 << 3,    /* the routing model knows where each message must go */
     GN_EFFECTS = 1 << 4,   /* a service run: an effects: block says where its results arrive */
     GN_EFFECT_TIMES = 1 << 5, /* effects consumed as they come (a queue, not a database read at the end) */
+    GN_HTTP = 1 << 6,         /* load.http: requests to the user's API */
 };
 
 /* The facts of a load the rule reads: from a config (config_gate_load), or
@@ -37,12 +39,13 @@ struct gate_load {
     const char *routes_unknown; /* why the routing model cannot say where messages go, or NULL */
     bool effects;               /* a service run (effects: given): duplicate_effects is the service's */
     bool effect_times;          /* its effects come from a queue: each has a time */
+    bool http;                  /* load.http: the inputs are HTTP requests, accepted with a 2xx */
 };
 
 struct gate_def {
     const char *name;      /* as written under expect: */
     const char *guarantee; /* durability, idempotency, ordering, retry, routing, performance */
-    const char *unit;      /* "ms" (given as a duration), "/s", or "" for counts */
+    const char *unit;      /* "ms" (given as a duration), "/s", "share" (0-1), or "" for counts */
     bool floor;            /* a bare value is a minimum (else a maximum) */
     enum run_key key;      /* its actual value in run.json (RK_COUNT: computed) */
     double scale;          /* times this (seconds to ms) */

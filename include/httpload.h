@@ -11,33 +11,12 @@
 #define LOADGEN_HTTPLOAD_H
 
 #include "hist.h"
+#include "httpspec.h"
 #include "schedule.h"
-#include "template.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#define HTTPLOAD_MAX_THREADS 16
-#define HTTPLOAD_MAX_CONNECTIONS 4096
-
-/* What each request is. */
-struct httpload_spec {
-    char *method;                       /* GET, POST, PUT, PATCH, DELETE */
-    char *url;                          /* as given, for the report */
-    char host[256], port[8];            /* where it goes */
-    struct tpl path, body;              /* body unset: none */
-    char *header_keys[TPL_MAX_HEADERS]; /* sent as given, values templated */
-    struct tpl header_values[TPL_MAX_HEADERS];
-    int nheaders;
-    int connections, threads;
-    uint64_t timeout_ns; /* no answer by then: a timeout, the connection is closed */
-    int line;            /* where the scenario gives it (0: the command line) */
-};
-/* "http://host[:port]/path" into s's host, port and path template (no
- * https, no user info); 0, or -1 with why. */
-int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_t cap);
-void httpload_spec_free(struct httpload_spec *s);
 
 /* What became of each request, per second and in all. */
 enum http_class { HC_1XX, HC_2XX, HC_3XX, HC_4XX, HC_5XX, HC_TIMEOUT, HC_CONNECT, HC_IO, HC_COUNT };
@@ -60,6 +39,8 @@ void httpload_finish(struct httpload *h);
 /* Every thread has sent its last request (a requests total) or finished,
  * and none is in flight. */
 bool httpload_done(struct httpload *h);
+/* Requests answered with a 2xx so far (any thread, while it runs). */
+uint64_t httpload_ok(struct httpload *h);
 /* Ends the threads (in-flight requests count as timeouts) and merges what
  * they counted; the numbers below are final after it. */
 void httpload_join(struct httpload *h);

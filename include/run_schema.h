@@ -226,6 +226,25 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(EFQ_OTHER, "effects.end_read.queues[].other", RS_INT, RS_RUN | RS_OPTIONAL, "other messages")                    \
     X(EFQ_EXISTS, "effects.end_read.queues[].exists", RS_BOOL, RS_RUN | RS_OPTIONAL, "exists")                         \
     X(EFQ_ERROR, "effects.end_read.queues[].error", RS_STR, RS_RUN | RS_OPTIONAL, "why not read")                      \
+    X(HTTP, "http", RS_OBJECT, RS_RUN | RS_OPTIONAL, "load.http: requests to the user's API") \
+    X(HTTP_URL, "http.url", RS_STR, RS_RUN | RS_OPTIONAL, "URL") \
+    X(HTTP_METHOD, "http.method", RS_STR, RS_RUN | RS_OPTIONAL, "method") \
+    X(HTTP_CONNECTIONS, "http.connections", RS_INT, RS_RUN | RS_OPTIONAL, "connections") \
+    X(HTTP_THREADS, "http.threads", RS_INT, RS_RUN | RS_OPTIONAL, "threads") \
+    X(HTTP_SENT, "http.sent", RS_INT, RS_RUN | RS_OPTIONAL, "requests sent") \
+    X(HTTP_OK, "http.ok", RS_INT, RS_RUN | RS_OPTIONAL, "answered 2xx") \
+    X(HTTP_STATUS, "http.status", RS_OBJECT, RS_RUN | RS_OPTIONAL, "answers per status class") \
+    X(HTTP_TIMEOUTS, "http.timeouts", RS_INT, RS_RUN | RS_OPTIONAL, "no answer in time") \
+    X(HTTP_CONNECT_ERRORS, "http.connect_errors", RS_INT, RS_RUN | RS_OPTIONAL, "connection refused or failed") \
+    X(HTTP_IO_ERRORS, "http.io_errors", RS_INT, RS_RUN | RS_OPTIONAL, "connection lost or a bad answer") \
+    X(HTTP_ERRORS, "http.errors", RS_INT, RS_RUN | RS_OPTIONAL, "requests without a 2xx") \
+    X(HTTP_ERROR_SHARE, "http.error_share", RS_NUM_NULL, RS_RUN | RS_OPTIONAL, "share of requests without a 2xx") \
+    X(HTTP_LATE_SHARE, "http.late_share", RS_NUM_NULL, RS_RUN | RS_OPTIONAL, "share sent more than 1 ms late") \
+    X(HTTP_RATE, "http.rate_sent", RS_NUM, RS_RUN | RS_OPTIONAL, "requests/s sent") \
+    X(HTTP_P99, "http.p99_ms", RS_NUM_NULL, RS_RUN | RS_OPTIONAL, "HTTP p99 (ms, from the intended send time)") \
+    X(HTTP_LATENCY, "http.latency", RS_OBJECT, RS_RUN | RS_OPTIONAL, "HTTP latency") \
+    X(HTTP_SERIES, "http.series", RS_ARRAY, RS_RUN | RS_OPTIONAL, "requests per second by outcome") \
+    X(EF_REJECTED_PUBLISHED, "effects.rejected_then_published", RS_INT, RS_RUN | RS_OPTIONAL, "requests without a 2xx whose event came all the same") \
     X(SERVICES, "services", RS_ARRAY, RS_RUN | RS_OPTIONAL, "the services under test")                                 \
     X(SV_NAME, "services[].name", RS_STR, RS_RUN | RS_OPTIONAL, "service")                                             \
     X(SV_COMMAND, "services[].command", RS_ARRAY, RS_RUN | RS_OPTIONAL, "command")                                     \

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "effects.h"
 #include "gates.h"
+#include "httpload.h"
 #include "services.h"
 #include "template.h"
 
@@ -62,6 +63,7 @@ struct fault {
 };
 
 #define SCENARIO_MAX_GATES 32
+#define SCENARIO_MAX_PORTS 8
 
 struct scenario {
     char *path, *name, *description;
@@ -77,6 +79,14 @@ struct scenario {
     bool has_tpl;
     struct effects_spec effects; /* where their results arrive (cfg.effects) */
     bool has_effects;
+    struct httpload_spec http; /* load.http: the requests to a user's API (cfg.http) */
+    bool has_http;
+    /* {port:NAME}: a free loopback port per name, the same wherever it is written */
+    struct {
+        char name[32];
+        int port;
+    } ports[SCENARIO_MAX_PORTS];
+    int nports;
 };
 
 int scenario_load(const char *path, struct scenario *sc);

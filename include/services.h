@@ -20,7 +20,7 @@
 #define SERVICE_MAX_INSTANCES 16
 #define SERVICES_MAX 8
 
-enum svc_ready { READY_NONE, READY_CONSUMERS, READY_LOG, READY_TCP, READY_DELAY };
+enum svc_ready { READY_NONE, READY_CONSUMERS, READY_LOG, READY_TCP, READY_DELAY, READY_HTTP };
 
 struct service_spec {
     char *name;
@@ -30,7 +30,7 @@ struct service_spec {
     char *env[SERVICE_MAX_ENV]; /* "KEY=VALUE" */
     int nenv;
     enum svc_ready ready;
-    char *ready_arg; /* READY_CONSUMERS: the queue; READY_LOG: the regex */
+    char *ready_arg; /* READY_CONSUMERS: the queue; READY_LOG: the regex; READY_HTTP: the URL */
     int ready_port;  /* READY_TCP: instance i listens on this + i (SERVICE_PORT) */
     uint64_t ready_delay_ns, ready_timeout_ns;
     bool restart_on_failure; /* restart: on-failure */

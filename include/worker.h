@@ -33,6 +33,7 @@ struct run_ctx {
     struct collector *rep;
     _Atomic int go;           /* bench says go (start_ns is set) */
     int nworkers;
+    struct httpload *http;    /* load.http's driver (cfg->http), or NULL */
     /* a `crash` fault: the consumers of crash_queue (-1: all) drop their
      * connections and stay away until crash_until_ns; each worker acts once
      * per crash_gen and adds what it did to crash_acked / crash_conns */

@@ -186,3 +186,42 @@ done:
     close(fd);
     return out;
 }
+
+int http_get_status(const struct http_url *u, const char *path, uint64_t timeout_ns, char *err, size_t cap)
+{
+    uint64_t deadline = clock_ns() + timeout_ns;
+    snprintf(err, cap, "cannot connect to %s:%s", u->host, u->port);
+    int fd = dial(u, deadline, err, cap);
+    if (fd < 0) return -1;
+    char req[1200], buf[64];
+    int n = snprintf(req, sizeof req, "GET %s%s HTTP/1.0\r\nHost: %s:%s\r\nConnection: close\r\n\r\n", u->prefix, path,
+                     u->host, u->port);
+    int status = -1;
+    size_t len = 0;
+    if (n >= (int)sizeof req) {
+        snprintf(err, cap, "the URL is too long");
+        goto done;
+    }
+    if (wait_fd(fd, POLLOUT, deadline) != 1 || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+        snprintf(err, cap, "%s:%s: cannot send", u->host, u->port);
+        goto done;
+    }
+    /* the status line is all we read: "HTTP/1.1 200" */
+    while (len < 12) {
+        if (wait_fd(fd, POLLIN, deadline) != 1) {
+            snprintf(err, cap, "%s:%s%s: no answer in %.1f s", u->host, u->port, path, (double)timeout_ns / 1e9);
+            goto done;
+        }
+        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (r <= 0 && !(r < 0 && (errno == EAGAIN || errno == EINTR))) break;
+        if (r > 0) len += (size_t)r;
+    }
+    buf[len] = 0;
+    if (sscanf(buf, "HTTP/%*d.%*d %d", &status) != 1 || status < 100 || status > 999) {
+        status = -1;
+        snprintf(err, cap, "%s: not an HTTP answer", path);
+    }
+done:
+    close(fd);
+    return status;
+}

@@ -35,6 +35,16 @@ const struct gate_def gate_defs[G_COUNT] = {
                               GN_EFFECTS},
     [G_EFFECT_P99] = {"effect_p99", "performance", "ms", false, RK_EF_P99, 1, RK_COUNT,
                       GN_PRODUCERS | GN_EFFECTS | GN_EFFECT_TIMES},
+    /* a user's API (load.http): each request accepted with a 2xx is one event */
+    [G_LOST_EVENTS] = {"lost_events", "durability", "", false, RK_EF_LOST, 1, RK_COUNT, GN_HTTP | GN_EFFECTS},
+    [G_DUPLICATE_EVENTS] = {"duplicate_events", "idempotency", "", false, RK_EF_DUPLICATES, 1, RK_COUNT,
+                            GN_HTTP | GN_EFFECTS},
+    [G_UNEXPECTED_EVENTS] = {"unexpected_events", "idempotency", "", false, RK_EF_UNEXPECTED, 1, RK_COUNT,
+                             GN_HTTP | GN_EFFECTS},
+    [G_EVENT_P99] = {"event_p99", "performance", "ms", false, RK_EF_P99, 1, RK_COUNT,
+                     GN_HTTP | GN_EFFECTS | GN_EFFECT_TIMES},
+    [G_HTTP_P99] = {"http_p99", "performance", "ms", false, RK_HTTP_P99, 1, RK_COUNT, GN_HTTP},
+    [G_HTTP_ERRORS] = {"http_errors", "performance", "share", false, RK_HTTP_ERROR_SHARE, 1, RK_COUNT, GN_HTTP},
 };
 #undef PC
 
@@ -49,6 +59,7 @@ static const struct {
     {GN_CONSUMERS, "needs consumers"},
     {GN_EFFECTS, "needs services and an effects: block"},
     {GN_EFFECT_TIMES, "needs effects from a queue (a database's rows carry no time)"},
+    {GN_HTTP, "needs load.http (requests to an API)"},
 };
 
 const char *gates_computable(enum gate_kind k, const struct gate_load *l)
@@ -58,7 +69,7 @@ const char *gates_computable(enum gate_kind k, const struct gate_load *l)
     /* a service run's duplicate effects are the service's, not loadgen's consumers' */
     if (k == G_DUPLICATE_EFFECTS && l->effects) needs = GN_EFFECTS;
     if ((needs & GN_ROUTES) && l->routes_unknown) return l->routes_unknown;
-    bool have[] = {l->confirm, l->producers > 0, l->consumers > 0, l->effects, l->effect_times};
+    bool have[] = {l->confirm, l->producers > 0, l->consumers > 0, l->effects, l->effect_times, l->http};
     for (size_t i = 0; i < sizeof need_text / sizeof need_text[0]; i++)
         if ((needs & need_text[i].need) && !have[i]) return need_text[i].why;
     return NULL;
@@ -97,7 +108,7 @@ double gates_actual(enum gate_kind k, json_t *run)
     if (k == G_DUPLICATE_EFFECTS && run_get(run, RK_EFFECTS)) return run_num(run, RK_EF_DUPLICATES);
     json_t *v = run_get(d->in == RK_COUNT ? run : run_get(run, d->in), d->key);
     /* an input never answered counts as forever: null is never */
-    if (k == G_EFFECT_P99 && run_get(run, RK_EFFECTS) && json_is_null(v)) return INFINITY;
+    if ((k == G_EFFECT_P99 || k == G_EVENT_P99) && run_get(run, RK_EFFECTS) && json_is_null(v)) return INFINITY;
     /* A recovery that never came is null: +inf, over any limit. */
     if (k == G_RECOVERY && json_is_null(v)) return INFINITY;
     return json_is_number(v) ? json_number_value(v) * d->scale : NAN;

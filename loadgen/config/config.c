@@ -108,7 +108,7 @@ const char *config_message_key(const struct config *c, int producer, uint64_t se
 
 int config_validate(struct config *c, char *err, size_t cap)
 {
-    if (c->producers == 0 && c->consumers == 0) {
+    if (c->producers == 0 && c->consumers == 0 && !c->http) {
         snprintf(err, cap, "nothing to do: --producers and --consumers are both 0");
         return -1;
     }

@@ -92,7 +92,8 @@ bool config_routed(const struct config *c)
 void config_gate_load(const struct config *c, struct gate_load *l)
 {
     *l = (struct gate_load){.confirm = c->confirm > 0, .producers = c->producers, .consumers = c->consumers,
-                            .effects = c->effects != NULL, .effect_times = c->effects && c->effects->queue};
+                            .effects = c->effects != NULL, .effect_times = c->effects && c->effects->queue,
+                            .http = c->http != NULL};
     for (int i = 0; c->topo && i < c->topo->nexchanges; i++)
         if (route_xtype_parse(c->topo->exchanges[i].type) < 0)
             l->routes_unknown = "the routing model does not know this exchange type (x-consistent-hash): where "

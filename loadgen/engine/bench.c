@@ -7,6 +7,7 @@
 #include "proc.h"
 #include "config.h"
 #include "hdrfmt.h"
+#include "httpload.h"
 #include "metrics.h"
 #include "preflight.h"
 #include "proxy.h"
@@ -257,8 +258,10 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     if (phase == PHASE_RUN) {
         bool time_up = !cfg->messages && now - run->start_ns >= cfg->duration_ns;
         bool all_sent = cfg->messages && cfg->producers && done >= cfg->producers;
+        if (run->http && cfg->messages) all_sent = httpload_done(run->http);
         if (cfg->messages && !cfg->producers && now - run->start_ns >= cfg->duration_ns) time_up = true;
         if (time_up || all_sent) {
+            if (run->http) httpload_finish(run->http); /* those in flight still get their answer */
             d->since = now;
             d->last_change = now;
             return PHASE_DRAIN;
@@ -267,7 +270,8 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     }
     if (phase != PHASE_DRAIN) return PHASE_STOP;
     bool timeout = now - d->since >= cfg->drain_timeout_ns;
-    if (!timeout && inflight) return PHASE_DRAIN;
+    if (!timeout && (inflight || (run->http && !httpload_done(run->http)))) return PHASE_DRAIN;
+    if (run->http) confirmed = httpload_ok(run->http); /* the requests the API accepted */
     if (run->fx) return bench_effects_phase(run, now, confirmed, d, adm, timeout);
     /* A sharded instance's consumers drain what every instance published:
      * only the broker's depth and a quiet time say when that is done. */
@@ -381,6 +385,13 @@ static int start_workers(struct bench_state *b)
         if (proc_stop) exit_code = EXIT_INTERRUPTED;
     }
     rep->setup_s = (double)(clock_ns() - setup_from) / 1e9;
+    if (exit_code == EXIT_OK && cfg->http) {
+        char err[400];
+        b->http = httpload_new(cfg->http, &cfg->rate, cfg->messages, b->run.run_id, 0, cfg->effects != NULL, err,
+                               sizeof err);
+        if (!b->http) log_err("load.http: %s", err), exit_code = EXIT_USAGE;
+        b->run.http = b->http;
+    }
     if (exit_code != EXIT_OK) {
         atomic_store(&b->run.phase, PHASE_STOP);
         for (int t = 0; t < b->nworkers; t++) worker_wake(&b->ws[t]);
@@ -405,6 +416,7 @@ static double start_publishing(struct bench_state *b, const struct bench_hooks *
     }
     if (rep->connections >= 100) log_note("%d connections up in %.1f s", rep->connections, rep->setup_s);
     b->run.start_ns = clock_ns();
+    if (b->http) httpload_go(b->http, b->run.start_ns);
     cluster_view_mark(b->bb->view, b->run.start_ns);
     res_mark(b->res, b->run.start_ns);
     double epoch = (double)clock_realtime_ns() / 1e9;
@@ -483,6 +495,7 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
     if (view && result && *result) run_set(*result, RK_CLUSTER_VIEW, view);
     else json_decref(view);
     final_read_free(&fr);
+    if (b->http) bench_http_finish(b, result ? *result : NULL, secs, dir);
     bench_effects_finish(b, result ? *result : NULL, dir);
 }
 
@@ -502,6 +515,7 @@ static void teardown(struct bench_state *b, int exit_code)
     if (b->hlog) fclose(b->hlog);
     json_decref(res_stop(b->res));
     effects_free(&b->fx);
+    httpload_free(b->http);
     free((void *)b->run.attached), free((void *)b->run.forgot_gen); /* the sampler and workers are gone */
     if (b->bb == &b->own) bench_broker_stop(b->bb);
 }
@@ -527,6 +541,7 @@ int bench_execute_on(const struct config *cfgp, const struct bench_hooks *hooks,
         struct drain drain = {.last_change = clock_ns(), .still_queued = -1};
         bool interrupted = run_phases(b, &drain);
         for (int t = 0; t < b->nworkers; t++) worker_join(&b->ws[t]);
+        if (b->http) httpload_join(b->http);
         if (hooks && hooks->stopped) hooks->stopped(hooks->ctx);
         collector_process(&b->rep);
         if (interrupted) drain.ended = "interrupted";

@@ -3,9 +3,12 @@
  * effects, and the end read and the judgement go into run.json. */
 #include "bench_int.h"
 #include "effects.h"
+#include "httpload.h"
 #include "run_schema.h"
+#include "hdrfmt.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define EFFECTS_START_NS (15 * NS_PER_SEC)
@@ -20,7 +23,9 @@ int bench_effects_start(struct bench_state *b, char *err, size_t cap)
     int n = b->run.ntargets ? b->run.ntargets : 1;
     for (int i = 0; i < n; i++)
         nodes[i] = i ? b->run.targets[i] : b->adm.target;
-    if (effects_start(&b->fx, cfg->effects, nodes, n, b->run.run_id, (uint32_t)cfg->producers_total, EFFECTS_START_NS,
+    /* load.http: each driver thread is one "producer" of the ids */
+    uint32_t producers = cfg->http ? (uint32_t)cfg->http->threads : (uint32_t)cfg->producers_total;
+    if (effects_start(&b->fx, cfg->effects, nodes, n, b->run.run_id, producers, EFFECTS_START_NS,
                       err, cap))
         return -1;
     b->run.fx = &b->fx;
@@ -31,7 +36,7 @@ int bench_effects_start(struct bench_state *b, char *err, size_t cap)
  * retry queue); -1 unknown. */
 static int64_t depth(struct setupconn *adm, const struct config *cfg)
 {
-    int64_t d = setupconn_queue_depth(adm, cfg);
+    int64_t d = cfg->http ? 0 : setupconn_queue_depth(adm, cfg); /* an API has no input queue */
     for (int i = 0; d >= 0 && i < cfg->effects->npending; i++) {
         amqp_connection_state_t c = setupconn_conn(adm);
         amqp_queue_declare_ok_t *ok =
@@ -58,7 +63,7 @@ int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, s
         d->still_queued = depth(adm, cfg);
         return PHASE_STOP;
     }
-    if (cfg->confirm && matched >= confirmed) {
+    if ((cfg->confirm || cfg->http) && matched >= confirmed) {
         d->ended = "complete";
         d->still_queued = 0;
         return PHASE_STOP;
@@ -77,8 +82,13 @@ void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir
     const struct config *cfg = &b->cfg;
     if (!b->run.fx) return;
     effects_stop(&b->fx, EFFECTS_STOP_NS);
-    int np = cfg->producers_total;
+    int np = b->http ? httpload_threads(b->http) : cfg->producers_total;
     struct effects_producer *prod = xcalloc((size_t)(np ? np : 1), sizeof *prod);
+    for (int i = 0; b->http && i < np; i++) { /* a request accepted with a 2xx is a confirmed input */
+        struct httpload_sent s;
+        httpload_sent(b->http, i, &s);
+        prod[i] = (struct effects_producer){s.ok, s.ok_nbits, s.last, s.times, s.ntimes};
+    }
     for (int t = 0; t < b->nworkers; t++)
         for (int i = 0; i < b->ws[t].nagents; i++) {
             const struct agent *a = &b->ws[t].agents[i];
@@ -88,7 +98,7 @@ void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir
     const char *inputs[CONFIG_MAX_ARGS];
     char names[CONFIG_MAX_ARGS][256];
     int ni = 0;
-    for (int q = 0; q < cfg->queues && ni < CONFIG_MAX_ARGS; q++, ni++)
+    for (int q = 0; !cfg->http && q < cfg->queues && ni < CONFIG_MAX_ARGS; q++, ni++)
         inputs[ni] = config_queue_name(cfg, q, names[ni], sizeof names[ni]);
     char prefix[1100], state[1100];
     snprintf(prefix, sizeof prefix, "%s/latency", dir);
@@ -97,8 +107,38 @@ void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir
     json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns, have_dir ? prefix : NULL,
                               have_dir ? state : "/tmp");
     free(prod);
+    if (cfg->http) /* accepted nothing, published all the same: allowed (docs/services.md) */
+        run_set(o, RK_EF_REJECTED_PUBLISHED, json_integer((json_int_t)run_num(o, RK_EF_UNCONFIRMED)));
     if (result)
         run_set(result, RK_EFFECTS, o);
     else
         json_decref(o);
+}
+
+void bench_http_finish(struct bench_state *b, json_t *result, double secs, const char *dir)
+{
+    const struct config *cfg = &b->cfg;
+    /* the load's time, not the drain's: the rate is what was asked for */
+    double measured = cfg->messages ? secs : (double)cfg->duration_ns / 1e9;
+    if (!cfg->silent) httpload_print(b->http, measured);
+    if (dir && dir[0]) {
+        static const char *const names[2] = {"http", "http-uncorrected"};
+        for (int c = 0; c < 2; c++) {
+            char path[1100];
+            snprintf(path, sizeof path, "%s/latency-%s.hgrm", dir, names[c]);
+            FILE *f = file_create(path);
+            if (!f) continue;
+            hdrfmt_percentiles(f, httpload_latency(b->http, c == 0), 5, 1e6);
+            fclose(f);
+        }
+    }
+    if (!result) return;
+    run_set(result, RK_HTTP, httpload_json(b->http, measured));
+    uint64_t classes[HC_COUNT], sent;
+    httpload_totals(b->http, classes, &sent);
+    if (!classes[HC_2XX]) { /* the AMQP health checks know of no producer here */
+        run_set(result, RK_HEALTH_PASS, json_false());
+        json_array_append_new(run_get(result, RK_HEALTH_REASONS),
+                              json_string(sent ? "the API accepted no request (no 2xx)" : "no request was sent"));
+    }
 }

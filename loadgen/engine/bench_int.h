@@ -54,6 +54,7 @@ struct bench_state {
     bool rep_inited;
     struct proxy_server *proxy;
     struct effects fx; /* a service run's effects (cfg->effects) */
+    struct httpload *http; /* load.http's driver (cfg->http) */
     char version[64], hlog_path[1100];
 };
 
@@ -71,6 +72,9 @@ struct drain {
  * for effects.quiet with the input queues empty). finish: after the
  * services stopped, the end read and run.json's "effects". */
 int bench_effects_start(struct bench_state *b, char *err, size_t cap);
+/* load.http's numbers: the summary, run.json's "http" (and its health:
+ * a run whose API accepted nothing measured nothing), the .hgrm files. */
+void bench_http_finish(struct bench_state *b, json_t *result, double secs, const char *dir);
 int bench_effects_phase(struct run_ctx *run, uint64_t now, uint64_t confirmed, struct drain *d, struct setupconn *adm,
                         bool timeout);
 void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir);

@@ -50,6 +50,7 @@ static void request_end(struct hconn *c, int cls)
         hist_record(t->lat_unc, (int64_t)(now - c->sent));
     }
     if (cls == HC_2XX && t->h->keep_ids) t->ok[(c->seq) >> 6] |= 1ULL << (c->seq & 63);
+    if (cls == HC_2XX) atomic_store_explicit(&t->snap_ok, t->counts[HC_2XX], memory_order_relaxed);
     c->busy = false;
     t->inflight--;
     evtimer_del(c->timer);
@@ -434,6 +435,13 @@ bool httpload_done(struct httpload *h)
     for (int i = 0; i < h->nthreads; i++)
         if (!atomic_load(&h->t[i].done)) return false;
     return true;
+}
+
+uint64_t httpload_ok(struct httpload *h)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < h->nthreads; i++) n += atomic_load_explicit(&h->t[i].snap_ok, memory_order_relaxed);
+    return n;
 }
 
 void httpload_join(struct httpload *h)

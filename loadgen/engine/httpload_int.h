@@ -50,6 +50,7 @@ struct hthread {
     char *scratch;
     size_t scratch_cap;
     _Atomic int done;
+    _Atomic uint64_t snap_ok; /* counts[HC_2XX], for httpload_ok */
 };
 
 struct httpload {

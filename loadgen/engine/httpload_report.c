@@ -10,52 +10,6 @@
 const char *const http_class_names[HC_COUNT] = {"1xx", "2xx", "3xx", "4xx", "5xx",
                                                  "timeout", "connect_error", "io_error"};
 
-int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_t cap)
-{
-    if (strncmp(url, "http://", 7))
-        return snprintf(err, cap, "'%s': an http:// URL (https is not supported)", url), -1;
-    const char *host = url + 7, *slash = strchr(host, '/');
-    size_t hl = slash ? (size_t)(slash - host) : strlen(host);
-    const char *colon = memchr(host, ':', hl);
-    if (memchr(host, '@', hl)) return snprintf(err, cap, "'%s': no user info in the URL", url), -1;
-    size_t nl = colon ? (size_t)(colon - host) : hl;
-    if (!nl || nl >= sizeof s->host) return snprintf(err, cap, "'%s': no host", url), -1;
-    memcpy(s->host, host, nl);
-    s->host[nl] = 0;
-    if (colon) {
-        size_t pl = hl - nl - 1;
-        char *end;
-        char buf[8] = {0};
-        if (!pl || pl > 5) return snprintf(err, cap, "'%s': the port is 1-65535", url), -1;
-        memcpy(buf, colon + 1, pl);
-        long p = strtol(buf, &end, 10);
-        if (*end || p < 1 || p > 65535) return snprintf(err, cap, "'%s': the port is 1-65535", url), -1;
-        snprintf(s->port, sizeof s->port, "%ld", p);
-    } else {
-        snprintf(s->port, sizeof s->port, "80");
-    }
-    const char *path = slash ? slash : "/";
-    for (const char *c = path; *c; c++)
-        if ((unsigned char)*c <= ' ' || *c == 0x7f)
-            return snprintf(err, cap, "'%s': a space or control character in the path", url), -1;
-    struct tpl t = {0};
-    char why[300];
-    if (tpl_compile(&t, path, why, sizeof why)) return snprintf(err, cap, "'%s': %s", url, why), -1;
-    tpl_free(&s->path);
-    s->path = t;
-    free(s->url);
-    s->url = xstrdup(url);
-    return 0;
-}
-
-void httpload_spec_free(struct httpload_spec *s)
-{
-    free(s->method), free(s->url);
-    tpl_free(&s->path), tpl_free(&s->body);
-    for (int i = 0; i < s->nheaders; i++) free(s->header_keys[i]), tpl_free(&s->header_values[i]);
-    memset(s, 0, sizeof *s);
-}
-
 void httpload_merge(struct httpload *h)
 {
     h->lat = hist_new_default();

@@ -62,6 +62,17 @@ static int gate_value(struct ctx *x, enum gate_kind g, yaml_node_t *v, const cha
         *out = (double)u / 1e6;
         return 0;
     }
+    if (!strcmp(gate_defs[g].unit, "share")) { /* 0.05, or 5% */
+        char *end;
+        double d = strtod(s, &end);
+        if (end != s && *end == '%' && !end[1]) d /= 100, end++;
+        if (end == s || *end || !(d >= 0 && d <= 1)) {
+            sc_err(x, v, field, "'%s' is not a share from 0 to 1 (0.05 or 5%%)", s);
+            return -1;
+        }
+        *out = d;
+        return 0;
+    }
     if (units_count(s, &u)) {
         sc_err(x, v, field, "'%s' is not a whole number", s);
         return -1;
@@ -96,9 +107,10 @@ static void parse_expect(struct ctx *x, yaml_node_t *n)
                 char sub[128];
                 snprintf(sub, sizeof sub, "%s.%s", field, b ? b : "?");
                 if (b && !strcmp(b, "min")) gt.has_min = !gate_value(x, gt.kind, sc_node(x, q->value), sub, &gt.min);
-                else if (b && !strcmp(b, "max"))
+                else if (b && (!strcmp(b, "max") || (!strcmp(b, "max_share") && !strcmp(gate_defs[g].unit, "share"))))
                     gt.has_max = !gate_value(x, gt.kind, sc_node(x, q->value), sub, &gt.max);
-                else sc_err(x, sc_node(x, q->key), sub, "expected min or max");
+                else sc_err(x, sc_node(x, q->key), sub, "expected min or max%s",
+                            strcmp(gate_defs[g].unit, "share") ? "" : " (or max_share)");
             }
         } else {
             /* A bare value: the most allowed (a floor for throughput/consumed). */
@@ -137,6 +149,10 @@ static void parse_top(struct ctx *x, yaml_node_t *root)
                 if (key && !strcmp(k, "load") && !strcmp(key, "consumers")) x->consumers_node = sc_node(x, q->value);
                 if (key && !strcmp(k, "load") && !strcmp(key, "body")) x->body_node = sc_node(x, q->value);
                 if (key && !strcmp(k, "load") && sc_parse_message_key(x, key, sc_node(x, q->value))) continue;
+                if (key && !strcmp(k, "load") && !strcmp(key, "http")) {
+                    sc_parse_http(x, sc_node(x, q->value));
+                    continue;
+                }
                 if (key) set_option(x, k, key, sc_node(x, q->key), sc_node(x, q->value));
             }
         } else if (!strcmp(k, "name") || !strcmp(k, "description")) {
@@ -228,7 +244,7 @@ int scenario_load_topology(const char *path, struct config *cfg)
     if (load_doc(path, &doc)) return -1;
     struct scenario sc = {0};
     sc.cfg = *cfg; /* the lists land in sc.cfg.topo */
-    struct ctx x = {path, &doc, &sc, 0, NULL, NULL};
+    struct ctx x = {path, &doc, &sc, 0, NULL, NULL, 0};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!x.errors && !sc_topology_is_lists(&x, root))
@@ -250,7 +266,7 @@ int scenario_load(const char *path, struct scenario *sc)
     sc->path = xstrdup(path);
     yaml_document_t doc;
     if (load_doc(path, &doc)) return -1;
-    struct ctx x = {path, &doc, sc, 0, NULL, NULL};
+    struct ctx x = {path, &doc, sc, 0, NULL, NULL, 0};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!root) sc_err(&x, NULL, "(top)", "the file is empty");

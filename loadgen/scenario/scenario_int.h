@@ -15,6 +15,7 @@ struct ctx {
     struct scenario *sc;
     int errors;
     yaml_node_t *consumers_node, *body_node; /* load.consumers and load.body, when given */
+    int port_refs;                           /* {port:NAME} expanded so far */
 };
 
 #define FOREACH_PAIR(n, p)                                                                                             \
@@ -59,6 +60,10 @@ void sc_parse_effects(struct ctx *x, yaml_node_t *v);
 bool sc_parse_message_key(struct ctx *x, const char *key, yaml_node_t *v);
 void sc_finish_services(struct ctx *x, yaml_node_t *root);
 void sc_free_services(struct scenario *sc);
+/* scenario_http.c: load.http, and {port:NAME} in text: a copy with each
+ * name's free loopback port (NULL after an error naming field). */
+void sc_parse_http(struct ctx *x, yaml_node_t *v);
+char *sc_expand_ports(struct ctx *x, yaml_node_t *n, const char *field, const char *in);
 /* The index of the service called name, or -1. */
 int sc_service_index(const struct scenario *sc, const char *name);
 

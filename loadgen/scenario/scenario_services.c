@@ -2,6 +2,7 @@
  * results arrive) and the message the load publishes to them (load: keys
  * body, headers, content_type, content_encoding, message_id,
  * correlation_id). docs/services.md. */
+#include "httpget.h"
 #include "scenario_int.h"
 #include "units.h"
 #include "util.h"
@@ -81,7 +82,8 @@ bool sc_parse_message_key(struct ctx *x, const char *key, yaml_node_t *v)
 static void parse_command(struct ctx *x, yaml_node_t *v, const char *field, struct service_spec *s)
 {
     if (v->type == YAML_SCALAR_NODE) {
-        s->argv[s->argc++] = xstrdup(sc_scalar(v));
+        char *a = sc_expand_ports(x, v, field, sc_scalar(v));
+        if (a) s->argv[s->argc++] = a;
         return;
     }
     if (v->type != YAML_SEQUENCE_NODE) return sc_err(x, v, field, "a list: [program, arg, ...]");
@@ -90,7 +92,9 @@ static void parse_command(struct ctx *x, yaml_node_t *v, const char *field, stru
         const char *a = sc_want_scalar(x, sc_node(x, *it), field);
         if (!a) return;
         if (s->argc == SERVICE_MAX_ARGS) return sc_err(x, v, field, "at most %d arguments", SERVICE_MAX_ARGS);
-        s->argv[s->argc++] = xstrdup(a);
+        char *e = sc_expand_ports(x, sc_node(x, *it), field, a);
+        if (!e) return;
+        s->argv[s->argc++] = e;
     }
 }
 
@@ -108,7 +112,7 @@ static void parse_ready(struct ctx *x, yaml_node_t *v, const char *field, struct
             continue;
         }
         if (s->ready != READY_NONE) {
-            sc_err(x, val, sub, "one of consumers, log, tcp, delay");
+            sc_err(x, val, sub, "one of consumers, log, tcp, http, delay");
             continue;
         }
         const char *str = k ? sc_want_scalar(x, val, sub) : NULL;
@@ -123,10 +127,18 @@ static void parse_ready(struct ctx *x, yaml_node_t *v, const char *field, struct
                 regfree(&re), s->ready = READY_LOG, s->ready_arg = xstrdup(str);
         } else if (!strcmp(k, "tcp")) {
             if (!want_int(x, val, sub, 1, 65535 - SERVICE_MAX_INSTANCES, &s->ready_port)) s->ready = READY_TCP;
+        } else if (!strcmp(k, "http")) {
+            char *u = sc_expand_ports(x, val, sub, str);
+            struct http_url hu;
+            char err[300];
+            if (u && http_url_parse(u, &hu, err, sizeof err))
+                sc_err(x, val, sub, "%s: %s", str, err), free(u);
+            else if (u)
+                s->ready = READY_HTTP, s->ready_arg = u;
         } else if (!strcmp(k, "delay")) {
             if (!sc_want_duration(x, val, sub, &s->ready_delay_ns)) s->ready = READY_DELAY;
         } else
-            sc_err(x, sc_node(x, p->key), sub, "unknown key (consumers, log, tcp, delay, timeout)");
+            sc_err(x, sc_node(x, p->key), sub, "unknown key (consumers, log, tcp, http, delay, timeout)");
     }
 }
 
@@ -162,9 +174,12 @@ static void service_key(struct ctx *x, const char *k, yaml_node_t *v, const char
                 sc_err(x, sc_node(x, q->key), sub, "NAME: value pairs, at most %d", SERVICE_MAX_ENV);
                 continue;
             }
-            size_t len = strlen(ek) + strlen(ev) + 2;
+            char *e = sc_expand_ports(x, sc_node(x, q->value), sub, ev);
+            if (!e) continue;
+            size_t len = strlen(ek) + strlen(e) + 2;
             s->env[s->nenv] = xmalloc(len);
-            snprintf(s->env[s->nenv++], len, "%s=%s", ek, ev);
+            snprintf(s->env[s->nenv++], len, "%s=%s", ek, e);
+            free(e);
         }
     } else
         sc_err(x, v, sub, "unknown key (name, command, instances, env, ready, restart, stop_grace)");
@@ -185,6 +200,7 @@ static void parse_service(struct ctx *x, yaml_node_t *n, int i)
     char *copy = xstrdup(x->path);
     s->dir = xstrdup(dirname(copy));
     free(copy);
+    int refs_before = x->port_refs;
     FOREACH_PAIR(n, p)
     {
         const char *k = sc_scalar(sc_node(x, p->key));
@@ -192,6 +208,8 @@ static void parse_service(struct ctx *x, yaml_node_t *n, int i)
         snprintf(sub, sizeof sub, "%s.%s", field, k ? k : "?");
         if (k) service_key(x, k, sc_node(x, p->value), sub, s);
     }
+    if (x->port_refs > refs_before && s->instances > 1)
+        sc_err(x, n, field, "{port:NAME} is one port: every instance would bind it (instances: 1)");
     if (!s->name) return sc_err(x, n, field, "a service needs a name");
     for (int j = 0; j < sc->nservices - 1; j++)
         if (!strcmp(sc->services[j].name, s->name)) sc_err(x, n, field, "a second service called %s", s->name);
@@ -331,6 +349,30 @@ void sc_parse_effects(struct ctx *x, yaml_node_t *v)
         sc_err(x, v, "effects", "effects need id: where each result names its input");
 }
 
+/* load.http: loadgen sends requests, publishes nothing and consumes
+ * nothing but the effects (the API's events). */
+static void finish_http(struct ctx *x, yaml_node_t *root)
+{
+    struct scenario *sc = x->sc;
+    struct config *cfg = &sc->cfg;
+    const struct httpload_spec *h = &sc->http;
+    if (sc->has_tpl)
+        sc_err(x, x->body_node ? x->body_node : root, "load",
+               "load.http sends its own body and headers (load.http.body): the AMQP message keys do not apply");
+    if (x->consumers_node && cfg->consumers > 0)
+        sc_err(x, x->consumers_node, "load.consumers", "load.http sends requests: loadgen's consumers would have "
+                                                        "nothing to read (the events are effects:)");
+    cfg->http = h;
+    cfg->producers = cfg->consumers = 0;
+    if (!cfg->topo) cfg->predeclared = true;
+    if (sc->has_effects) cfg->effects = &sc->effects;
+    bool named = tpl_names_message(&h->path) || tpl_names_message(&h->body);
+    for (int i = 0; i < h->nheaders; i++) named = named || tpl_names_message(&h->header_values[i]);
+    if (sc->has_effects && !named)
+        sc_err(x, root, "load.http.body", "the API cannot name the request in its event: put {id} in the body, "
+                                          "the URL or a header");
+}
+
 /* After the whole file: the load the services imply. loadgen publishes
  * and the services consume; the service declares its queues unless the
  * topology lists them. */
@@ -338,8 +380,12 @@ void sc_finish_services(struct ctx *x, yaml_node_t *root)
 {
     struct scenario *sc = x->sc;
     struct config *cfg = &sc->cfg;
-    if (!sc->nservices && !sc->has_effects && !sc->has_tpl) return;
+    if (!sc->nservices && !sc->has_effects && !sc->has_tpl && !sc->has_http) return;
     if (x->errors) return;
+    if (sc->has_http) {
+        finish_http(x, root);
+        return;
+    }
     if (!sc->tpl.body.set) {
         char err[100];
         tpl_compile(&sc->tpl.body, "{\"id\": \"{id}\"}", err, sizeof err);
@@ -363,6 +409,7 @@ void sc_free_services(struct scenario *sc)
     for (int i = 0; i < sc->nservices; i++)
         service_spec_free(&sc->services[i]);
     effects_spec_free(&sc->effects);
+    httpload_spec_free(&sc->http);
     msg_template_free(&sc->tpl);
 }
 

@@ -1,5 +1,6 @@
 /* What each instance is given (its fault proxy, its environment, its log)
  * and how loadgen knows it is ready. */
+#include "httpget.h"
 #include "proc.h"
 #include "proxy.h"
 #include "services_int.h"
@@ -162,11 +163,23 @@ static bool tcp_open(int port)
     return ok;
 }
 
+/* A 2xx from url (http://127.0.0.1:PORT/healthz). */
+static bool http_ready(const char *url)
+{
+    struct http_url u;
+    char err[300];
+    if (http_url_parse(url, &u, err, sizeof err)) return false;
+    /* http_url_parse keeps the path as the prefix */
+    int st = http_get_status(&u, u.prefix[0] ? "" : "/", NS_PER_SEC, err, sizeof err);
+    return st >= 200 && st < 300;
+}
+
 /* Ready yet? Every instance for log and tcp; the queue's count for consumers. */
 static bool ready_now(struct svc_service *sv, const struct services_env *env, const regex_t *re)
 {
     const struct service_spec *sp = sv->spec;
     if (sp->ready == READY_CONSUMERS) return consumers_of(env, sp->ready_arg) >= sp->instances;
+    if (sp->ready == READY_HTTP) return http_ready(sp->ready_arg);
     for (int k = 0; k < sp->instances; k++) {
         if (sp->ready == READY_LOG && !log_matches(&sv->inst[k], re)) return false;
         if (sp->ready == READY_TCP && !tcp_open(sp->ready_port + k)) return false;
