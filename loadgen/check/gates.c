@@ -156,6 +156,22 @@ static void print_gate(FILE *out, const char *group, const char *name, const str
 {
     char limit[64] = "", actual[64];
     if (!out) return;
+    bool share = !strcmp(unit, "share"); /* shown as a percentage */
+    if (share) {
+        unit = "%";
+        v *= 100;
+        struct gate pct = *g;
+        pct.min *= 100, pct.max *= 100;
+        g = &pct;
+        if (g->has_min) snprintf(limit, sizeof limit, ">= %g%%", g->min);
+        if (g->has_max) snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%%",
+                                 g->has_min ? " " : "", g->max);
+        if (isnan(v)) snprintf(actual, sizeof actual, "n/a");
+        else snprintf(actual, sizeof actual, "%.2f%%", v);
+        fprintf(out, "%-12s %-24s %14s %14s  %s%s%s\n", group, name, limit, actual,
+                st == GATE_PASS ? "PASS" : st == GATE_FAIL ? "FAIL" : "UNKNOWN", why[0] ? ": " : "", why);
+        return;
+    }
     if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min, unit);
     if (g->has_max)
         snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s", g->has_min ? " " : "", g->max,

@@ -423,7 +423,10 @@ static double start_publishing(struct bench_state *b, const struct bench_hooks *
     collector_started(rep, epoch);
     atomic_store(&b->run.go, 1);
     for (int t = 0; t < b->nworkers; t++) worker_wake(&b->ws[t]);
-    if (!cfg->silent)
+    if (!cfg->silent && cfg->http)
+        log_note("%s %s on %d connections; events read from %s (RabbitMQ %s)", cfg->http->method, cfg->http->url,
+                 cfg->http->connections, b->run.targets[0].uri_redacted, b->version);
+    else if (!cfg->silent)
         log_note("%d producers, %d consumers on %d threads against %s (RabbitMQ %s)",
             cfg->producers, cfg->consumers, b->nworkers, b->run.targets[0].uri_redacted, b->version);
     if (hooks && hooks->started) {
@@ -479,7 +482,8 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
         snprintf(lpath, sizeof lpath, "%s/ledger.bin", dir);
         if (bench_write_ledger(b->ws, b->nworkers, cfg, b->run.run_id, lpath, lerr, sizeof lerr)) log_err("%s", lerr);
     }
-    if (!cfg->silent) print_summary(&b->rep, &sq, secs, cfg, drain, &fr);
+    if (!cfg->silent && !cfg->http) print_summary(&b->rep, &sq, secs, cfg, drain, &fr);
+    if (!cfg->silent && cfg->http) printf("\nran %.1fs (drain: %s)\n", secs, drain->ended ? drain->ended : "interrupted");
     if (cfg->hgrm_prefix) write_hgrm(cfg->hgrm_prefix, &b->rep.measured);
     if (dir[0]) {
         char prefix[1100];

@@ -107,12 +107,13 @@ void bench_effects_finish(struct bench_state *b, json_t *result, const char *dir
     json_t *o = effects_judge(&b->fx, prod, np, inputs, ni, b->run.start_ns, have_dir ? prefix : NULL,
                               have_dir ? state : "/tmp");
     free(prod);
-    if (cfg->http) /* accepted nothing, published all the same: allowed (docs/services.md) */
-        run_set(o, RK_EF_REJECTED_PUBLISHED, json_integer((json_int_t)run_num(o, RK_EF_UNCONFIRMED)));
-    if (result)
-        run_set(result, RK_EFFECTS, o);
-    else
+    if (!result) {
         json_decref(o);
+        return;
+    }
+    run_set(result, RK_EFFECTS, o);
+    if (cfg->http) /* refused or unanswered, published all the same: allowed (docs/services.md) */
+        run_set(result, RK_EF_REJECTED_PUBLISHED, json_integer((json_int_t)run_num(result, RK_EF_UNCONFIRMED)));
 }
 
 void bench_http_finish(struct bench_state *b, json_t *result, double secs, const char *dir)
