@@ -1,30 +1,36 @@
 #include "httpspec.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_t cap)
 {
+    /* never echo a password: a URL with user info is not shown */
+    const char *auth = strstr(url, "://") ? strstr(url, "://") + 3 : url;
+    size_t alen = strcspn(auth, "/");
+    bool userinfo = memchr(auth, '@', alen) != NULL;
+    const char *shown = userinfo ? "(a URL with user info)" : url;
+    if (userinfo) return snprintf(err, cap, "%s: no user info in the URL", shown), -1;
     if (strncmp(url, "http://", 7))
-        return snprintf(err, cap, "'%s': an http:// URL (https is not supported)", url), -1;
+        return snprintf(err, cap, "%s: an http:// URL (https is not supported)", shown), -1;
     const char *host = url + 7, *slash = strchr(host, '/');
     size_t hl = slash ? (size_t)(slash - host) : strlen(host);
     const char *colon = memchr(host, ':', hl);
-    if (memchr(host, '@', hl)) return snprintf(err, cap, "'%s': no user info in the URL", url), -1;
     size_t nl = colon ? (size_t)(colon - host) : hl;
-    if (!nl || nl >= sizeof s->host) return snprintf(err, cap, "'%s': no host", url), -1;
+    if (!nl || nl >= sizeof s->host) return snprintf(err, cap, "%s: no host", shown), -1;
     memcpy(s->host, host, nl);
     s->host[nl] = 0;
     if (colon) {
         size_t pl = hl - nl - 1;
         char *end;
         char buf[8] = {0};
-        if (!pl || pl > 5) return snprintf(err, cap, "'%s': the port is 1-65535", url), -1;
+        if (!pl || pl > 5) return snprintf(err, cap, "%s: the port is 1-65535", shown), -1;
         memcpy(buf, colon + 1, pl);
         long p = strtol(buf, &end, 10);
-        if (*end || p < 1 || p > 65535) return snprintf(err, cap, "'%s': the port is 1-65535", url), -1;
+        if (*end || p < 1 || p > 65535) return snprintf(err, cap, "%s: the port is 1-65535", shown), -1;
         snprintf(s->port, sizeof s->port, "%ld", p);
     } else {
         snprintf(s->port, sizeof s->port, "80");
@@ -32,10 +38,10 @@ int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_
     const char *path = slash ? slash : "/";
     for (const char *c = path; *c; c++)
         if ((unsigned char)*c <= ' ' || *c == 0x7f)
-            return snprintf(err, cap, "'%s': a space or control character in the path", url), -1;
+            return snprintf(err, cap, "%s: a space or control character in the path", shown), -1;
     struct tpl t = {0};
     char why[300];
-    if (tpl_compile(&t, path, why, sizeof why)) return snprintf(err, cap, "'%s': %s", url, why), -1;
+    if (tpl_compile(&t, path, why, sizeof why)) return snprintf(err, cap, "%s: %s", shown, why), -1;
     tpl_free(&s->path);
     s->path = t;
     free(s->url);

@@ -246,9 +246,26 @@ static void capacity_required(void)
  * facts a config gives it (config_gate_load). */
 static void computable(void)
 {
-    struct gate_load all = {.confirm = true, .producers = 1, .consumers = 1, .effects = true, .effect_times = true};
-    for (int k = 0; k < G_COUNT; k++) CHECK(gates_computable((enum gate_kind)k, &all) == NULL);
+    struct gate_load all = {.confirm = true, .producers = 1, .consumers = 1, .effects = true, .effect_times = true,
+                            .http = true};
+    for (int k = 0; k < G_COUNT; k++)
+        CHECK(gates_computable((enum gate_kind)k, &all) == NULL || k == G_LOST_EFFECTS || k == G_DUPLICATE_EFFECTS ||
+              k == G_UNEXPECTED_EFFECTS || k == G_EFFECT_P99);
+    all.http = false;
+    for (int k = 0; k < G_COUNT; k++)
+        CHECK(gates_computable((enum gate_kind)k, &all) == NULL || gate_defs[k].needs & GN_HTTP);
+    all.http = true;
+    /* an API's gates need load.http; its events need effects too */
+    struct gate_load api = all;
+    api.http = false;
+    CHECK(!strcmp(gates_computable(G_LOST_EVENTS, &api), "needs load.http (requests to an API)"));
+    CHECK(!strcmp(gates_computable(G_HTTP_ERRORS, &api), "needs load.http (requests to an API)"));
+    api = all;
+    api.effects = false;
+    CHECK(!strcmp(gates_computable(G_LOST_EVENTS, &api), "needs services and an effects: block"));
+    CHECK(gates_computable(G_HTTP_P99, &api) == NULL);
     /* a service run's gates need its effects; its duplicate effects are the service's */
+    all.http = false; /* an AMQP load from here */
     struct gate_load own = all;
     own.effects = false;
     CHECK(!strcmp(gates_computable(G_LOST_EFFECTS, &own), "needs services and an effects: block"));

@@ -18,6 +18,7 @@ static const struct {
     {"capacity", test_capacity},
     {"ledger_file", test_ledger_file},
     {"effects", test_effects},
+    {"http_resp", test_http_resp},
     {"junit", test_junit},
     {"run_schema", test_run_schema},
     {"config", test_config},

@@ -39,6 +39,7 @@ void test_gates(void);
 void test_capacity(void);
 void test_ledger_file(void);
 void test_effects(void);
+void test_http_resp(void);
 void test_junit(void);
 void test_run_schema(void);
 void test_config(void);
