@@ -12,10 +12,10 @@
 #define HTTP_RESP_HEAD_MAX (64 * 1024) /* a longer head is an error, never buffered on */
 
 struct http_resp {
-    int status;       /* 100-999 */
-    int64_t length;   /* Content-Length; -1: none given */
-    bool chunked;     /* Transfer-Encoding: chunked (it wins over a length) */
-    bool close;       /* Connection: close, or HTTP/1.0 without keep-alive */
+    int status;     /* 100-999 */
+    int64_t length; /* Content-Length; -1: none given */
+    bool chunked;   /* Transfer-Encoding: chunked (it wins over a length) */
+    bool close;     /* Connection: close, or HTTP/1.0 without keep-alive */
 };
 
 /* Parses the head at the start of [p, p+len): the head's length (through

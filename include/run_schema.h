@@ -244,7 +244,8 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(HTTP_P99, "http.p99_ms", RS_NUM_NULL, RS_RUN | RS_OPTIONAL, "HTTP p99 (ms, from the intended send time)") \
     X(HTTP_LATENCY, "http.latency", RS_OBJECT, RS_RUN | RS_OPTIONAL, "HTTP latency") \
     X(HTTP_SERIES, "http.series", RS_ARRAY, RS_RUN | RS_OPTIONAL, "requests per second by outcome") \
-    X(EF_REJECTED_PUBLISHED, "effects.rejected_then_published", RS_INT, RS_RUN | RS_OPTIONAL, "requests without a 2xx whose event came all the same") \
+    X(EF_REJECTED_PUBLISHED, "effects.rejected_then_published", RS_INT, RS_RUN | RS_OPTIONAL,                          \
+      "requests without a 2xx whose event came all the same")                                                          \
     X(SERVICES, "services", RS_ARRAY, RS_RUN | RS_OPTIONAL, "the services under test")                                 \
     X(SV_NAME, "services[].name", RS_STR, RS_RUN | RS_OPTIONAL, "service")                                             \
     X(SV_COMMAND, "services[].command", RS_ARRAY, RS_RUN | RS_OPTIONAL, "command")                                     \

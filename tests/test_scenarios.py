@@ -36,7 +36,8 @@ def run(name, tmp_path, broker=None):
 SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", "restart-ordering",
         "idempotent-redelivery", "retry-dead-letter", "fanout-kill", "topic-kill", "headers-routing",
         "dead-letter-chain", "fanout-consumer-crash", "service-order-worker", "service-order-worker-link",
-        "service-order-worker-broker-kill", "service-celery-acks-late"]
+        "service-order-worker-broker-kill", "service-celery-acks-late", "service-api-bus-down",
+        "service-api-confirm-503", "service-api-broker-kill"]
 
 
 # The flagship claims run in the default suite, the README's test command
@@ -52,7 +53,7 @@ SAFE = ["kill-durable-classic", "kill-durable-quorum", "proxy-reset-blackhole", 
 # two cluster scenarios below cover partitions, loss and a node kill).
 EXTRA = {"proxy-reset-blackhole", "topic-kill", "fanout-kill", "cluster-quorum-leader-kill",
          "service-order-worker-broker-kill", "unsafe-service-auto-ack", "unsafe-service-no-confirm",
-         "unsafe-service-celery-default",
+         "unsafe-service-celery-default", "service-api-broker-kill",
          "cluster-quorum-loss", "cluster-stream-follower-kill"}
 
 
@@ -71,6 +72,16 @@ def test_safe_scenarios_pass(name, tmp_path, broker):
     r, j, gates = run(name, tmp_path, broker)
     assert r.returncode == 0, r.stdout + r.stderr
     assert j["verdict"]["pass"] is True
+    if name.startswith("service-api-"):  # the user's API: every accepted request is one event
+        e, h = j["effects"], j["http"]
+        assert h["sent"] >= 1000 and e["inputs"] == h["sent"] and e["confirmed"] == h["ok"]
+        assert e["matched"] == e["confirmed"] and e["lost"] == e["duplicates"] == e["unexpected"] == 0
+        if name == "service-api-confirm-503":  # it refused while the bus was down, and said so
+            assert 0.1 < h["error_share"] < 0.6 and h["status"]["5xx"] > 0
+        else:  # the outbox accepted everything, the events came after the outage
+            assert h["ok"] == h["sent"] and e["p99_ms"] > 1000
+        assert all(f["ok"] for f in j["faults"]), j["faults"]
+        return
     if name.startswith("service-"):  # the user's service: judged by its effects
         e = j["effects"]
         assert e["confirmed"] == e["inputs"] >= 360 and e["lost"] == e["duplicates"] == e["pending"] == 0
@@ -138,6 +149,8 @@ UNSAFE = [
     ("unsafe-service-auto-ack", "lost_effects"),
     ("unsafe-service-no-dedup", "duplicate_effects"),
     ("unsafe-service-no-confirm", "lost_effects"),
+    # the example order API's (examples/services/order_api.py)
+    ("unsafe-api-fire-and-forget", "lost_events"),
     ("unsafe-service-retry-forever", "effect_p99"),
     ("unsafe-service-celery-default", "lost_effects"),
 ]

@@ -20,8 +20,10 @@ static bool header_is(const char *p, const char *colon, const char *name)
 /* The value between the colon and the line's end, without blanks. */
 static void value_of(const char **v, const char **e)
 {
-    while (*v < *e && (**v == ' ' || **v == '\t')) (*v)++;
-    while (*e > *v && ((*e)[-1] == ' ' || (*e)[-1] == '\t')) (*e)--;
+    while (*v < *e && (**v == ' ' || **v == '\t'))
+        (*v)++;
+    while (*e > *v && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+        (*e)--;
 }
 
 static bool has_token(const char *v, const char *e, const char *tok)
@@ -85,8 +87,10 @@ long http_resp_head(const char *p, size_t len, struct http_resp *r, const char *
             if (n < 0 || (r->length >= 0 && r->length != n)) return *why = "bad Content-Length", -1;
             r->length = n;
         } else if (header_is(l, colon, "transfer-encoding")) {
-            if (has_token(v, ve, "chunked")) r->chunked = true;
-            else return *why = "a transfer encoding other than chunked", -1;
+            if (has_token(v, ve, "chunked"))
+                r->chunked = true;
+            else
+                return *why = "a transfer encoding other than chunked", -1;
         } else if (header_is(l, colon, "connection")) {
             if (has_token(v, ve, "close")) r->close = true;
             if (has_token(v, ve, "keep-alive")) keep_alive = true;
@@ -101,7 +105,10 @@ int64_t http_resp_chunk_size(const char *line, size_t len)
     size_t i = 0;
     for (; i < len && line[i] != ';' && line[i] != ' '; i++) {
         char c = line[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0 || n > ((int64_t)1 << 36)) return -1;
         n = n * 16 + d;
     }

@@ -14,8 +14,7 @@ int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_
     bool userinfo = memchr(auth, '@', alen) != NULL;
     const char *shown = userinfo ? "(a URL with user info)" : url;
     if (userinfo) return snprintf(err, cap, "%s: no user info in the URL", shown), -1;
-    if (strncmp(url, "http://", 7))
-        return snprintf(err, cap, "%s: an http:// URL (https is not supported)", shown), -1;
+    if (strncmp(url, "http://", 7)) return snprintf(err, cap, "%s: an http:// URL (https is not supported)", shown), -1;
     const char *host = url + 7, *slash = strchr(host, '/');
     size_t hl = slash ? (size_t)(slash - host) : strlen(host);
     const char *colon = memchr(host, ':', hl);
@@ -53,6 +52,7 @@ void httpload_spec_free(struct httpload_spec *s)
 {
     free(s->method), free(s->url);
     tpl_free(&s->path), tpl_free(&s->body);
-    for (int i = 0; i < s->nheaders; i++) free(s->header_keys[i]), tpl_free(&s->header_values[i]);
+    for (int i = 0; i < s->nheaders; i++)
+        free(s->header_keys[i]), tpl_free(&s->header_values[i]);
     memset(s, 0, sizeof *s);
 }

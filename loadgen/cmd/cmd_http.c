@@ -11,15 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: loadgen http URL [--rate R|R:DUR,...] [--duration D] [--requests N]\n"
-    "                        [--connections C] [--threads T] [--method M] [--body TEXT]\n"
-    "                        [--header 'Name: value'] [--timeout D] [--json FILE]\n"
-    "Sends requests to URL (http://host:port/path) open-loop: each at its intended\n"
-    "time on the rate's schedule (0: as fast as the connections answer), latency from\n"
-    "that time (corrected) and from the actual send. The path, body and header values\n"
-    "take template.h's placeholders ({id}, {seq}, {time}, ...). Defaults: rate 0,\n"
-    "duration 10s, 16 connections, 1 thread, GET, timeout 10s.\n";
+static const char usage[] = "usage: loadgen http URL [--rate R|R:DUR,...] [--duration D] [--requests N]\n"
+                            "                        [--connections C] [--threads T] [--method M] [--body TEXT]\n"
+                            "                        [--header 'Name: value'] [--timeout D] [--json FILE]\n"
+                            "Sends requests to URL (http://host:port/path) open-loop: each at its intended\n"
+                            "time on the rate's schedule (0: as fast as the connections answer), latency from\n"
+                            "that time (corrected) and from the actual send. The path, body and header values\n"
+                            "take template.h's placeholders ({id}, {seq}, {time}, ...). Defaults: rate 0,\n"
+                            "duration 10s, 16 connections, 1 thread, GET, timeout 10s.\n";
 
 static int bad(const char *opt, const char *why)
 {
@@ -33,7 +32,8 @@ static int header(struct httpload_spec *s, const char *h)
     if (!colon || colon == h || s->nheaders == TPL_MAX_HEADERS || strpbrk(h, "\r\n")) return -1;
     char err[200];
     const char *v = colon + 1;
-    while (*v == ' ') v++;
+    while (*v == ' ')
+        v++;
     if (tpl_compile(&s->header_values[s->nheaders], v, err, sizeof err)) return -1;
     char *k = xstrdup(h);
     k[colon - h] = 0;
@@ -111,18 +111,19 @@ int cmd_http(int argc, char **argv)
     }
     uint64_t start = clock_ns();
     httpload_go(h, start);
-    while (!proc_stop && clock_ns() - start < dur && !(requests && httpload_done(h))) sleep_ns(10 * NS_PER_MS);
+    while (!proc_stop && clock_ns() - start < dur && !(requests && httpload_done(h)))
+        sleep_ns(10 * NS_PER_MS);
     double measured = (double)(clock_ns() - start) / 1e9;
     httpload_finish(h);
     uint64_t until = clock_ns() + s.timeout_ns + NS_PER_SEC;
-    while (!proc_stop && !httpload_done(h) && clock_ns() < until) sleep_ns(10 * NS_PER_MS);
+    while (!proc_stop && !httpload_done(h) && clock_ns() < until)
+        sleep_ns(10 * NS_PER_MS);
     httpload_join(h);
     httpload_print(h, measured);
     if (json) {
         FILE *f = file_create(json);
         json_t *o = httpload_json(h, measured);
-        if (!f || json_dumpf(o, f, JSON_INDENT(2)))
-            fprintf(stderr, "loadgen http: cannot write %s\n", json);
+        if (!f || json_dumpf(o, f, JSON_INDENT(2))) fprintf(stderr, "loadgen http: cannot write %s\n", json);
         if (f) fclose(f);
         json_decref(o);
     }

@@ -483,7 +483,8 @@ static void finish(struct bench_state *b, const struct drain *drain, bool interr
         if (bench_write_ledger(b->ws, b->nworkers, cfg, b->run.run_id, lpath, lerr, sizeof lerr)) log_err("%s", lerr);
     }
     if (!cfg->silent && !cfg->http) print_summary(&b->rep, &sq, secs, cfg, drain, &fr);
-    if (!cfg->silent && cfg->http) printf("\nran %.1fs (drain: %s)\n", secs, drain->ended ? drain->ended : "interrupted");
+    if (!cfg->silent && cfg->http)
+        printf("\nran %.1fs (drain: %s)\n", secs, drain->ended ? drain->ended : "interrupted");
     if (cfg->hgrm_prefix) write_hgrm(cfg->hgrm_prefix, &b->rep.measured);
     if (dir[0]) {
         char prefix[1100];

@@ -30,7 +30,8 @@ static void count(struct hthread *t, int cls, uint64_t now)
     if (s >= SERIES_MAX_S) s = SERIES_MAX_S - 1;
     if (s >= t->nsec) {
         size_t n = t->nsec ? t->nsec : 64;
-        while (n <= s) n *= 2;
+        while (n <= s)
+            n *= 2;
         t->persec = xrealloc(t->persec, n * sizeof *t->persec);
         memset(t->persec + t->nsec, 0, (n - t->nsec) * sizeof *t->persec);
         t->nsec = n;
@@ -53,7 +54,6 @@ static void request_end(struct hconn *c, int cls)
     if (cls == HC_2XX) atomic_store_explicit(&t->snap_ok, t->counts[HC_2XX], memory_order_relaxed);
     c->busy = false;
     t->inflight--;
-    evtimer_del(c->timer);
 }
 
 static void conn_close(struct hconn *c)
@@ -197,15 +197,22 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     conn_fail(c, c->connected ? HC_IO : HC_CONNECT);
 }
 
-static void on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd, (void)what;
-    conn_fail(arg, HC_TIMEOUT);
-}
-
 /* ---- sending ---- */
 
-static void append_tpl(struct hthread *t, struct evbuffer *out, const struct tpl *tp, const struct tpl_vars *v)
+/* The request is built whole in t->req, then written in one call. */
+static void put(struct hthread *t, const char *p, size_t n)
+{
+    if (t->req_len + n > t->req_cap) {
+        while (t->req_len + n > t->req_cap)
+            t->req_cap = t->req_cap ? t->req_cap * 2 : 4096;
+        t->req = xrealloc(t->req, t->req_cap);
+    }
+    memcpy(t->req + t->req_len, p, n);
+    t->req_len += n;
+}
+
+/* Renders tp into t->scratch; its length. */
+static size_t render(struct hthread *t, const struct tpl *tp, const struct tpl_vars *v)
 {
     size_t n = tpl_render(tp, v, t->scratch, t->scratch_cap);
     if (n >= t->scratch_cap) {
@@ -213,14 +220,40 @@ static void append_tpl(struct hthread *t, struct evbuffer *out, const struct tpl
         t->scratch = xrealloc(t->scratch, t->scratch_cap);
         tpl_render(tp, v, t->scratch, t->scratch_cap);
     }
-    evbuffer_add(out, t->scratch, n);
+    return n;
+}
+
+static void build_request(struct hthread *t, const struct tpl_vars *v)
+{
+    const struct httpload *h = t->h;
+    const struct httpload_spec *s = h->spec;
+    t->req_len = 0;
+    put(t, s->method, strlen(s->method));
+    put(t, " ", 1);
+    put(t, t->scratch, render(t, &s->path, v));
+    put(t, h->fixed, h->fixed_len); /* " HTTP/1.1\r\nHost: ...\r\n" */
+    for (int i = 0; i < s->nheaders; i++) {
+        put(t, s->header_keys[i], strlen(s->header_keys[i]));
+        put(t, ": ", 2);
+        put(t, t->scratch, render(t, &s->header_values[i], v));
+        put(t, "\r\n", 2);
+    }
+    if (s->body.set) {
+        size_t n = render(t, &s->body, v);
+        char cl[48];
+        put(t, cl, (size_t)snprintf(cl, sizeof cl, "Content-Length: %zu\r\n\r\n", n));
+        put(t, t->scratch, n);
+    } else {
+        put(t, "\r\n", 2);
+    }
 }
 
 static void keep_times(struct hthread *t, uint64_t seq, uint64_t intended, uint64_t now)
 {
     if (seq >= t->cap) {
         uint64_t n = t->cap ? t->cap * 2 : 4096;
-        while (n <= seq) n *= 2;
+        while (n <= seq)
+            n *= 2;
         t->times = xrealloc(t->times, (size_t)n * 2 * sizeof *t->times);
         t->ok = xrealloc(t->ok, (size_t)(n / 64 + 1) * sizeof *t->ok);
         memset(t->ok + t->cap / 64 + (t->cap ? 1 : 0), 0,
@@ -235,7 +268,6 @@ static void send_request(struct hconn *c, uint64_t seq, uint64_t intended, uint6
 {
     struct hthread *t = c->t;
     const struct httpload *h = t->h;
-    const struct httpload_spec *s = h->spec;
     if (h->keep_ids) keep_times(t, seq, intended, now);
     if (!c->bev) {
         /* our own socket: CLOEXEC, so the services loadgen forks inherit none */
@@ -257,35 +289,21 @@ static void send_request(struct hconn *c, uint64_t seq, uint64_t intended, uint6
         }
     }
     struct tpl_vars v = {h->run_id, h->producer_base + (uint32_t)t->id, seq, h->epoch_offset + intended};
+    build_request(t, &v);
+    /* straight to the socket when nothing waits before it: no write event
+     * to arm and disarm per request (libevent's bufferevent would) */
     struct evbuffer *out = bufferevent_get_output(c->bev);
-    evbuffer_add(out, s->method, strlen(s->method));
-    evbuffer_add(out, " ", 1);
-    append_tpl(t, out, &s->path, &v);
-    evbuffer_add(out, h->fixed, h->fixed_len); /* " HTTP/1.1\r\nHost: ...\r\n" */
-    for (int i = 0; i < s->nheaders; i++) {
-        evbuffer_add_printf(out, "%s: ", s->header_keys[i]);
-        append_tpl(t, out, &s->header_values[i], &v);
-        evbuffer_add(out, "\r\n", 2);
+    size_t off = 0;
+    if (c->connected && !evbuffer_get_length(out)) {
+        ssize_t w = send(bufferevent_getfd(c->bev), t->req, t->req_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) off = (size_t)w;
     }
-    if (s->body.set) {
-        size_t n = tpl_render(&s->body, &v, t->scratch, t->scratch_cap);
-        if (n >= t->scratch_cap) {
-            t->scratch_cap = n + 1;
-            t->scratch = xrealloc(t->scratch, t->scratch_cap);
-            tpl_render(&s->body, &v, t->scratch, t->scratch_cap);
-        }
-        evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", n);
-        evbuffer_add(out, t->scratch, n);
-    } else {
-        evbuffer_add(out, "\r\n", 2);
-    }
+    if (off < t->req_len) evbuffer_add(out, t->req + off, t->req_len - off);
     c->busy = true, c->head_done = false;
     c->seq = seq, c->intended = intended, c->sent = now;
     t->inflight++;
     t->sent++;
     if (now - intended > NS_PER_MS) t->late++;
-    struct timeval tv = {(time_t)(s->timeout_ns / NS_PER_SEC), (suseconds_t)(s->timeout_ns % NS_PER_SEC / 1000)};
-    evtimer_add(c->timer, &tv);
 }
 
 /* The rate this thread sends at, t ns into the run (0: no limit). */
@@ -339,6 +357,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         dispatch(t);
     }
     if (phase >= HL_FINISH) t->finished = true;
+    /* timeouts: a sweep each tick, not a timer armed per request */
+    uint64_t now = clock_ns(), limit = t->h->spec->timeout_ns;
+    for (int i = 0; i < t->nconns; i++)
+        if (t->conns[i].busy && now - t->conns[i].sent > limit) conn_fail(&t->conns[i], HC_TIMEOUT);
     if (phase == HL_STOP) {
         for (int i = 0; i < t->nconns; i++)
             if (t->conns[i].busy) conn_fail(&t->conns[i], HC_TIMEOUT);
@@ -402,7 +424,6 @@ struct httpload *httpload_new(const struct httpload_spec *s, const struct schedu
         t->idle = xcalloc((size_t)t->nconns, sizeof *t->idle);
         for (int k = t->nconns - 1; k >= 0; k--) {
             t->conns[k] = (struct hconn){.t = t, .idx = k};
-            t->conns[k].timer = evtimer_new(t->base, on_timeout, &t->conns[k]);
             t->idle[t->nidle++] = k;
         }
         t->send_ev = evtimer_new(t->base, on_send, t);
@@ -440,7 +461,8 @@ bool httpload_done(struct httpload *h)
 uint64_t httpload_ok(struct httpload *h)
 {
     uint64_t n = 0;
-    for (int i = 0; i < h->nthreads; i++) n += atomic_load_explicit(&h->t[i].snap_ok, memory_order_relaxed);
+    for (int i = 0; i < h->nthreads; i++)
+        n += atomic_load_explicit(&h->t[i].snap_ok, memory_order_relaxed);
     return n;
 }
 
@@ -448,7 +470,8 @@ void httpload_join(struct httpload *h)
 {
     if (h->joined) return;
     atomic_store(&h->phase, HL_STOP);
-    for (int i = 0; i < h->nthreads; i++) pthread_join(h->t[i].th, NULL);
+    for (int i = 0; i < h->nthreads; i++)
+        pthread_join(h->t[i].th, NULL);
     h->joined = true;
     httpload_merge(h);
 }
@@ -461,13 +484,12 @@ void httpload_free(struct httpload *h)
         struct hthread *t = &h->t[i];
         for (int k = 0; k < t->nconns; k++) {
             conn_close(&t->conns[k]);
-            event_free(t->conns[k].timer);
         }
         event_free(t->send_ev);
         event_free(t->tick);
         event_base_free(t->base);
         hist_free(t->lat), hist_free(t->lat_unc);
-        free(t->conns), free(t->idle), free(t->times), free(t->ok), free(t->persec), free(t->scratch);
+        free(t->conns), free(t->idle), free(t->req), free(t->times), free(t->ok), free(t->persec), free(t->scratch);
     }
     free(h->t);
     httpload_merged_free(h);

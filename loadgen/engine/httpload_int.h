@@ -20,7 +20,6 @@ struct hconn {
     struct hthread *t;
     int idx;
     struct bufferevent *bev; /* NULL: closed, opened by the next request */
-    struct event *timer;     /* the request's timeout */
     bool connected, busy, head_done;
     struct http_resp resp;
     int body_state;
@@ -47,8 +46,8 @@ struct hthread {
     size_t nsec, used_sec;
     struct hist *lat, *lat_unc;
     uint64_t *times, *ok, cap; /* keep_ids: per seq */
-    char *scratch;
-    size_t scratch_cap;
+    char *scratch, *req;       /* a template rendered; the request being built */
+    size_t scratch_cap, req_len, req_cap;
     _Atomic int done;
     _Atomic uint64_t snap_ok; /* counts[HC_2XX], for httpload_ok */
 };

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const http_class_names[HC_COUNT] = {"1xx", "2xx", "3xx", "4xx", "5xx",
-                                                 "timeout", "connect_error", "io_error"};
+const char *const http_class_names[HC_COUNT] = {"1xx", "2xx",     "3xx",           "4xx",
+                                                "5xx", "timeout", "connect_error", "io_error"};
 
 void httpload_merge(struct httpload *h)
 {
@@ -16,7 +16,8 @@ void httpload_merge(struct httpload *h)
     h->lat_unc = hist_new_default();
     for (int i = 0; i < h->nthreads; i++) {
         const struct hthread *t = &h->t[i];
-        for (int k = 0; k < HC_COUNT; k++) h->counts[k] += t->counts[k];
+        for (int k = 0; k < HC_COUNT; k++)
+            h->counts[k] += t->counts[k];
         h->sent += t->sent;
         h->late += t->late;
         hist_add(h->lat, t->lat);
@@ -27,7 +28,8 @@ void httpload_merge(struct httpload *h)
             h->nsec = t->used_sec;
         }
         for (size_t s = 0; s < t->used_sec; s++)
-            for (int k = 0; k < HC_COUNT; k++) h->persec[s][k] += t->persec[s][k];
+            for (int k = 0; k < HC_COUNT; k++)
+                h->persec[s][k] += t->persec[s][k];
     }
 }
 
@@ -77,7 +79,8 @@ json_t *httpload_json(const struct httpload *h, double measured_s)
     json_object_set_new(o, "connections", json_integer(s->connections));
     json_object_set_new(o, "threads", json_integer(h->nthreads));
     json_object_set_new(o, "sent", json_integer((json_int_t)h->sent));
-    for (int k = HC_1XX; k <= HC_5XX; k++) json_object_set_new(st, http_class_names[k], json_integer((json_int_t)h->counts[k]));
+    for (int k = HC_1XX; k <= HC_5XX; k++)
+        json_object_set_new(st, http_class_names[k], json_integer((json_int_t)h->counts[k]));
     json_object_set_new(o, "status", st);
     json_object_set_new(o, "ok", json_integer((json_int_t)h->counts[HC_2XX]));
     json_object_set_new(o, "timeouts", json_integer((json_int_t)h->counts[HC_TIMEOUT]));
@@ -91,14 +94,14 @@ json_t *httpload_json(const struct httpload *h, double measured_s)
     json_object_set_new(lat, "corrected", report_latency_json(h->lat));
     json_object_set_new(lat, "uncorrected", report_latency_json(h->lat_unc));
     json_object_set_new(o, "latency", lat);
-    json_object_set_new(o, "p99_ms", h->lat->total_count
-                                         ? json_real((double)hist_value_at_percentile(h->lat, 99) / 1e6)
-                                         : json_null());
+    json_object_set_new(
+        o, "p99_ms", h->lat->total_count ? json_real((double)hist_value_at_percentile(h->lat, 99) / 1e6) : json_null());
     for (size_t i = 0; i < h->nsec; i++) {
         json_t *row = json_object();
         json_object_set_new(row, "t", json_integer((json_int_t)i));
         for (int k = 0; k < HC_COUNT; k++)
-            if (h->persec[i][k]) json_object_set_new(row, http_class_names[k], json_integer((json_int_t)h->persec[i][k]));
+            if (h->persec[i][k])
+                json_object_set_new(row, http_class_names[k], json_integer((json_int_t)h->persec[i][k]));
         json_array_append_new(series, row);
     }
     json_object_set_new(o, "series", series);

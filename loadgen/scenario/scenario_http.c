@@ -154,7 +154,8 @@ void sc_parse_http(struct ctx *x, yaml_node_t *v)
             if (!sc_want_duration(x, val, sub, &h->timeout_ns) && !h->timeout_ns)
                 sc_err(x, val, sub, "a duration above 0");
         } else
-            sc_err(x, sc_node(x, p->key), sub, "unknown key (method, url, body, headers, connections, threads, timeout)");
+            sc_err(x, sc_node(x, p->key), sub,
+                   "unknown key (method, url, body, headers, connections, threads, timeout)");
     }
     if (!h->method) h->method = xstrdup(h->body.set ? "POST" : "GET");
     if (!h->url) sc_err(x, v, "load.http", "needs url: http://127.0.0.1:{port:NAME}/path");
