@@ -229,3 +229,38 @@ def test_scenario_file_errors(tmp_path, load, svc, expect, msg):
     f.write_text(API.format(load=load, svc=svc, expect=expect, app=ROOT / "examples/services/order_api.py"))
     r = run_loadgen("run", f, "--check")
     assert r.returncode == 2 and msg in r.stderr and "api.yaml:" in r.stderr, r.stderr
+
+
+ROGUE = """name: rogue-api
+load:
+  rate: 50
+  duration: 8s
+  http: {url: "http://127.0.0.1:{port:api}/orders/", body: '{"order_id": "{id}", "amount": {seq}}',
+         headers: {Content-Type: application/json}}
+services:
+  - {name: api, command: [/usr/bin/python3, %s, "{port:api}"], ready: {http: "http://127.0.0.1:{port:api}/healthz"}}
+effects: {queue: orders, id: {json: order_id}, key: message_id, quiet: 4s}
+expect:
+  lost_events: 0
+  duplicate_events: 0
+  unexpected_events: 0
+  event_p99: 1s
+  http_p99: 100ms
+  http_errors: {max_share: 0.05}
+"""
+
+
+@pytest.mark.slow
+def test_every_api_gate_catches_its_fault(tmp_path):
+    """The unsafe side of each API gate at once (the safe side: the
+    service-api scenarios, which pass the same gates)."""
+    from conftest import run_scenario
+    j, r = run_scenario(tmp_path, ROGUE % (ROOT / "tests/services/rogue_api.py"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    g = {x["gate"]: x for x in j["verdict"]["gates"]}
+    assert g["lost_events"]["status"] == "pass"  # it loses nothing: each gate is caught for its own fault
+    for name in ("duplicate_events", "unexpected_events", "event_p99", "http_p99", "http_errors"):
+        assert g[name]["status"] == "fail", (name, g[name])
+    e, h = j["effects"], j["http"]
+    assert e["duplicates"] > 0 and e["unexpected"] > 0 and 0.1 < h["error_share"] < 0.15
+    assert h["status"]["5xx"] == h["sent"] // 8 and e["confirmed"] == h["ok"]

@@ -120,7 +120,7 @@ static int apply_target(const struct run_args *a, struct scenario *sc)
     }
     if (config_instance_validate(&sc->cfg, serr, sizeof serr)) return log_err("%s: %s", a->path, serr), EXIT_USAGE;
     /* one supervisor and one effect ledger per run: not yet merged across instances */
-    if (sc->cfg.sharded && (sc->nservices || sc->cfg.effects))
+    if (sc->cfg.sharded && (sc->nservices || sc->cfg.effects || sc->cfg.http))
         return log_err("%s: services and effects run in one loadgen process; --instance is not supported with them",
                        a->path), EXIT_USAGE;
     for (int i = 0; a->uri && i < sc->nfaults; i++)
