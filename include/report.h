@@ -64,5 +64,13 @@ void report_html_tail(FILE *f);
  * broker's resources per second (nothing without samples). */
 void report_html_capacity(FILE *f, json_t *run);
 void report_html_resources(FILE *f, json_t *run);
+/* report_http.c: an API run's requests (run.json "http"): outcomes, both
+ * latencies, requests per second by outcome under the fault bands. */
+void report_html_http(FILE *f, json_t *run);
+/* The fault windows of run.faults, for a chart's bands (at most
+ * REPORT_MAX_BANDS; labels: the text each band shows). */
+#define REPORT_MAX_BANDS 64
+struct svg_band;
+int report_fault_bands(json_t *run, struct svg_band *out, char (*labels)[48]);
 
 #endif

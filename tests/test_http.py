@@ -264,3 +264,5 @@ def test_every_api_gate_catches_its_fault(tmp_path):
     e, h = j["effects"], j["http"]
     assert e["duplicates"] > 0 and e["unexpected"] > 0 and 0.1 < h["error_share"] < 0.15
     assert h["status"]["5xx"] == h["sent"] // 8 and e["confirmed"] == h["ok"]
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert "<h2>HTTP requests</h2>" in page and "HTTP requests per second by outcome" in page

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_BANDS 64
 
 void report_html_head(FILE *f, const char *title)
 {
@@ -69,7 +68,7 @@ static const char *undo_of(const char *a)
 /* Fault windows from the injection log: a fault lasts until its revert (a
  * `for:`), or the later step that undoes it (kill .. start), else it is a
  * moment (disconnect, restart, exec). */
-static int fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
+int report_fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
 {
     json_t *log = run_get(run, RK_FAULTS);
     double end_of_load = run_num(run, RK_CONFIG_DURATION);
@@ -77,7 +76,7 @@ static int fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
     json_t *e;
     int n = 0;
     json_array_foreach(log, i, e) {
-        if (n == MAX_BANDS) break;
+        if (n == REPORT_MAX_BANDS) break;
         if (run_true(e, RK_F_REVERT)) continue;
         const char *act = run_str(e, RK_F_ACTION);
         double t0 = run_num(e, RK_F_STARTED), t1 = t0;
@@ -113,9 +112,9 @@ static void time_chart(FILE *f, json_t *run, const char *title, const char *ylab
         cols[k] = report_series(run, keys[k], rate, &n);
         s[k] = (struct svg_series){.label = names[k] ? names[k] : run_key_name(keys[k]), .x = x, .y = cols[k], .n = n};
     }
-    struct svg_band bands[MAX_BANDS];
-    char labels[MAX_BANDS][48];
-    int nb = fault_bands(run, bands, labels);
+    struct svg_band bands[REPORT_MAX_BANDS];
+    char labels[REPORT_MAX_BANDS][48];
+    int nb = report_fault_bands(run, bands, labels);
     struct svg_chart c = {.title = title, .xlabel = "seconds since start", .ylabel = ylabel,
                           .series = s, .nseries = nkeys, .bands = bands, .nbands = nb};
     svg_chart_write(f, &c);
@@ -140,9 +139,9 @@ static void errors_chart(FILE *f, json_t *run)
                               {.label = "reconnects", .x = x, .y = rec, .n = n},
                               {.label = "republished", .x = x, .y = rep, .n = n, .dashed = true},
                               {.label = "consumers forgotten", .x = x, .y = fgt, .n = n, .dashed = true}};
-    struct svg_band bands[MAX_BANDS];
-    char labels[MAX_BANDS][48];
-    int nb = fault_bands(run, bands, labels);
+    struct svg_band bands[REPORT_MAX_BANDS];
+    char labels[REPORT_MAX_BANDS][48];
+    int nb = report_fault_bands(run, bands, labels);
     struct svg_chart c = {.title = "Errors, reconnects and republishes per second",
                           .xlabel = "seconds since start", .ylabel = "count per second",
                           .height = 240, .series = s, .nseries = 4, .bands = bands, .nbands = nb};
@@ -430,9 +429,9 @@ static void services_section(FILE *f, json_t *run)
     double *t = calloc(n ? n : 1, sizeof *t), *y = calloc(n ? n : 1, sizeof *y);
     json_array_foreach(run_get(e, RK_EF_PER_SECOND), i, v) t[i] = (double)i + 1, y[i] = (double)json_integer_value(v);
     struct svg_series s = {.label = "effects", .x = t, .y = y, .n = n};
-    struct svg_band bands[MAX_BANDS];
-    char labels[MAX_BANDS][48];
-    int nb = fault_bands(run, bands, labels);
+    struct svg_band bands[REPORT_MAX_BANDS];
+    char labels[REPORT_MAX_BANDS][48];
+    int nb = report_fault_bands(run, bands, labels);
     struct svg_chart c = {.title = "Effects per second", .xlabel = "seconds since start", .ylabel = "effects/s",
                           .series = &s, .nseries = 1, .bands = bands, .nbands = nb};
     svg_chart_write(f, &c);
@@ -519,6 +518,7 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     distribution_chart(f, run);
     errors_chart(f, run);
     report_html_resources(f, run);
+    report_html_http(f, run);
     services_section(f, run);
     fputs("<h2>Checker</h2>\n", f);
     checker_table(f, run);
