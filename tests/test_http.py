@@ -222,9 +222,14 @@ expect:
      "every instance would bind it"),
     ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "", "  http_errors: {max_share: 2}", "a share from 0 to 1"),
     ("  queue: q\n  confirm: 10", "", "  lost_events: 0", "needs load.http"),
+    ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "    env: {X: '{port:other}'}\n    ready: {http: /healthz}",
+     "  lost_events: 0", "a path needs the service to name one {port:NAME}"),
+    ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "    ready: {tcp: '{port:nope'}", "  lost_events: 0",
+     "is not a port"),
     ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "", "  lost_effects: 0", "gates of their own (lost_events"),
 ])
 def test_scenario_file_errors(tmp_path, load, svc, expect, msg):
+    """Each mistake in load.http, {port:NAME} and the API gates: file:line, exit 2."""
     f = tmp_path / "api.yaml"
     f.write_text(API.format(load=load, svc=svc, expect=expect, app=ROOT / "examples/services/order_api.py"))
     r = run_loadgen("run", f, "--check")
@@ -266,3 +271,13 @@ def test_every_api_gate_catches_its_fault(tmp_path):
     assert h["status"]["5xx"] == h["sent"] // 8 and e["confirmed"] == h["ok"]
     page = (tmp_path / "run" / "report.html").read_text()
     assert "<h2>HTTP requests</h2>" in page and "HTTP requests per second by outcome" in page
+
+
+def test_ports_and_ready_forms_check(tmp_path):
+    """{port:NAME} is one port wherever it is written; ready takes a path on it, a URL, or tcp."""
+    for ready in ("{http: /healthz}", "{http: 'http://127.0.0.1:{port:api}/healthz'}", "{tcp: '{port:api}'}"):
+        f = tmp_path / "api.yaml"
+        f.write_text(API.format(load="  http: {url: 'http://127.0.0.1:{port:api}/o/{id}'}", svc=f"    ready: {ready}",
+                                expect="  lost_events: 0", app=ROOT / "examples/services/order_api.py"))
+        r = run_loadgen("run", f, "--check")
+        assert r.returncode == 0, r.stderr

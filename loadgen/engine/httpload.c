@@ -353,7 +353,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     int phase = atomic_load(&t->h->phase);
     if (phase == HL_GO && !t->started) {
         t->started = true;
-        t->next_intended = t->h->start_ns;
+        /* the threads' schedules interleave rather than all firing at once */
+        uint64_t r = schedule_at(&t->h->rate, 0);
+        t->next_intended = t->h->start_ns + (r ? (uint64_t)t->id * NS_PER_SEC / r : 0);
         dispatch(t);
     }
     if (phase >= HL_FINISH) t->finished = true;

@@ -244,7 +244,7 @@ int scenario_load_topology(const char *path, struct config *cfg)
     if (load_doc(path, &doc)) return -1;
     struct scenario sc = {0};
     sc.cfg = *cfg; /* the lists land in sc.cfg.topo */
-    struct ctx x = {path, &doc, &sc, 0, NULL, NULL, 0};
+    struct ctx x = {path, &doc, &sc, 0, NULL, NULL, 0, 0, 0, NULL};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!x.errors && !sc_topology_is_lists(&x, root))
@@ -266,7 +266,7 @@ int scenario_load(const char *path, struct scenario *sc)
     sc->path = xstrdup(path);
     yaml_document_t doc;
     if (load_doc(path, &doc)) return -1;
-    struct ctx x = {path, &doc, sc, 0, NULL, NULL, 0};
+    struct ctx x = {path, &doc, sc, 0, NULL, NULL, 0, 0, 0, NULL};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     x.errors += yamlsafe_duplicates(path, &doc);
     if (!root) sc_err(&x, NULL, "(top)", "the file is empty");

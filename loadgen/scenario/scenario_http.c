@@ -65,6 +65,7 @@ char *sc_expand_ports(struct ctx *x, yaml_node_t *n, const char *field, const ch
         }
         int port = port_of(x, n, field, name, nl);
         x->port_refs++;
+        if (port > 0 && port != x->svc_port) x->svc_ports++, x->svc_port = port;
         if (port < 0) return free(out), NULL;
         cap += 8;
         out = xrealloc(out, cap);

@@ -16,6 +16,8 @@ struct ctx {
     int errors;
     yaml_node_t *consumers_node, *body_node; /* load.consumers and load.body, when given */
     int port_refs;                           /* {port:NAME} expanded so far */
+    int svc_port, svc_ports;                 /* the service being read: a port it names, how many distinct */
+    yaml_node_t *ready_node;                 /* its ready.http, when a bare path */
 };
 
 #define FOREACH_PAIR(n, p)                                                                                             \

@@ -126,12 +126,20 @@ static void parse_ready(struct ctx *x, yaml_node_t *v, const char *field, struct
             else
                 regfree(&re), s->ready = READY_LOG, s->ready_arg = xstrdup(str);
         } else if (!strcmp(k, "tcp")) {
-            if (!want_int(x, val, sub, 1, 65535 - SERVICE_MAX_INSTANCES, &s->ready_port)) s->ready = READY_TCP;
+            char *e = sc_expand_ports(x, val, sub, str); /* tcp: "{port:api}" */
+            uint64_t port;
+            if (e && (units_count(e, &port) || port < 1 || port > 65535 - SERVICE_MAX_INSTANCES))
+                sc_err(x, val, sub, "'%s' is not a port (1 to %d, or {port:NAME})", str, 65535 - SERVICE_MAX_INSTANCES);
+            else if (e)
+                s->ready = READY_TCP, s->ready_port = (int)port;
+            free(e);
         } else if (!strcmp(k, "http")) {
             char *u = sc_expand_ports(x, val, sub, str);
             struct http_url hu;
             char err[300];
-            if (u && http_url_parse(u, &hu, err, sizeof err))
+            if (u && u[0] == '/') /* a path: on the one port the service names, once it is parsed */
+                s->ready = READY_HTTP, s->ready_arg = u, x->ready_node = val;
+            else if (u && http_url_parse(u, &hu, err, sizeof err))
                 sc_err(x, val, sub, "%s: %s", str, err), free(u);
             else if (u)
                 s->ready = READY_HTTP, s->ready_arg = u;
@@ -201,12 +209,25 @@ static void parse_service(struct ctx *x, yaml_node_t *n, int i)
     s->dir = xstrdup(dirname(copy));
     free(copy);
     int refs_before = x->port_refs;
+    x->svc_port = 0, x->svc_ports = 0;
     FOREACH_PAIR(n, p)
     {
         const char *k = sc_scalar(sc_node(x, p->key));
         char sub[128];
         snprintf(sub, sizeof sub, "%s.%s", field, k ? k : "?");
         if (k) service_key(x, k, sc_node(x, p->value), sub, s);
+    }
+    if (s->ready == READY_HTTP && s->ready_arg[0] == '/') {
+        if (x->svc_ports != 1) {
+            sc_err(x, x->ready_node, field, "ready.http: a path needs the service to name one {port:NAME} "
+                                           "(or give the whole URL)");
+        } else {
+            size_t len = strlen(s->ready_arg) + 32;
+            char *u = xmalloc(len);
+            snprintf(u, len, "http://127.0.0.1:%d%s", x->svc_port, s->ready_arg);
+            free(s->ready_arg);
+            s->ready_arg = u;
+        }
     }
     if (x->port_refs > refs_before && s->instances > 1)
         sc_err(x, n, field, "{port:NAME} is one port: every instance would bind it (instances: 1)");
