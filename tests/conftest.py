@@ -8,6 +8,7 @@ fails if a broker, a loadgen or a network namespace it started outlives it.
 """
 import json
 import os
+import socket
 import shutil
 import signal
 import subprocess
@@ -177,6 +178,15 @@ def queue_count(uri, queue):
         return ch.queue_declare(queue=queue, passive=True).method.message_count
     finally:
         conn.close()
+
+
+def free_port():
+    """A port the kernel has free on 127.0.0.1 now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def wait_until(pred, timeout=10.0, step=0.1):

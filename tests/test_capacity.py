@@ -7,14 +7,13 @@ the true capacity at 500 msg/s. The search must find it within 10%, the SLO
 must hold at 0.9x the answer and fail at 1.3x it."""
 import json
 import re
-import socket
 import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from conftest import LOADGEN, SCRATCH, Node, run_loadgen, scratch_env, stop_process
+from conftest import LOADGEN, SCRATCH, Node, free_port, run_loadgen, scratch_env, stop_process
 
 SLO_MS = 100
 TRUE_CAPACITY = 500  # one consumer, 2 ms a message
@@ -107,14 +106,6 @@ def test_capacity_that_nothing_holds_fails_the_gate(mgmt_node, tmp_path):
 def test_capacity_bad_input_is_refused(args, msg):
     r = run_loadgen("capacity", *args, timeout=30)
     assert r.returncode == 2 and msg in r.stderr, r.stderr
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (\S+)$')

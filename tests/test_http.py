@@ -12,17 +12,9 @@ import time
 
 import pytest
 
-from conftest import LOADGEN, ROOT, SCRATCH, run_loadgen, wait_until
+from conftest import ROOT, free_port, run_loadgen, wait_until
 
 SERVER = ROOT / "bin" / "http-server"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture
