@@ -273,3 +273,44 @@ def test_ports_and_ready_forms_check(tmp_path):
                                 expect="  lost_events: 0", app=ROOT / "examples/services/order_api.py"))
         r = run_loadgen("run", f, "--check")
         assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_an_api_run(tmp_path, broker):
+    """Ctrl-C mid-run: exit 130, the report with what was sent, the API gone."""
+    import signal
+    from conftest import LOADGEN, SCRATCH, pid_alive, scratch_env
+    f = tmp_path / "s.yaml"
+    f.write_text(f"""name: api-ctrl-c
+load:
+  rate: 50
+  duration: 60s
+  http: {{url: "http://127.0.0.1:{{port:api}}/orders/", body: '{{"order_id": "{{id}}"}}',
+         headers: {{Content-Type: application/json}}}}
+services:
+  - name: api
+    command: [/usr/bin/python3, {ROOT / "examples/services/order_api.py"}, --port, "{{port:api}}"]
+    env: {{VARIANT: confirm, ORDERS: api_ctrl_c}}
+    ready: {{http: /healthz}}
+effects: {{queue: api_ctrl_c, id: {{json: order_id}}}}
+expect: {{lost_events: 0}}
+""")
+    p = subprocess.Popen([LOADGEN, "run", str(f), "--uri", broker.uri, "--json", str(tmp_path / "s.json"),
+                          "--report-dir", str(tmp_path / "run")], cwd=SCRATCH, env=scratch_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "run" / "services" / "api-0.log"
+    try:
+        assert wait_until(lambda: log.exists() and "ready" in log.read_text(), timeout=60)
+        time.sleep(3)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 130, err
+    j = json.loads((tmp_path / "s.json").read_text())
+    assert j["interrupted"] and j["verdict"]["status"] == "incomplete" and j["http"]["ok"] > 50
+    pids = [s["pid"] for svc in j["services"] for i in svc["instances"] for s in i["starts"]]
+    assert pids and wait_until(lambda: not any(pid_alive(x) for x in pids), timeout=10)
+    assert (tmp_path / "run" / "report.html").exists()
