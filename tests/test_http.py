@@ -218,7 +218,8 @@ expect:
      "  lost_events: 0", "a path needs the service to name one {port:NAME}"),
     ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "    ready: {tcp: '{port:nope'}", "  lost_events: 0",
      "is not a port"),
-    ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "", "  lost_effects: 0", "gates of their own (lost_events"),
+    ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "", "  lost_effects: 0", "an API run's gates are lost_events"),
+    ("  http: {url: 'http://127.0.0.1:{port:api}/{id}'}", "", "  recovery: 5s", "an API run's gates are"),
 ])
 def test_scenario_file_errors(tmp_path, load, svc, expect, msg):
     """Each mistake in load.http, {port:NAME} and the API gates: file:line, exit 2."""
@@ -263,6 +264,8 @@ def test_every_api_gate_catches_its_fault(tmp_path):
     assert h["status"]["5xx"] == h["sent"] // 8 and e["confirmed"] == h["ok"]
     page = (tmp_path / "run" / "report.html").read_text()
     assert "<h2>HTTP requests</h2>" in page and "HTTP requests per second by outcome" in page
+    assert f"<tr><td>{h['sent']}</td><td>{h['ok']}</td>" in page  # the numbers, not n/a
+    assert f"<tr><td>{e['inputs']}</td><td>{e['confirmed']}</td><td>{e['matched']}</td>" in page
 
 
 def test_ports_and_ready_forms_check(tmp_path):

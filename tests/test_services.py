@@ -89,6 +89,7 @@ def test_a_service_run_reports_every_input_and_process(tmp_path, broker):
     assert "#[Mean" in (run / "latency-effect.hgrm").read_text() and (run / "latency-effect-uncorrected.hgrm").exists()
     html = (run / "report.html").read_text()
     assert "<h2>Service effects</h2>" in html and "href='services/worker-1.log'" in html and "Effects per second" in html
+    assert "<tr><td>600</td><td>600</td><td>570</td><td>0</td>" in html  # inputs, confirmed, matched, lost: not n/a
 
 
 @pytest.mark.slow

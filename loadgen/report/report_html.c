@@ -53,54 +53,6 @@ static void cell_num(FILE *f, double v, int dp)
     else fprintf(f, "<td>%.*f</td>", dp, v);
 }
 
-static const char *undo_of(const char *a)
-{
-    if (!strcmp(a, "kill") || !strcmp(a, "stop")) return "start";
-    if (!strcmp(a, "pause")) return "resume";
-    if (!strcmp(a, "down")) return "up";
-    if (!strcmp(a, "toxic")) return "untoxic";
-    /* the cluster's network faults without `for:` last until a heal */
-    if (!strcmp(a, "partition") || !strcmp(a, "loss") || !strcmp(a, "delay") || !strcmp(a, "bandwidth"))
-        return "heal";
-    return NULL;
-}
-
-/* Fault windows from the injection log: a fault lasts until its revert (a
- * `for:`), or the later step that undoes it (kill .. start), else it is a
- * moment (disconnect, restart, exec). */
-int report_fault_bands(json_t *run, struct svg_band *out, char (*labels)[48])
-{
-    json_t *log = run_get(run, RK_FAULTS);
-    double end_of_load = run_num(run, RK_CONFIG_DURATION);
-    size_t i, j;
-    json_t *e;
-    int n = 0;
-    json_array_foreach(log, i, e) {
-        if (n == REPORT_MAX_BANDS) break;
-        if (run_true(e, RK_F_REVERT)) continue;
-        const char *act = run_str(e, RK_F_ACTION);
-        double t0 = run_num(e, RK_F_STARTED), t1 = t0;
-        const char *undo = undo_of(act);
-        for (j = i + 1; j < json_array_size(log); j++) {
-            json_t *x = json_array_get(log, j);
-            bool rev = run_true(x, RK_F_REVERT);
-            if (rev && run_num(x, RK_F_FAULT) == run_num(e, RK_F_FAULT)) break;
-            if (!rev && undo && (!strcmp(run_str(x, RK_F_ACTION), undo) ||
-                                 (!strcmp(undo, "start") && !strcmp(run_str(x, RK_F_ACTION), "restart"))))
-                break;
-        }
-        if (j < json_array_size(log)) t1 = run_num(json_array_get(log, j), RK_F_FINISHED);
-        else if (undo && !isnan(end_of_load)) t1 = end_of_load;
-        /* on a cluster, which node (or which sides) */
-        const char *target = run_str(e, RK_F_TARGET);
-        snprintf(labels[n], 48, "%s%s%.24s%s", act, target && *target ? " " : "", target ? target : "",
-                 run_true(e, RK_F_OK) ? "" : " (failed)");
-        out[n] = (struct svg_band){t0, t1, labels[n]};
-        n++;
-    }
-    return n;
-}
-
 static void time_chart(FILE *f, json_t *run, const char *title, const char *ylabel,
                        const enum run_key *keys, const char *const *names, int nkeys, bool rate)
 {
@@ -387,6 +339,21 @@ static void kv_table(FILE *f, const char *id, json_t *obj)
     fputs("</table>\n", f);
 }
 
+/* The AMQP load's throughput, latency and errors. */
+static void render_amqp_load(FILE *f, json_t *run)
+{
+    fputs("<h2>Throughput and latency</h2>\n", f);
+    latency_table(f, run);
+    static const enum run_key tk[] = {RK_T_PUBLISHED, RK_T_CONFIRMED, RK_T_CONSUMED};
+    static const char *const tn[] = {NULL, NULL, NULL};
+    time_chart(f, run, "Throughput", "msg/s", tk, tn, 3, true);
+    static const enum run_key lk[] = {RK_S_E2E_P50, RK_S_E2E_P99, RK_S_E2E_MAX};
+    static const char *const ln[] = {"end-to-end p50", "end-to-end p99", "end-to-end max"};
+    time_chart(f, run, "End-to-end latency per second", "ms", lk, ln, 3, false);
+    distribution_chart(f, run);
+    errors_chart(f, run);
+}
+
 /* A service run: what the service produced (effects.h), its effects per
  * second under the fault bands, each instance's starts, exits and log. */
 static void services_section(FILE *f, json_t *run)
@@ -401,16 +368,16 @@ static void services_section(FILE *f, json_t *run)
     static const enum run_key cols[] = {RK_EF_INPUTS, RK_EF_CONFIRMED, RK_EF_MATCHED, RK_EF_LOST, RK_EF_DUPLICATES,
                                         RK_EF_UNEXPECTED, RK_EF_UNPARSABLE, RK_EF_PARKED, RK_EF_PENDING};
     for (i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        v = run_get(e, cols[i]);
+        v = run_get(run, cols[i]);
         if (json_is_null(v)) cell_str(f, "unknown");
-        else cell_num(f, run_num(e, cols[i]), 0);
+        else cell_num(f, run_num(run, cols[i]), 0);
     }
-    if (json_is_null(run_get(e, RK_EF_P99))) cell_str(f, "never");
-    else cell_num(f, run_num(e, RK_EF_P99), 1);
+    if (json_is_null(run_get(run, RK_EF_P99))) cell_str(f, "never");
+    else cell_num(f, run_num(run, RK_EF_P99), 1);
     fputs("</tr></table>\n", f);
     fputs("<table id='effect-latency'><tr><th class='l'>effect latency (ms)</th><th>count</th><th>p50</th>"
           "<th>p99</th><th>p99.9</th><th>max</th></tr>\n", f);
-    json_object_foreach(run_get(e, RK_EF_LATENCY), name, v) {
+    json_object_foreach(run_get(run, RK_EF_LATENCY), name, v) {
         fputs("<tr>", f);
         cell_str(f, name);
         static const enum run_key lk[] = {RK_EFL_COUNT, RK_EFL_P50, RK_EFL_P99, RK_EFL_P999, RK_EFL_MAX};
@@ -418,16 +385,16 @@ static void services_section(FILE *f, json_t *run)
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
-    if (*run_str(e, RK_EF_UNPARSABLE_SAMPLE)) {
+    if (*run_str(run, RK_EF_UNPARSABLE_SAMPLE)) {
         fputs("<p>an effect without a readable id (", f);
-        svg_escape(f, run_str(e, RK_EF_UNPARSABLE_WHY));
+        svg_escape(f, run_str(run, RK_EF_UNPARSABLE_WHY));
         fputs("): <code>", f);
-        svg_escape(f, run_str(e, RK_EF_UNPARSABLE_SAMPLE));
+        svg_escape(f, run_str(run, RK_EF_UNPARSABLE_SAMPLE));
         fputs("</code></p>\n", f);
     }
-    size_t n = json_array_size(run_get(e, RK_EF_PER_SECOND));
+    size_t n = json_array_size(run_get(run, RK_EF_PER_SECOND));
     double *t = calloc(n ? n : 1, sizeof *t), *y = calloc(n ? n : 1, sizeof *y);
-    json_array_foreach(run_get(e, RK_EF_PER_SECOND), i, v) t[i] = (double)i + 1, y[i] = (double)json_integer_value(v);
+    json_array_foreach(run_get(run, RK_EF_PER_SECOND), i, v) t[i] = (double)i + 1, y[i] = (double)json_integer_value(v);
     struct svg_series s = {.label = "effects", .x = t, .y = y, .n = n};
     struct svg_band bands[REPORT_MAX_BANDS];
     char labels[REPORT_MAX_BANDS][48];
@@ -507,24 +474,20 @@ int report_html_write(const char *path, json_t *run, char *err, size_t cap)
     fputs("</p>\n<h2>Verdict</h2>\n", f);
     verdict_table(f, run);
     report_html_capacity(f, run);
-    fputs("<h2>Throughput and latency</h2>\n", f);
-    latency_table(f, run);
-    static const enum run_key tk[] = {RK_T_PUBLISHED, RK_T_CONFIRMED, RK_T_CONSUMED};
-    static const char *const tn[] = {NULL, NULL, NULL};
-    time_chart(f, run, "Throughput", "msg/s", tk, tn, 3, true);
-    static const enum run_key lk[] = {RK_S_E2E_P50, RK_S_E2E_P99, RK_S_E2E_MAX};
-    static const char *const ln[] = {"end-to-end p50", "end-to-end p99", "end-to-end max"};
-    time_chart(f, run, "End-to-end latency per second", "ms", lk, ln, 3, false);
-    distribution_chart(f, run);
-    errors_chart(f, run);
+    /* an API run publishes nothing itself: its requests stand where the
+     * AMQP load's throughput would, and the AMQP checker has nothing to say */
+    bool api = run_get(run, RK_HTTP) != NULL;
+    if (api) report_html_http(f, run);
+    else render_amqp_load(f, run);
     report_html_resources(f, run);
-    report_html_http(f, run);
     services_section(f, run);
-    fputs("<h2>Checker</h2>\n", f);
-    checker_table(f, run);
+    if (!api) {
+        fputs("<h2>Checker</h2>\n", f);
+        checker_table(f, run);
+    }
     final_read_table(f, run);
     faults_table(f, run);
-    availability_table(f, run);
+    if (!api) availability_table(f, run); /* from confirms and deliveries: an API run has none */
     cluster_view_table(f, run);
     fputs("<h2>Configuration</h2>\n", f);
     kv_table(f, "config", run_get(run, RK_CONFIG));

@@ -21,27 +21,27 @@ void report_html_http(FILE *f, json_t *run)
     json_t *h = run_get(run, RK_HTTP), *v;
     if (!h) return;
     fputs("<h2>HTTP requests</h2>\n<p>", f);
-    svg_escape(f, run_str(h, RK_HTTP_METHOD));
+    svg_escape(f, run_str(run, RK_HTTP_METHOD));
     fputs(" ", f);
-    svg_escape(f, run_str(h, RK_HTTP_URL));
+    svg_escape(f, run_str(run, RK_HTTP_URL));
     fputs("</p>\n<table id='http'><tr><th>sent</th><th>2xx</th><th>3xx</th><th>4xx</th><th>5xx</th><th>timeouts</th>"
           "<th>connect errors</th><th>I/O errors</th><th>errors (%)</th><th>sent &gt;1 ms late (%)</th></tr>\n<tr>",
           f);
-    cell(f, run_num(h, RK_HTTP_SENT), 0);
-    json_t *st = run_get(h, RK_HTTP_STATUS);
+    cell(f, run_num(run, RK_HTTP_SENT), 0);
+    json_t *st = run_get(run, RK_HTTP_STATUS);
     static const char *const classes[] = {"2xx", "3xx", "4xx", "5xx"};
     for (size_t i = 0; i < 4; i++)
         cell(f, (double)json_integer_value(json_object_get(st, classes[i])), 0);
-    cell(f, run_num(h, RK_HTTP_TIMEOUTS), 0);
-    cell(f, run_num(h, RK_HTTP_CONNECT_ERRORS), 0);
-    cell(f, run_num(h, RK_HTTP_IO_ERRORS), 0);
-    cell(f, 100 * run_num(h, RK_HTTP_ERROR_SHARE), 2);
-    cell(f, 100 * run_num(h, RK_HTTP_LATE_SHARE), 2);
+    cell(f, run_num(run, RK_HTTP_TIMEOUTS), 0);
+    cell(f, run_num(run, RK_HTTP_CONNECT_ERRORS), 0);
+    cell(f, run_num(run, RK_HTTP_IO_ERRORS), 0);
+    cell(f, 100 * run_num(run, RK_HTTP_ERROR_SHARE), 2);
+    cell(f, 100 * run_num(run, RK_HTTP_LATE_SHARE), 2);
     fputs("</tr></table>\n<table id='http-latency'><tr><th class='l'>HTTP latency (ms)</th><th>count</th>"
           "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n",
           f);
     const char *name;
-    json_object_foreach(run_get(h, RK_HTTP_LATENCY), name, v)
+    json_object_foreach(run_get(run, RK_HTTP_LATENCY), name, v)
     {
         fprintf(f, "<tr><td class='l'>%s</td>",
                 !strcmp(name, "corrected") ? "from the intended send (corrected)" : "from the actual send");
@@ -51,8 +51,8 @@ void report_html_http(FILE *f, json_t *run)
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
-    /* per second: accepted against everything else */
-    json_t *series = run_get(h, RK_HTTP_SERIES);
+    /* per second: accepted against everything else (keys are paths from the run) */
+    json_t *series = run_get(run, RK_HTTP_SERIES);
     size_t n = json_array_size(series), i;
     double *t = xcalloc(n ? n : 1, sizeof *t), *ok = xcalloc(n ? n : 1, sizeof *ok),
            *bad = xcalloc(n ? n : 1, sizeof *bad);
