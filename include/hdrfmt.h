@@ -30,6 +30,9 @@ void hdrfmt_percentile_walk(const struct hist *h, int ticks_per_half_distance, h
  * values divided by value_scale (1e6: ns printed as ms). */
 void hdrfmt_percentiles(FILE *f, const struct hist *h, int ticks_per_half_distance,
                         double value_scale);
+/* That table (5 ticks, ns as ms) into PREFIX-NAME.hgrm; logs a file it
+ * cannot write. */
+void hdrfmt_write_hgrm(const char *prefix, const char *name, const struct hist *h);
 
 /* Compressed V2 bytes of h; returns 0 and a malloc'd buffer (caller frees). */
 int hdrfmt_encode(const struct hist *h, unsigned char **out, size_t *len);

@@ -28,6 +28,13 @@ struct httpload_spec {
 /* "http://host[:port]/path" into s's host, port and path template (no
  * https, no user info); 0, or -1 with why. */
 int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_t cap);
+/* The method: 1-16 upper-case letters (GET, POST); 0, or -1 with why. */
+int httpload_spec_method(struct httpload_spec *s, const char *method, char *err, size_t cap);
+/* One more header: a name without blanks or ':' (Host, Content-Length and
+ * Transfer-Encoding are loadgen's to send), a value template without CR or
+ * LF. 0; -1 with why when the name is refused (or there are
+ * TPL_MAX_HEADERS already); -2 with why when the value is. */
+int httpload_spec_header(struct httpload_spec *s, const char *name, const char *value, char *err, size_t cap);
 void httpload_spec_free(struct httpload_spec *s);
 
 #endif

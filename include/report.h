@@ -67,6 +67,8 @@ void report_html_resources(FILE *f, json_t *run);
 /* report_http.c: an API run's requests (run.json "http"): outcomes, both
  * latencies, requests per second by outcome under the fault bands. */
 void report_html_http(FILE *f, json_t *run);
+/* report_parts.c: a number's table cell (n/a for NaN) with dp decimals. */
+void report_cell_num(FILE *f, double v, int dp);
 /* The fault windows of run.faults, for a chart's bands (at most
  * REPORT_MAX_BANDS; labels: the text each band shows). */
 #define REPORT_MAX_BANDS 64

@@ -73,6 +73,16 @@ def read_request(c, buf=b""):
     return head + b"\r\n\r\n" + rest[:n], rest[n:]
 
 
+def requests_on(c):
+    """Each request on connection c, until the client closes it."""
+    buf = b""
+    while True:
+        req, buf = read_request(c, buf)
+        if req is None:
+            return
+        yield req
+
+
 def test_paced_requests_all_answered(tmp_path, tiny):
     j, r = drive(tmp_path, f"http://127.0.0.1:{tiny}/x", "--rate", "500", "--duration", "2s", "--connections", "8")
     assert 900 <= j["sent"] <= 1100 and j["ok"] == j["sent"] == j["status"]["2xx"]
@@ -86,11 +96,7 @@ def test_requests_total_and_templates(tmp_path):
     seen = []
 
     def handler(c):
-        buf = b""
-        while True:
-            req, buf = read_request(c, buf)
-            if req is None:
-                return
+        for req in requests_on(c):
             seen.append(req)
             c.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
     port, close = serve(handler)
@@ -111,12 +117,8 @@ def test_requests_total_and_templates(tmp_path):
 def test_chunked_and_closing_servers(tmp_path):
     """A chunked body, then Connection: close after each answer: all 2xx."""
     def handler(c):
-        buf = b""
         n = 0
-        while True:
-            req, buf = read_request(c, buf)
-            if req is None:
-                return
+        for _ in requests_on(c):
             n += 1
             if n % 2:
                 c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n")
@@ -158,11 +160,7 @@ def test_errors_by_kind(tmp_path):
     assert j["io_errors"] == 5 and j["ok"] == 0
 
     def unavailable(c):
-        buf = b""
-        while True:
-            req, buf = read_request(c, buf)
-            if req is None:
-                return
+        for _ in requests_on(c):
             c.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
     port, close = serve(unavailable)
     try:

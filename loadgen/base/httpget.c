@@ -120,6 +120,18 @@ static int dial(const struct http_url *u, uint64_t deadline, char *err, size_t c
     return fd;
 }
 
+/* All n bytes of req, by the deadline: 0, -1 (errno says why), -2 late. */
+static int send_all(int fd, const char *req, int n, uint64_t deadline)
+{
+    for (int sent = 0; sent < n;) {
+        if (wait_fd(fd, POLLOUT, deadline) != 1) return -2;
+        ssize_t w = send(fd, req + sent, (size_t)(n - sent), MSG_NOSIGNAL);
+        if (w < 0 && errno != EAGAIN && errno != EINTR) return -1;
+        if (w > 0) sent += (int)w;
+    }
+    return 0;
+}
+
 json_t *http_get_json(const struct http_url *u, const char *path, uint64_t timeout_ns, char *err, size_t cap)
 {
     uint64_t deadline = clock_ns() + timeout_ns;
@@ -136,14 +148,11 @@ json_t *http_get_json(const struct http_url *u, const char *path, uint64_t timeo
     json_t *out = NULL;
     char *buf = NULL;
     size_t len = 0, bcap = 0;
-    for (int sent = 0; sent < n;) {
-        if (wait_fd(fd, POLLOUT, deadline) != 1) goto timeout;
-        ssize_t w = send(fd, req + sent, (size_t)(n - sent), MSG_NOSIGNAL);
-        if (w < 0 && errno != EAGAIN && errno != EINTR) {
-            snprintf(err, cap, "%s:%s: %s", u->host, u->port, strerror(errno));
-            goto done;
-        }
-        if (w > 0) sent += (int)w;
+    int sr = send_all(fd, req, n, deadline);
+    if (sr == -2) goto timeout;
+    if (sr) {
+        snprintf(err, cap, "%s:%s: %s", u->host, u->port, strerror(errno));
+        goto done;
     }
     for (;;) {
         if (len + 65536 + 1 > bcap) {
@@ -202,7 +211,7 @@ int http_get_status(const struct http_url *u, const char *path, uint64_t timeout
         snprintf(err, cap, "the URL is too long");
         goto done;
     }
-    if (wait_fd(fd, POLLOUT, deadline) != 1 || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+    if (send_all(fd, req, n, deadline)) {
         snprintf(err, cap, "%s:%s: cannot send", u->host, u->port);
         goto done;
     }

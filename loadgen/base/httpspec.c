@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_t cap)
 {
@@ -45,6 +46,30 @@ int httpload_spec_url(struct httpload_spec *s, const char *url, char *err, size_
     s->path = t;
     free(s->url);
     s->url = xstrdup(url);
+    return 0;
+}
+
+int httpload_spec_method(struct httpload_spec *s, const char *m, char *err, size_t cap)
+{
+    size_t n = strlen(m);
+    if (!n || n > 16 || strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)
+        return snprintf(err, cap, "an upper-case method (GET, POST, PUT)"), -1;
+    free(s->method);
+    s->method = xstrdup(m);
+    return 0;
+}
+
+int httpload_spec_header(struct httpload_spec *s, const char *name, const char *value, char *err, size_t cap)
+{
+    size_t n = strlen(name);
+    if (!n || n >= 128 || strcspn(name, " :\r\n\t") != n || s->nheaders == TPL_MAX_HEADERS)
+        return snprintf(err, cap, "header names without blanks or ':', at most %d", TPL_MAX_HEADERS), -1;
+    if (!strcasecmp(name, "content-length") || !strcasecmp(name, "host") || !strcasecmp(name, "transfer-encoding"))
+        return snprintf(err, cap, "%s is loadgen's to send", name), -1;
+    /* a CR or LF would end the header early and smuggle in another */
+    if (strpbrk(value, "\r\n")) return snprintf(err, cap, "a header value without CR or LF"), -2;
+    if (tpl_compile(&s->header_values[s->nheaders], value, err, cap)) return -2;
+    s->header_keys[s->nheaders++] = xstrdup(name);
     return 0;
 }
 

@@ -161,29 +161,17 @@ static void print_gate(FILE *out, const char *group, const char *name, const str
 {
     char limit[64] = "", actual[64];
     if (!out) return;
-    bool share = !strcmp(unit, "share"); /* shown as a percentage */
-    if (share) {
-        unit = "%";
-        v *= 100;
-        struct gate pct = *g;
-        pct.min *= 100, pct.max *= 100;
-        g = &pct;
-        if (g->has_min) snprintf(limit, sizeof limit, ">= %g%%", g->min);
-        if (g->has_max) snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%%",
-                                 g->has_min ? " " : "", g->max);
-        if (isnan(v)) snprintf(actual, sizeof actual, "n/a");
-        else snprintf(actual, sizeof actual, "%.2f%%", v);
-        fprintf(out, "%-12s %-24s %14s %14s  %s%s%s\n", group, name, limit, actual,
-                st == GATE_PASS ? "PASS" : st == GATE_FAIL ? "FAIL" : "UNKNOWN", why[0] ? ": " : "", why);
-        return;
-    }
-    if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min, unit);
+    /* a share (0-1) is shown as a percentage */
+    double k = strcmp(unit, "share") ? 1 : 100;
+    int dp = unit[0] == 'm' ? 1 : k == 100 ? 2 : 0;
+    if (k == 100) unit = "%";
+    if (g->has_min) snprintf(limit, sizeof limit, ">= %g%s", g->min * k, unit);
     if (g->has_max)
-        snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s", g->has_min ? " " : "", g->max,
+        snprintf(limit + strlen(limit), sizeof limit - strlen(limit), "%s<= %g%s", g->has_min ? " " : "", g->max * k,
                  unit);
     if (isnan(v)) snprintf(actual, sizeof actual, "n/a");
     else if (isinf(v)) snprintf(actual, sizeof actual, "never");
-    else snprintf(actual, sizeof actual, "%.*f%s", unit[0] == 'm' ? 1 : 0, v, unit);
+    else snprintf(actual, sizeof actual, "%.*f%s", dp, v * k, unit);
     fprintf(out, "%-12s %-24s %14s %14s  %s%s%s\n", group, name, limit, actual,
             st == GATE_PASS ? "PASS" : st == GATE_FAIL ? "FAIL" : "UNKNOWN", why[0] ? ": " : "", why);
 }

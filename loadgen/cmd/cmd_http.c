@@ -26,19 +26,19 @@ static int bad(const char *opt, const char *why)
     return EXIT_USAGE;
 }
 
-static int header(struct httpload_spec *s, const char *h)
+/* "Name: value" into s; -1 with why. */
+static int header(struct httpload_spec *s, const char *h, char *err, size_t cap)
 {
     const char *colon = strchr(h, ':');
-    if (!colon || colon == h || s->nheaders == TPL_MAX_HEADERS || strpbrk(h, "\r\n")) return -1;
-    char err[200];
+    if (!colon) return snprintf(err, cap, "'Name: value'"), -1;
+    char *name = xstrdup(h);
+    name[colon - h] = 0;
     const char *v = colon + 1;
     while (*v == ' ')
         v++;
-    if (tpl_compile(&s->header_values[s->nheaders], v, err, sizeof err)) return -1;
-    char *k = xstrdup(h);
-    k[colon - h] = 0;
-    s->header_keys[s->nheaders++] = k;
-    return 0;
+    int rc = httpload_spec_header(s, name, v, err, cap);
+    free(name);
+    return rc ? -1 : 0;
 }
 
 static int parse(int argc, char **argv, struct httpload_spec *s, struct schedule *rate, uint64_t *dur,
@@ -70,13 +70,11 @@ static int parse(int argc, char **argv, struct httpload_spec *s, struct schedule
             if (units_count(v, &n) || !n || n > HTTPLOAD_MAX_THREADS) return bad(a, "1-16");
             s->threads = (int)n;
         } else if (!strcmp(a, "--method")) {
-            if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(v) || !v[0] || strlen(v) > 16)
-                return bad(a, "an upper-case method (GET, POST)");
-            free(s->method), s->method = xstrdup(v);
+            if (httpload_spec_method(s, v, err, sizeof err)) return bad(a, err);
         } else if (!strcmp(a, "--body")) {
             if (tpl_compile(&s->body, v, err, sizeof err)) return bad(a, err);
         } else if (!strcmp(a, "--header")) {
-            if (header(s, v)) return bad(a, "'Name: value', at most 16");
+            if (header(s, v, err, sizeof err)) return bad(a, err);
         } else if (!strcmp(a, "--timeout")) {
             if (units_duration(v, &s->timeout_ns) || !s->timeout_ns) return bad(a, "a duration (10s)");
         } else if (!strcmp(a, "--json")) {

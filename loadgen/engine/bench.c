@@ -33,17 +33,7 @@
 
 static void write_hgrm(const char *prefix, const struct stats_hists *h)
 {
-    for (int k = 0; k < SH_COUNT; k++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s-%s.hgrm", prefix, stats_hist_names[k]);
-        FILE *f = file_create(path);
-        if (!f) {
-            log_err("cannot write %s", path);
-            continue;
-        }
-        hdrfmt_percentiles(f, h->h[k], 5, 1e6);
-        fclose(f);
-    }
+    for (int k = 0; k < SH_COUNT; k++) hdrfmt_write_hgrm(prefix, stats_hist_names[k], h->h[k]);
 }
 
 /* lost as a claim: null when some are missing but not every queue was

@@ -123,15 +123,10 @@ void bench_http_finish(struct bench_state *b, json_t *result, double secs, const
     double measured = cfg->messages ? secs : (double)cfg->duration_ns / 1e9;
     if (!cfg->silent) httpload_print(b->http, measured);
     if (dir && dir[0]) {
-        static const char *const names[2] = {"http", "http-uncorrected"};
-        for (int c = 0; c < 2; c++) {
-            char path[1100];
-            snprintf(path, sizeof path, "%s/latency-%s.hgrm", dir, names[c]);
-            FILE *f = file_create(path);
-            if (!f) continue;
-            hdrfmt_percentiles(f, httpload_latency(b->http, c == 0), 5, 1e6);
-            fclose(f);
-        }
+        char prefix[1100];
+        snprintf(prefix, sizeof prefix, "%s/latency", dir);
+        hdrfmt_write_hgrm(prefix, "http", httpload_latency(b->http, true));
+        hdrfmt_write_hgrm(prefix, "http-uncorrected", httpload_latency(b->http, false));
     }
     if (!result) return;
     run_set(result, RK_HTTP, httpload_json(b->http, measured));

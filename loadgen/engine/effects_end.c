@@ -175,17 +175,7 @@ static void write_hgrm(const char *prefix, const struct hist *hc, const struct h
 {
     const struct hist *h[2] = {hc, hu};
     static const char *const names[2] = {"effect", "effect-uncorrected"};
-    for (int k = 0; k < 2; k++) {
-        char path[1200];
-        snprintf(path, sizeof path, "%s-%s.hgrm", prefix, names[k]);
-        FILE *f = file_create(path);
-        if (!f) {
-            log_err("cannot write %s", path);
-            continue;
-        }
-        hdrfmt_percentiles(f, h[k], 5, 1e6);
-        fclose(f);
-    }
+    for (int k = 0; k < 2; k++) hdrfmt_write_hgrm(prefix, names[k], h[k]);
 }
 
 static void set_int(json_t *o, const char *k, uint64_t v)

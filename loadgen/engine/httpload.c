@@ -254,10 +254,11 @@ static void keep_times(struct hthread *t, uint64_t seq, uint64_t intended, uint6
         uint64_t n = t->cap ? t->cap * 2 : 4096;
         while (n <= seq)
             n *= 2;
+        /* cap is a power of two: the bitmap has cap / 64 words, all of them new ones zeroed */
+        size_t had = (size_t)(t->cap / 64), words = (size_t)(n / 64);
         t->times = xrealloc(t->times, (size_t)n * 2 * sizeof *t->times);
-        t->ok = xrealloc(t->ok, (size_t)(n / 64 + 1) * sizeof *t->ok);
-        memset(t->ok + t->cap / 64 + (t->cap ? 1 : 0), 0,
-               (size_t)(n / 64 + 1 - t->cap / 64 - (t->cap ? 1 : 0)) * sizeof *t->ok);
+        t->ok = xrealloc(t->ok, words * sizeof *t->ok);
+        memset(t->ok + had, 0, (words - had) * sizeof *t->ok);
         t->cap = n;
     }
     t->times[(seq - 1) * 2] = intended;

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,4 +357,17 @@ long hdrfmt_log_read(FILE *f, hdrfmt_row_fn fn, void *ctx, long *lines)
     free(line);
     if (lines) *lines = lineno;
     return rc;
+}
+
+void hdrfmt_write_hgrm(const char *prefix, const char *name, const struct hist *h)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s-%s.hgrm", prefix, name);
+    FILE *f = file_create(path);
+    if (!f) {
+        log_err("cannot write %s", path);
+        return;
+    }
+    hdrfmt_percentiles(f, h, 5, 1e6);
+    fclose(f);
 }

@@ -47,12 +47,6 @@ static void cell_str(FILE *f, const char *s)
     fputs("</td>", f);
 }
 
-static void cell_num(FILE *f, double v, int dp)
-{
-    if (isnan(v)) fputs("<td>n/a</td>", f);
-    else fprintf(f, "<td>%.*f</td>", dp, v);
-}
-
 static void time_chart(FILE *f, json_t *run, const char *title, const char *ylabel,
                        const enum run_key *keys, const char *const *names, int nkeys, bool rate)
 {
@@ -155,9 +149,9 @@ static void verdict_table(FILE *f, json_t *run)
         fputs("<tr>", f);
         cell_str(f, run_str(g, RK_G_GUARANTEE));
         cell_str(f, run_str(g, RK_G_GATE));
-        cell_num(f, run_num(g, RK_G_MIN), 1);
-        cell_num(f, run_num(g, RK_G_MAX), 1);
-        cell_num(f, run_num(g, RK_G_ACTUAL), 1);
+        report_cell_num(f, run_num(g, RK_G_MIN), 1);
+        report_cell_num(f, run_num(g, RK_G_MAX), 1);
+        report_cell_num(f, run_num(g, RK_G_ACTUAL), 1);
         fprintf(f, "<td class='%s'>%s</td></tr>\n", pass ? "pass" : "fail",
                 pass ? "PASS" : unknown ? "UNKNOWN" : "FAIL");
     }
@@ -177,7 +171,7 @@ static void checker_table(FILE *f, json_t *run)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         fputs("<tr>", f);
         cell_str(f, run_keys[rows[i]].label);
-        cell_num(f, run_num(run, rows[i]), 0);
+        report_cell_num(f, run_num(run, rows[i]), 0);
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -198,10 +192,10 @@ static void final_read_table(FILE *f, json_t *run)
     json_array_foreach(run_get(run, RK_FR_QUEUES), i, q) {
         fputs("<tr>", f);
         cell_str(f, run_str(q, RK_FRQ_QUEUE));
-        cell_num(f, run_num(q, RK_FRQ_READ), 0);
-        cell_num(f, run_num(q, RK_FRQ_DUPLICATES), 0);
-        cell_num(f, run_num(q, RK_FRQ_UNEXPECTED), 0);
-        cell_num(f, run_num(q, RK_FRQ_TIME), 1);
+        report_cell_num(f, run_num(q, RK_FRQ_READ), 0);
+        report_cell_num(f, run_num(q, RK_FRQ_DUPLICATES), 0);
+        report_cell_num(f, run_num(q, RK_FRQ_UNEXPECTED), 0);
+        report_cell_num(f, run_num(q, RK_FRQ_TIME), 1);
         const char *why = run_str(q, RK_FRQ_WHY);
         cell_str(f, run_true(q, RK_FRQ_COMPLETE) ? (*why ? why : "yes") : *why ? why : "no");
         fputs("</tr>\n", f);
@@ -221,8 +215,8 @@ static void latency_table(FILE *f, json_t *run)
     for (size_t m = 0; m < 4; m++) {
         json_t *o = run_get(run, metrics[m]);
         fprintf(f, "<tr><td class='l'>%s</td>", run_keys[metrics[m]].label);
-        for (size_t k = 0; k < 7; k++) cell_num(f, run_num(o, ps[k]), 3);
-        cell_num(f, run_num(o, RK_LAT_COUNT), 0);
+        for (size_t k = 0; k < 7; k++) report_cell_num(f, run_num(o, ps[k]), 3);
+        report_cell_num(f, run_num(o, RK_LAT_COUNT), 0);
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -230,7 +224,7 @@ static void latency_table(FILE *f, json_t *run)
     static const enum run_key rs[] = {RK_RATE_PUBLISHED, RK_RATE_CONFIRMED, RK_RATE_CONSUMED};
     for (size_t i = 0; i < 3; i++) {
         fprintf(f, "<tr><td class='l'>%s</td>", run_keys[rs[i]].label);
-        cell_num(f, run_num(run, rs[i]), 0);
+        report_cell_num(f, run_num(run, rs[i]), 0);
         fputs("</tr>", f);
     }
     fputs("</table>\n", f);
@@ -254,12 +248,12 @@ static void faults_table(FILE *f, json_t *run)
         const char *target = run_str(e, RK_F_TARGET);
         if (target && *target) fputs(" ", f), svg_escape(f, target);
         fputs("</td>", f);
-        cell_num(f, run_num(e, RK_F_PLANNED), 2);
-        cell_num(f, run_num(e, RK_F_STARTED), 2);
+        report_cell_num(f, run_num(e, RK_F_PLANNED), 2);
+        report_cell_num(f, run_num(e, RK_F_STARTED), 2);
         double drift = run_num(e, RK_F_DRIFT);
         if (drift > 1) fprintf(f, "<td class='fail'>%.2f late</td>", drift);
-        else cell_num(f, drift, 2);
-        cell_num(f, run_num(e, RK_F_FINISHED), 2);
+        else report_cell_num(f, drift, 2);
+        report_cell_num(f, run_num(e, RK_F_FINISHED), 2);
         fprintf(f, "<td class='l %s'>", ok ? "pass" : "fail");
         const char *detail = run_str(e, RK_F_DETAIL);
         svg_escape(f, !ok ? run_str(e, RK_F_ERROR) : detail && *detail ? detail : "ok");
@@ -279,16 +273,16 @@ static void availability_table(FILE *f, json_t *run)
     json_array_foreach(av, i, e) {
         fputs("<tr>", f);
         cell_str(f, run_str(e, RK_AV_ACTION));
-        cell_num(f, run_num(e, RK_AV_INJECTED), 2);
+        report_cell_num(f, run_num(e, RK_AV_INJECTED), 2);
         if (json_is_null(run_get(e, RK_AV_RECOVERY)) && !json_is_number(run_get(e, RK_AV_WATCHED)))
             fputs("<td class='fail'>never</td>", f); /* a run.json from before watched_s */
         else if (json_is_null(run_get(e, RK_AV_RECOVERY)))
             fprintf(f, "<td class='fail'>not back (watched %.1f s)</td>", run_num(e, RK_AV_WATCHED));
-        else cell_num(f, run_num(e, RK_AV_RECOVERY), 2);
+        else report_cell_num(f, run_num(e, RK_AV_RECOVERY), 2);
         fputs("</tr>\n", f);
     }
     fputs("<tr><td class='l'>longest window without confirms (s)</td><td></td>", f);
-    cell_num(f, run_num(run, RK_AV_LONGEST_NO_CONFIRM), 2);
+    report_cell_num(f, run_num(run, RK_AV_LONGEST_NO_CONFIRM), 2);
     fputs("</tr></table>\n", f);
 }
 
@@ -313,7 +307,7 @@ static void cluster_view_table(FILE *f, json_t *run)
             snprintf(dst + strlen(dst), 1100 - strlen(dst), "%s%s", dst[0] ? "  " : "", tok);
         }
         fputs("<tr>", f);
-        cell_num(f, run_num(e, RK_CV_T), 1);
+        report_cell_num(f, run_num(e, RK_CV_T), 1);
         fputs("<td class='l'>", f);
         svg_escape(f, nodes);
         fputs("</td><td class='l'>", f);
@@ -370,10 +364,10 @@ static void services_section(FILE *f, json_t *run)
     for (i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         v = run_get(run, cols[i]);
         if (json_is_null(v)) cell_str(f, "unknown");
-        else cell_num(f, run_num(run, cols[i]), 0);
+        else report_cell_num(f, run_num(run, cols[i]), 0);
     }
     if (json_is_null(run_get(run, RK_EF_P99))) cell_str(f, "never");
-    else cell_num(f, run_num(run, RK_EF_P99), 1);
+    else report_cell_num(f, run_num(run, RK_EF_P99), 1);
     fputs("</tr></table>\n", f);
     fputs("<table id='effect-latency'><tr><th class='l'>effect latency (ms)</th><th>count</th><th>p50</th>"
           "<th>p99</th><th>p99.9</th><th>max</th></tr>\n", f);
@@ -381,7 +375,7 @@ static void services_section(FILE *f, json_t *run)
         fputs("<tr>", f);
         cell_str(f, name);
         static const enum run_key lk[] = {RK_EFL_COUNT, RK_EFL_P50, RK_EFL_P99, RK_EFL_P999, RK_EFL_MAX};
-        for (i = 0; i < 5; i++) cell_num(f, run_num(v, lk[i]), i ? 1 : 0);
+        for (i = 0; i < 5; i++) report_cell_num(f, run_num(v, lk[i]), i ? 1 : 0);
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);

@@ -34,6 +34,10 @@ const char *sc_scalar(yaml_node_t *n);
 /* A scalar, or an error naming the field. */
 const char *sc_want_scalar(struct ctx *x, yaml_node_t *n, const char *field);
 int sc_want_duration(struct ctx *x, yaml_node_t *n, const char *field, uint64_t *out);
+/* A whole number in [min, max], or -1 after an error naming the field. */
+int sc_want_int(struct ctx *x, yaml_node_t *v, const char *field, int min, int max, int *out);
+/* A template (template.h) compiled into t, or an error naming the field. */
+void sc_want_tpl(struct ctx *x, yaml_node_t *v, const char *field, struct tpl *t);
 /* YAML subtree -> JSON: plain numbers and booleans typed, the rest strings. */
 json_t *sc_to_json(struct ctx *x, yaml_node_t *n, int depth);
 bool sc_is_map(struct ctx *x, yaml_node_t *n, const char *field);

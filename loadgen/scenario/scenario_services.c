@@ -18,35 +18,17 @@
 #define STOP_GRACE_NS (5 * NS_PER_SEC)
 #define EFFECTS_QUIET_NS (3 * NS_PER_SEC)
 
-static int want_int(struct ctx *x, yaml_node_t *v, const char *field, int min, int max, int *out)
-{
-    const char *s = sc_want_scalar(x, v, field);
-    uint64_t u;
-    if (!s) return -1;
-    if (units_count(s, &u) || u < (uint64_t)min || u > (uint64_t)max)
-        return sc_err(x, v, field, "'%s' is not a whole number from %d to %d", s, min, max), -1;
-    *out = (int)u;
-    return 0;
-}
-
-static void template(struct ctx *x, yaml_node_t *v, const char *field, struct tpl *t)
-{
-    const char *s = sc_want_scalar(x, v, field);
-    char err[300];
-    if (s && tpl_compile(t, s, err, sizeof err)) sc_err(x, v, field, "%s", err);
-}
-
 bool sc_parse_message_key(struct ctx *x, const char *key, yaml_node_t *v)
 {
     struct msg_template *m = &x->sc->tpl;
     char field[96];
     snprintf(field, sizeof field, "load.%s", key);
     if (!strcmp(key, "body"))
-        template(x, v, field, &m->body);
+        sc_want_tpl(x, v, field, &m->body);
     else if (!strcmp(key, "message_id"))
-        template(x, v, field, &m->message_id);
+        sc_want_tpl(x, v, field, &m->message_id);
     else if (!strcmp(key, "correlation_id"))
-        template(x, v, field, &m->correlation_id);
+        sc_want_tpl(x, v, field, &m->correlation_id);
     else if (!strcmp(key, "content_type") || !strcmp(key, "content_encoding")) {
         const char *s = sc_want_scalar(x, v, field);
         char **dst = key[8] == 't' ? &m->content_type : &m->content_encoding;
@@ -69,7 +51,7 @@ bool sc_parse_message_key(struct ctx *x, const char *key, yaml_node_t *v)
             }
             char sub[400];
             snprintf(sub, sizeof sub, "%s.%s", field, k);
-            template(x, sc_node(x, p->value), sub, &m->header_values[m->nheaders]);
+            sc_want_tpl(x, sc_node(x, p->value), sub, &m->header_values[m->nheaders]);
             m->header_keys[m->nheaders++] = xstrdup(k);
         }
     } else {
@@ -164,7 +146,7 @@ static void service_key(struct ctx *x, const char *k, yaml_node_t *v, const char
     } else if (!strcmp(k, "command"))
         parse_command(x, v, sub, s);
     else if (!strcmp(k, "instances"))
-        want_int(x, v, sub, 1, SERVICE_MAX_INSTANCES, &s->instances);
+        sc_want_int(x, v, sub, 1, SERVICE_MAX_INSTANCES, &s->instances);
     else if (!strcmp(k, "ready"))
         parse_ready(x, v, sub, s);
     else if (!strcmp(k, "stop_grace"))

@@ -52,6 +52,24 @@ int sc_want_duration(struct ctx *x, yaml_node_t *n, const char *field, uint64_t 
     return 0;
 }
 
+int sc_want_int(struct ctx *x, yaml_node_t *v, const char *field, int min, int max, int *out)
+{
+    const char *s = sc_want_scalar(x, v, field);
+    uint64_t u;
+    if (!s) return -1;
+    if (units_count(s, &u) || u < (uint64_t)min || u > (uint64_t)max)
+        return sc_err(x, v, field, "'%s' is not a whole number from %d to %d", s, min, max), -1;
+    *out = (int)u;
+    return 0;
+}
+
+void sc_want_tpl(struct ctx *x, yaml_node_t *v, const char *field, struct tpl *t)
+{
+    const char *s = sc_want_scalar(x, v, field);
+    char err[300];
+    if (s && tpl_compile(t, s, err, sizeof err)) sc_err(x, v, field, "%s", err);
+}
+
 /* YAML subtree -> JSON (for toxic specs). Scalars that parse as numbers or
  * booleans become those; the rest strings. */
 json_t *sc_to_json(struct ctx *x, yaml_node_t *n, int depth)

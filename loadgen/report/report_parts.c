@@ -1,11 +1,20 @@
-/* The fault windows of a run's injection log, for the charts' bands
- * (report_html.c's and report_http.c's). */
+/* What report.html's sections share (report_html.c, report_http.c): a
+ * number's table cell, and the fault windows of a run's injection log for
+ * the charts' bands. */
 #include "report.h"
 #include "svg.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+void report_cell_num(FILE *f, double v, int dp)
+{
+    if (isnan(v))
+        fputs("<td>n/a</td>", f);
+    else
+        fprintf(f, "<td>%.*f</td>", dp, v);
+}
 
 static const char *undo_of(const char *a)
 {
