@@ -1,6 +1,6 @@
 # loadgen: explicit sources, warnings as errors, sanitizer builds.
 CC      ?= cc
-PKGS    := librabbitmq libevent libevent_pthreads yaml-0.1 jansson zlib libnetfilter_queue openssl sqlite3
+PKGS    := librabbitmq libevent libevent_pthreads yaml-0.1 jansson zlib libnetfilter_queue openssl sqlite3 libpcre2-8
 OPT     ?= -O2 -g
 # pkg-config runs when a recipe first needs the flags, not when make parses
 # this file: on a bare machine `make run` installs the packages first (deps),
@@ -23,7 +23,8 @@ LIBSRC := loadgen/base/util.c loadgen/base/proc.c loadgen/base/units.c loadgen/b
           loadgen/contract/run_schema.c loadgen/engine/stats.c loadgen/report/junit.c loadgen/report/svg.c \
           loadgen/config/config.c loadgen/config/config_options.c loadgen/config/config_json.c loadgen/config/config_broker.c loadgen/config/config_usage.c loadgen/config/config_topo.c loadgen/config/config_instance.c loadgen/config/topo.c loadgen/check/route.c \
           loadgen/scenario/partition.c loadgen/capacity/capacity.c loadgen/check/ledger_file.c \
-          loadgen/check/effect_ledger.c loadgen/base/template.c loadgen/base/http_resp.c
+          loadgen/check/effect_ledger.c loadgen/base/template.c loadgen/base/http_resp.c \
+          loadgen/base/lgre.c
 TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c tests/unit/test_ledger.c tests/unit/test_gates.c tests/unit/test_junit.c tests/unit/test_run_schema.c tests/unit/test_config.c tests/unit/test_route.c tests/unit/test_topo.c tests/unit/test_partition.c tests/unit/test_capacity.c tests/unit/test_ledger_file.c tests/unit/test_effects.c tests/unit/test_http_resp.c
 
 OBJ      := $(SRC:%.c=obj/%.o)

@@ -1,9 +1,9 @@
 /* A topology given as lists (topo.h): storage, checks and the model. */
+#include "lgre.h"
 #include "topo.h"
 #include "util.h"
 
 #include <jansson.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,18 +122,18 @@ long long topo_queue_num(const struct topo_queue *q, const char *key)
 }
 
 /* The policy RabbitMQ applies to queue q: the highest priority one whose
- * pattern matches its name (POSIX extended regex here, Erlang's re there:
- * the same for the usual ^name$ and prefix patterns). */
+ * pattern matches its name, matched as the broker's re does (lgre.h). */
 static const struct topo_policy *queue_policy(const struct topo *t, const struct topo_queue *q)
 {
     const struct topo_policy *best = NULL;
     for (int i = 0; i < t->npolicies; i++) {
         const struct topo_policy *p = &t->policies[i];
         if (!strcmp(p->apply_to, "exchanges")) continue;
-        regex_t re;
-        if (regcomp(&re, p->pattern, REG_EXTENDED | REG_NOSUB)) continue;
-        bool match = regexec(&re, q->name, 0, NULL, 0) == 0;
-        regfree(&re);
+        char err[200];
+        struct lgre *re = lgre_compile(p->pattern, err, sizeof err);
+        if (!re) continue; /* --check refused it; the broker would too */
+        bool match = lgre_match(re, q->name, strlen(q->name));
+        lgre_free(re);
         if (match && (!best || p->priority > best->priority)) best = p;
     }
     return best;

@@ -3,12 +3,12 @@
  * body, headers, content_type, content_encoding, message_id,
  * correlation_id). docs/services.md. */
 #include "httpget.h"
+#include "lgre.h"
 #include "scenario_int.h"
 #include "units.h"
 #include "util.h"
 
 #include <libgen.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,14 +99,15 @@ static void parse_ready(struct ctx *x, yaml_node_t *v, const char *field, struct
         }
         const char *str = k ? sc_want_scalar(x, val, sub) : NULL;
         if (!str) continue;
-        regex_t re;
+        char why[200];
+        struct lgre *re;
         if (!strcmp(k, "consumers"))
             s->ready = READY_CONSUMERS, s->ready_arg = xstrdup(str);
         else if (!strcmp(k, "log")) {
-            if (regcomp(&re, str, REG_EXTENDED | REG_NOSUB))
-                sc_err(x, val, sub, "not a regular expression");
+            if (!(re = lgre_compile(str, why, sizeof why)))
+                sc_err(x, val, sub, "not a regular expression (PCRE): %s", why);
             else
-                regfree(&re), s->ready = READY_LOG, s->ready_arg = xstrdup(str);
+                lgre_free(re), s->ready = READY_LOG, s->ready_arg = xstrdup(str);
         } else if (!strcmp(k, "tcp")) {
             char *e = sc_expand_ports(x, val, sub, str); /* tcp: "{port:api}" */
             uint64_t port;

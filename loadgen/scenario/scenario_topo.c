@@ -2,6 +2,7 @@
  * definitions (exchanges, queues, bindings with source, destination,
  * destination_type, routing_key, arguments; policies), plus loadgen's own
  * parts: each queue's consumers and the publish routes. */
+#include "lgre.h"
 #include "scenario_int.h"
 #include "topo.h"
 #include "units.h"
@@ -9,7 +10,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,10 +345,12 @@ static void parse_policy(struct ctx *x, struct topo *t, yaml_node_t *n, const ch
         else if (!strcmp(k, "pattern")) {
             free(p0->pattern);
             p0->pattern = want_name(x, v, sub, 1024, false);
-            regex_t re;
-            if (p0->pattern && regcomp(&re, p0->pattern, REG_EXTENDED | REG_NOSUB))
-                sc_err(x, v, sub, "'%s' is not a regular expression", p0->pattern);
-            else if (p0->pattern) regfree(&re);
+            char why[200];
+            struct lgre *re = p0->pattern ? lgre_compile(p0->pattern, why, sizeof why) : NULL;
+            if (p0->pattern && !re)
+                sc_err(x, v, sub, "'%s' is not a regular expression as RabbitMQ reads it (PCRE): %s", p0->pattern,
+                       why);
+            lgre_free(re);
         }
         else if (!strcmp(k, "apply_to")) {
             const char *s = sc_want_scalar(x, v, sub);

@@ -1,6 +1,7 @@
 /* What each instance is given (its fault proxy, its environment, its log)
  * and how loadgen knows it is ready. */
 #include "httpget.h"
+#include "lgre.h"
 #include "proc.h"
 #include "proxy.h"
 #include "services_int.h"
@@ -9,7 +10,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +140,7 @@ static long consumers_of(const struct services_env *env, const char *queue)
     return n;
 }
 
-static bool log_matches(const struct svc_instance *in, const regex_t *re)
+static bool log_matches(const struct svc_instance *in, const struct lgre *re)
 {
     int fd = in->log[0] ? open(in->log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
     if (fd < 0) return false;
@@ -148,7 +148,7 @@ static bool log_matches(const struct svc_instance *in, const regex_t *re)
     ssize_t n = read(fd, buf, LOG_SCAN_MAX);
     close(fd);
     buf[n > 0 ? n : 0] = 0;
-    bool m = regexec(re, buf, 0, NULL, 0) == 0;
+    bool m = lgre_match(re, buf, (size_t)(n > 0 ? n : 0));
     free(buf);
     return m;
 }
@@ -175,7 +175,7 @@ static bool http_ready(const char *url)
 }
 
 /* Ready yet? Every instance for log and tcp; the queue's count for consumers. */
-static bool ready_now(struct svc_service *sv, const struct services_env *env, const regex_t *re)
+static bool ready_now(struct svc_service *sv, const struct services_env *env, const struct lgre *re)
 {
     const struct service_spec *sp = sv->spec;
     if (sp->ready == READY_CONSUMERS) return consumers_of(env, sp->ready_arg) >= sp->instances;
@@ -190,14 +190,14 @@ static bool ready_now(struct svc_service *sv, const struct services_env *env, co
 int svc_wait_ready(struct services *s, struct svc_service *sv, const struct services_env *env, char *err, size_t cap)
 {
     const struct service_spec *sp = sv->spec;
-    regex_t re;
-    if (sp->ready == READY_LOG && regcomp(&re, sp->ready_arg, REG_EXTENDED | REG_NOSUB))
+    struct lgre *re = NULL;
+    if (sp->ready == READY_LOG && !(re = lgre_compile(sp->ready_arg, err, cap)))
         return snprintf(err, cap, "services.%s.ready.log: a bad regular expression", sp->name), EXIT_USAGE;
     uint64_t from = clock_ns(), until = from + sp->ready_timeout_ns;
     int rc = EXIT_OK;
     for (;;) {
         if (sp->ready == READY_NONE || (sp->ready == READY_DELAY && clock_ns() - from >= sp->ready_delay_ns)) break;
-        if (sp->ready != READY_DELAY && ready_now(sv, env, &re)) break;
+        if (sp->ready != READY_DELAY && ready_now(sv, env, re)) break;
         for (int k = 0; k < sp->instances; k++) {
             pthread_mutex_lock(&s->mu);
             bool gone = sv->inst[k].pid == 0;
@@ -232,6 +232,6 @@ int svc_wait_ready(struct services *s, struct svc_service *sv, const struct serv
     log_note("service %s: %d instance%s ready in %.1f s", sp->name, sp->instances, sp->instances == 1 ? "" : "s",
              (double)(clock_ns() - from) / 1e9);
 out:
-    if (sp->ready == READY_LOG) regfree(&re);
+    lgre_free(re);
     return rc;
 }

@@ -2,11 +2,14 @@
  * must pass, how consumers spread over queues, the settings each consumer
  * gets, and dead-letter targets from arguments or from a policy. */
 #include "config.h"
+#include "lgre.h"
 #include "topo.h"
 #include "unit.h"
 #include "util.h"
 
 #include <string.h>
+
+#define PATTERNS "tests/data/policy-patterns.json"
 
 static struct topo_queue *queue(struct topo *t, const char *name, int consumers)
 {
@@ -53,8 +56,60 @@ static void policy(struct topo *t, const char *name, const char *pattern, const 
     p->definition = xstrdup(def), p->priority = prio;
 }
 
+/* Does a policy with this pattern reach a queue of this name, in the model? */
+static bool policy_reaches(const char *pattern, const char *name)
+{
+    struct topo *t = topo_new();
+    queue(t, name, 1);
+    policy(t, "p", pattern, "{\"dead-letter-exchange\":\"dx\"}", 0);
+    char x[ROUTE_NAME], k[ROUTE_KEY];
+    bool has_key, hit = topo_dead_letter(t, 0, x, sizeof x, k, sizeof k, &has_key);
+    topo_free(t);
+    return hit;
+}
+
+/* Each construct whose meaning differs between PCRE (the broker's) and
+ * POSIX ERE, as the broker test (test_routing.py) finds RabbitMQ applies it. */
+static void policy_patterns(void)
+{
+    json_error_t je;
+    json_t *cases = json_load_file(PATTERNS, 0, &je), *c, *s;
+    CHECK(cases != NULL);
+    size_t i, k;
+    json_array_foreach(json_object_get(cases, "cases"), i, c) {
+        const char *pat = json_string_value(json_object_get(c, "pattern"));
+        json_array_foreach(json_object_get(c, "match"), k, s) {
+            if (!policy_reaches(pat, json_string_value(s)))
+                fprintf(stderr, PATTERNS ": '%s' should reach '%s'\n", pat, json_string_value(s));
+            CHECK(policy_reaches(pat, json_string_value(s)));
+        }
+        json_array_foreach(json_object_get(c, "miss"), k, s) {
+            if (policy_reaches(pat, json_string_value(s)))
+                fprintf(stderr, PATTERNS ": '%s' should not reach '%s'\n", pat, json_string_value(s));
+            CHECK(!policy_reaches(pat, json_string_value(s)));
+        }
+    }
+    json_decref(cases);
+    /* hostile patterns cost microseconds: nesting, repetition of repetitions,
+     * a catastrophic backtrack (no match within the budget, as Erlang's re) */
+    char err[200];
+    uint64_t t0 = clock_ns();
+    CHECK(!lgre_compile("((((a{1,100}){1,100}){1,100}){1,100})", err, sizeof err) && strstr(err, "too large"));
+    char deep[200] = "";
+    for (int d = 0; d < 40; d++) strcat(deep, "(");
+    strcat(deep, "a");
+    for (int d = 0; d < 40; d++) strcat(deep, ")");
+    CHECK(!lgre_compile(deep, err, sizeof err) && strstr(err, "parentheses"));
+    struct lgre *re = lgre_compile("^(a+)+$", err, sizeof err);
+    const char *evil = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+    CHECK(re && !lgre_match(re, evil, strlen(evil)));
+    lgre_free(re);
+    CHECK(clock_ns() - t0 < 2 * NS_PER_SEC);
+}
+
 void test_topo(void)
 {
+    policy_patterns();
     char err[300];
     int line;
     struct config cfg;
