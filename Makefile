@@ -24,8 +24,15 @@ LIBSRC := loadgen/base/util.c loadgen/base/proc.c loadgen/base/units.c loadgen/b
           loadgen/config/config.c loadgen/config/config_options.c loadgen/config/config_json.c loadgen/config/config_broker.c loadgen/config/config_usage.c loadgen/config/config_topo.c loadgen/config/config_instance.c loadgen/config/topo.c loadgen/check/route.c \
           loadgen/scenario/partition.c loadgen/capacity/capacity.c loadgen/check/ledger_file.c \
           loadgen/check/effect_ledger.c loadgen/base/template.c loadgen/base/http_resp.c \
-          loadgen/base/lgre.c
+          loadgen/base/lgre.c loadgen/check/ledger_union.c
 TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c tests/unit/test_ledger.c tests/unit/test_gates.c tests/unit/test_junit.c tests/unit/test_run_schema.c tests/unit/test_config.c tests/unit/test_route.c tests/unit/test_topo.c tests/unit/test_partition.c tests/unit/test_capacity.c tests/unit/test_ledger_file.c tests/unit/test_effects.c tests/unit/test_http_resp.c
+
+# Fuzz targets (tests/fuzz): libFuzzer's entry point, run by driver.c for
+# a fixed number of mutations, always with ASan and UBSan.
+FUZZSRC   := tests/fuzz/fuzz_ledger.c tests/fuzz/seeds_ledger.c tests/fuzz/driver.c
+FUZZ_OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_RUNS ?= 20000
+FUZZ_SEED ?= 1
 
 OBJ      := $(SRC:%.c=obj/%.o)
 # The commit labels every report; report.o is rebuilt when HEAD moves.
@@ -33,7 +40,7 @@ COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 GITREFS  := $(wildcard .git/HEAD .git/refs/heads/*)
 TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
 
-.PHONY: all run test test-extra unit soak asan asan-build bench clean format deps
+.PHONY: all run test test-extra unit soak asan asan-build bench clean format deps fuzz fuzz-run
 
 all: bin/loadgen bin/unit-tests bin/bench-effects bin/http-server
 
@@ -70,7 +77,7 @@ run: deps
 	    --persistent --durable --report-dir reports/last-run
 
 test: deps
-	$(MAKE) all unit
+	$(MAKE) all unit fuzz-run
 	scripts/check-include-cycles --objects obj/loadgen
 	$(PYTEST) -q -m "not extra" tests
 
@@ -96,12 +103,30 @@ soak: deps
 unit: bin/unit-tests
 	bin/unit-tests
 
+# The merge's ledger path under hostile bytes: FUZZ_RUNS mutations (20,000 in
+# `make test`, a few seconds); `make fuzz` runs a million from another seed.
+fuzz-run: bin/fuzz-ledger
+	ASAN_OPTIONS=detect_leaks=1 bin/fuzz-ledger -runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED)
+
+fuzz:
+	$(MAKE) fuzz-run FUZZ_RUNS=1000000 FUZZ_SEED=$$(date +%s)
+
+bin/fuzz-ledger: $(FUZZSRC:%.c=obj-fuzz/%.o) $(LIBSRC:%.c=obj-fuzz/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(FUZZ_OPT) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+obj-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  CC $< (fuzz)")
+	$(Q)$(CC) $(CFLAGS) $(FUZZ_OPT) -c -o $@ $<
+
 # ASan+UBSan build in its own tree; runs the unit tests and the pytest suite
 # against the instrumented binary.
 asan:
 	$(MAKE) OBJDIR=obj-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    BIN=bin/asan asan-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 bin/asan/unit-tests
+	$(MAKE) fuzz-run
 	LOADGEN_BIN=$(CURDIR)/bin/asan/loadgen ASAN_OPTIONS=detect_leaks=1 $(PYTEST) -q -m "not slow and not extra" tests
 
 asan-build: $(BIN)/loadgen $(BIN)/unit-tests
@@ -123,7 +148,7 @@ obj/loadgen/report/report.o $(OBJDIR)/loadgen/report/report.o: CFLAGS += -DLOADG
 obj/loadgen/report/report.o $(OBJDIR)/loadgen/report/report.o: $(GITREFS)
 
 # The header dependencies -MMD wrote (none before the first build).
--include $(OBJ:.o=.d) $(TESTOBJ:.o=.d) $(if $(OBJDIR),$(patsubst %.c,$(OBJDIR)/%.d,$(SRC) $(TESTSRC) $(LIBSRC)))
+-include $(OBJ:.o=.d) $(TESTOBJ:.o=.d) $(patsubst %.c,obj-fuzz/%.d,$(FUZZSRC) $(LIBSRC)) $(if $(OBJDIR),$(patsubst %.c,$(OBJDIR)/%.d,$(SRC) $(TESTSRC) $(LIBSRC)))
 
 bench: all
 	bench/run-bench
@@ -132,4 +157,4 @@ format:
 	clang-format -i $(SRC) $(wildcard loadgen/*/*.h) include/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf obj obj-asan bin
+	rm -rf obj obj-asan obj-fuzz bin

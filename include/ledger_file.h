@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define LEDGER_FILE_MAGIC "LGLEDG01"
-#define LEDGER_FILE_MAX_WORDS (1ull << 26) /* 2^32 sequences per set */
+#define LEDGER_FILE_MAX_WORDS (1ull << 24) /* 2^30 sequences per set, 128 MiB */
 
 struct ledger_file_header {
     uint32_t run_id, instance, instances, queues, producers_total;
@@ -42,5 +42,11 @@ typedef int (*ledger_file_fn)(void *ctx, enum ledger_file_kind kind, uint32_t qu
                               const uint64_t *words, uint64_t n);
 int ledger_file_read(const char *path, struct ledger_file_header *h, ledger_file_fn fn, void *ctx, char *err,
                      size_t cap);
+/* The same from fd, which it closes; path names it in messages. Records
+ * are checked against the header: a producer's confirmed set and last
+ * sequence only for the instance's own producers. A record's words are
+ * read as they arrive: a size claimed but not there costs nothing. */
+int ledger_file_read_fd(int fd, const char *path, struct ledger_file_header *h, ledger_file_fn fn, void *ctx,
+                        char *err, size_t cap);
 
 #endif

@@ -34,7 +34,10 @@ struct hist;
 /* latency.METRIC of run.json for a histogram of ns: count, percentiles,
  * max, mean (ms) and the distribution the page plots. */
 json_t *report_latency_json(const struct hist *h);
-/* Loads dir/run.json (or a run.json path). NULL with the reason in err. */
+/* Loads dir/run.json (or a run.json path): a regular file of at most
+ * REPORT_LOAD_MAX bytes (run.json from elsewhere is input). NULL with the
+ * reason in err. */
+#define REPORT_LOAD_MAX (64u << 20)
 json_t *report_load(const char *dir_or_file, char *err, size_t cap);
 
 

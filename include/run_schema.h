@@ -376,4 +376,10 @@ double run_counter(json_t *point, enum run_key total);
  * "[]" or "*" set in the element o. */
 void run_set(json_t *o, enum run_key k, json_t *v);
 
+/* Whether run matches the table: each value present has its type, numbers
+ * are finite and under 1e15, counts under totals are not negative, and a
+ * key that every writer sets is there. -1 with the first offence, named by
+ * its path ("totals.lost is not integer or null"). */
+int run_schema_check(json_t *run, char *err, size_t cap);
+
 #endif

@@ -9,9 +9,11 @@ added exactly. Both sides of the verdict are kept: a dropped consumer
 instance, and transient messages through a kill -9, must be reported lost.
 """
 import base64
+import gzip
 import json
 import os
 import re
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -189,6 +191,118 @@ def test_merge_reports_a_dropped_consumer_and_refuses_bad_sets(split_run, broker
     (broken / "ledger.bin").write_bytes(data[: len(data) // 2])
     m = merge(d0, d1, broken, out=tmp_path / "m5")
     assert m.returncode == 2 and "ledger.bin" in m.stderr, m.stderr
+
+
+LEDGER_HEADER = struct.Struct("<8s9I")
+LEDGER_RECORD = struct.Struct("<BIIQ")
+CONSUMED, FLAGGED, CONFIRMED, LAST_SEQ = 1, 2, 3, 4
+
+
+def read_ledger(path):
+    """(header fields, [[kind, queue, producer, words]]) of a ledger.bin (docs/scale-out.md)."""
+    b = gzip.decompress(Path(path).read_bytes())
+    _, *h = LEDGER_HEADER.unpack_from(b, 0)
+    off, recs = LEDGER_HEADER.size, []
+    while True:
+        kind, q, p, n = LEDGER_RECORD.unpack_from(b, off)
+        off += LEDGER_RECORD.size
+        if kind == 0:
+            return h, recs
+        recs.append([kind, q, p, list(struct.unpack_from(f"<{n}Q", b, off))])
+        off += 8 * n
+
+
+def write_ledger(path, h, recs, claimed=None):
+    """claimed: {record index: n} a record that says n words and holds what it holds."""
+    out = LEDGER_HEADER.pack(b"LGLEDG01", *h)
+    for i, (kind, q, p, w) in enumerate(recs):
+        out += LEDGER_RECORD.pack(kind, q, p, (claimed or {}).get(i, len(w))) + struct.pack(f"<{len(w)}Q", *w)
+    Path(path).write_bytes(gzip.compress(out + LEDGER_RECORD.pack(0, 0, 0, 0)))
+
+
+def crafted(src, dst, ledger=None, run=None, claimed=None):
+    """A copy of instance directory src with its ledger (ledger(header, records)) or run.json (run(dict)) changed."""
+    dst.mkdir()
+    (dst / "latency.hlog").write_bytes((src / "latency.hlog").read_bytes())
+    j = load(src)
+    if run:
+        run(j)
+    (dst / "run.json").write_text(json.dumps(j))
+    h, recs = read_ledger(src / "ledger.bin")
+    if ledger:
+        ledger(h, recs)
+    write_ledger(dst / "ledger.bin", h, recs, claimed)
+    return dst
+
+
+def first(recs, kind):
+    return next(r for r in recs if r[0] == kind)
+
+
+def test_merge_refuses_crafted_ledgers_and_run_files(split_run, tmp_path):
+    """Hardening II, items 2 and 8: a ledger.bin or run.json from another
+    machine is input. Before, a flagged set longer than its consumed set
+    segfaulted in ledger_union_word; a longer consumed set gave PASS with
+    unique 51,855 for 600 messages and gaps of 2^64; a record claiming 2^27
+    words took 1.5 GB; totals of the wrong type vanished and the merge
+    passed. Each is now exit 2 naming the file and why; the safe merge of
+    the same instances still passes (test above)."""
+    _, res = split_run
+    d0, d1, d2 = (d for *_, d in res)
+
+    def longer_flagged(h, recs):
+        first(recs, FLAGGED)[3] += [~0 & (2**64 - 1)] * 1000
+
+    def flagged_alone(h, recs):
+        recs.remove(first(recs, CONSUMED))
+
+    def past_last(h, recs):
+        for r in recs:
+            if r[0] in (CONSUMED, FLAGGED):
+                r[3] += [2**64 - 1] * 800
+
+    def sequence_zero(h, recs):
+        first(recs, CONSUMED)[3][0] |= 1
+
+    def totals_wrong(j):
+        j["totals"] = "all fine"
+
+    def negative(j):
+        j["totals"]["consumed"] = -5
+
+    def huge(j):
+        j["duration_s"] = 1e308
+
+    def other_run(j):
+        j["config"]["instance"]["run_id"] = "0badbeef"
+
+    cases = [
+        ("longer-flagged", dict(ledger=longer_flagged), "damaged ledger: queue 0 producer 0: a flagged set of"),
+        ("flagged-alone", dict(ledger=flagged_alone), "a flagged set without its consumed set"),
+        ("past-last", dict(ledger=past_last), "past the last sent"),
+        ("sequence-zero", dict(ledger=sequence_zero), "holds sequence 0"),
+        ("claims-2^27", dict(ledger=lambda h, r: None, claimed={0: 2**27}), "a record is out of range"),
+        ("totals-string", dict(run=totals_wrong), "run.json: totals.published is missing"),
+        ("negative", dict(run=negative), "totals.consumed: a count cannot be negative"),
+        ("1e308", dict(run=huge), "duration_s: 1e+308 is out of range"),
+        ("other-run", dict(run=other_run), "run.json is of run 0badbeef, its ledger.bin of run"),
+    ]
+    for name, kw, needle in cases:
+        bad = crafted(d2, tmp_path / name, **kw)
+        m = merge(d0, d1, bad, out=tmp_path / f"out-{name}")
+        assert m.returncode == 2 and needle in m.stderr, (name, m.stdout, m.stderr)
+        assert "Sanitizer" not in m.stderr
+    # a producer's records in an instance that does not run it (d0 runs producers 0 and 1)
+    bad = crafted(d0, tmp_path / "foreign-producer",
+                  ledger=lambda h, recs: recs.append([CONFIRMED, 0, 3, [2**64 - 2]]))
+    m = merge(bad, d1, d2, out=tmp_path / "out-foreign")
+    assert m.returncode == 2 and "a record is out of range (kind 3, queue 0, producer 3" in m.stderr, m.stderr
+    # a run.json of 65 MB (sparse) is refused before it is read
+    big = crafted(d2, tmp_path / "big-run")
+    with open(big / "run.json", "r+b") as f:
+        f.truncate(65 << 20)
+    m = merge(d0, d1, big, out=tmp_path / "out-big")
+    assert m.returncode == 2 and "larger than 64 MiB" in m.stderr, m.stderr
 
 
 def test_a_job_of_three_pods_collected_from_their_logs_and_merged(broker, tmp_path):

@@ -3,8 +3,8 @@
 #include "util.h"
 
 #include <pcre2.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Erlang's re stops at 10,000,000 match steps; a pattern that needs that

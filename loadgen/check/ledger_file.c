@@ -94,19 +94,47 @@ static int rd(gzFile gz, void *p, size_t n)
     return gzread(gz, p, (unsigned)n) == (int)n ? 0 : -1;
 }
 
+/* n words of a record: the buffer grows as the words arrive, so a record
+ * that claims 2^24 words in a file that holds ten costs ten. */
+static int rd_words(gzFile gz, uint64_t **words, size_t *capw, uint64_t n)
+{
+    for (uint64_t got = 0; got < n;) {
+        uint64_t chunk = n - got < (1u << 16) ? n - got : (1u << 16);
+        if (got + chunk > *capw) {
+            *capw = got + chunk > 2 * *capw ? got + chunk : 2 * *capw;
+            if (*capw > n) *capw = n;
+            *words = xrealloc(*words, *capw * 8);
+        }
+        if (rd(gz, (unsigned char *)(*words + got), chunk * 8)) return -1;
+        got += chunk;
+    }
+    return 0;
+}
+
 int ledger_file_read(const char *path, struct ledger_file_header *h, ledger_file_fn fn, void *ctx, char *err,
                      size_t cap)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    if (fd < 0) {
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return ledger_file_read_fd(fd, path, h, fn, ctx, err, cap);
+}
+
+int ledger_file_read_fd(int fd, const char *path, struct ledger_file_header *h, ledger_file_fn fn, void *ctx,
+                        char *err, size_t cap)
+{
+    gzFile gz = gzdopen(fd, "rb");
     if (!gz) {
         snprintf(err, cap, "cannot read %s: %s", path, strerror(errno ? errno : EIO));
-        if (fd >= 0) close(fd);
+        close(fd);
         return -1;
     }
     unsigned char b[8 + 9 * 4];
     int rc = -1;
     uint64_t *words = NULL;
+    size_t capw = 0;
     if (rd(gz, b, sizeof b) || memcmp(b, LEDGER_FILE_MAGIC, 8)) {
         snprintf(err, cap, "%s: not a loadgen ledger (%s)", path, LEDGER_FILE_MAGIC);
         goto out;
@@ -133,18 +161,20 @@ int ledger_file_read(const char *path, struct ledger_file_header *h, ledger_file
         uint32_t q = get_u32(r + 1), p = get_u32(r + 5);
         uint64_t n = get_u64(r + 9);
         if (kind == LF_END) break;
+        /* a producer's own records (confirmed, last) only for this instance's producers */
+        int own = (kind != LF_CONFIRMED && kind != LF_LAST_SEQ) ||
+                   (p >= h->producer_base && p - h->producer_base < h->producers);
         if (kind >= LF_KINDS || n > LEDGER_FILE_MAX_WORDS || q >= (h->queues ? h->queues : 1) ||
-            p >= h->producers_total || (kind == LF_LAST_SEQ && n != 1)) {
+            p >= h->producers_total || (kind == LF_LAST_SEQ && n != 1) || !own) {
             snprintf(err, cap, "%s: a record is out of range (kind %u, queue %u, producer %u, %llu words)", path,
                      (unsigned)kind, q, p, (unsigned long long)n);
             goto out;
         }
-        words = xrealloc(words, (size_t)(n ? n : 1) * 8);
-        unsigned char *raw = (unsigned char *)words;
-        if (n && rd(gz, raw, (size_t)n * 8)) {
+        if (rd_words(gz, &words, &capw, n)) {
             snprintf(err, cap, "%s: truncated record", path);
             goto out;
         }
+        unsigned char *raw = (unsigned char *)words;
         for (uint64_t i = 0; i < n; i++) words[i] = get_u64(raw + 8 * i); /* in place: word i from its own bytes */
         int stop = fn(ctx, kind, q, p, words, n);
         if (stop) {

@@ -8,72 +8,20 @@
 #include "gates.h"
 #include "ledger.h"
 #include "ledger_file.h"
+#include "ledger_union.h"
 #include "report.h"
 #include "run_schema.h"
 #include "runmerge.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MERGE_MAX 64
-#define MERGE_PAIRS_MAX (1u << 20) /* (queue, producer) pairs: 1M */
-#define MERGE_WORDS_MAX (1ull << 29)  /* bitmap words held at once: 4 GiB, 2^35 sequences */
-
-struct pq { /* one (queue, producer) */
-    uint64_t *confirmed, confirmed_nbits, last;
-    bool have_producer;
-    struct seq_track *inst; /* each instance's consumer side, NULL until one is read */
-};
-
-struct merge {
-    struct ledger_file_header h;
-    struct pq *pq;
-    int cur, n; /* the instance being read, of n */
-    uint64_t words; /* held so far: the files are input, their sizes capped */
-};
-
-static int on_record(void *ctx, enum ledger_file_kind kind, uint32_t q, uint32_t p, const uint64_t *w, uint64_t n)
-{
-    struct merge *m = ctx;
-    if (q >= m->h.queues || p >= m->h.producers_total) return 1;
-    struct pq *x = &m->pq[(size_t)q * m->h.producers_total + p];
-    uint64_t bytes = n * 8;
-    if ((m->words += n) > MERGE_WORDS_MAX) return 1;
-    switch (kind) {
-    case LF_CONFIRMED:
-        free(x->confirmed);
-        x->confirmed = xmalloc(bytes ? bytes : 8);
-        memcpy(x->confirmed, w, bytes);
-        x->confirmed_nbits = n * 64;
-        x->have_producer = true;
-        break;
-    case LF_LAST_SEQ: x->last = n ? w[0] : 0; break;
-    case LF_CONSUMED:
-    case LF_FLAGGED: {
-        if (!x->inst) x->inst = xcalloc((size_t)m->n, sizeof *x->inst);
-        struct seq_track *t = &x->inst[m->cur];
-        uint64_t **dst = kind == LF_CONSUMED ? &t->bits : &t->flagged;
-        free(*dst);
-        *dst = xcalloc(n ? n : 1, 8);
-        memcpy(*dst, w, bytes);
-        if (n * 64 > t->nbits) t->nbits = n * 64;
-        if (kind == LF_CONSUMED) { /* what ledger_merge reads besides the bits */
-            t->unique = t->highest = 0;
-            for (uint64_t i = 0; i < n; i++) {
-                t->unique += (uint64_t)__builtin_popcountll(w[i]);
-                if (w[i]) t->highest = i * 64 + 63 - (uint64_t)__builtin_clzll(w[i]);
-            }
-        }
-        break;
-    }
-    default: break;
-    }
-    return 0;
-}
-
 static void usage(void)
 {
     puts("usage: loadgen merge DIR... --out DIR [--allow-missing]\n"
@@ -141,12 +89,11 @@ struct job {
     const char *out, *dirs[MERGE_MAX];
     int nd;
     bool allow_missing;
-    struct merge m;
+    struct ledger_union *u;
     struct runmerge *rm;
     json_t *runs[MERGE_MAX];
     double epoch[MERGE_MAX], off[MERGE_MAX], e0;
     int index[MERGE_MAX];
-    uint8_t *seen_inst, *covered;
     char missing[400]; /* the instances not given, "1, 3" */
     char err[1400], path[1200];
 };
@@ -179,46 +126,6 @@ static int parse_args(struct job *j, int argc, char **argv)
     return EXIT_OK;
 }
 
-/* The first instance sets the run's shape; the others must be of it. */
-static int check_header(struct job *j, int i, const struct ledger_file_header *h)
-{
-    struct merge *m = &j->m;
-    if (i == 0) {
-        m->h = *h;
-        uint64_t pairs = (uint64_t)(h->queues ? h->queues : 1) * (h->producers_total ? h->producers_total : 1);
-        if (pairs > MERGE_PAIRS_MAX || h->instances > 1024 || h->producers_total > 100000) {
-            log_err("merge: %s: %u queues x %u producers over %u instances: more than merge takes", j->path,
-                    h->queues, h->producers_total, h->instances);
-            return EXIT_USAGE;
-        }
-        m->pq = xcalloc(pairs, sizeof *m->pq);
-        j->seen_inst = xcalloc(h->instances, 1);
-        j->covered = xcalloc(h->producers_total ? h->producers_total : 1, 1);
-    } else if (h->run_id != m->h.run_id || h->instances != m->h.instances || h->queues != m->h.queues ||
-               h->producers_total != m->h.producers_total) {
-        log_err("merge: %s is another run (run id %08x, %u instances, %u queues, %u producers; %s: %08x, %u, "
-                "%u, %u)", j->dirs[i], h->run_id, h->instances, h->queues, h->producers_total, j->dirs[0],
-                m->h.run_id, m->h.instances, m->h.queues, m->h.producers_total);
-        return EXIT_USAGE;
-    }
-    if (h->instance >= m->h.instances || j->seen_inst[h->instance]++) {
-        log_err("merge: %s: instance %u of %u is given twice", j->dirs[i], h->instance, m->h.instances);
-        return EXIT_USAGE;
-    }
-    j->index[i] = (int)h->instance;
-    if ((uint64_t)h->producer_base + h->producers > m->h.producers_total) {
-        log_err("merge: %s: producers %u-%u of %u", j->dirs[i], h->producer_base, h->producer_base + h->producers,
-                m->h.producers_total);
-        return EXIT_USAGE;
-    }
-    for (uint32_t p = h->producer_base; p < h->producer_base + h->producers; p++)
-        if (j->covered[p]++) {
-            log_err("merge: producer %u is in two instances (%s and an earlier one)", p, j->dirs[i]);
-            return EXIT_USAGE;
-        }
-    return EXIT_OK;
-}
-
 /* Instance i's run.json and ledger.bin. */
 static int read_instance(struct job *j, int i)
 {
@@ -228,25 +135,43 @@ static int read_instance(struct job *j, int i)
         log_err("merge: %s", j->err);
         return EXIT_USAGE;
     }
-    if (!json_is_object(json_object_get(run_get(j->runs[i], RK_CONFIG), "instance"))) {
+    json_t *inst = json_object_get(run_get(j->runs[i], RK_CONFIG), "instance");
+    if (!json_is_object(inst)) {
         log_err("merge: %s is not an instance of a sharded run (no config.instance: run with --instance I/N)",
                 j->dirs[i]);
+        return EXIT_USAGE;
+    }
+    if (run_schema_check(j->runs[i], j->err, sizeof j->err)) {
+        log_err("merge: %s/run.json: %s (docs/report-schema.md)", j->dirs[i], j->err);
         return EXIT_USAGE;
     }
     if (ledger_file_read(j->path, &h, NULL, NULL, j->err, sizeof j->err)) {
         log_err("merge: %s", j->err);
         return EXIT_USAGE;
     }
-    int rc = check_header(j, i, &h);
-    if (rc != EXIT_OK) return rc;
-    j->m.cur = i;
-    int lr = ledger_file_read(j->path, &h, on_record, &j->m, j->err, sizeof j->err);
-    if (lr > 0) snprintf(j->err, sizeof j->err, "%s: the ledgers hold more than %llu words of sequences", j->path,
-                         (unsigned long long)MERGE_WORDS_MAX);
-    if (lr) {
-        log_err("merge: %s", j->err);
-        rc = EXIT_USAGE;
+    char id[16];
+    snprintf(id, sizeof id, "%08x", h.run_id);
+    const char *rid = json_string_value(json_object_get(inst, "run_id"));
+    if (!rid || strcmp(rid, id)) {
+        log_err("merge: %s: run.json is of run %s, its ledger.bin of run %s", j->dirs[i], rid ? rid : "(none)", id);
+        return EXIT_USAGE;
     }
+    if (!j->u && !(j->u = ledger_union_new(&h, j->nd, j->err, sizeof j->err))) {
+        log_err("merge: %s: %s", j->path, j->err);
+        return EXIT_USAGE;
+    }
+    if (ledger_union_header(j->u, i, &h, j->err, sizeof j->err)) {
+        log_err("merge: %s: %s", j->dirs[i], j->err);
+        return EXIT_USAGE;
+    }
+    j->index[i] = (int)h.instance;
+    int fd = open(j->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || ledger_union_read(j->u, i, fd, j->path, j->err, sizeof j->err)) {
+        if (fd < 0) snprintf(j->err, sizeof j->err, "cannot read %s: %s", j->path, strerror(errno));
+        log_err("merge: %s", j->err);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_OK;
     j->epoch[i] = run_num(j->runs[i], RK_ENV_STARTED_EPOCH);
     if (isnan(j->epoch[i])) {
         log_err("merge: %s: no environment.started_epoch_s", j->dirs[i]);
@@ -260,13 +185,14 @@ static int read_instance(struct job *j, int i)
  * each, aligned by wall clock; the output directory. */
 static int gather(struct job *j)
 {
-    for (uint32_t k = 0; k < j->m.h.instances; k++)
-        if (!j->seen_inst[k] && strlen(j->missing) < sizeof j->missing - 16)
+    const struct ledger_file_header *shape = ledger_union_shape(j->u);
+    for (uint32_t k = 0; k < shape->instances; k++)
+        if (!ledger_union_has(j->u, k) && strlen(j->missing) < sizeof j->missing - 16)
             snprintf(j->missing + strlen(j->missing), sizeof j->missing - strlen(j->missing), "%s%u",
                      j->missing[0] ? ", " : "", k);
     if (j->missing[0] && !j->allow_missing) {
         log_err("merge: instance %s of %u missing (give every instance's run directory, or --allow-missing)",
-                j->missing, j->m.h.instances);
+                j->missing, shape->instances);
         return EXIT_USAGE;
     }
     for (int i = 0; i < j->nd; i++) {
@@ -282,21 +208,6 @@ static int gather(struct job *j)
         return EXIT_USAGE;
     }
     return EXIT_OK;
-}
-
-/* The checker over the union of the instances' sets, per (queue, producer). */
-static void check_union(struct job *j, struct ledger_merge *lm, uint64_t *lost, uint64_t *recovered)
-{
-    const struct seq_track **tr = xcalloc((size_t)j->nd, sizeof *tr);
-    for (uint32_t q = 0; q < j->m.h.queues; q++)
-        for (uint32_t p = 0; p < j->m.h.producers_total; p++) {
-            struct pq *x = &j->m.pq[(size_t)q * j->m.h.producers_total + p];
-            for (int i = 0; i < j->nd; i++) tr[i] = x->inst && x->inst[i].nbits ? &x->inst[i] : NULL;
-            ledger_merge(tr, j->nd, lm);
-            if (x->have_producer)
-                ledger_durability(x->confirmed, x->confirmed_nbits, x->last, tr, j->nd, lost, recovered);
-        }
-    free(tr);
 }
 
 /* The categories as one process derives them from its threads: the
@@ -335,7 +246,11 @@ static int write_merged(struct job *j)
 {
     struct ledger_merge lm = {0};
     uint64_t lost = 0, recovered = 0;
-    check_union(j, &lm, &lost, &recovered);
+    if (ledger_union_check(j->u, &lm, &lost, &recovered, j->err, sizeof j->err)) {
+        log_err("merge: %s", j->err);
+        return EXIT_USAGE;
+    }
+    uint32_t of = ledger_union_shape(j->u)->instances;
     json_t *merged = json_deep_copy(j->runs[0]);
     run_set(merged, RK_ENV_STARTED_EPOCH, json_real(j->e0));
     snprintf(j->path, sizeof j->path, "%s/latency.hlog", j->out);
@@ -348,7 +263,7 @@ static int write_merged(struct job *j)
     json_t *from = json_array();
     for (int i = 0; i < j->nd; i++) json_array_append_new(from, json_string(j->dirs[i]));
     json_object_set_new(merged, "merged",
-                        json_pack("{s:i, s:i, s:O, s:s, s:o, s:s}", "instances", j->nd, "of", (int)j->m.h.instances,
+                        json_pack("{s:i, s:i, s:O, s:s, s:o, s:s}", "instances", j->nd, "of", (int)of,
                                   "run_id", json_object_get(inst, "run_id"), "missing", j->missing, "from", from,
                                   "series", "aligned by wall clock to the second"));
     json_object_del(cfg, "instance");
@@ -361,13 +276,13 @@ static int write_merged(struct job *j)
         gates_availability(merged, confirming && ptot > 0, ctot > 0, run_num(merged, RK_CONFIG_DURATION));
     printf("merged %d of %u instances: unique %llu, lost %llu, recovered %llu, gaps %llu, cross-instance "
            "duplicates %llu\n",
-           j->nd, j->m.h.instances, (unsigned long long)lm.unique, (unsigned long long)lost,
+           j->nd, of, (unsigned long long)lm.unique, (unsigned long long)lost,
            (unsigned long long)recovered, (unsigned long long)lm.gaps, (unsigned long long)lm.cross_duplicates);
     enum gate_status v = merged_verdict(merged, j->runs[0], had_faults);
     if (j->missing[0]) {
         char why[500];
         snprintf(why, sizeof why, "instance %s of %u missing from the merge: its messages count as never "
-                 "consumed", j->missing, j->m.h.instances);
+                 "consumed", j->missing, of);
         json_array_append_new(run_get(merged, RK_VERDICT_REASONS), json_string(why));
         log_note("%s", why);
     }
@@ -387,20 +302,9 @@ static int write_merged(struct job *j)
 
 static void job_free(struct job *j)
 {
-    struct merge *m = &j->m;
     for (int i = 0; i < j->nd; i++) json_decref(j->runs[i]);
     runmerge_free(j->rm);
-    if (m->pq) {
-        for (size_t k = 0;
-             k < (size_t)(m->h.queues ? m->h.queues : 1) * (m->h.producers_total ? m->h.producers_total : 1); k++) {
-            free(m->pq[k].confirmed);
-            for (int i = 0; m->pq[k].inst && i < j->nd; i++)
-                free(m->pq[k].inst[i].bits), free(m->pq[k].inst[i].flagged);
-            free(m->pq[k].inst);
-        }
-        free(m->pq);
-    }
-    free(j->seen_inst), free(j->covered);
+    ledger_union_free(j->u);
     free(j);
 }
 
@@ -413,7 +317,6 @@ int cmd_merge(int argc, char **argv)
         free(j);
         return rc < 0 ? EXIT_OK : rc;
     }
-    j->m.n = j->nd;
     j->rm = runmerge_new();
     for (int i = 0; i < j->nd && rc == EXIT_OK; i++) rc = read_instance(j, i);
     if (rc == EXIT_OK) rc = gather(j);

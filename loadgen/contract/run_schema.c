@@ -122,3 +122,91 @@ void run_set(json_t *o, enum run_key k, json_t *v)
     }
     json_decref(v);
 }
+
+/* A run.json from elsewhere (merge's instances) is input: every value the
+ * table names must have its type, and a number a sane size, or a reader
+ * would copy a string total through as 0, or 1e308 into a sum. */
+#define RS_NUM_MAX 1e15
+
+static int check_value(json_t *v, const struct run_key_def *d, const char *where, char *err, size_t cap)
+{
+    enum rs_type t = d->type;
+    bool ok = t == RS_STR      ? json_is_string(v)
+              : t == RS_BOOL   ? json_is_boolean(v)
+              : t == RS_ARRAY  ? json_is_array(v)
+              : t == RS_OBJECT ? json_is_object(v)
+              : json_is_null(v) ? t == RS_INT_NULL || t == RS_NUM_NULL
+              : t == RS_INT || t == RS_INT_NULL ? json_is_integer(v)
+                                                : json_is_number(v);
+    if (!ok) return snprintf(err, cap, "%s is not %s", where, run_type_name(t)), -1;
+    if (json_is_number(v)) {
+        double x = json_number_value(v);
+        if (!isfinite(x) || fabs(x) > RS_NUM_MAX)
+            return snprintf(err, cap, "%s: %g is out of range", where, x), -1;
+        if (x < 0 && !strncmp(d->path, "totals.", 7))
+            return snprintf(err, cap, "%s: a count cannot be negative (%g)", where, x), -1;
+    }
+    return 0;
+}
+
+/* path below o: "a.b" a value, "a[].b" each element of array a, "a.*.b"
+ * each member of object a. */
+static int check_at(json_t *o, const char *path, const struct run_key_def *d, char *where, size_t wcap, char *err,
+                    size_t cap)
+{
+    const char *arr = strstr(path, "[]"), *star = path[0] == '*' ? path : strstr(path, ".*");
+    if (star && star != path) star++; /* the '*' itself */
+    const char *cut = arr && (!star || arr < star) ? arr : star;
+    if (!cut) {
+        json_t *v = at_path(o, path);
+        size_t wl = strlen(where);
+        snprintf(where + wl, wcap - wl, "%s%s", wl ? "." : "", path);
+        int rc = v ? check_value(v, d, where, err, cap)
+                 : d->flags & (RS_OPTIONAL | RS_RUN) ? 0
+                 : (snprintf(err, cap, "%s is missing", where), -1);
+        where[wl] = 0;
+        return rc;
+    }
+    char head[128];
+    size_t hn = (size_t)(cut - path) - (cut == star && cut != path); /* "a.*": head "a" */
+    if (hn >= sizeof head) return 0;
+    memcpy(head, path, hn);
+    head[hn] = 0;
+    json_t *c = hn ? at_path(o, head) : o;
+    const char *rest = cut + (cut == arr ? 2 : 1);
+    if (*rest == '.') rest++;
+    if (!c || (!*rest && cut == arr)) return 0; /* the array's own row checks it */
+    size_t wl = strlen(where);
+    int rc = 0;
+    if (cut == arr && json_is_array(c)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(c, i, e) {
+            snprintf(where + wl, wcap - wl, "%s%s[%zu]", wl ? "." : "", head, i);
+            if ((rc = check_at(e, rest, d, where, wcap, err, cap))) break;
+        }
+    } else if (cut == star && json_is_object(c)) {
+        const char *k;
+        json_t *e;
+        json_object_foreach(c, k, e) {
+            snprintf(where + wl, wcap - wl, "%s%s%s%.40s", wl ? "." : "", head, hn ? "." : "", k);
+            if ((rc = *rest ? (json_is_object(e) ? check_at(e, rest, d, where, wcap, err, cap) : 0)
+                            : check_value(e, d, where, err, cap)))
+                break;
+        }
+    }
+    where[wl] = 0;
+    return rc;
+}
+
+int run_schema_check(json_t *run, char *err, size_t cap)
+{
+    if (!json_is_object(run)) return snprintf(err, cap, "not a JSON object"), -1;
+    for (int k = 0; k < RK_COUNT; k++) {
+        char where[400] = "";
+        size_t pl = strlen(run_keys[k].path);
+        if (run_keys[k].path[pl - 1] == '*') continue; /* a family's row ("series[].*"): its members have rows */
+        if (check_at(run, run_keys[k].path, &run_keys[k], where, sizeof where, err, cap)) return -1;
+    }
+    return 0;
+}

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,8 +90,27 @@ json_t *report_load(const char *dir_or_file, char *err, size_t cap)
         str_copy(path, sizeof path, dir_or_file);
     else
         snprintf(path, sizeof path, "%s/run.json", dir_or_file);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > (off_t)REPORT_LOAD_MAX) {
+        snprintf(err, cap, "%s: %s", path, S_ISREG(st.st_mode) ? "larger than 64 MiB: not a run.json loadgen wrote"
+                                                                  : "not a regular file");
+        close(fd);
+        return NULL;
+    }
+    char *buf = xmalloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    for (ssize_t r; got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0;)
+        got += (size_t)r;
+    close(fd);
     json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
+    json_t *j = json_loadb(buf, got, 0, &je);
+    free(buf);
     if (!j) {
         snprintf(err, cap, "%s: %s", path, je.text);
         return NULL;

@@ -1,0 +1,2 @@
+obj-fuzz/loadgen/base/util.o: loadgen/base/util.c include/util.h
+include/util.h:

@@ -1,0 +1,1 @@
+obj-fuzz/tests/fuzz/driver.o: tests/fuzz/driver.c
