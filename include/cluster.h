@@ -37,6 +37,8 @@ struct cluster {
     bool detach;   /* nodes outlive this process (`cluster start`), else die with it */
     bool loopback; /* no namespaces: nodes on 127.0.0.1 ports (no root); no network faults */
     struct cluster_delay *delay[CLUSTER_MAX_NODES]; /* a node's delay thread (this process's) */
+    bool locked;  /* this process holds the machine's cluster lock (lock_fd) until cluster_stop */
+    int lock_fd;
     struct cluster_node nodes[CLUSTER_MAX_NODES];
 };
 
@@ -52,7 +54,14 @@ struct cluster_opts {
 };
 
 /* Creates the network, boots the nodes (in parallel) and joins nodes
- * 2..n to node 1. On failure everything made is removed again. */
+ * 2..n to node 1. On failure everything made is removed again. Returns 0
+ * or the exit code with the reason in err: EXIT_USAGE when refused (a
+ * cluster runs: another process holds the lock, its state file names a
+ * live cluster, or lgc-* namespaces hold processes, whose namespaces are
+ * never torn down), EXIT_INTERRUPTED on a stop signal (proc_stop) while
+ * booting, EXIT_BROKER when a step failed. A cluster in namespaces holds
+ * the machine's lock (/run/loadgen-cluster.lock) until cluster_stop or
+ * the process ends. */
 int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, size_t cap);
 /* Stops every node (SIGTERM, then SIGKILL after 30 s), ends what is left in
  * the namespaces, removes namespaces, veths and bridge (and an owned dir). */

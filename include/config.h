@@ -92,6 +92,7 @@ struct config {
                                    * "embedded" (the plugin on the embedded node); NULL: none */
     bool no_broker_stats;         /* sample no broker resources (resources.h) */
     char *metrics_listen;         /* serve Prometheus text here while the run goes (metrics.h) */
+    bool allow_remote;            /* metrics_listen may be other than loopback */
     uint64_t metrics_linger_ns;   /* and this long after it ended */
     /* Scale-out (config_instance.c): one of `instances` processes running
      * the load together. After config_validate, producers and consumers

@@ -7,14 +7,15 @@
 #define LOADGEN_METRICS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct hist;
 struct res_sample;
 
-/* Binds addr ("HOST:PORT", or "PORT" on 127.0.0.1) and serves. -1 with the
- * reason. */
-int metrics_start(const char *addr, char *err, size_t cap);
+/* Binds addr ("HOST:PORT", "[V6]:PORT", or "PORT" on 127.0.0.1) and
+ * serves; a host other than loopback only with remote. -1 with the reason. */
+int metrics_start(const char *addr, bool remote, char *err, size_t cap);
 /* Serves linger_ns more (the final values for a last scrape), then ends. */
 void metrics_stop(uint64_t linger_ns);
 

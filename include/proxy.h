@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -25,8 +26,16 @@ struct proxy_stats {
  * socket address: 0, or -1 when it is not one. */
 int proxy_parse_addr(const char *hostport, struct sockaddr_storage *ss, socklen_t *len);
 
+/* Whether host:port names a loopback address (127.0.0.0/8, localhost, ::1). */
+bool proxy_addr_loopback(const char *hostport);
+
 /* Starts the proxy thread. Returns NULL if libevent cannot be set up. */
 struct proxy_server *proxy_server_new(void);
+/* Off (the default): a proxy, or the API, that would listen on anything but
+ * loopback is refused. loadgen is a test harness on CI machines: one API
+ * call must not expose the loopback-only embedded broker to the network.
+ * On: `loadgen proxy --allow-remote`, which says so when it binds one. */
+void proxy_server_allow_remote(struct proxy_server *s, bool on);
 /* Closes every proxy and link, stops and joins the thread. */
 void proxy_server_free(struct proxy_server *s);
 

@@ -55,6 +55,10 @@ void env_setf(const char *name, const char *fmt, ...) __attribute__((format(prin
 /* Removes dir and everything below it, never following symlinks. */
 void rm_tree(const char *dir);
 
+/* "host:port" (IPv6 as "[host]:port") of the socket fd is bound to: with
+ * port 0, the port the kernel picked. 0, or -1 if it cannot be read. */
+int sock_bound_addr(int fd, char *buf, size_t cap);
+
 /* snprintf into a fixed buffer; truncation is silent by design (messages). */
 void str_copy(char *dst, size_t cap, const char *src);
 

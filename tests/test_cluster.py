@@ -90,8 +90,21 @@ def test_cluster_start_bench_partition_crash_and_stop(tmp_path):
         assert r.stdout.split() == ["amqp://guest:guest@10.77.0.1:5672/%2f"]
         assert not any("lgc-n2" in ln or "lgc-h3" in ln for ln in leftovers())
         # one cluster per machine: a second start while it runs is refused
+        # (exit 2, as the broker's own refusal)
         again = run_loadgen("cluster", "start", "--nodes", "1", timeout=60)
-        assert again.returncode != 0 and "a cluster is running" in again.stderr
+        assert again.returncode == 2 and "a cluster is running" in again.stderr, again.stderr
+        # and when its state file is gone: before, the second start took the
+        # live cluster for leftovers and deleted its namespaces, killing it
+        d = open("/run/loadgen-cluster").read().strip()
+        os.rename("/run/loadgen-cluster", "/run/loadgen-cluster.moved")
+        try:
+            again = run_loadgen("cluster", "start", "--nodes", "1", timeout=60)
+        finally:
+            os.rename("/run/loadgen-cluster.moved", "/run/loadgen-cluster")
+        assert again.returncode == 2 and "without its state file: namespaces lgc-n1 (pids" in again.stderr, \
+            again.stderr
+        s = run_loadgen("cluster", "status", "--dir", d)
+        assert s.returncode == 0 and "1 of 1 nodes running" in s.stdout, s.stdout + s.stderr
     finally:
         run_loadgen("cluster", "stop", timeout=120)
     assert leftovers() == []
@@ -383,3 +396,39 @@ def test_loopback_cluster_and_ctrl_c(tmp_path):
     sc.write_text(LOOPBACK_WITH_A_PARTITION)
     c = run_loadgen("run", "--check", sc)
     assert c.returncode == 2 and "needs the cluster in network namespaces" in c.stderr, c.stderr
+
+
+def test_the_cluster_lock_and_ctrl_c_during_start():
+    """One cluster in namespaces per machine: whoever starts one holds
+    /run/loadgen-cluster.lock (a scenario run for its whole run), and a
+    second start is refused while it is held. Ctrl-C during `cluster start`
+    stops waiting, tears down and exits 130 (before: ignored, exit 0 seven
+    seconds later with three nodes running)."""
+    if os.geteuid() != 0:
+        pytest.skip("namespaces need root")
+    assert leftovers() == []
+    import fcntl
+    with open("/run/loadgen-cluster.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = run_loadgen("cluster", "start", "--nodes", "1", timeout=60)
+    assert r.returncode == 2 and "holds /run/loadgen-cluster.lock" in r.stderr, r.stderr
+    assert leftovers() == []
+    p = subprocess.Popen([LOADGEN, "cluster", "start", "--nodes", "3"], cwd=SCRATCH, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any("lgc-n3" in ln for ln in leftovers()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # the nodes are booting
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 130, err
+        assert time.monotonic() - t0 < 45 and "interrupted" in err, err
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+            run_loadgen("cluster", "stop", timeout=120)
+    assert leftovers() == []
+    assert not os.path.exists("/run/loadgen-cluster")

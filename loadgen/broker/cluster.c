@@ -3,6 +3,7 @@
 #include "cluster.h"
 #include "broker.h"
 #include "cluster_int.h"
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -179,6 +181,51 @@ static void remove_ns(const char *ns)
     cluster_run(argv, NULL, NULL, NULL, 0);
 }
 
+/* The lgc-n* namespaces that hold processes, "lgc-n1 (pids 12, 34), ..."
+ * in live; how many. A state file can be lost (/run is a tmpfs, another
+ * user removed it): processes in our namespaces are a cluster all the same. */
+static int live_namespaces(char *live, size_t cap)
+{
+    int n = 0;
+    live[0] = 0;
+    for (int i = 1; i <= CLUSTER_MAX_NODES; i++) {
+        char ns[16], out[512];
+        snprintf(ns, sizeof ns, "lgc-n%d", i);
+        if (!exists("netns", ns)) continue;
+        const char *argv[] = {IP_PATH, "netns", "pids", ns, NULL};
+        if (cluster_run(argv, NULL, NULL, out, sizeof out) != 0 || !out[0]) continue;
+        for (char *s = out; *s; s++)
+            if (*s == '\n') *s = ' ';
+        size_t l = strlen(live);
+        snprintf(live + l, cap - l, "%s%s (pids %.60s)", n ? ", " : "", ns, out);
+        n++;
+    }
+    return n;
+}
+
+/* One cluster in namespaces per machine: the names (lgc-*) are fixed. The
+ * lock is held by whoever starts one until it is stopped, or its process
+ * ends (a detached `cluster start` hands over to the namespace check). */
+static int take_lock(struct cluster *c, char *err, size_t cap)
+{
+    int fd = open("/run/loadgen-cluster.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return snprintf(err, cap, "/run/loadgen-cluster.lock: %s", strerror(errno)), -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return snprintf(err, cap, "another loadgen is starting or running a cluster in network namespaces (it "
+                                  "holds /run/loadgen-cluster.lock): one cluster per machine"), -1;
+    }
+    c->locked = true;
+    c->lock_fd = fd;
+    return 0;
+}
+
+static void cluster_unlock(struct cluster *c)
+{
+    if (c->locked) close(c->lock_fd); /* closing releases the flock */
+    c->locked = false;
+}
+
 /* Removes every lgc-* object: namespaces (with what runs in them), veths
  * and the bridge. */
 static void teardown(int n)
@@ -307,6 +354,7 @@ static int boot(struct cluster *c, bool detach, char *err, size_t cap)
     for (int i = 0; i < c->n; i++) {
         struct cluster_node *nd = &c->nodes[i];
         while (!cluster_listening(nd)) {
+            if (proc_stop) return snprintf(err, cap, "interrupted while node %s was booting", nd->name), -1;
             if (!cluster_pid_alive(nd->pid, nd->pid_start)) {
                 waitpid(nd->pid, NULL, WNOHANG);
                 return snprintf(err, cap, "node %s exited during start (log: %s/log)", nd->name, nd->dir), -1;
@@ -317,6 +365,7 @@ static int boot(struct cluster *c, bool detach, char *err, size_t cap)
     }
     char out[1024];
     for (int i = 2; i <= c->n; i++) {
+        if (proc_stop) return snprintf(err, cap, "interrupted while joining the nodes"), -1;
         const char *stop[] = {"stop_app", NULL}, *join[] = {"join_cluster", c->nodes[0].name, NULL},
                    *start[] = {"start_app", NULL};
         if (cluster_ctl(c, i, stop, out, sizeof out, err, cap) || cluster_ctl(c, i, join, out, sizeof out, err, cap) ||
@@ -328,6 +377,7 @@ static int boot(struct cluster *c, bool detach, char *err, size_t cap)
     deadline = clock_ns() + 60 * NS_PER_SEC;
     for (int i = 0; i < c->n; i++)
         while (!cluster_listening(&c->nodes[i])) {
+            if (proc_stop) return snprintf(err, cap, "interrupted while the nodes were joining"), -1;
             if (clock_ns() > deadline)
                 return snprintf(err, cap, "node %s does not serve AMQP after joining", c->nodes[i].name), -1;
             sleep_ns(100 * NS_PER_MS);
@@ -365,23 +415,32 @@ int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, si
     const char *dir = o->dir;
     c->detach = o->detach;
     c->loopback = o->loopback;
-    if (n < 1 || n > CLUSTER_MAX_NODES) return snprintf(err, cap, "--nodes: 1 to %d", CLUSTER_MAX_NODES), -1;
+    if (n < 1 || n > CLUSTER_MAX_NODES) return snprintf(err, cap, "--nodes: 1 to %d", CLUSTER_MAX_NODES), EXIT_USAGE;
     if (!c->loopback && geteuid() != 0)
         return snprintf(err, cap, "a cluster in network namespaces needs root (ip netns, bridges); without root use "
                                   "a loopback cluster (--loopback, broker.network: loopback), which has no network "
-                                  "faults"), -1;
+                                  "faults"), EXIT_BROKER;
     if (!c->loopback && access(IP_PATH, X_OK) != 0)
-        return snprintf(err, cap, "%s not found (Debian's iproute2)", IP_PATH), -1;
-    if (!c->loopback && exists("link", BRIDGE)) {
+        return snprintf(err, cap, "%s not found (Debian's iproute2)", IP_PATH), EXIT_BROKER;
+    if (!c->loopback && take_lock(c, err, cap)) return EXIT_USAGE;
+    if (!c->loopback && (exists("link", BRIDGE) || exists("netns", "lgc-n1"))) {
         /* one cluster per machine: a running one is refused, leftovers go */
-        char state[64] = "";
+        char state[600] = "", live[800];
         FILE *f = fopen("/run/loadgen-cluster", "re");
         if (f && fgets(state, sizeof state, f)) state[strcspn(state, "\n")] = 0;
         if (f) fclose(f);
         struct cluster old;
         char e2[256];
+        int rc = 0;
         if (state[0] && cluster_load(&old, state, e2, sizeof e2) == 0 && cluster_alive(&old))
-            return snprintf(err, cap, "a cluster is running (loadgen cluster stop --dir %s)", state), -1;
+            rc = snprintf(err, cap, "a cluster is running (loadgen cluster stop --dir %s)", state);
+        else if (live_namespaces(live, sizeof live))
+            rc = snprintf(err, cap, "a cluster is running without its state file: namespaces %s; stop it with "
+                          "`loadgen cluster stop --dir DIR` (its data dir), or end those processes first", live);
+        if (rc) {
+            cluster_unlock(c);
+            return EXIT_USAGE;
+        }
         log_info("removing the leftovers of a cluster that is gone");
         teardown(CLUSTER_MAX_NODES);
     }
@@ -392,24 +451,33 @@ int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, si
             c->nodes[i].port = broker_free_port();
             c->nodes[i].dist_port = broker_free_port();
             if (epmd <= 0 || c->nodes[i].port <= 0 || c->nodes[i].dist_port <= 0)
-                return snprintf(err, cap, "cannot find free loopback ports"), -1;
+                return snprintf(err, cap, "cannot find free loopback ports"), EXIT_BROKER;
         }
     }
     c->n = n;
     if (dir) {
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) return snprintf(err, cap, "%s: %s", dir, strerror(errno)), -1;
-        if (broker_dir_check(dir, err, cap)) return -1;
+        if ((mkdir(dir, 0700) != 0 && errno != EEXIST && snprintf(err, cap, "%s: %s", dir, strerror(errno))) ||
+            broker_dir_check(dir, err, cap)) {
+            cluster_unlock(c);
+            return EXIT_USAGE;
+        }
         str_copy(c->dir, sizeof c->dir, dir);
     } else {
         const char *tmp = getenv("TMPDIR");
         snprintf(c->dir, sizeof c->dir, "%s/loadgen-cluster-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(c->dir)) return snprintf(err, cap, "mkdtemp: %s", strerror(errno)), -1;
+        if (!mkdtemp(c->dir)) {
+            cluster_unlock(c);
+            return snprintf(err, cap, "mkdtemp: %s", strerror(errno)), EXIT_BROKER;
+        }
         c->owns_dir = true;
     }
     /* one random cookie for all nodes: 48 capital letters from getrandom */
     unsigned char rnd[24];
     char cookie[49];
-    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) return snprintf(err, cap, "getrandom failed"), -1;
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        cluster_unlock(c);
+        return snprintf(err, cap, "getrandom failed"), EXIT_BROKER;
+    }
     for (size_t i = 0; i < sizeof rnd; i++)
         cookie[2 * i] = (char)('A' + (rnd[i] >> 4)), cookie[2 * i + 1] = (char)('A' + (rnd[i] & 15));
     cookie[48] = 0;
@@ -428,8 +496,9 @@ int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, si
     if (rc) {
         char e2[128];
         cluster_stop(c, e2, sizeof e2);
+        return proc_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
     }
-    return rc;
+    return EXIT_OK;
 }
 
 static void end_pid(pid_t pid, unsigned long long start, int sig)
@@ -461,6 +530,7 @@ int cluster_stop(struct cluster *c, char *err, size_t cap)
         unlink("/run/loadgen-cluster");
     }
     if (c->owns_dir) rm_tree(c->dir);
+    cluster_unlock(c);
     return 0;
 }
 

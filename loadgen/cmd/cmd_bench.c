@@ -27,7 +27,7 @@ int cmd_bench(int argc, char **argv)
     }
     json_t *result = NULL;
     char dir[1024];
-    if (cfg.metrics_listen && metrics_start(cfg.metrics_listen, err, sizeof err)) {
+    if (cfg.metrics_listen && metrics_start(cfg.metrics_listen, cfg.allow_remote, err, sizeof err)) {
         log_err("--metrics-listen: %s", err);
         config_free(&cfg);
         return EXIT_USAGE;

@@ -238,7 +238,7 @@ static int load_config(struct capacity *c, int nrest, char **rest)
     cfg->name = xstrdup(c->o.scenario && c->sc.name ? c->sc.name : "capacity");
     if (!cfg->no_report && report_prepare_dir(cfg, c->dir, sizeof c->dir, c->err, sizeof c->err))
         return log_err("--report-dir: %s", c->err), EXIT_USAGE;
-    if (cfg->metrics_listen && metrics_start(cfg->metrics_listen, c->err, sizeof c->err))
+    if (cfg->metrics_listen && metrics_start(cfg->metrics_listen, cfg->allow_remote, c->err, sizeof c->err))
         return log_err("--metrics-listen: %s", c->err), EXIT_USAGE;
     return EXIT_OK;
 }

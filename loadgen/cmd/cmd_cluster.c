@@ -176,9 +176,10 @@ static int act_start(struct args *a)
     char conf[128] = "";
     if (a->handling) snprintf(conf, sizeof conf, "cluster_partition_handling = %s\n", a->handling);
     struct cluster_opts co = {.nodes = a->nodes, .dir = a->dir, .conf = conf, .detach = true, .loopback = a->loopback};
-    if (cluster_start(&a->cl, &co, a->err, sizeof a->err)) {
+    int rc = cluster_start(&a->cl, &co, a->err, sizeof a->err);
+    if (rc) {
         log_err("cluster: %s", a->err);
-        return EXIT_BROKER;
+        return rc;
     }
     log_note("%d nodes up and joined in %.1f s; data in %s", a->nodes, (double)(clock_ns() - t0) / 1e9, a->cl.dir);
     for (int i = 0; i < a->cl.n; i++) printf("%s\n", a->cl.nodes[i].uri);

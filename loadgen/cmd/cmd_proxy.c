@@ -11,7 +11,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: loadgen proxy [--name N] --listen HOST:PORT --upstream HOST:PORT [--api HOST:PORT]\n"
+    fputs("usage: loadgen proxy [--name N] --listen HOST:PORT --upstream HOST:PORT [--api HOST:PORT] [--allow-remote]\n"
           "       loadgen proxy --config proxies.json [--api HOST:PORT]\n"
           "       loadgen proxy [--api HOST:PORT]       (API only; default 127.0.0.1:8474)\n"
           "\n"
@@ -21,6 +21,8 @@ static void usage(FILE *f)
           "toxiproxy-server -config and POST /populate take it.\n"
           "The API is Toxiproxy's (2.x): its clients work unchanged; GET /metrics gives\n"
           "Prometheus text (bytes and connections per proxy, activations per toxic).\n"
+          "Every address (proxies and the API) must be loopback: --allow-remote lets a\n"
+          "proxy or the API listen on others (0.0.0.0), with a warning.\n"
           "Runs until Ctrl-C.\n",
           f);
 }
@@ -60,9 +62,11 @@ int cmd_proxy(int argc, char **argv)
         {"name", required_argument, NULL, 'n'},   {"listen", required_argument, NULL, 'l'},
         {"upstream", required_argument, NULL, 'u'}, {"api", required_argument, NULL, 'a'},
         {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"allow-remote", no_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     const char *name = "proxy", *listen = NULL, *upstream = NULL, *api = NULL, *config = NULL;
+    bool remote = false;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", o, NULL)) != -1) {
@@ -72,6 +76,7 @@ int cmd_proxy(int argc, char **argv)
         case 'u': upstream = optarg; break;
         case 'a': api = optarg; break;
         case 'c': config = optarg; break;
+        case 'r': remote = true; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -87,6 +92,7 @@ int cmd_proxy(int argc, char **argv)
         log_err("proxy: cannot start the event loop");
         return EXIT_FAILED;
     }
+    proxy_server_allow_remote(s, remote);
     char err[512];
     int rc = EXIT_OK;
     if (listen) {

@@ -158,7 +158,7 @@ static int apply_outputs(const struct run_args *a, struct scenario *sc)
         if (mopt[i][1] && (config_apply(&sc->cfg, mopt[i][0], mopt[i][1], merr, sizeof merr) ||
                            config_validate_broker(&sc->cfg, merr, sizeof merr)))
             return log_err("--%s: %s", mopt[i][0], merr), EXIT_USAGE;
-    if (sc->cfg.metrics_listen && metrics_start(sc->cfg.metrics_listen, merr, sizeof merr))
+    if (sc->cfg.metrics_listen && metrics_start(sc->cfg.metrics_listen, sc->cfg.allow_remote, merr, sizeof merr))
         return log_err("--metrics-listen: %s", merr), EXIT_USAGE;
     return EXIT_OK;
 }

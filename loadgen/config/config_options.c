@@ -97,7 +97,7 @@ enum {
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
     O_RKEYS, O_BKEYS, O_TOPO,
     O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
-    O_MGMT, O_NOBSTATS, O_MLISTEN, O_MLINGER, O_INST, O_RUNID, O_STARTAT, O_PIDS, O_CIDS,
+    O_MGMT, O_NOBSTATS, O_MLISTEN, O_MREMOTE, O_MLINGER, O_INST, O_RUNID, O_STARTAT, O_PIDS, O_CIDS,
 };
 
 static const struct option o[] = {
@@ -171,6 +171,7 @@ static const struct option o[] = {
     {"management", required_argument, NULL, O_MGMT},
     {"no-broker-stats", no_argument, NULL, O_NOBSTATS},
     {"metrics-listen", required_argument, NULL, O_MLISTEN},
+    {"allow-remote", no_argument, NULL, O_MREMOTE},
     {"metrics-linger", required_argument, NULL, O_MLINGER},
     {"instance", required_argument, NULL, O_INST},
     {"run-id", required_argument, NULL, O_RUNID},
@@ -355,6 +356,7 @@ static int apply_observe(struct config *c, int val, const char *v, char *err, si
             return bad(err, cap, v, "HOST:PORT or PORT (e.g. 127.0.0.1:9464)");
         set_str(&c->metrics_listen, v);
         break;
+    case O_MREMOTE: c->allow_remote = true; break;
     case O_MLINGER: if (dur_opt(v, &c->metrics_linger_ns, err, cap)) return -1; break;
     case O_INST: case O_RUNID: case O_STARTAT: case O_PIDS: case O_CIDS:
         return config_instance_option(c, val - O_INST, v, err, cap);

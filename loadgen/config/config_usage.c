@@ -101,6 +101,7 @@ void config_usage(FILE *f)
         "                            memory, alarms\n"
         "  --no-broker-stats         sample no broker resources (beam CPU and RSS, queue depth)\n"
         "  --metrics-listen H:P      serve Prometheus metrics at http://H:P/metrics during the run\n"
+        "                            (loopback only: --allow-remote for 0.0.0.0 or another address)\n"
         "  --metrics-linger DUR      and keep serving this long after it (the final values)\n"
         "Many machines (docs/scale-out.md; then `loadgen merge DIR... --out DIR`)\n"
         "  --instance I/N            this process runs share I of N of the load (needs --uri;\n"

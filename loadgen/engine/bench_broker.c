@@ -39,8 +39,8 @@ int bench_broker_start(struct bench_broker *bb, const struct config *cfg, char *
         log_note("starting an embedded cluster of %d nodes %s...", cfg->nodes,
                  co.loopback ? "on loopback (no network namespaces: no network faults)" : "in network namespaces");
         uint64_t t0 = clock_ns();
-        if (cluster_start(&bb->cluster, &co, err, cap))
-            return proc_stop ? EXIT_INTERRUPTED : strstr(err, "is running") ? EXIT_USAGE : EXIT_BROKER;
+        int crc = cluster_start(&bb->cluster, &co, err, cap);
+        if (crc) return crc;
         bb->have_cluster = true;
         /* watch the leaders of the replicated queues */
         const char *qs[8];

@@ -7,6 +7,8 @@
 #include "stats.h"
 #include "util.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -148,7 +150,7 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-int metrics_start(const char *addr, char *err, size_t cap)
+int metrics_start(const char *addr, bool remote, char *err, size_t cap)
 {
     if (M) return 0;
     char host[128] = "127.0.0.1";
@@ -156,8 +158,18 @@ int metrics_start(const char *addr, char *err, size_t cap)
     char *end;
     long port = strtol(port_s, &end, 10);
     if (!*port_s || *end || port < 0 || port > 65535 || (colon && (size_t)(colon - addr) >= sizeof host))
-        return snprintf(err, cap, "'%s' is not HOST:PORT or PORT", addr), -1;
+        return snprintf(err, cap, "'%s' is not HOST:PORT, [IPV6]:PORT or PORT", addr), -1;
     if (colon && colon > addr) snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
+    size_t hl = strlen(host);
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') /* "[::1]": getaddrinfo takes it bare */
+        memmove(host, host + 1, hl - 2), host[hl - 2] = 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    bool loop = !strcmp(host, "localhost") || (inet_pton(AF_INET, host, &a4) == 1 && ntohl(a4.s_addr) >> 24 == 127) ||
+                (inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
+    if (!loop && !remote)
+        return snprintf(err, cap, "'%s' is not a loopback address: the metrics would be served to the network "
+                        "(--allow-remote to mean it)", addr), -1;
     evthread_use_pthreads();
     struct metrics *m = xcalloc(1, sizeof *m);
     pthread_mutex_init(&m->mu, NULL);
@@ -176,16 +188,25 @@ int metrics_start(const char *addr, char *err, size_t cap)
         bs = evhttp_bind_socket_with_handle(m->http, host, (uint16_t)port);
     }
     if (!bs) {
-        snprintf(err, cap, "cannot serve metrics on %s:%ld (in use?)", host, port);
+        int e = errno;
+        if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1 && strcmp(host, "localhost"))
+            snprintf(err, cap, "cannot serve metrics on %s: '%s' is not an address", addr, host);
+        else
+            snprintf(err, cap, "cannot serve metrics on %s: %s", addr, e ? strerror(e) : "bind failed");
         goto fail;
     }
+    char bound[160];
+    /* port 0: the kernel's pick, which a scraper needs to know */
+    if (sock_bound_addr(evhttp_bound_socket_get_fd(bs), bound, sizeof bound))
+        snprintf(bound, sizeof bound, "%s:%ld", host, port);
     M = m;
     if (pthread_create(&m->thread, NULL, loop_main, NULL)) {
         M = NULL;
         snprintf(err, cap, "cannot start the metrics thread");
         goto fail;
     }
-    log_note("metrics at http://%s:%ld/metrics", host, port);
+    log_note("metrics at http://%s/metrics", bound);
+    if (!loop) log_note("warning: the metrics endpoint is reachable from the network (--allow-remote)");
     return 0;
 fail:
     if (m->http) evhttp_free(m->http);

@@ -45,6 +45,22 @@ int proxy_parse_addr(const char *hostport, struct sockaddr_storage *ss, socklen_
     return 0;
 }
 
+bool proxy_addr_loopback(const char *hostport)
+{
+    const char *colon = strrchr(hostport, ':');
+    char host[64];
+    if (!colon || (size_t)(colon - hostport) >= sizeof host) return false;
+    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
+    struct in_addr a;
+    if (!strcmp(host, "localhost") || !strcmp(host, "[::1]") || !strcmp(host, "::1")) return true;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+void proxy_server_allow_remote(struct proxy_server *s, bool on)
+{
+    s->allow_remote = on;
+}
+
 /* ---- links ---- */
 
 static void link_free(struct link *l);
@@ -342,14 +358,59 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 
 /* ---- proxies ---- */
 
+/* accept() failed, out of descriptors most likely (EMFILE): libevent would
+ * call again at once, and log each failure, in a tight loop. Stop
+ * accepting for a while instead; say so once a second at most. */
+static void on_backoff(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct proxy *p = arg;
+    if (p->lis) evconnlistener_enable(p->lis);
+}
+
+static void on_accept_error(struct evconnlistener *lis, void *arg)
+{
+    struct proxy *p = arg;
+    int e = EVUTIL_SOCKET_ERROR();
+    evconnlistener_disable(lis);
+    if (!p->ev_backoff) p->ev_backoff = evtimer_new(p->srv->base, on_backoff, p);
+    struct timeval tv = {0, 100 * 1000};
+    evtimer_add(p->ev_backoff, &tv);
+    uint64_t now = clock_ns();
+    if (now - p->accept_logged_ns >= NS_PER_SEC) {
+        p->accept_logged_ns = now;
+        log_err("proxy %s: accept on %s failed (%s): pausing 100 ms", p->name, p->listen,
+                evutil_socket_error_to_string(e));
+    }
+}
+
+/* A proxy whose upstream is its own listener would connect to itself for
+ * ever: each accepted link opens another (20,000 descriptors in a second). */
+static bool self_loop(const struct proxy *p, const struct sockaddr_storage *bound)
+{
+    const struct sockaddr_in *a = (const struct sockaddr_in *)bound, *u = (const struct sockaddr_in *)&p->up_addr;
+    if (bound->ss_family != AF_INET || p->up_addr.ss_family != AF_INET || a->sin_port != u->sin_port) return false;
+    return a->sin_addr.s_addr == u->sin_addr.s_addr || a->sin_addr.s_addr == htonl(INADDR_ANY) ||
+           u->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+int proxy_check_listen(const struct proxy_server *s, const char *listen, char *err, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (proxy_parse_addr(listen, &ss, &len)) return snprintf(err, cap, "bad listen address %s (host:port)", listen), -1;
+    if (!s->allow_remote && !proxy_addr_loopback(listen))
+        return snprintf(err, cap, "listen address %s is not loopback: a proxy reachable from the network relays "
+                        "to its upstream for anyone (loadgen proxy --allow-remote to mean it)", listen), -1;
+    return 0;
+}
+
 int proxy_listen(struct proxy *p, char *err, size_t cap)
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    if (proxy_parse_addr(p->listen, &ss, &len)) {
-        snprintf(err, cap, "bad listen address %s (host:port)", p->listen);
-        return -1;
-    }
+    if (proxy_check_listen(p->srv, p->listen, err, cap)) return -1;
+    proxy_parse_addr(p->listen, &ss, &len);
     p->lis = evconnlistener_new_bind(p->srv->base, on_accept, p,
                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
                                      (struct sockaddr *)&ss, (int)len);
@@ -357,30 +418,21 @@ int proxy_listen(struct proxy *p, char *err, size_t cap)
         snprintf(err, cap, "cannot listen on %s: %s", p->listen, strerror(errno));
         return -1;
     }
+    struct sockaddr_storage b;
+    socklen_t bl = sizeof b;
+    if (getsockname(evconnlistener_get_fd(p->lis), (struct sockaddr *)&b, &bl) == 0 && self_loop(p, &b)) {
+        evconnlistener_free(p->lis);
+        p->lis = NULL;
+        return snprintf(err, cap, "upstream %s is the proxy's own listen address %s: it would connect to itself",
+                        p->upstream, p->listen), -1;
+    }
+    evconnlistener_set_error_cb(p->lis, on_accept_error);
+    if (p->srv->allow_remote && !proxy_addr_loopback(p->listen))
+        log_note("warning: proxy %s listens on %s, reachable from the network (--allow-remote)", p->name, p->listen);
     /* Port 0: remember the real one, so re-enabling binds the same. */
     char got[sizeof p->listen];
-    if (proxy_bound_addr(evconnlistener_get_fd(p->lis), got, sizeof got) == 0)
+    if (sock_bound_addr(evconnlistener_get_fd(p->lis), got, sizeof got) == 0)
         snprintf(p->listen, sizeof p->listen, "%s", got);
-    return 0;
-}
-
-int proxy_bound_addr(int fd, char *buf, size_t cap)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char host[INET6_ADDRSTRLEN];
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return -1;
-    if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-        snprintf(buf, cap, "%s:%u", host, ntohs(a->sin_port));
-    } else if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-        snprintf(buf, cap, "[%s]:%u", host, ntohs(a->sin6_port));
-    } else {
-        return -1;
-    }
     return 0;
 }
 
@@ -388,6 +440,8 @@ void proxy_unlisten(struct proxy *p)
 {
     if (p->lis) evconnlistener_free(p->lis);
     p->lis = NULL;
+    if (p->ev_backoff) event_free(p->ev_backoff);
+    p->ev_backoff = NULL;
     while (p->links) link_free(p->links);
 }
 

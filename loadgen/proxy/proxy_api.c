@@ -319,6 +319,14 @@ static void api_fn(struct proxy_server *s, void *arg)
         return;
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - o->addr), o->addr);
+    if (!s->allow_remote && !proxy_addr_loopback(o->addr)) {
+        snprintf(o->err, o->cap, "API address %s is not loopback: anyone who reaches it can create proxies to "
+                 "anywhere (--allow-remote to mean it)", o->addr);
+        o->rc = -1;
+        return;
+    }
+    if (s->allow_remote && !proxy_addr_loopback(o->addr))
+        log_note("warning: the proxy API on %s is reachable from the network (--allow-remote)", o->addr);
     if (!s->http) {
         s->http = evhttp_new(s->base);
         evhttp_set_gencb(s->http, handle, s);
@@ -333,7 +341,7 @@ static void api_fn(struct proxy_server *s, void *arg)
         o->rc = -1;
         return;
     }
-    if (proxy_bound_addr(evhttp_bound_socket_get_fd(bs), o->bound, o->bound_cap))
+    if (sock_bound_addr(evhttp_bound_socket_get_fd(bs), o->bound, o->bound_cap))
         snprintf(o->bound, o->bound_cap, "%s", o->addr);
     o->rc = 0;
 }

@@ -59,6 +59,8 @@ struct proxy {
     int ntoxics;
     struct link *links;
     struct proxy_stats stats;
+    struct event *ev_backoff; /* accept failed (out of descriptors): listening again after it */
+    uint64_t accept_logged_ns;
 };
 
 struct proxy_server {
@@ -68,14 +70,15 @@ struct proxy_server {
     pthread_cond_t cv;
     struct proxy *proxies;
     struct evhttp *http;
+    bool allow_remote;
 };
 
 /* Runs fn on the proxy thread and waits (directly when already on it). */
 void proxy_run(struct proxy_server *s, void (*fn)(struct proxy_server *, void *), void *arg);
-/* "host:port" (IPv6 as "[host]:port") of the socket fd is bound to: with
- * port 0, the port the kernel picked. 0, or -1 if it cannot be read. */
-int proxy_bound_addr(int fd, char *buf, size_t cap);
 int proxy_listen(struct proxy *p, char *err, size_t cap);
+/* listen is an address this server may listen on (loopback unless
+ * allow_remote): 0, or -1 with the reason. */
+int proxy_check_listen(const struct proxy_server *s, const char *listen, char *err, size_t cap);
 void proxy_unlisten(struct proxy *p);
 struct proxy *proxy_find(struct proxy_server *s, const char *name);
 int proxy_toxic_index(struct proxy *p, const char *name);

@@ -58,11 +58,10 @@ static void create_fn(struct proxy_server *s, void *arg)
     }
     if (!p->enabled) {
         /* Still validate the address now, not at the first enable. */
-        struct sockaddr_storage ss;
-        socklen_t l;
-        if (proxy_parse_addr(p->listen, &ss, &l)) {
+        char why[300];
+        if (proxy_check_listen(s, p->listen, why, sizeof why)) {
             free(p);
-            fail(o, "bad listen address %s (host:port)", o->a);
+            fail(o, "%s", why);
             return;
         }
     }
