@@ -157,3 +157,48 @@ def test_out_of_descriptors_the_proxy_backs_off_and_logs_once_a_second():
     lines = err.splitlines()
     assert sum("accept on" in ln for ln in lines) <= 6 and len(err) < 20_000, err[:2000]
     assert any("accept on" in ln and "pausing" in ln for ln in lines), err[:2000]
+
+
+def test_a_management_answer_that_expands_is_refused_before_parsing(broker):
+    """Item 6. Before, the management client capped bytes only: 15 MB of
+    [{},{},...] from /api/overview took loadgen from 12 MB to 2.4 GB."""
+    import http.server
+    import threading
+
+    body = b"[" + b"{}," * (5 << 20) + b"{}]"
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        p = subprocess.Popen([LOADGEN, "bench", "--uri", broker.uri, "--queue", "h2-mgmt", "--rate", "100",
+                              "--duration", "3s", "--no-report", "--management",
+                              f"http://guest:guest@127.0.0.1:{srv.server_address[1]}"],
+                             cwd=SCRATCH, env=scratch_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        peak = 0
+        while p.poll() is None:
+            try:
+                with open(f"/proc/{p.pid}/status") as f:
+                    peak = max(peak, *(int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:")))
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        out, err = p.communicate(timeout=30)
+    finally:
+        srv.shutdown()
+    assert p.returncode == 0, err
+    assert "more than 200000 values" in err, err
+    assert peak < 300_000, f"peak RSS {peak} kB"

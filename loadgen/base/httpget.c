@@ -1,4 +1,5 @@
 #include "httpget.h"
+#include "jsoncap.h"
 #include "util.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #define HTTP_BODY_MAX (16u << 20)
+/* 10,000 connections at 3 values each, /api/overview's few hundred: room to spare */
+#define HTTP_JSON_VALUES_MAX 200000
 
 static int unescape(char *dst, size_t cap, const char *src, size_t n)
 {
@@ -185,6 +188,12 @@ json_t *http_get_json(const struct http_url *u, const char *path, uint64_t timeo
         goto done;
     }
     json_error_t je;
+    char why[80];
+    /* a management API answer is input: its expansion is capped too */
+    if (jsoncap_check(body + 4, len - (size_t)(body + 4 - buf), HTTP_JSON_VALUES_MAX, 64, why, sizeof why)) {
+        snprintf(err, cap, "%s: the answer holds %s", path, why);
+        goto done;
+    }
     out = json_loads(body + 4, 0, &je);
     if (!out) snprintf(err, cap, "%s: not JSON: %s", path, je.text);
     goto done;

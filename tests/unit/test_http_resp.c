@@ -1,5 +1,7 @@
 /* http_resp: the response head parser on good, bad and random bytes. */
 #include "http_resp.h"
+#include "jsoncap.h"
+#include "util.h"
 #include "unit.h"
 
 #include <stdlib.h>
@@ -76,8 +78,31 @@ static void test_random_bytes(void)
     }
 }
 
+/* What a management API answer would expand to, capped before parsing
+ * (before: 15 MB of [{},{},...] took 2.4 GB). */
+static void json_caps(void)
+{
+    char why[80];
+    size_t n = 15u << 20;
+    char *big = xmalloc(n + 1);
+    big[0] = '[';
+    for (size_t i = 1; i + 3 < n; i += 3) memcpy(big + i, "{},", 3);
+    big[n - 2] = '{', big[n - 1] = '}';
+    big[n] = 0;
+    CHECK(jsoncap_check(big, n, 200000, 64, why, sizeof why) == -1 && strstr(why, "more than 200000"));
+    free(big);
+    const char *ok = "{\"nodes\": [{\"name\": \"a,b:[{\\\"\", \"mem\": 1}], \"x\": {\"y\": [1, 2, 3]}}";
+    CHECK(jsoncap_check(ok, strlen(ok), 30, 8, why, sizeof why) == 0);
+    CHECK(jsoncap_check(ok, strlen(ok), 5, 8, why, sizeof why) == -1);
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    CHECK(jsoncap_check(deep, 200, 1000, 64, why, sizeof why) == -1 && strstr(why, "deeper than 64"));
+}
+
 void test_http_resp(void)
 {
+    json_caps();
     test_heads();
     test_chunk_sizes();
     test_random_bytes();
