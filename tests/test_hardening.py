@@ -188,7 +188,7 @@ def test_malformed_uris_never_print_the_password(code, uri, tmp_path):
     assert r.returncode == int(code) and secs < QUICK, r.stderr
     assert "S3cret" not in r.stdout + r.stderr, r.stderr
     if r.returncode == 2:
-        assert "user:***@" in r.stderr, r.stderr
+        assert "user:***" in r.stderr, r.stderr
     else:  # unreachable: which URI (without the password) and why
         assert "cannot connect to amqp://user@127.0.0.1:1/" in r.stderr and "refused" in r.stderr, r.stderr
     f = tmp_path / "u.yaml"

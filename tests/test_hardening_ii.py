@@ -202,3 +202,17 @@ def test_a_management_answer_that_expands_is_refused_before_parsing(broker):
     assert p.returncode == 0, err
     assert "more than 200000 values" in err, err
     assert peak < 300_000, f"peak RSS {peak} kB"
+
+
+def test_thousands_of_items_past_a_cap_print_a_few_lines_and_a_count(tmp_path):
+    """Item 13. Before, every queue past the topology's cap printed its own
+    line: 4,936 lines for a file of 5,000 queues."""
+    f = tmp_path / "caps.yaml"
+    f.write_text("name: caps\ntopology:\n  queues:\n" +
+                 "".join(f"    - {{name: q{i}, consumers: 1}}\n" for i in range(5000)) +
+                 "load: {producers: 1, messages: 10}\n")
+    r = run_loadgen("run", "--check", f, timeout=30)
+    lines = r.stderr.splitlines()
+    assert r.returncode == 2 and len(lines) <= 25, len(lines)
+    assert f"{f}:70:7: topology.queues[66]: more than 64 queues" in r.stderr, r.stderr
+    assert "4916 more errors not shown" in lines[-1], lines[-1]

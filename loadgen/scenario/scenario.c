@@ -255,6 +255,7 @@ int scenario_load_topology(const char *path, struct config *cfg)
     if (!x.errors && config_apply_topology(&sc.cfg, err, sizeof err)) sc_err(&x, root, "topology", "%s", err);
     *cfg = sc.cfg;
     yaml_document_delete(&doc);
+    sc_errors_end(&x);
     return x.errors ? -1 : 0;
 }
 
@@ -278,6 +279,7 @@ int scenario_load(const char *path, struct scenario *sc)
         x.errors++;
     }
     if (!x.errors) check_computable(&x);
+    sc_errors_end(&x);
     return x.errors ? -1 : 0;
 }
 

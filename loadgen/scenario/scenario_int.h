@@ -28,6 +28,8 @@ struct ctx {
 /* Prints "file:line:col: field: message" and counts the error. */
 void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* After parsing: how many errors sc_err did not print. */
+void sc_errors_end(struct ctx *x);
 yaml_node_t *sc_node(struct ctx *x, int id);
 /* The scalar's text, NULL for a mapping or list. */
 const char *sc_scalar(yaml_node_t *n);

@@ -11,8 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A hostile file can hold thousands of items past a cap, each an error:
+ * the first SC_ERRORS_SHOWN are printed, then a count (sc_errors_end). */
+#define SC_ERRORS_SHOWN 20
+
+void sc_errors_end(struct ctx *x)
+{
+    if (x->errors > SC_ERRORS_SHOWN)
+        fprintf(stderr, "%s: %d more errors not shown (the first %d above)\n", x->path, x->errors - SC_ERRORS_SHOWN,
+                SC_ERRORS_SHOWN);
+}
+
 void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, ...)
 {
+    if (x->errors++ >= SC_ERRORS_SHOWN) return;
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s:%zu:%zu: %s: ", x->path, n ? n->start_mark.line + 1 : 1,
@@ -20,7 +32,6 @@ void sc_err(struct ctx *x, yaml_node_t *n, const char *field, const char *fmt, .
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    x->errors++;
 }
 
 yaml_node_t *sc_node(struct ctx *x, int id)
