@@ -468,3 +468,62 @@ def test_run_with_uri_needs_the_broker_dir_for_broker_faults(tmp_path):
     r = run_loadgen("run", Path(__file__).parent.parent / "scenarios" / "kill-durable-classic.yaml", "--uri",
                     "amqp://127.0.0.1:1", timeout=30)
     assert r.returncode == 2 and "--broker-dir" in r.stderr, r.stderr
+
+
+def test_the_job_keeps_the_password_off_argv_and_runs_unprivileged(broker, tmp_path):
+    """Hardening II, item 16. Before, run-instance.sh put the broker's URI,
+    password and all, on loadgen's command line (/proc/PID/cmdline, `ps`),
+    and job.yaml had no securityContext, memory limit or deadline; --run-id
+    without --instance and half of a Job's environment were silently
+    ignored (every pod ran the whole load)."""
+    import yaml
+    root = Path(__file__).resolve().parent.parent
+    docs = list(yaml.safe_load_all((root / "deploy" / "k8s" / "job.yaml").read_text()))
+    job = next(d for d in docs if d["kind"] == "Job")
+    pod = job["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    assert job["spec"]["activeDeadlineSeconds"] > 0 and pod["securityContext"]["runAsNonRoot"] is True
+    sc = c["securityContext"]
+    assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
+    assert sc["capabilities"]["drop"] == ["ALL"] and c["resources"]["limits"]["memory"]
+    assert not any("valueFrom" in e for e in c["env"]), "a secret in the environment"
+    assert any(v.get("secret") for v in pod["volumes"])
+    # the URI through run-instance.sh: on no command line of any process it starts
+    secret = broker.uri  # its password is "guest": look for the whole URI
+    env = scratch_env(JOB_COMPLETION_INDEX="0", LOADGEN_INSTANCES="1", LOADGEN_URI=broker.uri,
+                      LOADGEN_RUN_ID="c0de", LOADGEN_START_AT=str(int(time.time()) + 1), LOADGEN=LOADGEN,
+                      LOADGEN_ARGS="bench --queue scaleout-argv --producers 1 --consumers 1 --rate 200 --duration 3s")
+    p = subprocess.Popen([root / "deploy" / "k8s" / "run-instance.sh"], cwd=SCRATCH, env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    try:
+        while p.poll() is None:
+            for d in Path("/proc").iterdir():
+                if d.name.isdigit():
+                    try:
+                        cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    except OSError:
+                        continue
+                    if "loadgen" in cmd and "scaleout-argv" in cmd:
+                        seen.append(cmd)
+            time.sleep(0.2)
+        err = p.stderr.read()
+    finally:
+        stop_process(p)
+    assert p.returncode == 0, err
+    assert seen and not any(secret in cmd or "amqp://" in cmd for cmd in seen), seen[:3]
+    assert any("--uri-file" in cmd for cmd in seen), seen[:3]
+    # half a Job's environment, or a run id alone, is refused, not ignored
+    r = run_loadgen("bench", "--uri", broker.uri, "--messages", "10", env=scratch_env(JOB_COMPLETION_INDEX="1"))
+    assert r.returncode == 2 and "LOADGEN_INSTANCES is not" in r.stderr, r.stderr
+    r = run_loadgen("bench", "--uri", broker.uri, "--messages", "10", env=scratch_env(LOADGEN_INSTANCES="3"))
+    assert r.returncode == 2 and "JOB_COMPLETION_INDEX is not" in r.stderr, r.stderr
+    r = run_loadgen("bench", "--uri", broker.uri, "--messages", "10", "--run-id", "abc")
+    assert r.returncode == 2 and "give --instance I/N too" in r.stderr, r.stderr
+    # --uri-file: a file, one line; its content never echoed
+    f = tmp_path / "uri"
+    f.write_text("amqp://guest:S3cretPW@127.0.0.1:1/%2f\n")
+    r = run_loadgen("bench", "--uri-file", f, "--messages", "10", "--no-report")
+    assert r.returncode == 3 and "S3cretPW" not in r.stderr + r.stdout, r.stderr
+    r = run_loadgen("bench", "--uri-file", tmp_path, "--messages", "10")
+    assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr

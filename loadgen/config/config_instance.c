@@ -76,10 +76,18 @@ int config_instance_validate(struct config *c, char *err, size_t cap)
         if (i && n) {
             snprintf(spec, sizeof spec, "%s/%s", i, n);
             if (config_instance_option(c, 0, spec, err, cap)) return -1;
-        }
+        } else if (i || n) /* half a Job's environment would run the whole load in every pod */
+            return snprintf(err, cap, "%s is set but %s is not: an Indexed Job's pod needs both (or --instance I/N)",
+                            i ? "JOB_COMPLETION_INDEX" : "LOADGEN_INSTANCES",
+                            i ? "LOADGEN_INSTANCES" : "JOB_COMPLETION_INDEX"), -1;
     }
     bool given = c->ids_given[0][1] || c->ids_given[1][1];
-    if (c->instances <= 1 && !given) return 0;
+    if (c->instances <= 1 && !given) {
+        if (c->run_id && !c->instances)
+            return snprintf(err, cap, "--run-id names the instances of a sharded run: give --instance I/N too "
+                            "(alone it would be ignored)"), -1;
+        return 0;
+    }
     /* the merge's ledger is per (queue, producer): what a routed topology
      * must deliver where needs the route model over every instance */
     if (config_routed(c))

@@ -9,11 +9,14 @@
 #include "util.h"
 #include <amqp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int bad(char *err, size_t cap, const char *val, const char *what)
 {
@@ -93,7 +96,7 @@ static void set_str(char **dst, const char *v)
 enum {
     O_NO_CONFIRM = 256, O_PERSISTENT, O_MANDATORY, O_MULTI_ACK, O_CDELAY, O_QUEUES, O_QTYPE,
     O_QARG, O_DURABLE, O_XTYPE, O_PREDECL, O_KEEP, O_SOFF, O_WARMUP, O_DRAIN, O_HB, O_CTO,
-    O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_BDIR, O_CPC, O_VIA, O_PAPI,
+    O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_URIFILE, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
     O_RKEYS, O_BKEYS, O_TOPO,
     O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
@@ -102,6 +105,7 @@ enum {
 
 static const struct option o[] = {
     {"uri", required_argument, NULL, O_URI},
+    {"uri-file", required_argument, NULL, O_URIFILE},
     {"broker-dir", required_argument, NULL, O_BDIR},
     {"nodes", required_argument, NULL, O_NODES},
     {"partition-handling", required_argument, NULL, O_PHAND},
@@ -182,6 +186,31 @@ static const struct option o[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* --uri-file: the URI from a file (a mounted Kubernetes Secret), so the
+ * password is on no command line (/proc/PID/cmdline) and in no
+ * environment. Messages name the file, never what it holds. */
+static int uri_file(struct config *c, const char *path, char *err, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > 4096) {
+        snprintf(err, cap, "--uri-file %s: %s", path,
+                 fd < 0 ? strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file" : "over 4 KiB: not a URI");
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    char buf[4097];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n < 0) return snprintf(err, cap, "--uri-file %s: %s", path, strerror(errno)), -1;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) n--;
+    buf[n] = 0;
+    if (!n || strchr(buf, '\n')) return snprintf(err, cap, "--uri-file %s: not one URI on one line", path), -1;
+    set_str(&c->uri, buf);
+    explicit_bzero(buf, sizeof buf);
+    return 0;
+}
+
 /* The one place an option's value is checked and applied: the command
  * line (config_parse_args) and a scenario's load: keys both come here. */
 /* config_apply's options for the broker and how to reach it: 0, -1 with err, or 1 when val is
@@ -190,6 +219,7 @@ static int apply_broker(struct config *c, int val, const char *v, char *err, siz
 {
     switch (val) {
     case O_URI: set_str(&c->uri, v); break;
+    case O_URIFILE: return uri_file(c, v, err, cap);
     case O_BDIR: set_str(&c->broker_dir, v); break;
     case O_NODES: if (int_opt(v, 1, CONFIG_MAX_NODES, &c->nodes, err, cap)) return -1; break;
     case O_PHAND:

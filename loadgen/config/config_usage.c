@@ -10,6 +10,7 @@ void config_usage(FILE *f)
         "\n"
         "Target (default: a private RabbitMQ node started and stopped by loadgen)\n"
         "  --uri URI                 amqp://user:pass@host:port/vhost of an existing broker\n"
+        "  --uri-file FILE           the same from a file (a mounted Secret): no password on argv\n"
         "  --broker-dir DIR          data dir for the embedded node\n"
         "  --nodes N                 an embedded cluster of N nodes, each in a network\n"
         "                            namespace of its own (root; docs/scenarios.md)\n"
