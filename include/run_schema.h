@@ -272,6 +272,7 @@ enum rs_type { RS_INT, RS_INT_NULL, RS_NUM, RS_NUM_NULL, RS_STR, RS_BOOL, RS_ARR
     X(F_DRIFT, "faults[].drift_s", RS_NUM, RS_RUN, "drift (s)")                                          \
     X(F_OK, "faults[].ok", RS_BOOL, RS_RUN, "ok")                                                        \
     X(F_ERROR, "faults[].error", RS_STR, RS_RUN, "error")                                                \
+    X(F_INTERRUPTED, "faults[].interrupted", RS_BOOL, RS_RUN | RS_OPTIONAL, "cut short by Ctrl-C")        \
     X(F_TARGET, "faults[].target", RS_STR, RS_RUN, "target")                                             \
     X(F_DETAIL, "faults[].detail", RS_STR, RS_RUN, "detail")                                             \
     X(F_INSTANCE, "faults[].instance", RS_INT, RS_RUN | RS_OPTIONAL, "instance")                         \

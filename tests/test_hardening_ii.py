@@ -216,3 +216,42 @@ def test_thousands_of_items_past_a_cap_print_a_few_lines_and_a_count(tmp_path):
     assert r.returncode == 2 and len(lines) <= 25, len(lines)
     assert f"{f}:70:7: topology.queues[66]: more than 64 queues" in r.stderr, r.stderr
     assert "4916 more errors not shown" in lines[-1], lines[-1]
+
+
+RESTART = """\
+name: interrupted-restart
+topology: {queue: h2-restart, durable: true}
+load: {rate: 100, duration: 30s, persistent: true, confirm: 32}
+faults:
+  - {at: 1s, action: restart}
+expect:
+  lost: 0
+"""
+
+
+def test_ctrl_c_during_a_restart_is_incomplete_not_a_failed_fault(tmp_path):
+    """Item 10. Before, Ctrl-C while the embedded node was restarting gave
+    exit 130 and a report, but verdict fail with faults_failed "restart
+    failed: interrupted": the docs say an interrupted run is incomplete."""
+    f = tmp_path / "s.yaml"
+    f.write_text(RESTART)
+    out = tmp_path / "r.json"
+    p = subprocess.Popen([LOADGEN, "run", str(f), "--json", str(out), "--report-dir", str(tmp_path / "rd")],
+                         cwd=SCRATCH, env=scratch_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if p.stderr.readline().startswith("[   2s]"):
+                break
+        p.send_signal(2)  # the node is stopping or booting again
+        p.communicate(timeout=90)
+    finally:
+        stop_process(p)
+    assert p.returncode == 130
+    j = json.loads(out.read_text())
+    step = next(s for s in j["faults"] if s["action"] == "restart")
+    assert not step["ok"] and step["interrupted"] is True, step
+    assert j["verdict"]["status"] == "incomplete", j["verdict"]
+    gate = next(g for g in j["verdict"]["gates"] if g["gate"] == "faults_failed")
+    assert gate["status"] == "unknown" and gate["pass"] is False, gate
+    assert any("did not finish" in r for r in j["verdict"]["reasons"]), j["verdict"]["reasons"]

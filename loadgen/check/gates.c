@@ -277,21 +277,23 @@ enum gate_status gates_verdict(const struct gate *gs, int n, bool had_faults, js
     /* A fault that did not happen tested nothing: every step and the heal
      * must have applied. */
     size_t k;
-    double failed_steps = 0;
+    double failed_steps = 0, cut_steps = 0;
     json_array_foreach(run_get(run, RK_FAULTS), k, e) {
         if (run_true(e, RK_F_OK)) continue;
-        failed_steps++;
-        snprintf(why, sizeof why, "faults: %s%s at %.2fs failed: %s",
-                 run_true(e, RK_F_REVERT) ? "revert " : "", run_str(e, RK_F_ACTION), run_num(e, RK_F_STARTED),
+        bool cut = run_true(e, RK_F_INTERRUPTED); /* by Ctrl-C: not done, not failed */
+        cut ? cut_steps++ : failed_steps++;
+        snprintf(why, sizeof why, "faults: %s%s at %.2fs %s: %s", run_true(e, RK_F_REVERT) ? "revert " : "",
+                 run_str(e, RK_F_ACTION), run_num(e, RK_F_STARTED), cut ? "did not finish" : "failed",
                  run_str(e, RK_F_ERROR));
         json_array_append_new(reasons, json_string(why));
     }
     if (had_faults) {
         struct gate g = {.kind = G_COUNT, .has_max = true, .max = 0};
-        enum gate_status st = failed_steps ? GATE_FAIL : GATE_PASS;
+        enum gate_status st = failed_steps ? GATE_FAIL : cut_steps ? GATE_UNKNOWN : GATE_PASS;
         print_gate(out, "faults", "faults_failed", &g, "", failed_steps, st, "");
         json_array_append_new(gates, gate_json("faults", "faults_failed", st, "", failed_steps, &g, ""));
         fails += st == GATE_FAIL;
+        unknowns += st == GATE_UNKNOWN;
     }
     if (final_read) {
         json_array_foreach(run_get(run, RK_FR_QUEUES), k, e) {
@@ -397,7 +399,7 @@ enum gate_status gates_partial(json_t *run, enum gate_status v)
     if (!json_is_object(inst)) return v;
     bool failed = run_get(run, RK_HEALTH_PASS) && !run_true(run, RK_HEALTH_PASS);
     size_t i;
-    json_array_foreach(run_get(run, RK_FAULTS), i, e) failed |= !run_true(e, RK_F_OK);
+    json_array_foreach(run_get(run, RK_FAULTS), i, e) failed |= !run_true(e, RK_F_OK) && !run_true(e, RK_F_INTERRUPTED);
     json_array_foreach(run_get(run, RK_VERDICT_GATES), i, g) {
         if (!strcmp(run_str(g, RK_G_GATE), "faults_failed")) continue; /* its own steps: whole */
         run_set(g, RK_G_PASS, json_false());

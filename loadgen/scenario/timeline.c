@@ -80,6 +80,8 @@ static void log_step(struct timeline *tl, int fault, const char *action, bool re
     run_set(e, RK_F_DRIFT, json_real(drift));
     run_set(e, RK_F_OK, json_boolean(rc == 0));
     run_set(e, RK_F_ERROR, json_string(err));
+    /* cut short by Ctrl-C: what the step would have done is unknown */
+    if (rc != 0 && proc_stop) run_set(e, RK_F_INTERRUPTED, json_true());
     run_set(e, RK_F_TARGET, json_string(note ? note->target : ""));
     run_set(e, RK_F_DETAIL, json_string(note ? note->detail : ""));
     json_array_append_new(tl->log, e);
