@@ -255,3 +255,66 @@ def test_ctrl_c_during_a_restart_is_incomplete_not_a_failed_fault(tmp_path):
     gate = next(g for g in j["verdict"]["gates"] if g["gate"] == "faults_failed")
     assert gate["status"] == "unknown" and gate["pass"] is False, gate
     assert any("did not finish" in r for r in j["verdict"]["reasons"]), j["verdict"]["reasons"]
+
+
+def _pair(tmp, name, days=1):
+    key, crt = tmp / f"{name}.key", tmp / f"{name}.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", str(days), "-subj", f"/CN={name}"],
+                   check=True, capture_output=True)
+    key.chmod(0o600)
+    return crt, key
+
+
+def _expired(tmp):
+    """A self-signed certificate that expired yesterday (openssl req cannot date one back)."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    k = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "old")])
+    now = datetime.datetime.utcnow()
+    c = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(k.public_key())
+         .serial_number(7).not_valid_before(now - datetime.timedelta(days=30))
+         .not_valid_after(now - datetime.timedelta(days=1)).sign(k, hashes.SHA256()))
+    crt, key = tmp / "old.pem", tmp / "old.key"
+    crt.write_bytes(c.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+    key.chmod(0o600)
+    return crt, key
+
+
+def test_tls_files_are_checked_before_any_broker(tmp_path):
+    """Item 11. Before, a directory, /dev/zero or a mismatched key gave exit 3
+    "broker unreachable" (not 2, naming the file); an encrypted key showed
+    OpenSSL's passphrase prompt; a 0644 key passed silently; an expired
+    client certificate said only "a SSL error occurred"."""
+    uri = "amqps://guest:guest@127.0.0.1:1/%2f"
+    a_crt, a_key = _pair(tmp_path, "a")
+    b_crt, b_key = _pair(tmp_path, "b")
+    enc = tmp_path / "enc.key"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256",
+                    "-pass", "pass:hunter2", "-out", enc], check=True, capture_output=True)
+    enc.chmod(0o600)
+    old_crt, old_key = _expired(tmp_path)
+    cases = [
+        (["--cacert", tmp_path], "--cacert %s: not a regular file" % tmp_path),
+        (["--cacert", "/dev/zero"], "--cacert /dev/zero: not a regular file"),
+        (["--cacert", a_key], "not a PEM certificate"),
+        (["--cert", a_crt, "--key", b_key], f"--key {b_key} is not the key of --cert {a_crt}"),
+        (["--cert", a_crt, "--key", enc], "an encrypted key"),
+        (["--cert", old_crt, "--key", old_key], f"--cert {old_crt}: the certificate expired on"),
+        (["--cacert", old_crt], "expired on"),
+    ]
+    for args, needle in cases:
+        r = subprocess.run([LOADGEN, "bench", "--uri", uri, *map(str, args), "--messages", "1", "--no-report"],
+                           cwd=SCRATCH, env=scratch_env(), capture_output=True, text=True, timeout=20,
+                           stdin=subprocess.DEVNULL, start_new_session=True)
+        assert r.returncode == 2 and needle in r.stderr, (args, r.stderr)
+        assert "pass phrase" not in r.stderr + r.stdout and "broker unreachable" not in r.stderr
+    a_key.chmod(0o644)
+    r = run_loadgen("bench", "--uri", uri, "--cert", a_crt, "--key", a_key, "--messages", "1", "--no-report",
+                    "--connect-timeout", "2s", timeout=30)
+    assert r.returncode == 3 and f"warning: --key {a_key} can be read by others (mode 0644)" in r.stderr, r.stderr

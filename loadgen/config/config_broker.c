@@ -2,6 +2,7 @@
  * extra rabbitmq.conf lines, and the node clients connect to first; and
  * TLS (amqps:// or the embedded node's --tls). */
 #include "config.h"
+#include "tls_files.h"
 #include "util.h"
 
 #include <errno.h>
@@ -86,9 +87,5 @@ int config_validate_tls(const struct config *c, char *err, size_t cap)
         return snprintf(err, cap, "--cacert, --cert, --key and --verify are for TLS: an amqps:// --uri, or --tls"),
                -1;
     if (!c->tls_cert != !c->tls_key) return snprintf(err, cap, "--cert and --key go together"), -1;
-    const char *files[] = {c->tls_cacert, c->tls_cert, c->tls_key}, *names[] = {"--cacert", "--cert", "--key"};
-    for (int i = 0; i < 3; i++)
-        if (files[i] && access(files[i], R_OK) != 0)
-            return snprintf(err, cap, "%s %s: cannot read it: %s", names[i], files[i], strerror(errno)), -1;
-    return 0;
+    return tls_files_check(c->tls_cacert, c->tls_cert, c->tls_key, err, cap);
 }

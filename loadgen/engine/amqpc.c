@@ -1,5 +1,6 @@
 #include "amqpc.h"
 #include "config.h"
+#include "tls_files.h"
 #include "util.h"
 
 #include <amqp_ssl_socket.h>
@@ -128,8 +129,22 @@ static void tls_info(const SSL *ssl, int where, int ret)
     if (where & SSL_CB_HANDSHAKE_START) SSL_CTX_set_app_data(SSL_get_SSL_CTX(ssl), (void *)ssl);
 }
 
+/* OpenSSL says why (the broker's alert: "certificate expired", "unknown
+ * ca"); rabbitmq-c only "a SSL error occurred". */
+static const char *tls_failed(char *buf, size_t cap)
+{
+    unsigned long e = ERR_peek_last_error();
+    char why[160] = "is it the broker's TLS port?";
+    if (e) ERR_error_string_n(e, why, sizeof why);
+    ERR_clear_error();
+    snprintf(buf, cap, "TLS handshake failed (%s)", why);
+    return buf;
+}
+
 static int tls_setup(amqp_socket_t *s, const struct amqpc_target *t, char *err, size_t cap)
 {
+    /* an encrypted key must never make OpenSSL prompt on the terminal */
+    SSL_CTX_set_default_passwd_cb(amqp_ssl_socket_get_context(s), tls_files_no_passphrase);
     if (t->cacert[0] && amqp_ssl_socket_set_cacert(s, t->cacert) != AMQP_STATUS_OK)
         return snprintf(err, cap, "--cacert %s: not a readable PEM certificate file", t->cacert), -1;
     if (t->cert[0] && amqp_ssl_socket_set_key(s, t->cert, t->key) != AMQP_STATUS_OK)
@@ -181,7 +196,7 @@ int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int h
                                   ? "TLS: the broker's certificate does not name this host (--verify none skips "
                                     "the check)"
                               : st == AMQP_STATUS_SSL_CONNECTION_FAILED || st == AMQP_STATUS_SSL_ERROR
-                                  ? "TLS handshake failed (is it the broker's TLS port?)"
+                                  ? tls_failed(why, sizeof why)
                                   : NULL;
         snprintf(err, cap, "cannot connect to %s: %s", t->uri_redacted,
                  tls_why                          ? tls_why
