@@ -318,3 +318,50 @@ def test_tls_files_are_checked_before_any_broker(tmp_path):
     r = run_loadgen("bench", "--uri", uri, "--cert", a_crt, "--key", a_key, "--messages", "1", "--no-report",
                     "--connect-timeout", "2s", timeout=30)
     assert r.returncode == 3 and f"warning: --key {a_key} can be read by others (mode 0644)" in r.stderr, r.stderr
+
+
+def test_slow_scrapers_are_cut_off_and_capped(broker):
+    """Item 12. Before, a client sending its request a byte every few
+    seconds held its connection on /metrics for ever (evhttp's timeout
+    restarts with each byte), with no cap on how many. Now a request has 5 s
+    from accept to its last header line and at most 64 are open."""
+    p = subprocess.Popen([LOADGEN, "bench", "--uri", broker.uri, "--queue", "h2-scrape", "--rate", "50",
+                          "--duration", "25s", "--no-report", "--metrics-listen", "127.0.0.1:0"],
+                         cwd=SCRATCH, env=scratch_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    socks = []
+    try:
+        port = None
+        for line in p.stderr:
+            if "metrics at http://127.0.0.1:" in line:
+                port = int(line.split("127.0.0.1:", 1)[1].split("/", 1)[0])
+                break
+        assert port
+        for _ in range(100):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET /metr")
+            socks.append(s)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 7:
+            for s in socks:
+                try:
+                    s.sendall(b"i")
+                except OSError:
+                    pass
+            time.sleep(1)
+        still_open = 0
+        for s in socks:
+            s.settimeout(0.3)
+            try:
+                if s.recv(100) != b"":
+                    pass
+            except socket.timeout:
+                still_open += 1
+            except OSError:
+                pass
+        assert still_open == 0, f"{still_open} slow connections still open after 7 s"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            assert r.status == 200 and b"loadgen_" in r.read()
+    finally:
+        for s in socks:
+            s.close()
+        stop_process(p)

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netdb.h>
 #include <event2/thread.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -23,7 +25,10 @@ struct metrics {
     pthread_mutex_t mu;
     pthread_t thread;
     struct event_base *base;
-    struct evhttp *http;
+    struct evconnlistener *lis;
+    int conns;              /* open scrape connections, at most METRICS_MAX_CONNS */
+    struct scrape *open;
+    uint64_t refused_logged_ns;
     uint64_t totals[ST_COUNT];
     double rate[ST_COUNT]; /* the last second's, per second */
     struct hist *e2e, *confirm;
@@ -127,20 +132,111 @@ static void format(struct evbuffer *b)
     pthread_mutex_unlock(&m->mu);
 }
 
-static void handle(struct evhttp_request *req, void *arg)
+/* The endpoint answers one GET /metrics per connection, then closes. Its
+ * own server, not evhttp: evhttp's timeout restarts with each byte, so a
+ * client dripping one every few seconds was kept for ever, and it has no
+ * cap on connections. Here a request has METRICS_REQ_NS from accept to its
+ * last header line, and at most METRICS_MAX_CONNS are open at once. */
+#define METRICS_MAX_CONNS 64
+#define METRICS_MAX_HEAD 8192
+#define METRICS_REQ_SEC 5
+
+struct scrape {
+    struct bufferevent *bev;
+    struct event *deadline;
+    bool answered;
+    struct scrape *prev, *next; /* M->open: freed at metrics_stop */
+};
+
+static void scrape_close(struct scrape *s)
 {
-    (void)arg;
-    const char *uri = evhttp_request_get_uri(req);
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || !uri ||
-        (strcmp(uri, "/metrics") && strncmp(uri, "/metrics?", 9))) {
-        evhttp_send_error(req, 404, "only GET /metrics");
+    M->conns--;
+    if (s->prev) s->prev->next = s->next;
+    else M->open = s->next;
+    if (s->next) s->next->prev = s->prev;
+    event_free(s->deadline);
+    bufferevent_free(s->bev);
+    free(s);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    scrape_close(arg);
+}
+
+static void on_sent(struct bufferevent *bev, void *arg)
+{
+    struct scrape *s = arg;
+    if (s->answered && !evbuffer_get_length(bufferevent_get_output(bev))) scrape_close(s);
+}
+
+static void answer(struct scrape *s, int status, const char *reason, struct evbuffer *body)
+{
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"
+                        "Connection: close\r\n\r\n", status, reason, evbuffer_get_length(body));
+    evbuffer_add_buffer(out, body);
+    s->answered = true;
+    bufferevent_disable(s->bev, EV_READ);
+}
+
+static void on_request(struct bufferevent *bev, void *arg)
+{
+    struct scrape *s = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    if (s->answered) return;
+    struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+    struct evbuffer *body = evbuffer_new();
+    if (end.pos < 0 && evbuffer_get_length(in) < METRICS_MAX_HEAD) {
+        evbuffer_free(body);
+        return; /* more to come, within the deadline */
+    }
+    char line[64] = "";
+    evbuffer_copyout(in, line, sizeof line - 1);
+    line[strcspn(line, "\r\n")] = 0;
+    if (end.pos < 0) {
+        evbuffer_add_printf(body, "request head over %d bytes\n", METRICS_MAX_HEAD);
+        answer(s, 431, "Request Header Fields Too Large", body);
+    } else if (strncmp(line, "GET /metrics ", 13) && strncmp(line, "GET /metrics? ", 14) &&
+               strncmp(line, "GET /metrics?", 13)) {
+        evbuffer_add_printf(body, "only GET /metrics\n");
+        answer(s, 404, "Not Found", body);
+    } else {
+        format(body);
+        answer(s, 200, "OK", body);
+    }
+    evbuffer_free(body);
+    on_sent(bev, s);
+}
+
+static void on_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) scrape_close(arg);
+}
+
+static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int len, void *arg)
+{
+    (void)lis, (void)sa, (void)len, (void)arg;
+    if (M->conns >= METRICS_MAX_CONNS) { /* a scraper needs one; hundreds are an attack */
+        evutil_closesocket(fd);
+        uint64_t now = clock_ns();
+        if (now - M->refused_logged_ns >= NS_PER_SEC)
+            log_note("metrics: %d connections open, refusing more", METRICS_MAX_CONNS), M->refused_logged_ns = now;
         return;
     }
-    struct evbuffer *b = evbuffer_new();
-    format(b);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
-    evhttp_send_reply(req, 200, "OK", b);
-    evbuffer_free(b);
+    struct scrape *s = xcalloc(1, sizeof *s);
+    s->bev = bufferevent_socket_new(M->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    s->deadline = evtimer_new(M->base, on_deadline, s);
+    struct timeval tv = {METRICS_REQ_SEC, 0};
+    evtimer_add(s->deadline, &tv);
+    bufferevent_setcb(s->bev, on_request, on_sent, on_conn_event, s);
+    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+    s->next = M->open;
+    if (M->open) M->open->prev = s;
+    M->open = s;
+    M->conns++;
 }
 
 static void *loop_main(void *arg)
@@ -177,29 +273,30 @@ int metrics_start(const char *addr, bool remote, char *err, size_t cap)
     m->confirm = hist_new_default();
     m->capacity = -1;
     m->base = event_base_new();
-    m->http = m->base ? evhttp_new(m->base) : NULL;
-    struct evhttp_bound_socket *bs = NULL;
-    if (m->http) {
-        evhttp_set_gencb(m->http, handle, NULL);
-        evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET);
-        evhttp_set_max_headers_size(m->http, 8192);
-        evhttp_set_max_body_size(m->http, 0);
-        evhttp_set_timeout(m->http, 5);
-        bs = evhttp_bind_socket_with_handle(m->http, host, (uint16_t)port);
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    char ps[8];
+    snprintf(ps, sizeof ps, "%ld", port);
+    int gai = getaddrinfo(host, ps, &hints, &ai);
+    if (gai) {
+        snprintf(err, cap, "cannot serve metrics on %s: '%s' is not an address (%s)", addr, host, gai_strerror(gai));
+        goto fail;
     }
-    if (!bs) {
-        int e = errno;
-        if (inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1 && strcmp(host, "localhost"))
-            snprintf(err, cap, "cannot serve metrics on %s: '%s' is not an address", addr, host);
-        else
-            snprintf(err, cap, "cannot serve metrics on %s: %s", addr, e ? strerror(e) : "bind failed");
+    M = m; /* the listener's callbacks find it there */
+    errno = 0;
+    m->lis = m->base ? evconnlistener_new_bind(m->base, on_accept, NULL,
+                                               LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 64,
+                                               ai->ai_addr, (int)ai->ai_addrlen)
+                     : NULL;
+    freeaddrinfo(ai);
+    if (!m->lis) {
+        M = NULL;
+        snprintf(err, cap, "cannot serve metrics on %s: %s", addr, errno ? strerror(errno) : "bind failed");
         goto fail;
     }
     char bound[160];
     /* port 0: the kernel's pick, which a scraper needs to know */
-    if (sock_bound_addr(evhttp_bound_socket_get_fd(bs), bound, sizeof bound))
+    if (sock_bound_addr(evconnlistener_get_fd(m->lis), bound, sizeof bound))
         snprintf(bound, sizeof bound, "%s:%ld", host, port);
-    M = m;
     if (pthread_create(&m->thread, NULL, loop_main, NULL)) {
         M = NULL;
         snprintf(err, cap, "cannot start the metrics thread");
@@ -209,7 +306,7 @@ int metrics_start(const char *addr, bool remote, char *err, size_t cap)
     if (!loop) log_note("warning: the metrics endpoint is reachable from the network (--allow-remote)");
     return 0;
 fail:
-    if (m->http) evhttp_free(m->http);
+    if (m->lis) evconnlistener_free(m->lis);
     if (m->base) event_base_free(m->base);
     hist_free(m->e2e), hist_free(m->confirm);
     free(m);
@@ -224,8 +321,9 @@ void metrics_stop(uint64_t linger_ns)
     for (uint64_t end = clock_ns() + linger_ns; clock_ns() < end;) sleep_ns(50 * NS_PER_MS);
     event_base_loopbreak(m->base);
     pthread_join(m->thread, NULL);
+    while (m->open) scrape_close(m->open);
+    evconnlistener_free(m->lis);
     M = NULL;
-    evhttp_free(m->http);
     event_base_free(m->base);
     hist_free(m->e2e), hist_free(m->confirm);
     pthread_mutex_destroy(&m->mu);
