@@ -61,6 +61,12 @@ def test_cluster_start_bench_partition_crash_and_stop(tmp_path):
         s = run_loadgen("cluster", "status")
         assert s.returncode == 0 and "3 of 3 nodes running" in s.stdout, s.stdout + s.stderr
         assert s.stdout.count("partitions: none") == 3
+        # every listener of a node binds its own address: before, the Erlang
+        # distribution port bound 0.0.0.0:25672 in each namespace
+        ss = subprocess.run(["ip", "netns", "exec", "lgc-n1", "ss", "-ltnH"], capture_output=True, text=True).stdout
+        listeners = [ln.split()[3] for ln in ss.splitlines()]
+        assert "10.77.0.1:25672" in listeners, listeners
+        assert all(a.startswith(("10.77.0.1:", "127.0.0.1:", "[::1]:")) for a in listeners), listeners  # epmd adds lo
         for i in (1, 2, 3):
             line = next(ln for ln in s.stdout.splitlines() if ln.startswith(f"rabbit@10.77.0.{i}:"))
             assert all(f"rabbit@10.77.0.{k}" in line for k in (1, 2, 3)), line

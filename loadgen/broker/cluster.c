@@ -56,10 +56,14 @@ static void node_env(const struct cluster_node *nd)
     env_setf("RABBITMQ_PID_FILE", "%s/beam.pid", nd->dir);
     env_setf("ERL_CRASH_DUMP", "%s/log/erl_crash.dump", nd->dir);
     env_setf("RABBITMQ_ALLOW_INPUT", "1"); /* the script execs erl: our child is beam itself */
-    /* on loopback the distribution listener binds 127.0.0.1 only */
-    env_setf("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "%s",
-             lo ? "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1} " TICK
-                : "-noinput -start_epmd false " TICK);
+    /* the distribution listener binds the node's own address, as AMQP and
+     * epmd do (Erlang's default is every interface: 0.0.0.0:25672) */
+    char tuple[32];
+    snprintf(tuple, sizeof tuple, "{%s}", nd->addr);
+    for (char *p = tuple; *p; p++)
+        if (*p == '.') *p = ',';
+    env_setf("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-noinput -start_epmd false -kernel inet_dist_use_interface %s "
+             TICK, tuple);
     env_setf("RABBITMQ_CTL_ERL_ARGS", TICK);
 }
 
