@@ -27,7 +27,8 @@ const char *config_redact_uri(const char *uri, char *buf, size_t cap)
     if (scheme && (!at || at < scheme)) {
         /* no '@': "amqp://user:S3CRET" is a user and a password to hide
          * whatever follows; "amqp://host:5672/vh" is a port to keep */
-        const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#"), *colon = memchr(auth, ':', (size_t)(end - auth));
+        const char *auth = scheme + 3, *end = auth + strcspn(auth, "/?#");
+        const char *colon = memchr(auth, ':', (size_t)(end - auth));
         bool port = colon && colon + 1 < end && strspn(colon + 1, "0123456789") == (size_t)(end - colon - 1);
         if (colon && !port) {
             snprintf(buf, cap, "%.*s:***", (int)(colon - uri), uri);
