@@ -1,2 +1,0 @@
-obj-fuzz/loadgen/base/util.o: loadgen/base/util.c include/util.h
-include/util.h:

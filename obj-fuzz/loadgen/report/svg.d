@@ -1,2 +1,0 @@
-obj-fuzz/loadgen/report/svg.o: loadgen/report/svg.c include/svg.h
-include/svg.h:

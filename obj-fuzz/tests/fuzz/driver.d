@@ -1,1 +1,0 @@
-obj-fuzz/tests/fuzz/driver.o: tests/fuzz/driver.c
