@@ -193,7 +193,7 @@ static int live_namespaces(char *live, size_t cap)
     int n = 0;
     live[0] = 0;
     for (int i = 1; i <= CLUSTER_MAX_NODES; i++) {
-        char ns[16], out[512];
+        char ns[24], out[512];
         snprintf(ns, sizeof ns, "lgc-n%d", i);
         if (!exists("netns", ns)) continue;
         const char *argv[] = {IP_PATH, "netns", "pids", ns, NULL};

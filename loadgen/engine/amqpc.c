@@ -137,7 +137,7 @@ static const char *tls_failed(char *buf, size_t cap)
     char why[160] = "is it the broker's TLS port?";
     if (e) ERR_error_string_n(e, why, sizeof why);
     ERR_clear_error();
-    snprintf(buf, cap, "TLS handshake failed (%s)", why);
+    snprintf(buf, cap, "TLS handshake failed (%.150s)", why);
     return buf;
 }
 
@@ -188,7 +188,7 @@ int amqpc_open(amqp_connection_state_t *out, const struct amqpc_target *t, int h
     if (t->tls && tls_setup(s, t, err, cap)) goto fail;
     int st = amqp_socket_open_noblock(s, t->host, t->port, &tv);
     if (st != AMQP_STATUS_OK) {
-        char why[128];
+        char why[200];
         const char *tls_why = st == AMQP_STATUS_SSL_PEER_VERIFY_FAILED
                                   ? "TLS: the broker's certificate is not trusted (--cacert names the CA that "
                                     "signed it; --verify none skips the check)"
