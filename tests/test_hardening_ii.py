@@ -365,3 +365,20 @@ def test_slow_scrapers_are_cut_off_and_capped(broker):
         for s in socks:
             s.close()
         stop_process(p)
+
+
+def test_a_hostile_policy_pattern_is_refused_at_once(tmp_path):
+    """Item 5. Before, the topology regex ((((a{1,100}){1,100}){1,100}){1,100})
+    made regcomp take 3 GB and 7.8 s at --check. Patterns are PCRE2 now
+    (as RabbitMQ reads them), bounded in length, nesting and compiled size."""
+    f = tmp_path / "p.yaml"
+    for pattern, needle in [("((((a{1,100}){1,100}){1,100}){1,100})", "too large"),
+                            ("(" * 40 + "a" + ")" * 40, "parentheses"),
+                            ("a" * 1100, "must be 1 to 1023 bytes")]:
+        f.write_text("name: p\ntopology:\n  queues: [{name: q1, consumers: 1}]\n  policies:\n"
+                     f"    - {{name: p, pattern: \"{pattern}\", apply_to: queues, definition: {{message-ttl: 5}}}}\n"
+                     "load: {producers: 1, messages: 10}\n")
+        t0 = time.monotonic()
+        r = run_loadgen("run", "--check", f, timeout=30)
+        assert r.returncode == 2 and needle in r.stderr and f"{f}:5:" in r.stderr, r.stderr
+        assert time.monotonic() - t0 < 5
