@@ -2,6 +2,7 @@
 #ifndef LOADGEN_UTIL_H
 #define LOADGEN_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -55,6 +56,9 @@ void env_setf(const char *name, const char *fmt, ...) __attribute__((format(prin
 /* Removes dir and everything below it, never following symlinks. */
 void rm_tree(const char *dir);
 
+/* Whether host (no port; IPv6 bare or in brackets) is loopback:
+ * localhost, 127.0.0.0/8 or ::1. */
+bool host_is_loopback(const char *host);
 /* "host:port" (IPv6 as "[host]:port") of the socket fd is bound to: with
  * port 0, the port the kernel picked. 0, or -1 if it cannot be read. */
 int sock_bound_addr(int fd, char *buf, size_t cap);

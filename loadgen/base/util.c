@@ -187,6 +187,18 @@ void rm_tree(const char *dir)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+bool host_is_loopback(const char *host)
+{
+    char bare[64];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') snprintf(bare, sizeof bare, "%.*s", (int)(n - 2), host + 1);
+    else str_copy(bare, sizeof bare, host);
+    struct in_addr a4;
+    struct in6_addr a6;
+    return !strcmp(bare, "localhost") || (inet_pton(AF_INET, bare, &a4) == 1 && ntohl(a4.s_addr) >> 24 == 127) ||
+           (inet_pton(AF_INET6, bare, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
+}
+
 int sock_bound_addr(int fd, char *buf, size_t cap)
 {
     struct sockaddr_storage ss;

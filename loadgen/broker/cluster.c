@@ -412,42 +412,40 @@ int cluster_alive(const struct cluster *c)
     return n;
 }
 
-int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, size_t cap)
+/* One cluster in namespaces per machine: the lock, then a running cluster
+ * refused (by its state file, or by processes in lgc-* namespaces when the
+ * file is gone) and the leftovers of a dead one removed. 0 with the lock
+ * held, or EXIT_USAGE. */
+static int claim_machine(struct cluster *c, char *err, size_t cap)
 {
-    memset(c, 0, sizeof *c);
+    if (take_lock(c, err, cap)) return EXIT_USAGE;
+    if (!exists("link", BRIDGE) && !exists("netns", "lgc-n1")) return 0;
+    char state[600] = "", live[800], e2[256];
+    FILE *f = fopen("/run/loadgen-cluster", "re");
+    if (f && fgets(state, sizeof state, f)) state[strcspn(state, "\n")] = 0;
+    if (f) fclose(f);
+    struct cluster old;
+    int refused = 0;
+    if (state[0] && cluster_load(&old, state, e2, sizeof e2) == 0 && cluster_alive(&old))
+        refused = snprintf(err, cap, "a cluster is running (loadgen cluster stop --dir %s)", state);
+    else if (live_namespaces(live, sizeof live))
+        refused = snprintf(err, cap, "a cluster is running without its state file: namespaces %s; stop it with "
+                           "`loadgen cluster stop --dir DIR` (its data dir), or end those processes first", live);
+    if (refused) {
+        cluster_unlock(c);
+        return EXIT_USAGE;
+    }
+    log_info("removing the leftovers of a cluster that is gone");
+    teardown(CLUSTER_MAX_NODES);
+    return 0;
+}
+
+/* cluster_start once the machine is claimed: ports, dir, cookie, network,
+ * nodes. On failure after the network exists, cluster_stop removes it. */
+static int start_claimed(struct cluster *c, const struct cluster_opts *o, char *err, size_t cap)
+{
     int n = o->nodes;
     const char *dir = o->dir;
-    c->detach = o->detach;
-    c->loopback = o->loopback;
-    if (n < 1 || n > CLUSTER_MAX_NODES) return snprintf(err, cap, "--nodes: 1 to %d", CLUSTER_MAX_NODES), EXIT_USAGE;
-    if (!c->loopback && geteuid() != 0)
-        return snprintf(err, cap, "a cluster in network namespaces needs root (ip netns, bridges); without root use "
-                                  "a loopback cluster (--loopback, broker.network: loopback), which has no network "
-                                  "faults"), EXIT_BROKER;
-    if (!c->loopback && access(IP_PATH, X_OK) != 0)
-        return snprintf(err, cap, "%s not found (Debian's iproute2)", IP_PATH), EXIT_BROKER;
-    if (!c->loopback && take_lock(c, err, cap)) return EXIT_USAGE;
-    if (!c->loopback && (exists("link", BRIDGE) || exists("netns", "lgc-n1"))) {
-        /* one cluster per machine: a running one is refused, leftovers go */
-        char state[600] = "", live[800];
-        FILE *f = fopen("/run/loadgen-cluster", "re");
-        if (f && fgets(state, sizeof state, f)) state[strcspn(state, "\n")] = 0;
-        if (f) fclose(f);
-        struct cluster old;
-        char e2[256];
-        int rc = 0;
-        if (state[0] && cluster_load(&old, state, e2, sizeof e2) == 0 && cluster_alive(&old))
-            rc = snprintf(err, cap, "a cluster is running (loadgen cluster stop --dir %s)", state);
-        else if (live_namespaces(live, sizeof live))
-            rc = snprintf(err, cap, "a cluster is running without its state file: namespaces %s; stop it with "
-                          "`loadgen cluster stop --dir DIR` (its data dir), or end those processes first", live);
-        if (rc) {
-            cluster_unlock(c);
-            return EXIT_USAGE;
-        }
-        log_info("removing the leftovers of a cluster that is gone");
-        teardown(CLUSTER_MAX_NODES);
-    }
     if (c->loopback) {
         int epmd = broker_free_port();
         for (int i = 0; i < n; i++) {
@@ -460,28 +458,21 @@ int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, si
     }
     c->n = n;
     if (dir) {
-        if ((mkdir(dir, 0700) != 0 && errno != EEXIST && snprintf(err, cap, "%s: %s", dir, strerror(errno))) ||
-            broker_dir_check(dir, err, cap)) {
-            cluster_unlock(c);
-            return EXIT_USAGE;
-        }
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return snprintf(err, cap, "%s: %s", dir, strerror(errno)), EXIT_USAGE;
+        if (broker_dir_check(dir, err, cap)) return EXIT_USAGE;
         str_copy(c->dir, sizeof c->dir, dir);
     } else {
         const char *tmp = getenv("TMPDIR");
         snprintf(c->dir, sizeof c->dir, "%s/loadgen-cluster-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(c->dir)) {
-            cluster_unlock(c);
-            return snprintf(err, cap, "mkdtemp: %s", strerror(errno)), EXIT_BROKER;
-        }
+        if (!mkdtemp(c->dir)) return snprintf(err, cap, "mkdtemp: %s", strerror(errno)), EXIT_BROKER;
         c->owns_dir = true;
     }
     /* one random cookie for all nodes: 48 capital letters from getrandom */
     unsigned char rnd[24];
     char cookie[49];
-    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-        cluster_unlock(c);
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
         return snprintf(err, cap, "getrandom failed"), EXIT_BROKER;
-    }
     for (size_t i = 0; i < sizeof rnd; i++)
         cookie[2 * i] = (char)('A' + (rnd[i] >> 4)), cookie[2 * i + 1] = (char)('A' + (rnd[i] & 15));
     cookie[48] = 0;
@@ -503,6 +494,24 @@ int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, si
         return proc_stop ? EXIT_INTERRUPTED : EXIT_BROKER;
     }
     return EXIT_OK;
+}
+
+int cluster_start(struct cluster *c, const struct cluster_opts *o, char *err, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    c->detach = o->detach;
+    c->loopback = o->loopback;
+    if (o->nodes < 1 || o->nodes > CLUSTER_MAX_NODES)
+        return snprintf(err, cap, "--nodes: 1 to %d", CLUSTER_MAX_NODES), EXIT_USAGE;
+    if (!c->loopback && geteuid() != 0)
+        return snprintf(err, cap, "a cluster in network namespaces needs root (ip netns, bridges); without root use "
+                                  "a loopback cluster (--loopback, broker.network: loopback), which has no network "
+                                  "faults"), EXIT_BROKER;
+    if (!c->loopback && access(IP_PATH, X_OK) != 0)
+        return snprintf(err, cap, "%s not found (Debian's iproute2)", IP_PATH), EXIT_BROKER;
+    int rc = c->loopback ? 0 : claim_machine(c, err, cap);
+    if (!rc && (rc = start_claimed(c, o, err, cap))) cluster_unlock(c);
+    return rc;
 }
 
 static void end_pid(pid_t pid, unsigned long long start, int sig)

@@ -7,7 +7,6 @@
 #include "stats.h"
 #include "util.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -135,7 +134,7 @@ static void format(struct evbuffer *b)
 /* The endpoint answers one GET /metrics per connection, then closes. Its
  * own server, not evhttp: evhttp's timeout restarts with each byte, so a
  * client dripping one every few seconds was kept for ever, and it has no
- * cap on connections. Here a request has METRICS_REQ_NS from accept to its
+ * cap on connections. Here a request has METRICS_REQ_SEC from accept to its
  * last header line, and at most METRICS_MAX_CONNS are open at once. */
 #define METRICS_MAX_CONNS 64
 #define METRICS_MAX_HEAD 8192
@@ -198,8 +197,7 @@ static void on_request(struct bufferevent *bev, void *arg)
     if (end.pos < 0) {
         evbuffer_add_printf(body, "request head over %d bytes\n", METRICS_MAX_HEAD);
         answer(s, 431, "Request Header Fields Too Large", body);
-    } else if (strncmp(line, "GET /metrics ", 13) && strncmp(line, "GET /metrics? ", 14) &&
-               strncmp(line, "GET /metrics?", 13)) {
+    } else if (strncmp(line, "GET /metrics ", 13) && strncmp(line, "GET /metrics?", 13)) {
         evbuffer_add_printf(body, "only GET /metrics\n");
         answer(s, 404, "Not Found", body);
     } else {
@@ -259,10 +257,7 @@ int metrics_start(const char *addr, bool remote, char *err, size_t cap)
     size_t hl = strlen(host);
     if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') /* "[::1]": getaddrinfo takes it bare */
         memmove(host, host + 1, hl - 2), host[hl - 2] = 0;
-    struct in_addr a4;
-    struct in6_addr a6;
-    bool loop = !strcmp(host, "localhost") || (inet_pton(AF_INET, host, &a4) == 1 && ntohl(a4.s_addr) >> 24 == 127) ||
-                (inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
+    bool loop = host_is_loopback(host);
     if (!loop && !remote)
         return snprintf(err, cap, "'%s' is not a loopback address: the metrics would be served to the network "
                         "(--allow-remote to mean it)", addr), -1;

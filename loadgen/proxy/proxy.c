@@ -51,9 +51,7 @@ bool proxy_addr_loopback(const char *hostport)
     char host[64];
     if (!colon || (size_t)(colon - hostport) >= sizeof host) return false;
     snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
-    struct in_addr a;
-    if (!strcmp(host, "localhost") || !strcmp(host, "[::1]") || !strcmp(host, "::1")) return true;
-    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+    return host_is_loopback(host);
 }
 
 void proxy_server_allow_remote(struct proxy_server *s, bool on)
