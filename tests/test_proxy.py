@@ -397,7 +397,10 @@ def test_toxics_do_what_they_say(proxy, echo):
     proxy.call("DELETE", "/proxies/p/toxics/lat")
     proxy.toxic(name="jit", type="latency", stream="downstream", attributes={"latency": 10, "jitter": 5})
     r = sorted(roundtrip(s, 1) - base for _ in range(200))
-    assert r[10] >= 0.0049 and r[189] <= 0.0155, (r[10], r[189])  # 5th and 95th percentiles in 5..15 ms
+    # 5th and 95th percentiles in 5..15 ms: uniform gives 5.5 and 14.5; the 2.5 ms
+    # above is scheduling on a busy 2-core CI machine (15.53 seen once), while a
+    # jitter applied twice (0..20) puts the 95th past 19
+    assert r[10] >= 0.0049 and r[189] <= 0.017, (r[10], r[189])
     low = sum(x < 0.0099 for x in r) / len(r)  # whole ms 5..9 of 5..15: 5/11
     assert 0.3 <= low <= 0.6, low
     proxy.call("DELETE", "/proxies/p/toxics/jit")

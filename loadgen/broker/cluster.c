@@ -185,23 +185,46 @@ static void remove_ns(const char *ns)
     cluster_run(argv, NULL, NULL, NULL, 0);
 }
 
-/* The lgc-n* namespaces that hold processes, "lgc-n1 (pids 12, 34), ..."
- * in live; how many. A state file can be lost (/run is a tmpfs, another
- * user removed it): processes in our namespaces are a cluster all the same. */
+/* A process that outlives its node for a moment: beam's helpers end when
+ * their pipe to a SIGKILLed beam closes, not at once. They are leftovers of
+ * a dead node, not a cluster. */
+static bool node_helper(long pid, char *comm, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    snprintf(comm, cap, "?");
+    FILE *f = fopen(path, "re");
+    if (f && fgets(comm, (int)cap, f)) comm[strcspn(comm, "\n")] = 0;
+    if (f) fclose(f);
+    return !strcmp(comm, "erl_child_setup") || !strcmp(comm, "inet_gethost");
+}
+
+/* The lgc-n* namespaces that hold a process other than a dead node's
+ * helpers, "lgc-n1 (12 beam.smp, 34 epmd), ..." in live; how many. A state
+ * file can be lost (/run is a tmpfs, another user removed it): processes in
+ * our namespaces are a cluster all the same. */
 static int live_namespaces(char *live, size_t cap)
 {
     int n = 0;
     live[0] = 0;
     for (int i = 1; i <= CLUSTER_MAX_NODES; i++) {
-        char ns[24], out[512];
+        char ns[24], out[512], procs[160] = "";
         snprintf(ns, sizeof ns, "lgc-n%d", i);
         if (!exists("netns", ns)) continue;
         const char *argv[] = {IP_PATH, "netns", "pids", ns, NULL};
         if (cluster_run(argv, NULL, NULL, out, sizeof out) != 0 || !out[0]) continue;
-        for (char *s = out; *s; s++)
-            if (*s == '\n') *s = ' ';
+        bool alive = false;
+        for (char *s = strtok(out, "\n"); s; s = strtok(NULL, "\n")) {
+            long pid = strtol(s, NULL, 10);
+            char comm[32];
+            if (node_helper(pid, comm, sizeof comm)) continue;
+            size_t l = strlen(procs);
+            snprintf(procs + l, sizeof procs - l, "%s%ld %s", alive ? ", " : "", pid, comm);
+            alive = true;
+        }
+        if (!alive) continue;
         size_t l = strlen(live);
-        snprintf(live + l, cap - l, "%s%s (pids %.60s)", n ? ", " : "", ns, out);
+        snprintf(live + l, cap - l, "%s%s (%s)", n ? ", " : "", ns, procs);
         n++;
     }
     return n;

@@ -69,33 +69,39 @@ static int read_queue(struct end_read *r, amqp_connection_state_t c, amqp_channe
     }
 }
 
-static void read_one(struct end_read *r, amqp_connection_state_t *c, const char *q, enum role role)
+/* One queue of the end read, over its passes. */
+struct end_queue {
+    const char *name;
+    enum role role;
+    amqp_channel_t ch; /* 0: not open (on this connection) */
+    uint64_t found, other;
+    bool missing;
+    char err[300];
+};
+
+/* One pass over a queue: what it holds now. Returns how many it took. */
+static uint64_t read_one(struct end_read *r, amqp_connection_state_t *c, struct end_queue *q, amqp_channel_t ch)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "queue", json_string(q));
-    json_object_set_new(o, "role", json_string(role_names[role]));
     uint64_t found = 0, other = 0;
-    char err[300] = "";
-    amqp_channel_t ch = (amqp_channel_t)(2 + json_array_size(r->queues));
     int rc = -1;
     if (*c) {
-        amqp_channel_open(*c, ch);
-        rc = amqpc_check(*c, "channel.open", err, sizeof err);
-        if (!rc) rc = read_queue(r, *c, ch, q, role, &found, &other, err, sizeof err);
+        rc = 0;
+        if (!q->ch) {
+            amqp_channel_open(*c, ch);
+            rc = amqpc_check(*c, "channel.open", q->err, sizeof q->err);
+            if (!rc) q->ch = ch;
+        }
+        if (!rc) rc = read_queue(r, *c, q->ch, q->name, q->role, &found, &other, q->err, sizeof q->err);
     } else {
-        snprintf(err, sizeof err, "%s", r->e->error[0] ? r->e->error : "no connection");
+        snprintf(q->err, sizeof q->err, "%s", r->e->error[0] ? r->e->error : "no connection");
     }
+    q->found += found, q->other += other;
+    if (!rc) return found + other;
     /* 404: a queue the service never declared held nothing */
-    bool missing = rc && strstr(err, "NOT_FOUND");
-    if (rc && !missing) r->complete = false;
-    if (rc) {
-        json_object_set_new(o, "error", json_string(err));
-        if (*c && !missing) amqpc_close(*c), *c = NULL; /* a connection error: the next queue reopens */
-    }
-    json_object_set_new(o, "found", json_integer((json_int_t)found));
-    json_object_set_new(o, "other", json_integer((json_int_t)other));
-    json_object_set_new(o, "exists", json_boolean(!missing));
-    json_array_append_new(r->queues, o);
+    q->missing = strstr(q->err, "NOT_FOUND") != NULL;
+    if (!q->missing) r->complete = false;
+    if (*c && !q->missing) amqpc_close(*c), *c = NULL; /* a connection error: the read is incomplete */
+    return 0;
 }
 
 static amqp_connection_state_t open_any(const struct effects *e)
@@ -108,22 +114,40 @@ static amqp_connection_state_t open_any(const struct effects *e)
     return NULL;
 }
 
+/* Every message taken stays unacked on this connection until the read
+ * ends, so it cannot move; one not yet taken can: a retry queue's TTL
+ * dead-letters it into the input already read. So passes over every queue
+ * until two in a row, 100 ms apart, find nothing (requeues of the stopped
+ * services' unacked messages land in that time too). */
 static void end_read(struct end_read *r, const char *const *inputs, int ninputs)
 {
-    amqp_connection_state_t c = open_any(r->e);
     const struct effects_spec *sp = r->e->spec;
-    for (int i = 0; i < ninputs; i++) {
-        if (!c) c = open_any(r->e);
-        read_one(r, &c, inputs[i], ROLE_INPUT);
+    int n = 0, cap = ninputs + sp->npending + sp->nparked;
+    struct end_queue *qs = xcalloc((size_t)(cap ? cap : 1), sizeof *qs);
+    for (int i = 0; i < ninputs; i++) qs[n++] = (struct end_queue){.name = inputs[i], .role = ROLE_INPUT};
+    for (int i = 0; i < sp->npending; i++) qs[n++] = (struct end_queue){.name = sp->pending[i], .role = ROLE_PENDING};
+    for (int i = 0; i < sp->nparked; i++) qs[n++] = (struct end_queue){.name = sp->parked[i], .role = ROLE_PARKED};
+    amqp_connection_state_t c = open_any(r->e);
+    for (int empty = 0, pass = 0; empty < 2 && r->complete; pass++) {
+        if (pass) sleep_ns(empty ? 100 * NS_PER_MS : 0);
+        uint64_t took = 0;
+        for (int i = 0; i < n && r->complete; i++)
+            if (!qs[i].missing) took += read_one(r, &c, &qs[i], (amqp_channel_t)(2 + i));
+        empty = took ? 0 : empty + 1;
     }
-    for (int i = 0; i < sp->npending; i++) {
-        if (!c) c = open_any(r->e);
-        read_one(r, &c, sp->pending[i], ROLE_PENDING);
+    for (int i = 0; i < n; i++) {
+        if (!r->complete && !qs[i].err[0] && !qs[i].missing)
+            snprintf(qs[i].err, sizeof qs[i].err, "not read to empty: the end read stopped at an earlier error");
+        json_t *o = json_object();
+        json_object_set_new(o, "queue", json_string(qs[i].name));
+        json_object_set_new(o, "role", json_string(role_names[qs[i].role]));
+        if (qs[i].err[0]) json_object_set_new(o, "error", json_string(qs[i].err));
+        json_object_set_new(o, "found", json_integer((json_int_t)qs[i].found));
+        json_object_set_new(o, "other", json_integer((json_int_t)qs[i].other));
+        json_object_set_new(o, "exists", json_boolean(!qs[i].missing));
+        json_array_append_new(r->queues, o);
     }
-    for (int i = 0; i < sp->nparked; i++) {
-        if (!c) c = open_any(r->e);
-        read_one(r, &c, sp->parked[i], ROLE_PARKED);
-    }
+    free(qs);
     if (c) amqpc_close(c); /* every message taken goes back */
 }
 
