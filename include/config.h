@@ -33,6 +33,7 @@ struct config {
     int connect_node;          /* clients' first node: 0 round-robin, else node N (1-based) */
     int cluster_network;       /* CLUSTER_NET_*: where the cluster's nodes live */
     int threads;
+    bool threads_set;          /* --threads given: no automatic choice (config_validate) */
     int producers, consumers;
     int channels_per_conn;
     struct schedule rate;  /* total msg/s over all producers; 0 = unlimited */

@@ -185,17 +185,26 @@ static void remove_ns(const char *ns)
     cluster_run(argv, NULL, NULL, NULL, 0);
 }
 
-/* A process that outlives its node for a moment: beam's helpers end when
- * their pipe to a SIGKILLed beam closes, not at once. They are leftovers of
- * a dead node, not a cluster. */
-static bool node_helper(long pid, char *comm, size_t cap)
+/* A process that is no cluster: one already exiting (a SIGKILLed beam
+ * with a large heap takes a while to unmap it), or a helper of a dead node
+ * (erl_child_setup, inet_gethost end when their pipe to beam closes, not
+ * at once). */
+static bool leftover(long pid, char *comm, size_t cap)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    char path[64], stat[512] = "";
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     snprintf(comm, cap, "?");
     FILE *f = fopen(path, "re");
-    if (f && fgets(comm, (int)cap, f)) comm[strcspn(comm, "\n")] = 0;
+    if (f && !fgets(stat, sizeof stat, f)) stat[0] = 0;
     if (f) fclose(f);
+    char *open = strchr(stat, '('), *close = strrchr(stat, ')');
+    if (!open || !close || close < open) return true; /* gone already */
+    snprintf(comm, cap, "%.*s", (int)(close - open - 1), open + 1);
+    char state = 0;
+    unsigned long flags = 0;
+    /* after the comm: state ppid pgrp session tty_nr tpgid flags */
+    if (sscanf(close + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2) return true;
+    if (state == 'Z' || state == 'X' || (flags & 0x4)) return true; /* PF_EXITING */
     return !strcmp(comm, "erl_child_setup") || !strcmp(comm, "inet_gethost");
 }
 
@@ -217,7 +226,7 @@ static int live_namespaces(char *live, size_t cap)
         for (char *s = strtok(out, "\n"); s; s = strtok(NULL, "\n")) {
             long pid = strtol(s, NULL, 10);
             char comm[32];
-            if (node_helper(pid, comm, sizeof comm)) continue;
+            if (leftover(pid, comm, sizeof comm)) continue;
             size_t l = strlen(procs);
             snprintf(procs + l, sizeof procs - l, "%s%ld %s", alive ? ", " : "", pid, comm);
             alive = true;

@@ -258,7 +258,10 @@ static int apply_load(struct config *c, int val, const char *v, char *err, size_
     switch (val) {
     case 'x': if (int_opt(v, 0, 100000, &c->producers, err, cap)) return -1; break;
     case 'y': if (int_opt(v, 0, 100000, &c->consumers, err, cap)) return -1; break;
-    case 't': if (int_opt(v, 1, 256, &c->threads, err, cap)) return -1; break;
+    case 't':
+        if (int_opt(v, 1, 256, &c->threads, err, cap)) return -1;
+        c->threads_set = true;
+        break;
     case O_CPC: if (int_opt(v, 1, 2047, &c->channels_per_conn, err, cap)) return -1; break;
     case 'r':
         if (schedule_parse(v, false, &c->rate))
