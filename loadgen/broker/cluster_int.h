@@ -1,5 +1,6 @@
 /* cluster's private helpers, shared by cluster.c (network and boot),
- * cluster_node.c (node faults) and cluster_net.c (network faults). */
+ * cluster_proc.c (spawning), cluster_node.c (node faults) and cluster_net.c
+ * (network faults). */
 #ifndef LOADGEN_CLUSTER_INT_H
 #define LOADGEN_CLUSTER_INT_H
 
