@@ -232,7 +232,17 @@ def test_cluster_scenarios(name, gate, tmp_path):
         assert {g for g, v in gates.items() if not v["pass"]} == {gate}
         # what was routed to n1's queue while n1 was away (killed, or cut off
         # and noticed): confirmed, then dropped; a hole, not a tail
-        assert t["confirmed"] == t["published"] and t["lost"] > 2000 and t["gaps"] == t["lost"]
+        assert t["confirmed"] == t["published"] and t["lost"] > 2000 and 0 < t["lost_at_most"] == t["lost"]
+        # ... unless n1 never served again before the load ended: RabbitMQ
+        # 3.10 sometimes leaves a node that pause_minority stopped in its
+        # boot (measured: 1 CI run in 4), the end-of-run heal restarts it, and
+        # everything routed to it after the cut is a tail. Its end read still
+        # found what n1 had kept, so the count is read, not guessed.
+        restarted = [f for f in faults if f["action"] == "heal" and "restarted" in f["detail"]]
+        if restarted:
+            assert j["final_read"]["complete"] and j["final_read"]["found_at_end"] > 0, j["final_read"]
+        else:
+            assert t["gaps"] == t["lost"], (t, faults)
         return
     assert r.returncode == 0, r.stdout + r.stderr
     assert t["lost"] == 0 and t["confirmed"] == t["published"] and t["duplicates_unexplained"] == 0
