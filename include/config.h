@@ -34,6 +34,7 @@ struct config {
     int cluster_network;       /* CLUSTER_NET_*: where the cluster's nodes live */
     int threads;
     bool threads_set;          /* --threads given: no automatic choice (config_validate) */
+    bool heartbeat_set;    /* --heartbeat given: no default by connection count */
     int producers, consumers;
     int channels_per_conn;
     struct schedule rate;  /* total msg/s over all producers; 0 = unlimited */

@@ -104,8 +104,8 @@ struct agent {
     uint64_t seq, limit;              /* next sequence; publish up to limit */
     uint64_t next_intended_ns, intended_rem; /* place in the rate schedule, and the ns fraction (x rate) */
     uint64_t next_tag;
-    struct inflight *ring;            /* capacity cfg->confirm */
-    uint64_t ring_head, ring_count;
+    struct inflight *ring;            /* grows to cfg->confirm as the window fills */
+    uint64_t ring_head, ring_count, ring_cap;
     struct inflight *retry;           /* unconfirmed at a connection loss, or nacked */
     uint64_t retry_head, retry_count, retry_cap;
     uint64_t nack_backoff_ns, retry_after_ns; /* after a nack: republish no sooner */
@@ -165,6 +165,7 @@ struct conn {
     bool write_blocked;      /* out has bytes the kernel would not take yet */
     uint32_t frame_max;
     uint64_t last_rx_ns;     /* last bytes from the broker: our dead-peer check */
+    uint64_t last_pump_ns;   /* last call into rabbitmq-c's frame reader */
     struct agent **agents; /* by channel - 1 */
     struct chan_rx *rx;    /* by channel - 1 */
     int nagents;
@@ -240,6 +241,8 @@ struct worker {
     struct wire_table *route_headers; /* per route of cfg->topo: its headers, encoded once */
     int nroute_headers;
     uint64_t crash_seen;              /* the last run->crash_gen acted on */
+    uint64_t forgot_sum;              /* the sum of run->forgot_gen[] last walked for */
+    int nup;                          /* connections up (conn.c keeps it) */
     struct connector connector;
     struct event *ev_connected;       /* the connector's eventfd */
     int initial_left;                 /* first setups not back yet */
@@ -249,6 +252,7 @@ struct worker {
     _Atomic uint64_t snap_published, snap_consumed, snap_inflight, snap_confirmed, snap_unique;
     uint64_t unique_total; /* distinct (queue, producer, seq) this thread saw */
     _Atomic int snap_producers_done, snap_up;
+    _Atomic int snap_phase; /* the phase its last snapshot saw: in_flight is read only from PHASE_DRAIN on */
     int nproducers;
     char setup_error[512];
 };

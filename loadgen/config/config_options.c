@@ -356,6 +356,7 @@ static int apply_timing(struct config *c, int val, const char *v, char *err, siz
         if (units_count(v, &n) || n > 3600)
             return bad(err, cap, v, "a heartbeat in whole seconds (0-3600)");
         c->heartbeat_s = n;
+        c->heartbeat_set = true;
         break;
     case O_CTO: if (dur_opt(v, &c->connect_timeout_ns, err, cap)) return -1; break;
     case O_CRATE: {

@@ -228,8 +228,10 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     const struct config *cfg = run->cfg;
     int phase = atomic_load(&run->phase);
     uint64_t published = 0, consumed = 0, inflight = 0, unique = 0, confirmed = 0;
-    int done = 0, up = 0, conns = 0;
+    int done = 0, up = 0, conns = 0, seen = PHASE_STOP;
     for (int t = 0; t < n; t++) {
+        int p = atomic_load_explicit(&ws[t].snap_phase, memory_order_acquire);
+        if (p < seen) seen = p;
         published += atomic_load_explicit(&ws[t].snap_published, memory_order_relaxed);
         consumed += atomic_load_explicit(&ws[t].snap_consumed, memory_order_relaxed);
         confirmed += atomic_load_explicit(&ws[t].snap_confirmed, memory_order_relaxed);
@@ -260,6 +262,8 @@ static int next_phase(struct run_ctx *run, struct worker *ws, int n, uint64_t no
     }
     if (phase != PHASE_DRAIN) return PHASE_STOP;
     bool timeout = now - d->since >= cfg->drain_timeout_ns;
+    /* a snapshot from the run phase has no in-flight count */
+    if (!timeout && seen < PHASE_DRAIN) return PHASE_DRAIN;
     if (!timeout && (inflight || (run->http && !httpload_done(run->http)))) return PHASE_DRAIN;
     if (run->http) confirmed = httpload_ok(run->http); /* the requests the API accepted */
     if (run->fx) return bench_effects_phase(run, now, confirmed, d, adm, timeout);

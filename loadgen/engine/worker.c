@@ -134,19 +134,21 @@ static uint64_t inflight(struct worker *w)
     return n;
 }
 
-static void snapshot(struct worker *w)
+/* Every tick (100 ms): with 10,000 idle connections two walks over them
+ * here were a fifth of the loop's CPU. bench reads the messages in flight
+ * only while draining. */
+static void snapshot(struct worker *w, int phase)
 {
-    int up = 0;
-    for (int i = 0; i < w->nconns; i++) up += w->conns[i].up;
     atomic_store_explicit(&w->snap_published, w->counters[ST_PUBLISHED], memory_order_relaxed);
     atomic_store_explicit(&w->snap_confirmed, w->counters[ST_CONFIRMED], memory_order_relaxed);
     /* A parked message is done with, like a consumed one: the drain counts both. */
     atomic_store_explicit(&w->snap_consumed, w->counters[ST_CONSUMED] + w->counters[ST_DEAD_LETTERED],
                           memory_order_relaxed);
-    atomic_store_explicit(&w->snap_inflight, inflight(w), memory_order_relaxed);
+    if (phase != PHASE_RUN) atomic_store_explicit(&w->snap_inflight, inflight(w), memory_order_relaxed);
     atomic_store_explicit(&w->snap_unique, w->unique_total, memory_order_relaxed);
     atomic_store_explicit(&w->snap_producers_done, w->nproducers, memory_order_relaxed);
-    atomic_store_explicit(&w->snap_up, up, memory_order_release);
+    atomic_store_explicit(&w->snap_up, w->nup, memory_order_release);
+    atomic_store_explicit(&w->snap_phase, phase, memory_order_release);
 }
 
 static void post(struct worker *w, bool final)
@@ -222,6 +224,11 @@ static void resubscribe_forgotten(struct worker *w, uint64_t now)
 {
     struct run_ctx *run = w->run;
     if (!run->forgot_gen) return;
+    /* generations only grow: an unchanged sum means none moved */
+    uint64_t sum = 0;
+    for (int q = 0; q < w->cfg->queues; q++) sum += atomic_load_explicit(&run->forgot_gen[q], memory_order_relaxed);
+    if (sum == w->forgot_sum) return;
+    w->forgot_sum = sum;
     for (int i = 0; i < w->nagents; i++) {
         struct agent *a = &w->agents[i];
         if (a->producer || !a->subscribed) continue;
@@ -252,13 +259,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
             }
         }
     }
-    snapshot(w);
+    snapshot(w, phase);
     if (phase == PHASE_STOP) {
         event_del(w->ev_interval);
         while (now >= w->run->start_ns + (w->interval_index + 1) * NS_PER_SEC) post(w, false);
         for (int i = 0; i < w->nconns; i++)
             if (!w->conns[i].connecting) conn_down(&w->conns[i], true);
-        snapshot(w);
+        snapshot(w, phase);
         post(w, true);
         event_base_loopbreak(w->base);
     }

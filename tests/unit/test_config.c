@@ -45,4 +45,24 @@ void test_config(void)
     /* a republish (same producer, same seq) carries the same key */
     CHECK(!strcmp(config_message_key(&c, 1, 77, "q"), config_message_key(&c, 1, 77, "q")));
     config_free(&c);
+    /* Defaults by size: a paced load on few connections runs on one
+     * thread, more than 1,000 connections heartbeat every 60 s; an option
+     * given is kept. */
+    config_init(&c);
+    CHECK(config_apply(&c, "rate", "10k", err, sizeof err) == 0 && config_validate(&c, err, sizeof err) == 0);
+    CHECK(c.threads == 1 && c.heartbeat_s == 10);
+    config_free(&c);
+    config_init(&c);
+    CHECK(config_apply(&c, "producers", "600", err, sizeof err) == 0);
+    CHECK(config_apply(&c, "consumers", "600", err, sizeof err) == 0);
+    CHECK(config_validate(&c, err, sizeof err) == 0 && c.heartbeat_s == 60 && c.threads == 2);
+    config_free(&c);
+    config_init(&c);
+    CHECK(config_apply(&c, "producers", "600", err, sizeof err) == 0);
+    CHECK(config_apply(&c, "consumers", "600", err, sizeof err) == 0);
+    CHECK(config_apply(&c, "heartbeat", "10", err, sizeof err) == 0);
+    CHECK(config_apply(&c, "rate", "10k", err, sizeof err) == 0);
+    CHECK(config_apply(&c, "threads", "2", err, sizeof err) == 0);
+    CHECK(config_validate(&c, err, sizeof err) == 0 && c.heartbeat_s == 10 && c.threads == 2);
+    config_free(&c);
 }
