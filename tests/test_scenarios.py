@@ -75,7 +75,13 @@ def test_safe_scenarios_pass(name, tmp_path, broker):
     if name.startswith("service-api-"):  # the user's API: every accepted request is one event
         e, h = j["effects"], j["http"]
         assert h["sent"] >= 1000 and e["inputs"] == h["sent"] and e["confirmed"] == h["ok"]
-        assert e["matched"] == e["confirmed"] and e["lost"] == e["duplicates"] == e["unexpected"] == 0
+        # a request answered 503 whose publish reached the broker all the
+        # same (its confirm came after the API's 1 s timeout, around the
+        # outage) is an event without a 2xx: counted apart, never lost or
+        # unexpected (docs/services.md); one in 1,202 in a CI run
+        apart = e.get("rejected_then_published", 0)
+        assert apart == e.get("unconfirmed_effects", 0) and apart <= h["sent"] // 100, e
+        assert e["matched"] == e["confirmed"] + apart and e["lost"] == e["duplicates"] == e["unexpected"] == 0
         if name == "service-api-confirm-503":  # it refused while the bus was down, and said so
             assert 0.1 < h["error_share"] < 0.6 and h["status"]["5xx"] > 0
         else:  # the outbox accepted everything, the events came after the outage
