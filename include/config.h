@@ -79,6 +79,8 @@ struct config {
     uint64_t heartbeat_s, connect_timeout_ns;
     double connect_rate;          /* connection setups per second, all threads (0: no pacing) */
     uint64_t send_tick_ns;        /* paced sends are released on this grid (0: each at its own time) */
+    bool no_read_batch;           /* --no-read-batch: reads never wait for the send tick */
+    bool read_batch;              /* config_validate: reads wait for the send tick (rxbatch.c) */
     uint64_t confirm_timeout_ns;  /* drop the connection when a confirm is this late (0: never) */
     bool realtime_clock, uncorrected, quiet;
     bool silent;                  /* no summary and no notes of the run (capacity's steps) */

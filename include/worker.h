@@ -130,7 +130,7 @@ struct agent {
     struct event *ev_complete;
     struct event *ev_ack;                /* coalesced acks go at the end of a send tick */
     bool coalesce_acks;                  /* a paced run: see consumer.c's ack() */
-    bool dense;                          /* its last two deliveries came within a send tick */
+    bool dense;                          /* its last two deliveries came within two send ticks */
     uint64_t last_delivery_ns;
     uint64_t *highest; /* per producer: ordering is judged per consumer (worker.c's highest_of) */
     uint32_t *high_keys, high_cap, high_n;
@@ -166,6 +166,8 @@ struct conn {
     uint32_t frame_max;
     uint64_t last_rx_ns;     /* last bytes from the broker: our dead-peer check */
     uint64_t last_pump_ns;   /* last call into rabbitmq-c's frame reader */
+    bool stamped;            /* in the worker's read set, with kernel receive times (rxbatch.c) */
+    uint64_t rx_ns;          /* CLOCK_MONOTONIC arrival of the newest bytes read (0: none stamped) */
     struct agent **agents; /* by channel - 1 */
     struct chan_rx *rx;    /* by channel - 1 */
     int nagents;
@@ -254,6 +256,11 @@ struct worker {
     _Atomic int snap_producers_done, snap_up;
     _Atomic int snap_phase; /* the phase its last snapshot saw: in_flight is read only from PHASE_DRAIN on */
     int nproducers;
+    struct {
+        int epfd;                  /* every stamped connection's socket, polled at a producer's tick */
+        bool deferred;             /* the read events are off: a producer's tick reads */
+        struct event *ev_backstop; /* two ticks with no read: the read events come back on */
+    } rxb;
     char setup_error[512];
 };
 
@@ -284,6 +291,22 @@ void conn_on_reconnect(evutil_socket_t fd, short what, void *arg);
 bool conn_can_write(struct conn *c);
 /* Sends out; on a partial write waits for EV_WRITE. -1 if c failed. */
 int conn_flush(struct conn *c);
+
+/* rxbatch.c: in a paced run (cfg->read_batch) reads wait for the next send
+ * tick, and latency is taken from the kernel's receive time. */
+void rxb_init(struct worker *w);
+void rxb_free(struct worker *w);
+/* Puts c in the read set; false when its read event must stay off. */
+bool rxb_attach(struct conn *c);
+void rxb_detach(struct conn *c);
+/* A producer's wake-up: reads what arrived while the read events were off. */
+void rxb_poll(struct worker *w);
+/* A producer is due again in next_ns: within a tick, reads wait for it. */
+void rxb_defer(struct worker *w, uint64_t next_ns);
+/* Before a read: c->rx_ns from the kernel's time of the bytes queued. */
+int rxb_stamp(struct conn *c);
+/* When the bytes being handled arrived (now, without a stamp). */
+uint64_t conn_rx_ns(const struct conn *c);
 
 /* producer.c / consumer.c */
 void producer_init(struct agent *a, struct worker *w);

@@ -37,6 +37,29 @@ static bool light_paced(const struct config *c)
     return connections(c) <= LIGHT_CONNS;
 }
 
+/* Reads wait for the send tick (rxbatch.c) when that holds no window
+ * shut: a tick's messages for a producer or a consumer must fit four times
+ * in its confirm window and its prefetch, or a window fills while the
+ * answers wait (prefetch 1 would allow one delivery a tick). A handler
+ * model with delays, per-queue consumer settings and TLS (its bytes are
+ * not the socket's) read as bytes come. */
+static bool reads_may_wait(const struct config *c)
+{
+    if (c->http || c->no_read_batch || !c->send_tick_ns || c->tls || config_uri_tls(c)) return false;
+    if (c->consumer_delay_ns || c->topo) return false;
+    uint64_t most = 0;
+    for (int i = 0; i < c->rate.n; i++) {
+        if (!c->rate.value[i]) return false; /* full speed: reads are what it waits for */
+        if (c->rate.value[i] > most) most = c->rate.value[i];
+    }
+    uint64_t tick = (most * c->send_tick_ns + NS_PER_SEC - 1) / NS_PER_SEC; /* messages a tick, all */
+    if (c->producers_total < 1) return false; /* no producer ticks to read at */
+    uint64_t per_p = (tick + (uint64_t)c->producers_total - 1) / (uint64_t)c->producers_total;
+    uint64_t per_c = c->consumers_total ? (tick + (uint64_t)c->consumers_total - 1) / (uint64_t)c->consumers_total : 0;
+    if (c->confirm && (uint64_t)c->confirm < 4 * per_p) return false;
+    return c->auto_ack || !c->prefetch || (uint64_t)c->prefetch >= 4 * per_c;
+}
+
 /* Heartbeats are most of what an idle connection costs: 10,000 idle
  * connections spent 4.4 CPU-s a minute at 10 s (a frame out every 10 s and
  * one in every 5 s each, through loopback TCP), 1.0 at 60 s, RabbitMQ's and
@@ -224,6 +247,7 @@ int config_validate(struct config *c, char *err, size_t cap)
     /* One thread sees every consumer's deliveries in one order. */
     if (c->order_by_queue) c->threads = 1;
     if (!c->threads_set && light_paced(c)) c->threads = 1;
+    c->read_batch = reads_may_wait(c);
     if (!c->heartbeat_set && !c->http && connections(c) > MANY_CONNS) c->heartbeat_s = MANY_CONNS_HEARTBEAT_S;
     int agents = c->producers + c->consumers;
     if (c->threads > agents) c->threads = agents;

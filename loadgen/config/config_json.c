@@ -117,6 +117,7 @@ json_t *config_to_json(const struct config *c)
     json_object_set_new(j, "tls", json_boolean(c->tls || config_uri_tls(c)));
     json_object_set_new(j, "tls_verify", json_string(c->tls_no_verify ? "none" : "peer"));
     json_object_set_new(j, "send_tick_ms", json_real((double)c->send_tick_ns / 1e6));
+    json_object_set_new(j, "read_batch", json_boolean(c->read_batch));
     json_object_set_new(j, "warmup_s", json_real((double)c->warmup_ns / 1e9));
     json_object_set_new(j, "uncorrected", json_boolean(c->uncorrected));
     json_object_set_new(j, "heartbeat_s", json_integer((json_int_t)c->heartbeat_s));

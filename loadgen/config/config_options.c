@@ -99,7 +99,7 @@ enum {
     O_JSON, O_HGRM, O_HLOG, O_UNCORR, O_CLOCK, O_QUIET, O_URI, O_URIFILE, O_BDIR, O_CPC, O_VIA, O_PAPI,
     O_PTOX, O_NOREPUB, O_IDEMP, O_RDIR, O_NORDIR, O_CONFTO, O_FRATE, O_FACT, O_RDELAY, O_MAXRETRY, O_ORDERING,
     O_RKEYS, O_BKEYS, O_TOPO,
-    O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
+    O_NODES, O_PHAND, O_BCONF, O_CONNECT, O_CNET, O_STICK, O_NORXB, O_CRATE, O_TLS, O_CACERT, O_CERT, O_KEY, O_VERIFY,
     O_MGMT, O_NOBSTATS, O_MLISTEN, O_MREMOTE, O_MLINGER, O_INST, O_RUNID, O_STARTAT, O_PIDS, O_CIDS,
 };
 
@@ -118,6 +118,7 @@ static const struct option o[] = {
     {"channels-per-connection", required_argument, NULL, O_CPC},
     {"rate", required_argument, NULL, 'r'},
     {"send-tick", required_argument, NULL, O_STICK},
+    {"no-read-batch", no_argument, NULL, O_NORXB},
     {"size", required_argument, NULL, 's'},
     {"confirm", required_argument, NULL, 'c'},
     {"no-confirm", no_argument, NULL, O_NO_CONFIRM},
@@ -351,6 +352,7 @@ static int apply_timing(struct config *c, int val, const char *v, char *err, siz
         if (dur_opt(v, &c->send_tick_ns, err, cap)) return -1;
         if (c->send_tick_ns > NS_PER_SEC) return bad(err, cap, v, "a send tick of at most 1s");
         break;
+    case O_NORXB: c->no_read_batch = true; break;
     case O_DRAIN: if (dur_opt(v, &c->drain_timeout_ns, err, cap)) return -1; break;
     case O_HB:
         if (units_count(v, &n) || n > 3600)

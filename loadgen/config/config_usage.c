@@ -31,6 +31,8 @@ void config_usage(FILE *f)
         "  --send-tick DUR           paced messages are due on this grid and each tick sends\n"
         "                            what is due in one write; 0 = each at its own time,\n"
         "                            one wake-up per message (default 1ms)\n"
+        "  --no-read-batch           paced, reads go on as bytes come; by default they wait\n"
+        "                            for the next tick (latency from the kernel's receive time)\n"
         "  -s, --size SCHEDULE       payload bytes after the 48-byte header (default 16)\n"
         "  -c, --confirm N           publisher confirms, max N unconfirmed per producer (128)\n"
         "  --no-confirm              no publisher confirms\n"

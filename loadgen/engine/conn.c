@@ -107,7 +107,7 @@ void conn_attach(struct conn *c)
     if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &c->sndbuf, &len) != 0) c->sndbuf = 65536;
     memset(c->rx, 0, (size_t)c->nagents * sizeof *c->rx);
     c->ev_read = event_new(w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
-    event_add(c->ev_read, NULL);
+    if (rxb_attach(c)) event_add(c->ev_read, NULL); /* else a producer's tick reads it (rxbatch.c) */
     /* Deliveries that came with basic.consume-ok wait in rabbitmq-c's
      * queue, where no readable event will ever point at them. */
     if (amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp)) event_active(c->ev_read, EV_READ, 0);
@@ -122,6 +122,7 @@ void conn_attach(struct conn *c)
  * in flight (it is indeterminate now). */
 void conn_down(struct conn *c, bool graceful)
 {
+    rxb_detach(c);
     if (c->ev_read) {
         event_free(c->ev_read);
         c->ev_read = NULL;
@@ -300,6 +301,7 @@ static bool pump_frames(struct conn *c)
 {
     if (c->write_blocked) return true;
     c->last_pump_ns = clock_ns();
+    rxb_stamp(c); /* the kernel's arrival time of what this pump reads */
     struct timeval zero = {0, 0};
     int n = 0;
     for (; n < READ_BATCH; n++) {

@@ -132,7 +132,7 @@ static void record(struct agent *a, const struct msg_header *h, bool redelivered
     worker_track(w, a, h->producer, h->seq, redelivered, h->attempt, true, dl != DL_NONE);
     if (dl != DL_NONE) w->counters[ST_DL_REJECTED + (dl - DL_REJECTED)]++;
     uint64_t intended = h->intended_ns, sent = h->sent_ns;
-    if (h->flags & MSG_FLAG_REALTIME) now = clock_realtime_ns();
+    if (h->flags & MSG_FLAG_REALTIME) now = clock_realtime_ns() - (clock_ns() - now); /* now may be an arrival */
     w->counters[ST_CONSUMED]++;
     hist_record(w->hists.h[SH_E2E], (int64_t)(now - intended));
     hist_record(w->hists.h[SH_E2E_UNCORRECTED], (int64_t)(now - sent));
@@ -232,9 +232,10 @@ static void defer(struct agent *a, uint64_t tag, const struct msg_header *h, boo
 void consumer_on_message(struct agent *a, struct chan_rx *rx)
 {
     struct worker *w = a->conn->w;
-    uint64_t now = clock_ns();
-    /* deliveries within a send tick of each other: more are coming */
-    a->dense = now - a->last_delivery_ns < w->cfg->send_tick_ns;
+    uint64_t now = conn_rx_ns(a->conn);
+    /* deliveries within two send ticks of each other: more are coming
+     * (reads that wait for the tick come a tick apart, rxbatch.c) */
+    a->dense = now - a->last_delivery_ns < 2 * w->cfg->send_tick_ns;
     a->last_delivery_ns = now;
     if (rx->stream_offset >= 0) a->stream_next = rx->stream_offset + 1;
     if (rx->redelivered) w->counters[ST_REDELIVERED]++;

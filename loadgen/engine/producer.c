@@ -222,6 +222,7 @@ void producer_pump(evutil_socket_t fd, short what, void *arg)
     struct agent *a = arg;
     pump(a);
     if (a->conn->up) conn_flush(a->conn);
+    rxb_poll(a->conn->w); /* after the sends: reads that waited must not delay them */
 }
 
 static void pump(struct agent *a)
@@ -266,6 +267,7 @@ static void pump(struct agent *a)
             if (due > now) {
                 uint64_t at = held && a->retry_after_ns < due ? a->retry_after_ns : due;
                 schedule(a, at - now);
+                rxb_defer(w, at - now);
                 return;
             }
             intended = due;
@@ -308,7 +310,7 @@ void producer_on_ack(struct agent *a, uint64_t tag, bool multiple, bool nack)
 {
     const struct config *cfg = a->conn->w->cfg;
     if (!cfg->confirm || !a->ring_count) return;
-    uint64_t cap = a->ring_cap, now = clock_ns();
+    uint64_t cap = a->ring_cap, now = conn_rx_ns(a->conn);
     bool was_full = a->ring_count >= a->cwnd;
     uint64_t before = a->ring_count;
     struct inflight *head = &a->ring[a->ring_head];

@@ -119,6 +119,7 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
         w->ev_tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
         w->ev_service = event_new(w->base, -1, EV_PERSIST, on_service, w);
         w->ev_interval = event_new(w->base, -1, 0, on_interval, w);
+        rxb_init(w);
     }
     free(kind);
     free(idx);
@@ -406,6 +407,7 @@ void worker_destroy_all(struct worker *ws, int n)
         free(w->agents);
         event_free(w->ev_tick);
         event_free(w->ev_service);
+        rxb_free(w);
         event_free(w->ev_interval);
         if (w->ev_connected) event_free(w->ev_connected);
         stats_hists_free(&w->hists);
