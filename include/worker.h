@@ -167,6 +167,7 @@ struct conn {
     uint64_t last_rx_ns;     /* last bytes from the broker: our dead-peer check */
     uint64_t last_pump_ns;   /* last call into rabbitmq-c's frame reader */
     bool stamped;            /* in the worker's read set, with kernel receive times (rxbatch.c) */
+    int rx_fd;               /* our descriptor of the socket in that set */
     uint64_t rx_ns;          /* CLOCK_MONOTONIC arrival of the newest bytes read (0: none stamped) */
     struct agent **agents; /* by channel - 1 */
     struct chan_rx *rx;    /* by channel - 1 */

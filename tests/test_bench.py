@@ -93,6 +93,25 @@ def test_paced_sends_are_due_on_the_send_tick(broker, tmp_path, tick):
         assert len(distinct) == 400
 
 
+@pytest.mark.parametrize("batch", [True, False])
+def test_reads_that_wait_for_the_tick_keep_the_arrival_time(broker, tmp_path, batch):
+    """Paced, reads wait for the next send tick (rxbatch.c): at a 50 ms
+    tick the confirms and deliveries of a tick's 25 messages wait up to
+    50 ms before they are read. Latency is the kernel's receive time, so
+    it stays the broker's few milliseconds, not the tick: timed at the read
+    it would be about 25-50 ms. --no-read-batch reads as bytes come: the
+    same latency, and nothing is lost or doubled either way."""
+    args = ["--rate", "500", "--duration", "3s", "--send-tick", "50ms", "--queue", f"rxb-{batch}"]
+    j, _ = bench(broker.uri, *args, *([] if batch else ["--no-read-batch"]), tmp=tmp_path)
+    assert j["config"]["read_batch"] is batch
+    t = j["totals"]
+    assert t["published"] == t["confirmed"] == t["consumed"] == 1500, t
+    lat = j["latency"]
+    assert lat["e2e"]["count"] == lat["confirm"]["count"] == 1500
+    # a read stamped when it ran would put the median near 25 ms and up
+    assert lat["e2e"]["p50"] < 12 and lat["confirm"]["p50"] < 12, (lat["e2e"], lat["confirm"])
+
+
 def test_a_thousand_connections_ramp_up_paced_and_hold(broker, tmp_path):
     """500 producers at 1 msg/s + 500 consumers on 2 threads: the
     connectors set them up at --connect-rate 400/s (so setup takes over a

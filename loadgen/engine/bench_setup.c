@@ -142,7 +142,9 @@ static int start_outputs(struct bench_state *b)
     /* main() raised the soft descriptor limit to the hard one already */
     int cpc = cfg->channels_per_conn;
     long long need = (cfg->producers + cpc - 1) / cpc + (cfg->consumers + cpc - 1) / cpc;
-    need = need * (cfg->via_proxy ? 3 : 1) + 64; /* through the proxy: its two sockets each, too */
+    /* through the proxy: its two sockets each, too; reads that wait for
+     * the tick: a second descriptor each (rxbatch.c) */
+    need = need * ((cfg->via_proxy ? 3 : 1) + cfg->read_batch) + 64;
     struct rlimit nofile;
     if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
         (rlim_t)need > nofile.rlim_cur) {

@@ -102,6 +102,7 @@ static void ack(struct agent *a, uint64_t tag)
     /* multiple when earlier ones were held, by the tick or --multi-ack */
     wire_ack(&a->conn->out, (uint16_t)a->channel, tag, a->unacked > 1 || cfg->multi_ack > 1);
     a->unacked = 0;
+    if (a->coalesce_acks) event_del(a->ev_ack); /* nothing held: no wake-up for it */
 }
 
 void consumer_flush_acks(struct agent *a)

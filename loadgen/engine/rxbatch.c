@@ -21,6 +21,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -63,18 +64,27 @@ bool rxb_attach(struct conn *c)
     c->rx_ns = 0;
     c->stamped = false;
     if (w->rxb.epfd < 0 || c->tls) return true;
-    int on = 1;
+    /* Our own descriptor of the socket: rabbitmq-c closes its own on a
+     * heartbeat timeout, and the connector thread may get that number for
+     * a new socket before we take the old one out of the set. */
+    int on = 1, fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    if (setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0 ||
-        epoll_ctl(w->rxb.epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+    if (fd < 0) return true;
+    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0 ||
+        epoll_ctl(w->rxb.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        close(fd);
         return true;
+    }
+    c->rx_fd = fd;
     c->stamped = true;
     return !w->rxb.deferred;
 }
 
 void rxb_detach(struct conn *c)
 {
-    if (c->stamped) epoll_ctl(c->w->rxb.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    if (!c->stamped) return;
+    epoll_ctl(c->w->rxb.epfd, EPOLL_CTL_DEL, c->rx_fd, NULL);
+    close(c->rx_fd);
     c->stamped = false;
 }
 
@@ -114,7 +124,7 @@ int rxb_stamp(struct conn *c)
     char ctl[CMSG_SPACE(sizeof(struct timespec))];
     struct iovec iov = {&byte, 1};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
-    ssize_t n = recvmsg(c->fd, &mh, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = recvmsg(c->rx_fd, &mh, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
     if (n <= 0) return 1; /* end or error: rabbitmq-c's read reports it */
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {

@@ -65,4 +65,26 @@ void test_config(void)
     CHECK(config_apply(&c, "threads", "2", err, sizeof err) == 0);
     CHECK(config_validate(&c, err, sizeof err) == 0 && c.heartbeat_s == 10 && c.threads == 2);
     config_free(&c);
+    /* Reads wait for the send tick only paced, and only while a tick's
+     * messages fit four times in the confirm window and the prefetch. */
+    static const struct { const char *opts[4]; bool batch; } rb[] = {
+        {{"rate", "10k"}, true},
+        {{"rate", "10k", "no-read-batch", "true"}, false},
+        {{"rate", "0"}, false},
+        {{"rate", "10k", "prefetch", "1"}, false},
+        {{"rate", "10k", "prefetch", "0"}, true},
+        {{"rate", "10k", "confirm", "39"}, false},
+        {{"rate", "10k", "confirm", "40"}, true},
+        {{"rate", "10k", "send-tick", "0"}, false},
+        {{"rate", "10k", "consumer-delay", "1ms"}, false},
+        {{"rate", "1000:5s,0:5s"}, false},
+    };
+    for (size_t i = 0; i < sizeof rb / sizeof rb[0]; i++) {
+        config_init(&c);
+        for (int k = 0; k < 4 && rb[i].opts[k]; k += 2)
+            CHECK(config_apply(&c, rb[i].opts[k], rb[i].opts[k + 1], err, sizeof err) == 0);
+        CHECK(config_validate(&c, err, sizeof err) == 0);
+        CHECK(c.read_batch == rb[i].batch);
+        config_free(&c);
+    }
 }
