@@ -284,6 +284,8 @@ void conn_attach(struct conn *c);
 void conn_fail(struct conn *c, enum stats_counter category, const char *why);
 void conn_down(struct conn *c, bool graceful);
 void conn_on_read(evutil_socket_t fd, short what, void *arg);
+/* A producer's wake-up: reads what arrived while the read events were off. */
+void conn_read_waiting(struct worker *w);
 /* Its service (heartbeats, dead-peer check, pending acks): every
  * conn_service_ns, from the worker's service timer. */
 void conn_service(struct conn *c);
@@ -300,8 +302,6 @@ void rxb_free(struct worker *w);
 /* Puts c in the read set; false when its read event must stay off. */
 bool rxb_attach(struct conn *c);
 void rxb_detach(struct conn *c);
-/* A producer's wake-up: reads what arrived while the read events were off. */
-void rxb_poll(struct worker *w);
 /* A producer is due again in next_ns: within a tick, reads wait for it. */
 void rxb_defer(struct worker *w, uint64_t next_ns);
 /* Before a read: c->rx_ns from the kernel's time of the bytes queued. */

@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #define READ_BATCH 2048            /* frames per callback before yielding */
+#define POLL_MAX 64 /* sockets a poll of the read set takes; the rest stay readable for the next */
 /* Service: heartbeats (rabbitmq-c sends them only inside its calls), our
  * dead-peer check, and pending multi-acks. One timer per worker walks its
  * connections in slices (worker.c): with 10,000 connections a timer each
@@ -359,6 +361,19 @@ void conn_on_read(evutil_socket_t fd, short what, void *arg)
      * idle but healthy connection dead. */
     c->last_rx_ns = clock_ns();
     if (c->up) pump_frames(c);
+}
+
+/* A producer's tick while reads wait (rxbatch.c): the sockets of the
+ * worker's read set that have bytes, without blocking. */
+void conn_read_waiting(struct worker *w)
+{
+    if (!w->rxb.deferred) return;
+    struct epoll_event evs[POLL_MAX];
+    int n = epoll_wait(w->rxb.epfd, evs, POLL_MAX, 0);
+    for (int i = 0; i < n; i++) {
+        struct conn *c = evs[i].data.ptr;
+        if (c->up && c->stamped) conn_on_read(c->fd, EV_READ, c);
+    }
 }
 
 void conn_service(struct conn *c)

@@ -222,7 +222,7 @@ void producer_pump(evutil_socket_t fd, short what, void *arg)
     struct agent *a = arg;
     pump(a);
     if (a->conn->up) conn_flush(a->conn);
-    rxb_poll(a->conn->w); /* after the sends: reads that waited must not delay them */
+    conn_read_waiting(a->conn->w); /* after the sends: reads that waited must not delay them */
 }
 
 static void pump(struct agent *a)
