@@ -304,8 +304,10 @@ bool rxb_attach(struct conn *c);
 void rxb_detach(struct conn *c);
 /* A producer is due again in next_ns: within a tick, reads wait for it. */
 void rxb_defer(struct worker *w, uint64_t next_ns);
+/* Reads go on as bytes come again (a window is full: its answers are due). */
+void rxb_resume(struct worker *w);
 /* Before a read: c->rx_ns from the kernel's time of the bytes queued. */
-int rxb_stamp(struct conn *c);
+void rxb_stamp(struct conn *c);
 /* When the bytes being handled arrived (now, without a stamp). */
 uint64_t conn_rx_ns(const struct conn *c);
 

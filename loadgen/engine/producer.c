@@ -244,7 +244,10 @@ static void pump(struct agent *a)
             if (held) schedule(a, a->retry_after_ns - now);
             return;
         }
-        if (cfg->confirm && a->ring_count >= a->cwnd) return; /* acks re-pump */
+        if (cfg->confirm && a->ring_count >= a->cwnd) { /* acks re-pump: read them as they come */
+            rxb_resume(w);
+            return;
+        }
         if (!conn_can_write(c)) {
             schedule(a, BLOCKED_RETRY_NS);
             return;

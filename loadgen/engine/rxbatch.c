@@ -8,7 +8,8 @@
  * 1.3 CPU-s per 100k messages. While a producer on the worker is due again
  * within one tick, the connections' read events are off and that producer's
  * wake-up reads what arrived, through one epoll set of this worker's sockets
- * polled without blocking (conn_read_waiting): 0.60-0.63 CPU-s per 100k (bench/run-bench).
+ * polled without blocking (conn_read_waiting): 0.60-0.63 CPU-s per 100k
+ * (bench/run-bench).
  *
  * A read that waited is not a later arrival: each socket keeps the kernel's
  * receive time (SO_TIMESTAMPNS), and latency is taken from it. The kernel
@@ -27,7 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void resume(struct worker *w)
+void rxb_resume(struct worker *w)
 {
     if (!w->rxb.deferred) return;
     w->rxb.deferred = false;
@@ -38,7 +39,7 @@ static void resume(struct worker *w)
 static void on_backstop(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
-    resume(arg);
+    rxb_resume(arg);
 }
 
 void rxb_init(struct worker *w)
@@ -104,16 +105,22 @@ void rxb_defer(struct worker *w, uint64_t next_ns)
     event_add(w->rxb.ev_backstop, &tv);
 }
 
-int rxb_stamp(struct conn *c)
+void rxb_stamp(struct conn *c)
 {
-    if (!c->stamped) return 1;
+    if (!c->stamped) return;
     char byte;
     char ctl[CMSG_SPACE(sizeof(struct timespec))];
     struct iovec iov = {&byte, 1};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
     ssize_t n = recvmsg(c->rx_fd, &mh, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
-    if (n <= 0) return 1; /* end or error: rabbitmq-c's read reports it */
+    /* Nothing queued: what rabbitmq-c still buffers keeps the time it came
+     * with; otherwise anything read now arrived just now. An end or an
+     * error is rabbitmq-c's read to report. */
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && amqp_data_in_buffer(c->amqp)) return;
+    if (n <= 0) {
+        c->rx_ns = clock_ns();
+        return;
+    }
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
         if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SO_TIMESTAMPNS) continue;
         struct timespec ts;
@@ -124,10 +131,9 @@ int rxb_stamp(struct conn *c)
         uint64_t now = clock_ns(), now_real = clock_realtime_ns();
         uint64_t age = now_real > real ? now_real - real : 0;
         c->rx_ns = age > 60 * NS_PER_SEC ? now : now - age;
-        return 1;
+        return;
     }
     c->rx_ns = clock_ns();
-    return 1;
 }
 
 uint64_t conn_rx_ns(const struct conn *c)

@@ -66,15 +66,17 @@ void test_config(void)
     CHECK(config_validate(&c, err, sizeof err) == 0 && c.heartbeat_s == 10 && c.threads == 2);
     config_free(&c);
     /* Reads wait for the send tick only paced, and only while a tick's
-     * messages fit four times in the confirm window and the prefetch. */
+     * messages fit twice in the confirm window and the prefetch. */
     static const struct { const char *opts[4]; bool batch; } rb[] = {
         {{"rate", "10k"}, true},
         {{"rate", "10k", "no-read-batch", "true"}, false},
         {{"rate", "0"}, false},
         {{"rate", "10k", "prefetch", "1"}, false},
         {{"rate", "10k", "prefetch", "0"}, true},
-        {{"rate", "10k", "confirm", "39"}, false},
-        {{"rate", "10k", "confirm", "40"}, true},
+        {{"rate", "10k", "confirm", "19"}, false},
+        {{"rate", "10k", "confirm", "20"}, true},
+        {{"rate", "50k"}, true},
+        {{"rate", "50k", "prefetch", "99"}, false},
         {{"rate", "10k", "send-tick", "0"}, false},
         {{"rate", "10k", "consumer-delay", "1ms"}, false},
         {{"rate", "1000:5s,0:5s"}, false},
