@@ -80,6 +80,8 @@ void test_config(void)
         {{"rate", "10k", "send-tick", "0"}, false},
         {{"rate", "10k", "consumer-delay", "1ms"}, false},
         {{"rate", "1000:5s,0:5s"}, false},
+        {{"rate", "1000", "producers", "2"}, false}, /* each due every 2 ms: never within a tick */
+        {{"rate", "2000", "producers", "2"}, true},
     };
     for (size_t i = 0; i < sizeof rb / sizeof rb[0]; i++) {
         config_init(&c);
