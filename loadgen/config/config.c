@@ -29,12 +29,21 @@ static int connections(const struct config *c)
     return (c->producers + cpc - 1) / cpc + (c->consumers + cpc - 1) / cpc;
 }
 
+/* The highest rate of a load paced at every step; 0 if a step is full speed. */
+static uint64_t paced_peak(const struct config *c)
+{
+    uint64_t most = 0;
+    for (int i = 0; i < c->rate.n; i++) {
+        if (!c->rate.value[i]) return 0;
+        if (c->rate.value[i] > most) most = c->rate.value[i];
+    }
+    return most;
+}
+
 static bool light_paced(const struct config *c)
 {
-    if (c->http) return false;
-    for (int i = 0; i < c->rate.n; i++)
-        if (!c->rate.value[i] || c->rate.value[i] > LIGHT_RATE) return false; /* 0: full speed */
-    return connections(c) <= LIGHT_CONNS;
+    uint64_t most = paced_peak(c);
+    return !c->http && most && most <= LIGHT_RATE && connections(c) <= LIGHT_CONNS;
 }
 
 /* Reads wait for the send tick (rxbatch.c) when that holds no window
@@ -49,11 +58,8 @@ static bool reads_may_wait(const struct config *c)
 {
     if (c->http || c->no_read_batch || !c->send_tick_ns || c->tls || config_uri_tls(c)) return false;
     if (c->consumer_delay_ns || c->topo) return false;
-    uint64_t most = 0;
-    for (int i = 0; i < c->rate.n; i++) {
-        if (!c->rate.value[i]) return false; /* full speed: reads are what it waits for */
-        if (c->rate.value[i] > most) most = c->rate.value[i];
-    }
+    uint64_t most = paced_peak(c);
+    if (!most) return false; /* a full-speed step: reads are what it waits for */
     uint64_t tick = (most * c->send_tick_ns + NS_PER_SEC - 1) / NS_PER_SEC; /* messages a tick, all */
     /* A producer due less than once a tick never has reads wait for it:
      * no second descriptor for its socket (10,000 connections at 1 msg/s) */
