@@ -97,8 +97,8 @@ struct agent {
     int id;              /* global producer or consumer index */
     int channel;
     int queue_idx;
-    char queue[256];
-    char routing_key[256];
+    const char *queue;       /* the worker's name table (worker.c's queue_name): one copy per queue */
+    const char *routing_key; /* cfg->routing_key, else queue */
     struct conn *conn;
     /* producer */
     uint64_t seq, limit;              /* next sequence; publish up to limit */
@@ -138,7 +138,7 @@ struct agent {
     uint64_t forgot_seen; /* run->forgot_gen[queue_idx] when it subscribed */
     unsigned char *park_body; /* a failed message rebuilt for QUEUE.dlq */
     size_t park_cap;
-    char dlq[256];
+    char *dlq;                /* QUEUE.dlq, named at the first park */
 };
 
 /* Content in progress on one channel (deliver/return + header + bodies). */
@@ -177,12 +177,11 @@ struct conn {
     uint64_t down_until_ns;  /* a crashed consumer stays away until then */
     uint64_t bytes_since_check;
     int sndbuf;
-    char last_error[256];
     /* while connecting is set the connector thread owns the connection */
     bool connecting;
     bool initial;            /* its first setup, before the run starts */
     int setup_rc;
-    char setup_error[512];
+    char *setup_error;       /* why setup_rc is not 0 (heap; a 512-byte array here was 5 MB at 10k conns) */
 };
 
 /* connector.c: a worker's setup thread (see there). */
@@ -239,6 +238,7 @@ struct worker {
     bool flushed_at_stop;
     struct seq_track **track; /* [queue][producer], lazily allocated */
     uint64_t **queue_highest; /* [queue][producer]: --ordering queue (one thread) */
+    char **queue_names;       /* [queue]: named once for the agents on it, lazily */
     uint64_t rng;             /* handler failures: xorshift64* state */
     int nproducers_total;
     struct wire_table *route_headers; /* per route of cfg->topo: its headers, encoded once */

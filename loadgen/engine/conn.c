@@ -160,7 +160,6 @@ void conn_fail(struct conn *c, enum stats_counter category, const char *why)
 {
     struct worker *w = c->w;
     w->counters[category]++;
-    str_copy(c->last_error, sizeof c->last_error, why);
     log_info("worker %d conn %d: %s", w->id, c->index, why);
     conn_down(c, false);
     if (atomic_load_explicit(&w->run->phase, memory_order_relaxed) == PHASE_STOP) return;

@@ -53,7 +53,10 @@ static void *connector_main(void *arg)
         k->todo_head = (k->todo_head + 1) % k->cap;
         k->ntodo--;
         pthread_mutex_unlock(&k->mu);
-        c->setup_rc = k->setup(c, c->setup_error, sizeof c->setup_error);
+        char err[512];
+        c->setup_rc = k->setup(c, err, sizeof err);
+        free(c->setup_error);
+        c->setup_error = c->setup_rc ? xstrdup(err) : NULL;
         pthread_mutex_lock(&k->mu);
         k->done[k->ndone++] = c;
         connector_signal(k);

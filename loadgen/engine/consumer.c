@@ -36,6 +36,7 @@ void consumer_free(struct agent *a)
     free(a->highest);
     free(a->high_keys);
     free(a->park_body);
+    free(a->dlq);
 }
 
 int consumer_setup(struct agent *a, char *err, size_t cap)
@@ -159,7 +160,10 @@ static void park(struct agent *a, const struct msg_header *h)
     msg_fill_payload(a->park_body + MSG_HEADER_LEN, h->payload_len);
     uint32_t crc = (uint32_t)crc32(0, a->park_body + MSG_HEADER_LEN, (uInt)h->payload_len);
     msg_encode(a->park_body, h, crc);
-    if (!a->dlq[0]) declare_side_queue(a->queue, "dlq", a->dlq, sizeof a->dlq);
+    if (!a->dlq) {
+        char name[256];
+        a->dlq = xstrdup(declare_side_queue(a->queue, "dlq", name, sizeof name));
+    }
     wire_publish(&c->out, (uint16_t)a->channel, "", a->dlq, false, 2, -1, NULL, a->park_body, len, c->frame_max);
 }
 
