@@ -10,6 +10,7 @@
 #define LOADGEN_MSG_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MSG_HEADER_LEN 48
@@ -51,6 +52,7 @@ struct msg_decoder {
     unsigned char hdr[MSG_HEADER_LEN];
     uint64_t body_len, seen;
     uint32_t crc;
+    bool plain; /* the payload so far is msg_fill_payload's: its CRC is known (msg.c) */
 };
 
 void msg_decoder_begin(struct msg_decoder *d, uint64_t body_len);

@@ -1,7 +1,8 @@
 /* wire: AMQP 0-9-1 frames for the hot path (basic.publish + content,
- * basic.ack) encoded straight into a connection's output buffer, so a batch
- * of messages costs one write() instead of rabbitmq-c's three send()s per
- * publish. Setup, reads and heartbeats stay with rabbitmq-c. */
+ * basic.ack) and for the life of a connection rabbitmq-c left (heartbeat,
+ * close) encoded straight into a connection's output buffer, so a batch of
+ * messages costs one write() instead of rabbitmq-c's three send()s per
+ * publish. Setup and frame decoding stay with rabbitmq-c. */
 #ifndef LOADGEN_WIRE_H
 #define LOADGEN_WIRE_H
 
@@ -40,6 +41,12 @@ struct wire_props {
 void wire_publish_props(struct wire_buf *b, uint16_t channel, const char *exchange, const char *routing_key,
                         bool mandatory, const struct wire_props *props, const void *body, size_t body_len,
                         uint32_t frame_max);
+/* A heartbeat frame, so the broker hears from an idle connection: straight
+ * to the socket when nothing waits in b (an idle connection needs no
+ * buffer), else after what waits. -1 on a socket error (errno set). */
+int wire_heartbeat(struct wire_buf *b, int fd);
+/* connection.close (200, no text), or its close-ok when ok. */
+void wire_connection_close(struct wire_buf *b, bool ok);
 void wire_ack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool multiple);
 /* basic.nack of one delivery: requeue, or drop/dead-letter it. */
 void wire_nack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool requeue);

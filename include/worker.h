@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum bench_phase { PHASE_RUN, PHASE_DRAIN, PHASE_STOP };
 
@@ -165,10 +166,14 @@ struct conn {
     bool write_blocked;      /* out has bytes the kernel would not take yet */
     uint32_t frame_max;
     uint64_t last_rx_ns;     /* last bytes from the broker: our dead-peer check */
-    uint64_t last_pump_ns;   /* last call into rabbitmq-c's frame reader */
+    uint64_t last_pump_ns;   /* last call into rabbitmq-c's frame reader (TLS) */
+    uint64_t last_tx_ns;     /* last bytes we sent: our heartbeats (conn_service) */
     bool stamped;            /* in the worker's read set, with kernel receive times (rxbatch.c) */
     int rx_fd;               /* our descriptor of the socket in that set */
     uint64_t rx_ns;          /* CLOCK_MONOTONIC arrival of the newest bytes read (0: none stamped) */
+    unsigned char *part;     /* a frame the last read cut (rxframes.c), allocated when one is */
+    uint32_t part_len, part_cap;
+    bool own_fd;             /* rabbitmq-c is gone (conn_own): fd is ours to close */
     struct agent **agents; /* by channel - 1 */
     struct chan_rx *rx;    /* by channel - 1 */
     int nagents;
@@ -261,7 +266,9 @@ struct worker {
         int epfd;                  /* every stamped connection's socket, polled at a producer's tick */
         bool deferred;             /* the read events are off: a producer's tick reads */
         struct event *ev_backstop; /* two ticks with no read: the read events come back on */
+        unsigned char *buf;        /* RXB_BUF: what one read of a connection brings (conn.c's pump_own) */
     } rxb;
+    amqp_connection_state_t rxf_dec; /* rabbitmq-c's frame decoder for our reads (rxframes.c) */
     char setup_error[512];
 };
 
@@ -306,8 +313,19 @@ void rxb_detach(struct conn *c);
 void rxb_defer(struct worker *w, uint64_t next_ns);
 /* Reads go on as bytes come again (a window is full: its answers are due). */
 void rxb_resume(struct worker *w);
-/* Before a read: c->rx_ns from the kernel's time of the bytes queued. */
-void rxb_stamp(struct conn *c);
+/* One read of c's socket into buf (RXB_BUF bytes): n, 0 at its end, -1
+ * with errno. c->rx_ns gets the kernel's time of the bytes when stamped. */
+#define RXB_BUF (64 * 1024)
+ssize_t rxb_recv(struct conn *c, unsigned char *buf);
+/* rxframes.c: our reads' bytes cut into whole frames, decoded by one
+ * rabbitmq-c decoder per worker. on_frame returns false when c failed. */
+typedef bool (*rxf_on_frame)(struct conn *c, amqp_frame_t *f);
+bool rxf_init(struct worker *w);
+void rxf_free(struct worker *w);
+/* 0, 1 when on_frame said c failed, or an AMQP_STATUS_ (bad frames). */
+int rxf_feed(struct conn *c, const unsigned char *p, size_t n, rxf_on_frame on_frame);
+/* Drops a cut frame (the connection is down). */
+void rxf_forget(struct conn *c);
 /* When the bytes being handled arrived (now, without a stamp). */
 uint64_t conn_rx_ns(const struct conn *c);
 

@@ -112,6 +112,19 @@ def test_reads_that_wait_for_the_tick_keep_the_arrival_time(broker, tmp_path, ba
     assert lat["e2e"]["p50"] < 12 and lat["confirm"]["p50"] < 12, (lat["e2e"], lat["confirm"])
 
 
+def test_idle_connections_send_their_heartbeats(broker, tmp_path):
+    """Our reads leave rabbitmq-c out of the run, so loadgen sends the
+    heartbeats: three consumers with nothing to consume and a producer at
+    1 msg/s at --heartbeat 1 for 10 s. The broker closes a connection that
+    missed two heartbeats (without ours: 4 closes here), so none may be
+    closed, time out or reconnect."""
+    j, _ = bench(broker.uri, "--rate", "1", "--consumers", "3", "--heartbeat", "1", "--duration", "10s",
+                 "--queue", "idle-hb", tmp=tmp_path)
+    e = j["errors"]
+    assert e["connection_errors"] == e["heartbeat_timeouts"] == e["reconnects"] == 0, e
+    assert j["totals"]["consumed"] == j["totals"]["published"] >= 9, j["totals"]
+
+
 def test_a_thousand_connections_ramp_up_paced_and_hold(broker, tmp_path):
     """500 producers at 1 msg/s + 500 consumers on 2 threads: the
     connectors set them up at --connect-rate 400/s (so setup takes over a

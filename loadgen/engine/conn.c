@@ -1,7 +1,10 @@
-/* The event-loop side of an AMQP connection: rabbitmq-c is a blocking
- * library, so we poll its socket with libevent and pull frames with a zero
- * timeout, draining what rabbitmq-c already buffered before going back to
- * the loop (a readable-event never fires for bytes already in its buffer). */
+/* The event-loop side of an AMQP connection. rabbitmq-c, a blocking
+ * library, sets it up (the connector's thread); then a plain connection
+ * leaves it (conn_own): we read the socket, cut frames (rxframes.c), write
+ * (wire.c) and send heartbeats ourselves. A TLS connection keeps it: we
+ * poll its socket with libevent and pull frames with a zero timeout,
+ * draining what rabbitmq-c already buffered before going back to the loop
+ * (a readable-event never fires for bytes already in its buffer). */
 #include "util.h"
 #include "worker.h"
 
@@ -15,8 +18,11 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-#define READ_BATCH 2048            /* frames per callback before yielding */
+#define READ_BATCH 2048            /* frames per callback before yielding (rabbitmq-c's reader) */
+#define RX_ROUNDS 8                /* full reads per callback before yielding (ours) */
+#define READ_DIRECT 4 /* connections a waiting read takes one by one, without epoll */
 #define POLL_MAX 64 /* sockets a poll of the read set takes; the rest stay readable for the next */
 /* Service: heartbeats (rabbitmq-c sends them only inside its calls), our
  * dead-peer check, and pending multi-acks. One timer per worker walks its
@@ -40,6 +46,7 @@ static void conn_on_writable(evutil_socket_t fd, short what, void *arg);
  * socket would block, -1 an error. */
 static int out_flush(struct conn *c)
 {
+    c->last_tx_ns = clock_ns(); /* nothing may go: then the dead-peer check ends it */
     if (!c->tls) return wire_flush(&c->out, c->fd);
     while (c->out.off < c->out.len) {
         ssize_t n = amqpc_tls_write(c->tls, c->out.data + c->out.off, c->out.len - c->out.off);
@@ -89,6 +96,63 @@ fail:
     return -1;
 }
 
+static bool dispatch(struct conn *c, amqp_frame_t *f);
+
+static void events_new(struct conn *c)
+{
+    struct worker *w = c->w;
+    c->ev_write = event_new(w->base, c->fd, EV_WRITE, conn_on_writable, c);
+    c->ev_read = event_new(w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
+}
+
+static void events_free(struct conn *c)
+{
+    if (c->ev_read) event_free(c->ev_read);
+    if (c->ev_write) event_free(c->ev_write);
+    c->ev_read = c->ev_write = NULL;
+}
+
+/* A plain connection leaves rabbitmq-c once it is at a frame boundary with
+ * nothing buffered: we keep a descriptor of the socket and free the rest
+ * (rxframes.c says what that saves). Its close closes only its own
+ * descriptor. False while rabbitmq-c still holds bytes of ours. */
+static bool conn_own(struct conn *c)
+{
+    if (c->tls || !c->amqp || !c->w->rxf_dec) return false;
+    if (amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp) || !amqp_release_buffers_ok(c->amqp))
+        return false;
+    int fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return false;
+    bool evs = c->ev_read != NULL, reading = evs && event_pending(c->ev_read, EV_READ, NULL);
+    events_free(c); /* they watch the number rabbitmq-c closes now */
+    amqp_destroy_connection(c->amqp);
+    c->amqp = NULL;
+    c->fd = fd;
+    c->own_fd = true;
+    if (!evs) return true;
+    events_new(c);
+    if (reading) event_add(c->ev_read, NULL);
+    if (c->write_blocked) event_add(c->ev_write, NULL);
+    return true;
+}
+
+/* Our close: connection.close, then the broker's close-ok and end of the
+ * socket, so what we sent before is all read (a close with bytes unread
+ * would reset the connection). */
+static void own_close(struct conn *c)
+{
+    wire_connection_close(&c->out, false);
+    uint64_t until = clock_ns() + 2 * NS_PER_SEC;
+    while (clock_ns() < until) {
+        if (out_flush(c) < 0) return;
+        struct pollfd pfd = {c->fd, POLLIN | (wire_pending(&c->out) ? POLLOUT : 0), 0};
+        if (poll(&pfd, 1, 100) < 0) return;
+        if (!(pfd.revents & POLLIN)) continue;
+        ssize_t n = recv(c->fd, c->w->rxb.buf, RXB_BUF, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+    }
+}
+
 /* The loop's thread: c is set up (conn_setup returned 0). */
 void conn_attach(struct conn *c)
 {
@@ -103,16 +167,17 @@ void conn_attach(struct conn *c)
     c->frame_max = (uint32_t)amqp_get_frame_max(c->amqp);
     c->out.off = c->out.len = 0;
     c->write_blocked = false;
-    c->last_rx_ns = c->last_pump_ns = clock_ns();
-    c->ev_write = event_new(w->base, c->fd, EV_WRITE, conn_on_writable, c);
+    c->last_rx_ns = c->last_pump_ns = c->last_tx_ns = clock_ns();
     socklen_t len = sizeof c->sndbuf;
     if (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &c->sndbuf, &len) != 0) c->sndbuf = 65536;
     memset(c->rx, 0, (size_t)c->nagents * sizeof *c->rx);
-    c->ev_read = event_new(w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
+    conn_own(c);
+    events_new(c);
     if (rxb_attach(c)) event_add(c->ev_read, NULL); /* else a producer's tick reads it (rxbatch.c) */
     /* Deliveries that came with basic.consume-ok wait in rabbitmq-c's
      * queue, where no readable event will ever point at them. */
-    if (amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp)) event_active(c->ev_read, EV_READ, 0);
+    if (c->amqp && (amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp)))
+        event_active(c->ev_read, EV_READ, 0);
     c->up = true;
     w->nup++;
     c->backoff_ns = 0;
@@ -125,14 +190,8 @@ void conn_attach(struct conn *c)
 void conn_down(struct conn *c, bool graceful)
 {
     rxb_detach(c);
-    if (c->ev_read) {
-        event_free(c->ev_read);
-        c->ev_read = NULL;
-    }
-    if (c->ev_write) {
-        event_free(c->ev_write);
-        c->ev_write = NULL;
-    }
+    rxf_forget(c);
+    events_free(c);
     for (int i = 0; i < c->nagents; i++) {
         struct agent *a = c->agents[i];
         if (graceful && c->up && a->ops->flush_acks) a->ops->flush_acks(a);
@@ -144,6 +203,11 @@ void conn_down(struct conn *c, bool graceful)
             struct pollfd pfd = {c->fd, POLLOUT, 0};
             poll(&pfd, 1, 50);
         }
+    }
+    if (c->own_fd) {
+        if (graceful && c->up) own_close(c);
+        close(c->fd);
+        c->own_fd = false;
     }
     c->out.off = c->out.len = 0;
     c->tls = NULL;
@@ -197,7 +261,8 @@ static void server_close(struct conn *c, amqp_frame_t *f)
         snprintf(why, sizeof why, "server closed the connection: %u %.*s", m->reply_code,
                  (int)m->reply_text.len, (char *)m->reply_text.bytes);
         amqp_connection_close_ok_t ok = {0};
-        amqp_send_method(c->amqp, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+        if (c->amqp) amqp_send_method(c->amqp, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+        else wire_connection_close(&c->out, true), out_flush(c);
         conn_fail(c, ST_ERR_CONNECTION, why);
     } else {
         amqp_channel_close_t *m = f->payload.method.decoded;
@@ -293,23 +358,18 @@ static enum stats_counter category_of(int status)
     return status == AMQP_STATUS_HEARTBEAT_TIMEOUT ? ST_ERR_HEARTBEAT : ST_ERR_CONNECTION;
 }
 
-/* Pulls the frames available without blocking. The first call reads the
- * socket; after that only what rabbitmq-c already buffered, since one more
- * call on an empty buffer costs a recv and a poll for nothing. Reads wait
- * while our own writes are pending, so rabbitmq-c's heartbeat writes can
- * never land inside a half-written frame of ours. Returns false if c failed. */
-static bool pump_frames(struct conn *c)
+/* rabbitmq-c's reader (TLS, and what it buffered during setup). The
+ * first call reads the socket; after that only what rabbitmq-c already
+ * buffered, since one more call on an empty buffer costs a recv and a poll
+ * for nothing. Returns false if c failed. */
+static bool pump_lib(struct conn *c)
 {
-    if (c->write_blocked) return true;
-    c->last_pump_ns = clock_ns();
-    rxb_stamp(c); /* the kernel's arrival time of what this pump reads */
     struct timeval zero = {0, 0};
-    int n = 0;
-    for (; n < READ_BATCH; n++) {
-        if (n > 0 && !amqp_frames_enqueued(c->amqp) && !amqp_data_in_buffer(c->amqp)) break;
+    for (int n = 0; n < READ_BATCH; n++) {
+        if (n > 0 && !amqp_frames_enqueued(c->amqp) && !amqp_data_in_buffer(c->amqp)) return true;
         amqp_frame_t f;
         int st = amqp_simple_wait_frame_noblock(c->amqp, &f, &zero);
-        if (st == AMQP_STATUS_TIMEOUT) break;
+        if (st == AMQP_STATUS_TIMEOUT) return true;
         if (st != AMQP_STATUS_OK) {
             char why[200];
             snprintf(why, sizeof why, "connection lost: %s", amqp_error_string2(st));
@@ -319,11 +379,59 @@ static bool pump_frames(struct conn *c)
         c->last_rx_ns = clock_ns();
         if (!dispatch(c, &f) || !c->up) return false;
     }
-    amqp_maybe_release_buffers(c->amqp);
-    if (conn_flush(c)) return false; /* acks queued while dispatching */
     /* Yield to other connections; come back for what is still buffered. */
-    if (n == READ_BATCH && c->ev_read) event_active(c->ev_read, EV_READ, 0);
+    if (c->ev_read) event_active(c->ev_read, EV_READ, 0);
     return true;
+}
+
+/* Our own reads (plain TCP, once set up: conn_own): one recvmsg brings
+ * the bytes and, stamped, their arrival time, and rxframes.c cuts them
+ * into frames. rabbitmq-c's reader took a peek for the time, a recv for
+ * the bytes and a recv more to learn the socket was empty; a short read
+ * says that here. Heartbeats are ours (conn_service). Returns false if c
+ * failed. */
+static bool pump_own(struct conn *c)
+{
+    unsigned char *buf = c->w->rxb.buf;
+    for (int round = 0; round < RX_ROUNDS; round++) {
+        ssize_t n = rxb_recv(c, buf);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+        char why[200];
+        if (n <= 0) {
+            snprintf(why, sizeof why, "connection lost: %s", n ? strerror(errno) : "the broker closed the socket");
+            conn_fail(c, ST_ERR_CONNECTION, why);
+            return false;
+        }
+        int rc = rxf_feed(c, buf, (size_t)n, dispatch);
+        if (rc == 1) return false; /* dispatch failed c */
+        if (rc) {
+            snprintf(why, sizeof why, "connection lost: %s", amqp_error_string2(rc));
+            conn_fail(c, ST_ERR_CONNECTION, why);
+            return false;
+        }
+        if (!c->up) return false;
+        if (n < RXB_BUF) return true; /* the socket is empty */
+    }
+    if (c->ev_read) event_active(c->ev_read, EV_READ, 0); /* yield; come back for the rest */
+    return true;
+}
+
+/* Reads wait while our own writes are pending: rabbitmq-c's heartbeat
+ * writes must never land inside a half-written frame of ours, and a
+ * consumer whose acks cannot go out takes no more deliveries. Returns false
+ * if c failed. */
+static bool pump_frames(struct conn *c)
+{
+    if (c->write_blocked) return true;
+    if (c->amqp) {
+        c->last_pump_ns = clock_ns();
+        if (!pump_lib(c)) return false;
+        amqp_maybe_release_buffers(c->amqp);
+        conn_own(c); /* what it held from setup is read */
+    } else if (!pump_own(c)) {
+        return false;
+    }
+    return conn_flush(c) == 0; /* acks queued while dispatching */
 }
 
 int conn_flush(struct conn *c)
@@ -355,18 +463,26 @@ void conn_on_read(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
-    /* Bytes arrived: the peer is alive. rabbitmq-c swallows heartbeat frames
-     * without returning them, so counting only returned frames would call an
-     * idle but healthy connection dead. */
-    c->last_rx_ns = clock_ns();
+    /* Bytes arrived: the peer is alive. rabbitmq-c's reader swallows
+     * heartbeat frames without returning them, so counting only returned
+     * frames would call an idle but healthy connection dead (our reads
+     * count their bytes). */
+    if (c->amqp) c->last_rx_ns = clock_ns();
     if (c->up) pump_frames(c);
 }
 
 /* A producer's tick while reads wait (rxbatch.c): the sockets of the
- * worker's read set that have bytes, without blocking. */
+ * worker's read set that have bytes, without blocking. A few are each
+ * read at once: a paced tick brings bytes to each (confirms, deliveries),
+ * and an epoll_wait to learn that was one syscall more a tick. */
 void conn_read_waiting(struct worker *w)
 {
     if (!w->rxb.deferred) return;
+    if (w->nconns <= READ_DIRECT) {
+        for (int i = 0; i < w->nconns; i++)
+            if (w->conns[i].up && w->conns[i].stamped) conn_on_read(w->conns[i].fd, EV_READ, &w->conns[i]);
+        return;
+    }
     struct epoll_event evs[POLL_MAX];
     int n = epoll_wait(w->rxb.epfd, evs, POLL_MAX, 0);
     for (int i = 0; i < n; i++) {
@@ -391,12 +507,25 @@ void conn_service(struct conn *c)
         return;
     }
     /* Socket data comes through conn_on_read. The service pumps what
-     * rabbitmq-c already buffered, and a connection no read woke for 3/4
-     * of a heartbeat, since rabbitmq-c sends its heartbeat only inside its
-     * calls. A pump on every service was a recv and a poll that found
-     * nothing, 4,000 of each a second at 10,000 idle connections. */
-    bool buffered = amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp);
-    if ((buffered || (hb && clock_ns() - c->last_pump_ns > quiet)) && !pump_frames(c)) return;
+     * rabbitmq-c buffered during setup, and (TLS) a connection no read
+     * woke for 3/4 of a heartbeat, since rabbitmq-c sends its heartbeat
+     * only inside its calls. A pump on every service was a recv and a poll
+     * that found nothing, 4,000 of each a second at 10,000 idle
+     * connections. A connection rabbitmq-c left sends its own: one after
+     * 3/4 of a heartbeat with nothing sent (rabbitmq-c waited a whole one;
+     * the broker gives up after two). */
+    bool buffered = c->amqp && (amqp_frames_enqueued(c->amqp) || amqp_data_in_buffer(c->amqp));
+    if ((buffered || (c->amqp && hb && clock_ns() - c->last_pump_ns > quiet)) && !pump_frames(c)) return;
+    if (!c->amqp && hb && clock_ns() - c->last_tx_ns >= quiet) {
+        c->last_tx_ns = clock_ns();
+        if (wire_heartbeat(&c->out, c->fd) < 0) {
+            char why[200];
+            snprintf(why, sizeof why, "connection lost: write: %s", strerror(errno));
+            conn_fail(c, ST_ERR_CONNECTION, why);
+            return;
+        }
+        if (conn_flush(c)) return;
+    }
     /* A 0-9-1 client cannot withdraw a publish: giving up on a confirm means
      * dropping the connection, so its unconfirmed messages become
      * indeterminate and are republished after the reconnect. */

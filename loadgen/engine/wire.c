@@ -10,7 +10,11 @@
 #define FRAME_METHOD 1
 #define FRAME_HEADER 2
 #define FRAME_BODY 3
+#define FRAME_HEARTBEAT 8
 #define FRAME_END 0xCE
+#define CLASS_CONNECTION 10
+#define CONNECTION_CLOSE 50
+#define CONNECTION_CLOSE_OK 51
 #define CLASS_BASIC 60
 #define BASIC_PUBLISH 40
 #define BASIC_ACK 80
@@ -33,7 +37,7 @@ static unsigned char *reserve(struct wire_buf *b, size_t n)
             b->off = 0;
         }
         if (b->len + n > b->cap) {
-            size_t cap = b->cap ? b->cap : 16384;
+            size_t cap = b->cap ? b->cap : 512; /* grows with the batches; 10,000 x 16 KB was RSS */
             while (cap < b->len + n) cap *= 2;
             b->data = xrealloc(b->data, cap);
             b->cap = cap;
@@ -158,6 +162,33 @@ void wire_publish_props(struct wire_buf *b, uint16_t ch, const char *exchange, c
         src += n;
         left -= n;
     }
+}
+
+int wire_heartbeat(struct wire_buf *b, int fd)
+{
+    static const unsigned char frame[8] = {FRAME_HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME_END};
+    size_t sent = 0;
+    if (!wire_pending(b)) {
+        ssize_t n = send(fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
+        if (n > 0) sent = (size_t)n;
+    }
+    if (sent < sizeof frame) memcpy(reserve(b, sizeof frame - sent), frame + sent, sizeof frame - sent);
+    return 0;
+}
+
+void wire_connection_close(struct wire_buf *b, bool ok)
+{
+    uint32_t size = ok ? 4 : 4 + 2 + 1 + 2 + 2;
+    unsigned char *p = reserve(b, 8 + size);
+    p = frame_start(p, FRAME_METHOD, 0, size);
+    p = put16(put16(p, CLASS_CONNECTION), ok ? CONNECTION_CLOSE_OK : CONNECTION_CLOSE);
+    if (!ok) { /* reply-code 200, reply-text "", class 0, method 0 */
+        p = put16(p, 200);
+        *p++ = 0;
+        p = put16(put16(p, 0), 0);
+    }
+    *p = FRAME_END;
 }
 
 void wire_ack(struct wire_buf *b, uint16_t ch, uint64_t tag, bool multiple)

@@ -132,6 +132,7 @@ struct worker *worker_create_all(struct run_ctx *run, int *nworkers)
         w->ev_service = event_new(w->base, -1, EV_PERSIST, on_service, w);
         w->ev_interval = event_new(w->base, -1, 0, on_interval, w);
         rxb_init(w);
+        rxf_init(w); /* without it (no memory) connections keep rabbitmq-c's reader */
     }
     free(kind);
     free(idx);
@@ -422,6 +423,7 @@ void worker_destroy_all(struct worker *ws, int n)
         event_free(w->ev_tick);
         event_free(w->ev_service);
         rxb_free(w);
+        rxf_free(w);
         event_free(w->ev_interval);
         if (w->ev_connected) event_free(w->ev_connected);
         stats_hists_free(&w->hists);

@@ -1,8 +1,44 @@
 #include "msg.h"
 #include "unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+
+/* The pattern's payloads skip the CRC when their bytes match (msg.c): the
+ * verdict must be the one a CRC of every byte gives, at every length,
+ * split anyhow, and past the pattern msg.c keeps. */
+static void test_pattern_payloads(void)
+{
+    const size_t lens[] = {0, 1, 255, 256, 4096, 65536, 65537, 70000};
+    for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
+        size_t n = lens[k], total = MSG_HEADER_LEN + n;
+        unsigned char *body = malloc(total);
+        msg_fill_payload(body + MSG_HEADER_LEN, n);
+        struct msg_header h = {.producer = 1, .seq = k + 1, .attempt = 1, .payload_len = (uint32_t)n, .run_id = 5};
+        msg_encode(body, &h, (uint32_t)crc32(0, body + MSG_HEADER_LEN, (uInt)n));
+        struct msg_header out;
+        CHECK(msg_decode(body, total, &out) == MSG_OK && out.seq == k + 1);
+        size_t step = 1 + k * 977 % 5000;
+        struct msg_decoder d;
+        msg_decoder_begin(&d, total);
+        for (size_t off = 0; off < total; off += step)
+            msg_decoder_feed(&d, body + off, total - off < step ? total - off : step);
+        CHECK(msg_decoder_finish(&d, &out) == MSG_OK);
+        const size_t at[] = {0, n / 2, n - 1, 65535, 65536, 69999};
+        for (size_t j = 0; j < sizeof at / sizeof *at; j++) {
+            if (at[j] >= n) continue;
+            body[MSG_HEADER_LEN + at[j]] ^= 0x40;
+            CHECK(msg_decode(body, total, &out) == MSG_BAD_CHECKSUM);
+            msg_decoder_begin(&d, total);
+            for (size_t off = 0; off < total; off += step)
+                msg_decoder_feed(&d, body + off, total - off < step ? total - off : step);
+            CHECK(msg_decoder_finish(&d, &out) == MSG_BAD_CHECKSUM);
+            body[MSG_HEADER_LEN + at[j]] ^= 0x40;
+        }
+        free(body);
+    }
+}
 
 void test_msg(void)
 {
@@ -35,4 +71,5 @@ void test_msg(void)
     CHECK(msg_decode("", 0, &out) == MSG_FOREIGN);
     body[2] = 9;
     CHECK(msg_decode(body, sizeof body, &out) == MSG_BAD_VERSION);
+    test_pattern_payloads();
 }

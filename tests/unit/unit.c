@@ -9,6 +9,7 @@ static const struct {
     {"units", test_units},
     {"hist", test_hist},
     {"msg", test_msg},
+    {"rxframes", test_rxframes},
     {"bits", test_bits},
     {"ledger", test_ledger},
     {"ledger-totals", test_ledger_totals},

@@ -27,6 +27,7 @@ extern int unit_failures, unit_checks;
 
 /* Each test file defines one suite function, listed in unit.c. */
 void test_units(void);
+void test_rxframes(void);
 void test_partition(void);
 void test_hist(void);
 void test_msg(void);
