@@ -136,9 +136,17 @@ static bool conn_own(struct conn *c)
     return true;
 }
 
-/* Our close: connection.close, then the broker's close-ok and end of the
- * socket, so what we sent before is all read (a close with bytes unread
- * would reset the connection). */
+/* Our close: connection.close, then the broker's close-ok, so what we
+ * sent before is all read (closing with bytes unread would reset the
+ * connection). The frames before it are dropped: they are the broker's
+ * to requeue. */
+static bool until_close_ok(struct conn *c, amqp_frame_t *f)
+{
+    (void)c;
+    return !(f->channel == 0 && f->frame_type == AMQP_FRAME_METHOD &&
+             f->payload.method.id == AMQP_CONNECTION_CLOSE_OK_METHOD);
+}
+
 static void own_close(struct conn *c)
 {
     wire_connection_close(&c->out, false);
@@ -150,6 +158,7 @@ static void own_close(struct conn *c)
         if (!(pfd.revents & POLLIN)) continue;
         ssize_t n = recv(c->fd, c->w->rxb.buf, RXB_BUF, MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+        if (n > 0 && rxf_feed(c, c->w->rxb.buf, (size_t)n, until_close_ok)) return; /* close-ok, or garbage */
     }
 }
 
@@ -190,7 +199,6 @@ void conn_attach(struct conn *c)
 void conn_down(struct conn *c, bool graceful)
 {
     rxb_detach(c);
-    rxf_forget(c);
     events_free(c);
     for (int i = 0; i < c->nagents; i++) {
         struct agent *a = c->agents[i];
@@ -205,10 +213,11 @@ void conn_down(struct conn *c, bool graceful)
         }
     }
     if (c->own_fd) {
-        if (graceful && c->up) own_close(c);
+        if (graceful && c->up) own_close(c); /* after any frame a read cut */
         close(c->fd);
         c->own_fd = false;
     }
+    rxf_forget(c);
     c->out.off = c->out.len = 0;
     c->tls = NULL;
     if (c->amqp) {
