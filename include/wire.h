@@ -43,8 +43,9 @@ void wire_publish_props(struct wire_buf *b, uint16_t channel, const char *exchan
                         uint32_t frame_max);
 /* A heartbeat frame, so the broker hears from an idle connection: straight
  * to the socket when nothing waits in b (an idle connection needs no
- * buffer), else after what waits. -1 on a socket error (errno set). */
-int wire_heartbeat(struct wire_buf *b, int fd);
+ * buffer), else (or what a send did not take) queued in b for wire_flush,
+ * which reports a socket error. */
+void wire_heartbeat(struct wire_buf *b, int fd);
 /* connection.close (200, no text), or its close-ok when ok. */
 void wire_connection_close(struct wire_buf *b, bool ok);
 void wire_ack(struct wire_buf *b, uint16_t channel, uint64_t tag, bool multiple);

@@ -79,16 +79,22 @@ static int one(struct conn *c, const unsigned char *p, size_t len, rxf_on_frame 
     return on_frame(c, &f) ? 0 : 1;
 }
 
+/* The length of the frame whose head (FRAME_HEAD bytes) is at p, or 0
+ * when it is above frame_max (*err set). */
+static size_t frame_len(const struct conn *c, const unsigned char *p, int *err)
+{
+    uint64_t len = (uint64_t)be32(p + 3) + FRAME_HEAD + 1;
+    if (len <= c->frame_max && len <= FRAME_MAX_ALL) return (size_t)len;
+    *err = AMQP_STATUS_BAD_AMQP_DATA;
+    return 0;
+}
+
 /* Bytes of a whole frame at p, or 0 when what is there is not one yet. */
 static size_t whole(const struct conn *c, const unsigned char *p, size_t avail, int *err)
 {
     if (avail < FRAME_HEAD) return 0;
-    uint64_t len = (uint64_t)be32(p + 3) + FRAME_HEAD + 1;
-    if (len > c->frame_max || len > FRAME_MAX_ALL) {
-        *err = AMQP_STATUS_BAD_AMQP_DATA;
-        return 0;
-    }
-    return avail >= len ? (size_t)len : 0;
+    size_t len = frame_len(c, p, err);
+    return len && avail >= len ? len : 0;
 }
 
 static void keep(struct conn *c, const unsigned char *p, size_t n)
@@ -108,15 +114,14 @@ int rxf_feed(struct conn *c, const unsigned char *p, size_t n, rxf_on_frame on_f
     struct worker *w = c->w;
     int err = 0, rc = 0;
     if (!w->rxf_dec) return AMQP_STATUS_NO_MEMORY;
-    if (c->part_len) { /* complete the frame the last read cut */
-        size_t need = FRAME_HEAD;
+    if (c->part_len) { /* complete the frame the last read cut: its head, then the rest */
         if (c->part_len < FRAME_HEAD) {
-            size_t take = need - c->part_len < n ? need - c->part_len : n;
+            size_t take = FRAME_HEAD - c->part_len < n ? FRAME_HEAD - c->part_len : n;
             keep(c, p, take), p += take, n -= take;
             if (c->part_len < FRAME_HEAD) return 0;
         }
-        if (!whole(c, c->part, FRAME_MAX_ALL, &err) && err) return err;
-        need = (size_t)be32(c->part + 3) + FRAME_HEAD + 1;
+        size_t need = frame_len(c, c->part, &err);
+        if (!need) return err;
         size_t take = need - c->part_len < n ? need - c->part_len : n;
         keep(c, p, take), p += take, n -= take;
         if (c->part_len < need) return 0;
