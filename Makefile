@@ -18,7 +18,7 @@ Q       := $(if $(V),,@)
 # no edit here.
 SRC := $(sort $(wildcard loadgen/*/*.c loadgen/*/*/*.c))
 # Pure modules, also linked into the C unit tests.
-LIBSRC := loadgen/base/util.c loadgen/base/proc.c loadgen/base/units.c loadgen/base/hist.c loadgen/report/hdrfmt.c \
+LIBSRC := loadgen/base/util.c loadgen/base/crc.c loadgen/base/proc.c loadgen/base/units.c loadgen/base/hist.c loadgen/report/hdrfmt.c \
           loadgen/engine/msg.c loadgen/check/ledger.c loadgen/config/schedule.c loadgen/check/gates.c \
           loadgen/contract/run_schema.c loadgen/engine/stats.c loadgen/report/junit.c loadgen/report/svg.c \
           loadgen/config/config.c loadgen/config/config_options.c loadgen/config/config_json.c loadgen/config/config_broker.c loadgen/config/config_usage.c loadgen/config/config_topo.c loadgen/config/config_instance.c loadgen/config/topo.c loadgen/check/route.c \
@@ -26,7 +26,7 @@ LIBSRC := loadgen/base/util.c loadgen/base/proc.c loadgen/base/units.c loadgen/b
           loadgen/check/effect_ledger.c loadgen/base/template.c loadgen/base/http_resp.c \
           loadgen/base/lgre.c loadgen/check/ledger_union.c loadgen/base/jsoncap.c loadgen/config/tls_files.c \
           loadgen/engine/rxframes.c
-TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_msg.c tests/unit/test_ledger.c tests/unit/test_gates.c tests/unit/test_junit.c tests/unit/test_run_schema.c tests/unit/test_config.c tests/unit/test_route.c tests/unit/test_topo.c tests/unit/test_partition.c tests/unit/test_capacity.c tests/unit/test_ledger_file.c tests/unit/test_effects.c tests/unit/test_http_resp.c tests/unit/test_rxframes.c
+TESTSRC := tests/unit/unit.c tests/unit/test_units.c tests/unit/test_hist.c tests/unit/test_crc.c tests/unit/test_msg.c tests/unit/test_ledger.c tests/unit/test_gates.c tests/unit/test_junit.c tests/unit/test_run_schema.c tests/unit/test_config.c tests/unit/test_route.c tests/unit/test_topo.c tests/unit/test_partition.c tests/unit/test_capacity.c tests/unit/test_ledger_file.c tests/unit/test_effects.c tests/unit/test_http_resp.c tests/unit/test_rxframes.c
 
 # Fuzz targets (tests/fuzz): libFuzzer's entry point, run by driver.c for
 # a fixed number of mutations, always with ASan and UBSan.

@@ -33,6 +33,8 @@ struct collector {
     uint64_t warmup_ns;
     uint64_t publish_end_ns; /* since start; seconds after it do not count in rates */
     struct stats_hists measured; /* intervals that start after the warmup */
+    struct stats_hists merged;   /* one second of every worker, kept from second to second */
+    struct interval *spare;      /* merged intervals, their histograms cleared: a worker's next */
     struct series_point *series;
     size_t nseries, capseries;
     double measured_s;

@@ -35,6 +35,7 @@ struct stats_hists {
 
 void stats_hists_init(struct stats_hists *s);
 void stats_hists_free(struct stats_hists *s);
+void stats_hists_reset(struct stats_hists *s);
 void stats_hists_add(struct stats_hists *dst, const struct stats_hists *src);
 
 #endif

@@ -369,6 +369,10 @@ int64_t consumer_stream_offset(const amqp_basic_properties_t *p);
  * which merges the queued intervals when it polls (there is no collector
  * thread). */
 void collector_post(struct collector *r, struct interval *iv);
+/* An interval for a worker's next second: a merged one, its histograms
+ * cleared, or a new one. Each second's five 200 KB histograms were mapped
+ * and unmapped (page faults, a TLB shootdown) on the worker's thread. */
+struct interval *collector_interval(struct collector *r);
 
 /* Sequence tracking shared by a worker's consumers. processed: the handler
  * ran (effects, ordering); false for a message parked in a dead-letter queue,

@@ -24,6 +24,7 @@ void collector_init(struct collector *r, int nworkers, const struct config *cfg,
     r->uncorrected = cfg->uncorrected;
     r->hlog = hlog;
     stats_hists_init(&r->measured);
+    stats_hists_init(&r->merged);
     r->start_epoch_s = start_epoch_s;
 }
 
@@ -37,6 +38,30 @@ void collector_post(struct collector *r, struct interval *iv)
     pthread_mutex_lock(&r->mu);
     iv->next = r->inbox;
     r->inbox = iv;
+    pthread_mutex_unlock(&r->mu);
+}
+
+struct interval *collector_interval(struct collector *r)
+{
+    pthread_mutex_lock(&r->mu);
+    struct interval *iv = r->spare;
+    if (iv) r->spare = iv->next;
+    pthread_mutex_unlock(&r->mu);
+    if (!iv) {
+        iv = xcalloc(1, sizeof *iv);
+        stats_hists_init(&iv->hists);
+    }
+    iv->next = NULL;
+    return iv;
+}
+
+/* Cleared here, on the bench thread, not on the worker's. */
+static void recycle(struct collector *r, struct interval *iv)
+{
+    stats_hists_reset(&iv->hists);
+    pthread_mutex_lock(&r->mu);
+    iv->next = r->spare;
+    r->spare = iv;
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -137,25 +162,23 @@ void collector_process(struct collector *r)
             else if (!r->finished[w]) ready = false;
         }
         if (!ready || !any) break;
-        struct stats_hists merged;
-        stats_hists_init(&merged);
+        struct stats_hists *merged = &r->merged;
         double length = 1.0;
         for (int w = 0; w < r->nworkers; w++) {
             struct interval *h = r->fifo_head[w];
             if (!h || h->index != i) continue;
             memcpy(r->cum[w], h->counters, sizeof h->counters);
-            stats_hists_add(&merged, &h->hists);
+            stats_hists_add(merged, &h->hists);
             if (h->final) {
                 r->finished[w] = true;
                 if (h->length_s < length) length = h->length_s;
             }
             r->fifo_head[w] = h->next;
             if (!h->next) r->fifo_tail[w] = NULL;
-            stats_hists_free(&h->hists);
-            free(h);
+            recycle(r, h);
         }
-        emit(r, i, &merged, length);
-        stats_hists_free(&merged);
+        emit(r, i, merged, length);
+        stats_hists_reset(merged);
         r->next_index++;
     }
 }
@@ -170,7 +193,13 @@ void collector_free(struct collector *r)
         }
     }
     free(r->fifo_head), free(r->fifo_tail), free(r->finished), free(r->cum), free(r->series);
+    for (struct interval *h = r->spare, *n; h; h = n) {
+        n = h->next;
+        stats_hists_free(&h->hists);
+        free(h);
+    }
     stats_hists_free(&r->measured);
+    stats_hists_free(&r->merged);
     pthread_mutex_destroy(&r->mu);
 }
 

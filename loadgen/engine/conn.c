@@ -432,6 +432,13 @@ static bool pump_own(struct conn *c)
 static bool pump_frames(struct conn *c)
 {
     if (c->write_blocked) return true;
+    /* While reads wait for the tick, what a read queued (a consumer's held
+     * acks) goes out before the next read of its socket, not after: that
+     * segment carries the TCP ACK of the bytes about to be read, so the
+     * read sends no ACK of its own. A paced consumer's reads sent 1,000
+     * bare ACKs a second (8% of a paced run's CPU went to those). */
+    bool ack_first = c->w->rxb.deferred && c->stamped && !c->amqp;
+    if (ack_first && conn_flush(c)) return false;
     if (c->amqp) {
         c->last_pump_ns = clock_ns();
         if (!pump_lib(c)) return false;
@@ -440,6 +447,7 @@ static bool pump_frames(struct conn *c)
     } else if (!pump_own(c)) {
         return false;
     }
+    if (ack_first && c->w->rxb.deferred) return true; /* the next read, or rxb_resume, sends them */
     return conn_flush(c) == 0; /* acks queued while dispatching */
 }
 

@@ -1,4 +1,5 @@
 #include "msg.h"
+#include "crc.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -41,12 +42,10 @@ static pthread_once_t pattern_once = PTHREAD_ONCE_INIT;
 static void pattern_fill(void) { msg_fill_payload(pattern, PATTERN_MAX); }
 
 /* Per thread, the few lengths a run uses: crc32_combine's operator for
- * each (its own derivation costs more than the combine) and the pattern's
- * CRC at that length. */
+ * each, as tables (crc.h), and the pattern's CRC at that length. */
 #define LEN_CACHE 4
 static _Thread_local struct len_entry {
-    uint64_t len;
-    uLong op;
+    struct crc_shift shift;
     uint32_t pattern_crc;
     bool used, has_crc;
 } len_cache[LEN_CACHE];
@@ -55,15 +54,16 @@ static _Thread_local unsigned len_next;
 static struct len_entry *len_entry(uint64_t len)
 {
     for (int i = 0; i < LEN_CACHE; i++)
-        if (len_cache[i].used && len_cache[i].len == len) return &len_cache[i];
+        if (len_cache[i].used && len_cache[i].shift.len == len) return &len_cache[i];
     struct len_entry *e = &len_cache[len_next++ % LEN_CACHE];
-    *e = (struct len_entry){.len = len, .op = crc32_combine_gen64((z_off64_t)len), .used = true};
+    crc_shift_init(&e->shift, len);
+    e->used = true, e->has_crc = false;
     return e;
 }
 
 static uint32_t crc_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
 {
-    return (uint32_t)crc32_combine_op(crc1, crc2, len_entry(len2)->op);
+    return crc_shift_combine(&len_entry(len2)->shift, crc1, crc2);
 }
 
 void msg_encode(unsigned char *b, const struct msg_header *h, uint32_t payload_crc)
@@ -76,7 +76,7 @@ void msg_encode(unsigned char *b, const struct msg_header *h, uint32_t payload_c
     put64(b + 24, h->intended_ns);
     put64(b + 32, h->sent_ns);
     put32(b + 40, h->run_id);
-    uint32_t crc = (uint32_t)crc32(0, b, CRC_OFF);
+    uint32_t crc = crc_small(0, b, CRC_OFF);
     crc = crc_combine(crc, payload_crc, h->payload_len);
     put32(b + CRC_OFF, crc);
 }
@@ -100,7 +100,7 @@ void msg_decoder_feed(struct msg_decoder *d, const void *data, size_t len)
         d->seen += take;
         p += take;
         len -= take;
-        if (d->seen == MSG_HEADER_LEN) d->crc = (uint32_t)crc32(0, d->hdr, CRC_OFF);
+        if (d->seen == MSG_HEADER_LEN) d->crc = crc_small(0, d->hdr, CRC_OFF);
     }
     if (!len) return;
     uint64_t at = d->seen - MSG_HEADER_LEN; /* where p is in the payload */

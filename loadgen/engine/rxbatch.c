@@ -34,8 +34,11 @@ void rxb_resume(struct worker *w)
 {
     if (!w->rxb.deferred) return;
     w->rxb.deferred = false;
-    for (int i = 0; i < w->nconns; i++)
-        if (w->conns[i].up && w->conns[i].ev_read) event_add(w->conns[i].ev_read, NULL);
+    for (int i = 0; i < w->nconns; i++) {
+        struct conn *c = &w->conns[i];
+        if (c->up && c->ev_read) event_add(c->ev_read, NULL);
+        if (c->up && !c->write_blocked) conn_flush(c); /* what the last read queued (conn.c) */
+    }
 }
 
 static void on_backstop(evutil_socket_t fd, short what, void *arg)

@@ -30,6 +30,11 @@ void stats_hists_free(struct stats_hists *s)
     }
 }
 
+void stats_hists_reset(struct stats_hists *s)
+{
+    for (int i = 0; i < SH_COUNT; i++) hist_reset(s->h[i]);
+}
+
 void stats_hists_add(struct stats_hists *dst, const struct stats_hists *src)
 {
     for (int i = 0; i < SH_COUNT; i++) hist_add(dst->h[i], src->h[i]);

@@ -167,7 +167,8 @@ static void snapshot(struct worker *w, int phase)
 
 static void post(struct worker *w, bool final)
 {
-    struct interval *iv = xcalloc(1, sizeof *iv);
+    struct interval *iv = collector_interval(w->run->rep);
+    struct stats_hists cleared = iv->hists;
     iv->worker = w->id;
     iv->index = w->interval_index++;
     iv->final = final;
@@ -177,8 +178,8 @@ static void post(struct worker *w, bool final)
         iv->length_s = now > from ? (double)(now - from) / 1e9 : 0.0;
     }
     memcpy(iv->counters, w->counters, sizeof iv->counters);
-    iv->hists = w->hists; /* hand over; start fresh ones */
-    stats_hists_init(&w->hists);
+    iv->hists = w->hists; /* hand over; go on with cleared ones */
+    w->hists = cleared;
     collector_post(w->run->rep, iv);
 }
 

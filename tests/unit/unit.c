@@ -8,6 +8,7 @@ static const struct {
 } suites[] = {
     {"units", test_units},
     {"hist", test_hist},
+    {"crc", test_crc},
     {"msg", test_msg},
     {"rxframes", test_rxframes},
     {"bits", test_bits},

@@ -30,6 +30,7 @@ void test_units(void);
 void test_rxframes(void);
 void test_partition(void);
 void test_hist(void);
+void test_crc(void);
 void test_msg(void);
 void test_bits(void);
 void test_ledger(void);
