@@ -43,7 +43,7 @@ TESTOBJ  := $(TESTSRC:%.c=obj/%.o) $(LIBSRC:%.c=obj/%.o)
 
 .PHONY: all run test test-extra unit soak asan asan-build bench clean format deps fuzz fuzz-run
 
-all: bin/loadgen bin/unit-tests bin/bench-effects bin/http-server
+all: bin/loadgen bin/unit-tests bin/bench-effects bin/http-server bin/bench-wake
 
 bin/loadgen: $(OBJ)
 	@mkdir -p $(@D)
@@ -53,6 +53,10 @@ bin/loadgen: $(OBJ)
 bin/http-server: bench/http_server.c
 	@mkdir -p bin
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lpthread
+
+bin/bench-wake: bench/wake_floor.c
+	@mkdir -p bin
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 bin/bench-effects: obj/bench/effects_match.o $(LIBSRC:%.c=obj/%.o)
 	@mkdir -p $(@D)

@@ -9,7 +9,13 @@
  * into a method or properties (amqp_handle_input): one per worker, fed
  * only whole frames, so it is back at a frame boundary after each and no
  * connection's half frame can mix with another's. A frame cut by the end
- * of a read waits in the connection's own buffer, allocated only then. */
+ * of a read waits in the connection's own buffer, allocated only then.
+ *
+ * The frames a run is made of are decoded here (fast()): a message's
+ * body, a confirm (basic.ack) and a delivery (basic.deliver). rabbitmq-c
+ * copies every frame into its buffer first and takes its method from a
+ * pool: 4% of a paced run's CPU. Any other frame, or one that is off in
+ * any way (its end byte, a string past its end), goes to rabbitmq-c. */
 #include "util.h"
 #include "worker.h"
 
@@ -60,10 +66,52 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static uint64_t be64(const unsigned char *p) { return (uint64_t)be32(p) << 32 | be32(p + 4); }
+
+/* A short string at *at of the method arguments [*, end): its bytes. */
+static bool shortstr(const unsigned char **at, const unsigned char *end, amqp_bytes_t *s)
+{
+    if (*at >= end || (size_t)(end - *at) < 1u + **at) return false;
+    *s = (amqp_bytes_t){**at, (void *)(*at + 1)};
+    *at += 1 + s->len;
+    return true;
+}
+
+/* Whether fast() took the whole frame at p; *rc is then one()'s result. */
+static bool fast(struct conn *c, const unsigned char *p, size_t len, rxf_on_frame on_frame, int *rc)
+{
+    if (p[len - 1] != AMQP_FRAME_END) return false;
+    amqp_frame_t f = {.frame_type = p[0], .channel = (amqp_channel_t)(p[1] << 8 | p[2])};
+    const unsigned char *args = p + FRAME_HEAD + 4, *end = p + len - 1;
+    amqp_basic_ack_t ack;
+    amqp_basic_deliver_t dlv;
+    if (f.frame_type == AMQP_FRAME_BODY) {
+        f.payload.body_fragment = (amqp_bytes_t){len - FRAME_HEAD - 1, (void *)(p + FRAME_HEAD)};
+    } else if (f.frame_type != AMQP_FRAME_METHOD || len < FRAME_HEAD + 4 + 1) {
+        return false;
+    } else if ((f.payload.method.id = be32(p + FRAME_HEAD)) == AMQP_BASIC_ACK_METHOD) {
+        if (end - args != 9) return false;
+        ack = (amqp_basic_ack_t){.delivery_tag = be64(args), .multiple = args[8] & 1};
+        f.payload.method.decoded = &ack;
+    } else if (f.payload.method.id == AMQP_BASIC_DELIVER_METHOD) {
+        const unsigned char *at = args;
+        if (!shortstr(&at, end, &dlv.consumer_tag) || end - at < 9) return false;
+        dlv.delivery_tag = be64(at), dlv.redelivered = at[8] & 1, at += 9;
+        if (!shortstr(&at, end, &dlv.exchange) || !shortstr(&at, end, &dlv.routing_key) || at != end) return false;
+        f.payload.method.decoded = &dlv;
+    } else {
+        return false;
+    }
+    *rc = on_frame(c, &f) ? 0 : 1;
+    return true;
+}
+
 /* One whole frame: its size is known and within frame_max. */
 static int one(struct conn *c, const unsigned char *p, size_t len, rxf_on_frame on_frame)
 {
     if (p[0] == AMQP_FRAME_HEARTBEAT && len == 8 && p[7] == AMQP_FRAME_END) return 0; /* alive: counted on read */
+    int rc;
+    if (fast(c, p, len, on_frame, &rc)) return rc;
     struct worker *w = c->w;
     amqp_frame_t f;
     amqp_bytes_t in = {len, (void *)p};
