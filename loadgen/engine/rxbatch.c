@@ -36,8 +36,10 @@ void rxb_resume(struct worker *w)
     w->rxb.deferred = false;
     for (int i = 0; i < w->nconns; i++) {
         struct conn *c = &w->conns[i];
-        if (c->up && c->ev_read) event_add(c->ev_read, NULL);
-        if (c->up && !c->write_blocked) conn_flush(c); /* what the last read queued (conn.c) */
+        if (!c->up || !c->ev_read) continue;
+        event_add(c->ev_read, NULL);
+        /* what the last read held (acks, conn.c) goes with a read now */
+        if (wire_pending(&c->out)) event_active(c->ev_read, EV_READ, 0);
     }
 }
 
